@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages spoke needs, only those missing. Safe to run again.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config
+      libcpp-httplib-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev
+      libpqxx-dev libsodium-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+      libgtest-dev googletest libbenchmark-dev sqlite3)
+if [ "${SPOKE_DEPS_EXTRA:-}" != "" ]; then read -r -a extra <<<"$SPOKE_DEPS_EXTRA"; pkgs+=("${extra[@]}"); fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+echo "deps: installing ${missing[*]}"
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q || true
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
