@@ -1,0 +1,254 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "shop/eligibility.h"
+#include "shop/validate.h"
+
+namespace shop {
+namespace {
+
+Money M(int64_t cents) { return Money::FromCents(cents); }
+
+Order PaidOrder() {
+  Order o;
+  o.number = "10023";
+  o.customer = {"Ann.Lee@Example.com", "Ann", "Lee", "+1 555 0100"};
+  o.lines = {Line{"TREK-FX2", 1, M(89999), M(0), true, {"WTU1"}}};
+  o.shipping = Shipping{"UPS Ground", M(2500)};
+  o.tax = M(7425);
+  o.total = M(99924);
+  o.payments = {Payment{"pay_1", "Online Payments (Stripe)", M(99924), PaymentStatus::kCaptured,
+                        "ch_1"}};
+  return o;
+}
+
+class ValidateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    catalog_["TREK-FX2"] = Item{"TREK-FX2", "Trek FX 2"};
+    catalog_["GC-50"] = Item{"GC-50", "Gift card", ItemKind::kGiftCard};
+  }
+  base::Status Validate(const Order& o) {
+    return ValidateOrder(o, "USD", [this](std::string_view sku) -> const Item* {
+      auto it = catalog_.find(std::string(sku));
+      return it == catalog_.end() ? nullptr : &it->second;
+    });
+  }
+  void ExpectField(const Order& o, const std::string& field) {
+    auto s = Validate(o);
+    ASSERT_FALSE(s.ok()) << "expected an error on " << field;
+    EXPECT_EQ(s.error().field, field) << s.error().message;
+    EXPECT_EQ(s.error().code, base::ErrorCode::kInvalidInput);
+    EXPECT_FALSE(s.error().message.empty());
+  }
+  std::map<std::string, Item> catalog_;
+};
+
+TEST_F(ValidateTest, AcceptsAConsistentOrder) { EXPECT_TRUE(Validate(PaidOrder()).ok()); }
+
+TEST_F(ValidateTest, UnknownSku) {
+  Order o = PaidOrder();
+  o.lines[0].sku = "NOPE";
+  ExpectField(o, "lines[0].sku");
+}
+
+TEST_F(ValidateTest, QuantityBelowOne) {
+  Order o = PaidOrder();
+  o.lines[0].quantity = 0;
+  ExpectField(o, "lines[0].quantity");
+}
+
+TEST_F(ValidateTest, DiscountAboveLineAmount) {
+  Order o = PaidOrder();
+  o.lines[0].discount = M(90000);
+  ExpectField(o, "lines[0].discount");
+}
+
+TEST_F(ValidateTest, TotalMustAddUp) {
+  Order o = PaidOrder();
+  o.total = M(99925);
+  ExpectField(o, "total");
+  auto s = Validate(o);
+  EXPECT_NE(s.error().message.find("999.24"), std::string::npos) << s.error().message;
+}
+
+TEST_F(ValidateTest, TotalCountsDiscountsShippingAndTax) {
+  Order o = PaidOrder();
+  o.lines.push_back(Line{"GC-50", 2, M(5000), M(1000)});
+  o.order_discount = M(500);
+  o.total = M(89999 + 9000 - 500 + 2500 + 7425);
+  EXPECT_TRUE(Validate(o).ok());
+}
+
+TEST_F(ValidateTest, BadEmail) {
+  for (const char* bad : {"", "ann", "ann@", "@x.com", "ann@x", "a b@x.com", "a@b@c.com"}) {
+    Order o = PaidOrder();
+    o.customer.email = bad;
+    ExpectField(o, "customer.email");
+  }
+}
+
+TEST_F(ValidateTest, DuplicatePaymentIds) {
+  Order o = PaidOrder();
+  o.payments.push_back(o.payments[0]);
+  ExpectField(o, "payments[1].id");
+}
+
+TEST_F(ValidateTest, CurrencyMustBeTheStores) {
+  Order o = PaidOrder();
+  o.currency = "EUR";
+  ExpectField(o, "currency");
+}
+
+TEST_F(ValidateTest, NumberFormat) {
+  for (const char* bad : {"", "10 23", "10/23", "ü1"}) {
+    Order o = PaidOrder();
+    o.number = bad;
+    ExpectField(o, "number");
+  }
+  Order o = PaidOrder();
+  o.number = std::string(65, '1');
+  ExpectField(o, "number");
+}
+
+TEST_F(ValidateTest, OrderDiscountAboveLines) {
+  Order o = PaidOrder();
+  o.order_discount = M(90000);
+  o.total = M(99924 - 90000);
+  ExpectField(o, "order_discount");
+}
+
+TEST_F(ValidateTest, SerialNumbersNoMoreThanQuantityAndUnique) {
+  Order o = PaidOrder();
+  o.lines[0].serial_numbers = {"A", "B"};
+  ExpectField(o, "lines[0].serial_numbers");
+  o.lines[0].quantity = 2;
+  o.lines[0].serial_numbers = {"A", "A"};
+  o.total = M(99924 + 89999);
+  ExpectField(o, "lines[0].serial_numbers");
+}
+
+TEST_F(ValidateTest, HugeAmountsAreRefusedNotWrapped) {
+  Order o = PaidOrder();
+  o.lines[0].quantity = 100000;
+  o.lines[0].unit_price = M(INT64_MAX / 1000);
+  EXPECT_FALSE(Validate(o).ok());
+}
+
+TEST(ValidateItemTest, PosSyncNeedsLightspeedId) {
+  Item item{"BELL-1", "Bell helmet"};
+  item.source = ItemSource::kPosSync;
+  auto s = ValidateItem(item);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "lightspeed_item_id");
+  item.lightspeed_item_id = "42";
+  EXPECT_TRUE(ValidateItem(item).ok());
+  item.sku = "bad sku";
+  EXPECT_EQ(ValidateItem(item).error().field, "sku");
+}
+
+// R2: the three unbalanced messages and Paid in Full.
+TEST(Balance, R2PaidInFull) {
+  Balance b = ComputeBalance(PaidOrder());
+  EXPECT_EQ(b.state, BalanceState::kPaidInFull);
+  EXPECT_EQ(b.message, "Paid in Full");
+  EXPECT_TRUE(b.due.IsZero());
+}
+
+TEST(Balance, R2Due) {
+  Order o = PaidOrder();
+  o.payments[0].amount = M(99924 - 1250);
+  Balance b = ComputeBalance(o);
+  EXPECT_EQ(b.state, BalanceState::kUnbalanced);
+  EXPECT_EQ(b.message, "Unbalanced: $12.50 due");
+}
+
+TEST(Balance, R2Overpaid) {
+  Order o = PaidOrder();
+  o.payments[0].amount = M(99924 + 300);
+  EXPECT_EQ(ComputeBalance(o).message, "Unbalanced: overpaid by $3.00");
+}
+
+TEST(Balance, R2AuthorizedNotCaptured) {
+  Order o = PaidOrder();
+  o.payments[0].status = PaymentStatus::kAuthorized;
+  o.payments[0].amount = M(89999);
+  o.total = M(89999);
+  EXPECT_EQ(ComputeBalance(o).message,
+            "Unbalanced: payment authorized but not captured ($899.99)");
+}
+
+TEST(Balance, R2VoidedAndFailedNeverCount) {
+  for (auto st : {PaymentStatus::kVoided, PaymentStatus::kFailed}) {
+    Order o = PaidOrder();
+    o.payments[0].status = st;
+    EXPECT_EQ(ComputeBalance(o).message, "Unbalanced: $999.24 due");
+  }
+}
+
+TEST(Balance, R2RefundsAddToWhatIsDue) {
+  Order o = PaidOrder();
+  o.refunds = {Refund{"rf_1", "Online Payments (Stripe)", M(1000), {}}};
+  EXPECT_EQ(ComputeBalance(o).message, "Unbalanced: $10.00 due");
+}
+
+Connection Connected() { return Connection{true, true, true, true}; }
+
+TEST(Eligibility, EligibleWhenPaidConnectedAndNotExported) {
+  EXPECT_TRUE(CheckEligibility(PaidOrder(), ExportState::kNotExported, Connected()).ok());
+}
+
+TEST(Eligibility, R1OnceOnly) {
+  auto e = CheckEligibility(PaidOrder(), ExportState::kExported, Connected());
+  EXPECT_EQ(e.code, "already_exported");
+  EXPECT_TRUE(e.IsConflict());
+  EXPECT_EQ(CheckEligibility(PaidOrder(), ExportState::kQueued, Connected()).code,
+            "already_queued");
+  EXPECT_EQ(CheckEligibility(PaidOrder(), ExportState::kExporting, Connected()).code,
+            "already_queued");
+}
+
+TEST(Eligibility, R2UnbalancedCarriesTheBalanceMessage) {
+  Order o = PaidOrder();
+  o.payments[0].amount = M(99924 - 1250);
+  auto e = CheckEligibility(o, ExportState::kNotExported, Connected());
+  EXPECT_EQ(e.code, "unbalanced");
+  EXPECT_EQ(e.message, "Unbalanced: $12.50 due");
+  EXPECT_FALSE(e.IsConflict());
+}
+
+TEST(Eligibility, R3Connected) {
+  auto e = CheckEligibility(PaidOrder(), ExportState::kNotExported, Connection{});
+  EXPECT_EQ(e.code, "not_connected");
+  EXPECT_EQ(e.message, "Lightspeed is not connected");
+  Connection no_register = Connected();
+  no_register.has_register = false;
+  e = CheckEligibility(PaidOrder(), ExportState::kNotExported, no_register);
+  EXPECT_EQ(e.code, "not_connected");
+  EXPECT_EQ(e.message, "Choose a Lightspeed register in Settings");
+}
+
+TEST(Eligibility, R4NothingToSend) {
+  Order o = PaidOrder();
+  o.lines[0].kind = ItemKind::kGiftCard;
+  o.shipping.reset();
+  o.total = M(89999 + 7425);
+  o.payments[0].amount = o.total;
+  auto e = CheckEligibility(o, ExportState::kNotExported, Connected());
+  EXPECT_EQ(e.code, "nothing_to_export");
+  EXPECT_EQ(e.message, "Nothing to export: gift cards are rung up in Lightspeed");
+  // Shipping alone is something to send.
+  o = PaidOrder();
+  o.lines[0].kind = ItemKind::kNonInventory;
+  EXPECT_TRUE(CheckEligibility(o, ExportState::kNotExported, Connected()).ok());
+}
+
+TEST(Eligibility, R5NotCancelled) {
+  Order o = PaidOrder();
+  o.status = OrderStatus::kCancelled;
+  EXPECT_EQ(CheckEligibility(o, ExportState::kNotExported, Connected()).code, "cancelled");
+}
+
+}  // namespace
+}  // namespace shop

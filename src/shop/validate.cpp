@@ -1,0 +1,146 @@
+#include "shop/validate.h"
+
+#include <set>
+#include <string>
+
+namespace shop {
+namespace {
+
+using base::Invalid;
+using base::Status;
+
+std::string At(std::string_view list, size_t i, std::string_view field) {
+  return std::string(list) + "[" + std::to_string(i) + "]." + std::string(field);
+}
+
+}  // namespace
+
+bool IsValidKey(std::string_view key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (char c : key) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool IsValidEmail(std::string_view email) {
+  if (email.size() < 3 || email.size() > 254) return false;
+  const size_t at = email.find('@');
+  if (at == 0 || at == std::string_view::npos || email.find('@', at + 1) != std::string_view::npos)
+    return false;
+  const std::string_view domain = email.substr(at + 1);
+  const size_t dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
+  for (char c : email)
+    if (c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';' || c == '"') return false;
+  return true;
+}
+
+Status ValidateItem(const Item& item) {
+  if (!IsValidKey(item.sku))
+    return Invalid("sku", "sku must be 1–64 characters of A-Z a-z 0-9 - _ .");
+  if (item.description.empty() || item.description.size() > 255)
+    return Invalid("description", "description is required (at most 255 characters)");
+  if (item.source == ItemSource::kPosSync &&
+      (!item.lightspeed_item_id || item.lightspeed_item_id->empty()))
+    return Invalid("lightspeed_item_id", "lightspeed_item_id is required for pos_sync items");
+  if (item.lightspeed_item_id) {
+    for (char c : *item.lightspeed_item_id)
+      if (c < '0' || c > '9')
+        return Invalid("lightspeed_item_id", "lightspeed_item_id must be a Lightspeed itemID (digits)");
+  }
+  if (item.serialized && item.kind != ItemKind::kInventory)
+    return Invalid("serialized", "only inventory items can be serialized");
+  return {};
+}
+
+base::Result<Money> ExpectedTotal(const Order& order) {
+  Money sum;
+  for (const Line& line : order.lines) {
+    Money gross;
+    if (!Money::Multiply(line.unit_price, line.quantity, &gross) ||
+        !Money::Add(sum, gross - line.discount, &sum))
+      return Invalid("total", "the order's amounts are too large");
+  }
+  sum -= order.order_discount;
+  if (order.shipping && !Money::Add(sum, order.shipping->amount, &sum))
+    return Invalid("total", "the order's amounts are too large");
+  if (!Money::Add(sum, order.tax, &sum))
+    return Invalid("total", "the order's amounts are too large");
+  return sum;
+}
+
+Status ValidateOrder(const Order& order, std::string_view store_currency,
+                     const FindItem& find_item) {
+  if (!IsValidKey(order.number))
+    return Invalid("number", "number must be 1–64 characters of A-Z a-z 0-9 - _ .");
+  if (order.currency != store_currency)
+    return Invalid("currency", "currency must be the store's currency, " +
+                                   std::string(store_currency) + " (got " + order.currency + ")");
+  if (!IsValidEmail(order.customer.email))
+    return Invalid("customer.email", "customer.email is not a valid e-mail address: \"" +
+                                         order.customer.email + "\"");
+  if (order.lines.empty()) return Invalid("lines", "an order needs at least one line");
+  Money lines_sum;
+  for (size_t i = 0; i < order.lines.size(); ++i) {
+    const Line& line = order.lines[i];
+    if (find_item(line.sku) == nullptr)
+      return Invalid(At("lines", i, "sku"), "unknown SKU \"" + line.sku + "\": add it to the catalog first",
+                     "unknown_sku");
+    if (line.quantity < 1)
+      return Invalid(At("lines", i, "quantity"), "quantity must be at least 1");
+    if (line.quantity > 100000)
+      return Invalid(At("lines", i, "quantity"), "quantity must be at most 100000");
+    Money gross;
+    if (!Money::Multiply(line.unit_price, line.quantity, &gross))
+      return Invalid(At("lines", i, "unit_price"), "the line amount is too large");
+    if (line.discount > gross)
+      return Invalid(At("lines", i, "discount"),
+                     "discount " + line.discount.ToString() + " is more than the line amount " +
+                         gross.ToString());
+    if (line.serial_numbers.size() > static_cast<size_t>(line.quantity))
+      return Invalid(At("lines", i, "serial_numbers"),
+                     "more serial numbers than the quantity");
+    std::set<std::string> serials;
+    for (const std::string& s : line.serial_numbers) {
+      if (s.empty() || s.size() > 64)
+        return Invalid(At("lines", i, "serial_numbers"), "serial numbers must be 1–64 characters");
+      if (!serials.insert(s).second)
+        return Invalid(At("lines", i, "serial_numbers"), "serial number " + s + " appears twice");
+    }
+    if (!Money::Add(lines_sum, gross - line.discount, &lines_sum))
+      return Invalid("total", "the order's amounts are too large");
+  }
+  if (order.order_discount > lines_sum)
+    return Invalid("order_discount", "order_discount is more than the lines add up to");
+  if (order.shipping && order.shipping->amount > Money() && order.shipping->method.empty())
+    return Invalid("shipping.method", "shipping.method is required when there is a shipping amount");
+  std::set<std::string> ids;
+  for (size_t i = 0; i < order.payments.size(); ++i) {
+    const Payment& p = order.payments[i];
+    if (p.id.empty()) return Invalid(At("payments", i, "id"), "payment id is required");
+    if (!ids.insert(p.id).second)
+      return Invalid(At("payments", i, "id"), "duplicate payment id \"" + p.id + "\"",
+                     "duplicate_payment_id");
+    if (p.method.empty()) return Invalid(At("payments", i, "method"), "payment method is required");
+  }
+  std::set<std::string> refund_ids;
+  for (size_t i = 0; i < order.refunds.size(); ++i) {
+    const Refund& r = order.refunds[i];
+    if (r.id.empty()) return Invalid(At("refunds", i, "id"), "refund id is required");
+    if (!refund_ids.insert(r.id).second)
+      return Invalid(At("refunds", i, "id"), "duplicate refund id \"" + r.id + "\"");
+    if (r.method.empty()) return Invalid(At("refunds", i, "method"), "refund method is required");
+  }
+  auto expected = ExpectedTotal(order);
+  if (!expected.ok()) return expected.error();
+  if (*expected != order.total)
+    return Invalid("total", "total must equal lines − order discount + shipping + tax = " +
+                                expected->ToString() + " (got " + order.total.ToString() + ")",
+                   "total_mismatch");
+  return {};
+}
+
+}  // namespace shop
