@@ -1,0 +1,136 @@
+#include "store/sqlite/db.h"
+
+namespace store::sqlite {
+
+base::Error DbError(sqlite3* db, const std::string& what) {
+  const int code = sqlite3_errcode(db);
+  const std::string msg = what + ": " + sqlite3_errmsg(db);
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) return base::Unavailable(msg);
+  return base::Internal(msg);
+}
+
+Stmt::Stmt(sqlite3* db, const char* sql) : db_(db) {
+  if (sqlite3_prepare_v3(db, sql, -1, 0, &stmt_, nullptr) != SQLITE_OK) {
+    status_ = DbError(db, std::string("prepare ") + sql);
+    stmt_ = nullptr;
+  }
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::Bind(int i, int64_t v) {
+  if (stmt_) sqlite3_bind_int64(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, const std::string& v) {
+  if (stmt_) sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::Bind(int i, const std::optional<std::string>& v) {
+  return v ? Bind(i, *v) : BindNull(i);
+}
+Stmt& Stmt::Bind(int i, const std::optional<int64_t>& v) { return v ? Bind(i, *v) : BindNull(i); }
+Stmt& Stmt::Bind(int i, double v) {
+  if (stmt_) sqlite3_bind_double(stmt_, i, v);
+  return *this;
+}
+Stmt& Stmt::BindNull(int i) {
+  if (stmt_) sqlite3_bind_null(stmt_, i);
+  return *this;
+}
+
+bool Stmt::Step() {
+  if (!stmt_ || !status_.ok()) return false;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) {
+    const int ext = sqlite3_extended_errcode(db_);
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+      status_ = base::Conflict("duplicate", sqlite3_errmsg(db_));
+    else
+      status_ = DbError(db_, "step");
+  }
+  return false;
+}
+
+void Stmt::Reset() {
+  if (!stmt_) return;
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Stmt::Double(int col) const { return sqlite3_column_double(stmt_, col); }
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+std::string Stmt::Text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, sqlite3_column_bytes(stmt_, col)) : std::string();
+}
+std::optional<std::string> Stmt::OptText(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Text(col);
+}
+std::optional<int64_t> Stmt::OptInt(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
+}
+
+base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    base::Error e = base::Unavailable("cannot open database " + path + ": " +
+                                      (db ? sqlite3_errmsg(db) : "out of memory"));
+    sqlite3_close(db);
+    return e;
+  }
+  std::unique_ptr<Conn> conn(new Conn(db));
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
+                             "PRAGMA synchronous=NORMAL"}) {
+    if (auto s = conn->Exec(pragma); !s.ok()) return s.error();
+  }
+  return conn;
+}
+
+Conn::~Conn() { sqlite3_close_v2(db_); }
+
+base::Status Conn::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    base::Error e = DbError(db_, err ? err : "exec");
+    sqlite3_free(err);
+    return e;
+  }
+  return {};
+}
+
+Pool::Lease Pool::Take() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return !free_.empty(); });
+  auto conn = std::move(free_.back());
+  free_.pop_back();
+  return Lease(this, std::move(conn));
+}
+
+void Pool::Return(std::unique_ptr<Conn> conn) {
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(conn));
+  }
+  cv_.notify_one();
+}
+
+WriteTxn::WriteTxn(Conn& conn) : conn_(conn) { begun_ = conn_.Exec("BEGIN IMMEDIATE"); }
+
+WriteTxn::~WriteTxn() {
+  if (begun_.ok() && !done_) (void)conn_.Exec("ROLLBACK");
+}
+
+base::Status WriteTxn::Commit() {
+  auto s = conn_.Exec("COMMIT");
+  if (s.ok()) done_ = true;
+  return s;
+}
+
+}  // namespace store::sqlite

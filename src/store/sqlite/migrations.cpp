@@ -1,0 +1,163 @@
+// Versioned schema. Append new migrations; never edit one that has shipped.
+#include "store/sqlite/migrations.h"
+
+#include "store/sqlite/db.h"
+
+namespace store::sqlite {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE stores (
+  id INTEGER PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE items (
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  sku TEXT NOT NULL,
+  description TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  source TEXT NOT NULL,
+  lightspeed_item_id TEXT,
+  upc TEXT, ean TEXT, manufacturer_sku TEXT, brand TEXT,
+  price_cents INTEGER NOT NULL,
+  cost_cents INTEGER, msrp_cents INTEGER,
+  serialized INTEGER NOT NULL DEFAULT 0,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (store_id, sku)
+);
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  number TEXT NOT NULL,
+  placed_at INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  email TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL, phone TEXT,
+  billing_address TEXT, shipping_address TEXT,
+  order_discount_cents INTEGER NOT NULL,
+  shipping_method TEXT, shipping_cents INTEGER,
+  tax_cents INTEGER NOT NULL,
+  total_cents INTEGER NOT NULL,
+  export_state TEXT NOT NULL DEFAULT 'not_exported',
+  sale_id TEXT,
+  queued_at INTEGER, exported_at INTEGER,
+  export_message TEXT,
+  export_attempts INTEGER NOT NULL DEFAULT 0,
+  not_sent TEXT,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (store_id, number)
+);
+CREATE INDEX orders_newest ON orders (store_id, placed_at DESC, id DESC);
+CREATE INDEX orders_by_export ON orders (store_id, export_state, placed_at DESC, id DESC);
+CREATE TABLE order_lines (
+  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  sku TEXT NOT NULL,
+  quantity INTEGER NOT NULL,
+  unit_price_cents INTEGER NOT NULL,
+  discount_cents INTEGER NOT NULL,
+  taxable INTEGER NOT NULL,
+  serial_numbers TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (order_id, idx)
+);
+CREATE TABLE order_payments (
+  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  payment_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  reference TEXT,
+  PRIMARY KEY (order_id, idx),
+  UNIQUE (order_id, payment_id)
+);
+CREATE TABLE order_refunds (
+  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  refund_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (order_id, idx),
+  UNIQUE (order_id, refund_id)
+);
+CREATE TABLE lightspeed_settings (
+  store_id INTEGER PRIMARY KEY REFERENCES stores(id),
+  account_id TEXT NOT NULL DEFAULT '',
+  shop_id TEXT NOT NULL DEFAULT '',
+  register_id TEXT NOT NULL DEFAULT '',
+  employee_id TEXT NOT NULL DEFAULT '',
+  reference_source TEXT NOT NULL DEFAULT 'web',
+  tax_mode TEXT NOT NULL DEFAULT 'web',
+  auto_export TEXT NOT NULL DEFAULT 'off',
+  payment_types TEXT NOT NULL DEFAULT '{}',
+  connection TEXT NOT NULL DEFAULT 'none',
+  refresh_token_sealed TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE export_attempts (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  n INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '',
+  units REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX export_attempts_order ON export_attempts (order_id, n);
+)sql"},
+};
+
+}  // namespace
+
+base::Result<std::vector<int>> Migrate(Conn& conn) {
+  if (auto s = conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                         "version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
+      !s.ok())
+    return s.error();
+  std::vector<int> applied;
+  for (const Migration& m : kMigrations) {
+    WriteTxn txn(conn);
+    if (!txn.begun().ok()) return txn.begun().error();
+    Stmt check(conn.get(), "SELECT 1 FROM schema_migrations WHERE version = ?");
+    check.Bind(1, static_cast<int64_t>(m.version));
+    if (check.Step()) continue;
+    if (!check.status().ok()) return check.status().error();
+    if (auto s = conn.Exec(m.sql); !s.ok()) return s.error();
+    Stmt mark(conn.get(),
+              "INSERT INTO schema_migrations (version, applied_at) VALUES (?, unixepoch())");
+    mark.Bind(1, static_cast<int64_t>(m.version));
+    mark.Step();
+    if (!mark.status().ok()) return mark.status().error();
+    if (auto s = txn.Commit(); !s.ok()) return s.error();
+    applied.push_back(m.version);
+  }
+  return applied;
+}
+
+}  // namespace store::sqlite

@@ -1,0 +1,475 @@
+// Orders, payments, refunds and export records.
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace store::sqlite {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kOrderColumns =
+    "o.id, o.number, o.placed_at, o.status, o.currency, o.email, o.first_name, o.last_name, "
+    "o.phone, o.billing_address, o.shipping_address, o.order_discount_cents, o.shipping_method, "
+    "o.shipping_cents, o.tax_cents, o.total_cents, o.export_state, o.sale_id, o.queued_at, "
+    "o.exported_at, o.export_message, o.export_attempts, o.not_sent";
+
+int64_t Seconds(base::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+base::TimePoint FromSeconds(int64_t s) {
+  return base::TimePoint(std::chrono::seconds(s));
+}
+
+std::optional<std::string> AddressToText(const std::optional<shop::Address>& a) {
+  if (!a) return std::nullopt;
+  json j = {{"line1", a->line1},       {"city", a->city},
+            {"region", a->region},     {"postal_code", a->postal_code},
+            {"country", a->country}};
+  j["line2"] = a->line2 ? json(*a->line2) : json(nullptr);
+  return j.dump();
+}
+
+std::optional<shop::Address> AddressFromText(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  json j = json::parse(*text, nullptr, false);
+  if (!j.is_object()) return std::nullopt;
+  shop::Address a;
+  a.line1 = j.value("line1", "");
+  if (j.contains("line2") && j["line2"].is_string()) a.line2 = j["line2"].get<std::string>();
+  a.city = j.value("city", "");
+  a.region = j.value("region", "");
+  a.postal_code = j.value("postal_code", "");
+  a.country = j.value("country", "");
+  return a;
+}
+
+std::string NotSentToText(const std::vector<NotSent>& items) {
+  json j = json::array();
+  for (const NotSent& n : items)
+    j.push_back({{"sku", n.sku}, {"amount_cents", n.amount.cents()}, {"reason", n.reason}});
+  return j.dump();
+}
+
+std::vector<NotSent> NotSentFromText(const std::optional<std::string>& text) {
+  std::vector<NotSent> out;
+  if (!text) return out;
+  json j = json::parse(*text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const json& n : j)
+    out.push_back(NotSent{n.value("sku", ""), base::Money::FromCents(n.value("amount_cents", 0)),
+                          n.value("reason", "")});
+  return out;
+}
+
+// The parts of an order filled from the catalog on read, cleared to compare input with storage.
+shop::Order WithoutCatalog(shop::Order o) {
+  for (shop::Line& l : o.lines) {
+    l.kind = shop::ItemKind::kInventory;
+    l.description.clear();
+  }
+  return o;
+}
+
+struct Row {
+  int64_t id;
+  OrderRecord record;
+};
+
+Row ReadOrderRow(const Stmt& s) {
+  Row row;
+  row.id = s.Int(0);
+  shop::Order& o = row.record.order;
+  o.number = s.Text(1);
+  o.placed_at = FromSeconds(s.Int(2));
+  (void)shop::Parse(s.Text(3), &o.status);
+  o.currency = s.Text(4);
+  o.customer = shop::Customer{s.Text(5), s.Text(6), s.Text(7), s.OptText(8)};
+  o.billing_address = AddressFromText(s.OptText(9));
+  o.shipping_address = AddressFromText(s.OptText(10));
+  o.order_discount = base::Money::FromCents(s.Int(11));
+  if (!s.IsNull(13))
+    o.shipping = shop::Shipping{s.Text(12), base::Money::FromCents(s.Int(13))};
+  o.tax = base::Money::FromCents(s.Int(14));
+  o.total = base::Money::FromCents(s.Int(15));
+  ExportRecord& e = row.record.export_record;
+  (void)shop::Parse(s.Text(16), &e.state);
+  e.sale_id = s.OptText(17).value_or("");
+  if (auto q = s.OptInt(18)) e.queued_at = FromSeconds(*q);
+  if (auto x = s.OptInt(19)) e.exported_at = FromSeconds(*x);
+  e.message = s.OptText(20).value_or("");
+  e.attempts = static_cast<int>(s.Int(21));
+  e.not_sent = NotSentFromText(s.OptText(22));
+  return row;
+}
+
+bool ExportStarted(shop::ExportState s) {
+  return s == shop::ExportState::kQueued || s == shop::ExportState::kExporting ||
+         s == shop::ExportState::kExported;
+}
+
+// Binds the order's own columns as parameters 1..15 (number … total).
+void BindOrderColumns(Stmt& s, const shop::Order& o) {
+  s.Bind(1, o.number).Bind(2, Seconds(o.placed_at)).Bind(3, shop::Name(o.status));
+  s.Bind(4, o.currency).Bind(5, o.customer.email).Bind(6, o.customer.first_name);
+  s.Bind(7, o.customer.last_name).Bind(8, o.customer.phone);
+  s.Bind(9, AddressToText(o.billing_address)).Bind(10, AddressToText(o.shipping_address));
+  s.Bind(11, o.order_discount.cents());
+  if (o.shipping) {
+    s.Bind(12, o.shipping->method).Bind(13, o.shipping->amount.cents());
+  } else {
+    s.BindNull(12).BindNull(13);
+  }
+  s.Bind(14, o.tax.cents()).Bind(15, o.total.cents());
+}
+
+base::Error OrderNotFound(const std::string& number) {
+  return base::NotFound("no order numbered \"" + number + "\"");
+}
+
+}  // namespace
+
+Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* o) {
+  Stmt lines(conn.get(),
+             "SELECT l.sku, l.quantity, l.unit_price_cents, l.discount_cents, l.taxable, "
+             "l.serial_numbers, i.kind, i.description FROM order_lines l LEFT JOIN items i "
+             "ON i.store_id = ? AND i.sku = l.sku WHERE l.order_id = ? ORDER BY l.idx");
+  lines.Bind(1, store.value).Bind(2, order_id);
+  while (lines.Step()) {
+    shop::Line l;
+    l.sku = lines.Text(0);
+    l.quantity = lines.Int(1);
+    l.unit_price = base::Money::FromCents(lines.Int(2));
+    l.discount = base::Money::FromCents(lines.Int(3));
+    l.taxable = lines.Int(4) != 0;
+    json serials = json::parse(lines.Text(5), nullptr, false);
+    if (serials.is_array())
+      for (const json& sn : serials) l.serial_numbers.push_back(sn.get<std::string>());
+    (void)shop::Parse(lines.Text(6), &l.kind);
+    l.description = lines.Text(7);
+    o->lines.push_back(std::move(l));
+  }
+  if (!lines.status().ok()) return lines.status();
+  Stmt pays(conn.get(),
+            "SELECT payment_id, method, amount_cents, status, reference FROM order_payments "
+            "WHERE order_id = ? ORDER BY idx");
+  pays.Bind(1, order_id);
+  while (pays.Step()) {
+    shop::Payment p{pays.Text(0), pays.Text(1), base::Money::FromCents(pays.Int(2))};
+    (void)shop::Parse(pays.Text(3), &p.status);
+    p.reference = pays.OptText(4);
+    o->payments.push_back(std::move(p));
+  }
+  if (!pays.status().ok()) return pays.status();
+  Stmt refunds(conn.get(),
+               "SELECT refund_id, method, amount_cents, at FROM order_refunds "
+               "WHERE order_id = ? ORDER BY idx");
+  refunds.Bind(1, order_id);
+  while (refunds.Step())
+    o->refunds.push_back(shop::Refund{refunds.Text(0), refunds.Text(1),
+                                      base::Money::FromCents(refunds.Int(2)),
+                                      FromSeconds(refunds.Int(3))});
+  return refunds.status();
+}
+
+Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Order& o) {
+  for (const char* table : {"order_lines", "order_payments", "order_refunds"}) {
+    Stmt del(conn.get(), (std::string("DELETE FROM ") + table + " WHERE order_id = ?").c_str());
+    del.Bind(1, order_id);
+    del.Step();
+    if (!del.status().ok()) return del.status();
+  }
+  Stmt line(conn.get(),
+            "INSERT INTO order_lines (order_id, idx, sku, quantity, unit_price_cents, "
+            "discount_cents, taxable, serial_numbers) VALUES (?,?,?,?,?,?,?,?)");
+  for (size_t i = 0; i < o.lines.size(); ++i) {
+    const shop::Line& l = o.lines[i];
+    line.Reset();
+    line.Bind(1, order_id).Bind(2, static_cast<int64_t>(i)).Bind(3, l.sku).Bind(4, l.quantity);
+    line.Bind(5, l.unit_price.cents()).Bind(6, l.discount.cents());
+    line.Bind(7, static_cast<int64_t>(l.taxable)).Bind(8, json(l.serial_numbers).dump());
+    line.Step();
+    if (!line.status().ok()) return line.status();
+  }
+  Stmt pay(conn.get(),
+           "INSERT INTO order_payments (order_id, idx, payment_id, method, amount_cents, status, "
+           "reference) VALUES (?,?,?,?,?,?,?)");
+  for (size_t i = 0; i < o.payments.size(); ++i) {
+    const shop::Payment& p = o.payments[i];
+    pay.Reset();
+    pay.Bind(1, order_id).Bind(2, static_cast<int64_t>(i)).Bind(3, p.id).Bind(4, p.method);
+    pay.Bind(5, p.amount.cents()).Bind(6, shop::Name(p.status)).Bind(7, p.reference);
+    pay.Step();
+    if (!pay.status().ok()) return pay.status();
+  }
+  Stmt refund(conn.get(),
+              "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at) "
+              "VALUES (?,?,?,?,?,?)");
+  for (size_t i = 0; i < o.refunds.size(); ++i) {
+    const shop::Refund& r = o.refunds[i];
+    refund.Reset();
+    refund.Bind(1, order_id).Bind(2, static_cast<int64_t>(i)).Bind(3, r.id).Bind(4, r.method);
+    refund.Bind(5, r.amount.cents()).Bind(6, Seconds(r.at));
+    refund.Step();
+    if (!refund.status().ok()) return refund.status();
+  }
+  return {};
+}
+
+Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std::string& number) {
+  Stmt s(conn.get(), (std::string("SELECT ") + kOrderColumns +
+                      " FROM orders o WHERE o.store_id = ? AND o.number = ?")
+                         .c_str());
+  s.Bind(1, store.value).Bind(2, number);
+  if (!s.Step()) {
+    if (!s.status().ok()) return s.status().error();
+    return OrderNotFound(number);
+  }
+  Row row = ReadOrderRow(s);
+  if (auto st = LoadChildren(conn, store, row.id, &row.record.order); !st.ok()) return st.error();
+  Stmt attempts(conn.get(),
+                "SELECT n, started_at, finished_at, outcome, http_status, message, units "
+                "FROM export_attempts WHERE order_id = ? ORDER BY n");
+  attempts.Bind(1, row.id);
+  while (attempts.Step())
+    row.record.attempts.push_back(ExportAttempt{
+        static_cast<int>(attempts.Int(0)), FromSeconds(attempts.Int(1)),
+        FromSeconds(attempts.Int(2)), attempts.Text(3), static_cast<int>(attempts.Int(4)),
+        attempts.Text(5), attempts.Double(6)});
+  if (!attempts.status().ok()) return attempts.status().error();
+  return std::move(row.record);
+}
+
+Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun().error();
+  auto existing = LoadOrder(*conn, store, order.number);
+  if (!existing.ok() && existing.error().code != base::ErrorCode::kNotFound)
+    return existing.error();
+  int64_t order_id = 0;
+  PutOutcome outcome = PutOutcome::kCreated;
+  if (existing.ok()) {
+    if (ExportStarted(existing->export_record.state))
+      return base::Conflict(
+          existing->export_record.state == shop::ExportState::kExported ? "already_exported"
+                                                                        : "already_queued",
+          std::string("order ") + order.number + " cannot be changed: its export is " +
+              shop::Name(existing->export_record.state));
+    if (WithoutCatalog(existing->order) == WithoutCatalog(order)) return PutOutcome::kUnchanged;
+    outcome = PutOutcome::kReplaced;
+    Stmt update(conn->get(),
+                "UPDATE orders SET number = ?, placed_at = ?, status = ?, currency = ?, "
+                "email = ?, first_name = ?, last_name = ?, phone = ?, billing_address = ?, "
+                "shipping_address = ?, order_discount_cents = ?, shipping_method = ?, "
+                "shipping_cents = ?, tax_cents = ?, total_cents = ?, updated_at = ? "
+                "WHERE store_id = ? AND number = ? RETURNING id");
+    BindOrderColumns(update, order);
+    update.Bind(16, NowSeconds()).Bind(17, store.value).Bind(18, order.number);
+    if (update.Step()) order_id = update.Int(0);
+    if (!update.status().ok()) return update.status().error();
+  } else {
+    Stmt insert(conn->get(),
+                "INSERT INTO orders (number, placed_at, status, currency, email, first_name, "
+                "last_name, phone, billing_address, shipping_address, order_discount_cents, "
+                "shipping_method, shipping_cents, tax_cents, total_cents, updated_at, store_id) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    BindOrderColumns(insert, order);
+    insert.Bind(16, NowSeconds()).Bind(17, store.value);
+    insert.Step();
+    if (!insert.status().ok()) return insert.status().error();
+    order_id = conn->LastInsertId();
+  }
+  if (auto s = WriteChildren(*conn, order_id, order); !s.ok()) return s.error();
+  if (auto s = txn.Commit(); !s.ok()) return s.error();
+  return outcome;
+}
+
+Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& number) {
+  auto conn = pool_->Take();
+  return LoadOrder(*conn, store, number);
+}
+
+Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 200)
+    return base::Invalid("limit", "limit must be between 1 and 200");
+  int64_t cursor_placed = 0, cursor_id = 0;
+  if (!filter.cursor.empty()) {
+    const size_t dot = filter.cursor.find('.');
+    try {
+      if (dot == std::string::npos) throw std::invalid_argument("cursor");
+      cursor_placed = std::stoll(filter.cursor.substr(0, dot));
+      cursor_id = std::stoll(filter.cursor.substr(dot + 1));
+    } catch (const std::exception&) {
+      return base::Invalid("cursor", "cursor is not one this server gave out");
+    }
+  }
+  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders o WHERE o.store_id = ?";
+  if (!filter.statuses.empty()) {
+    sql += " AND o.status IN (";
+    for (size_t i = 0; i < filter.statuses.size(); ++i) sql += i ? ",?" : "?";
+    sql += ")";
+  }
+  if (filter.export_state) sql += " AND o.export_state = ?";
+  if (!filter.cursor.empty()) sql += " AND (o.placed_at < ? OR (o.placed_at = ? AND o.id < ?))";
+  sql += " ORDER BY o.placed_at DESC, o.id DESC LIMIT ?";
+
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), sql.c_str());
+  int i = 1;
+  s.Bind(i++, store.value);
+  for (shop::OrderStatus st : filter.statuses) s.Bind(i++, shop::Name(st));
+  if (filter.export_state) s.Bind(i++, shop::Name(*filter.export_state));
+  if (!filter.cursor.empty()) {
+    s.Bind(i++, cursor_placed).Bind(i++, cursor_placed).Bind(i++, cursor_id);
+  }
+  s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
+  std::vector<Row> rows;
+  while (s.Step()) rows.push_back(ReadOrderRow(s));
+  if (!s.status().ok()) return s.status().error();
+  OrderPage page;
+  if (static_cast<int>(rows.size()) > filter.limit) {
+    rows.pop_back();
+    page.next_cursor =
+        std::to_string(Seconds(rows.back().record.order.placed_at)) + "." +
+        std::to_string(rows.back().id);
+  }
+  for (Row& row : rows) {
+    if (auto st = LoadChildren(*conn, store, row.id, &row.record.order); !st.ok())
+      return st.error();
+    page.orders.push_back(std::move(row.record));
+  }
+  return page;
+}
+
+Status SqliteStore::SetOrderStatus(StoreId store, const std::string& number,
+                                   shop::OrderStatus status) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "UPDATE orders SET status = ?, updated_at = ? WHERE store_id = ? AND number = ?");
+  s.Bind(1, shop::Name(status)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
+  s.Step();
+  if (!s.status().ok()) return s.status();
+  if (conn->Changes() == 0) return OrderNotFound(number);
+  return {};
+}
+
+Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
+                                   const std::string& payment_id) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun();
+  Stmt find(conn->get(),
+            "SELECT p.status, o.id FROM orders o LEFT JOIN order_payments p "
+            "ON p.order_id = o.id AND p.payment_id = ? WHERE o.store_id = ? AND o.number = ?");
+  find.Bind(1, payment_id).Bind(2, store.value).Bind(3, number);
+  if (!find.Step()) {
+    if (!find.status().ok()) return find.status();
+    return OrderNotFound(number);
+  }
+  if (find.IsNull(0))
+    return base::NotFound("order " + number + " has no payment \"" + payment_id + "\"");
+  const std::string status = find.Text(0);
+  const int64_t order_id = find.Int(1);
+  if (status != "authorized")
+    return base::Conflict("not_authorized",
+                          "payment " + payment_id + " is " + status + ", not authorized");
+  Stmt update(conn->get(),
+              "UPDATE order_payments SET status = 'captured' WHERE order_id = ? AND payment_id = ?");
+  update.Bind(1, order_id).Bind(2, payment_id);
+  update.Step();
+  if (!update.status().ok()) return update.status();
+  Stmt touch(conn->get(), "UPDATE orders SET updated_at = ? WHERE id = ?");
+  touch.Bind(1, NowSeconds()).Bind(2, order_id);
+  touch.Step();
+  if (!touch.status().ok()) return touch.status();
+  return txn.Commit();
+}
+
+Status SqliteStore::AddRefund(StoreId store, const std::string& number,
+                              const shop::Refund& refund) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun();
+  Stmt find(conn->get(),
+            "SELECT o.id, (SELECT COALESCE(MAX(idx) + 1, 0) FROM order_refunds r "
+            "WHERE r.order_id = o.id) FROM orders o WHERE o.store_id = ? AND o.number = ?");
+  find.Bind(1, store.value).Bind(2, number);
+  if (!find.Step()) {
+    if (!find.status().ok()) return find.status();
+    return OrderNotFound(number);
+  }
+  const int64_t order_id = find.Int(0), idx = find.Int(1);
+  Stmt insert(conn->get(),
+              "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at) "
+              "VALUES (?,?,?,?,?,?)");
+  insert.Bind(1, order_id).Bind(2, idx).Bind(3, refund.id).Bind(4, refund.method);
+  insert.Bind(5, refund.amount.cents()).Bind(6, Seconds(refund.at));
+  insert.Step();
+  if (!insert.status().ok()) {
+    if (insert.status().error().code == base::ErrorCode::kConflict)
+      return base::Conflict("duplicate_refund", "order " + number + " already has refund \"" +
+                                                    refund.id + "\"");
+    return insert.status();
+  }
+  return txn.Commit();
+}
+
+Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& number,
+                                              const ExportCheck& check) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun().error();
+  auto record = LoadOrder(*conn, store, number);
+  if (!record.ok()) return record.error();
+  auto settings = LoadSettings(*conn, store);
+  if (!settings.ok()) return settings.error();
+  const shop::Eligibility verdict =
+      check(record->order, record->export_record.state, *settings);
+  if (!verdict.ok()) {
+    base::Error e{verdict.IsConflict() ? base::ErrorCode::kConflict
+                                       : base::ErrorCode::kInvalidInput,
+                  verdict.message, "", verdict.code, std::nullopt};
+    return e;
+  }
+  const int64_t now = NowSeconds();
+  Stmt update(conn->get(),
+              "UPDATE orders SET export_state = 'queued', queued_at = ?, export_message = NULL, "
+              "updated_at = ? WHERE store_id = ? AND number = ?");
+  update.Bind(1, now).Bind(2, now).Bind(3, store.value).Bind(4, number);
+  update.Step();
+  if (!update.status().ok()) return update.status().error();
+  if (auto s = txn.Commit(); !s.ok()) return s.error();
+  ExportRecord out = record->export_record;
+  out.state = shop::ExportState::kQueued;
+  out.queued_at = FromSeconds(now);
+  out.message.clear();
+  return out;
+}
+
+Result<std::vector<OrderRecord>> SqliteStore::ListExports(
+    StoreId store, std::optional<shop::ExportState> state, int limit) {
+  std::vector<std::string> numbers;
+  {
+    auto conn = pool_->Take();
+    std::string sql = "SELECT number FROM orders WHERE store_id = ? AND export_state ";
+    sql += state ? "= ?" : "!= 'not_exported'";
+    sql += " ORDER BY COALESCE(queued_at, 0) DESC, id DESC LIMIT ?";
+    Stmt s(conn->get(), sql.c_str());
+    int i = 1;
+    s.Bind(i++, store.value);
+    if (state) s.Bind(i++, shop::Name(*state));
+    s.Bind(i++, static_cast<int64_t>(limit));
+    while (s.Step()) numbers.push_back(s.Text(0));
+    if (!s.status().ok()) return s.status().error();
+  }
+  std::vector<OrderRecord> out;
+  for (const std::string& n : numbers) {
+    auto r = GetOrder(store, n);
+    if (!r.ok()) return r.error();
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+}  // namespace store::sqlite

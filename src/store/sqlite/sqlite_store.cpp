@@ -1,0 +1,322 @@
+// Stores, users, tokens, catalog and settings. Orders and exports are in sqlite_orders.cpp.
+#include "store/sqlite/sqlite_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/migrations.h"
+
+namespace store {
+
+shop::Connection ConnectionOf(const LightspeedSettings& s) {
+  return shop::Connection{s.connection == "connected" && !s.account_id.empty(),
+                          !s.shop_id.empty(), !s.register_id.empty(), !s.employee_id.empty()};
+}
+
+namespace sqlite {
+namespace {
+
+std::optional<int64_t> OptCents(const std::optional<base::Money>& m) {
+  if (!m) return std::nullopt;
+  return m->cents();
+}
+std::optional<base::Money> OptMoney(const std::optional<int64_t>& c) {
+  if (!c) return std::nullopt;
+  return base::Money::FromCents(*c);
+}
+
+constexpr const char* kItemColumns =
+    "sku, description, kind, source, lightspeed_item_id, upc, ean, manufacturer_sku, brand, "
+    "price_cents, cost_cents, msrp_cents, serialized";
+
+shop::Item ReadItem(const Stmt& s) {
+  shop::Item item;
+  item.sku = s.Text(0);
+  item.description = s.Text(1);
+  (void)shop::Parse(s.Text(2), &item.kind);
+  (void)shop::Parse(s.Text(3), &item.source);
+  item.lightspeed_item_id = s.OptText(4);
+  item.upc = s.OptText(5);
+  item.ean = s.OptText(6);
+  item.manufacturer_sku = s.OptText(7);
+  item.brand = s.OptText(8);
+  item.price = base::Money::FromCents(s.Int(9));
+  item.cost = OptMoney(s.OptInt(10));
+  item.msrp = OptMoney(s.OptInt(11));
+  item.serialized = s.Int(12) != 0;
+  return item;
+}
+
+StoreInfo ReadStore(const Stmt& s) {
+  return StoreInfo{StoreId{s.Int(0)}, s.Text(1), s.Text(2), s.Text(3)};
+}
+
+}  // namespace
+
+int64_t SqliteStore::NowSeconds() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch())
+      .count();
+}
+
+Result<StoreInfo> SqliteStore::CreateStore(const std::string& slug, const std::string& name,
+                                           const std::string& currency) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "INSERT INTO stores (slug, name, currency, created_at) VALUES (?, ?, ?, ?)");
+  s.Bind(1, slug).Bind(2, name).Bind(3, currency).Bind(4, NowSeconds());
+  s.Step();
+  if (!s.status().ok()) {
+    if (s.status().error().code == base::ErrorCode::kConflict)
+      return base::Conflict("store_exists", "a store named \"" + slug + "\" already exists");
+    return s.status().error();
+  }
+  return StoreInfo{StoreId{conn->LastInsertId()}, slug, name, currency};
+}
+
+Result<StoreInfo> SqliteStore::GetStore(StoreId id) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), "SELECT id, slug, name, currency FROM stores WHERE id = ?");
+  s.Bind(1, id.value);
+  if (s.Step()) return ReadStore(s);
+  if (!s.status().ok()) return s.status().error();
+  return base::NotFound("no such store");
+}
+
+Result<StoreInfo> SqliteStore::FindStore(const std::string& slug) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), "SELECT id, slug, name, currency FROM stores WHERE slug = ?");
+  s.Bind(1, slug);
+  if (s.Step()) return ReadStore(s);
+  if (!s.status().ok()) return s.status().error();
+  return base::NotFound("no store named \"" + slug + "\"");
+}
+
+Result<User> SqliteStore::AddUser(StoreId store, const std::string& email,
+                                  const std::string& password_hash) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "INSERT INTO users (store_id, email, password_hash, created_at) VALUES (?, ?, ?, ?)");
+  s.Bind(1, store.value).Bind(2, email).Bind(3, password_hash).Bind(4, NowSeconds());
+  s.Step();
+  if (!s.status().ok()) {
+    if (s.status().error().code == base::ErrorCode::kConflict)
+      return base::Conflict("user_exists", "a user with e-mail " + email + " already exists");
+    return s.status().error();
+  }
+  return User{conn->LastInsertId(), store, email, password_hash};
+}
+
+Result<User> SqliteStore::FindUser(const std::string& email) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), "SELECT id, store_id, email, password_hash FROM users WHERE email = ?");
+  s.Bind(1, email);
+  if (s.Step()) return User{s.Int(0), StoreId{s.Int(1)}, s.Text(2), s.Text(3)};
+  if (!s.status().ok()) return s.status().error();
+  return base::NotFound("no such user");
+}
+
+Status SqliteStore::AddApiToken(StoreId store, const std::string& token_hash,
+                                const std::string& label) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "INSERT INTO api_tokens (store_id, token_hash, label, created_at) VALUES (?, ?, ?, ?)");
+  s.Bind(1, store.value).Bind(2, token_hash).Bind(3, label).Bind(4, NowSeconds());
+  s.Step();
+  return s.status();
+}
+
+Result<StoreId> SqliteStore::FindTokenStore(const std::string& token_hash) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), "SELECT store_id FROM api_tokens WHERE token_hash = ?");
+  s.Bind(1, token_hash);
+  if (s.Step()) return StoreId{s.Int(0)};
+  if (!s.status().ok()) return s.status().error();
+  return base::Error{base::ErrorCode::kUnauthenticated, "unknown API token", "", "unauthenticated",
+                     std::nullopt};
+}
+
+Result<PutOutcome> SqliteStore::PutItem(StoreId store, const shop::Item& item) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun().error();
+  PutOutcome outcome = PutOutcome::kCreated;
+  {
+    Stmt find(conn->get(), (std::string("SELECT ") + kItemColumns +
+                            " FROM items WHERE store_id = ? AND sku = ?")
+                               .c_str());
+    find.Bind(1, store.value).Bind(2, item.sku);
+    if (find.Step()) {
+      if (ReadItem(find) == item) return PutOutcome::kUnchanged;
+      outcome = PutOutcome::kReplaced;
+    }
+    if (!find.status().ok()) return find.status().error();
+  }
+  Stmt s(conn->get(),
+         "INSERT INTO items (store_id, sku, description, kind, source, lightspeed_item_id, upc, "
+         "ean, manufacturer_sku, brand, price_cents, cost_cents, msrp_cents, serialized, "
+         "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+         "ON CONFLICT (store_id, sku) DO UPDATE SET description = excluded.description, "
+         "kind = excluded.kind, source = excluded.source, "
+         "lightspeed_item_id = excluded.lightspeed_item_id, upc = excluded.upc, "
+         "ean = excluded.ean, manufacturer_sku = excluded.manufacturer_sku, "
+         "brand = excluded.brand, price_cents = excluded.price_cents, "
+         "cost_cents = excluded.cost_cents, msrp_cents = excluded.msrp_cents, "
+         "serialized = excluded.serialized, updated_at = excluded.updated_at");
+  s.Bind(1, store.value).Bind(2, item.sku).Bind(3, item.description);
+  s.Bind(4, shop::Name(item.kind)).Bind(5, shop::Name(item.source));
+  s.Bind(6, item.lightspeed_item_id).Bind(7, item.upc).Bind(8, item.ean);
+  s.Bind(9, item.manufacturer_sku).Bind(10, item.brand).Bind(11, item.price.cents());
+  s.Bind(12, OptCents(item.cost)).Bind(13, OptCents(item.msrp));
+  s.Bind(14, static_cast<int64_t>(item.serialized)).Bind(15, NowSeconds());
+  s.Step();
+  if (!s.status().ok()) return s.status().error();
+  if (auto c = txn.Commit(); !c.ok()) return c.error();
+  return outcome;
+}
+
+Result<shop::Item> SqliteStore::GetItem(StoreId store, const std::string& sku) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         (std::string("SELECT ") + kItemColumns + " FROM items WHERE store_id = ? AND sku = ?")
+             .c_str());
+  s.Bind(1, store.value).Bind(2, sku);
+  if (s.Step()) return ReadItem(s);
+  if (!s.status().ok()) return s.status().error();
+  return base::NotFound("no item with SKU \"" + sku + "\"");
+}
+
+Result<ItemPage> SqliteStore::ListItems(StoreId store, const std::string& cursor, int limit) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), (std::string("SELECT ") + kItemColumns +
+                       " FROM items WHERE store_id = ? AND sku > ? ORDER BY sku LIMIT ?")
+                          .c_str());
+  s.Bind(1, store.value).Bind(2, cursor).Bind(3, static_cast<int64_t>(limit + 1));
+  ItemPage page;
+  while (s.Step()) page.items.push_back(ReadItem(s));
+  if (!s.status().ok()) return s.status().error();
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.next_cursor = page.items.back().sku;
+  }
+  return page;
+}
+
+Result<std::map<std::string, shop::Item>> SqliteStore::GetItems(
+    StoreId store, const std::vector<std::string>& skus) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         (std::string("SELECT ") + kItemColumns + " FROM items WHERE store_id = ? AND sku = ?")
+             .c_str());
+  std::map<std::string, shop::Item> found;
+  for (const std::string& sku : skus) {
+    if (found.count(sku)) continue;
+    s.Reset();
+    s.Bind(1, store.value).Bind(2, sku);
+    if (s.Step()) found.emplace(sku, ReadItem(s));
+    if (!s.status().ok()) return s.status().error();
+  }
+  return found;
+}
+
+Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) {
+  Stmt s(conn.get(),
+         "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
+         "auto_export, payment_types, connection FROM lightspeed_settings WHERE store_id = ?");
+  s.Bind(1, store.value);
+  LightspeedSettings out;
+  if (s.Step()) {
+    out.account_id = s.Text(0);
+    out.shop_id = s.Text(1);
+    out.register_id = s.Text(2);
+    out.employee_id = s.Text(3);
+    out.reference_source = s.Text(4);
+    out.tax_mode = s.Text(5);
+    out.auto_export = s.Text(6);
+    auto types = nlohmann::json::parse(s.Text(7), nullptr, false);
+    if (types.is_object())
+      for (auto& [k, v] : types.items())
+        if (v.is_string()) out.payment_types[k] = v.get<std::string>();
+    out.connection = s.Text(8);
+  }
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
+Result<LightspeedSettings> SqliteStore::GetLightspeedSettings(StoreId store) {
+  auto conn = pool_->Take();
+  return LoadSettings(*conn, store);
+}
+
+Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSettings& st) {
+  auto conn = pool_->Take();
+  nlohmann::json types = nlohmann::json::object();
+  for (const auto& [k, v] : st.payment_types) types[k] = v;
+  Stmt s(conn->get(),
+         "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
+         "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (store_id) DO UPDATE SET "
+         "account_id = excluded.account_id, shop_id = excluded.shop_id, "
+         "register_id = excluded.register_id, employee_id = excluded.employee_id, "
+         "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
+         "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
+         "updated_at = excluded.updated_at");
+  s.Bind(1, store.value).Bind(2, st.account_id).Bind(3, st.shop_id).Bind(4, st.register_id);
+  s.Bind(5, st.employee_id).Bind(6, st.reference_source).Bind(7, st.tax_mode);
+  s.Bind(8, st.auto_export).Bind(9, types.dump()).Bind(10, NowSeconds());
+  s.Step();
+  return s.status();
+}
+
+Status SqliteStore::SetLightspeedToken(StoreId store, const std::string& sealed) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "INSERT INTO lightspeed_settings (store_id, refresh_token_sealed, connection, "
+         "updated_at) VALUES (?, ?, 'connected', ?) ON CONFLICT (store_id) DO UPDATE SET "
+         "refresh_token_sealed = excluded.refresh_token_sealed, connection = 'connected', "
+         "updated_at = excluded.updated_at");
+  s.Bind(1, store.value).Bind(2, sealed).Bind(3, NowSeconds());
+  s.Step();
+  return s.status();
+}
+
+}  // namespace sqlite
+
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options) {
+  if (options.path.empty() || options.path == ":memory:")
+    return base::Invalid("database.url", "the SQLite database needs a file path");
+  if (options.connections < 1 || options.connections > 64)
+    return base::Invalid("database.connections", "database.connections must be 1..64");
+  std::vector<std::unique_ptr<sqlite::Conn>> conns;
+  for (int i = 0; i < options.connections; ++i) {
+    auto c = sqlite::Conn::Open(options.path, options.busy_timeout_ms);
+    if (!c.ok()) return c.error();
+    if (i == 0) {
+      auto applied = sqlite::Migrate(**c);
+      if (!applied.ok()) return applied.error();
+    }
+    conns.push_back(std::move(*c));
+  }
+  base::Clock* clock = options.clock ? options.clock : &base::SystemClock();
+  return std::unique_ptr<Store>(
+      new sqlite::SqliteStore(std::make_unique<sqlite::Pool>(std::move(conns)), clock));
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, base::Clock* clock) {
+  const std::string prefix = "sqlite://";
+  if (url.rfind(prefix, 0) == 0) {
+    SqliteOptions o;
+    o.path = url.substr(prefix.size());
+    o.clock = clock;
+    return OpenSqlite(o);
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
+    return base::Invalid("database.url", "PostgreSQL is not supported yet; use sqlite://PATH");
+  return base::Invalid("database.url", "database.url must start with sqlite:// (got \"" + url + "\")");
+}
+
+Result<std::vector<int>> MigrateSqlite(const std::string& path) {
+  auto c = sqlite::Conn::Open(path, 5000);
+  if (!c.ok()) return c.error();
+  return sqlite::Migrate(**c);
+}
+
+}  // namespace store

@@ -1,0 +1,64 @@
+// The SQLite implementation of store::Store. Private to store/.
+#pragma once
+
+#include <memory>
+
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace store::sqlite {
+
+class SqliteStore : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Pool> pool, base::Clock* clock)
+      : pool_(std::move(pool)), clock_(clock) {}
+
+  Result<StoreInfo> CreateStore(const std::string& slug, const std::string& name,
+                                const std::string& currency) override;
+  Result<StoreInfo> GetStore(StoreId id) override;
+  Result<StoreInfo> FindStore(const std::string& slug) override;
+  Result<User> AddUser(StoreId store, const std::string& email,
+                       const std::string& password_hash) override;
+  Result<User> FindUser(const std::string& email) override;
+  Status AddApiToken(StoreId store, const std::string& token_hash,
+                     const std::string& label) override;
+  Result<StoreId> FindTokenStore(const std::string& token_hash) override;
+
+  Result<PutOutcome> PutItem(StoreId store, const shop::Item& item) override;
+  Result<shop::Item> GetItem(StoreId store, const std::string& sku) override;
+  Result<ItemPage> ListItems(StoreId store, const std::string& cursor, int limit) override;
+  Result<std::map<std::string, shop::Item>> GetItems(StoreId store,
+                                                     const std::vector<std::string>& skus) override;
+
+  Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) override;
+  Result<OrderRecord> GetOrder(StoreId store, const std::string& number) override;
+  Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) override;
+  Status SetOrderStatus(StoreId store, const std::string& number,
+                        shop::OrderStatus status) override;
+  Status CapturePayment(StoreId store, const std::string& number,
+                        const std::string& payment_id) override;
+  Status AddRefund(StoreId store, const std::string& number, const shop::Refund& refund) override;
+
+  Result<LightspeedSettings> GetLightspeedSettings(StoreId store) override;
+  Status PutLightspeedSettings(StoreId store, const LightspeedSettings& settings) override;
+  Status SetLightspeedToken(StoreId store, const std::string& sealed_refresh_token) override;
+
+  Result<ExportRecord> QueueExport(StoreId store, const std::string& number,
+                                   const ExportCheck& check) override;
+  Result<std::vector<OrderRecord>> ListExports(StoreId store,
+                                               std::optional<shop::ExportState> state,
+                                               int limit) override;
+
+ private:
+  int64_t NowSeconds() const;
+  // One order with its lines, payments, refunds and export attempts.
+  Result<OrderRecord> LoadOrder(Conn& conn, StoreId store, const std::string& number);
+  Status LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* order);
+  Status WriteChildren(Conn& conn, int64_t order_id, const shop::Order& order);
+  Result<LightspeedSettings> LoadSettings(Conn& conn, StoreId store);
+
+  std::unique_ptr<Pool> pool_;
+  base::Clock* clock_;
+};
+
+}  // namespace store::sqlite

@@ -1,0 +1,169 @@
+// Durable storage behind one interface. SQLite today; PostgreSQL passes the same contract tests
+// (store_contract_test.cpp) when it arrives. Every method is one transaction: a failed call leaves
+// what was stored exactly as it was.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "base/result.h"
+#include "shop/eligibility.h"
+#include "shop/order.h"
+
+namespace store {
+
+using StoreId = base::Id<struct StoreTag>;
+using base::Result;
+using base::Status;
+
+struct StoreInfo {
+  StoreId id;
+  std::string slug, name, currency;
+};
+
+struct User {
+  int64_t id = 0;
+  StoreId store_id;
+  std::string email, password_hash;
+};
+
+// What the store chose in Settings → Lightspeed. Tokens are kept apart (encrypted).
+struct LightspeedSettings {
+  std::string account_id, shop_id, register_id, employee_id;
+  std::string reference_source = "web";
+  std::string tax_mode = "web";     // web | lightspeed
+  std::string auto_export = "off";  // off | when_paid | when_paid_and_fulfilled
+  std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
+  // "none", "connected" or "reconnect" (Lightspeed refused the refresh token).
+  std::string connection = "none";
+  bool operator==(const LightspeedSettings&) const = default;
+};
+
+shop::Connection ConnectionOf(const LightspeedSettings& s);
+
+struct NotSent {
+  std::string sku;
+  base::Money amount;
+  std::string reason;  // "gift card" | "non-inventory item"
+};
+
+struct ExportRecord {
+  shop::ExportState state = shop::ExportState::kNotExported;
+  std::string sale_id;
+  std::optional<base::TimePoint> queued_at, exported_at;
+  int attempts = 0;
+  std::string message;  // why it needs attention, in plain words
+  std::vector<NotSent> not_sent;
+};
+
+struct ExportAttempt {
+  int n = 0;
+  base::TimePoint started_at, finished_at;
+  std::string outcome;  // sent | adopted | retry | failed
+  int http_status = 0;
+  std::string message;
+  double units = 0;
+};
+
+struct OrderRecord {
+  shop::Order order;
+  ExportRecord export_record;
+  std::vector<ExportAttempt> attempts;  // filled by GetOrder only
+};
+
+struct OrderFilter {
+  std::vector<shop::OrderStatus> statuses;  // empty: any
+  std::optional<shop::ExportState> export_state;
+  std::string cursor;  // from OrderPage::next_cursor
+  int limit = 50;      // 1..200
+};
+
+struct OrderPage {
+  std::vector<OrderRecord> orders;
+  std::string next_cursor;  // empty on the last page
+};
+
+struct ItemPage {
+  std::vector<shop::Item> items;
+  std::string next_cursor;
+};
+
+enum class PutOutcome { kCreated, kReplaced, kUnchanged };
+
+// Decides, inside the queueing transaction, whether the order may be queued.
+using ExportCheck =
+    std::function<shop::Eligibility(const shop::Order&, shop::ExportState, const LightspeedSettings&)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Result<StoreInfo> CreateStore(const std::string& slug, const std::string& name,
+                                        const std::string& currency) = 0;
+  virtual Result<StoreInfo> GetStore(StoreId id) = 0;
+  virtual Result<StoreInfo> FindStore(const std::string& slug) = 0;
+
+  virtual Result<User> AddUser(StoreId store, const std::string& email,
+                               const std::string& password_hash) = 0;
+  virtual Result<User> FindUser(const std::string& email) = 0;
+  // Tokens are stored as hashes; FindTokenStore answers kUnauthenticated for unknown ones.
+  virtual Status AddApiToken(StoreId store, const std::string& token_hash,
+                             const std::string& label) = 0;
+  virtual Result<StoreId> FindTokenStore(const std::string& token_hash) = 0;
+
+  virtual Result<PutOutcome> PutItem(StoreId store, const shop::Item& item) = 0;
+  virtual Result<shop::Item> GetItem(StoreId store, const std::string& sku) = 0;
+  virtual Result<ItemPage> ListItems(StoreId store, const std::string& cursor, int limit) = 0;
+  // The catalog entries for `skus` that exist (validation of order lines).
+  virtual Result<std::map<std::string, shop::Item>> GetItems(
+      StoreId store, const std::vector<std::string>& skus) = 0;
+
+  // Create or replace; kConflict once an export was queued, is running or is done.
+  virtual Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) = 0;
+  virtual Result<OrderRecord> GetOrder(StoreId store, const std::string& number) = 0;
+  virtual Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) = 0;
+  virtual Status SetOrderStatus(StoreId store, const std::string& number,
+                                shop::OrderStatus status) = 0;
+  // authorized → captured; kConflict from any other payment status.
+  virtual Status CapturePayment(StoreId store, const std::string& number,
+                                const std::string& payment_id) = 0;
+  // Recorded even after export (R24); kConflict on a duplicate refund id.
+  virtual Status AddRefund(StoreId store, const std::string& number,
+                           const shop::Refund& refund) = 0;
+
+  virtual Result<LightspeedSettings> GetLightspeedSettings(StoreId store) = 0;
+  virtual Status PutLightspeedSettings(StoreId store, const LightspeedSettings& settings) = 0;
+  // The encrypted refresh token; setting one marks the store connected.
+  virtual Status SetLightspeedToken(StoreId store, const std::string& sealed_refresh_token) = 0;
+
+  // Runs `check` on the current order, export state and settings within one write transaction
+  // and, when it passes, moves the order to `queued`. Refusals come back as errors carrying the
+  // eligibility code as `reason` (kConflict for already_*, kInvalidInput otherwise).
+  virtual Result<ExportRecord> QueueExport(StoreId store, const std::string& number,
+                                           const ExportCheck& check) = 0;
+  virtual Result<std::vector<OrderRecord>> ListExports(
+      StoreId store, std::optional<shop::ExportState> state, int limit) = 0;
+};
+
+struct SqliteOptions {
+  std::string path;       // file path; ":memory:" is refused (each connection would differ)
+  int connections = 4;    // pool size, 1..64
+  int busy_timeout_ms = 5000;
+  base::Clock* clock = nullptr;  // default: the system clock
+};
+
+// Opens (creating if needed) and migrates the database.
+Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options);
+// Opens by URL: "sqlite://./spoke.db" (PostgreSQL URLs are refused until that backend exists).
+Result<std::unique_ptr<Store>> OpenStore(const std::string& url, base::Clock* clock = nullptr);
+
+// Migrations applied, as versions, for `spoke migrate`.
+Result<std::vector<int>> MigrateSqlite(const std::string& path);
+
+}  // namespace store

@@ -1,0 +1,215 @@
+// The contract every Store backend passes. Runs against a real SQLite file; a PostgreSQL factory
+// joins the parameter list when that backend exists.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/store.h"
+
+namespace store {
+namespace {
+
+using base::Money;
+using shop::ExportState;
+using shop::OrderStatus;
+
+Money M(int64_t c) { return Money::FromCents(c); }
+
+class StoreContract : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("spoke-store-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Reopen();
+    auto s = db_->CreateStore("bikes", "Boulder Bikes", "USD");
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = s->id;
+    shop::Item bike{"TREK-FX2", "Trek FX 2"};
+    bike.price = M(89999);
+    ASSERT_TRUE(db_->PutItem(store_, bike).ok());
+    shop::Item gc{"GC-50", "Gift card $50", shop::ItemKind::kGiftCard};
+    gc.price = M(5000);
+    ASSERT_TRUE(db_->PutItem(store_, gc).ok());
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    db_.reset();
+    auto opened = OpenStore("sqlite://" + (dir_ / "spoke.db").string());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    db_ = std::move(*opened);
+  }
+  static shop::Order Order(const std::string& number, int64_t placed_s) {
+    shop::Order o;
+    o.number = number;
+    o.placed_at = base::TimePoint(std::chrono::seconds(placed_s));
+    o.customer = {"ann@example.com", "Ann", "Lee", std::nullopt};
+    o.billing_address = shop::Address{"1 Main St", std::nullopt, "Boulder", "CO", "80302", "US"};
+    o.lines = {shop::Line{"TREK-FX2", 1, M(89999), M(0), true, {"WTU1"}}};
+    o.shipping = shop::Shipping{"UPS Ground", M(2500)};
+    o.tax = M(7425);
+    o.total = M(99924);
+    o.payments = {shop::Payment{"pay_1", "Stripe", M(99924), shop::PaymentStatus::kCaptured,
+                                "ch_1"}};
+    return o;
+  }
+  static ExportCheck Allow() {
+    return [](const shop::Order&, ExportState, const LightspeedSettings&) {
+      return shop::Eligibility{};
+    };
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> db_;
+  StoreId store_;
+};
+
+TEST_F(StoreContract, OrderRoundTripsEveryField) {
+  shop::Order o = Order("10023", 1'763'651'045);
+  o.refunds = {shop::Refund{"rf_1", "Stripe", M(1000), base::TimePoint(std::chrono::seconds(5))}};
+  ASSERT_EQ(*db_->PutOrder(store_, o), PutOutcome::kCreated);
+  Reopen();
+  auto got = db_->GetOrder(store_, "10023");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->order.customer, o.customer);
+  EXPECT_EQ(got->order.billing_address, o.billing_address);
+  EXPECT_EQ(got->order.payments, o.payments);
+  EXPECT_EQ(got->order.refunds, o.refunds);
+  EXPECT_EQ(got->order.lines[0].serial_numbers, o.lines[0].serial_numbers);
+  EXPECT_EQ(got->order.lines[0].description, "Trek FX 2") << "filled from the catalog";
+  EXPECT_EQ(got->order.total, o.total);
+  EXPECT_EQ(got->export_record.state, ExportState::kNotExported);
+}
+
+TEST_F(StoreContract, SamePutTwiceStoresOneOrder) {
+  ASSERT_EQ(*db_->PutOrder(store_, Order("10023", 100)), PutOutcome::kCreated);
+  ASSERT_EQ(*db_->PutOrder(store_, Order("10023", 100)), PutOutcome::kUnchanged);
+  auto page = db_->ListOrders(store_, {});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->orders.size(), 1u);
+}
+
+TEST_F(StoreContract, ReplaceBeforeExportThenConflictAfterQueued) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  shop::Order changed = Order("10023", 100);
+  changed.customer.first_name = "Annie";
+  ASSERT_EQ(*db_->PutOrder(store_, changed), PutOutcome::kReplaced);
+  ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
+  shop::Order again = Order("10023", 100);
+  again.customer.first_name = "Someone else";
+  auto r = db_->PutOrder(store_, again);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, base::ErrorCode::kConflict);
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->order.customer.first_name, "Annie")
+      << "the refused write left the previous version";
+}
+
+TEST_F(StoreContract, ListNewestFirstWithCursorAndFilters) {
+  for (int i = 0; i < 7; ++i) {
+    shop::Order o = Order("N" + std::to_string(i), 1000 + (i % 3));  // ties on placed_at
+    if (i == 2) o.status = OrderStatus::kCancelled;
+    ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  }
+  std::vector<std::string> seen;
+  OrderFilter f;
+  f.limit = 3;
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = db_->ListOrders(store_, f);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    for (auto& r : page->orders) seen.push_back(r.order.number);
+    if (page->next_cursor.empty()) break;
+    f.cursor = page->next_cursor;
+  }
+  ASSERT_EQ(seen.size(), 7u);
+  EXPECT_EQ(seen.front(), "N5");  // placed 1002, newest id among ties
+  EXPECT_EQ(seen.back(), "N0");
+  OrderFilter open;
+  open.statuses = {OrderStatus::kOpen};
+  EXPECT_EQ(db_->ListOrders(store_, open)->orders.size(), 6u);
+  ASSERT_TRUE(db_->QueueExport(store_, "N1", Allow()).ok());
+  OrderFilter queued;
+  queued.export_state = ExportState::kQueued;
+  auto q = db_->ListOrders(store_, queued);
+  ASSERT_EQ(q->orders.size(), 1u);
+  EXPECT_EQ(q->orders[0].order.number, "N1");
+  OrderFilter bad;
+  bad.cursor = "garbage";
+  EXPECT_EQ(db_->ListOrders(store_, bad).error().field, "cursor");
+}
+
+TEST_F(StoreContract, CaptureOnlyFromAuthorized) {
+  shop::Order o = Order("10023", 100);
+  o.payments[0].status = shop::PaymentStatus::kAuthorized;
+  ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  EXPECT_EQ(db_->CapturePayment(store_, "10023", "nope").error().code,
+            base::ErrorCode::kNotFound);
+  ASSERT_TRUE(db_->CapturePayment(store_, "10023", "pay_1").ok());
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->order.payments[0].status,
+            shop::PaymentStatus::kCaptured);
+  EXPECT_EQ(db_->CapturePayment(store_, "10023", "pay_1").error().code,
+            base::ErrorCode::kConflict);
+}
+
+TEST_F(StoreContract, RefundsAppendAndRefuseDuplicates) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  shop::Refund r{"rf_1", "Stripe", M(1000), base::TimePoint(std::chrono::seconds(9))};
+  ASSERT_TRUE(db_->AddRefund(store_, "10023", r).ok());
+  EXPECT_EQ(db_->AddRefund(store_, "10023", r).error().code, base::ErrorCode::kConflict);
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->order.refunds.size(), 1u);
+}
+
+TEST_F(StoreContract, QueueRunsTheCheckAndRefusesWithItsCode) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  auto refuse = [](const shop::Order&, ExportState, const LightspeedSettings&) {
+    return shop::Eligibility{"unbalanced", "Unbalanced: $12.50 due"};
+  };
+  auto r = db_->QueueExport(store_, "10023", refuse);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().reason, "unbalanced");
+  EXPECT_EQ(r.error().message, "Unbalanced: $12.50 due");
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->export_record.state, ExportState::kNotExported);
+  ExportState seen = ExportState::kExported;
+  auto ok = db_->QueueExport(store_, "10023", [&](const shop::Order&, ExportState s,
+                                                  const LightspeedSettings&) {
+    seen = s;
+    return shop::Eligibility{};
+  });
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->state, ExportState::kQueued);
+  EXPECT_EQ(seen, ExportState::kNotExported) << "the check saw the stored state";
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->export_record.state, ExportState::kQueued);
+}
+
+TEST_F(StoreContract, TokensBelongToOneStore) {
+  auto other = db_->CreateStore("other", "Other Shop", "USD");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(db_->AddApiToken(store_, "hash-a", "").ok());
+  ASSERT_TRUE(db_->AddApiToken(other->id, "hash-b", "").ok());
+  EXPECT_EQ(db_->FindTokenStore("hash-a")->value, store_.value);
+  EXPECT_EQ(db_->FindTokenStore("hash-b")->value, other->id.value);
+  EXPECT_EQ(db_->FindTokenStore("nope").error().code, base::ErrorCode::kUnauthenticated);
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  EXPECT_EQ(db_->GetOrder(other->id, "10023").error().code, base::ErrorCode::kNotFound);
+}
+
+TEST_F(StoreContract, SettingsRoundTrip) {
+  LightspeedSettings s;
+  s.account_id = "1";
+  s.shop_id = "1";
+  s.payment_types = {{"Online Payments (Stripe)", "Stripe"}};
+  ASSERT_TRUE(db_->PutLightspeedSettings(store_, s).ok());
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->payment_types, s.payment_types);
+  EXPECT_FALSE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
+  ASSERT_TRUE(db_->SetLightspeedToken(store_, "sealed").ok());
+  EXPECT_TRUE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->shop_id, "1") << "token kept the settings";
+}
+
+}  // namespace
+}  // namespace store
