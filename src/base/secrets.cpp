@@ -42,3 +42,61 @@ bool SecretEquals(std::string_view a, std::string_view b) {
 }
 
 }  // namespace base
+
+namespace base {
+namespace {
+
+bool FromHex(std::string_view hex, std::vector<unsigned char>* out) {
+  out->assign(hex.size() / 2 + 1, 0);
+  size_t len = 0;
+  if (sodium_hex2bin(out->data(), out->size(), hex.data(), hex.size(), nullptr, &len, nullptr) != 0)
+    return false;
+  out->resize(len);
+  return len * 2 == hex.size();
+}
+
+}  // namespace
+
+bool IsValidKeyHex(std::string_view key_hex) {
+  std::vector<unsigned char> key;
+  return key_hex.size() == 64 && FromHex(key_hex, &key) && key.size() == 32;
+}
+
+Result<std::string> Seal(std::string_view key_hex, std::string_view plaintext) {
+  EnsureSodium();
+  std::vector<unsigned char> key;
+  if (!IsValidKeyHex(key_hex) || !FromHex(key_hex, &key))
+    return Invalid("secret_key", "the secret key must be 64 hex characters");
+  std::vector<unsigned char> out(crypto_secretbox_xchacha20poly1305_NONCEBYTES +
+                                 crypto_secretbox_xchacha20poly1305_MACBYTES + plaintext.size());
+  unsigned char* nonce = out.data();
+  randombytes_buf(nonce, crypto_secretbox_xchacha20poly1305_NONCEBYTES);
+  crypto_secretbox_xchacha20poly1305_easy(
+      nonce + crypto_secretbox_xchacha20poly1305_NONCEBYTES,
+      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(), nonce,
+      key.data());
+  return Hex(out.data(), out.size());
+}
+
+Result<std::string> Unseal(std::string_view key_hex, std::string_view sealed_hex) {
+  EnsureSodium();
+  std::vector<unsigned char> key, sealed;
+  if (!IsValidKeyHex(key_hex) || !FromHex(key_hex, &key))
+    return Invalid("secret_key", "the secret key must be 64 hex characters");
+  const size_t overhead =
+      crypto_secretbox_xchacha20poly1305_NONCEBYTES + crypto_secretbox_xchacha20poly1305_MACBYTES;
+  if (!FromHex(sealed_hex, &sealed) || sealed.size() < overhead)
+    return Internal("a stored secret is damaged");
+  std::string plain(sealed.size() - overhead, '\0');
+  if (crypto_secretbox_xchacha20poly1305_open_easy(
+          reinterpret_cast<unsigned char*>(plain.data()),
+          sealed.data() + crypto_secretbox_xchacha20poly1305_NONCEBYTES,
+          sealed.size() - crypto_secretbox_xchacha20poly1305_NONCEBYTES, sealed.data(),
+          key.data()) != 0)
+    return Error{ErrorCode::kUnauthenticated,
+                 "a stored secret cannot be opened with this key (was SPOKE_SECRET_KEY changed?)",
+                 "secret_key", "bad_secret_key", std::nullopt};
+  return plain;
+}
+
+}  // namespace base

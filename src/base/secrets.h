@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+
 namespace base {
 
 // `bytes` random bytes as lowercase hex.
@@ -12,5 +14,15 @@ std::string RandomHex(size_t bytes);
 std::string Sha256Hex(std::string_view data);
 // Constant-time equality for secrets.
 bool SecretEquals(std::string_view a, std::string_view b);
+
+}  // namespace base
+
+namespace base {
+
+// Authenticated encryption of small secrets at rest (XChaCha20-Poly1305 via libsodium).
+// `key_hex` is 64 hex characters (32 bytes). The sealed form is hex: nonce ‖ ciphertext.
+Result<std::string> Seal(std::string_view key_hex, std::string_view plaintext);
+Result<std::string> Unseal(std::string_view key_hex, std::string_view sealed_hex);
+bool IsValidKeyHex(std::string_view key_hex);
 
 }  // namespace base

@@ -149,6 +149,8 @@ class Store {
                                            const ExportCheck& check) = 0;
   virtual Result<std::vector<OrderRecord>> ListExports(
       StoreId store, std::optional<shop::ExportState> state, int limit) = 0;
+  // How many orders stand in each export state.
+  virtual Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) = 0;
 };
 
 struct SqliteOptions {

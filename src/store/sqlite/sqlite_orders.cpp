@@ -472,4 +472,18 @@ Result<std::vector<OrderRecord>> SqliteStore::ListExports(
   return out;
 }
 
+Result<std::map<shop::ExportState, int64_t>> SqliteStore::CountExports(StoreId store) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "SELECT export_state, COUNT(*) FROM orders WHERE store_id = ? GROUP BY export_state");
+  s.Bind(1, store.value);
+  std::map<shop::ExportState, int64_t> out;
+  while (s.Step()) {
+    shop::ExportState state;
+    if (shop::Parse(s.Text(0), &state)) out[state] = s.Int(1);
+  }
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
 }  // namespace store::sqlite

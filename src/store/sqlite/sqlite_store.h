@@ -48,6 +48,7 @@ class SqliteStore : public Store {
   Result<std::vector<OrderRecord>> ListExports(StoreId store,
                                                std::optional<shop::ExportState> state,
                                                int limit) override;
+  Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
 
  private:
   int64_t NowSeconds() const;

@@ -1,0 +1,455 @@
+#include "api/codec.h"
+
+namespace api::codec {
+namespace {
+
+using base::Invalid;
+using base::Money;
+
+std::string Join(const std::string& prefix, const std::string& key) {
+  return prefix.empty() ? key : prefix + "." + key;
+}
+
+// Reads fields of one JSON object, remembering the first error. Fields are named with their
+// full path ("lines[0].unit_price") so the merchant can find the bad value.
+class Reader {
+ public:
+  Reader(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
+    if (!j_.is_object())
+      Fail(Invalid(prefix_.empty() ? "body" : prefix_,
+                   (prefix_.empty() ? std::string("the body") : prefix_) + " must be a JSON object"));
+  }
+  bool ok() const { return !error_; }
+  const base::Error& error() const { return *error_; }
+  void Fail(base::Error e) {
+    if (!error_) error_ = std::move(e);
+  }
+  std::string Path(const std::string& key) const { return Join(prefix_, key); }
+  const json* Get(const std::string& key) const {
+    if (!j_.is_object()) return nullptr;
+    auto it = j_.find(key);
+    if (it == j_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  std::string Str(const std::string& key, bool required, const std::string& fallback = "") {
+    const json* v = Get(key);
+    if (!v) {
+      if (required) Fail(Invalid(Path(key), Path(key) + " is required"));
+      return fallback;
+    }
+    if (!v->is_string()) {
+      Fail(Invalid(Path(key), Path(key) + " must be a string"));
+      return fallback;
+    }
+    return v->get<std::string>();
+  }
+  std::optional<std::string> OptStr(const std::string& key) {
+    if (!Get(key)) return std::nullopt;
+    return Str(key, false);
+  }
+  // Lightspeed ids: digits, given as a string or a whole number.
+  std::optional<std::string> OptId(const std::string& key) {
+    const json* v = Get(key);
+    if (!v) return std::nullopt;
+    if (v->is_number_unsigned()) return std::to_string(v->get<uint64_t>());
+    return Str(key, false);
+  }
+  Money Amount(const std::string& key, bool required) {
+    const json* v = Get(key);
+    if (!v) {
+      if (required) Fail(Invalid(Path(key), Path(key) + " is required"));
+      return Money();
+    }
+    if (!v->is_string()) {
+      Fail(Invalid(Path(key), Path(key) + " must be a string amount like \"899.99\", not a " +
+                                  v->type_name(), "invalid_amount"));
+      return Money();
+    }
+    auto m = Money::Parse(v->get<std::string>(), Path(key));
+    if (!m.ok()) {
+      Fail(m.error());
+      return Money();
+    }
+    return *m;
+  }
+  std::optional<Money> OptAmount(const std::string& key) {
+    if (!Get(key)) return std::nullopt;
+    return Amount(key, false);
+  }
+  bool Bool(const std::string& key, bool fallback) {
+    const json* v = Get(key);
+    if (!v) return fallback;
+    if (!v->is_boolean()) {
+      Fail(Invalid(Path(key), Path(key) + " must be true or false"));
+      return fallback;
+    }
+    return v->get<bool>();
+  }
+  int64_t Int(const std::string& key, bool required) {
+    const json* v = Get(key);
+    if (!v) {
+      if (required) Fail(Invalid(Path(key), Path(key) + " is required"));
+      return 0;
+    }
+    if (!v->is_number_integer()) {
+      Fail(Invalid(Path(key), Path(key) + " must be a whole number"));
+      return 0;
+    }
+    return v->get<int64_t>();
+  }
+  base::TimePoint Time(const std::string& key, bool required, base::TimePoint fallback) {
+    const json* v = Get(key);
+    if (!v) {
+      if (required) Fail(Invalid(Path(key), Path(key) + " is required"));
+      return fallback;
+    }
+    if (!v->is_string()) {
+      Fail(Invalid(Path(key), Path(key) + " must be an RFC 3339 time string"));
+      return fallback;
+    }
+    auto t = base::ParseTime(v->get<std::string>(), Path(key));
+    if (!t.ok()) {
+      Fail(t.error());
+      return fallback;
+    }
+    return *t;
+  }
+  template <typename E>
+  E Enum(const std::string& key, E fallback, const char* choices) {
+    const json* v = Get(key);
+    if (!v) return fallback;
+    E out = fallback;
+    if (!v->is_string() || !shop::Parse(v->get<std::string>(), &out))
+      Fail(Invalid(Path(key), Path(key) + " must be one of " + choices));
+    return out;
+  }
+  // Each element of an array field, with its indexed path; absent means empty.
+  const json* Array(const std::string& key) {
+    const json* v = Get(key);
+    if (v && !v->is_array()) {
+      Fail(Invalid(Path(key), Path(key) + " must be an array"));
+      return nullptr;
+    }
+    return v;
+  }
+
+ private:
+  const json& j_;
+  std::string prefix_;
+  std::optional<base::Error> error_;
+};
+
+std::string Indexed(const std::string& key, size_t i) {
+  return key + "[" + std::to_string(i) + "]";
+}
+
+std::optional<shop::Address> ReadAddress(Reader& parent, const json& j, const std::string& key) {
+  const json* v = parent.Get(key);
+  if (!v) return std::nullopt;
+  Reader r(*v, key);
+  shop::Address a;
+  a.line1 = r.Str("line1", true);
+  a.line2 = r.OptStr("line2");
+  a.city = r.Str("city", true);
+  a.region = r.Str("region", false);
+  a.postal_code = r.Str("postal_code", false);
+  a.country = r.Str("country", true);
+  if (!r.ok()) parent.Fail(r.error());
+  return a;
+}
+
+json Opt(const std::optional<std::string>& s) { return s ? json(*s) : json(nullptr); }
+json Opt(const std::optional<Money>& m) { return m ? json(m->ToString()) : json(nullptr); }
+json Opt(const std::optional<base::TimePoint>& t) {
+  return t ? json(base::FormatTime(*t)) : json(nullptr);
+}
+
+json AddressJson(const std::optional<shop::Address>& a) {
+  if (!a) return nullptr;
+  return {{"line1", a->line1}, {"line2", Opt(a->line2)},         {"city", a->city},
+          {"region", a->region}, {"postal_code", a->postal_code}, {"country", a->country}};
+}
+
+}  // namespace
+
+base::Result<json> ParseBody(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded())
+    return base::Error{base::ErrorCode::kInvalidInput, "the body is not valid JSON", "body",
+                       "malformed_json", std::nullopt};
+  return j;
+}
+
+base::Result<shop::Item> ItemFromJson(const json& j, const std::string& sku_in_path) {
+  Reader r(j, "");
+  shop::Item item;
+  item.sku = r.Str("sku", false, sku_in_path);
+  if (r.ok() && item.sku != sku_in_path)
+    r.Fail(Invalid("sku", "sku \"" + item.sku + "\" differs from the SKU in the URL \"" +
+                              sku_in_path + "\""));
+  item.description = r.Str("description", true);
+  item.kind = r.Enum("kind", shop::ItemKind::kInventory, "inventory, gift_card, non_inventory");
+  item.source = r.Enum("source", shop::ItemSource::kSite, "pos_sync, supplier_sync, site");
+  item.lightspeed_item_id = r.OptId("lightspeed_item_id");
+  item.upc = r.OptStr("upc");
+  item.ean = r.OptStr("ean");
+  item.manufacturer_sku = r.OptStr("manufacturer_sku");
+  item.brand = r.OptStr("brand");
+  item.price = r.Amount("price", true);
+  item.cost = r.OptAmount("cost");
+  item.msrp = r.OptAmount("msrp");
+  item.serialized = r.Bool("serialized", false);
+  if (!r.ok()) return r.error();
+  return item;
+}
+
+base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number_in_path,
+                                        const std::string& store_currency, base::TimePoint now) {
+  Reader r(j, "");
+  shop::Order o;
+  o.number = r.Str("number", false, number_in_path);
+  if (r.ok() && o.number != number_in_path)
+    r.Fail(Invalid("number", "number \"" + o.number + "\" differs from the number in the URL \"" +
+                                 number_in_path + "\""));
+  o.placed_at = r.Time("placed_at", true, now);
+  o.status = r.Enum("status", shop::OrderStatus::kOpen,
+                    "open, processing, shipped, completed, cancelled");
+  o.currency = r.Str("currency", false, store_currency);
+  if (const json* c = r.Get("customer")) {
+    Reader cr(*c, "customer");
+    o.customer.email = cr.Str("email", true);
+    o.customer.first_name = cr.Str("first_name", false);
+    o.customer.last_name = cr.Str("last_name", false);
+    o.customer.phone = cr.OptStr("phone");
+    if (!cr.ok()) r.Fail(cr.error());
+  } else {
+    r.Fail(Invalid("customer", "customer is required"));
+  }
+  o.billing_address = ReadAddress(r, j, "billing_address");
+  o.shipping_address = ReadAddress(r, j, "shipping_address");
+  if (const json* lines = r.Array("lines")) {
+    for (size_t i = 0; i < lines->size(); ++i) {
+      Reader lr((*lines)[i], Indexed("lines", i));
+      shop::Line l;
+      l.sku = lr.Str("sku", true);
+      l.quantity = lr.Int("quantity", true);
+      l.unit_price = lr.Amount("unit_price", true);
+      l.discount = lr.Amount("discount", false);
+      l.taxable = lr.Bool("taxable", true);
+      if (const json* serials = lr.Array("serial_numbers")) {
+        for (size_t k = 0; k < serials->size(); ++k) {
+          if (!(*serials)[k].is_string()) {
+            lr.Fail(Invalid(lr.Path("serial_numbers"), lr.Path(Indexed("serial_numbers", k)) +
+                                                           " must be a string"));
+            break;
+          }
+          l.serial_numbers.push_back((*serials)[k].get<std::string>());
+        }
+      }
+      if (!lr.ok()) r.Fail(lr.error());
+      o.lines.push_back(std::move(l));
+    }
+  } else if (r.ok()) {
+    r.Fail(Invalid("lines", "lines is required"));
+  }
+  o.order_discount = r.Amount("order_discount", false);
+  if (const json* s = r.Get("shipping")) {
+    Reader sr(*s, "shipping");
+    o.shipping = shop::Shipping{sr.Str("method", false), sr.Amount("amount", true)};
+    if (!sr.ok()) r.Fail(sr.error());
+  }
+  o.tax = r.Amount("tax", true);
+  o.total = r.Amount("total", true);
+  if (const json* pays = r.Array("payments")) {
+    for (size_t i = 0; i < pays->size(); ++i) {
+      Reader pr((*pays)[i], Indexed("payments", i));
+      shop::Payment p;
+      p.id = pr.Str("id", true);
+      p.method = pr.Str("method", true);
+      p.amount = pr.Amount("amount", true);
+      p.status = pr.Enum("status", shop::PaymentStatus::kCaptured,
+                         "authorized, captured, voided, failed");
+      p.reference = pr.OptStr("reference");
+      if (!pr.ok()) r.Fail(pr.error());
+      o.payments.push_back(std::move(p));
+    }
+  }
+  if (const json* refunds = r.Array("refunds")) {
+    for (size_t i = 0; i < refunds->size(); ++i) {
+      Reader rr((*refunds)[i], Indexed("refunds", i));
+      o.refunds.push_back(shop::Refund{rr.Str("id", true), rr.Str("method", true),
+                                       rr.Amount("amount", true), rr.Time("at", false, now)});
+      if (!rr.ok()) r.Fail(rr.error());
+    }
+  }
+  if (!r.ok()) return r.error();
+  return o;
+}
+
+base::Result<shop::Refund> RefundFromJson(const json& j, base::TimePoint now) {
+  Reader r(j, "");
+  shop::Refund refund{r.Str("id", true), r.Str("method", true), r.Amount("amount", true),
+                      r.Time("at", false, now)};
+  if (!r.ok()) return r.error();
+  if (refund.amount.IsZero()) return Invalid("amount", "amount must be more than 0.00");
+  return refund;
+}
+
+base::Result<store::LightspeedSettings> SettingsFromJson(const json& j,
+                                                         store::LightspeedSettings s) {
+  Reader r(j, "");
+  auto id = [&](const char* key, std::string* out) {
+    if (!r.Get(key)) return;
+    *out = r.OptId(key).value_or("");
+    for (char c : *out)
+      if (c < '0' || c > '9') {
+        r.Fail(Invalid(key, std::string(key) + " must be a Lightspeed id (digits)"));
+        break;
+      }
+  };
+  id("account_id", &s.account_id);
+  id("shop_id", &s.shop_id);
+  id("register_id", &s.register_id);
+  id("employee_id", &s.employee_id);
+  s.reference_source = r.Str("reference_source", false, s.reference_source);
+  if (s.reference_source.empty() || s.reference_source.size() > 32)
+    r.Fail(Invalid("reference_source", "reference_source must be 1–32 characters"));
+  s.tax_mode = r.Str("tax_mode", false, s.tax_mode);
+  if (s.tax_mode != "web" && s.tax_mode != "lightspeed")
+    r.Fail(Invalid("tax_mode", "tax_mode must be web or lightspeed"));
+  s.auto_export = r.Str("auto_export", false, s.auto_export);
+  if (s.auto_export != "off" && s.auto_export != "when_paid" &&
+      s.auto_export != "when_paid_and_fulfilled")
+    r.Fail(Invalid("auto_export", "auto_export must be off, when_paid or when_paid_and_fulfilled"));
+  if (const json* types = r.Get("payment_types")) {
+    if (!types->is_object()) {
+      r.Fail(Invalid("payment_types", "payment_types must be an object of name → name"));
+    } else {
+      s.payment_types.clear();
+      for (auto& [k, v] : types->items()) {
+        if (!v.is_string() || v.get<std::string>().empty() || k.empty()) {
+          r.Fail(Invalid("payment_types." + k, "payment_types." + k +
+                                                   " must name a Lightspeed payment type"));
+          break;
+        }
+        s.payment_types[k] = v.get<std::string>();
+      }
+    }
+  }
+  if (!r.ok()) return r.error();
+  return s;
+}
+
+json ItemToJson(const shop::Item& i) {
+  return {{"sku", i.sku},
+          {"description", i.description},
+          {"kind", shop::Name(i.kind)},
+          {"source", shop::Name(i.source)},
+          {"lightspeed_item_id", Opt(i.lightspeed_item_id)},
+          {"upc", Opt(i.upc)},
+          {"ean", Opt(i.ean)},
+          {"manufacturer_sku", Opt(i.manufacturer_sku)},
+          {"brand", Opt(i.brand)},
+          {"price", i.price.ToString()},
+          {"cost", Opt(i.cost)},
+          {"msrp", Opt(i.msrp)},
+          {"serialized", i.serialized}};
+}
+
+json OrderToJson(const shop::Order& o) {
+  json lines = json::array();
+  for (const shop::Line& l : o.lines)
+    lines.push_back({{"sku", l.sku},
+                     {"description", l.description},
+                     {"kind", shop::Name(l.kind)},
+                     {"quantity", l.quantity},
+                     {"unit_price", l.unit_price.ToString()},
+                     {"discount", l.discount.ToString()},
+                     {"taxable", l.taxable},
+                     {"serial_numbers", l.serial_numbers}});
+  json payments = json::array();
+  for (const shop::Payment& p : o.payments)
+    payments.push_back({{"id", p.id},
+                        {"method", p.method},
+                        {"amount", p.amount.ToString()},
+                        {"status", shop::Name(p.status)},
+                        {"reference", Opt(p.reference)}});
+  json refunds = json::array();
+  for (const shop::Refund& r : o.refunds)
+    refunds.push_back({{"id", r.id},
+                       {"method", r.method},
+                       {"amount", r.amount.ToString()},
+                       {"at", base::FormatTime(r.at)}});
+  json customer = {{"email", o.customer.email},
+                   {"first_name", o.customer.first_name},
+                   {"last_name", o.customer.last_name},
+                   {"phone", Opt(o.customer.phone)}};
+  json shipping = nullptr;
+  if (o.shipping)
+    shipping = {{"method", o.shipping->method}, {"amount", o.shipping->amount.ToString()}};
+  return {{"number", o.number},
+          {"placed_at", base::FormatTime(o.placed_at)},
+          {"status", shop::Name(o.status)},
+          {"currency", o.currency},
+          {"customer", customer},
+          {"billing_address", AddressJson(o.billing_address)},
+          {"shipping_address", AddressJson(o.shipping_address)},
+          {"lines", lines},
+          {"order_discount", o.order_discount.ToString()},
+          {"shipping", shipping},
+          {"tax", o.tax.ToString()},
+          {"total", o.total.ToString()},
+          {"payments", payments},
+          {"refunds", refunds}};
+}
+
+json BalanceToJson(const shop::Balance& b) {
+  return {{"due", b.due.ToString()}, {"state", shop::Name(b.state)}, {"message", b.message}};
+}
+
+json ExportToJson(const store::ExportRecord& e,
+                  const std::vector<store::ExportAttempt>* attempts) {
+  json not_sent = json::array();
+  for (const store::NotSent& n : e.not_sent)
+    not_sent.push_back({{"sku", n.sku}, {"amount", n.amount.ToString()}, {"reason", n.reason}});
+  json out = {{"state", shop::Name(e.state)},
+              {"sale_id", e.sale_id.empty() ? json(nullptr) : json(e.sale_id)},
+              {"queued_at", Opt(e.queued_at)},
+              {"exported_at", Opt(e.exported_at)},
+              {"attempts", e.attempts},
+              {"not_sent", not_sent},
+              {"message", e.message.empty() ? json(nullptr) : json(e.message)}};
+  if (attempts) {
+    json timeline = json::array();
+    for (const store::ExportAttempt& a : *attempts)
+      timeline.push_back({{"n", a.n},
+                          {"started_at", base::FormatTime(a.started_at)},
+                          {"finished_at", base::FormatTime(a.finished_at)},
+                          {"outcome", a.outcome},
+                          {"http_status", a.http_status},
+                          {"message", a.message},
+                          {"units", a.units}});
+    out["timeline"] = timeline;
+  }
+  return out;
+}
+
+json SettingsToJson(const store::LightspeedSettings& s) {
+  json types = json::object();
+  for (const auto& [k, v] : s.payment_types) types[k] = v;
+  return {{"account_id", s.account_id},         {"shop_id", s.shop_id},
+          {"register_id", s.register_id},       {"employee_id", s.employee_id},
+          {"reference_source", s.reference_source}, {"tax_mode", s.tax_mode},
+          {"auto_export", s.auto_export},       {"payment_types", types},
+          {"connection", s.connection}};
+}
+
+json ErrorJson(const base::Error& e) {
+  json err = {{"code", e.reason.empty() ? base::ErrorCodeName(e.code) : e.reason},
+              {"message", e.message}};
+  if (!e.field.empty()) err["field"] = e.field;
+  return {{"error", err}};
+}
+
+}  // namespace api::codec
