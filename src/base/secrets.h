@@ -26,3 +26,9 @@ Result<std::string> Unseal(std::string_view key_hex, std::string_view sealed_hex
 bool IsValidKeyHex(std::string_view key_hex);
 
 }  // namespace base
+
+namespace base {
+// Argon2id password hashes (libsodium's interactive limits).
+Result<std::string> HashPassword(std::string_view password);
+bool VerifyPassword(std::string_view hash, std::string_view password);
+}  // namespace base

@@ -32,3 +32,15 @@ TEST(Secrets, HashesAreStable) {
 
 }  // namespace
 }  // namespace base
+
+namespace base {
+namespace {
+TEST(Secrets, PasswordsAreArgon2id) {
+  auto h = HashPassword("correct horse");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->rfind("$argon2id$", 0), 0u);
+  EXPECT_TRUE(VerifyPassword(*h, "correct horse"));
+  EXPECT_FALSE(VerifyPassword(*h, "wrong horse"));
+}
+}  // namespace
+}  // namespace base

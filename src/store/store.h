@@ -108,6 +108,7 @@ class Store {
                                         const std::string& currency) = 0;
   virtual Result<StoreInfo> GetStore(StoreId id) = 0;
   virtual Result<StoreInfo> FindStore(const std::string& slug) = 0;
+  virtual Result<std::vector<StoreInfo>> ListStores() = 0;
 
   virtual Result<User> AddUser(StoreId store, const std::string& email,
                                const std::string& password_hash) = 0;

@@ -90,6 +90,15 @@ Result<StoreInfo> SqliteStore::FindStore(const std::string& slug) {
   return base::NotFound("no store named \"" + slug + "\"");
 }
 
+Result<std::vector<StoreInfo>> SqliteStore::ListStores() {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), "SELECT id, slug, name, currency FROM stores ORDER BY id");
+  std::vector<StoreInfo> out;
+  while (s.Step()) out.push_back(ReadStore(s));
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
 Result<User> SqliteStore::AddUser(StoreId store, const std::string& email,
                                   const std::string& password_hash) {
   auto conn = pool_->Take();

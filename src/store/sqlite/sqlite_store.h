@@ -17,6 +17,7 @@ class SqliteStore : public Store {
                                 const std::string& currency) override;
   Result<StoreInfo> GetStore(StoreId id) override;
   Result<StoreInfo> FindStore(const std::string& slug) override;
+  Result<std::vector<StoreInfo>> ListStores() override;
   Result<User> AddUser(StoreId store, const std::string& email,
                        const std::string& password_hash) override;
   Result<User> FindUser(const std::string& email) override;

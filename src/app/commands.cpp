@@ -1,0 +1,278 @@
+#include "app/commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "api/api.h"
+#include "api/import.h"
+#include "app/config.h"
+#include "app/demo_data.h"
+#include "base/secrets.h"
+#include "web/server.h"
+
+namespace app {
+namespace {
+
+int Fail(const base::Error& e) {
+  std::cerr << "spoke: " << e.message << "\n";
+  return e.code == base::ErrorCode::kInvalidInput ? 2 : 1;
+}
+
+struct Env {
+  Config config;
+  std::unique_ptr<store::Store> db;
+};
+
+base::Result<Env> Open(const CommonFlags& f) {
+  auto config = LoadConfig(f.config_path);
+  if (!config.ok()) return config.error();
+  auto db = store::OpenStore(config->database_url);
+  if (!db.ok()) return db.error();
+  return Env{std::move(*config), std::move(*db)};
+}
+
+// The named store; the default "main" store is created on first use so a fresh install works.
+base::Result<store::StoreInfo> StoreFor(store::Store& db, const std::string& slug) {
+  auto info = db.FindStore(slug);
+  if (info.ok() || info.error().code != base::ErrorCode::kNotFound) return info;
+  if (slug == "main") return db.CreateStore("main", "Main store", "USD");
+  return base::NotFound("no store named \"" + slug + "\"; create it with: spoke store add --store " +
+                        slug);
+}
+
+// Blocks SIGINT/SIGTERM in every thread (call before starting any) and waits for one.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void WaitForStopSignal(const sigset_t& set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+}
+
+base::Result<std::string> CreateToken(store::Store& db, store::StoreId s, const std::string& label) {
+  const std::string token = "spk_" + base::RandomHex(24);
+  if (auto r = db.AddApiToken(s, base::Sha256Hex(token), label); !r.ok()) return r.error();
+  return token;
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  void Update(size_t done, size_t total) {
+    if (!enabled_ || total == 0) return;
+    const int width = 30;
+    const int filled = static_cast<int>(width * done / total);
+    if (filled == last_ && done != total) return;
+    last_ = filled;
+    std::fprintf(stderr, "\r[%s%s] %3zu%% %zu/%zu", std::string(filled, '#').c_str(),
+                 std::string(width - filled, ' ').c_str(), done * 100 / total, done, total);
+    if (done == total) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool enabled_;
+  int last_ = -1;
+};
+
+}  // namespace
+
+int Serve(const CommonFlags& f) {
+  const sigset_t stop = BlockStopSignals();
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
+  api::Api api(*env->db, base::SystemClock(), {env->config.secret_key});
+  web::ServerOptions options;
+  options.host = env->config.Host();
+  options.port = env->config.Port();
+  auto server = web::CreateServer(options, api, *env->db);
+  auto port = server->Start();
+  if (!port.ok()) return Fail(port.error());
+  std::cout << "spoke listening on http://" << options.host << ":" << *port << "/" << std::endl;
+  WaitForStopSignal(stop);
+  server->Stop();
+  return 0;
+}
+
+int Migrate(const CommonFlags& f) {
+  auto config = LoadConfig(f.config_path);
+  if (!config.ok()) return Fail(config.error());
+  if (config->database_url.rfind("sqlite://", 0) != 0)
+    return Fail(base::Invalid("database.url", "only sqlite:// databases can be migrated yet"));
+  auto applied = store::MigrateSqlite(config->database_url.substr(9));
+  if (!applied.ok()) return Fail(applied.error());
+  if (applied->empty()) std::cout << "database is up to date\n";
+  for (int v : *applied) std::cout << "applied migration " << v << "\n";
+  return 0;
+}
+
+int StoreAdd(const CommonFlags& f, const std::string& name, const std::string& currency) {
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  if (currency.size() != 3)
+    return Fail(base::Invalid("currency", "currency must be a 3-letter ISO code like USD"));
+  auto info = env->db->CreateStore(f.store_slug, name, currency);
+  if (!info.ok()) return Fail(info.error());
+  std::cout << "created store " << info->slug << " (" << info->currency << ")\n";
+  return 0;
+}
+
+int UserAdd(const CommonFlags& f, const std::string& email, const std::string& password) {
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  auto info = StoreFor(*env->db, f.store_slug);
+  if (!info.ok()) return Fail(info.error());
+  const std::string pw = password.empty() ? base::RandomHex(9) : password;
+  if (pw.size() < 10) return Fail(base::Invalid("password", "password must be 10+ characters"));
+  auto hash = base::HashPassword(pw);
+  if (!hash.ok()) return Fail(hash.error());
+  auto user = env->db->AddUser(info->id, email, *hash);
+  if (!user.ok()) return Fail(user.error());
+  std::cout << "Added " << email << " to store " << info->slug << "\n";
+  if (password.empty()) std::cout << "Password: " << pw << "\n";
+  return 0;
+}
+
+int TokenCreate(const CommonFlags& f, const std::string& label) {
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  auto info = StoreFor(*env->db, f.store_slug);
+  if (!info.ok()) return Fail(info.error());
+  auto token = CreateToken(*env->db, info->id, label);
+  if (!token.ok()) return Fail(token.error());
+  std::cerr << "API token for store " << info->slug << " (shown once; keep it secret):\n";
+  std::cout << *token << std::endl;
+  return 0;
+}
+
+int Import(const CommonFlags& f, const std::string& file) {
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
+  auto info = StoreFor(*env->db, f.store_slug);
+  if (!info.ok()) return Fail(info.error());
+  std::string content;
+  if (file == "-") {
+    content.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return Fail(base::Invalid("file", "cannot read " + file));
+    content.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  api::Api api(*env->db, base::SystemClock(), {env->config.secret_key});
+  ProgressBar bar(isatty(STDERR_FILENO));
+  auto summary = api::ImportRecords(api, info->id, content,
+                                    [&](size_t done, size_t total) { bar.Update(done, total); });
+  if (!summary.ok()) return Fail(summary.error());
+  std::cout << "Accepted: " << summary->items_accepted << " items, " << summary->orders_accepted
+            << " orders\n";
+  std::cout << "Rejected: " << summary->rejections.size() << "\n";
+  for (const auto& r : summary->rejections) {
+    std::cout << "  record " << r.record;
+    if (!r.key.empty()) std::cout << " (" << r.key << ")";
+    if (!r.field.empty()) std::cout << " " << r.field;
+    std::cout << ": " << r.message << "\n";
+  }
+  return summary->rejections.empty() ? 0 : 3;
+}
+
+int Export(const CommonFlags& f, const std::vector<std::string>& orders, bool all_eligible) {
+  if (orders.empty() == !all_eligible)
+    return Fail(base::Invalid("orders", "name order numbers or use --all-eligible (not both)"));
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
+  auto info = StoreFor(*env->db, f.store_slug);
+  if (!info.ok()) return Fail(info.error());
+  std::vector<std::string> numbers = orders;
+  if (all_eligible) {
+    auto settings = env->db->GetLightspeedSettings(info->id);
+    if (!settings.ok()) return Fail(settings.error());
+    store::OrderFilter filter;
+    filter.limit = 200;
+    filter.export_state = shop::ExportState::kNotExported;
+    for (;;) {
+      auto page = env->db->ListOrders(info->id, filter);
+      if (!page.ok()) return Fail(page.error());
+      for (const auto& r : page->orders)
+        if (shop::CheckEligibility(r.order, r.export_record.state,
+                                   store::ConnectionOf(*settings)).ok())
+          numbers.push_back(r.order.number);
+      if (page->next_cursor.empty()) break;
+      filter.cursor = page->next_cursor;
+    }
+    std::cout << numbers.size() << " orders can be exported now\n";
+  }
+  api::Api api(*env->db, base::SystemClock(), {env->config.secret_key});
+  int refused = 0;
+  for (const std::string& n : numbers) {
+    api::Response r = api.RequestExport(info->id, n);
+    auto body = nlohmann::json::parse(r.body, nullptr, false);
+    if (r.status == 202) {
+      std::cout << n << ": queued\n";
+    } else {
+      ++refused;
+      std::cout << n << ": " << body["error"].value("message", "refused") << "\n";
+    }
+  }
+  return refused ? 3 : 0;
+}
+
+int Demo(int port) {
+  const sigset_t stop = BlockStopSignals();
+  char dir_template[] = "/tmp/spoke-demo-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  if (!dir) return Fail(base::Unavailable("cannot create a temporary directory"));
+  const std::string db_path = std::string(dir) + "/spoke.db";
+  auto db = store::OpenStore("sqlite://" + db_path);
+  if (!db.ok()) return Fail(db.error());
+  auto info = (*db)->CreateStore("demo", "Pearl Street Bikes (demo)", "USD");
+  if (!info.ok()) return Fail(info.error());
+  const std::string password = base::RandomHex(8);
+  auto hash = base::HashPassword(password);
+  if (!hash.ok()) return Fail(hash.error());
+  const std::string email = "admin@demo.spoke.local";
+  if (auto u = (*db)->AddUser(info->id, email, *hash); !u.ok()) return Fail(u.error());
+  auto token = CreateToken(**db, info->id, "demo");
+  if (!token.ok()) return Fail(token.error());
+  api::Api api(**db, base::SystemClock(), {base::RandomHex(32)});
+  auto summary = api::ImportRecords(api, info->id, DemoRecords(base::SystemClock().Now()), {});
+  if (!summary.ok()) return Fail(summary.error());
+  for (const auto& r : summary->rejections)
+    std::cerr << "demo data record " << r.record << " rejected: " << r.message << "\n";
+  web::ServerOptions options;
+  options.port = port;
+  auto server = web::CreateServer(options, api, **db);
+  auto bound = server->Start();
+  if (!bound.ok())
+    return Fail(base::Unavailable("port " + std::to_string(port) +
+                                  " is taken; try: spoke demo --port 8081"));
+  const std::string url = "http://127.0.0.1:" + std::to_string(*bound) + "/";
+  std::cout << "spoke demo: " << summary->orders_accepted << " orders, "
+            << summary->items_accepted << " catalog items in " << db_path << "\n"
+            << "URL: " << url << "\n"
+            << "Admin: " << email << "\n"
+            << "Password: " << password << "\n"
+            << "API token: " << *token << "\n"
+            << "Try: curl -H 'Authorization: Bearer " << *token << "' " << url
+            << "api/v1/orders?limit=5\n"
+            << "Stop with Ctrl-C." << std::endl;
+  WaitForStopSignal(stop);
+  server->Stop();
+  return 0;
+}
+
+}  // namespace app

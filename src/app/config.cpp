@@ -1,0 +1,150 @@
+#include "app/config.h"
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <toml++/toml.h>
+
+#include "base/secrets.h"
+
+namespace app {
+namespace {
+
+using base::Invalid;
+
+base::Status CheckListen(const std::string& listen, const std::string& key) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Invalid(key, key + " must be host:port, e.g. 127.0.0.1:8080");
+  try {
+    const int port = std::stoi(listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+  } catch (const std::exception&) {
+    return Invalid(key, key + " has a bad port: \"" + listen + "\"");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string Config::Host() const {
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return host;
+}
+int Config::Port() const { return std::stoi(listen.substr(listen.rfind(':') + 1)); }
+
+base::Result<Config> LoadConfig(const std::string& path) {
+  Config c;
+  std::string file = path;
+  if (file.empty() && std::filesystem::exists("spoke.toml")) file = "spoke.toml";
+  if (!file.empty()) {
+    toml::table t;
+    try {
+      t = toml::parse_file(file);
+    } catch (const toml::parse_error& e) {
+      return Invalid("config", file + ": " + std::string(e.description()));
+    }
+    for (auto& [section, node] : t) {
+      const std::string s(section.str());
+      const toml::table* tab = node.as_table();
+      if (!tab) return Invalid(s, file + ": " + s + " must be a table");
+      for (auto& [key_node, value] : *tab) {
+        const std::string key = s + "." + std::string(key_node.str());
+        auto str = [&](std::string* out) -> base::Status {
+          if (auto v = value.value<std::string>()) {
+            *out = *v;
+            return {};
+          }
+          return Invalid(key, file + ": " + key + " must be a string");
+        };
+        base::Status st;
+        if (key == "server.listen") st = str(&c.listen);
+        else if (key == "database.url") st = str(&c.database_url);
+        else if (key == "lightspeed.api_base") st = str(&c.api_base);
+        else if (key == "lightspeed.auth_base") st = str(&c.auth_base);
+        else if (key == "lightspeed.client_id") st = str(&c.client_id);
+        else if (key == "security.key_file") st = str(&c.key_file);
+        else if (key == "export.workers") {
+          auto v = value.value<int64_t>();
+          if (!v) st = Invalid(key, file + ": " + key + " must be a whole number");
+          else c.workers = static_cast<int>(*v);
+        } else if (key == "lightspeed.client_secret") {
+          st = Invalid(key, file + ": " + key +
+                                " is not read from files; set SPOKE_LIGHTSPEED_CLIENT_SECRET");
+        } else {
+          st = Invalid(key, file + ": unknown key " + key);
+        }
+        if (!st.ok()) return st.error();
+      }
+    }
+  }
+  struct Env {
+    const char* name;
+    std::string* target;
+  };
+  const Env envs[] = {{"SPOKE_SERVER_LISTEN", &c.listen},
+                      {"SPOKE_DATABASE_URL", &c.database_url},
+                      {"SPOKE_LIGHTSPEED_API_BASE", &c.api_base},
+                      {"SPOKE_LIGHTSPEED_AUTH_BASE", &c.auth_base},
+                      {"SPOKE_LIGHTSPEED_CLIENT_ID", &c.client_id},
+                      {"SPOKE_LIGHTSPEED_CLIENT_SECRET", &c.client_secret},
+                      {"SPOKE_KEY_FILE", &c.key_file}};
+  for (const Env& e : envs)
+    if (const char* v = std::getenv(e.name)) *e.target = v;
+  if (const char* v = std::getenv("SPOKE_EXPORT_WORKERS")) {
+    try {
+      c.workers = std::stoi(v);
+    } catch (const std::exception&) {
+      return Invalid("export.workers", "SPOKE_EXPORT_WORKERS must be a whole number");
+    }
+  }
+  if (auto s = CheckListen(c.listen, "server.listen"); !s.ok()) return s.error();
+  if (c.workers < 1 || c.workers > 64)
+    return Invalid("export.workers", "export.workers must be from 1 to 64");
+  if (c.database_url.rfind("sqlite://", 0) != 0 && c.database_url.rfind("postgresql://", 0) != 0)
+    return Invalid("database.url", "database.url must start with sqlite:// or postgresql://");
+  if (c.key_file.empty()) {
+    std::filesystem::path db = c.database_url.rfind("sqlite://", 0) == 0
+                                   ? std::filesystem::path(c.database_url.substr(9))
+                                   : std::filesystem::path("spoke.db");
+    c.key_file = (db.parent_path() / "spoke.key").string();
+  }
+  return c;
+}
+
+base::Status LoadSecretKey(Config* c) {
+  if (const char* env = std::getenv("SPOKE_SECRET_KEY")) {
+    if (!base::IsValidKeyHex(env))
+      return Invalid("SPOKE_SECRET_KEY", "SPOKE_SECRET_KEY must be 64 hex characters");
+    c->secret_key = env;
+    return {};
+  }
+  struct stat st{};
+  if (stat(c->key_file.c_str(), &st) == 0) {
+    if ((st.st_mode & 077) != 0)
+      return Invalid("security.key_file", c->key_file + " must be readable by its owner only "
+                                                        "(chmod 600)");
+    std::ifstream in(c->key_file);
+    std::string key;
+    in >> key;
+    if (!base::IsValidKeyHex(key))
+      return Invalid("security.key_file", c->key_file + " must hold 64 hex characters");
+    c->secret_key = key;
+    return {};
+  }
+  const std::string key = base::RandomHex(32);
+  const mode_t old = umask(077);
+  std::ofstream out(c->key_file);
+  out << key << "\n";
+  out.close();
+  umask(old);
+  if (!out) return Invalid("security.key_file", "cannot create " + c->key_file);
+  c->secret_key = key;
+  return {};
+}
+
+}  // namespace app

@@ -1,0 +1,33 @@
+// spoke's configuration: a TOML file, then SPOKE_* environment variables over it. Parsed once into
+// typed settings; unknown keys and bad values are refused naming the key.
+#pragma once
+
+#include <string>
+
+#include "base/result.h"
+
+namespace app {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";              // server.listen, host:port
+  std::string database_url = "sqlite://./spoke.db";   // database.url
+  std::string api_base = "https://api.lightspeedapp.com";     // lightspeed.api_base
+  std::string auth_base = "https://cloud.lightspeedapp.com";  // lightspeed.auth_base
+  std::string client_id;                              // lightspeed.client_id
+  std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
+  int workers = 4;            // export.workers, 1..64
+  std::string key_file;       // security.key_file; default: spoke.key beside the database
+  std::string secret_key;     // SPOKE_SECRET_KEY (64 hex) or read from key_file
+
+  std::string Host() const;
+  int Port() const;
+};
+
+// `path` empty: spoke.toml in the working directory if present, else defaults.
+base::Result<Config> LoadConfig(const std::string& path);
+
+// Reads SPOKE_SECRET_KEY, else the key file (must be mode 0600), else creates the key file with
+// a new random key (0600). Fills config->secret_key.
+base::Status LoadSecretKey(Config* config);
+
+}  // namespace app

@@ -1,0 +1,74 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace app {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("spoke-config-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+    unsetenv("SPOKE_SERVER_LISTEN");
+    unsetenv("SPOKE_SECRET_KEY");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string Write(const std::string& text) {
+    const auto p = dir_ / "spoke.toml";
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigTest, ReadsKeysAndEnvironmentOverrides) {
+  const std::string p = Write(
+      "[server]\nlisten = \"127.0.0.1:9000\"\n[database]\nurl = \"sqlite:///tmp/x.db\"\n"
+      "[export]\nworkers = 2\n");
+  auto c = LoadConfig(p);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->Port(), 9000);
+  EXPECT_EQ(c->workers, 2);
+  EXPECT_EQ(c->key_file, "/tmp/spoke.key");
+  setenv("SPOKE_SERVER_LISTEN", "127.0.0.1:9001", 1);
+  EXPECT_EQ(LoadConfig(p)->Port(), 9001);
+  unsetenv("SPOKE_SERVER_LISTEN");
+}
+
+TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
+  auto c = LoadConfig(Write("[server]\nlisen = \"x\"\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "server.lisen");
+  c = LoadConfig(Write("[export]\nworkers = 0\n"));
+  EXPECT_EQ(c.error().field, "export.workers");
+  c = LoadConfig(Write("[server]\nlisten = \"nohost\"\n"));
+  EXPECT_EQ(c.error().field, "server.listen");
+  c = LoadConfig(Write("[lightspeed]\nclient_secret = \"s\"\n"));
+  EXPECT_EQ(c.error().field, "lightspeed.client_secret") << "secrets never come from the file";
+}
+
+TEST_F(ConfigTest, KeyFileIsCreatedOwnerOnlyAndReused) {
+  Config c;
+  c.key_file = (dir_ / "spoke.key").string();
+  ASSERT_TRUE(LoadSecretKey(&c).ok());
+  struct stat st{};
+  ASSERT_EQ(stat(c.key_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  Config again;
+  again.key_file = c.key_file;
+  ASSERT_TRUE(LoadSecretKey(&again).ok());
+  EXPECT_EQ(again.secret_key, c.secret_key);
+  chmod(c.key_file.c_str(), 0644);
+  Config loose;
+  loose.key_file = c.key_file;
+  EXPECT_EQ(LoadSecretKey(&loose).error().field, "security.key_file");
+}
+
+}  // namespace
+}  // namespace app

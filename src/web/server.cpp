@@ -1,0 +1,195 @@
+#include "web/server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "base/secrets.h"
+#include "web/metrics.h"
+
+namespace web {
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+class HttpServer : public Server {
+ public:
+  HttpServer(const ServerOptions& o, api::Api& api, store::Store& store)
+      : options_(o), api_(api), store_(store) {
+    Routes();
+  }
+  ~HttpServer() override { Stop(); }
+
+  base::Result<int> Start() override {
+    http_.set_payload_max_length(options_.max_body_bytes);
+    const int threads = options_.threads;
+    http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    http_.set_keep_alive_max_count(1000);
+    int port = options_.port;
+    if (port == 0) {
+      port = http_.bind_to_any_port(options_.host);
+    } else if (!http_.bind_to_port(options_.host, port)) {
+      port = -1;
+    }
+    if (port <= 0)
+      return base::Unavailable("cannot listen on " + options_.host + ":" +
+                               std::to_string(options_.port) + " (in use or not allowed)");
+    thread_ = std::thread([this] { http_.listen_after_bind(); });
+    while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return port;
+  }
+
+  void Stop() override {
+    http_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Wait() override {
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  using Handler = std::function<api::Response(store::StoreId, const httplib::Request&)>;
+
+  static void Send(httplib::Response& res, const api::Response& r) {
+    res.status = r.status;
+    res.set_content(r.body, kJson);
+  }
+
+  static api::Query QueryOf(const httplib::Request& req) {
+    api::Query q;
+    for (const auto& [k, v] : req.params) q[k] = v;
+    return q;
+  }
+
+  // Wraps an API handler with bearer-token authentication; a token sees only its own store.
+  httplib::Server::Handler Authed(Handler h) {
+    return [this, h](const httplib::Request& req, httplib::Response& res) {
+      const std::string auth = req.get_header_value("Authorization");
+      const std::string prefix = "Bearer ";
+      if (auth.rfind(prefix, 0) != 0 || auth.size() == prefix.size()) {
+        res.set_header("WWW-Authenticate", "Bearer");
+        Send(res, api::Api::Error(base::Error{base::ErrorCode::kUnauthenticated,
+                                              "an API token is required (Authorization: Bearer …)",
+                                              "", "unauthenticated", std::nullopt}));
+        return;
+      }
+      auto store = store_.FindTokenStore(base::Sha256Hex(auth.substr(prefix.size())));
+      if (!store.ok()) {
+        res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        Send(res, api::Api::Error(store.error()));
+        return;
+      }
+      Send(res, h(*store, req));
+    };
+  }
+
+  void Routes() {
+    const std::string order = R"(/api/v1/orders/([^/]+))";
+    const std::string item = R"(/api/v1/items/([^/]+))";
+    http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"status":"ok"})", kJson);
+    });
+    http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      res.set_content(RenderMetrics(store_), "text/plain; version=0.0.4");
+    });
+    http_.Put(item, Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.PutItem(s, r.matches[1], r.body);
+    }));
+    http_.Get(item, Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.GetItem(s, r.matches[1]);
+    }));
+    http_.Get("/api/v1/items", Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.ListItems(s, QueryOf(r));
+    }));
+    http_.Put(order, Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.PutOrder(s, r.matches[1], r.body);
+    }));
+    http_.Get(order, Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.GetOrder(s, r.matches[1]);
+    }));
+    http_.Patch(order, Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.PatchOrder(s, r.matches[1], r.body);
+    }));
+    http_.Get("/api/v1/orders", Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.ListOrders(s, QueryOf(r));
+    }));
+    http_.Post(order + R"(/payments/([^/]+)/capture)",
+               Authed([this](store::StoreId s, const httplib::Request& r) {
+                 return api_.CapturePayment(s, r.matches[1], r.matches[2]);
+               }));
+    http_.Post(order + "/refunds", Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.AddRefund(s, r.matches[1], r.body);
+    }));
+    http_.Post(order + "/export", Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.RequestExport(s, r.matches[1]);
+    }));
+    http_.Post(order + "/export/retry",
+               Authed([this](store::StoreId s, const httplib::Request& r) {
+                 return api_.RetryExport(s, r.matches[1]);
+               }));
+    http_.Post("/api/v1/exports", Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.RequestExports(s, r.body);
+    }));
+    http_.Get("/api/v1/exports", Authed([this](store::StoreId s, const httplib::Request& r) {
+      return api_.ListExports(s, QueryOf(r));
+    }));
+    http_.Get("/api/v1/settings/lightspeed",
+              Authed([this](store::StoreId s, const httplib::Request&) {
+                return api_.GetLightspeedSettings(s);
+              }));
+    http_.Put("/api/v1/settings/lightspeed",
+              Authed([this](store::StoreId s, const httplib::Request& r) {
+                return api_.PutLightspeedSettings(s, r.body);
+              }));
+    http_.Post("/api/v1/settings/lightspeed/connect",
+               Authed([this](store::StoreId s, const httplib::Request& r) {
+                 return api_.ConnectLightspeed(s, r.body);
+               }));
+    http_.Get("/api/v1/lightspeed/status",
+              Authed([this](store::StoreId s, const httplib::Request&) {
+                return api_.LightspeedStatus(s);
+              }));
+
+    // Errors httplib answers by itself (404 route, 413 body, 400 bad request) get our JSON shape.
+    http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (!res.body.empty()) return;
+      std::string code = "error", message = "request failed";
+      if (res.status == 404) code = "not_found", message = "no such endpoint";
+      if (res.status == 413) code = "too_large", message = "the body is larger than 1 MiB";
+      if (res.status == 400) code = "bad_request", message = "the request is malformed";
+      if (res.status == 405) code = "method_not_allowed", message = "method not allowed here";
+      res.set_content(R"({"error":{"code":")" + code + R"(","message":")" + message + R"("}})",
+                      kJson);
+    });
+    http_.set_exception_handler(
+        [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+          std::string what = "unknown";
+          try {
+            std::rethrow_exception(ep);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+          }
+          spdlog::error("unhandled exception on {} {}: {}", req.method, req.path, what);
+          res.status = 500;
+          res.set_content(R"({"error":{"code":"internal","message":"internal error"}})", kJson);
+        });
+  }
+
+  ServerOptions options_;
+  api::Api& api_;
+  store::Store& store_;
+  httplib::Server http_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<Server> CreateServer(const ServerOptions& options, api::Api& api,
+                                     store::Store& store) {
+  return std::make_unique<HttpServer>(options, api, store);
+}
+
+}  // namespace web

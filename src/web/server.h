@@ -1,0 +1,32 @@
+// The HTTP server: JSON API under /api/v1 (bearer tokens), /healthz and /metrics.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/api.h"
+#include "store/store.h"
+
+namespace web {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                         // 0: any free port (Start() returns it)
+  size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413
+  int threads = 8;                      // request threads, 1..256
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // Binds and serves in background threads; returns the bound port.
+  virtual base::Result<int> Start() = 0;
+  virtual void Stop() = 0;
+  // Blocks until Stop() is called (from another thread or a signal handler thread).
+  virtual void Wait() = 0;
+};
+
+std::unique_ptr<Server> CreateServer(const ServerOptions& options, api::Api& api,
+                                     store::Store& store);
+
+}  // namespace web
