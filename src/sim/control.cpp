@@ -1,0 +1,199 @@
+// The control plane under /_sim/: reset, accounts, rate model, faults, tokens, stats.
+#include <map>
+
+#include "sim/decimal.h"
+#include "sim/engine.h"
+#include "sim/rate_limit.h"
+
+namespace sim {
+namespace {
+
+HttpResponse Bad(const std::string& message) { return JsonError(400, message, "SimControlError"); }
+
+Json InfoJson(const AccountInfo& a) {
+  return {{"account_id", a.account_id},
+          {"client_id", a.client_id},
+          {"client_secret", a.client_secret},
+          {"refresh_token", a.refresh_token},
+          {"shop_id", a.shop_id},
+          {"register_id", a.register_id},
+          {"employee_id", a.employee_id}};
+}
+
+Json RateJson(const RateConfig& r) {
+  return {{"model", r.model},
+          {"bucket_size", std::stod(FormatUnits(r.size_micro))},
+          {"drip_rate", std::stod(FormatUnits(r.drip_micro))},
+          {"burst_limit", r.burst_limit}};
+}
+
+// A non-negative number of units from a JSON number or string, in micro-units.
+bool Units(const Json& v, int64_t* out) {
+  auto t = ScalarText(v);
+  auto f = t ? ParseFixed(*t, 6) : std::nullopt;
+  if (!f || *f <= 0) return false;
+  *out = *f;
+  return true;
+}
+
+HttpResponse SetRate(Account& acct, const Json& body) {
+  RateConfig r = acct.rate;
+  if (body.contains("model")) {
+    const std::string m = body["model"].is_string() ? body["model"].get<std::string>() : "";
+    if (m != "2026" && m != "legacy" && m != "off") return Bad("model must be 2026, legacy or off");
+    r = DefaultRate(m, acct.registers);
+  }
+  if (body.contains("bucket_size") && !Units(body["bucket_size"], &r.size_micro))
+    return Bad("bucket_size must be a positive number");
+  if (body.contains("drip_rate") && !Units(body["drip_rate"], &r.drip_micro))
+    return Bad("drip_rate must be a positive number");
+  if (body.contains("burst_limit")) {
+    if (!body["burst_limit"].is_number_integer() || body["burst_limit"].get<int64_t>() < 1)
+      return Bad("burst_limit must be a positive integer");
+    r.burst_limit = body["burst_limit"].get<int64_t>();
+  } else if (body.contains("bucket_size")) {
+    r.burst_limit = std::max<int64_t>(1, DivRoundHalfAway(r.size_micro * 20, 90LL * 1000000));
+  }
+  acct.rate = r;
+  acct.bucket = Bucket{};
+  return JsonAnswer(200, RateJson(r));
+}
+
+HttpResponse AddFaults(Account& acct, const Json& body) {
+  const Json list = body.is_array() ? body : Json::array({body});
+  std::vector<Fault> added;
+  for (const auto& f : list) {
+    if (!f.is_object()) return Bad("each fault is an object");
+    Fault fault;
+    fault.method = f.value("method", std::string("*"));
+    fault.entity = f.value("path", std::string("*"));
+    fault.action = f.value("action", std::string());
+    if (fault.action != "drop_after_commit" && fault.action != "error_500" &&
+        fault.action != "rate_limit" && fault.action != "delay")
+      return Bad("action must be drop_after_commit, error_500, rate_limit or delay");
+    fault.count = f.value("count", 1);
+    fault.delay_ms = f.value("delay_ms", 0);
+    if (fault.count < 1 || fault.delay_ms < 0) return Bad("count >= 1 and delay_ms >= 0");
+    added.push_back(fault);
+  }
+  acct.faults.insert(acct.faults.end(), added.begin(), added.end());
+  Json out = Json::array();
+  for (const auto& f : acct.faults)
+    out.push_back({{"method", f.method},
+                   {"path", f.entity},
+                   {"action", f.action},
+                   {"count", f.count},
+                   {"delay_ms", f.delay_ms}});
+  return JsonAnswer(200, out);
+}
+
+HttpResponse StatsAnswer(const Account& acct) {
+  Json requests = Json::object(), units = Json::object(), dups = Json::object();
+  for (const auto& [k, v] : acct.stats.requests) requests[k] = v;
+  for (const auto& [k, v] : acct.stats.units_micro) units[k] = std::stod(FormatUnits(v));
+  std::map<std::string, int64_t> refs;
+  auto sales = acct.tables.find("Sale");
+  if (sales != acct.tables.end())
+    for (const auto& [id, row] : sales->second.rows) {
+      const std::string ref = row.value("referenceNumber", std::string());
+      if (!ref.empty()) ++refs[ref];
+    }
+  for (const auto& [ref, n] : refs)
+    if (n > 1) dups[ref] = n;
+  return JsonAnswer(200, {{"requests", requests},
+                          {"units", units},
+                          {"rate_limited", acct.stats.rate_limited},
+                          {"peak_bucket_level", std::stod(FormatUnits(acct.stats.peak_micro))},
+                          {"refreshes", acct.stats.refreshes},
+                          {"duplicate_references", dups}});
+}
+
+HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& body) {
+  if (body.contains("access_ttl_s")) {
+    if (!body["access_ttl_s"].is_number_integer() || body["access_ttl_s"].get<int64_t>() < 1)
+      return Bad("access_ttl_s must be a positive integer");
+    acct.access_ttl_s = body["access_ttl_s"].get<int64_t>();
+  }
+  int64_t expired = 0, revoked = 0;
+  if (body.value("expire_access_tokens", false)) {
+    for (auto& [tok, a] : state.access) {
+      if (a.account_id == acct.id && a.expires_us > now_us) {
+        a.expires_us = now_us;
+        ++expired;
+      }
+    }
+  }
+  if (body.value("revoke_refresh_tokens", false)) {
+    for (auto it = state.refresh.begin(); it != state.refresh.end();) {
+      if (it->second.account_id == acct.id) {
+        it = state.refresh.erase(it);
+        ++revoked;
+      } else {
+        ++it;
+      }
+    }
+  }
+  return JsonAnswer(200, {{"access_ttl_s", acct.access_ttl_s},
+                          {"expired_access_tokens", expired},
+                          {"revoked_refresh_tokens", revoked}});
+}
+
+}  // namespace
+
+HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req) {
+  Json body = Json::object();
+  if (!req.body.empty()) {
+    body = Json::parse(req.body, nullptr, false);
+    if (body.is_discarded()) return Bad("the body is not JSON");
+  }
+  const std::string& p = req.path;
+  if (p == "/_sim/reset" && req.method == "POST") {
+    state = State{};
+    return JsonAnswer(200, {{"reset", true}});
+  }
+  if (p == "/_sim/accounts" && req.method == "POST") {
+    if (!body.is_object()) return Bad("the body is a JSON object");
+    const std::string seed = body.value("seed", std::string("demo"));
+    if (seed != "demo" && seed != "empty") return Bad("seed must be demo or empty");
+    const int registers = body.value("registers", 1);
+    if (registers < 1 || registers > 50) return Bad("registers must be 1..50");
+    AccountInfo info = SeedAccount(state, now_us, body.value("name", std::string()), registers,
+                                   seed == "demo", body.value("redirect_uri", std::string()));
+    return JsonAnswer(200, InfoJson(info));
+  }
+  if (p == "/_sim/accounts" && req.method == "GET") {
+    Json out = Json::array();
+    for (const auto& [id, a] : state.accounts)
+      out.push_back(
+          {{"account_id", std::to_string(id)}, {"name", a.name}, {"client_id", a.client_id}});
+    return JsonAnswer(200, out);
+  }
+  const std::string prefix = "/_sim/accounts/";
+  if (p.rfind(prefix, 0) == 0) {
+    const std::string rest = p.substr(prefix.size());
+    const size_t slash = rest.find('/');
+    const auto id = ParseFixed(rest.substr(0, slash), 0);
+    auto it = id ? state.accounts.find(*id) : state.accounts.end();
+    if (it == state.accounts.end()) return JsonError(404, "No such account", "SimControlError");
+    Account& acct = it->second;
+    const std::string what = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    if (what == "rate" && req.method == "PUT") return SetRate(acct, body);
+    if (what == "rate" && req.method == "GET") return JsonAnswer(200, RateJson(acct.rate));
+    if (what == "faults" && req.method == "POST") return AddFaults(acct, body);
+    if (what == "faults" && req.method == "GET") return AddFaults(acct, Json::array());
+    if (what == "faults" && req.method == "DELETE") {
+      acct.faults.clear();
+      return JsonAnswer(200, Json::array());
+    }
+    if (what == "stats" && req.method == "GET") return StatsAnswer(acct);
+    if (what == "stats" && req.method == "DELETE") {
+      acct.stats = Stats{};
+      return StatsAnswer(acct);
+    }
+    if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
+  }
+  return JsonError(404, "No such control-plane endpoint: " + req.method + " " + p,
+                   "SimControlError");
+}
+
+}  // namespace sim

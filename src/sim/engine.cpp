@@ -1,0 +1,211 @@
+#include "sim/engine.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "sim/api.h"
+#include "sim/rate_limit.h"
+
+namespace sim {
+namespace {
+
+HttpResponse Unauthorized(const std::string& description) {
+  Json j = Json::object();
+  j["error"] = "access_denied";
+  j["error_description"] = description;
+  j["hint"] = "Access token could not be verified";
+  j["message"] = "The resource owner or authorization server denied the request.";
+  return JsonAnswer(401, j);
+}
+
+bool Take(Account& acct, const std::string& method, const std::string& entity, Fault* out) {
+  for (auto it = acct.faults.begin(); it != acct.faults.end(); ++it) {
+    if ((it->method != "*" && it->method != method) || (it->entity != "*" && it->entity != entity))
+      continue;
+    *out = *it;
+    if (--it->count <= 0) acct.faults.erase(it);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string HttpRequest::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+HttpResponse JsonAnswer(int status, const Json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump();
+  return r;
+}
+
+HttpResponse JsonError(int status, const std::string& message, const std::string& error_class) {
+  HttpResponse r;
+  r.status = status;
+  r.body = ErrorBody(status, message, error_class);
+  return r;
+}
+
+HttpResponse FromError(const base::Error& e) {
+  int status = 500;
+  std::string cls = e.reason;
+  switch (e.code) {
+    case base::ErrorCode::kInvalidInput:
+      status = 400;
+      if (cls == "invalid" || cls.empty()) cls = "InvalidArgumentException";
+      break;
+    case base::ErrorCode::kNotFound:
+      status = 404;
+      cls = "NotFoundException";
+      break;
+    case base::ErrorCode::kConflict:
+      status = 409;
+      break;
+    default:
+      cls = "InternalError";
+  }
+  return JsonError(status, e.message, cls);
+}
+
+int64_t Engine::NowUs() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(clock_->Now().time_since_epoch())
+      .count();
+}
+
+HttpResponse Engine::Handle(const HttpRequest& req) {
+  try {
+    if (req.path.rfind("/API/", 0) == 0) return HandleApi(req);
+    std::lock_guard lock(mu_);
+    if (req.path.rfind("/_sim/", 0) == 0) return HandleControl(state_, NowUs(), req);
+    if (req.path == "/auth/oauth/authorize" && req.method == "GET")
+      return OAuthAuthorize(state_, NowUs(), req);
+    if (req.path == "/auth/oauth/token" && req.method == "POST")
+      return OAuthToken(state_, NowUs(), req);
+    return JsonError(404, "No route for " + req.method + " " + req.path, "NotFoundException");
+  } catch (const std::exception& e) {
+    // nlohmann throws on type mismatches in odd bodies; answer instead of dying.
+    return JsonError(400, std::string("Bad request: ") + e.what(), "InvalidArgumentException");
+  }
+}
+
+HttpResponse Engine::HandleApi(const HttpRequest& req) {
+  const ApiRoute route = ParseApiPath(req.path);
+  if (!route.ok) return JsonError(404, "No route for " + req.path, "NotFoundException");
+  if (!route.json && req.Header("accept").find("application/json") == std::string::npos)
+    return JsonError(406, "lsr-sim speaks JSON only: add .json or Accept: application/json",
+                     "NotAcceptable");
+  const std::string auth = req.Header("authorization");
+  const std::string bearer = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
+
+  std::unique_lock lock(mu_);
+  auto account_id = VerifyAccess(state_, NowUs(), bearer);
+  if (!account_id.ok()) return Unauthorized(account_id.error().message);
+  if (route.account_id != 0 && route.account_id != *account_id)
+    return JsonError(403, "This token cannot access account " + std::to_string(route.account_id),
+                     "Forbidden");
+  Account* acct = &state_.accounts.at(*account_id);
+
+  Json body_json;
+  const Json* body = nullptr;
+  bool bad_body = false;
+  if ((req.method == "POST" || req.method == "PUT") && !req.body.empty()) {
+    body_json = Json::parse(req.body, nullptr, false);
+    bad_body = body_json.is_discarded();
+    if (!bad_body) body = &body_json;
+  }
+  const Params params = ParseQueryString(req.query);
+  const int64_t cost = RequestCostMicro(acct->rate, CostOf(route, req.method, params, body));
+  const std::string key = req.method + " " + route.entity;
+  ++acct->stats.requests[key];
+
+  const Admission adm = Admit(acct->rate, &acct->bucket, &acct->stats, NowUs(), cost);
+  auto finish = [&](HttpResponse r) {
+    for (auto& h : RateHeaders(acct->rate, acct->bucket, cost)) r.headers.push_back(h);
+    return r;
+  };
+  if (!adm.allowed) {
+    HttpResponse r = JsonError(
+        429, "Rate limit exceeded; retry after " + std::to_string(adm.retry_after_s) + " s",
+        "RateLimitExceeded");
+    r.headers = {{"Retry-After", std::to_string(adm.retry_after_s)},
+                 {"X-LS-API-RateLimit-Type", adm.limit_type}};
+    return finish(r);
+  }
+  acct->stats.units_micro[key] += cost;
+
+  Fault fault;
+  bool drop = false;
+  if (Take(*acct, req.method, route.entity, &fault)) {
+    if (fault.action == "error_500") {
+      // Lightspeed's 5xx pages sometimes come as text/html; the body is JSON all the same.
+      HttpResponse r = JsonError(500, "Internal server error (injected)", "InternalServerError");
+      r.content_type = "text/html; charset=UTF-8";
+      return finish(r);
+    }
+    if (fault.action == "rate_limit") {
+      ++acct->stats.rate_limited;
+      HttpResponse r = JsonError(429, "Rate limit exceeded (injected)", "RateLimitExceeded");
+      r.headers = {{"Retry-After", "1"}, {"X-LS-API-RateLimit-Type", "api-leaky-bucket"}};
+      return finish(r);
+    }
+    if (fault.action == "delay") {
+      lock.unlock();
+      clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
+      lock.lock();
+      auto it = state_.accounts.find(*account_id);
+      if (it == state_.accounts.end()) return Unauthorized("The account was removed");
+      acct = &it->second;
+    }
+    drop = fault.action == "drop_after_commit";
+  }
+  if (bad_body)
+    return finish(JsonError(400, "The body is not valid JSON", "InvalidArgumentException"));
+  HttpResponse r = finish(ServeEntity(*acct, NowUs(), route, req, params, body));
+  r.drop_connection = drop;
+  return r;
+}
+
+AccountInfo Engine::CreateAccount(const std::string& name, int registers, bool demo,
+                                  const std::string& redirect_uri) {
+  std::lock_guard lock(mu_);
+  return SeedAccount(state_, NowUs(), name, registers, demo, redirect_uri);
+}
+
+base::Status Engine::Save(const std::string& path) {
+  std::string text;
+  {
+    std::lock_guard lock(mu_);
+    text = SaveState(state_).dump(1);
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) return base::Unavailable("Cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return base::Unavailable("Cannot rename " + tmp);
+  return base::OkStatus();
+}
+
+base::Status Engine::Load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return base::OkStatus();  // no file yet: start empty
+  std::stringstream ss;
+  ss << in.rdbuf();
+  Json j = Json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) return base::Invalid("state_file", path + " is not valid JSON");
+  auto state = LoadState(j);
+  if (!state.ok()) return state.error();
+  std::lock_guard lock(mu_);
+  state_ = std::move(*state);
+  return base::OkStatus();
+}
+
+}  // namespace sim

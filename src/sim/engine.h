@@ -1,0 +1,68 @@
+// The transport-free core: one HTTP-shaped request in, one answer out, under one mutex.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "sim/sim.h"
+#include "sim/state.h"
+
+namespace sim {
+
+struct HttpRequest {
+  std::string method;  // "GET", ...
+  std::string path;    // decoded path, no query
+  std::string query;   // raw query string, undecoded
+  std::string body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string Header(const std::string& lower_name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool drop_connection = false;  // a drop_after_commit fault: send nothing, close the socket
+};
+
+HttpResponse JsonError(int status, const std::string& message, const std::string& error_class);
+HttpResponse JsonAnswer(int status, const Json& body);
+// An error Result mapped to Lightspeed's status and errorClass.
+HttpResponse FromError(const base::Error& e);
+
+class Engine {
+ public:
+  explicit Engine(base::Clock* clock) : clock_(clock) {}
+  HttpResponse Handle(const HttpRequest& req);
+  AccountInfo CreateAccount(const std::string& name, int registers, bool demo,
+                            const std::string& redirect_uri);
+  base::Status Save(const std::string& path);
+  base::Status Load(const std::string& path);
+
+ private:
+  HttpResponse HandleApi(const HttpRequest& req);
+  int64_t NowUs() const;
+
+  base::Clock* clock_;
+  std::mutex mu_;
+  State state_;
+};
+
+// Pieces of the engine, each in its own file; all called with the engine's mutex held.
+HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req);
+HttpResponse OAuthAuthorize(State& state, int64_t now_us, const HttpRequest& req);
+HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req);
+// The account a bearer token belongs to; its first use retires the refresh token it came from.
+base::Result<int64_t> VerifyAccess(State& state, int64_t now_us, const std::string& bearer);
+AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, int registers,
+                        bool demo, const std::string& redirect_uri);
+Json SaveState(const State& state);
+base::Result<State> LoadState(const Json& j);
+
+}  // namespace sim

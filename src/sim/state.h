@@ -1,0 +1,95 @@
+// The emulator's whole state: accounts with their entity tables, tokens, buckets and stats.
+// Everything here is guarded by Engine's mutex.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/json_util.h"
+
+namespace sim {
+
+// Rows are stored in wire form (every scalar a string); nested relations are kept inline as
+// plain arrays/objects and wrapped one-or-many only when rendered.
+struct Table {
+  int64_t next_id = 1;
+  std::map<int64_t, Json> rows;
+};
+
+struct RateConfig {
+  std::string model = "2026";  // "2026" | "legacy" | "off"
+  int64_t size_micro = 0;      // bucket size in micro-units
+  int64_t drip_micro = 0;      // units drained per second, in micro-units
+  int64_t burst_limit = 0;     // requests per one-second window
+};
+
+struct Bucket {
+  int64_t level_micro = 0;
+  int64_t last_us = 0;
+  int64_t window_s = -1;  // the one-second window the burst count belongs to
+  int64_t window_count = 0;
+};
+
+struct Fault {
+  std::string method;  // "POST", ... or "*"
+  std::string entity;  // "Sale", ... or "*"
+  std::string action;  // drop_after_commit | error_500 | rate_limit | delay
+  int64_t count = 1;
+  int64_t delay_ms = 0;
+};
+
+struct Stats {
+  std::map<std::string, int64_t> requests;     // "GET Sale" -> n
+  std::map<std::string, int64_t> units_micro;  // "GET Sale" -> cost
+  int64_t rate_limited = 0;                    // 429s sent (bucket, burst and faults)
+  int64_t peak_micro = 0;                      // highest bucket level seen
+  int64_t refreshes = 0;                       // refresh_token grants served
+};
+
+struct Account {
+  int64_t id = 0;
+  std::string name;
+  int registers = 1;
+  std::string client_id, client_secret, redirect_uri;
+  int64_t access_ttl_s = 3600;
+  std::map<std::string, Table> tables;
+  RateConfig rate;
+  Bucket bucket;
+  std::vector<Fault> faults;
+  Stats stats;
+};
+
+struct AccessToken {
+  int64_t account_id = 0;
+  int64_t expires_us = 0;
+  std::string parent_refresh;  // the refresh token spent to mint this one ("" if none)
+  std::string refresh;         // the refresh token issued together with this one
+  bool used = false;
+};
+
+struct RefreshToken {
+  int64_t account_id = 0;
+  std::string parent;  // the refresh token this one was issued from ("" if none)
+};
+
+struct AuthCode {
+  int64_t account_id = 0;
+  int64_t expires_us = 0;
+  std::string redirect_uri;
+};
+
+struct State {
+  int64_t next_account_id = 1001;
+  std::map<int64_t, Account> accounts;
+  std::map<std::string, AccessToken> access;
+  std::map<std::string, RefreshToken> refresh;
+  std::map<std::string, AuthCode> codes;
+};
+
+// The account's bucket parameters for a model and register count (bucket 90 + 10 per extra
+// register, drip 1 + 0.5 per extra register; legacy 60 / 1; burst 20 per 90 units).
+RateConfig DefaultRate(const std::string& model, int registers);
+
+}  // namespace sim

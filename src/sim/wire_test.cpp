@@ -1,0 +1,186 @@
+// Wire format: envelopes, every scalar a string, one-or-many, "" relations, errors.
+#include "sim/sim_test_util.h"
+
+namespace sim::testing {
+namespace {
+
+class Wire : public SimTest {};
+
+TEST_F(Wire, AccountJsonNamesTheTokensAccount) {
+  Answer a = Call("GET", "/API/V3/Account.json", "", {{"Authorization", "Bearer " + token_}});
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(a.body,
+            R"({"@attributes":{"count":"1"},"Account":{"accountID":")" + account_ +
+                R"(","name":"Spoke Cycles","link":{"@attributes":{"href":"/API/V3/Account/)" +
+                account_ + R"("}}}})");
+}
+
+TEST_F(Wire, SingleReadIsAnEnvelopeOfStrings) {
+  Answer a = Api("GET", "TaxCategory/1.json");
+  ASSERT_EQ(a.status, 200);
+  EXPECT_EQ(
+      a.body,
+      R"({"@attributes":{"count":"1"},"TaxCategory":{"taxCategoryID":"1","isTaxInclusive":"false",)"
+      R"("tax1Name":"Sales Tax","tax2Name":"","tax1Rate":"0.0825","tax2Rate":"0",)"
+      R"("timeStamp":"2026-11-20T15:00:00+00:00"}})");
+}
+
+TEST_F(Wire, ListWithOneResultHoldsAnObjectManyAnArrayNoneNoKey) {
+  Answer one = Api("GET", "Register.json");
+  ASSERT_EQ(one.status, 200);
+  EXPECT_TRUE(one.json["Register"].is_object()) << one.body;
+  EXPECT_EQ(one.json["Register"]["registerID"], "1");
+  EXPECT_EQ(one.json["@attributes"]["next"], "");
+  EXPECT_EQ(one.json["@attributes"]["previous"], "");
+
+  Answer customers = Api("GET", "Customer.json");
+  ASSERT_TRUE(customers.json["Customer"].is_array());
+  EXPECT_EQ(customers.json["Customer"].size(), 5u);  // the archived one is hidden
+
+  Answer none = Api("GET", "Customer.json?firstName=Nobody");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_EQ(none.body, R"({"@attributes":{"next":"","previous":""}})");
+}
+
+TEST_F(Wire, NestedRelationsAreOneOrManyOrEmptyString) {
+  Answer one =
+      Api("POST", "Sale.json", SaleBody({{{"itemID", 11}, {"unitQuantity", 1}}}, nullptr, false));
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_TRUE(one.json["Sale"]["SaleLines"]["SaleLine"].is_object());
+  EXPECT_EQ(one.json["Sale"]["SalePayments"], "");
+  EXPECT_EQ(one.json["Sale"]["SaleNotes"], "");
+
+  Answer two =
+      Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}, {{"itemID", 12}}}, nullptr, false));
+  ASSERT_EQ(two.status, 200) << two.body;
+  EXPECT_TRUE(two.json["Sale"]["SaleLines"]["SaleLine"].is_array());
+  EXPECT_EQ(two.json["Sale"]["SaleLines"]["SaleLine"].size(), 2u);
+
+  // Without load_relations a read carries no relations at all.
+  Answer plain = Api("GET", "Sale/2.json");
+  EXPECT_FALSE(plain.json["Sale"].contains("SaleLines"));
+  Answer loaded = Api("GET", "Sale/2.json?load_relations=[\"SaleLines\",\"SalePayments\"]");
+  EXPECT_TRUE(loaded.json["Sale"]["SaleLines"]["SaleLine"].is_array());
+  EXPECT_EQ(loaded.json["Sale"]["SalePayments"], "");
+
+  Answer edsger = Api("GET", "Customer/5.json?load_relations=[\"Contact\"]");
+  ASSERT_EQ(edsger.status, 200);
+  EXPECT_EQ(edsger.json["Customer"]["Contact"]["Phones"], "");
+  EXPECT_EQ(edsger.json["Customer"]["Contact"]["Addresses"], "");
+  EXPECT_TRUE(edsger.json["Customer"]["Contact"]["Emails"]["ContactEmail"].is_object());
+}
+
+TEST_F(Wire, RequestsMaySendNumbersAndBooleansAnswersAreStrings) {
+  Answer a = Api("POST", "Item.json",
+                 {{"description", "Spoke wrench"},
+                  {"defaultCost", 2.5},
+                  {"tax", false},
+                  {"Prices", {{"ItemPrice", {{"amount", 7.1}, {"useType", "Default"}}}}}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  const Json& item = a.json["Item"];
+  EXPECT_EQ(item["defaultCost"], "2.50");
+  EXPECT_EQ(item["tax"], "false");
+  EXPECT_EQ(item["Prices"]["ItemPrice"][0]["amount"], "7.10");
+  for (auto it = item.begin(); it != item.end(); ++it) {
+    if (!it->is_object()) {
+      EXPECT_TRUE(it->is_string()) << it.key();
+    }
+  }
+}
+
+TEST_F(Wire, CreatingAnItemMakesZeroStockRowsPerShopAndShopZero) {
+  Answer a = Api("POST", "Item.json", {{"description", "Valve core"}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  const Json& shops = a.json["Item"]["ItemShops"]["ItemShop"];
+  ASSERT_TRUE(shops.is_array());
+  ASSERT_EQ(shops.size(), 2u);
+  EXPECT_EQ(shops[0]["shopID"], "0");
+  EXPECT_EQ(shops[1]["shopID"], "1");
+  EXPECT_EQ(shops[0]["qoh"], "0");
+  EXPECT_EQ(shops[1]["qoh"], "0");
+  EXPECT_EQ(Api("POST", "Item.json", {{"upc", "1"}}).status, 400);  // description is required
+  EXPECT_EQ(Api("POST", "Item.json", {{"description", "x"}, {"itemType", "bogus"}}).status, 400);
+}
+
+TEST_F(Wire, NewCustomersDefaultToNoContactUnlessSentFalse) {
+  Answer a =
+      Api("POST", "Customer.json",
+          {{"firstName", "Eve"},
+           {"Contact",
+            {{"noEmail", "false"},
+             {"Emails", {{"ContactEmail", {{"address", "eve@x.com"}, {"useType", "Primary"}}}}}}}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  const Json& c = a.json["Customer"]["Contact"];
+  EXPECT_EQ(c["noEmail"], "false");
+  EXPECT_EQ(c["noPhone"], "true");
+  EXPECT_EQ(c["noMail"], "true");
+  EXPECT_EQ(c["Emails"]["ContactEmail"]["address"], "eve@x.com");
+  EXPECT_EQ(a.json["Customer"]["createTime"], "2026-11-20T15:00:00+00:00");
+}
+
+TEST_F(Wire, ReservedPaymentTypesExistAndPostCreatesUserDefined) {
+  Answer cash = Api("GET", "PaymentType/1.json");
+  EXPECT_EQ(cash.json["PaymentType"]["name"], "Cash");
+  EXPECT_EQ(cash.json["PaymentType"]["type"], "cash");
+  EXPECT_EQ(cash.json["PaymentType"]["internalReserved"], "true");
+  Answer all = Api("GET", "PaymentType.json");
+  ASSERT_EQ(all.json["PaymentType"].size(), 5u);
+  std::vector<std::string> types;
+  for (const auto& p : all.json["PaymentType"]) types.push_back(p["type"]);
+  EXPECT_EQ(types, (std::vector<std::string>{"cash", "credit card", "gift card", "credit account",
+                                             "ecom"}));
+  Answer stripe = Api("POST", "PaymentType.json", {{"name", "Stripe"}, {"type", "cash"}});
+  ASSERT_EQ(stripe.status, 200);
+  EXPECT_EQ(stripe.json["PaymentType"]["paymentTypeID"], "6");
+  EXPECT_EQ(stripe.json["PaymentType"]["type"], "user defined");
+  EXPECT_EQ(stripe.json["PaymentType"]["internalReserved"], "false");
+  EXPECT_EQ(Api("DELETE", "PaymentType/1.json").status, 400);
+}
+
+TEST_F(Wire, SerializedRecordsLinkItemAndCustomer) {
+  Answer a = Api("POST", "Serialized.json",
+                 {{"serial", "WTU123"}, {"itemID", 1}, {"customerID", 1}, {"saleLineID", 0}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Serialized"]["serial"], "WTU123");
+  EXPECT_EQ(a.json["Serialized"]["itemID"], "1");
+  EXPECT_EQ(Api("POST", "Serialized.json", {{"serial", "X"}, {"itemID", 999}}).status, 400);
+  Answer found = Api("GET", "Serialized.json?serial=WTU123");
+  EXPECT_EQ(found.json["Serialized"]["serializedID"], "1");
+}
+
+TEST_F(Wire, ErrorsHaveTheLightspeedShape) {
+  Answer missing = Api("GET", "Sale/999.json");
+  ASSERT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.json["httpCode"], "404");
+  EXPECT_EQ(missing.json["httpMessage"], "Not Found");
+  EXPECT_TRUE(missing.json["message"].is_string());
+  EXPECT_TRUE(missing.json["errorClass"].is_string());
+  EXPECT_FALSE(missing.Header("X-LS-API-Bucket-Level").empty());  // headers on errors too
+  Answer bad = Api("POST", "Sale.json", Json{{"shopID", 1}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(bad.json["httpCode"], "400");
+  EXPECT_EQ(bad.json["httpMessage"], "Bad Request");
+}
+
+TEST_F(Wire, JsonNeedsSuffixOrAcceptHeader) {
+  const std::string path = "/API/V3/Account/" + account_ + "/Shop/1";
+  Answer accept = Call("GET", path, "",
+                       {{"Authorization", "Bearer " + token_}, {"Accept", "application/json"}});
+  EXPECT_EQ(accept.status, 200);
+  EXPECT_EQ(accept.json["Shop"]["shopID"], "1");
+  Answer neither = Call("GET", path, "", {{"Authorization", "Bearer " + token_}});
+  EXPECT_EQ(neither.status, 406);
+}
+
+TEST_F(Wire, DeleteArchivesAndArchivedFilterSelects) {
+  Answer del = Api("DELETE", "Customer/1.json");
+  ASSERT_EQ(del.status, 200);
+  EXPECT_EQ(del.json["Customer"]["archived"], "true");
+  EXPECT_EQ(Api("GET", "Customer.json").json["Customer"].size(), 4u);
+  EXPECT_EQ(Api("GET", "Customer.json?archived=true").json["Customer"].size(), 6u);
+  EXPECT_EQ(Api("GET", "Customer.json?archived=only").json["Customer"].size(), 2u);
+  EXPECT_EQ(Api("GET", "Customer/1.json").status, 200);  // archived records stay readable by id
+}
+
+}  // namespace
+}  // namespace sim::testing
