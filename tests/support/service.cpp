@@ -1,0 +1,113 @@
+#include "tests/support/service.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include "base/secrets.h"
+
+namespace testing_support {
+
+namespace {
+std::atomic<int> counter{0};
+}
+
+TestService::TestService() {
+  dir_ = std::filesystem::temp_directory_path() /
+         ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  auto db = store::OpenStore(db_url());
+  if (!db.ok()) throw std::runtime_error(db.error().message);
+  db_ = std::move(*db);
+  token_ = AddStore("bikes");
+  store_id_ = db_->FindStore("bikes")->id;
+  api_ = std::make_unique<api::Api>(*db_, base::SystemClock(), api::ApiOptions{base::RandomHex(32)});
+  server_ = web::CreateServer(web::ServerOptions{}, *api_, *db_);
+  auto port = server_->Start();
+  if (!port.ok()) throw std::runtime_error(port.error().message);
+  port_ = *port;
+}
+
+TestService::~TestService() {
+  server_->Stop();
+  server_.reset();
+  db_.reset();
+  std::filesystem::remove_all(dir_);
+}
+
+std::string TestService::AddStore(const std::string& slug) {
+  auto s = db_->CreateStore(slug, slug, "USD");
+  if (!s.ok()) throw std::runtime_error(s.error().message);
+  const std::string token = "spk_" + base::RandomHex(24);
+  if (!db_->AddApiToken(s->id, base::Sha256Hex(token), "test").ok())
+    throw std::runtime_error("token");
+  return token;
+}
+
+Reply TestService::Call(const std::string& method, const std::string& path,
+                        const std::string& body, const std::string& token) {
+  httplib::Client client("127.0.0.1", port_);
+  client.set_read_timeout(30, 0);
+  httplib::Headers headers;
+  const std::string t = token.empty() ? token_ : token;
+  if (t != "none") headers.emplace("Authorization", "Bearer " + t);
+  auto send = [&]() -> httplib::Result {
+    if (method == "PUT") return client.Put(path.c_str(), headers, body, "application/json");
+    if (method == "POST") return client.Post(path.c_str(), headers, body, "application/json");
+    if (method == "PATCH") return client.Patch(path.c_str(), headers, body, "application/json");
+    return client.Get(path.c_str(), headers);
+  };
+  httplib::Result r = send();
+  Reply out;
+  if (!r) {
+    ADD_FAILURE() << method << " " << path << ": transport error " << httplib::to_string(r.error());
+    return out;
+  }
+  out.status = r->status;
+  out.raw = r->body;
+  out.body = json::parse(r->body, nullptr, false);
+  return out;
+}
+
+void TestService::Connect() {
+  Reply s = Put("/api/v1/settings/lightspeed",
+                {{"account_id", "1"}, {"shop_id", "1"}, {"register_id", "1"}, {"employee_id", "1"}});
+  ASSERT_EQ(s.status, 200) << s.raw;
+  Reply c = Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", "rt-demo"}});
+  ASSERT_EQ(c.status, 200) << c.raw;
+}
+
+json BikeItem() {
+  return {{"sku", "TREK-FX2-M-BLK"}, {"description", "Trek FX 2 Disc, M, black"},
+          {"kind", "inventory"},     {"source", "supplier_sync"},
+          {"lightspeed_item_id", nullptr}, {"upc", "601842123456"},
+          {"manufacturer_sku", "FX2-M-BK"}, {"brand", "Trek"},
+          {"price", "899.99"},       {"cost", "610.00"},
+          {"msrp", "949.99"},        {"serialized", true}};
+}
+
+json PaidOrder(const std::string& number) {
+  return {{"number", number},
+          {"placed_at", "2026-11-20T15:04:05Z"},
+          {"status", "open"},
+          {"currency", "USD"},
+          {"customer", {{"email", "Ann.Lee@Example.com"}, {"first_name", "Ann"},
+                        {"last_name", "Lee"}, {"phone", "+1 555 0100"}}},
+          {"billing_address", {{"line1", "1 Main St"}, {"line2", nullptr}, {"city", "Boulder"},
+                               {"region", "CO"}, {"postal_code", "80302"}, {"country", "US"}}},
+          {"shipping_address", nullptr},
+          {"lines", {{{"sku", "TREK-FX2-M-BLK"}, {"quantity", 1}, {"unit_price", "899.99"},
+                      {"discount", "0.00"}, {"taxable", true},
+                      {"serial_numbers", {"WTU123X4567"}}}}},
+          {"order_discount", "0.00"},
+          {"shipping", {{"method", "UPS Ground"}, {"amount", "25.00"}}},
+          {"tax", "74.25"},
+          {"total", "999.24"},
+          {"payments", {{{"id", "pay_1"}, {"method", "Online Payments (Stripe)"},
+                         {"amount", "999.24"}, {"status", "captured"}, {"reference", "ch_3Nx"}}}},
+          {"refunds", json::array()}};
+}
+
+}  // namespace testing_support

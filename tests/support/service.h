@@ -1,0 +1,65 @@
+// A real spoke server on loopback over a real SQLite file, for end-to-end tests.
+#pragma once
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "api/api.h"
+#include "store/store.h"
+#include "web/server.h"
+
+namespace testing_support {
+
+using nlohmann::json;
+
+struct Reply {
+  int status = 0;
+  json body;
+  std::string raw;
+};
+
+class TestService {
+ public:
+  TestService();
+  ~TestService();
+
+  // A second store with its own token, to prove isolation.
+  std::string AddStore(const std::string& slug);
+
+  Reply Call(const std::string& method, const std::string& path, const std::string& body = "",
+             const std::string& token = "");
+  Reply Put(const std::string& path, const json& body) { return Call("PUT", path, body.dump()); }
+  Reply Get(const std::string& path) { return Call("GET", path); }
+  Reply Post(const std::string& path, const json& body = json::object()) {
+    return Call("POST", path, body.dump());
+  }
+
+  // Settings with shop/register/employee chosen and a stored refresh token.
+  void Connect();
+
+  const std::filesystem::path& dir() const { return dir_; }
+  std::string db_url() const { return "sqlite://" + (dir_ / "spoke.db").string(); }
+  store::Store& db() { return *db_; }
+  store::StoreId store_id() const { return store_id_; }
+  const std::string& token() const { return token_; }
+  int port() const { return port_; }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<store::Store> db_;
+  std::unique_ptr<api::Api> api_;
+  std::unique_ptr<web::Server> server_;
+  store::StoreId store_id_;
+  std::string token_;
+  int port_ = 0;
+};
+
+// A catalog item and a paid order (999.24 = 899.99 + 25.00 shipping + 74.25 tax).
+json BikeItem();
+json PaidOrder(const std::string& number);
+
+}  // namespace testing_support
