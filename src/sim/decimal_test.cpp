@@ -33,7 +33,7 @@ TEST(Decimal, RoundsHalfAwayFromZero) {
   EXPECT_EQ(DivRoundHalfAway(-825, 10), -83);
 }
 
-TEST(Query, KeepsOperatorValuesThatContainEquals) {
+TEST(QueryString, KeepsOperatorValuesThatContainEquals) {
   // httplib's own parser would turn "timeStamp=>=,2026" into ",2026".
   Params p = ParseQueryString("timeStamp=%3E%3D,2026-01-01&qoh=>=,5&or=a%3Dx|a%3Dy&email=a+b%40x");
   ASSERT_EQ(p.size(), 4u);

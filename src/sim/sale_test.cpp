@@ -1,1 +1,207 @@
-#include <gtest/gtest.h>
+// Sale rules: totals and tax rounding (R10), the balance rule, stock movement (R18), references.
+#include "sim/sim_test_util.h"
+
+namespace sim::testing {
+namespace {
+
+class Sale : public SimTest {
+ protected:
+  void SetUp() override {
+    SimTest::SetUp();
+    RateOff();
+  }
+  static Json Misc(const std::string& price, bool tax = true) {
+    return {{"itemID", 0}, {"unitPrice", price}, {"tax", tax}, {"Note", {{"note", "Misc"}}}};
+  }
+  static Json Pay(int type, const std::string& amount) {
+    return {{"paymentTypeID", type}, {"amount", amount}};
+  }
+  std::string Qoh(int item, int shop) {
+    Answer a = Api("GET", "Item/" + std::to_string(item) + ".json?load_relations=[\"ItemShops\"]");
+    for (const auto& s : a.json["Item"]["ItemShops"]["ItemShop"])
+      if (s["shopID"] == std::to_string(shop)) return s["qoh"];
+    return "missing";
+  }
+  static constexpr int kCash = 1, kCard = 2, kEcom = 5;
+};
+
+TEST_F(Sale, ExactPaymentCompletesWithTotals) {
+  // 8.99 taxed at 8.25%: 0.741675 -> 0.74.
+  Answer a = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCard, "9.73")}));
+  ASSERT_EQ(a.status, 200) << a.body;
+  const Json& s = a.json["Sale"];
+  EXPECT_EQ(s["completed"], "true");
+  EXPECT_EQ(s["calcSubtotal"], "8.99");
+  EXPECT_EQ(s["calcTax1"], "0.74");
+  EXPECT_EQ(s["total"], "9.73");
+  EXPECT_EQ(s["calcPayments"], "9.73");
+  EXPECT_EQ(s["balance"], "0.00");
+  EXPECT_EQ(s["change"], "0.00");
+  EXPECT_EQ(s["completeTime"], "2026-11-20T15:00:00+00:00");
+  EXPECT_EQ(s["SaleLines"]["SaleLine"]["calcTax1"], "0.741675");  // kept unrounded
+  EXPECT_EQ(s["SaleLines"]["SaleLine"]["unitPrice"], "8.99");     // the item's Default price
+}
+
+TEST_F(Sale, UnderpaymentIsRefusedAndNothingIsSaved) {
+  Answer a = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCard, "9.72")}));
+  ASSERT_EQ(a.status, 400) << a.body;
+  EXPECT_EQ(a.json["errorClass"], "OutOfBalanceError");
+  EXPECT_EQ(a.json["message"].get<std::string>().rfind("Cannot complete an out of balance sale", 0),
+            0u);
+  EXPECT_FALSE(Api("GET", "Sale.json?archived=true").json.contains("Sale"));
+  EXPECT_EQ(Qoh(11, 1), "60");
+  Answer ok = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCard, "9.73")}));
+  EXPECT_EQ(ok.json["Sale"]["saleID"], "1");  // the refused sale left no trace, not even an id
+  EXPECT_EQ(ok.json["Sale"]["SaleLines"]["SaleLine"]["saleLineID"], "1");
+}
+
+TEST_F(Sale, NonCashOverpaymentIsRefused) {
+  Answer a = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCard, "10.00")}));
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.json["errorClass"], "OutOfBalanceError");
+  // Cash cannot cover change beyond the cash tendered.
+  Answer b = Api("POST", "Sale.json",
+                 SaleBody({{{"itemID", 11}}}, {Pay(kCard, "10.00"), Pay(kCash, "1.00")}));
+  EXPECT_EQ(b.status, 400);
+}
+
+TEST_F(Sale, CashOverpaymentIsKeptAsChange) {
+  Answer a = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCash, "20.00")}));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["change"], "10.27");
+  EXPECT_EQ(a.json["Sale"]["calcPayments"], "20.00");
+  EXPECT_EQ(a.json["Sale"]["balance"], "0.00");
+  Answer mixed = Api("POST", "Sale.json",
+                     SaleBody({{{"itemID", 11}}}, {Pay(kCard, "5.00"), Pay(kCash, "10.00")}));
+  ASSERT_EQ(mixed.status, 200) << mixed.body;
+  EXPECT_EQ(mixed.json["Sale"]["change"], "5.27");
+}
+
+TEST_F(Sale, SaleTaxIsTheRoundedSumOfUnroundedLineTaxes) {
+  // Three 1.00 lines: 0.0825 each. Rounded per line 0.24; rounded sum 0.25.
+  Answer a = Api("POST", "Sale.json",
+                 SaleBody({Misc("1.00"), Misc("1.00"), Misc("1.00")}, {Pay(kEcom, "3.25")}));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["calcTax1"], "0.25");
+  EXPECT_EQ(a.json["Sale"]["SaleLines"]["SaleLine"][0]["calcTax1"], "0.0825");
+  // Three 0.06 lines: 0.00495 each rounds to 0.00 per line, the sum 0.01485 to 0.01.
+  Answer b = Api("POST", "Sale.json",
+                 SaleBody({Misc("0.06"), Misc("0.06"), Misc("0.06")}, {Pay(kEcom, "0.19")}));
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.json["Sale"]["calcTax1"], "0.01");
+  // Half rounds up: 10.00 x 8.25% = 0.825 -> 0.83.
+  Answer c = Api("POST", "Sale.json", SaleBody({Misc("10.00")}, {Pay(kEcom, "10.83")}));
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(c.json["Sale"]["calcTax1"], "0.83");
+}
+
+TEST_F(Sale, LineAmountIsQuantityTimesPriceMinusDiscount) {
+  // 2 x 8.99 - 1.00 = 16.98; tax 1.40085 -> 1.40; total 18.38.
+  Json line = {{"itemID", 11}, {"unitQuantity", 2}, {"discountAmount", "1.00"}};
+  Answer a = Api("POST", "Sale.json", SaleBody({line}, {Pay(kCard, "18.38")}));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["calcSubtotal"], "17.98");
+  EXPECT_EQ(a.json["Sale"]["calcDiscount"], "1.00");
+  EXPECT_EQ(a.json["Sale"]["calcTax1"], "1.40");
+  EXPECT_EQ(a.json["Sale"]["total"], "18.38");
+}
+
+TEST_F(Sale, UntaxedLinesAndTaxCategoryZero) {
+  Json body = SaleBody({Misc("10.00"), Misc("5.00", false)}, {Pay(kEcom, "15.00")});
+  body["taxCategoryID"] = 0;
+  Answer a = Api("POST", "Sale.json", body);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["calcTax1"], "0.00");
+  Answer b = Api("POST", "Sale.json", SaleBody({Misc("10.00", false)}, {Pay(kEcom, "10.00")}));
+  ASSERT_EQ(b.status, 200) << b.body;
+  EXPECT_EQ(b.json["Sale"]["calcTax1"], "0.00");
+  // An item that is not taxable gives its lines tax=false.
+  Answer item = Api("POST", "Item.json",
+                    {{"description", "Gift card"},
+                     {"tax", false},
+                     {"Prices", {{"ItemPrice", {{"amount", "25"}, {"useType", "Default"}}}}}});
+  const int id = std::stoi(item.json["Item"]["itemID"].get<std::string>());
+  Answer c = Api("POST", "Sale.json", SaleBody({{{"itemID", id}}}, {Pay(kEcom, "25.00")}));
+  ASSERT_EQ(c.status, 200) << c.body;
+  EXPECT_EQ(c.json["Sale"]["SaleLines"]["SaleLine"]["tax"], "false");
+}
+
+TEST_F(Sale, FloatingPointInputIsExact) {
+  Answer a =
+      Api("POST", "Sale.json",
+          SaleBody({{{"unitPrice", 0.1}, {"tax", false}}, {{"unitPrice", 0.2}, {"tax", false}}},
+                   {{{"paymentTypeID", kEcom}, {"amount", 0.3}}}));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["total"], "0.30");
+}
+
+TEST_F(Sale, HeaderRecordsMustExist) {
+  Json body = SaleBody({Misc("1.00", false)}, {Pay(kEcom, "1.00")});
+  for (const char* field : {"employeeID", "registerID", "shopID"}) {
+    Json b = body;
+    b[field] = 0;
+    EXPECT_EQ(Api("POST", "Sale.json", b).status, 400) << field;
+    b[field] = 99;
+    EXPECT_EQ(Api("POST", "Sale.json", b).status, 400) << field;
+    b.erase(field);
+    EXPECT_EQ(Api("POST", "Sale.json", b).status, 400) << field;
+  }
+  EXPECT_EQ(Api("POST", "Sale.json", SaleBody({{{"itemID", 0}}}, nullptr, false)).status, 400)
+      << "a misc line needs a unitPrice";
+  EXPECT_EQ(Api("POST", "Sale.json", SaleBody({Misc("1.00")}, {Pay(99, "1.08")})).status, 400);
+}
+
+TEST_F(Sale, CompletionMovesStockAtTheShopAndShopZeroOnly) {
+  Json lines = {{{"itemID", 11}, {"unitQuantity", 2}}, {{"itemID", 31}}};  // tube, labor
+  // 17.98 + 79.00 = 96.98; tax 8.000850 -> 8.00.
+  Answer a = Api("POST", "Sale.json", SaleBody(lines, {Pay(kCard, "104.98")}));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(Qoh(11, 1), "58");
+  EXPECT_EQ(Qoh(11, 0), "58");
+  EXPECT_EQ(Qoh(31, 1), "0");  // non_inventory is not counted
+  EXPECT_EQ(Qoh(31, 0), "0");
+
+  EXPECT_EQ(Api("DELETE", "Sale/1.json").status, 400);  // completed sales are not deleted
+  Answer reopened = Api("PUT", "Sale/1.json", {{"completed", false}});
+  ASSERT_EQ(reopened.status, 200) << reopened.body;
+  EXPECT_EQ(reopened.json["Sale"]["completed"], "false");
+  EXPECT_EQ(Qoh(11, 1), "60");  // reopening puts the stock back
+  Answer deleted = Api("DELETE", "Sale/1.json");
+  EXPECT_EQ(deleted.status, 200);
+  EXPECT_EQ(deleted.json["Sale"]["archived"], "true");
+}
+
+TEST_F(Sale, OpenSaleCompletedLaterByPut) {
+  Answer open = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, nullptr, false));
+  ASSERT_EQ(open.status, 200) << open.body;
+  EXPECT_EQ(open.json["Sale"]["balance"], "9.73");
+  EXPECT_EQ(Qoh(11, 1), "60");
+  Answer under =
+      Api("PUT", "Sale/1.json",
+          {{"completed", true}, {"SalePayments", {{"SalePayment", Pay(kCard, "1.00")}}}});
+  EXPECT_EQ(under.status, 400);
+  EXPECT_EQ(under.json["errorClass"], "OutOfBalanceError");
+  EXPECT_EQ(Api("GET", "Sale/1.json").json["Sale"]["calcPayments"], "0.00");  // nothing saved
+  Answer done = Api("PUT", "Sale/1.json",
+                    {{"completed", true}, {"SalePayments", {{"SalePayment", Pay(kCard, "9.73")}}}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json["Sale"]["completed"], "true");
+  EXPECT_EQ(Qoh(11, 1), "59");
+}
+
+TEST_F(Sale, NotesAndCustomer) {
+  Json body = SaleBody({Misc("4.00", false)}, {Pay(kEcom, "4.00")});
+  body["customerID"] = 2;
+  body["SaleNotes"] = {{"InternalNote", {{"note", "Web order 10023"}}}};
+  Answer a = Api("POST", "Sale.json", body);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["SaleNotes"]["InternalNote"]["note"], "Web order 10023");
+  EXPECT_EQ(a.json["Sale"]["SaleLines"]["SaleLine"]["Note"]["note"], "Misc");
+  Answer c = Api("GET", "Sale/1.json?load_relations=[\"Customer\"]");
+  EXPECT_EQ(c.json["Sale"]["Customer"]["firstName"], "Grace");
+  body["customerID"] = 999;
+  EXPECT_EQ(Api("POST", "Sale.json", body).status, 400);
+}
+
+}  // namespace
+}  // namespace sim::testing
