@@ -4,9 +4,9 @@
 
 #include <thread>
 
-#include "sim/drop.h"
 #include "sim/engine.h"
 #include "sim/sim.h"
+#include "sim/sockets.h"
 
 namespace sim {
 
@@ -41,6 +41,7 @@ class Simulator::Impl {
     if (port_ <= 0)
       return base::Unavailable("cannot bind " + options_.host + ":" +
                                std::to_string(options_.port));
+    RaiseListenBacklog(port_, 1024);  // httplib's backlog of 5 drops bursts of connections
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     for (int i = 0; i < 5000 && !server_.is_running(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -57,6 +58,8 @@ class Simulator::Impl {
     if (!started_) return base::OkStatus();
     started_ = false;
     server_.stop();
+    // Workers idle in keep-alive would wait out their timeout before noticing the stop.
+    ShutdownConnections(port_, -1);
     if (thread_.joinable()) thread_.join();
     if (!options_.state_file.empty()) return engine_.Save(options_.state_file);
     return base::OkStatus();
@@ -82,7 +85,7 @@ class Simulator::Impl {
       in.headers.emplace(lower, v);
     }
     HttpResponse out = engine_.Handle(in);
-    if (out.drop_connection && ShutdownConnection(req.local_port, req.remote_port)) {
+    if (out.drop_connection && ShutdownConnections(req.local_port, req.remote_port) > 0) {
       res.status = 500;  // never reaches the client: the socket is already reset
       return;
     }
