@@ -26,6 +26,7 @@ class HttpServer : public Server {
     const int threads = options_.threads;
     http_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     http_.set_keep_alive_max_count(1000);
+    http_.set_tcp_nodelay(true);  // no 40 ms delayed-ACK stall per request
     int port = options_.port;
     if (port == 0) {
       port = http_.bind_to_any_port(options_.host);

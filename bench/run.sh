@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs spoke's benchmarks and prints their tables. Results are recorded by hand in RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "## orders_bench ($(date -u +%Y-%m-%d), $(nproc) cores)"
+./build/bench/orders_bench "${ORDERS_TOTAL:-100000}"
+if [ -x bench/sim/run.sh ]; then bash bench/sim/run.sh; fi
