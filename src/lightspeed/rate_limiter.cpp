@@ -1,0 +1,161 @@
+#include "lightspeed/rate_limiter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+namespace lightspeed {
+namespace {
+
+bool ParsePair(const std::string& s, double* a, double* b) {
+  const size_t slash = s.find('/');
+  if (slash == std::string::npos) return false;
+  char* end = nullptr;
+  *a = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + slash) return false;
+  const char* rest = s.c_str() + slash + 1;
+  *b = std::strtod(rest, &end);
+  return end != rest && *b > 0;
+}
+
+double SecondsSince(base::TimePoint from, base::TimePoint to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+base::Duration FromSeconds(double s) {
+  return std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(s));
+}
+
+}  // namespace
+
+std::optional<BucketReading> ParseBucketHeaders(const std::string& level, const std::string& drip,
+                                                const std::string& cost,
+                                                const std::string& burst) {
+  BucketReading r;
+  if (!ParsePair(level, &r.level, &r.size)) return std::nullopt;
+  char* end = nullptr;
+  r.drip_rate = std::strtod(drip.c_str(), &end);
+  if (end == drip.c_str() || r.drip_rate <= 0) return std::nullopt;
+  if (!cost.empty()) {
+    const double c = std::strtod(cost.c_str(), &end);
+    if (end != cost.c_str()) r.cost = c;
+  }
+  double used, limit;
+  if (ParsePair(burst, &used, &limit)) {
+    r.burst_used = static_cast<int>(used);
+    r.burst_limit = static_cast<int>(limit);
+  }
+  return r;
+}
+
+std::string RequestShape::Key() const {
+  return method + " " + entity + " n" + std::to_string(nested) + (completes_sale ? " c" : "") +
+         " r" + std::to_string(load_to_one) + "." + std::to_string(load_to_many) +
+         (list ? " list" : "");
+}
+
+double PredictCost(const RequestShape& s) {
+  double cost = 1;
+  const bool write = s.method == "POST" || s.method == "PUT" || s.method == "DELETE";
+  if (write && s.entity == "Sale") cost += 2 + (s.completes_sale ? 3 : 0);
+  if (s.method == "POST" || s.method == "PUT") cost += 0.5 * s.nested;
+  const double relations = 0.1 * s.load_to_one + 0.2 * s.load_to_many;
+  cost += s.list ? 2 * relations : relations;
+  return cost;
+}
+
+double RateLimiter::CostFor(const RequestShape& shape) const {
+  auto it = learned_.find(shape.Key());
+  return it != learned_.end() ? it->second : PredictCost(shape);
+}
+
+double RateLimiter::LevelAt(base::TimePoint t) const {
+  const double dripped = std::max(0.0, SecondsSince(level_at_, t)) * drip_;
+  return std::max(0.0, level_ - dripped);
+}
+
+RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
+  std::unique_lock lock(mu_);
+  const double cost = CostFor(shape);
+  for (;;) {
+    const base::TimePoint now = clock_.Now();
+    double wait_s = 0;
+    if (now < blocked_until_) wait_s = SecondsSince(now, blocked_until_);
+    const double level = LevelAt(now) + inflight_;
+    // Send when the request fits entirely; an empty bucket always admits one request.
+    if (wait_s == 0 && level > 0 && level + cost > size_) wait_s = (level + cost - size_) / drip_;
+    if (wait_s == 0 && burst_limit_ > 0) {
+      const int64_t window = std::chrono::duration_cast<std::chrono::seconds>(
+                                 now.time_since_epoch()).count();
+      if (window != burst_window_) {
+        burst_window_ = window;
+        burst_count_ = 0;
+      }
+      // Keep one request of headroom: our windows and the server's need not line up exactly.
+      if (burst_count_ >= std::max(1, burst_limit_ - 1))
+        wait_s = SecondsSince(now, base::TimePoint(std::chrono::seconds(window + 1)));
+    }
+    if (wait_s <= 0) {
+      level_ = LevelAt(now);
+      level_at_ = now;
+      inflight_ += cost;
+      ++burst_count_;
+      return Ticket{cost, shape.Key()};
+    }
+    lock.unlock();
+    clock_.SleepFor(FromSeconds(wait_s + 0.001));
+    lock.lock();
+  }
+}
+
+void RateLimiter::Observe(const Ticket& t, const std::optional<BucketReading>& r) {
+  std::lock_guard lock(mu_);
+  inflight_ = std::max(0.0, inflight_ - t.reserved);
+  if (!r) return;
+  if (r->cost) learned_[t.key] = *r->cost;
+  // The server's level includes this request; requests still in flight are added on top.
+  level_ = r->level;
+  level_at_ = clock_.Now();
+  size_ = r->size;
+  drip_ = r->drip_rate;
+  known_ = true;
+  if (r->burst_limit) burst_limit_ = *r->burst_limit;
+}
+
+void RateLimiter::OnRateLimited(const Ticket& t, double retry_after_s,
+                                const std::optional<BucketReading>& r) {
+  Observe(t, r);
+  std::lock_guard lock(mu_);
+  const base::TimePoint until = clock_.Now() + FromSeconds(std::max(retry_after_s, 0.0));
+  if (until > blocked_until_) blocked_until_ = until;
+}
+
+void RateLimiter::Cancel(const Ticket& t) {
+  std::lock_guard lock(mu_);
+  inflight_ = std::max(0.0, inflight_ - t.reserved);
+}
+
+RateLimiter::Snapshot RateLimiter::Now() const {
+  std::lock_guard lock(mu_);
+  return Snapshot{LevelAt(clock_.Now()), size_, drip_, known_};
+}
+
+double RateLimiter::SecondsToDrain(double units) const {
+  std::lock_guard lock(mu_);
+  const double level = LevelAt(clock_.Now()) + inflight_;
+  return std::max(0.0, (level + units - size_) / drip_);
+}
+
+std::shared_ptr<RateLimiter> LimiterFor(const std::string& api_base, const std::string& account,
+                                        base::Clock& clock) {
+  static std::mutex mu;
+  static std::map<std::string, std::weak_ptr<RateLimiter>> limiters;
+  std::lock_guard lock(mu);
+  auto& slot = limiters[api_base + "|" + account];
+  if (auto existing = slot.lock()) return existing;
+  auto made = std::make_shared<RateLimiter>(clock);
+  slot = made;
+  return made;
+}
+
+}  // namespace lightspeed

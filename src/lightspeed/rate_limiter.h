@@ -1,0 +1,89 @@
+// A client-side model of one Lightspeed account's leaky bucket. Every thread that talks to the
+// account waits here before sending, so spoke stays inside the bucket instead of earning 429s.
+// The model is corrected from the X-LS-API-* headers of every answer; nothing is hard-coded
+// beyond a cautious guess used until the first answer arrives.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "base/clock.h"
+
+namespace lightspeed {
+
+struct BucketReading {
+  double level = 0, size = 0;    // "X-LS-API-Bucket-Level: 37.46/90"
+  double drip_rate = 0;          // "X-LS-API-Drip-Rate: 1" (units per second)
+  std::optional<double> cost;    // "X-LS-API-Request-Cost: 7.5"
+  std::optional<int> burst_used, burst_limit;  // "X-LS-API-Burst-Level: 3/20"
+};
+
+// Reads the headers (names compared case-insensitively by the caller's lookup).
+std::optional<BucketReading> ParseBucketHeaders(const std::string& level, const std::string& drip,
+                                                const std::string& cost, const std::string& burst);
+
+// What a request will cost under the 2026 model. Used to wait before sending; the answer's
+// headers correct the level afterwards, and costs observed for the same kind of request win
+// over this prediction.
+struct RequestShape {
+  std::string method;  // GET POST PUT DELETE
+  std::string entity;  // "Sale", "Customer", …
+  int nested = 0;      // related entities in the body (lines, payments, contact parts, notes …)
+  bool completes_sale = false;
+  int load_to_one = 0, load_to_many = 0;
+  bool list = false;
+  std::string Key() const;
+};
+double PredictCost(const RequestShape& shape);
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(base::Clock& clock) : clock_(clock) {}
+
+  struct Ticket {
+    double reserved = 0;
+    std::string key;
+  };
+  // Waits (on the clock) until `shape` fits in the bucket and the burst window, then reserves it.
+  Ticket Acquire(const RequestShape& shape);
+  // After an answer: forget the reservation and take the server's word for the level.
+  void Observe(const Ticket& t, const std::optional<BucketReading>& reading);
+  // After a 429: nobody sends before `retry_after_s` has passed.
+  void OnRateLimited(const Ticket& t, double retry_after_s, const std::optional<BucketReading>& r);
+  // The request never reached Lightspeed: give the reservation back.
+  void Cancel(const Ticket& t);
+
+  struct Snapshot {
+    double level, size, drip_rate;
+    bool known;  // a header has been seen
+  };
+  Snapshot Now() const;
+  // Seconds a backlog of `units` needs at the current drip rate, beyond what fits now.
+  double SecondsToDrain(double units) const;
+
+ private:
+  double LevelAt(base::TimePoint t) const;  // requires mu_
+  double CostFor(const RequestShape& shape) const;
+
+  base::Clock& clock_;
+  mutable std::mutex mu_;
+  // Until the first answer: a cautious guess (the smallest bucket Lightspeed documents).
+  double level_ = 0, size_ = 60, drip_ = 1;
+  bool known_ = false;
+  base::TimePoint level_at_{};
+  double inflight_ = 0;
+  base::TimePoint blocked_until_{};
+  int burst_limit_ = 0;  // 0: unknown
+  int64_t burst_window_ = -1;
+  int burst_count_ = 0;
+  std::map<std::string, double> learned_;
+};
+
+// One limiter per (API base, account) in the process, shared by every thread and client.
+std::shared_ptr<RateLimiter> LimiterFor(const std::string& api_base, const std::string& account,
+                                        base::Clock& clock);
+
+}  // namespace lightspeed

@@ -1,0 +1,118 @@
+#include "lightspeed/rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+namespace lightspeed {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+double Secs(base::Duration d) { return std::chrono::duration<double>(d).count(); }
+
+RequestShape Get(const std::string& entity) { return {"GET", entity}; }
+
+TEST(BucketHeaders, ParsesFractionalLevelsAndBurst) {
+  auto r = ParseBucketHeaders("37.46/90", "1.5", "7.5", "3/20");
+  ASSERT_TRUE(r);
+  EXPECT_DOUBLE_EQ(r->level, 37.46);
+  EXPECT_DOUBLE_EQ(r->size, 90);
+  EXPECT_DOUBLE_EQ(r->drip_rate, 1.5);
+  EXPECT_DOUBLE_EQ(*r->cost, 7.5);
+  EXPECT_EQ(*r->burst_limit, 20);
+  EXPECT_FALSE(ParseBucketHeaders("", "1", "", ""));
+  EXPECT_FALSE(ParseBucketHeaders("12", "1", "", ""));
+  EXPECT_TRUE(ParseBucketHeaders("91.2/90", "1", "", "")) << "levels may read above the size";
+}
+
+TEST(PredictCost, The2026Model) {
+  EXPECT_DOUBLE_EQ(PredictCost(Get("Item")), 1);
+  RequestShape sale{"POST", "Sale", 4, true};
+  EXPECT_DOUBLE_EQ(PredictCost(sale), 1 + 2 + 3 + 0.5 * 4);
+  RequestShape open_sale{"PUT", "Sale", 0, false};
+  EXPECT_DOUBLE_EQ(PredictCost(open_sale), 3);
+  RequestShape customer{"POST", "Customer", 3};
+  EXPECT_DOUBLE_EQ(PredictCost(customer), 2.5);
+  RequestShape list{"GET", "Customer", 0, false, 1, 0, true};
+  EXPECT_DOUBLE_EQ(PredictCost(list), 1.2) << "load_relations doubled on lists";
+}
+
+TEST(RateLimiterTest, R22WaitsBeforeOverflowingInsteadOfEarningA429) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  auto t = limiter.Acquire(Get("Item"));
+  limiter.Observe(t, ParseBucketHeaders("89/90", "10", "1", ""));
+  const auto before = clock.Now();
+  RequestShape sale{"POST", "Sale", 4, true};  // predicted 8 units
+  auto s = limiter.Acquire(sale);
+  // 89 + 8 must come down to 90: 7 units at 10 per second.
+  EXPECT_NEAR(Secs(clock.Now() - before), 0.7, 0.01);
+  limiter.Observe(s, ParseBucketHeaders("90/90", "10", "8", ""));
+}
+
+TEST(RateLimiterTest, EmptyBucketAdmitsAtOnce) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  const auto before = clock.Now();
+  for (int i = 0; i < 5; ++i) limiter.Observe(limiter.Acquire(Get("Item")), std::nullopt);
+  EXPECT_EQ(clock.Now(), before);
+}
+
+TEST(RateLimiterTest, InFlightReservationsCountForOtherThreads) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  limiter.Observe(limiter.Acquire(Get("Item")), ParseBucketHeaders("85/90", "1", "1", ""));
+  auto a = limiter.Acquire(Get("Item"));  // 86 with this one in flight
+  auto b = limiter.Acquire(Get("Item"));  // 87
+  auto c = limiter.Acquire(Get("Item"));  // 88
+  auto d = limiter.Acquire(Get("Item"));  // 89
+  auto e = limiter.Acquire(Get("Item"));  // 90: fits exactly
+  const auto before = clock.Now();
+  auto f = limiter.Acquire(Get("Item"));  // must wait for one unit to drain
+  EXPECT_NEAR(Secs(clock.Now() - before), 1.0, 0.01);
+  for (auto* t : {&a, &b, &c, &d, &e, &f}) limiter.Cancel(*t);
+}
+
+TEST(RateLimiterTest, RetryAfterBlocksEveryone) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  auto t = limiter.Acquire(Get("Item"));
+  limiter.OnRateLimited(t, 3, ParseBucketHeaders("10/90", "1", "1", ""));
+  const auto before = clock.Now();
+  limiter.Cancel(limiter.Acquire(Get("Item")));
+  EXPECT_GE(Secs(clock.Now() - before), 3.0);
+}
+
+TEST(RateLimiterTest, LearnsTheCostTheServerReports) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  RequestShape sale{"POST", "Sale", 2, true};
+  auto t = limiter.Acquire(sale);
+  EXPECT_DOUBLE_EQ(t.reserved, PredictCost(sale));
+  limiter.Observe(t, ParseBucketHeaders("10/60", "1", "10", ""));  // a legacy account: writes 10
+  auto u = limiter.Acquire(sale);
+  EXPECT_DOUBLE_EQ(u.reserved, 10);
+  limiter.Cancel(u);
+}
+
+TEST(RateLimiterTest, BurstWindowIsRespected) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  limiter.Observe(limiter.Acquire(Get("Item")), ParseBucketHeaders("1/900", "100", "1", "1/4"));
+  const auto start = clock.Now();
+  for (int i = 0; i < 9; ++i) limiter.Observe(limiter.Acquire(Get("Item")), std::nullopt);
+  // Three a second (one below the limit of four): nine more need three windows.
+  EXPECT_GE(Secs(clock.Now() - start), 2.0);
+}
+
+TEST(RateLimiterTest, SharedPerAccountInTheProcess) {
+  base::ManualClock clock(base::TimePoint(seconds(1)));
+  auto a = LimiterFor("http://x", "1", clock);
+  auto b = LimiterFor("http://x", "1", clock);
+  auto c = LimiterFor("http://x", "2", clock);
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_NE(a.get(), c.get());
+}
+
+}  // namespace
+}  // namespace lightspeed
