@@ -1,0 +1,314 @@
+#include "lightspeed/client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "lightspeed/wire.h"
+
+namespace lightspeed {
+namespace {
+
+using wire::json;
+
+std::string Escape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
+std::string NormalizeEmail(std::string e) {
+  const size_t a = e.find_first_not_of(" \t\r\n"), b = e.find_last_not_of(" \t\r\n");
+  e = a == std::string::npos ? "" : e.substr(a, b - a + 1);
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return std::tolower(c); });
+  return e;
+}
+
+// A filter value: plain when it cannot be mistaken for "OP,value", else the explicit "=,value".
+std::string FilterValue(const std::string& v) {
+  return Escape(v.find(',') == std::string::npos ? v : "=," + v);
+}
+
+// Counts nested related entities in a write body the way Lightspeed prices them.
+int CountNested(const json& j, bool top = true) {
+  int n = 0;
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) {
+      if (v.is_object() || v.is_array()) {
+        // Wrapper keys ("SaleLines", "Emails") hold the entities; the entities themselves count.
+        const bool entity = !k.empty() && std::isupper(static_cast<unsigned char>(k[0])) &&
+                            k.back() != 's';
+        if (entity) n += v.is_array() ? static_cast<int>(v.size()) : 1;
+        n += CountNested(v, false);
+      }
+    }
+  } else if (j.is_array()) {
+    for (const json& e : j) n += CountNested(e, false);
+  }
+  return n;
+}
+
+base::Error CallError(base::ErrorCode code, const std::string& reason, const std::string& message) {
+  return base::Error{code, message, "", reason, std::nullopt};
+}
+
+}  // namespace
+
+struct Client::Answer {
+  int status;
+  json body;
+};
+
+Client::Client(ClientOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : base::SystemClock()),
+      limiter_(LimiterFor(options_.api_base, options_.account_id, clock_)) {}
+
+std::string Client::EntityUrl(const std::string& entity) const {
+  return options_.api_base + "/API/V3/Account/" + options_.account_id + "/" + entity + ".json";
+}
+
+base::Result<Client::Answer> Client::Call(const std::string& method, const std::string& url,
+                                          const std::string& body, const RequestShape& shape) {
+  auto token = options_.tokens->AccessToken();
+  if (!token.ok()) return token.error();
+  bool refreshed = false;
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest req{method, url, {{"Accept", "application/json"},
+                                  {"Authorization", "Bearer " + *token}},
+                    body};
+    if (!body.empty()) req.headers["Content-Type"] = "application/json";
+    RateLimiter::Ticket ticket = limiter_->Acquire(shape);
+    HttpResponse res = options_.transport->Send(req);
+    CallRecord rec{method, shape.entity, res.status, res.delivery, ticket.reserved};
+    auto reading = ParseBucketHeaders(res.Header("x-ls-api-bucket-level"),
+                                      res.Header("x-ls-api-drip-rate"),
+                                      res.Header("x-ls-api-request-cost"),
+                                      res.Header("x-ls-api-burst-level"));
+    if (reading) {
+      rec.cost = reading->cost.value_or(rec.cost);
+      rec.level = reading->level;
+      rec.size = reading->size;
+    }
+    if (res.delivery == Delivery::kNotSent) {
+      limiter_->Cancel(ticket);
+      rec.message = res.transport_error;
+      if (options_.on_call) options_.on_call(rec);
+      return CallError(base::ErrorCode::kUnavailable, "transport_not_sent",
+                       "Lightspeed could not be reached: " + res.transport_error);
+    }
+    if (res.delivery == Delivery::kUncertain) {
+      limiter_->Observe(ticket, std::nullopt);
+      rec.message = res.transport_error;
+      if (options_.on_call) options_.on_call(rec);
+      return CallError(base::ErrorCode::kUnavailable, "transport_uncertain",
+                       "The connection to Lightspeed was lost before it answered: " +
+                           res.transport_error);
+    }
+    if (res.status == 429) {
+      const std::string retry = res.Header("retry-after");
+      const double retry_s = retry.empty() ? 1.0 : std::max(0.0, std::atof(retry.c_str()));
+      limiter_->OnRateLimited(ticket, retry_s, reading);
+      rec.message = "rate limited (" + res.Header("x-ls-api-ratelimit-type") + ")";
+      if (options_.on_call) options_.on_call(rec);
+      if (attempt < options_.max_429_retries) continue;  // the limiter now waits Retry-After
+      base::Error e = CallError(base::ErrorCode::kRateLimited, "rate_limited",
+                                "Lightspeed asked us to slow down");
+      e.retry_after_s = retry_s;
+      return e;
+    }
+    limiter_->Observe(ticket, reading);
+    if (res.status == 401 && !refreshed) {
+      if (options_.on_call) options_.on_call(rec);
+      refreshed = true;
+      token = options_.tokens->Refreshed(*token);
+      if (!token.ok()) return token.error();
+      continue;
+    }
+    json parsed = json::parse(res.body, nullptr, false);
+    if (res.status >= 400) rec.message = wire::ErrorMessage(res.body, res.status);
+    if (options_.on_call) options_.on_call(rec);
+    if (res.status >= 500)
+      return CallError(base::ErrorCode::kUnavailable, "server_error",
+                       "Lightspeed had a problem (HTTP " + std::to_string(res.status) +
+                           "): " + rec.message);
+    if (res.status == 401)
+      return CallError(base::ErrorCode::kUnauthenticated, "unauthorized",
+                       "Lightspeed refused the access token: " + rec.message);
+    if (res.status == 404)
+      return CallError(base::ErrorCode::kNotFound, "not_found", "Lightspeed: " + rec.message);
+    if (res.status >= 400)
+      return CallError(base::ErrorCode::kInvalidInput, "rejected", "Lightspeed: " + rec.message);
+    if (parsed.is_discarded())
+      return CallError(base::ErrorCode::kUnavailable, "server_error",
+                       "Lightspeed sent an answer that is not JSON");
+    return Answer{res.status, std::move(parsed)};
+  }
+}
+
+template <typename T, typename Decode>
+base::Result<std::vector<T>> Client::List(const std::string& entity, const std::string& query,
+                                          RequestShape shape, Decode decode) {
+  std::vector<T> out;
+  std::string url = EntityUrl(entity) + "?limit=100" + (query.empty() ? "" : "&" + query);
+  shape.method = "GET";
+  shape.entity = entity;
+  shape.list = true;
+  for (int page = 0; page < 1000 && !url.empty(); ++page) {
+    auto answer = Call("GET", url, "", shape);
+    if (!answer.ok()) return answer.error();
+    for (const json* e : wire::Many(answer->body, entity)) out.push_back(decode(*e));
+    const json* next = wire::Path(answer->body, "@attributes");
+    url = next ? wire::Str(*next, "next") : "";
+  }
+  return out;
+}
+
+template <typename T, typename Decode>
+base::Result<T> Client::Create(const std::string& entity, const std::string& body,
+                               RequestShape shape, Decode decode) {
+  shape.method = "POST";
+  shape.entity = entity;
+  auto answer = Call("POST", EntityUrl(entity), body, shape);
+  if (!answer.ok()) return answer.error();
+  auto made = wire::Many(answer->body, entity);
+  if (made.empty())
+    return CallError(base::ErrorCode::kUnavailable, "server_error",
+                     "Lightspeed's answer to creating a " + entity + " held no " + entity);
+  return decode(*made[0]);
+}
+
+base::Result<Account> Client::GetAccount() {
+  RequestShape shape{"GET", "Account"};
+  auto answer = Call("GET", options_.api_base + "/API/V3/Account.json", "", shape);
+  if (!answer.ok()) return answer.error();
+  auto accounts = wire::Many(answer->body, "Account");
+  if (accounts.empty())
+    return CallError(base::ErrorCode::kNotFound, "not_found", "Lightspeed returned no account");
+  return Account{wire::Str(*accounts[0], "accountID"), wire::Str(*accounts[0], "name")};
+}
+
+base::Result<std::vector<Shop>> Client::ListShops() {
+  return List<Shop>("Shop", "archived=false", {}, wire::DecodeShop);
+}
+base::Result<std::vector<Register>> Client::ListRegisters() {
+  return List<Register>("Register", "archived=false", {}, wire::DecodeRegister);
+}
+base::Result<std::vector<Employee>> Client::ListEmployees() {
+  return List<Employee>("Employee", "archived=false", {}, wire::DecodeEmployee);
+}
+base::Result<std::vector<TaxCategory>> Client::ListTaxCategories() {
+  return List<TaxCategory>("TaxCategory", "", {}, wire::DecodeTaxCategory);
+}
+
+base::Result<std::vector<Customer>> Client::FindCustomersByEmail(const std::string& email) {
+  return List<Customer>("Customer",
+                        "load_relations=" + Escape("[\"Contact\"]") +
+                            "&Contact.email=" + FilterValue(NormalizeEmail(email)),
+                        RequestShape{"GET", "Customer", 0, false, 1}, wire::DecodeCustomer);
+}
+
+base::Result<std::vector<Customer>> Client::FindCustomersByEmails(
+    const std::vector<std::string>& emails) {
+  if (emails.size() == 1) return FindCustomersByEmail(emails[0]);
+  std::vector<Customer> out;
+  // Lightspeed takes at most 100 operands; keep URLs comfortably short with 50 per request.
+  for (size_t start = 0; start < emails.size(); start += 50) {
+    std::string ors;
+    for (size_t i = start; i < std::min(emails.size(), start + 50); ++i) {
+      if (!ors.empty()) ors += "|";
+      ors += Escape("Contact.email=" + NormalizeEmail(emails[i]));
+    }
+    auto page = List<Customer>("Customer",
+                               "load_relations=" + Escape("[\"Contact\"]") + "&or=" + ors,
+                               RequestShape{"GET", "Customer", 0, false, 1}, wire::DecodeCustomer);
+    if (!page.ok()) return page.error();
+    out.insert(out.end(), page->begin(), page->end());
+  }
+  return out;
+}
+
+base::Result<Customer> Client::CreateCustomer(const NewCustomer& customer) {
+  NewCustomer c = customer;
+  c.email = NormalizeEmail(c.email);
+  const json body = wire::EncodeCustomer(c);
+  return Create<Customer>("Customer", body.dump(), RequestShape{"POST", "Customer",
+                                                                CountNested(body)},
+                          wire::DecodeCustomer);
+}
+
+base::Result<std::vector<Item>> Client::FindItems(ItemKey key, const std::string& value) {
+  const char* field = key == ItemKey::kUpc               ? "upc"
+                      : key == ItemKey::kEan             ? "ean"
+                      : key == ItemKey::kManufacturerSku ? "manufacturerSku"
+                                                         : "customSku";
+  return List<Item>("Item", std::string(field) + "=" + FilterValue(value) + "&archived=false", {},
+                    wire::DecodeItem);
+}
+
+base::Result<Item> Client::CreateItem(const NewItem& item) {
+  const json body = wire::EncodeItem(item);
+  return Create<Item>("Item", body.dump(), RequestShape{"POST", "Item", CountNested(body)},
+                      wire::DecodeItem);
+}
+
+base::Result<std::vector<PaymentType>> Client::ListPaymentTypes() {
+  return List<PaymentType>("PaymentType", "", {}, wire::DecodePaymentType);
+}
+
+base::Result<PaymentType> Client::CreatePaymentType(const std::string& name) {
+  const json body = {{"name", name}, {"type", "user defined"}};
+  return Create<PaymentType>("PaymentType", body.dump(), RequestShape{"POST", "PaymentType"},
+                             wire::DecodePaymentType);
+}
+
+base::Result<std::vector<Sale>> Client::FindSales(const std::string& reference,
+                                                  const std::string& source) {
+  return List<Sale>("Sale",
+                    "referenceNumber=" + FilterValue(reference) +
+                        "&referenceNumberSource=" + FilterValue(source) +
+                        "&load_relations=" + Escape("[\"SaleLines\"]"),
+                    RequestShape{"GET", "Sale", 0, false, 0, 1}, wire::DecodeSale);
+}
+
+base::Result<std::vector<Sale>> Client::FindSalesByReferences(
+    const std::vector<std::string>& references, const std::string& source) {
+  if (references.size() == 1) return FindSales(references[0], source);
+  std::vector<Sale> out;
+  for (size_t start = 0; start < references.size(); start += 50) {
+    std::string ors;
+    for (size_t i = start; i < std::min(references.size(), start + 50); ++i) {
+      if (!ors.empty()) ors += "|";
+      ors += Escape("referenceNumber=" + references[i]);
+    }
+    auto page = List<Sale>("Sale",
+                           "or=" + ors + "&referenceNumberSource=" + FilterValue(source) +
+                               "&load_relations=" + Escape("[\"SaleLines\"]"),
+                           RequestShape{"GET", "Sale", 0, false, 0, 1}, wire::DecodeSale);
+    if (!page.ok()) return page.error();
+    out.insert(out.end(), page->begin(), page->end());
+  }
+  return out;
+}
+
+base::Result<Sale> Client::CreateSale(const NewSale& sale) {
+  const json body = wire::EncodeSale(sale);
+  return Create<Sale>("Sale", body.dump(),
+                      RequestShape{"POST", "Sale", CountNested(body), sale.completed},
+                      wire::DecodeSale);
+}
+
+base::Status Client::CreateSerialized(const NewSerialized& s) {
+  const json body = {{"serial", s.serial},
+                     {"itemID", s.item_id},
+                     {"customerID", s.customer_id.empty() ? "0" : s.customer_id},
+                     {"saleLineID", s.sale_line_id}};
+  auto made = Create<std::string>("Serialized", body.dump(), RequestShape{"POST", "Serialized"},
+                                  [](const json& j) { return wire::Str(j, "serializedID"); });
+  if (!made.ok()) return made.error();
+  return {};
+}
+
+}  // namespace lightspeed

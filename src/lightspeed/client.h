@@ -1,0 +1,97 @@
+// Typed calls to one Lightspeed Retail account. Each call waits in the account's RateLimiter,
+// sends with the current access token (refreshing once on a 401), retries 429s after
+// Retry-After, and reports every answer to `on_call`.
+//
+// Errors carry a reason the exporter acts on:
+//   transport_not_sent   the request never left; safe to send again
+//   transport_uncertain  it may have reached Lightspeed (timeout, connection lost)
+//   server_error         5xx; for writes, just as uncertain
+//   rate_limited         still 429 after the retries (retry_after_s set)
+//   rejected / not_found 4xx: Lightspeed's message, in `message`
+//   invalid_grant        the merchant must reconnect
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "lightspeed/entities.h"
+#include "lightspeed/oauth.h"
+#include "lightspeed/rate_limiter.h"
+#include "lightspeed/transport.h"
+
+namespace lightspeed {
+
+struct CallRecord {
+  std::string method, entity;
+  int status = 0;              // 0: no answer
+  Delivery delivery = Delivery::kAnswered;
+  double cost = 0;             // X-LS-API-Request-Cost, or the prediction without one
+  double level = 0, size = 0;  // the bucket after the call, when reported
+  std::string message;         // Lightspeed's words for an error
+};
+
+struct ClientOptions {
+  std::string api_base;    // "https://api.lightspeedapp.com"
+  std::string account_id;  // "1001"
+  Transport* transport = nullptr;
+  TokenSource* tokens = nullptr;
+  base::Clock* clock = nullptr;  // default: the system clock
+  int max_429_retries = 4;       // then the call fails with rate_limited
+  std::function<void(const CallRecord&)> on_call;
+};
+
+enum class ItemKey { kUpc, kEan, kManufacturerSku, kCustomSku };
+
+class Client {
+ public:
+  explicit Client(ClientOptions options);
+
+  base::Result<Account> GetAccount();
+  base::Result<std::vector<Shop>> ListShops();
+  base::Result<std::vector<Register>> ListRegisters();
+  base::Result<std::vector<Employee>> ListEmployees();
+  base::Result<std::vector<TaxCategory>> ListTaxCategories();
+
+  // Emails are compared trimmed and lower-cased; several in one request with `or=`.
+  base::Result<std::vector<Customer>> FindCustomersByEmail(const std::string& email);
+  base::Result<std::vector<Customer>> FindCustomersByEmails(const std::vector<std::string>& emails);
+  base::Result<Customer> CreateCustomer(const NewCustomer& customer);
+
+  base::Result<std::vector<Item>> FindItems(ItemKey key, const std::string& value);
+  base::Result<Item> CreateItem(const NewItem& item);
+
+  base::Result<std::vector<PaymentType>> ListPaymentTypes();
+  base::Result<PaymentType> CreatePaymentType(const std::string& name);
+
+  base::Result<std::vector<Sale>> FindSales(const std::string& reference,
+                                            const std::string& source);
+  base::Result<std::vector<Sale>> FindSalesByReferences(const std::vector<std::string>& references,
+                                                        const std::string& source);
+  base::Result<Sale> CreateSale(const NewSale& sale);
+  base::Status CreateSerialized(const NewSerialized& serialized);
+
+  RateLimiter& limiter() { return *limiter_; }
+
+ private:
+  struct Answer;
+  base::Result<Answer> Call(const std::string& method, const std::string& url,
+                            const std::string& body, const RequestShape& shape);
+  // GETs a list and follows `next` until it is empty.
+  template <typename T, typename Decode>
+  base::Result<std::vector<T>> List(const std::string& entity, const std::string& query,
+                                    RequestShape shape, Decode decode);
+  template <typename T, typename Decode>
+  base::Result<T> Create(const std::string& entity, const std::string& body, RequestShape shape,
+                         Decode decode);
+  std::string EntityUrl(const std::string& entity) const;
+
+  ClientOptions options_;
+  base::Clock& clock_;
+  std::shared_ptr<RateLimiter> limiter_;
+};
+
+}  // namespace lightspeed

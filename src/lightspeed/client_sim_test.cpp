@@ -1,0 +1,264 @@
+// The client against lsr-sim over loopback: every typed call, the one-result and no-result shapes,
+// token refresh on 401, and the bucket kept without 429s.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "lightspeed/client.h"
+#include "sim/sim.h"
+
+namespace lightspeed {
+namespace {
+
+using nlohmann::json;
+
+// Tokens kept in memory: enough for typed-call tests (the database-backed vault has its own).
+class MemoryVault : public TokenVault {
+ public:
+  explicit MemoryVault(std::string refresh) { tokens_.refresh_token = std::move(refresh); }
+  base::Result<StoredTokens> Load() override {
+    std::lock_guard l(mu_);
+    return tokens_;
+  }
+  base::Result<bool> TryLease(const std::string& holder, base::Duration) override {
+    std::lock_guard l(mu_);
+    if (!holder_.empty() && holder_ != holder) return false;
+    holder_ = holder;
+    return true;
+  }
+  base::Status Save(const StoredTokens& t, const std::string&) override {
+    std::lock_guard l(mu_);
+    tokens_ = t;
+    holder_.clear();
+    return {};
+  }
+  base::Status Release(const std::string&) override {
+    std::lock_guard l(mu_);
+    holder_.clear();
+    return {};
+  }
+  base::Status MarkReconnect(const std::string& m) override {
+    std::lock_guard l(mu_);
+    reconnect_ = m;
+    return {};
+  }
+  std::string reconnect() {
+    std::lock_guard l(mu_);
+    return reconnect_;
+  }
+
+ private:
+  std::mutex mu_;
+  StoredTokens tokens_;
+  std::string holder_, reconnect_;
+};
+
+class ClientSim : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim_ = sim::Simulator::Create({});
+    ASSERT_TRUE(sim_->Start().ok());
+    account_ = sim_->CreateAccount("Spoke Cycles", 1, true);
+    transport_ = CreateCurlTransport({});
+    oauth_ = std::make_unique<OAuthClient>(
+        OAuthOptions{sim_->BaseUrl(), account_.client_id, account_.client_secret}, *transport_);
+    vault_ = std::make_unique<MemoryVault>(account_.refresh_token);
+    tokens_ = std::make_unique<TokenManager>(*vault_, *oauth_, base::SystemClock());
+    ClientOptions o;
+    o.api_base = sim_->BaseUrl();
+    o.account_id = account_.account_id;
+    o.transport = transport_.get();
+    o.tokens = tokens_.get();
+    o.on_call = [this](const CallRecord& r) {
+      std::lock_guard l(calls_mu_);
+      calls_.push_back(r);
+    };
+    client_ = std::make_unique<Client>(o);
+  }
+  void TearDown() override { (void)sim_->Stop(); }
+
+  json Control(const std::string& method, const std::string& path, const json& body = nullptr) {
+    httplib::Client c(sim_->BaseUrl());
+    httplib::Result r = method == "PUT"    ? c.Put(path.c_str(), body.dump(), "application/json")
+                        : method == "POST" ? c.Post(path.c_str(), body.dump(), "application/json")
+                                           : c.Get(path.c_str());
+    EXPECT_TRUE(r) << path;
+    return r ? json::parse(r->body, nullptr, false) : json();
+  }
+  json Stats() { return Control("GET", "/_sim/accounts/" + account_.account_id + "/stats"); }
+
+  NewSale MiscSale(const std::string& ref, int64_t cents) {
+    NewSale s;
+    s.shop_id = account_.shop_id;
+    s.register_id = account_.register_id;
+    s.employee_id = account_.employee_id;
+    s.reference_number = ref;
+    s.reference_source = "web";
+    s.tax_category_id = "0";
+    s.lines.push_back({"0", 1, base::Money::FromCents(cents), {}, false, "Shipping: UPS Ground"});
+    s.payments.push_back({"1", base::Money::FromCents(cents)});
+    return s;
+  }
+
+  std::unique_ptr<sim::Simulator> sim_;
+  sim::AccountInfo account_;
+  std::unique_ptr<Transport> transport_;
+  std::unique_ptr<OAuthClient> oauth_;
+  std::unique_ptr<MemoryVault> vault_;
+  std::unique_ptr<TokenManager> tokens_;
+  std::unique_ptr<Client> client_;
+  std::mutex calls_mu_;
+  std::vector<CallRecord> calls_;
+};
+
+TEST_F(ClientSim, AccountAndPickers) {
+  auto account = client_->GetAccount();
+  ASSERT_TRUE(account.ok()) << account.error().message;
+  EXPECT_EQ(account->id, account_.account_id);
+  auto shops = client_->ListShops();
+  ASSERT_TRUE(shops.ok()) << shops.error().message;
+  ASSERT_EQ(shops->size(), 1u) << "one shop arrives as an object, not an array";
+  EXPECT_EQ((*shops)[0].id, account_.shop_id);
+  EXPECT_FALSE(client_->ListRegisters()->empty());
+  EXPECT_FALSE(client_->ListEmployees()->empty());
+  auto taxes = client_->ListTaxCategories();
+  ASSERT_TRUE(taxes.ok());
+  EXPECT_EQ((*taxes)[0].rate1, "0.0825");
+}
+
+TEST_F(ClientSim, CustomersByEmailOneManyNoneAndCreate) {
+  auto none = client_->FindCustomersByEmail("nobody@example.com");
+  ASSERT_TRUE(none.ok()) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  auto two = client_->FindCustomersByEmail("  TURING@example.com ");
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  EXPECT_EQ(two->size(), 2u) << "two customers share this address in different case";
+  auto created = client_->CreateCustomer(
+      {"Ann", "Lee", "Ann.Lee@Example.com", "+1 555 0100",
+       Address{"1 Main St", "", "Boulder", "CO", "80302", "US"}});
+  ASSERT_TRUE(created.ok()) << created.error().message;
+  EXPECT_FALSE(created->id.empty());
+  auto found = client_->FindCustomersByEmails({"ann.lee@example.com", "turing@example.com"});
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->size(), 3u);
+  EXPECT_EQ(Stats()["requests"]["GET Customer"], 3) << "several emails, one request";
+}
+
+TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
+  auto by_upc = client_->FindItems(ItemKey::kUpc, "735000000007");
+  ASSERT_TRUE(by_upc.ok()) << by_upc.error().message;
+  ASSERT_EQ(by_upc->size(), 1u);
+  const std::string id = (*by_upc)[0].id;
+  EXPECT_EQ(id, "7");
+  auto by_sku = client_->FindItems(ItemKey::kCustomSku, "SC-0007");
+  ASSERT_TRUE(by_sku.ok());
+  ASSERT_EQ(by_sku->size(), 1u);
+  EXPECT_EQ((*by_sku)[0].id, id);
+  EXPECT_TRUE(client_->FindItems(ItemKey::kEan, "0000000000000")->empty());
+  NewItem item;
+  item.description = "Trek FX 2 Disc, M, black";
+  item.upc = "601842123456";
+  item.manufacturer_sku = "FX2-M-BK";
+  item.custom_sku = "TREK-FX2-M-BLK";
+  item.default_cost = base::Money::FromCents(61000);
+  item.default_price = base::Money::FromCents(89999);
+  item.msrp = base::Money::FromCents(94999);
+  item.serialized = true;
+  auto made = client_->CreateItem(item);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  auto again = client_->FindItems(ItemKey::kManufacturerSku, "FX2-M-BK");
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].id, made->id);
+  EXPECT_TRUE((*again)[0].serialized);
+}
+
+TEST_F(ClientSim, PaymentTypesListAndCreate) {
+  auto types = client_->ListPaymentTypes();
+  ASSERT_TRUE(types.ok()) << types.error().message;
+  EXPECT_GE(types->size(), 5u);
+  auto stripe = client_->CreatePaymentType("Stripe");
+  ASSERT_TRUE(stripe.ok()) << stripe.error().message;
+  EXPECT_EQ(stripe->name, "Stripe");
+  EXPECT_EQ(stripe->type, "user defined");
+}
+
+TEST_F(ClientSim, SalesCreateFindByReferenceAndSerialized) {
+  EXPECT_TRUE(client_->FindSales("10023", "web")->empty());
+  auto sale = client_->CreateSale(MiscSale("10023", 2500));
+  ASSERT_TRUE(sale.ok()) << sale.error().message;
+  EXPECT_TRUE(sale->completed);
+  ASSERT_EQ(sale->lines.size(), 1u);
+  auto found = client_->FindSales("10023", "web");
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].id, sale->id);
+  EXPECT_TRUE(client_->FindSales("10023", "pos")->empty()) << "the source is part of the match";
+  ASSERT_TRUE(client_->CreateSale(MiscSale("10024", 1000)).ok());
+  auto both = client_->FindSalesByReferences({"10023", "10024", "99999"}, "web");
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both->size(), 2u);
+  auto serial = client_->CreateSerialized({"WTU123X4567", "1", "", sale->lines[0].id});
+  EXPECT_TRUE(serial.ok()) << serial.error().message;
+}
+
+TEST_F(ClientSim, OutOfBalanceIsRejectedWithLightspeedsWords) {
+  NewSale s = MiscSale("10030", 2500);
+  s.payments[0].amount = base::Money::FromCents(2000);
+  auto sale = client_->CreateSale(s);
+  ASSERT_FALSE(sale.ok());
+  EXPECT_EQ(sale.error().reason, "rejected");
+  EXPECT_NE(sale.error().message.find("out of balance"), std::string::npos) << sale.error().message;
+}
+
+TEST_F(ClientSim, ExpiredAccessTokenIsHealedByOneRefresh) {
+  ASSERT_TRUE(client_->ListShops().ok());
+  const json before = Stats();
+  Control("PUT", "/_sim/accounts/" + account_.account_id + "/tokens",
+          {{"expire_access_tokens", true}});
+  auto shops = client_->ListShops();
+  ASSERT_TRUE(shops.ok()) << shops.error().message;
+  EXPECT_EQ(Stats()["refreshes"].get<int>(), before["refreshes"].get<int>() + 1);
+}
+
+TEST_F(ClientSim, InvalidGrantMarksTheStoreWithoutLooping) {
+  Control("PUT", "/_sim/accounts/" + account_.account_id + "/tokens",
+          {{"expire_access_tokens", true}, {"revoke_refresh_tokens", true}});
+  auto shops = client_->ListShops();
+  ASSERT_FALSE(shops.ok());
+  EXPECT_EQ(shops.error().reason, "invalid_grant");
+  EXPECT_NE(vault_->reconnect().find("Reconnect to Lightspeed"), std::string::npos);
+}
+
+TEST_F(ClientSim, ADroppedAnswerIsReportedAsUncertain) {
+  Control("POST", "/_sim/accounts/" + account_.account_id + "/faults",
+          json::array({{{"method", "POST"}, {"path", "Sale"}, {"action", "drop_after_commit"}}}));
+  auto sale = client_->CreateSale(MiscSale("10040", 2500));
+  ASSERT_FALSE(sale.ok());
+  EXPECT_EQ(sale.error().reason, "transport_uncertain");
+  auto found = client_->FindSales("10040", "web");
+  ASSERT_TRUE(found.ok());
+  EXPECT_EQ(found->size(), 1u) << "the sale was saved; the client must search before re-sending";
+}
+
+TEST_F(ClientSim, ServerErrorsAreReportedApartFromRejections) {
+  Control("POST", "/_sim/accounts/" + account_.account_id + "/faults",
+          json::array({{{"method", "GET"}, {"path", "Shop"}, {"action", "error_500"}}}));
+  auto shops = client_->ListShops();
+  ASSERT_FALSE(shops.ok());
+  EXPECT_EQ(shops.error().reason, "server_error");
+  EXPECT_TRUE(client_->ListShops().ok());
+}
+
+TEST_F(ClientSim, R22A429StormIsRiddenOutByHonouringRetryAfter) {
+  Control("POST", "/_sim/accounts/" + account_.account_id + "/faults",
+          json::array({{{"method", "GET"}, {"path", "Shop"}, {"action", "rate_limit"}, {"count", 2}}}));
+  auto shops = client_->ListShops();
+  ASSERT_TRUE(shops.ok()) << shops.error().message;
+  EXPECT_EQ(Stats()["rate_limited"], 2);
+}
+
+}  // namespace
+}  // namespace lightspeed

@@ -1,0 +1,97 @@
+// The Lightspeed R-Series records spoke reads and writes, decoded from the wire's all-strings
+// form. Ids stay strings ("277"); money written by spoke is base::Money; amounts read back that
+// Lightspeed computes (totals, rates) stay the decimal strings it sent.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/money.h"
+
+namespace lightspeed {
+
+struct Account {
+  std::string id, name;
+};
+struct Shop {
+  std::string id, name, tax_category_id;
+};
+struct Register {
+  std::string id, name, shop_id;
+};
+struct Employee {
+  std::string id, first_name, last_name;
+};
+struct TaxCategory {
+  std::string id, name;
+  std::string rate1, rate2;  // fractions as sent, "0.0825"
+  bool inclusive = false;
+};
+
+struct Customer {
+  std::string id, first_name, last_name;
+  bool archived = false;
+  std::vector<std::string> emails;
+};
+struct Address {
+  std::string address1, address2, city, state, zip, country;
+};
+struct NewCustomer {
+  std::string first_name, last_name, email;
+  std::optional<std::string> phone;
+  std::optional<Address> address;
+};
+
+struct Item {
+  std::string id, description, upc, ean, manufacturer_sku, custom_sku, item_type;
+  bool archived = false, serialized = false, taxed = true;
+};
+struct NewItem {
+  std::string description;
+  std::optional<std::string> upc, ean, manufacturer_sku, custom_sku;
+  base::Money default_cost, default_price;
+  std::optional<base::Money> msrp;
+  bool serialized = false;
+};
+
+struct PaymentType {
+  std::string id, name, type;
+  bool archived = false;
+};
+
+struct SaleLineRef {
+  std::string id, item_id;
+};
+struct Sale {
+  std::string id, reference_number, reference_source, customer_id, total, balance;
+  bool completed = false, archived = false, voided = false;
+  std::vector<SaleLineRef> lines;  // in the order Lightspeed lists them
+};
+
+struct NewSaleLine {
+  std::string item_id = "0";  // "0": a misc charge described by `note`
+  int64_t quantity = 1;
+  base::Money unit_price, discount;
+  bool taxed = false;
+  std::string note;
+};
+struct NewSalePayment {
+  std::string payment_type_id;
+  base::Money amount;
+};
+struct NewSale {
+  std::string shop_id, register_id, employee_id, customer_id;
+  std::string reference_number, reference_source;
+  std::optional<std::string> tax_category_id;  // "0": no tax; absent: the shop's
+  std::vector<NewSaleLine> lines;
+  std::vector<NewSalePayment> payments;
+  std::string internal_note;
+  bool completed = true;
+};
+
+struct NewSerialized {
+  std::string serial, item_id, customer_id, sale_line_id;
+};
+
+}  // namespace lightspeed

@@ -1,0 +1,140 @@
+#include "lightspeed/oauth.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include "base/secrets.h"
+#include "lightspeed/wire.h"
+
+namespace lightspeed {
+namespace {
+
+std::string Escape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
+// Refresh this long before the stated expiry, so a token never dies in flight.
+constexpr auto kExpiryMargin = std::chrono::seconds(60);
+constexpr auto kLeaseTtl = std::chrono::seconds(30);
+constexpr auto kLeasePoll = std::chrono::milliseconds(50);
+
+}  // namespace
+
+std::string OAuthClient::AuthorizeUrl(const std::string& redirect_uri, const std::string& state,
+                                      const std::string& scope) const {
+  return options_.auth_base + "/auth/oauth/authorize?response_type=code&client_id=" +
+         Escape(options_.client_id) + "&scope=" + Escape(scope) + "&state=" + Escape(state) +
+         "&redirect_uri=" + Escape(redirect_uri);
+}
+
+base::Result<TokenPair> OAuthClient::ExchangeCode(const std::string& code,
+                                                  const std::string& redirect_uri) {
+  return TokenRequest("grant_type=authorization_code&code=" + Escape(code) +
+                      "&redirect_uri=" + Escape(redirect_uri));
+}
+
+base::Result<TokenPair> OAuthClient::Refresh(const std::string& refresh_token) {
+  return TokenRequest("grant_type=refresh_token&refresh_token=" + Escape(refresh_token));
+}
+
+base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
+  HttpRequest req;
+  req.method = "POST";
+  req.url = options_.auth_base + "/auth/oauth/token";
+  req.headers["Content-Type"] = "application/x-www-form-urlencoded";
+  req.headers["Accept"] = "application/json";
+  req.body = form + "&client_id=" + Escape(options_.client_id) +
+             "&client_secret=" + Escape(options_.client_secret);
+  HttpResponse res = transport_.Send(req);
+  if (res.delivery != Delivery::kAnswered)
+    return base::Error{base::ErrorCode::kUnavailable,
+                       "Lightspeed's sign-in service could not be reached: " + res.transport_error,
+                       "", res.delivery == Delivery::kNotSent ? "transport_not_sent"
+                                                              : "transport_uncertain",
+                       std::nullopt};
+  const wire::json body = wire::json::parse(res.body, nullptr, false);
+  if (res.status >= 400) {
+    const std::string error = body.is_object() ? wire::Str(body, "error") : "";
+    if (error == "invalid_grant" || error == "invalid_client")
+      return base::Error{base::ErrorCode::kUnauthenticated,
+                         "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
+                         "authorization (" + wire::ErrorMessage(res.body, res.status) + ")",
+                         "", "invalid_grant", std::nullopt};
+    return base::Error{res.status >= 500 ? base::ErrorCode::kUnavailable
+                                         : base::ErrorCode::kInvalidInput,
+                       "Lightspeed refused the token request: " +
+                           wire::ErrorMessage(res.body, res.status),
+                       "", "oauth_error", std::nullopt};
+  }
+  TokenPair pair{wire::Str(body, "access_token"), wire::Str(body, "refresh_token")};
+  const std::string expires = wire::Str(body, "expires_in");
+  if (!expires.empty()) pair.expires_in_s = std::atoll(expires.c_str());
+  if (pair.access_token.empty() || pair.refresh_token.empty())
+    return base::Error{base::ErrorCode::kUnavailable, "Lightspeed's token answer had no tokens",
+                       "", "oauth_error", std::nullopt};
+  return pair;
+}
+
+TokenManager::TokenManager(TokenVault& vault, OAuthClient& oauth, base::Clock& clock)
+    : vault_(vault), oauth_(oauth), clock_(clock) {
+  holder_ = std::to_string(getpid()) + "-" + base::RandomHex(6);
+}
+
+base::Result<std::string> TokenManager::AccessToken() {
+  auto tokens = vault_.Load();
+  if (!tokens.ok()) return tokens.error();
+  if (!tokens->access_token.empty() && tokens->access_expires_at - kExpiryMargin > clock_.Now())
+    return tokens->access_token;
+  return RefreshUnless(tokens->access_token);
+}
+
+base::Result<std::string> TokenManager::Refreshed(const std::string& rejected) {
+  return RefreshUnless(rejected);
+}
+
+// Refreshes unless someone already replaced `stale`. Only the lease holder calls Lightspeed, and
+// it re-reads the tokens after taking the lease, so one expiry causes exactly one refresh.
+base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) {
+  const base::TimePoint give_up = clock_.Now() + kLeaseTtl + std::chrono::seconds(5);
+  for (;;) {
+    auto tokens = vault_.Load();
+    if (!tokens.ok()) return tokens.error();
+    const bool fresh = tokens->access_expires_at - kExpiryMargin > clock_.Now();
+    if (tokens->access_token != stale && !tokens->access_token.empty() && fresh)
+      return tokens->access_token;
+    auto leased = vault_.TryLease(holder_, kLeaseTtl);
+    if (!leased.ok()) return leased.error();
+    if (*leased) {
+      auto again = vault_.Load();
+      if (!again.ok()) {
+        (void)vault_.Release(holder_);
+        return again.error();
+      }
+      if (again->access_token != stale && !again->access_token.empty() &&
+          again->access_expires_at - kExpiryMargin > clock_.Now()) {
+        (void)vault_.Release(holder_);
+        return again->access_token;
+      }
+      auto pair = oauth_.Refresh(again->refresh_token);
+      if (!pair.ok()) {
+        if (pair.error().reason == "invalid_grant") (void)vault_.MarkReconnect(pair.error().message);
+        (void)vault_.Release(holder_);
+        return pair.error();
+      }
+      StoredTokens next{pair->access_token, pair->refresh_token,
+                        clock_.Now() + std::chrono::seconds(pair->expires_in_s)};
+      // Durable before use: the old refresh token dies once the new access token is used.
+      if (auto saved = vault_.Save(next, holder_); !saved.ok()) return saved.error();
+      return next.access_token;
+    }
+    if (clock_.Now() > give_up)
+      return base::Unavailable("another process has been refreshing the Lightspeed token for "
+                               "too long");
+    clock_.SleepFor(kLeasePoll);
+  }
+}
+
+}  // namespace lightspeed

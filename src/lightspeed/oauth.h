@@ -1,0 +1,84 @@
+// OAuth for Lightspeed: the authorization-code exchange, refresh with rotating refresh tokens, and
+// a TokenManager that lets at most one refresh per store happen at a time across threads and
+// processes (through a lease in the TokenVault, i.e. a database row) and stores the new pair
+// durably before anyone uses it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "lightspeed/transport.h"
+
+namespace lightspeed {
+
+struct OAuthOptions {
+  std::string auth_base;  // "https://cloud.lightspeedapp.com"
+  std::string client_id, client_secret;
+};
+
+struct TokenPair {
+  std::string access_token, refresh_token;
+  int64_t expires_in_s = 3600;
+};
+
+class OAuthClient {
+ public:
+  OAuthClient(OAuthOptions options, Transport& transport)
+      : options_(std::move(options)), transport_(transport) {}
+  std::string AuthorizeUrl(const std::string& redirect_uri, const std::string& state,
+                           const std::string& scope = "employee:all") const;
+  base::Result<TokenPair> ExchangeCode(const std::string& code, const std::string& redirect_uri);
+  // kUnauthenticated with reason "invalid_grant" when Lightspeed refuses the refresh token.
+  base::Result<TokenPair> Refresh(const std::string& refresh_token);
+
+ private:
+  base::Result<TokenPair> TokenRequest(const std::string& form);
+  OAuthOptions options_;
+  Transport& transport_;
+};
+
+struct StoredTokens {
+  std::string access_token, refresh_token;
+  base::TimePoint access_expires_at;
+};
+
+// Where one store's tokens live (implemented over the database by the exporter).
+class TokenVault {
+ public:
+  virtual ~TokenVault() = default;
+  virtual base::Result<StoredTokens> Load() = 0;
+  // Takes the refresh lease for `ttl` unless another holder has an unexpired one.
+  virtual base::Result<bool> TryLease(const std::string& holder, base::Duration ttl) = 0;
+  // Stores the new pair and releases the lease, in one transaction.
+  virtual base::Status Save(const StoredTokens& tokens, const std::string& holder) = 0;
+  virtual base::Status Release(const std::string& holder) = 0;
+  // Lightspeed refused the refresh token: the merchant must reconnect.
+  virtual base::Status MarkReconnect(const std::string& message) = 0;
+};
+
+// Hands out access tokens to API calls, refreshing when one has expired or was refused.
+class TokenSource {
+ public:
+  virtual ~TokenSource() = default;
+  virtual base::Result<std::string> AccessToken() = 0;
+  // `rejected` got a 401: returns a different, fresh token (refreshing once if nobody has yet).
+  virtual base::Result<std::string> Refreshed(const std::string& rejected) = 0;
+};
+
+class TokenManager : public TokenSource {
+ public:
+  TokenManager(TokenVault& vault, OAuthClient& oauth, base::Clock& clock);
+  base::Result<std::string> AccessToken() override;
+  base::Result<std::string> Refreshed(const std::string& rejected) override;
+
+ private:
+  base::Result<std::string> RefreshUnless(const std::string& stale);
+  TokenVault& vault_;
+  OAuthClient& oauth_;
+  base::Clock& clock_;
+  std::string holder_;  // unique per manager: process id + random
+};
+
+}  // namespace lightspeed

@@ -1,0 +1,54 @@
+// HTTP for the Lightspeed client. Never throws: a transport failure and an HTTP status are
+// reported apart, and a failure says whether the request may have reached Lightspeed.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace lightspeed {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+enum class Delivery {
+  kAnswered,   // an HTTP answer arrived (any status)
+  kNotSent,    // failed before the request left (resolve, connect, TLS handshake)
+  kUncertain,  // failed after sending began: Lightspeed may have acted on it
+};
+
+struct HttpResponse {
+  Delivery delivery = Delivery::kAnswered;
+  std::string transport_error;  // when not answered
+  int status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+
+  std::string Header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual HttpResponse Send(const HttpRequest& request) = 0;
+};
+
+struct TransportOptions {
+  long connect_timeout_ms = 5000;  // per connection attempt
+  long total_timeout_ms = 30000;   // whole request, answer included
+  // TLS certificates are always verified; proxies come from the usual environment variables.
+};
+
+// libcurl, with kept-alive connections reused per host for reads. Writes (POST/PUT/DELETE) go on
+// a fresh connection: libcurl silently re-sends a request whose reused connection died before an
+// answer, and a re-sent sale would be a duplicate sale.
+std::unique_ptr<Transport> CreateCurlTransport(const TransportOptions& options);
+
+}  // namespace lightspeed

@@ -1,0 +1,70 @@
+#include "lightspeed/wire.h"
+
+#include <gtest/gtest.h>
+
+namespace lightspeed::wire {
+namespace {
+
+TEST(Wire, OneOrManyAtAnyLevel) {
+  json one = json::parse(R"({"Sale":{"saleID":"7","SaleLines":{"SaleLine":{"saleLineID":"1","itemID":"9"}}}})");
+  json many = json::parse(R"({"Sale":[{"saleID":"7","SaleLines":{"SaleLine":[{"saleLineID":"1"},{"saleLineID":"2"}]}},{"saleID":"8","SaleLines":""}]})");
+  json none = json::parse(R"({"@attributes":{"count":"0"}})");
+  ASSERT_EQ(Many(one, "Sale").size(), 1u);
+  EXPECT_EQ(DecodeSale(*Many(one, "Sale")[0]).lines.size(), 1u);
+  EXPECT_EQ(DecodeSale(*Many(one, "Sale")[0]).lines[0].item_id, "9");
+  auto sales = Many(many, "Sale");
+  ASSERT_EQ(sales.size(), 2u);
+  EXPECT_EQ(DecodeSale(*sales[0]).lines.size(), 2u);
+  EXPECT_TRUE(DecodeSale(*sales[1]).lines.empty()) << "\"\" is an empty relation";
+  EXPECT_TRUE(Many(none, "Sale").empty()) << "no entity key when nothing matched";
+}
+
+TEST(Wire, ScalarsAreStringsButNumbersAreTolerated) {
+  json j = json::parse(R"({"a":"277","b":277,"c":true,"d":"true","e":null,"f":"0"})");
+  EXPECT_EQ(Str(j, "a"), "277");
+  EXPECT_EQ(Str(j, "b"), "277");
+  EXPECT_EQ(Str(j, "c"), "true");
+  EXPECT_TRUE(Bool(j, "d"));
+  EXPECT_EQ(Str(j, "e"), "");
+  EXPECT_EQ(Str(j, "missing"), "");
+  EXPECT_FALSE(Bool(j, "f"));
+}
+
+TEST(Wire, CustomerEmailsOneOrMany) {
+  json one = json::parse(R"({"customerID":"3","archived":"false","Contact":{"Emails":{"ContactEmail":{"address":"a@x.com"}}}})");
+  json many = json::parse(R"({"customerID":"4","archived":"true","Contact":{"Emails":{"ContactEmail":[{"address":"a@x.com"},{"address":"b@x.com"}]}}})");
+  json empty = json::parse(R"({"customerID":"5","Contact":{"Emails":""}})");
+  EXPECT_EQ(DecodeCustomer(one).emails, std::vector<std::string>{"a@x.com"});
+  EXPECT_EQ(DecodeCustomer(many).emails.size(), 2u);
+  EXPECT_TRUE(DecodeCustomer(many).archived);
+  EXPECT_TRUE(DecodeCustomer(empty).emails.empty());
+}
+
+TEST(Wire, ErrorBodiesInAnyDress) {
+  EXPECT_EQ(ErrorMessage(R"({"httpCode":"400","message":"Cannot complete an out of balance sale."})", 400),
+            "Cannot complete an out of balance sale.");
+  EXPECT_EQ(ErrorMessage(R"({"error":"invalid_grant","error_description":"The refresh token is invalid."})", 400),
+            "The refresh token is invalid.");
+  EXPECT_EQ(ErrorMessage("<html><body>Bad Gateway</body></html>", 502), "Lightspeed answered HTTP 502");
+  EXPECT_EQ(ErrorMessage("", 500), "Lightspeed answered HTTP 500");
+}
+
+TEST(Wire, SaleEncodingSendsStringsAndMiscCharges) {
+  NewSale s;
+  s.shop_id = "1";
+  s.register_id = "1";
+  s.employee_id = "1";
+  s.reference_number = "10023";
+  s.reference_source = "web";
+  s.lines.push_back({"0", 1, base::Money::FromCents(2500), {}, false, "Shipping: UPS Ground"});
+  s.payments.push_back({"7", base::Money::FromCents(2500)});
+  json j = EncodeSale(s);
+  EXPECT_EQ(j["completed"], "true");
+  EXPECT_EQ(j["SaleLines"]["SaleLine"][0]["unitPrice"], "25.00");
+  EXPECT_EQ(j["SaleLines"]["SaleLine"][0]["Note"]["note"], "Shipping: UPS Ground");
+  EXPECT_EQ(j["SaleLines"]["SaleLine"][0]["tax"], "false");
+  EXPECT_EQ(j["customerID"], "0");
+}
+
+}  // namespace
+}  // namespace lightspeed::wire
