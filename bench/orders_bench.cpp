@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   auto info = (*db)->CreateStore("bench", "bench", "USD");
   const std::string token = "spk_bench";
   (void)(*db)->AddApiToken(info->id, base::Sha256Hex(token), "");
-  api::Api api(**db, base::SystemClock(), {base::RandomHex(32)});
+  api::Api api(**db, base::SystemClock(), {});
   for (auto [sku, price] : {std::pair{"BIKE", "899.99"}, {"TUBE", "8.99"}})
     (void)api.PutItem(info->id, sku, json{{"description", sku}, {"price", price}}.dump());
   web::ServerOptions o;

@@ -33,10 +33,16 @@ class ExportApi : public ::testing::Test {
 TEST_F(ExportApi, R3NotConnectedThenRegisterMissing) {
   ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
   ExpectRefused("10023", 422, "not_connected", "Lightspeed is not connected");
-  ASSERT_EQ(svc_.Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", "rt"}}).status,
-            200);
-  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed",
-                     {{"account_id", "1"}, {"shop_id", "1"}, {"employee_id", "1"}})
+  Reply bad = svc_.Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", "not-a-token"}});
+  EXPECT_EQ(bad.status, 422) << bad.raw;
+  EXPECT_EQ(bad.body["error"]["field"], "refresh_token");
+  EXPECT_EQ(svc_.Get("/api/v1/lightspeed/status").body["connected"], false);
+  Reply good = svc_.Post("/api/v1/settings/lightspeed/connect",
+                         {{"refresh_token", svc_.account().refresh_token}});
+  ASSERT_EQ(good.status, 200) << good.raw;
+  EXPECT_EQ(good.body["account_id"], svc_.account().account_id) << "learned from Lightspeed";
+  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"shop_id", svc_.account().shop_id},
+                                                     {"employee_id", svc_.account().employee_id}})
                 .status,
             200);
   ExpectRefused("10023", 422, "not_connected", "Choose a Lightspeed register in Settings");

@@ -1,7 +1,6 @@
 #include "api/api.h"
 
 #include "api/codec.h"
-#include "base/secrets.h"
 #include "shop/validate.h"
 
 namespace api {
@@ -40,6 +39,13 @@ base::Result<int> Limit(const Query& q, int fallback, int max) {
   } catch (const std::exception&) {
   }
   return base::Invalid("limit", "limit must be a whole number from 1 to " + std::to_string(max));
+}
+
+json BucketJson(exporter::Connections* connections, store::StoreId s) {
+  if (!connections) return nullptr;
+  auto bucket = connections->Bucket(s);
+  if (!bucket || !bucket->known) return nullptr;
+  return {{"level", bucket->level}, {"size", bucket->size}, {"drip_rate", bucket->drip_rate}};
 }
 
 }  // namespace
@@ -222,9 +228,14 @@ Response Api::ConnectLightspeed(store::StoreId s, const std::string& body) {
   auto it = j->is_object() ? j->find("refresh_token") : j->end();
   if (!j->is_object() || it == j->end() || !it->is_string() || it->get<std::string>().empty())
     return Error(base::Invalid("refresh_token", "refresh_token is required"));
-  auto sealed = base::Seal(options_.secret_key_hex, it->get<std::string>());
-  if (!sealed.ok()) return Error(base::Internal("the token encryption key is not configured"));
-  if (auto r = store_.SetLightspeedToken(s, *sealed); !r.ok()) return Error(r.error());
+  if (!options_.connections)
+    return Error(base::Unavailable("this server has no Lightspeed configuration"));
+  auto account = options_.connections->Connect(s, it->get<std::string>());
+  if (!account.ok()) {
+    base::Error e = account.error();
+    if (e.reason == "invalid_grant") e.code = base::ErrorCode::kInvalidInput, e.field = "refresh_token";
+    return Error(e);
+  }
   return LightspeedStatus(s);
 }
 
@@ -238,7 +249,10 @@ Response Api::LightspeedStatus(store::StoreId s) {
   const shop::Connection c = store::ConnectionOf(*settings);
   std::string message;
   if (settings->connection == "reconnect")
-    message = "Reconnect to Lightspeed: Lightspeed no longer accepts this store's authorization";
+    message = settings->connection_message.empty()
+                  ? "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
+                    "authorization"
+                  : settings->connection_message;
   else if (!c.connected)
     message = "Lightspeed is not connected";
   return Json(200, {{"connected", c.connected},
@@ -248,7 +262,7 @@ Response Api::LightspeedStatus(store::StoreId s) {
                     {"shop_id", settings->shop_id},
                     {"register_id", settings->register_id},
                     {"employee_id", settings->employee_id},
-                    {"bucket", nullptr},  // filled once the Lightspeed client reports levels
+                    {"bucket", BucketJson(options_.connections, s)},
                     {"queue_length", queue},
                     {"needs_attention", (*counts)[shop::ExportState::kNeedsAttention]},
                     {"expected_drain_seconds", nullptr}});

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "exporter/connections.h"
 #include "store/store.h"
 
 namespace api {
@@ -19,7 +20,8 @@ struct Response {
 using Query = std::map<std::string, std::string>;
 
 struct ApiOptions {
-  std::string secret_key_hex;  // seals Lightspeed tokens at rest; 64 hex characters
+  // Each store's Lightspeed link; without one, connecting answers 503.
+  exporter::Connections* connections = nullptr;
 };
 
 class Api {

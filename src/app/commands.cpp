@@ -15,6 +15,8 @@
 #include "app/config.h"
 #include "app/demo_data.h"
 #include "base/secrets.h"
+#include "exporter/connections.h"
+#include "sim/sim.h"
 #include "web/server.h"
 
 namespace app {
@@ -45,6 +47,16 @@ base::Result<store::StoreInfo> StoreFor(store::Store& db, const std::string& slu
   if (slug == "main") return db.CreateStore("main", "Main store", "USD");
   return base::NotFound("no store named \"" + slug + "\"; create it with: spoke store add --store " +
                         slug);
+}
+
+exporter::LightspeedConfig LightspeedConfigOf(const Config& c) {
+  exporter::LightspeedConfig l;
+  l.api_base = c.api_base;
+  l.auth_base = c.auth_base;
+  l.client_id = c.client_id;
+  l.client_secret = c.client_secret;
+  l.secret_key_hex = c.secret_key;
+  return l;
 }
 
 // Blocks SIGINT/SIGTERM in every thread (call before starting any) and waits for one.
@@ -94,7 +106,8 @@ int Serve(const CommonFlags& f) {
   auto env = Open(f);
   if (!env.ok()) return Fail(env.error());
   if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
-  api::Api api(*env->db, base::SystemClock(), {env->config.secret_key});
+  exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
+  api::Api api(*env->db, base::SystemClock(), {&connections});
   web::ServerOptions options;
   options.host = env->config.Host();
   options.port = env->config.Port();
@@ -172,7 +185,7 @@ int Import(const CommonFlags& f, const std::string& file) {
     if (!in) return Fail(base::Invalid("file", "cannot read " + file));
     content.assign(std::istreambuf_iterator<char>(in), {});
   }
-  api::Api api(*env->db, base::SystemClock(), {env->config.secret_key});
+  api::Api api(*env->db, base::SystemClock(), {});
   ProgressBar bar(isatty(STDERR_FILENO));
   auto summary = api::ImportRecords(api, info->id, content,
                                     [&](size_t done, size_t total) { bar.Update(done, total); });
@@ -216,7 +229,7 @@ int Export(const CommonFlags& f, const std::vector<std::string>& orders, bool al
     }
     std::cout << numbers.size() << " orders can be exported now\n";
   }
-  api::Api api(*env->db, base::SystemClock(), {env->config.secret_key});
+  api::Api api(*env->db, base::SystemClock(), {});
   int refused = 0;
   for (const std::string& n : numbers) {
     api::Response r = api.RequestExport(info->id, n);
@@ -239,6 +252,11 @@ int Demo(int port) {
   const std::string db_path = std::string(dir) + "/spoke.db";
   auto db = store::OpenStore("sqlite://" + db_path);
   if (!db.ok()) return Fail(db.error());
+  // Lightspeed is played by lsr-sim, in this process, with a demo bike-shop account.
+  auto lightspeed = sim::Simulator::Create({});
+  auto sim_port = lightspeed->Start();
+  if (!sim_port.ok()) return Fail(sim_port.error());
+  const sim::AccountInfo account = lightspeed->CreateAccount("Pearl Street Bikes", 1, true);
   auto info = (*db)->CreateStore("demo", "Pearl Street Bikes (demo)", "USD");
   if (!info.ok()) return Fail(info.error());
   const std::string password = base::RandomHex(8);
@@ -248,7 +266,23 @@ int Demo(int port) {
   if (auto u = (*db)->AddUser(info->id, email, *hash); !u.ok()) return Fail(u.error());
   auto token = CreateToken(**db, info->id, "demo");
   if (!token.ok()) return Fail(token.error());
-  api::Api api(**db, base::SystemClock(), {base::RandomHex(32)});
+  exporter::LightspeedConfig config;
+  config.api_base = config.auth_base = lightspeed->BaseUrl();
+  config.client_id = account.client_id;
+  config.client_secret = account.client_secret;
+  config.secret_key_hex = base::RandomHex(32);
+  exporter::Connections connections(**db, config);
+  if (auto connected = connections.Connect(info->id, account.refresh_token); !connected.ok())
+    return Fail(connected.error());
+  auto settings = (*db)->GetLightspeedSettings(info->id);
+  if (!settings.ok()) return Fail(settings.error());
+  settings->shop_id = account.shop_id;
+  settings->register_id = account.register_id;
+  settings->employee_id = account.employee_id;
+  settings->payment_types = {{"Online Payments (Stripe)", "Stripe"}};
+  if (auto put = (*db)->PutLightspeedSettings(info->id, *settings); !put.ok())
+    return Fail(put.error());
+  api::Api api(**db, base::SystemClock(), {&connections});
   auto summary = api::ImportRecords(api, info->id, DemoRecords(base::SystemClock().Now()), {});
   if (!summary.ok()) return Fail(summary.error());
   for (const auto& r : summary->rejections)
@@ -263,6 +297,8 @@ int Demo(int port) {
   const std::string url = "http://127.0.0.1:" + std::to_string(*bound) + "/";
   std::cout << "spoke demo: " << summary->orders_accepted << " orders, "
             << summary->items_accepted << " catalog items in " << db_path << "\n"
+            << "Lightspeed (lsr-sim): " << lightspeed->BaseUrl() << " account "
+            << account.account_id << "\n"
             << "URL: " << url << "\n"
             << "Admin: " << email << "\n"
             << "Password: " << password << "\n"
@@ -272,6 +308,7 @@ int Demo(int port) {
             << "Stop with Ctrl-C." << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
+  (void)lightspeed->Stop();
   return 0;
 }
 

@@ -42,10 +42,16 @@ struct LightspeedSettings {
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
   // "none", "connected" or "reconnect" (Lightspeed refused the refresh token).
   std::string connection = "none";
+  std::string connection_message;  // why a reconnect is needed
   bool operator==(const LightspeedSettings&) const = default;
 };
 
 shop::Connection ConnectionOf(const LightspeedSettings& s);
+
+struct SealedTokens {
+  std::string access_sealed, refresh_sealed;
+  base::TimePoint access_expires_at;
+};
 
 struct NotSent {
   std::string sku;
@@ -140,8 +146,17 @@ class Store {
 
   virtual Result<LightspeedSettings> GetLightspeedSettings(StoreId store) = 0;
   virtual Status PutLightspeedSettings(StoreId store, const LightspeedSettings& settings) = 0;
-  // The encrypted refresh token; setting one marks the store connected.
-  virtual Status SetLightspeedToken(StoreId store, const std::string& sealed_refresh_token) = 0;
+  // Lightspeed tokens, sealed by the caller (never stored in clear). Saving a pair marks the
+  // store connected and releases `holder`'s refresh lease.
+  virtual Result<SealedTokens> GetLightspeedTokens(StoreId store) = 0;
+  virtual Status SaveLightspeedTokens(StoreId store, const SealedTokens& tokens,
+                                      const std::string& holder) = 0;
+  // One refresh at a time per store, across threads and processes: a lease on the settings row.
+  virtual Result<bool> LeaseTokenRefresh(StoreId store, const std::string& holder,
+                                         base::TimePoint until) = 0;
+  virtual Status ReleaseTokenLease(StoreId store, const std::string& holder) = 0;
+  // Lightspeed refused the refresh token: the merchant must reconnect.
+  virtual Status MarkLightspeedReconnect(StoreId store, const std::string& message) = 0;
 
   // Runs `check` on the current order, export state and settings within one write transaction
   // and, when it passes, moves the order to `queued`. Refusals come back as errors carrying the

@@ -206,9 +206,29 @@ TEST_F(StoreContract, SettingsRoundTrip) {
   ASSERT_TRUE(db_->PutLightspeedSettings(store_, s).ok());
   EXPECT_EQ(db_->GetLightspeedSettings(store_)->payment_types, s.payment_types);
   EXPECT_FALSE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
-  ASSERT_TRUE(db_->SetLightspeedToken(store_, "sealed").ok());
+  ASSERT_TRUE(db_->SaveLightspeedTokens(store_, {"a", "r", {}}, "").ok());
   EXPECT_TRUE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
   EXPECT_EQ(db_->GetLightspeedSettings(store_)->shop_id, "1") << "token kept the settings";
+}
+
+TEST_F(StoreContract, OneTokenRefreshLeaseAtATime) {
+  EXPECT_EQ(db_->GetLightspeedTokens(store_).error().code, base::ErrorCode::kNotFound);
+  ASSERT_TRUE(db_->SaveLightspeedTokens(store_, {"a1", "r1", {}}, "").ok());
+  const auto later = base::SystemClock().Now() + std::chrono::seconds(30);
+  EXPECT_TRUE(*db_->LeaseTokenRefresh(store_, "p1", later));
+  EXPECT_FALSE(*db_->LeaseTokenRefresh(store_, "p2", later)) << "held by p1";
+  ASSERT_TRUE(db_->SaveLightspeedTokens(store_, {"a2", "r2", later}, "p1").ok());
+  EXPECT_EQ(db_->GetLightspeedTokens(store_)->refresh_sealed, "r2");
+  EXPECT_TRUE(*db_->LeaseTokenRefresh(store_, "p2", later)) << "saving released p1's lease";
+  ASSERT_TRUE(db_->ReleaseTokenLease(store_, "p2").ok());
+  // An expired lease can be taken over (its holder died mid-refresh).
+  EXPECT_TRUE(*db_->LeaseTokenRefresh(store_, "p3", base::TimePoint(std::chrono::seconds(1))));
+  EXPECT_TRUE(*db_->LeaseTokenRefresh(store_, "p4", later));
+  ASSERT_TRUE(db_->MarkLightspeedReconnect(store_, "Reconnect to Lightspeed").ok());
+  auto s = db_->GetLightspeedSettings(store_);
+  EXPECT_EQ(s->connection, "reconnect");
+  EXPECT_EQ(s->connection_message, "Reconnect to Lightspeed");
+  EXPECT_FALSE(ConnectionOf(*s).connected);
 }
 
 }  // namespace

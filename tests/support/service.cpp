@@ -23,7 +23,16 @@ TestService::TestService() {
   db_ = std::move(*db);
   token_ = AddStore("bikes");
   store_id_ = db_->FindStore("bikes")->id;
-  api_ = std::make_unique<api::Api>(*db_, base::SystemClock(), api::ApiOptions{base::RandomHex(32)});
+  sim_ = sim::Simulator::Create({});
+  if (!sim_->Start().ok()) throw std::runtime_error("lsr-sim did not start");
+  account_ = sim_->CreateAccount("Spoke Cycles", 1, true);
+  exporter::LightspeedConfig config;
+  config.api_base = config.auth_base = sim_->BaseUrl();
+  config.client_id = account_.client_id;
+  config.client_secret = account_.client_secret;
+  config.secret_key_hex = base::RandomHex(32);
+  connections_ = std::make_unique<exporter::Connections>(*db_, config);
+  api_ = std::make_unique<api::Api>(*db_, base::SystemClock(), api::ApiOptions{connections_.get()});
   server_ = web::CreateServer(web::ServerOptions{}, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);
@@ -33,6 +42,9 @@ TestService::TestService() {
 TestService::~TestService() {
   server_->Stop();
   server_.reset();
+  api_.reset();
+  connections_.reset();
+  (void)sim_->Stop();
   db_.reset();
   std::filesystem::remove_all(dir_);
 }
@@ -72,11 +84,12 @@ Reply TestService::Call(const std::string& method, const std::string& path,
 }
 
 void TestService::Connect() {
-  Reply s = Put("/api/v1/settings/lightspeed",
-                {{"account_id", "1"}, {"shop_id", "1"}, {"register_id", "1"}, {"employee_id", "1"}});
-  ASSERT_EQ(s.status, 200) << s.raw;
-  Reply c = Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", "rt-demo"}});
+  Reply c = Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", account_.refresh_token}});
   ASSERT_EQ(c.status, 200) << c.raw;
+  Reply s = Put("/api/v1/settings/lightspeed", {{"shop_id", account_.shop_id},
+                                                {"register_id", account_.register_id},
+                                                {"employee_id", account_.employee_id}});
+  ASSERT_EQ(s.status, 200) << s.raw;
 }
 
 json BikeItem() {

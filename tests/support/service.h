@@ -9,6 +9,8 @@
 #include <string>
 
 #include "api/api.h"
+#include "exporter/connections.h"
+#include "sim/sim.h"
 #include "store/store.h"
 #include "web/server.h"
 
@@ -38,8 +40,11 @@ class TestService {
     return Call("POST", path, body.dump());
   }
 
-  // Settings with shop/register/employee chosen and a stored refresh token.
+  // Connects to the in-process lsr-sim account (headless connect) and picks its shop, register
+  // and employee.
   void Connect();
+  const sim::AccountInfo& account() const { return account_; }
+  sim::Simulator& simulator() { return *sim_; }
 
   const std::filesystem::path& dir() const { return dir_; }
   std::string db_url() const { return "sqlite://" + (dir_ / "spoke.db").string(); }
@@ -51,6 +56,9 @@ class TestService {
  private:
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> db_;
+  std::unique_ptr<sim::Simulator> sim_;
+  sim::AccountInfo account_;
+  std::unique_ptr<exporter::Connections> connections_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<web::Server> server_;
   store::StoreId store_id_;

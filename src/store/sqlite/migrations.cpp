@@ -131,6 +131,13 @@ CREATE TABLE export_attempts (
 );
 CREATE INDEX export_attempts_order ON export_attempts (order_id, n);
 )sql"},
+    {2, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN access_token_sealed TEXT;
+ALTER TABLE lightspeed_settings ADD COLUMN access_expires_at INTEGER;
+ALTER TABLE lightspeed_settings ADD COLUMN refresh_lease_holder TEXT;
+ALTER TABLE lightspeed_settings ADD COLUMN refresh_lease_until INTEGER;
+ALTER TABLE lightspeed_settings ADD COLUMN connection_message TEXT;
+)sql"},
 };
 
 }  // namespace

@@ -229,7 +229,8 @@ Result<std::map<std::string, shop::Item>> SqliteStore::GetItems(
 Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) {
   Stmt s(conn.get(),
          "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
-         "auto_export, payment_types, connection FROM lightspeed_settings WHERE store_id = ?");
+         "auto_export, payment_types, connection, connection_message FROM lightspeed_settings "
+         "WHERE store_id = ?");
   s.Bind(1, store.value);
   LightspeedSettings out;
   if (s.Step()) {
@@ -245,6 +246,7 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
       for (auto& [k, v] : types.items())
         if (v.is_string()) out.payment_types[k] = v.get<std::string>();
     out.connection = s.Text(8);
+    out.connection_message = s.OptText(9).value_or("");
   }
   if (!s.status().ok()) return s.status().error();
   return out;
@@ -275,16 +277,98 @@ Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSetting
   return s.status();
 }
 
-Status SqliteStore::SetLightspeedToken(StoreId store, const std::string& sealed) {
-  auto conn = pool_->Take();
-  Stmt s(conn->get(),
-         "INSERT INTO lightspeed_settings (store_id, refresh_token_sealed, connection, "
-         "updated_at) VALUES (?, ?, 'connected', ?) ON CONFLICT (store_id) DO UPDATE SET "
-         "refresh_token_sealed = excluded.refresh_token_sealed, connection = 'connected', "
-         "updated_at = excluded.updated_at");
-  s.Bind(1, store.value).Bind(2, sealed).Bind(3, NowSeconds());
+namespace {
+int64_t Secs(base::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+// Creates the settings row if the store has none yet, so token updates have a row to change.
+Status EnsureSettingsRow(Conn& conn, StoreId store, int64_t now) {
+  Stmt s(conn.get(),
+         "INSERT INTO lightspeed_settings (store_id, updated_at) VALUES (?, ?) "
+         "ON CONFLICT (store_id) DO NOTHING");
+  s.Bind(1, store.value).Bind(2, now);
   s.Step();
   return s.status();
+}
+}  // namespace
+
+Result<SealedTokens> SqliteStore::GetLightspeedTokens(StoreId store) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "SELECT access_token_sealed, refresh_token_sealed, access_expires_at "
+         "FROM lightspeed_settings WHERE store_id = ?");
+  s.Bind(1, store.value);
+  SealedTokens t;
+  if (s.Step()) {
+    t.access_sealed = s.OptText(0).value_or("");
+    t.refresh_sealed = s.OptText(1).value_or("");
+    t.access_expires_at = base::TimePoint(std::chrono::seconds(s.OptInt(2).value_or(0)));
+  }
+  if (!s.status().ok()) return s.status().error();
+  if (t.refresh_sealed.empty()) return base::NotFound("Lightspeed is not connected");
+  return t;
+}
+
+Status SqliteStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
+                                         const std::string& holder) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun();
+  if (auto e = EnsureSettingsRow(*conn, store, NowSeconds()); !e.ok()) return e;
+  Stmt s(conn->get(),
+         "UPDATE lightspeed_settings SET access_token_sealed = ?, refresh_token_sealed = ?, "
+         "access_expires_at = ?, connection = 'connected', connection_message = NULL, "
+         "refresh_lease_holder = CASE WHEN refresh_lease_holder = ? THEN NULL "
+         "ELSE refresh_lease_holder END, "
+         "refresh_lease_until = CASE WHEN refresh_lease_holder = ? THEN NULL "
+         "ELSE refresh_lease_until END, updated_at = ? WHERE store_id = ?");
+  s.Bind(1, t.access_sealed).Bind(2, t.refresh_sealed).Bind(3, Secs(t.access_expires_at));
+  s.Bind(4, holder).Bind(5, holder).Bind(6, NowSeconds()).Bind(7, store.value);
+  s.Step();
+  if (!s.status().ok()) return s.status();
+  return txn.Commit();
+}
+
+Result<bool> SqliteStore::LeaseTokenRefresh(StoreId store, const std::string& holder,
+                                            base::TimePoint until) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun().error();
+  Stmt s(conn->get(),
+         "UPDATE lightspeed_settings SET refresh_lease_holder = ?, refresh_lease_until = ? "
+         "WHERE store_id = ? AND (refresh_lease_holder IS NULL OR refresh_lease_holder = ? "
+         "OR refresh_lease_until < ?)");
+  s.Bind(1, holder).Bind(2, Secs(until)).Bind(3, store.value).Bind(4, holder);
+  s.Bind(5, NowSeconds());
+  s.Step();
+  if (!s.status().ok()) return s.status().error();
+  const bool got = conn->Changes() == 1;
+  if (auto c = txn.Commit(); !c.ok()) return c.error();
+  return got;
+}
+
+Status SqliteStore::ReleaseTokenLease(StoreId store, const std::string& holder) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "UPDATE lightspeed_settings SET refresh_lease_holder = NULL, refresh_lease_until = NULL "
+         "WHERE store_id = ? AND refresh_lease_holder = ?");
+  s.Bind(1, store.value).Bind(2, holder);
+  s.Step();
+  return s.status();
+}
+
+Status SqliteStore::MarkLightspeedReconnect(StoreId store, const std::string& message) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun();
+  if (auto e = EnsureSettingsRow(*conn, store, NowSeconds()); !e.ok()) return e;
+  Stmt s(conn->get(),
+         "UPDATE lightspeed_settings SET connection = 'reconnect', connection_message = ?, "
+         "access_token_sealed = NULL, updated_at = ? WHERE store_id = ?");
+  s.Bind(1, message).Bind(2, NowSeconds()).Bind(3, store.value);
+  s.Step();
+  if (!s.status().ok()) return s.status();
+  return txn.Commit();
 }
 
 }  // namespace sqlite

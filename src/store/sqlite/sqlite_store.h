@@ -42,7 +42,13 @@ class SqliteStore : public Store {
 
   Result<LightspeedSettings> GetLightspeedSettings(StoreId store) override;
   Status PutLightspeedSettings(StoreId store, const LightspeedSettings& settings) override;
-  Status SetLightspeedToken(StoreId store, const std::string& sealed_refresh_token) override;
+  Result<SealedTokens> GetLightspeedTokens(StoreId store) override;
+  Status SaveLightspeedTokens(StoreId store, const SealedTokens& tokens,
+                              const std::string& holder) override;
+  Result<bool> LeaseTokenRefresh(StoreId store, const std::string& holder,
+                                 base::TimePoint until) override;
+  Status ReleaseTokenLease(StoreId store, const std::string& holder) override;
+  Status MarkLightspeedReconnect(StoreId store, const std::string& message) override;
 
   Result<ExportRecord> QueueExport(StoreId store, const std::string& number,
                                    const ExportCheck& check) override;

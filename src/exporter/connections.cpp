@@ -1,0 +1,124 @@
+#include "exporter/connections.h"
+
+#include "exporter/token_vault.h"
+
+namespace exporter {
+
+struct Connections::Link {
+  std::unique_ptr<StoreTokenVault> vault;
+  std::unique_ptr<lightspeed::TokenManager> tokens;
+  std::shared_ptr<lightspeed::Client> client;
+  std::string account_id;
+};
+
+Connections::Connections(store::Store& store, LightspeedConfig config)
+    : store_(store),
+      config_(std::move(config)),
+      clock_(config_.clock ? *config_.clock : base::SystemClock()),
+      transport_(lightspeed::CreateCurlTransport(config_.transport)),
+      oauth_(std::make_unique<lightspeed::OAuthClient>(
+          lightspeed::OAuthOptions{config_.auth_base, config_.client_id, config_.client_secret},
+          *transport_)) {}
+
+Connections::~Connections() = default;
+
+std::string Connections::AuthorizeUrl(const std::string& redirect_uri,
+                                      const std::string& state) const {
+  return oauth_->AuthorizeUrl(redirect_uri, state,
+                              "employee:register employee:inventory employee:customers "
+                              "employee:admin_purchases");
+}
+
+Connections::Link& Connections::LinkFor(store::StoreId s) {
+  auto& link = links_[s.value];
+  if (!link) {
+    link = std::make_unique<Link>();
+    link->vault = std::make_unique<StoreTokenVault>(store_, s, config_.secret_key_hex, clock_);
+    link->tokens = std::make_unique<lightspeed::TokenManager>(*link->vault, *oauth_, clock_);
+  }
+  return *link;
+}
+
+base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
+                                                     const lightspeed::TokenPair& pair) {
+  StoreTokenVault vault(store_, s, config_.secret_key_hex, clock_);
+  if (auto saved = vault.Save({pair.access_token, pair.refresh_token,
+                               clock_.Now() + std::chrono::seconds(pair.expires_in_s)},
+                              "");
+      !saved.ok())
+    return saved.error();
+  {
+    std::lock_guard lock(mu_);
+    links_.erase(s.value);  // a new connection may name another account
+  }
+  auto client = ClientFor(s);
+  if (!client.ok()) return client.error();
+  auto account = (*client)->GetAccount();
+  if (!account.ok()) return account.error();
+  auto settings = store_.GetLightspeedSettings(s);
+  if (!settings.ok()) return settings.error();
+  if (settings->account_id != account->id) {
+    // Another account: the old shop, register and employee mean nothing there.
+    settings->account_id = account->id;
+    settings->shop_id.clear();
+    settings->register_id.clear();
+    settings->employee_id.clear();
+    if (auto put = store_.PutLightspeedSettings(s, *settings); !put.ok()) return put.error();
+    std::lock_guard lock(mu_);
+    links_.erase(s.value);
+  }
+  return account;
+}
+
+base::Result<lightspeed::Account> Connections::Connect(store::StoreId s,
+                                                       const std::string& refresh_token) {
+  auto pair = oauth_->Refresh(refresh_token);
+  if (!pair.ok()) return pair.error();
+  return Adopt(s, *pair);
+}
+
+base::Result<lightspeed::Account> Connections::ConnectWithCode(store::StoreId s,
+                                                               const std::string& code,
+                                                               const std::string& redirect_uri) {
+  auto pair = oauth_->ExchangeCode(code, redirect_uri);
+  if (!pair.ok()) return pair.error();
+  return Adopt(s, *pair);
+}
+
+base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::StoreId s) {
+  auto settings = store_.GetLightspeedSettings(s);
+  if (!settings.ok()) return settings.error();
+  if (settings->connection != "connected")
+    return base::Error{base::ErrorCode::kUnauthenticated,
+                       settings->connection == "reconnect" ? settings->connection_message
+                                                           : "Lightspeed is not connected",
+                       "", "not_connected", std::nullopt};
+  std::lock_guard lock(mu_);
+  Link& link = LinkFor(s);
+  // The account is learned after connecting; until then only GetAccount (not account-scoped)
+  // is meaningful, and it does not use the account id.
+  if (!link.client || link.account_id != settings->account_id) {
+    lightspeed::ClientOptions o;
+    o.api_base = config_.api_base;
+    o.account_id = settings->account_id;
+    o.transport = transport_.get();
+    o.tokens = link.tokens.get();
+    o.clock = &clock_;
+    if (config_.on_call) {
+      auto hook = config_.on_call;
+      o.on_call = [hook, s](const lightspeed::CallRecord& r) { hook(s, r); };
+    }
+    link.client = std::make_shared<lightspeed::Client>(o);
+    link.account_id = settings->account_id;
+  }
+  return link.client;
+}
+
+std::optional<lightspeed::RateLimiter::Snapshot> Connections::Bucket(store::StoreId s) {
+  std::lock_guard lock(mu_);
+  auto it = links_.find(s.value);
+  if (it == links_.end() || !it->second->client) return std::nullopt;
+  return it->second->client->limiter().Now();
+}
+
+}  // namespace exporter

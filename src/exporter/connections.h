@@ -1,0 +1,56 @@
+// Each store's link to its Lightspeed account: connecting (refresh token or authorization code),
+// tokens sealed in the database, one refresh at a time per store, and a Client per account that
+// shares the account's rate limiter.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "lightspeed/client.h"
+#include "store/store.h"
+
+namespace exporter {
+
+struct LightspeedConfig {
+  std::string api_base;   // "https://api.lightspeedapp.com"
+  std::string auth_base;  // "https://cloud.lightspeedapp.com"
+  std::string client_id, client_secret;
+  std::string secret_key_hex;  // seals tokens at rest
+  base::Clock* clock = nullptr;
+  lightspeed::TransportOptions transport;
+  std::function<void(store::StoreId, const lightspeed::CallRecord&)> on_call;
+};
+
+class Connections {
+ public:
+  Connections(store::Store& store, LightspeedConfig config);
+  ~Connections();
+
+  // Trades the refresh token for a fresh pair, stores it sealed, records the account id.
+  base::Result<lightspeed::Account> Connect(store::StoreId s, const std::string& refresh_token);
+  base::Result<lightspeed::Account> ConnectWithCode(store::StoreId s, const std::string& code,
+                                                    const std::string& redirect_uri);
+  std::string AuthorizeUrl(const std::string& redirect_uri, const std::string& state) const;
+
+  // The store's client; kUnauthenticated ("not_connected") when it has no working connection.
+  base::Result<std::shared_ptr<lightspeed::Client>> ClientFor(store::StoreId s);
+  // The account's bucket as this process sees it, when a client exists.
+  std::optional<lightspeed::RateLimiter::Snapshot> Bucket(store::StoreId s);
+
+ private:
+  struct Link;
+  base::Result<lightspeed::Account> Adopt(store::StoreId s, const lightspeed::TokenPair& pair);
+  Link& LinkFor(store::StoreId s);
+
+  store::Store& store_;
+  LightspeedConfig config_;
+  base::Clock& clock_;
+  std::unique_ptr<lightspeed::Transport> transport_;
+  std::unique_ptr<lightspeed::OAuthClient> oauth_;
+  std::mutex mu_;
+  std::map<int64_t, std::unique_ptr<Link>> links_;
+};
+
+}  // namespace exporter
