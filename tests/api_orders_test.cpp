@@ -201,7 +201,7 @@ TEST_F(OrdersApi, ListIsNewestFirstWithFiltersAndCursor) {
   EXPECT_EQ(svc_.Get("/api/v1/orders?export_state=exported").body["orders"].size(), 0u);
 }
 
-TEST_F(OrdersApi, R24RefundsAreRecordedWebSide) {
+TEST_F(OrdersApi, RefundsAreRecordedAndChangeTheBalance) {
   ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
   Reply r = svc_.Post("/api/v1/orders/10023/refunds",
                       {{"id", "rf_1"}, {"method", "Online Payments (Stripe)"}, {"amount", "10.00"}});
@@ -215,6 +215,65 @@ TEST_F(OrdersApi, R24RefundsAreRecordedWebSide) {
                       {{"id", "rf_2"}, {"method", "x"}, {"amount", 1}})
                 .body["error"]["field"],
             "amount");
+  Reply empty = svc_.Post("/api/v1/orders/10023/refunds",
+                          {{"id", ""}, {"method", ""}, {"amount", "1.00"}});
+  EXPECT_EQ(empty.status, 422);
+  EXPECT_EQ(empty.body["error"]["field"], "id");
+  EXPECT_EQ(svc_.Get("/api/v1/orders/10023").body["refunds"].size(), 1u);
+}
+
+TEST_F(OrdersApi, SumsThatWouldOverflowAreRefused) {
+  json o = PaidOrder("OVF");
+  // 10,000 × $9,999,999,999,999.99 is more cents than a 64-bit integer holds.
+  for (int i = 0; i < 10000; ++i)
+    o["payments"].push_back({{"id", "p" + std::to_string(i)}, {"method", "S"},
+                             {"amount", "9999999999999.99"}, {"status", "captured"}});
+  Reply r = svc_.Put("/api/v1/orders/OVF", o);
+  ASSERT_EQ(r.status, 422) << r.raw.substr(0, 300);
+  EXPECT_NE(r.body["error"].value("field", "").find("amount"), std::string::npos) << r.raw;
+}
+
+TEST_F(OrdersApi, ARejectedReplaceLeavesTheStoredOrderExactly) {
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
+  const json before = svc_.Get("/api/v1/orders/10023").body;
+  json bad = PaidOrder("10023");
+  bad["customer"]["first_name"] = "Changed";
+  bad["total"] = "1.00";
+  EXPECT_EQ(svc_.Put("/api/v1/orders/10023", bad).status, 422);
+  EXPECT_EQ(svc_.Get("/api/v1/orders/10023").body, before);
+}
+
+TEST_F(OrdersApi, RetryingTheSamePutAfterQueueingIsQuietlyAccepted) {
+  svc_.Connect();
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
+  ASSERT_EQ(svc_.Post("/api/v1/orders/10023/export").status, 202);
+  EXPECT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 200)
+      << "a web store's webhook retry is not a conflict";
+}
+
+TEST_F(OrdersApi, LinesKeepWhatTheyWereWhenTheOrderArrived) {
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
+  json gift = BikeItem();
+  gift["kind"] = "gift_card";
+  gift["serialized"] = false;
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", gift).status, 200);
+  EXPECT_EQ(svc_.Get("/api/v1/orders/10023").body["lines"][0]["kind"], "inventory");
+}
+
+TEST_F(OrdersApi, FormBodiesGetAClear415AndOneMebibyteOfJsonIsAccepted) {
+  httplib::Client c("127.0.0.1", svc_.port());
+  httplib::Headers h{{"Authorization", "Bearer " + svc_.token()}};
+  auto r = c.Put("/api/v1/orders/10023", h, std::string(20000, 'x'),
+                 "application/x-www-form-urlencoded");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 415);
+  EXPECT_NE(r->body.find("application/json"), std::string::npos);
+  json o = PaidOrder("BIG");
+  o["pad"] = "";
+  const size_t base = o.dump().size();
+  o["pad"] = std::string(1024 * 1024 - base, 'x');
+  ASSERT_EQ(o.dump().size(), 1024u * 1024u);
+  EXPECT_EQ(svc_.Put("/api/v1/orders/BIG", o).status, 201) << "exactly 1 MiB is allowed";
 }
 
 TEST_F(OrdersApi, R23StatusChangesAreAlwaysAllowed) {
@@ -242,7 +301,17 @@ TEST_F(OrdersApi, TokensAreRequiredAndSeeOnlyTheirStore) {
   EXPECT_EQ(svc_.Call("POST", "/api/v1/orders/10023/export", "{}", other).status, 404);
   EXPECT_EQ(svc_.Call("PATCH", "/api/v1/orders/10023", R"({"status":"cancelled"})", other).status,
             404);
+  EXPECT_EQ(svc_.Call("POST", "/api/v1/orders/10023/payments/pay_1/capture", "{}", other).status,
+            404);
+  EXPECT_EQ(svc_.Call("POST", "/api/v1/orders/10023/refunds",
+                      R"({"id":"rf","method":"x","amount":"1.00"})", other).status,
+            404);
+  // The same order number in another store is another order.
+  EXPECT_EQ(svc_.Call("PUT", "/api/v1/orders/10023", PaidOrder("10023").dump(), other).status, 422)
+      << "the other store has no such SKU";
   EXPECT_EQ(svc_.Get("/api/v1/orders/10023").body["status"], "open");
+  EXPECT_EQ(svc_.Get("/api/v1/orders/10023").body["refunds"].size(), 0u);
+  EXPECT_EQ(svc_.Call("GET", "/api/v1/orders", "", "none").status, 401);
   EXPECT_EQ(svc_.Call("GET", "/healthz", "", "none").status, 200);
 }
 

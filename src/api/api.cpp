@@ -113,6 +113,11 @@ Response Api::PutOrder(store::StoreId s, const std::string& number, const std::s
     return it == items->end() ? nullptr : &it->second;
   });
   if (!valid.ok()) return Error(valid.error());
+  for (shop::Line& l : order->lines) {
+    const shop::Item& item = items->at(l.sku);
+    l.kind = item.kind;
+    l.description = item.description;
+  }
   auto outcome = store_.PutOrder(s, *order);
   if (!outcome.ok()) return Error(outcome.error());
   Response r = GetOrder(s, number);
@@ -199,6 +204,18 @@ Response Api::AddRefund(store::StoreId s, const std::string& number, const std::
   if (!j.ok()) return Error(j.error());
   auto refund = codec::RefundFromJson(*j, clock_.Now());
   if (!refund.ok()) return Error(refund.error());
+  auto record = store_.GetOrder(s, number);
+  if (!record.ok()) return Error(record.error());
+  for (const shop::Refund& r : record->order.refunds)
+    if (r.id == refund->id)
+      return Error(base::Conflict("duplicate_refund",
+                                  "order " + number + " already has refund \"" + r.id + "\""));
+  record->order.refunds.push_back(*refund);
+  if (auto v = shop::ValidatePaymentsAndRefunds(record->order); !v.ok()) {
+    base::Error e = v.error();
+    e.field = e.field.substr(e.field.find('.') + 1);  // "refunds[3].id" → "id": the body's field
+    return Error(e);
+  }
   if (auto r = store_.AddRefund(s, number, *refund); !r.ok()) return Error(r.error());
   Response out = GetOrder(s, number);
   if (out.status == 200) out.status = 201;

@@ -278,8 +278,9 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
   if (const json* refunds = r.Array("refunds")) {
     for (size_t i = 0; i < refunds->size(); ++i) {
       Reader rr((*refunds)[i], Indexed("refunds", i));
-      o.refunds.push_back(shop::Refund{rr.Str("id", true), rr.Str("method", true),
-                                       rr.Amount("amount", true), rr.Time("at", false, now)});
+      o.refunds.push_back(shop::Refund{
+          rr.Str("id", true), rr.Str("method", true), rr.Amount("amount", true),
+          rr.Time("at", false, std::chrono::time_point_cast<std::chrono::seconds>(now))});
       if (!rr.ok()) r.Fail(rr.error());
     }
   }
@@ -288,6 +289,8 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
 }
 
 base::Result<shop::Refund> RefundFromJson(const json& j, base::TimePoint now) {
+  // Stored to the second; a default with sub-seconds would never compare equal on a re-PUT.
+  now = std::chrono::time_point_cast<std::chrono::seconds>(now);
   Reader r(j, "");
   shop::Refund refund{r.Str("id", true), r.Str("method", true), r.Amount("amount", true),
                       r.Time("at", false, now)};

@@ -1,6 +1,10 @@
 #include "app/config.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <cstdlib>
 #include <filesystem>
@@ -136,13 +140,17 @@ base::Status LoadSecretKey(Config* c) {
     c->secret_key = key;
     return {};
   }
+  // O_EXCL: two first starts at once cannot each write a different key.
   const std::string key = base::RandomHex(32);
-  const mode_t old = umask(077);
-  std::ofstream out(c->key_file);
-  out << key << "\n";
-  out.close();
-  umask(old);
-  if (!out) return Invalid("security.key_file", "cannot create " + c->key_file);
+  const int fd = open(c->key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return LoadSecretKey(c);
+    return Invalid("security.key_file", "cannot create " + c->key_file);
+  }
+  const std::string line = key + "\n";
+  const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  if (!written) return Invalid("security.key_file", "cannot write " + c->key_file);
   c->secret_key = key;
   return {};
 }

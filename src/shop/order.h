@@ -52,7 +52,7 @@ struct Line {
   Money unit_price, discount;
   bool taxable = true;
   std::vector<std::string> serial_numbers;
-  // Filled from the catalog when the order is read back; not part of the web store's input.
+  // Copied from the catalog when the order is stored; not part of the web store's input.
   ItemKind kind = ItemKind::kInventory;
   std::string description;
   bool operator==(const Line&) const = default;

@@ -33,7 +33,7 @@ bool IsValidEmail(std::string_view email) {
   const std::string_view domain = email.substr(at + 1);
   const size_t dot = domain.find('.');
   if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
-  for (char c : email)
+  for (unsigned char c : email)
     if (c <= ' ' || c == '<' || c == '>' || c == ',' || c == ';' || c == '"') return false;
   return true;
 }
@@ -47,6 +47,8 @@ Status ValidateItem(const Item& item) {
       (!item.lightspeed_item_id || item.lightspeed_item_id->empty()))
     return Invalid("lightspeed_item_id", "lightspeed_item_id is required for pos_sync items");
   if (item.lightspeed_item_id) {
+    if (item.lightspeed_item_id->empty())
+      return Invalid("lightspeed_item_id", "lightspeed_item_id must be a Lightspeed itemID or null");
     for (char c : *item.lightspeed_item_id)
       if (c < '0' || c > '9')
         return Invalid("lightspeed_item_id", "lightspeed_item_id must be a Lightspeed itemID (digits)");
@@ -70,6 +72,33 @@ base::Result<Money> ExpectedTotal(const Order& order) {
   if (!Money::Add(sum, order.tax, &sum))
     return Invalid("total", "the order's amounts are too large");
   return sum;
+}
+
+Status ValidatePaymentsAndRefunds(const Order& order) {
+  std::set<std::string> ids;
+  Money paid, refunded;
+  for (size_t i = 0; i < order.payments.size(); ++i) {
+    const Payment& p = order.payments[i];
+    if (p.id.empty()) return Invalid(At("payments", i, "id"), "payment id is required");
+    if (!ids.insert(p.id).second)
+      return Invalid(At("payments", i, "id"), "duplicate payment id \"" + p.id + "\"",
+                     "duplicate_payment_id");
+    if (p.method.empty()) return Invalid(At("payments", i, "method"), "payment method is required");
+    if (!Money::Add(paid, p.amount, &paid))
+      return Invalid(At("payments", i, "amount"), "the payments add up to more than can be kept");
+  }
+  std::set<std::string> refund_ids;
+  for (size_t i = 0; i < order.refunds.size(); ++i) {
+    const Refund& r = order.refunds[i];
+    if (r.id.empty()) return Invalid(At("refunds", i, "id"), "refund id is required");
+    if (!refund_ids.insert(r.id).second)
+      return Invalid(At("refunds", i, "id"), "duplicate refund id \"" + r.id + "\"");
+    if (r.method.empty()) return Invalid(At("refunds", i, "method"), "refund method is required");
+    Money both;
+    if (!Money::Add(refunded, r.amount, &refunded) || !Money::Add(paid, refunded, &both))
+      return Invalid(At("refunds", i, "amount"), "the refunds add up to more than can be kept");
+  }
+  return {};
 }
 
 Status ValidateOrder(const Order& order, std::string_view store_currency,
@@ -117,23 +146,7 @@ Status ValidateOrder(const Order& order, std::string_view store_currency,
     return Invalid("order_discount", "order_discount is more than the lines add up to");
   if (order.shipping && order.shipping->amount > Money() && order.shipping->method.empty())
     return Invalid("shipping.method", "shipping.method is required when there is a shipping amount");
-  std::set<std::string> ids;
-  for (size_t i = 0; i < order.payments.size(); ++i) {
-    const Payment& p = order.payments[i];
-    if (p.id.empty()) return Invalid(At("payments", i, "id"), "payment id is required");
-    if (!ids.insert(p.id).second)
-      return Invalid(At("payments", i, "id"), "duplicate payment id \"" + p.id + "\"",
-                     "duplicate_payment_id");
-    if (p.method.empty()) return Invalid(At("payments", i, "method"), "payment method is required");
-  }
-  std::set<std::string> refund_ids;
-  for (size_t i = 0; i < order.refunds.size(); ++i) {
-    const Refund& r = order.refunds[i];
-    if (r.id.empty()) return Invalid(At("refunds", i, "id"), "refund id is required");
-    if (!refund_ids.insert(r.id).second)
-      return Invalid(At("refunds", i, "id"), "duplicate refund id \"" + r.id + "\"");
-    if (r.method.empty()) return Invalid(At("refunds", i, "method"), "refund method is required");
-  }
+  if (auto s = ValidatePaymentsAndRefunds(order); !s.ok()) return s;
   auto expected = ExpectedTotal(order);
   if (!expected.ok()) return expected.error();
   if (*expected != order.total)

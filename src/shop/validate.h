@@ -20,6 +20,9 @@ base::Status ValidateItem(const Item& item);
 base::Status ValidateOrder(const Order& order, std::string_view store_currency,
                            const FindItem& find_item);
 
+// Payment and refund ids, methods, and sums that stay within range.
+base::Status ValidatePaymentsAndRefunds(const Order& order);
+
 // Σ(quantity × unit_price − discount) − order_discount + shipping + tax, or an error on overflow.
 base::Result<Money> ExpectedTotal(const Order& order);
 

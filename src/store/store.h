@@ -131,7 +131,8 @@ class Store {
   virtual Result<std::map<std::string, shop::Item>> GetItems(
       StoreId store, const std::vector<std::string>& skus) = 0;
 
-  // Create or replace; kConflict once an export was queued, is running or is done.
+  // Create or replace; kConflict once an export was queued, is running or is done (an identical
+  // order is kUnchanged whatever the state). Lines keep the kind and description they carry.
   virtual Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) = 0;
   virtual Result<OrderRecord> GetOrder(StoreId store, const std::string& number) = 0;
   virtual Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) = 0;

@@ -73,7 +73,10 @@ class StoreContract : public ::testing::Test {
 TEST_F(StoreContract, OrderRoundTripsEveryField) {
   shop::Order o = Order("10023", 1'763'651'045);
   o.refunds = {shop::Refund{"rf_1", "Stripe", M(1000), base::TimePoint(std::chrono::seconds(5))}};
+  o.lines[0].description = "Trek FX 2";
   ASSERT_EQ(*db_->PutOrder(store_, o), PutOutcome::kCreated);
+  shop::Item renamed{"TREK-FX2", "Trek FX 2 (discontinued)", shop::ItemKind::kGiftCard};
+  ASSERT_TRUE(db_->PutItem(store_, renamed).ok());
   Reopen();
   auto got = db_->GetOrder(store_, "10023");
   ASSERT_TRUE(got.ok());
@@ -82,7 +85,9 @@ TEST_F(StoreContract, OrderRoundTripsEveryField) {
   EXPECT_EQ(got->order.payments, o.payments);
   EXPECT_EQ(got->order.refunds, o.refunds);
   EXPECT_EQ(got->order.lines[0].serial_numbers, o.lines[0].serial_numbers);
-  EXPECT_EQ(got->order.lines[0].description, "Trek FX 2") << "filled from the catalog";
+  EXPECT_EQ(got->order.lines[0].description, "Trek FX 2")
+      << "a later catalog change does not rewrite a stored order";
+  EXPECT_EQ(got->order.lines[0].kind, shop::ItemKind::kInventory);
   EXPECT_EQ(got->order.total, o.total);
   EXPECT_EQ(got->export_record.state, ExportState::kNotExported);
 }

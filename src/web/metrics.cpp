@@ -1,6 +1,21 @@
 #include "web/metrics.h"
 
 namespace web {
+namespace {
+// Prometheus label values escape backslash, quote and newline.
+std::string Label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+}  // namespace
 
 std::string RenderMetrics(store::Store& store) {
   std::string out =
@@ -16,10 +31,10 @@ std::string RenderMetrics(store::Store& store) {
     for (auto state : {shop::ExportState::kNotExported, shop::ExportState::kQueued,
                        shop::ExportState::kExporting, shop::ExportState::kExported,
                        shop::ExportState::kNeedsAttention}) {
-      out += "spoke_exports{store=\"" + info.slug + "\",state=\"" + shop::Name(state) + "\"} " +
+      out += "spoke_exports{store=\"" + Label(info.slug) + "\",state=\"" + shop::Name(state) + "\"} " +
              std::to_string((*counts)[state]) + "\n";
     }
-    queue += "spoke_export_queue_depth{store=\"" + info.slug + "\"} " +
+    queue += "spoke_export_queue_depth{store=\"" + Label(info.slug) + "\"} " +
              std::to_string((*counts)[shop::ExportState::kQueued] +
                             (*counts)[shop::ExportState::kExporting]) +
              "\n";

@@ -3,6 +3,8 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <strings.h>
+
 #include <thread>
 
 #include "base/secrets.h"
@@ -69,7 +71,7 @@ class HttpServer : public Server {
     return [this, h](const httplib::Request& req, httplib::Response& res) {
       const std::string auth = req.get_header_value("Authorization");
       const std::string prefix = "Bearer ";
-      if (auth.rfind(prefix, 0) != 0 || auth.size() == prefix.size()) {
+      if (auth.size() <= prefix.size() || strncasecmp(auth.c_str(), "bearer ", 7) != 0) {
         res.set_header("WWW-Authenticate", "Bearer");
         Send(res, api::Api::Error(base::Error{base::ErrorCode::kUnauthenticated,
                                               "an API token is required (Authorization: Bearer …)",
@@ -92,8 +94,29 @@ class HttpServer : public Server {
     http_.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"status":"ok"})", kJson);
     });
-    http_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    // Every store's counts: for the operator's scraper on this machine, not for the world.
+    http_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
+      if (req.remote_addr != "127.0.0.1" && req.remote_addr != "::1") {
+        res.status = 403;
+        res.set_content(R"({"error":{"code":"forbidden","message":"metrics are served on loopback only"}})",
+                        kJson);
+        return;
+      }
       res.set_content(RenderMetrics(store_), "text/plain; version=0.0.4");
+    });
+    // Bodies are JSON. httplib caps form-encoded bodies far below 1 MiB, so a clear 415 beats a
+    // misleading 413 for `curl -d` without a content type.
+    http_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+      const std::string type = req.get_header_value("Content-Type");
+      if (type.rfind("application/x-www-form-urlencoded", 0) == 0 ||
+          type.rfind("multipart/form-data", 0) == 0) {
+        res.status = 415;
+        res.set_content(R"({"error":{"code":"unsupported_media_type","message":)"
+                        R"("send the body as JSON with Content-Type: application/json"}})",
+                        kJson);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
     });
     http_.Put(item, Authed([this](store::StoreId s, const httplib::Request& r) {
       return api_.PutItem(s, r.matches[1], r.body);

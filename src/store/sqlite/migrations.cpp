@@ -138,6 +138,12 @@ ALTER TABLE lightspeed_settings ADD COLUMN refresh_lease_holder TEXT;
 ALTER TABLE lightspeed_settings ADD COLUMN refresh_lease_until INTEGER;
 ALTER TABLE lightspeed_settings ADD COLUMN connection_message TEXT;
 )sql"},
+    // What each line was when the order arrived: a later catalog change must not rewrite
+    // what a queued or exported order contains.
+    {3, R"sql(
+ALTER TABLE order_lines ADD COLUMN kind TEXT;
+ALTER TABLE order_lines ADD COLUMN description TEXT;
+)sql"},
 };
 
 }  // namespace

@@ -132,8 +132,9 @@ base::Error OrderNotFound(const std::string& number) {
 Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* o) {
   Stmt lines(conn.get(),
              "SELECT l.sku, l.quantity, l.unit_price_cents, l.discount_cents, l.taxable, "
-             "l.serial_numbers, i.kind, i.description FROM order_lines l LEFT JOIN items i "
-             "ON i.store_id = ? AND i.sku = l.sku WHERE l.order_id = ? ORDER BY l.idx");
+             "l.serial_numbers, COALESCE(l.kind, i.kind), COALESCE(l.description, i.description) "
+             "FROM order_lines l LEFT JOIN items i ON i.store_id = ? AND i.sku = l.sku "
+             "WHERE l.order_id = ? ORDER BY l.idx");
   lines.Bind(1, store.value).Bind(2, order_id);
   while (lines.Step()) {
     shop::Line l;
@@ -181,13 +182,15 @@ Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Orde
   }
   Stmt line(conn.get(),
             "INSERT INTO order_lines (order_id, idx, sku, quantity, unit_price_cents, "
-            "discount_cents, taxable, serial_numbers) VALUES (?,?,?,?,?,?,?,?)");
+            "discount_cents, taxable, serial_numbers, kind, description) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)");
   for (size_t i = 0; i < o.lines.size(); ++i) {
     const shop::Line& l = o.lines[i];
     line.Reset();
     line.Bind(1, order_id).Bind(2, static_cast<int64_t>(i)).Bind(3, l.sku).Bind(4, l.quantity);
     line.Bind(5, l.unit_price.cents()).Bind(6, l.discount.cents());
     line.Bind(7, static_cast<int64_t>(l.taxable)).Bind(8, json(l.serial_numbers).dump());
+    line.Bind(9, shop::Name(l.kind)).Bind(10, l.description);
     line.Step();
     if (!line.status().ok()) return line.status();
   }
@@ -250,13 +253,14 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
   int64_t order_id = 0;
   PutOutcome outcome = PutOutcome::kCreated;
   if (existing.ok()) {
+    // A web store retrying the same PUT gets a quiet 200 whatever the export state.
+    if (WithoutCatalog(existing->order) == WithoutCatalog(order)) return PutOutcome::kUnchanged;
     if (ExportStarted(existing->export_record.state))
       return base::Conflict(
           existing->export_record.state == shop::ExportState::kExported ? "already_exported"
                                                                         : "already_queued",
           std::string("order ") + order.number + " cannot be changed: its export is " +
               shop::Name(existing->export_record.state));
-    if (WithoutCatalog(existing->order) == WithoutCatalog(order)) return PutOutcome::kUnchanged;
     outcome = PutOutcome::kReplaced;
     Stmt update(conn->get(),
                 "UPDATE orders SET number = ?, placed_at = ?, status = ?, currency = ?, "
@@ -296,13 +300,18 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
   int64_t cursor_placed = 0, cursor_id = 0;
   if (!filter.cursor.empty()) {
     const size_t dot = filter.cursor.find('.');
-    try {
-      if (dot == std::string::npos) throw std::invalid_argument("cursor");
-      cursor_placed = std::stoll(filter.cursor.substr(0, dot));
-      cursor_id = std::stoll(filter.cursor.substr(dot + 1));
-    } catch (const std::exception&) {
+    auto number = [](const std::string& text, int64_t* out) {
+      if (text.empty() || text.size() > 18) return false;
+      *out = 0;
+      for (char c : text) {
+        if (c < '0' || c > '9') return false;
+        *out = *out * 10 + (c - '0');
+      }
+      return true;
+    };
+    if (dot == std::string::npos || !number(filter.cursor.substr(0, dot), &cursor_placed) ||
+        !number(filter.cursor.substr(dot + 1), &cursor_id))
       return base::Invalid("cursor", "cursor is not one this server gave out");
-    }
   }
   std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders o WHERE o.store_id = ?";
   if (!filter.statuses.empty()) {
