@@ -4,4 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## orders_bench ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./build/bench/orders_bench "${ORDERS_TOTAL:-100000}"
+echo "## lightspeed_bench"
+./build/bench/lightspeed_bench 300
 if [ -x bench/sim/run.sh ]; then bash bench/sim/run.sh; fi

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "base/clock.h"
@@ -79,6 +80,8 @@ class TokenManager : public TokenSource {
   OAuthClient& oauth_;
   base::Clock& clock_;
   std::string holder_;  // unique per manager: process id + random
+  // Threads of this process queue here; the vault's lease then orders processes.
+  std::mutex refresh_mu_;
 };
 
 }  // namespace lightspeed

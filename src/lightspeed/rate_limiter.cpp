@@ -83,7 +83,8 @@ RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
     if (now < blocked_until_) wait_s = SecondsSince(now, blocked_until_);
     const double level = LevelAt(now) + inflight_;
     // Send when the request fits entirely; an empty bucket always admits one request.
-    if (wait_s == 0 && level > 0 && level + cost > size_) wait_s = (level + cost - size_) / drip_;
+    if (wait_s == 0 && level > 0 && level + cost > size_)
+      wait_s = (level + cost - size_) / EffectiveDrip();
     if (wait_s == 0 && burst_limit_ > 0) {
       const int64_t window = std::chrono::duration_cast<std::chrono::seconds>(
                                  now.time_since_epoch()).count();
@@ -113,9 +114,18 @@ void RateLimiter::Observe(const Ticket& t, const std::optional<BucketReading>& r
   inflight_ = std::max(0.0, inflight_ - t.reserved);
   if (!r) return;
   if (r->cost) learned_[t.key] = *r->cost;
+  const base::TimePoint now = clock_.Now();
+  if (known_) {
+    const double expected = LevelAt(now) + r->cost.value_or(t.reserved);
+    const double foreign = std::max(0.0, r->level - expected);
+    const double dt = std::max(SecondsSince(last_observed_, now), 0.05);
+    foreign_rate_ = 0.7 * foreign_rate_ + 0.3 * (foreign / dt);
+    if (foreign_rate_ < 0.01) foreign_rate_ = 0;
+  }
+  last_observed_ = now;
   // The server's level includes this request; requests still in flight are added on top.
   level_ = r->level;
-  level_at_ = clock_.Now();
+  level_at_ = now;
   size_ = r->size;
   drip_ = r->drip_rate;
   known_ = true;
@@ -143,7 +153,7 @@ RateLimiter::Snapshot RateLimiter::Now() const {
 double RateLimiter::SecondsToDrain(double units) const {
   std::lock_guard lock(mu_);
   const double level = LevelAt(clock_.Now()) + inflight_;
-  return std::max(0.0, (level + units - size_) / drip_);
+  return std::max(0.0, (level + units - size_) / EffectiveDrip());
 }
 
 std::shared_ptr<RateLimiter> LimiterFor(const std::string& api_base, const std::string& account,

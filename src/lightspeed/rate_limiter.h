@@ -4,6 +4,7 @@
 // beyond a cautious guess used until the first answer arrives.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -80,6 +81,12 @@ class RateLimiter {
   int64_t burst_window_ = -1;
   int burst_count_ = 0;
   std::map<std::string, double> learned_;
+  // Units per second other clients of the same account (another app, another node) are seen to
+  // spend: the server's level rising faster than our own requests explain. Waits use what is
+  // left of the drip for us.
+  double foreign_rate_ = 0;
+  base::TimePoint last_observed_{};
+  double EffectiveDrip() const { return std::max(drip_ - foreign_rate_, drip_ * 0.1); }
 };
 
 // One limiter per (API base, account) in the process, shared by every thread and client.

@@ -105,6 +105,26 @@ TEST(RateLimiterTest, BurstWindowIsRespected) {
   EXPECT_GE(Secs(clock.Now() - start), 2.0);
 }
 
+TEST(RateLimiterTest, AnotherClientsSpendingSlowsUsDown) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  limiter.Observe(limiter.Acquire(Get("Item")), ParseBucketHeaders("1/10", "1", "1", ""));
+  // Each second the server reports 1.5 units more than our own requests explain.
+  double server_level = 1;
+  for (int i = 0; i < 6; ++i) {
+    clock.Advance(seconds(1));
+    server_level = std::max(0.0, server_level - 1) + 1.5 + 1;
+    limiter.Observe(limiter.Acquire(Get("Item")),
+                    ParseBucketHeaders(std::to_string(std::min(server_level, 9.0)) + "/10", "1",
+                                       "1", ""));
+  }
+  // With a drip of 1 and others spending more than that, we wait at the floor rate (0.1/s),
+  // not the nominal one.
+  const auto before = clock.Now();
+  limiter.Cancel(limiter.Acquire(RequestShape{"POST", "Customer", 4}));  // 3 units
+  EXPECT_GT(Secs(clock.Now() - before), 3.0);
+}
+
 TEST(RateLimiterTest, SharedPerAccountInTheProcess) {
   base::ManualClock clock(base::TimePoint(seconds(1)));
   auto a = LimiterFor("http://x", "1", clock);
