@@ -1,0 +1,86 @@
+// Planning an export (R6–R19): a pure function from the web order, the store's settings and what
+// is already known of the Lightspeed account to (a) the prerequisites still to resolve and (b) the
+// exact Sale to send. No I/O: the engine resolves the prerequisites, records the links, and plans
+// again until nothing is missing.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lightspeed/entities.h"
+#include "shop/order.h"
+#include "store/store.h"
+
+namespace exporter {
+
+// A tax rate as an exact fraction: "0.0825" → 8'250'000 (units of 1e-8).
+struct TaxRate {
+  int64_t e8 = 0;
+};
+// Parses Lightspeed's rate strings ("0.0825", "0", "0.07250000"); false on anything else.
+bool ParseTaxRate(const std::string& text, TaxRate* out);
+
+// What the exporter already knows of the store's Lightspeed account.
+struct Links {
+  std::map<std::string, std::string> customer_by_email;     // NormalizeKey(email) → customerID
+  std::map<std::string, std::string> item_by_sku;           // web SKU → itemID (R17 links)
+  std::map<std::string, std::string> payment_type_by_name;  // NormalizeKey(LS type name) → id
+  // The shop's tax category (tax mode `lightspeed` only); absent until fetched.
+  std::optional<TaxRate> tax1, tax2;
+};
+
+// Trimmed and lower-cased: how emails and payment type names are compared (R12, R13).
+std::string NormalizeKey(const std::string& s);
+
+// R12: the Lightspeed payment type name for a web payment method: the store's mapping (keys
+// compared with NormalizeKey), else the built-in default ("Online Payments (Stripe)" → "Stripe"),
+// else the method's own name.
+std::string PaymentTypeName(const std::string& web_method, const store::LightspeedSettings& s);
+
+struct CustomerNeed {
+  std::string email;  // normalized
+  lightspeed::NewCustomer create;  // used when no customer has this email (R13, R14)
+};
+
+struct ItemNeed {
+  std::string sku;
+  shop::Item catalog;  // R17: look up by UPC, EAN, manufacturer SKU, custom SKU = web SKU
+  lightspeed::NewItem create;  // when none is found
+};
+
+struct SerialNeed {
+  size_t sale_line = 0;  // index into Plan::sale->lines
+  std::string serial, sku;
+};
+
+struct Plan {
+  // Prerequisites still missing. The sale is planned only when all of these are empty/false.
+  std::optional<CustomerNeed> customer;
+  std::vector<ItemNeed> items;
+  std::vector<std::string> payment_types;  // Lightspeed type names to find or create (R12)
+  bool needs_tax_rates = false;            // tax mode `lightspeed` without Links::tax1
+
+  // R8: lines that are not sent, with their amounts and reason ("gift card",
+  // "non-inventory item"). Known even while prerequisites are missing.
+  std::vector<store::NotSent> not_sent;
+
+  // Set when the order must not be sent (R10 mismatch): the plain-words reason, e.g.
+  // "Tax differs: Lightspeed would charge $74.26, the web order charged $74.25".
+  std::string hold;
+
+  // The completed sale (R6, R7, R9, R10, R11), once nothing is missing and nothing holds it.
+  std::optional<lightspeed::NewSale> sale;
+  std::vector<SerialNeed> serials;  // R19: created after the sale, per serial number
+  base::Money expected_total;       // what Lightspeed will show as the sale's total
+
+  bool Ready() const { return sale.has_value(); }
+};
+
+// `catalog` holds the catalog item of every line's SKU. `settings` gives shop, register,
+// employee, reference source, tax mode and the payment type mapping.
+Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item>& catalog,
+                const store::LightspeedSettings& settings, const Links& links);
+
+}  // namespace exporter
