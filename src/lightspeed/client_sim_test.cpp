@@ -222,3 +222,43 @@ TEST_F(ClientSim, R22A429StormIsRiddenOutByHonouringRetryAfter) {
 
 }  // namespace
 }  // namespace lightspeed
+
+namespace lightspeed {
+namespace {
+
+TEST_F(ClientSim, ListsFollowNextAcrossPages) {
+  Control("PUT", "/_sim/accounts/" + account_.account_id + "/rate", {{"model", "off"}});
+  const size_t seeded = client_->ListPaymentTypes()->size();
+  for (int i = 0; i < 96; ++i) ASSERT_TRUE(client_->CreatePaymentType("Type " + std::to_string(i)).ok());
+  auto all = client_->ListPaymentTypes();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all->size(), seeded + 96) << "more than one page of 100";
+  EXPECT_GE(Stats()["requests"]["GET PaymentType"].get<int>(), 3) << "two pages after the first list";
+}
+
+TEST_F(ClientSim, AuthorizationCodeExchange) {
+  const std::string redirect = "http://127.0.0.1:9/settings/lightspeed/callback";
+  const std::string url = oauth_->AuthorizeUrl(redirect, "st4te");
+  ASSERT_EQ(url.rfind(sim_->BaseUrl() + "/auth/oauth/authorize?", 0), 0u) << url;
+  httplib::Client c(sim_->BaseUrl());
+  auto r = c.Get(url.substr(sim_->BaseUrl().size()).c_str());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 302);
+  const std::string location = r->get_header_value("Location");
+  ASSERT_EQ(location.rfind(redirect, 0), 0u) << location;
+  EXPECT_NE(location.find("state=st4te"), std::string::npos);
+  const size_t at = location.find("code=");
+  ASSERT_NE(at, std::string::npos);
+  std::string code = location.substr(at + 5);
+  code = code.substr(0, code.find('&'));
+  auto pair = oauth_->ExchangeCode(code, redirect);
+  ASSERT_TRUE(pair.ok()) << pair.error().message;
+  EXPECT_FALSE(pair->access_token.empty());
+  EXPECT_FALSE(pair->refresh_token.empty());
+  auto again = oauth_->ExchangeCode(code, redirect);
+  ASSERT_FALSE(again.ok()) << "codes are single use";
+  EXPECT_EQ(again.error().reason, "invalid_grant");
+}
+
+}  // namespace
+}  // namespace lightspeed
