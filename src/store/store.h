@@ -77,6 +77,17 @@ struct ExportAttempt {
   double units = 0;
 };
 
+struct DueExport {
+  StoreId store;
+  std::string number;
+};
+
+struct ExportClaim {
+  int64_t fence = 0;
+  int attempt = 0;
+  bool maybe_sent = false;  // an earlier attempt may have created the sale: search first
+};
+
 struct OrderRecord {
   shop::Order order;
   ExportRecord export_record;
@@ -168,6 +179,41 @@ class Store {
       StoreId store, std::optional<shop::ExportState> state, int limit) = 0;
   // How many orders stand in each export state.
   virtual Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) = 0;
+
+  // --- The export engine's state machine (R20, R21). Every transition names the fencing token
+  // the claim returned; a worker whose lease was taken over changes nothing (kConflict). ---
+
+  // Orders ready to work on, oldest first: queued and due, or exporting with an expired lease
+  // (their worker died).
+  virtual Result<std::vector<DueExport>> ListDueExports(int limit) = 0;
+  // queued/expired → exporting, attempt + 1, a new fence and a lease until `lease_until`.
+  // kConflict when someone else holds it or it is no longer due.
+  virtual Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
+                                          const std::string& holder,
+                                          base::TimePoint lease_until) = 0;
+  // Recorded just before the sale is sent: from here until a certain outcome, a restart must
+  // search Lightspeed before sending again.
+  virtual Status MarkSending(StoreId store, const std::string& number, int64_t fence,
+                             base::TimePoint lease_until) = 0;
+  virtual Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
+                                const std::string& sale_id,
+                                const std::vector<NotSent>& not_sent) = 0;
+  virtual Status StopExport(StoreId store, const std::string& number, int64_t fence,
+                            const std::string& message, const std::vector<NotSent>& not_sent) = 0;
+  // Back to queued until `not_before`; `maybe_sent` keeps the search-first mark.
+  virtual Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
+                                  base::TimePoint not_before, const std::string& message,
+                                  bool maybe_sent) = 0;
+  virtual Status RecordAttempt(StoreId store, const std::string& number,
+                               const ExportAttempt& attempt) = 0;
+
+  // What spoke has learned of a Lightspeed account: kind is "customer", "item" or
+  // "payment_type"; key is the normalized email, the web SKU or the normalized type name.
+  virtual Result<std::map<std::string, std::string>> GetLinks(StoreId store,
+                                                              const std::string& account,
+                                                              const std::string& kind) = 0;
+  virtual Status PutLink(StoreId store, const std::string& account, const std::string& kind,
+                         const std::string& key, const std::string& lightspeed_id) = 0;
 };
 
 struct SqliteOptions {

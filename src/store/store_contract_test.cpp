@@ -238,3 +238,73 @@ TEST_F(StoreContract, OneTokenRefreshLeaseAtATime) {
 
 }  // namespace
 }  // namespace store
+
+namespace store {
+namespace {
+
+TEST_F(StoreContract, ExportStateMachineWithFencing) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  EXPECT_TRUE(db_->ListDueExports(10)->empty()) << "not queued yet";
+  ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
+  auto due = db_->ListDueExports(10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].number, "10023");
+  const auto lease = base::SystemClock().Now() + std::chrono::seconds(60);
+  auto first = db_->ClaimExport(store_, "10023", "w1", lease);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->attempt, 1);
+  EXPECT_FALSE(first->maybe_sent);
+  EXPECT_EQ(db_->ClaimExport(store_, "10023", "w2", lease).error().code,
+            base::ErrorCode::kConflict) << "one worker at a time";
+  EXPECT_TRUE(db_->ListDueExports(10)->empty());
+  ASSERT_TRUE(db_->MarkSending(store_, "10023", first->fence, lease).ok());
+  ASSERT_TRUE(db_->RetryExportLater(store_, "10023", first->fence,
+                                    base::TimePoint(std::chrono::seconds(1)), "timeout", false)
+                  .ok());
+  auto second = db_->ClaimExport(store_, "10023", "w2", lease);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->attempt, 2);
+  EXPECT_TRUE(second->maybe_sent) << "the mark survives a retry: search before sending again";
+  EXPECT_EQ(db_->CompleteExport(store_, "10023", first->fence, "99", {}).error().code,
+            base::ErrorCode::kConflict)
+      << "a stale worker cannot finish the order";
+  ASSERT_TRUE(db_->CompleteExport(store_, "10023", second->fence, "4711",
+                                  {NotSent{"GC-50", M(5000), "gift card"}})
+                  .ok());
+  auto done = db_->GetOrder(store_, "10023");
+  EXPECT_EQ(done->export_record.state, ExportState::kExported);
+  EXPECT_EQ(done->export_record.sale_id, "4711");
+  EXPECT_EQ(done->export_record.attempts, 2);
+  ASSERT_EQ(done->export_record.not_sent.size(), 1u);
+  EXPECT_EQ(done->export_record.not_sent[0].amount, M(5000));
+}
+
+TEST_F(StoreContract, AnExpiredLeaseCanBeTakenOver) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
+  auto dead = db_->ClaimExport(store_, "10023", "crashed", base::TimePoint(std::chrono::seconds(1)));
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(db_->ListDueExports(10)->size(), 1u) << "its worker died";
+  auto next = db_->ClaimExport(store_, "10023", "w2", base::SystemClock().Now() + std::chrono::seconds(60));
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(next->fence, dead->fence);
+  ASSERT_TRUE(db_->StopExport(store_, "10023", next->fence, "Lightspeed: bad item", {}).ok());
+  auto stopped = db_->GetOrder(store_, "10023");
+  EXPECT_EQ(stopped->export_record.state, ExportState::kNeedsAttention);
+  EXPECT_EQ(stopped->export_record.message, "Lightspeed: bad item");
+  ASSERT_TRUE(db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, "failed", 400,
+                                                                "bad item", 7.5}).ok());
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->attempts.size(), 1u);
+}
+
+TEST_F(StoreContract, LinksPerAccountAndKind) {
+  ASSERT_TRUE(db_->PutLink(store_, "1001", "customer", "ann@example.com", "7").ok());
+  ASSERT_TRUE(db_->PutLink(store_, "1001", "item", "TREK-FX2", "40").ok());
+  ASSERT_TRUE(db_->PutLink(store_, "1002", "customer", "ann@example.com", "3").ok());
+  EXPECT_EQ(db_->GetLinks(store_, "1001", "customer")->at("ann@example.com"), "7");
+  EXPECT_EQ(db_->GetLinks(store_, "1002", "customer")->at("ann@example.com"), "3");
+  EXPECT_EQ(db_->GetLinks(store_, "1001", "item")->size(), 1u);
+}
+
+}  // namespace
+}  // namespace store

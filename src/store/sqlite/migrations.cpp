@@ -144,6 +144,25 @@ ALTER TABLE lightspeed_settings ADD COLUMN connection_message TEXT;
 ALTER TABLE order_lines ADD COLUMN kind TEXT;
 ALTER TABLE order_lines ADD COLUMN description TEXT;
 )sql"},
+    // The export engine: leases with fencing tokens, backoff, the search-first mark, and what
+    // spoke has learned of each Lightspeed account.
+    {4, R"sql(
+ALTER TABLE orders ADD COLUMN export_fence INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN export_lease_holder TEXT;
+ALTER TABLE orders ADD COLUMN export_lease_until INTEGER;
+ALTER TABLE orders ADD COLUMN export_not_before INTEGER;
+ALTER TABLE orders ADD COLUMN export_maybe_sent INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX orders_export_due ON orders (export_state, export_not_before);
+CREATE TABLE lightspeed_links (
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  account_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  lightspeed_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (store_id, account_id, kind, key)
+);
+)sql"},
 };
 
 }  // namespace

@@ -444,6 +444,7 @@ Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& 
   const int64_t now = NowSeconds();
   Stmt update(conn->get(),
               "UPDATE orders SET export_state = 'queued', queued_at = ?, export_message = NULL, "
+              "export_not_before = NULL, "
               "updated_at = ? WHERE store_id = ? AND number = ?");
   update.Bind(1, now).Bind(2, now).Bind(3, store.value).Bind(4, number);
   update.Step();

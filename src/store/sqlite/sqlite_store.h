@@ -1,6 +1,7 @@
 // The SQLite implementation of store::Store. Private to store/.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "store/sqlite/db.h"
@@ -57,6 +58,25 @@ class SqliteStore : public Store {
                                                int limit) override;
   Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
 
+  Result<std::vector<DueExport>> ListDueExports(int limit) override;
+  Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
+                                  const std::string& holder, base::TimePoint lease_until) override;
+  Status MarkSending(StoreId store, const std::string& number, int64_t fence,
+                     base::TimePoint lease_until) override;
+  Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
+                        const std::string& sale_id, const std::vector<NotSent>& not_sent) override;
+  Status StopExport(StoreId store, const std::string& number, int64_t fence,
+                    const std::string& message, const std::vector<NotSent>& not_sent) override;
+  Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
+                          base::TimePoint not_before, const std::string& message,
+                          bool maybe_sent) override;
+  Status RecordAttempt(StoreId store, const std::string& number,
+                       const ExportAttempt& attempt) override;
+  Result<std::map<std::string, std::string>> GetLinks(StoreId store, const std::string& account,
+                                                      const std::string& kind) override;
+  Status PutLink(StoreId store, const std::string& account, const std::string& kind,
+                 const std::string& key, const std::string& lightspeed_id) override;
+
  private:
   int64_t NowSeconds() const;
   // One order with its lines, payments, refunds and export attempts.
@@ -64,6 +84,11 @@ class SqliteStore : public Store {
   Status LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* order);
   Status WriteChildren(Conn& conn, int64_t order_id, const shop::Order& order);
   Result<LightspeedSettings> LoadSettings(Conn& conn, StoreId store);
+
+  // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
+  // lease was taken over, or the state moved on).
+  Status FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
+                      int64_t fence, const std::function<void(Stmt&)>& bind);
 
   std::unique_ptr<Pool> pool_;
   base::Clock* clock_;

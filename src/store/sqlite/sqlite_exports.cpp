@@ -1,0 +1,170 @@
+// The export engine's state machine and the Lightspeed links.
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace store::sqlite {
+namespace {
+
+int64_t Secs(base::TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+std::string NotSentText(const std::vector<NotSent>& items) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const NotSent& n : items)
+    j.push_back({{"sku", n.sku}, {"amount_cents", n.amount.cents()}, {"reason", n.reason}});
+  return j.dump();
+}
+
+}  // namespace
+
+Result<std::vector<DueExport>> SqliteStore::ListDueExports(int limit) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "SELECT store_id, number FROM orders WHERE "
+         "(export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?1) OR "
+         "(export_state = 'exporting' AND COALESCE(export_lease_until, 0) < ?1) "
+         "ORDER BY COALESCE(queued_at, 0), id LIMIT ?2");
+  s.Bind(1, NowSeconds()).Bind(2, static_cast<int64_t>(limit));
+  std::vector<DueExport> out;
+  while (s.Step()) out.push_back({StoreId{s.Int(0)}, s.Text(1)});
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
+Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& number,
+                                             const std::string& holder,
+                                             base::TimePoint lease_until) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun().error();
+  const int64_t now = NowSeconds();
+  Stmt s(conn->get(),
+         "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
+         "export_fence = export_fence + 1, export_lease_holder = ?, export_lease_until = ?, "
+         "updated_at = ? WHERE store_id = ? AND number = ? AND ("
+         "(export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?) OR "
+         "(export_state = 'exporting' AND COALESCE(export_lease_until, 0) < ?)) "
+         "RETURNING export_fence, export_attempts, export_maybe_sent");
+  s.Bind(1, holder).Bind(2, Secs(lease_until)).Bind(3, now).Bind(4, store.value);
+  s.Bind(5, number).Bind(6, now).Bind(7, now);
+  ExportClaim claim;
+  const bool got = s.Step();
+  if (!s.status().ok()) return s.status().error();
+  if (!got) return base::Conflict("not_due", "order " + number + " is not waiting for export");
+  claim.fence = s.Int(0);
+  claim.attempt = static_cast<int>(s.Int(1));
+  claim.maybe_sent = s.Int(2) != 0;
+  s.Step();  // finish the statement before committing
+  if (auto c = txn.Commit(); !c.ok()) return c.error();
+  return claim;
+}
+
+Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
+                                 int64_t fence, const std::function<void(Stmt&)>& bind) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), sql.c_str());
+  bind(s);
+  s.Step();
+  if (!s.status().ok()) return s.status();
+  if (conn->Changes() == 0)
+    return base::Conflict("fenced", "order " + number + " was taken over by another worker");
+  return {};
+}
+
+Status SqliteStore::MarkSending(StoreId store, const std::string& number, int64_t fence,
+                                base::TimePoint lease_until) {
+  return FencedUpdate(
+      "UPDATE orders SET export_maybe_sent = 1, export_lease_until = ?, updated_at = ? "
+      "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
+      store, number, fence, [&](Stmt& s) {
+        s.Bind(1, Secs(lease_until)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
+        s.Bind(5, fence);
+      });
+}
+
+Status SqliteStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,
+                                   const std::string& sale_id,
+                                   const std::vector<NotSent>& not_sent) {
+  return FencedUpdate(
+      "UPDATE orders SET export_state = 'exported', sale_id = ?, exported_at = ?, "
+      "export_message = NULL, not_sent = ?, export_maybe_sent = 0, export_lease_holder = NULL, "
+      "export_lease_until = NULL, export_not_before = NULL, updated_at = ? "
+      "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
+      store, number, fence, [&](Stmt& s) {
+        const int64_t now = NowSeconds();
+        s.Bind(1, sale_id).Bind(2, now).Bind(3, NotSentText(not_sent)).Bind(4, now);
+        s.Bind(5, store.value).Bind(6, number).Bind(7, fence);
+      });
+}
+
+Status SqliteStore::StopExport(StoreId store, const std::string& number, int64_t fence,
+                               const std::string& message, const std::vector<NotSent>& not_sent) {
+  return FencedUpdate(
+      "UPDATE orders SET export_state = 'needs_attention', export_message = ?, not_sent = ?, "
+      "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
+      "updated_at = ? WHERE store_id = ? AND number = ? AND export_fence = ? "
+      "AND export_state = 'exporting'",
+      store, number, fence, [&](Stmt& s) {
+        s.Bind(1, message).Bind(2, NotSentText(not_sent)).Bind(3, NowSeconds());
+        s.Bind(4, store.value).Bind(5, number).Bind(6, fence);
+      });
+}
+
+Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, int64_t fence,
+                                     base::TimePoint not_before, const std::string& message,
+                                     bool maybe_sent) {
+  return FencedUpdate(
+      "UPDATE orders SET export_state = 'queued', export_message = ?, export_not_before = ?, "
+      "export_maybe_sent = MAX(export_maybe_sent, ?), export_lease_holder = NULL, "
+      "export_lease_until = NULL, updated_at = ? WHERE store_id = ? AND number = ? "
+      "AND export_fence = ? AND export_state = 'exporting'",
+      store, number, fence, [&](Stmt& s) {
+        s.Bind(1, message).Bind(2, Secs(not_before)).Bind(3, static_cast<int64_t>(maybe_sent));
+        s.Bind(4, NowSeconds()).Bind(5, store.value).Bind(6, number).Bind(7, fence);
+      });
+}
+
+Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
+                                  const ExportAttempt& a) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
+         "http_status, message, units) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM orders "
+         "WHERE store_id = ? AND number = ?");
+  s.Bind(1, static_cast<int64_t>(a.n)).Bind(2, Secs(a.started_at)).Bind(3, Secs(a.finished_at));
+  s.Bind(4, a.outcome).Bind(5, static_cast<int64_t>(a.http_status)).Bind(6, a.message);
+  s.Bind(7, a.units).Bind(8, store.value).Bind(9, number);
+  s.Step();
+  return s.status();
+}
+
+Result<std::map<std::string, std::string>> SqliteStore::GetLinks(StoreId store,
+                                                                 const std::string& account,
+                                                                 const std::string& kind) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = ? AND account_id = ? "
+         "AND kind = ?");
+  s.Bind(1, store.value).Bind(2, account).Bind(3, kind);
+  std::map<std::string, std::string> out;
+  while (s.Step()) out[s.Text(0)] = s.Text(1);
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
+Status SqliteStore::PutLink(StoreId store, const std::string& account, const std::string& kind,
+                            const std::string& key, const std::string& lightspeed_id) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(),
+         "INSERT INTO lightspeed_links (store_id, account_id, kind, key, lightspeed_id, "
+         "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (store_id, account_id, kind, key) "
+         "DO UPDATE SET lightspeed_id = excluded.lightspeed_id");
+  s.Bind(1, store.value).Bind(2, account).Bind(3, kind).Bind(4, key).Bind(5, lightspeed_id);
+  s.Bind(6, NowSeconds());
+  s.Step();
+  return s.status();
+}
+
+}  // namespace store::sqlite
