@@ -67,7 +67,10 @@ struct Plan {
   std::vector<store::NotSent> not_sent;
 
   // Set when the order must not be sent (R10 mismatch): the plain-words reason, e.g.
-  // "Tax differs: Lightspeed would charge $74.26, the web order charged $74.25".
+  // "Tax differs: Lightspeed would charge $74.26, the web order charged $74.25". Also set when the
+  // payments cannot balance the sale (R11), the order discount is more than the lines sent (R7),
+  // or the tax mode is unknown. It may be set while prerequisites are still missing, so a held
+  // order needs nothing resolved in Lightspeed.
   std::string hold;
 
   // The completed sale (R6, R7, R9, R10, R11), once nothing is missing and nothing holds it.

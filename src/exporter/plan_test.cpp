@@ -522,6 +522,24 @@ TEST_F(PlanTest, R11FullyRefundedMethodIsNotSent) {
   EXPECT_EQ(plan.sale->payments[0].amount, o.total);
 }
 
+TEST_F(PlanTest, R11MethodRefundedMoreThanItPaidIsDroppedAndTheOrderHeld) {
+  // PayPal paid $50 and refunded $60: it cannot carry a negative payment, and the card's $50 alone
+  // is more than the $40 the order now comes to.
+  shop::Order o = BikeOrder();
+  o.lines = {Line("TUBE-700", 1, 4000)};
+  o.shipping.reset();
+  o.tax = Money();
+  o.total = M(4000);
+  o.payments = {shop::Payment{"p1", kStripe, M(5000), PaymentStatus::kCaptured, "ch"},
+                shop::Payment{"p2", "PayPal", M(5000), PaymentStatus::kCaptured, "5TY"}};
+  o.refunds = {Refunded("r1", "PayPal", M(6000))};
+  const Plan plan = Run(o);
+  EXPECT_FALSE(plan.Ready());
+  EXPECT_EQ(plan.hold,
+            "Payments do not add up: the Lightspeed sale would total $40.00, but the payments "
+            "less refunds and lines not sent come to $50.00");
+}
+
 TEST_F(PlanTest, R11OnlyCapturedPaymentsCount) {
   shop::Order o = BikeOrder();
   o.payments.push_back(shop::Payment{"p2", "PayPal", M(5000), PaymentStatus::kAuthorized, "A"});
