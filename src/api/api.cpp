@@ -120,6 +120,7 @@ Response Api::PutOrder(store::StoreId s, const std::string& number, const std::s
   }
   auto outcome = store_.PutOrder(s, *order);
   if (!outcome.ok()) return Error(outcome.error());
+  MaybeAutoExport(s, number);
   Response r = GetOrder(s, number);
   if (r.status == 200 && *outcome == store::PutOutcome::kCreated) r.status = 201;
   return r;
@@ -191,11 +192,13 @@ Response Api::PatchOrder(store::StoreId s, const std::string& number, const std:
         "status", "status must be one of open, processing, shipped, completed, cancelled"));
   // R23: allowed whatever the export state; Lightspeed is not touched.
   if (auto r = store_.SetOrderStatus(s, number, st); !r.ok()) return Error(r.error());
+  MaybeAutoExport(s, number);
   return GetOrder(s, number);
 }
 
 Response Api::CapturePayment(store::StoreId s, const std::string& number, const std::string& id) {
   if (auto r = store_.CapturePayment(s, number, id); !r.ok()) return Error(r.error());
+  MaybeAutoExport(s, number);
   return GetOrder(s, number);
 }
 
@@ -300,7 +303,27 @@ Response Api::Queue(store::StoreId s, const std::string& number, bool retry) {
     if (e.reason == "not_needing_attention") e.code = base::ErrorCode::kConflict;
     return Error(e);
   }
+  if (options_.on_queued) options_.on_queued();
   return Json(202, codec::ExportToJson(*record, nullptr));
+}
+
+void Api::MaybeAutoExport(store::StoreId s, const std::string& number) {
+  auto settings = store_.GetLightspeedSettings(s);
+  if (!settings.ok() || settings->auto_export == "off") return;
+  const bool need_fulfilled = settings->auto_export == "when_paid_and_fulfilled";
+  auto queued = store_.QueueExport(
+      s, number,
+      [need_fulfilled](const shop::Order& order, shop::ExportState state,
+                       const store::LightspeedSettings& current) {
+        // Only orders never tried: an order that needs attention waits for a person.
+        if (state != shop::ExportState::kNotExported)
+          return shop::Eligibility{"already_queued", "not automatic"};
+        if (need_fulfilled && !shop::IsFulfilled(order.status))
+          return shop::Eligibility{"not_fulfilled", "not fulfilled yet"};
+        if (current.auto_export == "off") return shop::Eligibility{"off", "automatic export is off"};
+        return shop::CheckEligibility(order, state, store::ConnectionOf(current));
+      });
+  if (queued.ok() && options_.on_queued) options_.on_queued();
 }
 
 Response Api::RequestExport(store::StoreId s, const std::string& number) {

@@ -3,6 +3,7 @@
 // these, so a record is validated the same way whichever door it came in by.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -22,6 +23,8 @@ using Query = std::map<std::string, std::string>;
 struct ApiOptions {
   // Each store's Lightspeed link; without one, connecting answers 503.
   exporter::Connections* connections = nullptr;
+  // Called after an order was queued, so the export engine looks at once.
+  std::function<void()> on_queued;
 };
 
 class Api {
@@ -55,6 +58,8 @@ class Api {
 
  private:
   Response Queue(store::StoreId s, const std::string& number, bool retry);
+  // R26 automatic export: queues the order when the store's mode says it is ready.
+  void MaybeAutoExport(store::StoreId s, const std::string& number);
 
   store::Store& store_;
   base::Clock& clock_;

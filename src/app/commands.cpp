@@ -9,6 +9,8 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
 
 #include "api/api.h"
 #include "api/import.h"
@@ -16,6 +18,7 @@
 #include "app/demo_data.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
+#include "exporter/engine.h"
 #include "sim/sim.h"
 #include "web/server.h"
 
@@ -57,6 +60,12 @@ exporter::LightspeedConfig LightspeedConfigOf(const Config& c) {
   l.client_secret = c.client_secret;
   l.secret_key_hex = c.secret_key;
   return l;
+}
+
+exporter::EngineOptions EngineOptionsOf(const Config& c) {
+  exporter::EngineOptions o;
+  o.workers = c.workers;
+  return o;
 }
 
 // Blocks SIGINT/SIGTERM in every thread (call before starting any) and waits for one.
@@ -107,16 +116,34 @@ int Serve(const CommonFlags& f) {
   if (!env.ok()) return Fail(env.error());
   if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
   exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
-  api::Api api(*env->db, base::SystemClock(), {&connections});
+  exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
+  api::Api api(*env->db, base::SystemClock(), {&connections, [&engine] { engine.Wake(); }});
   web::ServerOptions options;
   options.host = env->config.Host();
   options.port = env->config.Port();
   auto server = web::CreateServer(options, api, *env->db);
   auto port = server->Start();
   if (!port.ok()) return Fail(port.error());
-  std::cout << "spoke listening on http://" << options.host << ":" << *port << "/" << std::endl;
+  engine.Start();
+  std::cout << "spoke listening on http://" << options.host << ":" << *port << "/ with "
+            << env->config.workers << " export workers" << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
+  engine.Stop();
+  return 0;
+}
+
+int Worker(const CommonFlags& f) {
+  const sigset_t stop = BlockStopSignals();
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
+  exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
+  exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
+  engine.Start();
+  std::cout << "spoke worker: " << env->config.workers << " export workers" << std::endl;
+  WaitForStopSignal(stop);
+  engine.Stop();
   return 0;
 }
 
@@ -229,19 +256,51 @@ int Export(const CommonFlags& f, const std::vector<std::string>& orders, bool al
     }
     std::cout << numbers.size() << " orders can be exported now\n";
   }
-  api::Api api(*env->db, base::SystemClock(), {});
+  exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
+  exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
+  api::Api api(*env->db, base::SystemClock(), {&connections, [&engine] { engine.Wake(); }});
   int refused = 0;
+  std::vector<std::string> waiting;
   for (const std::string& n : numbers) {
     api::Response r = api.RequestExport(info->id, n);
     auto body = nlohmann::json::parse(r.body, nullptr, false);
     if (r.status == 202) {
-      std::cout << n << ": queued\n";
+      waiting.push_back(n);
+    } else if (body["error"].value("code", "") == "already_queued") {
+      waiting.push_back(n);  // queued earlier: follow it too
     } else {
       ++refused;
       std::cout << n << ": " << body["error"].value("message", "refused") << "\n";
     }
   }
-  return refused ? 3 : 0;
+  engine.Start();
+  // Follow each order until it is exported or needs attention.
+  size_t reported = 0;
+  std::set<std::string> done;
+  int failed = 0;
+  while (done.size() < waiting.size()) {
+    for (const std::string& n : waiting) {
+      if (done.count(n)) continue;
+      auto r = env->db->GetOrder(info->id, n);
+      if (!r.ok()) continue;
+      const auto& e = r->export_record;
+      if (e.state == shop::ExportState::kExported) {
+        std::cout << n << ": exported as Lightspeed sale " << e.sale_id << "\n";
+        done.insert(n);
+      } else if (e.state == shop::ExportState::kNeedsAttention) {
+        std::cout << n << ": needs attention: " << e.message << "\n";
+        done.insert(n);
+        ++failed;
+      }
+    }
+    if (done.size() != reported) {
+      reported = done.size();
+      std::cerr << "[" << reported << "/" << waiting.size() << " done]" << std::endl;
+    }
+    if (done.size() < waiting.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  engine.Stop();
+  return refused || failed ? 3 : 0;
 }
 
 int Demo(int port) {
@@ -282,7 +341,8 @@ int Demo(int port) {
   settings->payment_types = {{"Online Payments (Stripe)", "Stripe"}};
   if (auto put = (*db)->PutLightspeedSettings(info->id, *settings); !put.ok())
     return Fail(put.error());
-  api::Api api(**db, base::SystemClock(), {&connections});
+  exporter::Engine engine(**db, connections, {});
+  api::Api api(**db, base::SystemClock(), {&connections, [&engine] { engine.Wake(); }});
   auto summary = api::ImportRecords(api, info->id, DemoRecords(base::SystemClock().Now()), {});
   if (!summary.ok()) return Fail(summary.error());
   for (const auto& r : summary->rejections)
@@ -294,6 +354,7 @@ int Demo(int port) {
   if (!bound.ok())
     return Fail(base::Unavailable("port " + std::to_string(port) +
                                   " is taken; try: spoke demo --port 8081"));
+  engine.Start();
   const std::string url = "http://127.0.0.1:" + std::to_string(*bound) + "/";
   std::cout << "spoke demo: " << summary->orders_accepted << " orders, "
             << summary->items_accepted << " catalog items in " << db_path << "\n"
@@ -308,6 +369,7 @@ int Demo(int port) {
             << "Stop with Ctrl-C." << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
+  engine.Stop();
   (void)lightspeed->Stop();
   return 0;
 }

@@ -12,6 +12,7 @@ struct CommonFlags {
 };
 
 int Serve(const CommonFlags& f);
+int Worker(const CommonFlags& f);
 int Migrate(const CommonFlags& f);
 int StoreAdd(const CommonFlags& f, const std::string& name, const std::string& currency);
 int UserAdd(const CommonFlags& f, const std::string& email, const std::string& password);

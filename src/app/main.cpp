@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
 
   auto* serve = cli.add_subcommand("serve", "Web UI, JSON API and export workers in one process");
   common(serve);
+  auto* worker = cli.add_subcommand("worker", "Export workers only (several nodes on one database)");
+  common(worker);
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations");
   common(migrate);
 
@@ -59,6 +61,7 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(cli, argc, argv);
   if (*serve) return app::Serve(f);
+  if (*worker) return app::Worker(f);
   if (*migrate) return app::Migrate(f);
   if (*store_add) return app::StoreAdd(f, store_name.empty() ? f.store_slug : store_name, currency);
   if (*user_add) return app::UserAdd(f, email, password);

@@ -1,8 +1,11 @@
 #include "exporter/connections.h"
 
+#include "exporter/call_meter.h"
 #include "exporter/token_vault.h"
 
 namespace exporter {
+
+thread_local CallMeter* CallMeter::current_ = nullptr;
 
 struct Connections::Link {
   std::unique_ptr<StoreTokenVault> vault;
@@ -104,14 +107,22 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
     o.transport = transport_.get();
     o.tokens = link.tokens.get();
     o.clock = &clock_;
-    if (config_.on_call) {
-      auto hook = config_.on_call;
-      o.on_call = [hook, s](const lightspeed::CallRecord& r) { hook(s, r); };
-    }
+    auto hook = config_.on_call;
+    o.on_call = [hook, s](const lightspeed::CallRecord& r) {
+      CallMeter::Record(r);
+      if (hook) hook(s, r);
+    };
     link.client = std::make_shared<lightspeed::Client>(o);
     link.account_id = settings->account_id;
   }
   return link.client;
+}
+
+double Connections::SecondsUntilAdmits(store::StoreId s, double units) {
+  std::lock_guard lock(mu_);
+  auto it = links_.find(s.value);
+  if (it == links_.end() || !it->second->client) return 0;
+  return it->second->client->limiter().SecondsToDrain(units);
 }
 
 std::optional<lightspeed::RateLimiter::Snapshot> Connections::Bucket(store::StoreId s) {

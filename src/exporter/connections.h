@@ -38,6 +38,8 @@ class Connections {
   base::Result<std::shared_ptr<lightspeed::Client>> ClientFor(store::StoreId s);
   // The account's bucket as this process sees it, when a client exists.
   std::optional<lightspeed::RateLimiter::Snapshot> Bucket(store::StoreId s);
+  // How long until the account's bucket admits `units` more (0 when unknown or now).
+  double SecondsUntilAdmits(store::StoreId s, double units);
 
  private:
   struct Link;

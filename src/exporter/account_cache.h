@@ -1,0 +1,35 @@
+// Per-account facts that rarely change, kept in memory and refreshed on a miss: payment types
+// and the shop's tax rates. Private to exporter/.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/plan.h"
+#include "lightspeed/client.h"
+
+namespace exporter {
+
+class AccountCache {
+ public:
+  // The id of the payment type named `name` (compared with NormalizeKey), listing the account's
+  // types at most once per miss; nullopt when Lightspeed has none of that name.
+  base::Result<std::optional<std::string>> FindPaymentType(const std::string& account,
+                                                           lightspeed::Client& client,
+                                                           const std::string& name);
+  void AddPaymentType(const std::string& account, const std::string& name, const std::string& id);
+  // The tax rates of the shop's tax category.
+  base::Result<std::pair<TaxRate, TaxRate>> ShopTaxRates(const std::string& account,
+                                                         lightspeed::Client& client,
+                                                         const std::string& shop_id);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::map<std::string, std::string>> payment_types_;  // account → name → id
+  std::map<std::string, std::pair<TaxRate, TaxRate>> tax_;                  // account|shop → rates
+};
+
+}  // namespace exporter

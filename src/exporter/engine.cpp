@@ -1,0 +1,249 @@
+#include "exporter/engine.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "base/secrets.h"
+#include "exporter/account_cache.h"
+#include "exporter/order_export.h"
+#include "exporter/plan.h"
+
+namespace exporter {
+
+class Engine::Impl {
+ public:
+  Impl(store::Store& store, Connections& connections, EngineOptions options)
+      : store_(store),
+        connections_(connections),
+        options_(options),
+        clock_(options.clock ? *options.clock : base::SystemClock()),
+        holder_(std::to_string(getpid()) + "-" + base::RandomHex(4)) {
+    policy_.lease = options.lease;
+    policy_.max_attempts = options.max_attempts;
+    policy_.first_backoff = options.first_backoff;
+    policy_.max_backoff = options.max_backoff;
+  }
+
+  void Start() {
+    std::lock_guard lock(mu_);
+    if (running_) return;
+    running_ = true;
+    for (int i = 0; i < std::clamp(options_.workers, 1, 64); ++i)
+      workers_.emplace_back([this] { WorkLoop(); });
+    dispatcher_ = std::thread([this] { DispatchLoop(); });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (!running_) return;
+      running_ = false;
+    }
+    cv_.notify_all();
+    if (dispatcher_.joinable()) dispatcher_.join();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  void Wake() {
+    {
+      std::lock_guard lock(mu_);
+      woken_ = true;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  struct Turn {
+    std::string lane;
+    store::StoreId store;
+    std::vector<std::string> numbers;
+  };
+
+  // One pass: group due orders by account, order the idle lanes, hand out turns.
+  void Dispatch() {
+    auto due = store_.ListDueExports(1000);
+    if (!due.ok()) {
+      spdlog::warn("export queue unreadable: {}", due.error().message);
+      return;
+    }
+    std::map<std::string, Turn> lanes;
+    std::map<int64_t, std::string> lane_of_store;
+    for (const store::DueExport& d : *due) {
+      auto it = lane_of_store.find(d.store.value);
+      if (it == lane_of_store.end()) {
+        auto settings = store_.GetLightspeedSettings(d.store);
+        // Stores without an account still get a lane of their own, so their orders are
+        // stopped with a plain reason instead of waiting forever.
+        const std::string account = settings.ok() && !settings->account_id.empty()
+                                        ? settings->account_id
+                                        : "store-" + std::to_string(d.store.value);
+        it = lane_of_store.emplace(d.store.value, account + "|" + std::to_string(d.store.value))
+                 .first;
+      }
+      Turn& turn = lanes[it->second];
+      turn.lane = it->second;
+      turn.store = d.store;
+      if (static_cast<int>(turn.numbers.size()) < options_.batch) turn.numbers.push_back(d.number);
+    }
+    std::vector<std::pair<double, Turn*>> order;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& [lane, turn] : lanes) {
+        if (busy_.count(lane)) continue;
+        // Soonest admission first; never-served or least recently served first among equals.
+        const double wait = connections_.SecondsUntilAdmits(turn.store, 8.0);
+        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), &turn});
+      }
+    }
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::lock_guard lock(mu_);
+    for (auto& [score, turn] : order) {
+      if (static_cast<int>(queue_.size() + active_) >= options_.workers) break;
+      busy_.insert(turn->lane);
+      last_served_[turn->lane] = ++served_counter_;
+      queue_.push_back(std::move(*turn));
+    }
+    cv_.notify_all();
+  }
+
+  void DispatchLoop() {
+    std::unique_lock lock(mu_);
+    while (running_) {
+      lock.unlock();
+      Dispatch();
+      lock.lock();
+      cv_.wait_for(lock, options_.poll, [this] { return !running_ || woken_; });
+      woken_ = false;
+    }
+  }
+
+  void WorkLoop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return !running_ || !queue_.empty(); });
+      if (!running_) return;
+      Turn turn = std::move(queue_.front());
+      queue_.pop_front();
+      ++active_;
+      lock.unlock();
+      Work(turn);
+      lock.lock();
+      --active_;
+      busy_.erase(turn.lane);
+      woken_ = true;  // the lane may have more; look again now
+      cv_.notify_all();
+    }
+  }
+
+  void Work(const Turn& turn) {
+    std::vector<std::pair<std::string, store::ExportClaim>> claimed;
+    for (const std::string& n : turn.numbers) {
+      auto claim = store_.ClaimExport(turn.store, n, holder_, clock_.Now() + options_.lease);
+      if (claim.ok()) claimed.push_back({n, *claim});
+    }
+    if (claimed.empty()) return;
+    auto client = connections_.ClientFor(turn.store);
+    if (!client.ok()) {
+      // Not connected (R3): each order is stopped with the reason, through the usual path.
+      for (auto& [n, claim] : claimed) NotConnected(turn.store, n, claim, client.error());
+      return;
+    }
+    Prefetch prefetch = Lookups(turn.store, **client, claimed);
+    OrderExport exporter(store_, clock_, cache_, policy_);
+    for (auto& [n, claim] : claimed) exporter.Run(turn.store, n, claim, **client, prefetch);
+  }
+
+  void NotConnected(store::StoreId s, const std::string& n, const store::ExportClaim& claim,
+                    const base::Error& e) {
+    store::ExportAttempt rec{claim.attempt, clock_.Now(), clock_.Now(), "failed", 0, e.message, 0};
+    (void)store_.RecordAttempt(s, n, rec);
+    (void)store_.StopExport(s, n, claim.fence, e.message, {});
+  }
+
+  // R27, frugal: one request for all references that may already be in Lightspeed, one for all
+  // customer e-mails without a link.
+  Prefetch Lookups(store::StoreId s, lightspeed::Client& client,
+                   const std::vector<std::pair<std::string, store::ExportClaim>>& claimed) {
+    Prefetch p;
+    if (claimed.size() < 2) return p;
+    auto settings = store_.GetLightspeedSettings(s);
+    if (!settings.ok()) return p;
+    std::vector<std::string> refs;
+    for (auto& [n, claim] : claimed)
+      if (claim.maybe_sent) refs.push_back(n);
+    if (refs.size() > 1) {
+      auto sales = client.FindSalesByReferences(refs, settings->reference_source);
+      if (sales.ok()) {
+        for (const auto& sale : *sales) {
+          if (sale.voided || sale.archived) continue;
+          auto& best = p.sale_by_reference[sale.reference_number];
+          if (best.empty() || IdLess(sale.id, best)) best = sale.id;
+        }
+        p.references_searched.insert(refs.begin(), refs.end());
+      }
+    }
+    auto links = store_.GetLinks(s, settings->account_id, "customer");
+    if (!links.ok()) return p;
+    std::set<std::string> emails;
+    for (auto& [n, claim] : claimed) {
+      auto order = store_.GetOrder(s, n);
+      if (!order.ok()) continue;
+      const std::string email = NormalizeKey(order->order.customer.email);
+      if (!links->count(email)) emails.insert(email);
+    }
+    if (emails.size() > 1) {
+      auto customers = client.FindCustomersByEmails({emails.begin(), emails.end()});
+      if (customers.ok()) {
+        std::map<std::string, std::string> best;
+        for (const auto& c : *customers) {
+          if (c.archived) continue;
+          for (const auto& e : c.emails) {
+            auto& id = best[NormalizeKey(e)];
+            if (id.empty() || IdLess(c.id, id)) id = c.id;
+          }
+        }
+        for (const auto& [email, id] : best)
+          if (emails.count(email)) (void)store_.PutLink(s, settings->account_id, "customer", email, id);
+        p.emails_searched = std::move(emails);
+      }
+    }
+    return p;
+  }
+
+  store::Store& store_;
+  Connections& connections_;
+  EngineOptions options_;
+  base::Clock& clock_;
+  std::string holder_;
+  AttemptPolicy policy_;
+  AccountCache cache_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool running_ = false, woken_ = false;
+  std::deque<Turn> queue_;
+  int active_ = 0;
+  std::set<std::string> busy_;
+  std::map<std::string, uint64_t> last_served_;
+  uint64_t served_counter_ = 0;
+  std::vector<std::thread> workers_;
+  std::thread dispatcher_;
+};
+
+Engine::Engine(store::Store& store, Connections& connections, EngineOptions options)
+    : impl_(std::make_unique<Impl>(store, connections, options)) {}
+Engine::~Engine() { impl_->Stop(); }
+void Engine::Start() { impl_->Start(); }
+void Engine::Stop() { impl_->Stop(); }
+void Engine::Wake() { impl_->Wake(); }
+
+}  // namespace exporter

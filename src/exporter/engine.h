@@ -1,0 +1,45 @@
+// The export engine: worker threads that turn queued orders into Lightspeed sales, exactly once
+// (R20), sorting failures into retries and needs-attention (R21), inside every account's bucket
+// and fair between accounts (R22, R27).
+//
+// Scheduling: orders are grouped into one lane per Lightspeed account. A lane is worked by one
+// worker at a time, so one sale is in flight per account. Among lanes with work, the one whose
+// bucket admits a request soonest goes next; ties go round-robin, so one store's backlog never
+// starves another. A worker takes a small batch of its lane's orders and looks them up together
+// (`or=` on referenceNumber and on Contact.email) before exporting them one by one.
+#pragma once
+
+#include <memory>
+
+#include "base/clock.h"
+#include "exporter/connections.h"
+#include "store/store.h"
+
+namespace exporter {
+
+struct EngineOptions {
+  int workers = 4;                                         // threads, 1..64
+  int batch = 10;                                          // orders per lane turn
+  base::Duration poll = std::chrono::milliseconds(250);    // how often to look for work
+  base::Duration lease = std::chrono::seconds(120);        // a claim's lifetime
+  int max_attempts = 12;                                   // retryable failures before attention
+  base::Duration first_backoff = std::chrono::seconds(2);  // doubles per attempt, jittered
+  base::Duration max_backoff = std::chrono::minutes(5);
+  base::Clock* clock = nullptr;                            // default: the system clock
+};
+
+class Engine {
+ public:
+  Engine(store::Store& store, Connections& connections, EngineOptions options);
+  ~Engine();
+  void Start();
+  void Stop();
+  // New work was queued: look now rather than at the next poll.
+  void Wake();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace exporter
