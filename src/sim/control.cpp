@@ -158,7 +158,9 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     const int registers = body.value("registers", 1);
     if (registers < 1 || registers > 50) return Bad("registers must be 1..50");
     AccountInfo info = SeedAccount(state, now_us, body.value("name", std::string()), registers,
-                                   seed == "demo", body.value("redirect_uri", std::string()));
+                                   seed == "demo", body.value("redirect_uri", std::string()),
+                                   body.value("client_id", std::string()),
+                                   body.value("client_secret", std::string()));
     return JsonAnswer(200, InfoJson(info));
   }
   if (p == "/_sim/accounts" && req.method == "GET") {

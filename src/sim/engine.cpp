@@ -172,6 +172,14 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
 }
 
 AccountInfo Engine::CreateAccount(const std::string& name, int registers, bool demo,
+                                  const std::string& redirect_uri, const std::string& client_id,
+                                  const std::string& client_secret) {
+  std::lock_guard lock(mu_);
+  return SeedAccount(state_, NowUs(), name, registers, demo, redirect_uri, client_id,
+                     client_secret);
+}
+
+AccountInfo Engine::CreateAccount(const std::string& name, int registers, bool demo,
                                   const std::string& redirect_uri) {
   std::lock_guard lock(mu_);
   return SeedAccount(state_, NowUs(), name, registers, demo, redirect_uri);

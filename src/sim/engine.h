@@ -41,6 +41,9 @@ class Engine {
   explicit Engine(base::Clock* clock) : clock_(clock) {}
   HttpResponse Handle(const HttpRequest& req);
   AccountInfo CreateAccount(const std::string& name, int registers, bool demo,
+                            const std::string& redirect_uri, const std::string& client_id,
+                            const std::string& client_secret);
+  AccountInfo CreateAccount(const std::string& name, int registers, bool demo,
                             const std::string& redirect_uri);
   base::Status Save(const std::string& path);
   base::Status Load(const std::string& path);
@@ -61,7 +64,8 @@ HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req);
 // The account a bearer token belongs to; its first use retires the refresh token it came from.
 base::Result<int64_t> VerifyAccess(State& state, int64_t now_us, const std::string& bearer);
 AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, int registers,
-                        bool demo, const std::string& redirect_uri);
+                        bool demo, const std::string& redirect_uri,
+                        const std::string& client_id = "", const std::string& client_secret = "");
 Json SaveState(const State& state);
 base::Result<State> LoadState(const Json& j);
 

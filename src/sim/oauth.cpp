@@ -17,9 +17,14 @@ HttpResponse OAuthError(int status, const std::string& error, const std::string&
   return JsonAnswer(status, j);
 }
 
-Account* FindClient(State& state, const std::string& client_id) {
+// The first account of the OAuth app `client_id`, or the one named by `account_id` (an
+// emulator extension for apps serving several merchants: it stands for the merchant who signs in).
+Account* FindClient(State& state, const std::string& client_id,
+                    const std::string& account_id = "") {
   for (auto& [id, acct] : state.accounts)
-    if (!client_id.empty() && acct.client_id == client_id) return &acct;
+    if (!client_id.empty() && acct.client_id == client_id &&
+        (account_id.empty() || std::to_string(id) == account_id))
+      return &acct;
   return nullptr;
 }
 
@@ -63,7 +68,7 @@ HttpResponse OAuthAuthorize(State& state, int64_t now_us, const HttpRequest& req
   for (auto& [k, v] : ParseQueryString(req.query)) p[k] = v;
   if (p["response_type"] != "code")
     return OAuthError(400, "unsupported_response_type", "response_type must be code");
-  Account* acct = FindClient(state, p["client_id"]);
+  Account* acct = FindClient(state, p["client_id"], p["account_id"]);
   if (!acct) return OAuthError(400, "invalid_client", "Unknown client_id");
   const std::string redirect = p.count("redirect_uri") ? p["redirect_uri"] : acct->redirect_uri;
   const std::string code = base::RandomHex(20);
@@ -103,6 +108,9 @@ HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req) {
   const std::string grant = p["grant_type"];
   if (grant == "authorization_code") {
     auto it = state.codes.find(p["code"]);
+    if (it != state.codes.end() && state.accounts.count(it->second.account_id) &&
+        state.accounts[it->second.account_id].client_id == acct->client_id)
+      acct = &state.accounts[it->second.account_id];
     if (it == state.codes.end() || it->second.account_id != acct->id ||
         it->second.expires_us <= now_us) {
       if (it != state.codes.end() && it->second.expires_us <= now_us) state.codes.erase(it);
@@ -115,6 +123,10 @@ HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req) {
   if (grant == "refresh_token") {
     const std::string old = p["refresh_token"];
     auto it = state.refresh.find(old);
+    // The refresh token names the merchant account; the app must be the one it was issued to.
+    if (it != state.refresh.end() && state.accounts.count(it->second.account_id) &&
+        state.accounts[it->second.account_id].client_id == acct->client_id)
+      acct = &state.accounts[it->second.account_id];
     if (it == state.refresh.end() || it->second.account_id != acct->id)
       return OAuthError(400, "invalid_grant", "The refresh token is invalid");
     ++acct->stats.refreshes;

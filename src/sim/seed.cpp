@@ -118,15 +118,17 @@ void SeedDemo(Ctx ctx) {
 }  // namespace
 
 AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, int registers,
-                        bool demo, const std::string& redirect_uri) {
+                        bool demo, const std::string& redirect_uri, const std::string& client_id,
+                        const std::string& client_secret) {
   registers = std::max(registers, 1);
   const int64_t id = state.next_account_id++;
   Account& acct = state.accounts[id];
   acct.id = id;
   acct.name = name.empty() ? "Spoke Cycles" : name;
   acct.registers = registers;
-  acct.client_id = base::RandomHex(16);
-  acct.client_secret = base::RandomHex(32);
+  // One OAuth app may serve many merchant accounts, as on Lightspeed.
+  acct.client_id = client_id.empty() ? base::RandomHex(16) : client_id;
+  acct.client_secret = client_id.empty() ? base::RandomHex(32) : client_secret;
   acct.redirect_uri = redirect_uri.empty() ? "http://localhost:8080/callback" : redirect_uri;
   acct.rate = DefaultRate("2026", registers);
   const std::string now = FormatTimeUs(now_us);

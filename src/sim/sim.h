@@ -36,6 +36,10 @@ class Simulator {
 
   // The same as POST /_sim/accounts: `registers` >= 1; demo_seed adds the bike-shop catalogue.
   AccountInfo CreateAccount(const std::string& name, int registers, bool demo_seed);
+  // Another merchant account of the same OAuth app (as a real app serves many merchants).
+  AccountInfo CreateAccountForClient(const std::string& name, int registers, bool demo_seed,
+                                     const std::string& client_id,
+                                     const std::string& client_secret);
   std::string BaseUrl() const;  // "http://127.0.0.1:PORT"
 
   class Impl;

@@ -68,6 +68,10 @@ class Simulator::Impl {
   AccountInfo CreateAccount(const std::string& name, int registers, bool demo) {
     return engine_.CreateAccount(name, registers, demo, "");
   }
+  AccountInfo CreateAccountForClient(const std::string& name, int registers, bool demo,
+                                     const std::string& id, const std::string& secret) {
+    return engine_.CreateAccount(name, registers, demo, "", id, secret);
+  }
 
   std::string BaseUrl() const { return "http://" + options_.host + ":" + std::to_string(port_); }
 
@@ -119,6 +123,12 @@ base::Result<int> Simulator::Start() { return impl_->Start(); }
 base::Status Simulator::Stop() { return impl_->Stop(); }
 AccountInfo Simulator::CreateAccount(const std::string& name, int registers, bool demo_seed) {
   return impl_->CreateAccount(name, registers, demo_seed);
+}
+
+AccountInfo Simulator::CreateAccountForClient(const std::string& name, int registers,
+                                              bool demo_seed, const std::string& client_id,
+                                              const std::string& client_secret) {
+  return impl_->CreateAccountForClient(name, registers, demo_seed, client_id, client_secret);
 }
 std::string Simulator::BaseUrl() const { return impl_->BaseUrl(); }
 

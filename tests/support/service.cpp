@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <thread>
 
 #include "base/secrets.h"
 
@@ -32,7 +33,14 @@ TestService::TestService() {
   config.client_secret = account_.client_secret;
   config.secret_key_hex = base::RandomHex(32);
   connections_ = std::make_unique<exporter::Connections>(*db_, config);
-  api_ = std::make_unique<api::Api>(*db_, base::SystemClock(), api::ApiOptions{connections_.get()});
+  exporter::EngineOptions engine_options;
+  engine_options.poll = std::chrono::milliseconds(50);
+  engine_options.first_backoff = std::chrono::milliseconds(200);
+  engine_options.max_backoff = std::chrono::seconds(2);
+  engine_ = std::make_unique<exporter::Engine>(*db_, *connections_, engine_options);
+  api_ = std::make_unique<api::Api>(
+      *db_, base::SystemClock(),
+      api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});
   server_ = web::CreateServer(web::ServerOptions{}, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);
@@ -42,6 +50,8 @@ TestService::TestService() {
 TestService::~TestService() {
   server_->Stop();
   server_.reset();
+  engine_->Stop();
+  engine_.reset();
   api_.reset();
   connections_.reset();
   (void)sim_->Stop();
@@ -90,6 +100,58 @@ void TestService::Connect() {
                                                 {"register_id", account_.register_id},
                                                 {"employee_id", account_.employee_id}});
   ASSERT_EQ(s.status, 200) << s.raw;
+}
+
+TestService::Merchant TestService::AddConnectedStore(const std::string& slug) {
+  Merchant m;
+  m.token = AddStore(slug);
+  m.account = sim_->CreateAccountForClient(slug, 1, true, account_.client_id,
+                                           account_.client_secret);
+  Reply c = Call("POST", "/api/v1/settings/lightspeed/connect",
+                 json{{"refresh_token", m.account.refresh_token}}.dump(), m.token);
+  EXPECT_EQ(c.status, 200) << c.raw;
+  EXPECT_EQ(c.body["account_id"], m.account.account_id) << c.raw;
+  Reply s = Call("PUT", "/api/v1/settings/lightspeed",
+                 json{{"shop_id", m.account.shop_id},
+                      {"register_id", m.account.register_id},
+                      {"employee_id", m.account.employee_id}}.dump(),
+                 m.token);
+  EXPECT_EQ(s.status, 200) << s.raw;
+  return m;
+}
+
+void TestService::StartEngine() { engine_->Start(); }
+void TestService::StopEngine() { engine_->Stop(); }
+
+Reply TestService::WaitForExport(const std::string& number, int seconds,
+                                 const std::string& token) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  Reply r;
+  while (std::chrono::steady_clock::now() < until) {
+    r = Call("GET", "/api/v1/orders/" + number, "", token);
+    const std::string state = r.body.is_object() ? r.body["export"].value("state", "") : "";
+    if (state == "exported" || state == "needs_attention") return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "order " << number << " did not finish exporting: " << r.raw;
+  return r;
+}
+
+std::shared_ptr<lightspeed::Client> TestService::Lightspeed() {
+  auto c = connections_->ClientFor(store_id_);
+  if (!c.ok()) throw std::runtime_error(c.error().message);
+  return *c;
+}
+
+json TestService::SimControl(const std::string& method, const std::string& rest, const json& body,
+                             const std::string& account_id) {
+  httplib::Client c(sim_->BaseUrl());
+  const std::string path =
+      "/_sim/accounts/" + (account_id.empty() ? account_.account_id : account_id) + rest;
+  auto r = method == "PUT"    ? c.Put(path.c_str(), body.dump(), "application/json")
+           : method == "POST" ? c.Post(path.c_str(), body.dump(), "application/json")
+                              : c.Get(path.c_str());
+  return r ? json::parse(r->body, nullptr, false) : json();
 }
 
 json BikeItem() {

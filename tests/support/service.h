@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "exporter/connections.h"
+#include "exporter/engine.h"
 #include "sim/sim.h"
 #include "store/store.h"
 #include "web/server.h"
@@ -31,6 +32,23 @@ class TestService {
 
   // A second store with its own token, to prove isolation.
   std::string AddStore(const std::string& slug);
+  // Another merchant: a store, its token, and its own lsr-sim account under spoke's OAuth app.
+  struct Merchant {
+    std::string token;
+    sim::AccountInfo account;
+  };
+  Merchant AddConnectedStore(const std::string& slug);
+
+  // The export engine (started by StartEngine; tests that stage a queue start it later).
+  void StartEngine();
+  void StopEngine();
+  // Polls the order until its export is exported or needs attention (or `seconds` pass).
+  Reply WaitForExport(const std::string& number, int seconds = 20, const std::string& token = "");
+  // The connected store's Lightspeed client, to look at what reached the emulator.
+  std::shared_ptr<lightspeed::Client> Lightspeed();
+  // lsr-sim's control plane for the main account.
+  json SimControl(const std::string& method, const std::string& rest, const json& body = nullptr,
+                  const std::string& account_id = "");
 
   Reply Call(const std::string& method, const std::string& path, const std::string& body = "",
              const std::string& token = "");
@@ -59,6 +77,7 @@ class TestService {
   std::unique_ptr<sim::Simulator> sim_;
   sim::AccountInfo account_;
   std::unique_ptr<exporter::Connections> connections_;
+  std::unique_ptr<exporter::Engine> engine_;
   std::unique_ptr<api::Api> api_;
   std::unique_ptr<web::Server> server_;
   store::StoreId store_id_;
