@@ -65,6 +65,7 @@ exporter::LightspeedConfig LightspeedConfigOf(const Config& c) {
 exporter::EngineOptions EngineOptionsOf(const Config& c) {
   exporter::EngineOptions o;
   o.workers = c.workers;
+  o.lease = std::chrono::seconds(c.lease_seconds);
   return o;
 }
 

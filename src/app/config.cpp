@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <tuple>
 
 #include <cstdlib>
 #include <filesystem>
@@ -72,10 +73,10 @@ base::Result<Config> LoadConfig(const std::string& path) {
         else if (key == "lightspeed.auth_base") st = str(&c.auth_base);
         else if (key == "lightspeed.client_id") st = str(&c.client_id);
         else if (key == "security.key_file") st = str(&c.key_file);
-        else if (key == "export.workers") {
+        else if (key == "export.workers" || key == "export.lease_seconds") {
           auto v = value.value<int64_t>();
           if (!v) st = Invalid(key, file + ": " + key + " must be a whole number");
-          else c.workers = static_cast<int>(*v);
+          else (key == "export.workers" ? c.workers : c.lease_seconds) = static_cast<int>(*v);
         } else if (key == "lightspeed.client_secret") {
           st = Invalid(key, file + ": " + key +
                                 " is not read from files; set SPOKE_LIGHTSPEED_CLIENT_SECRET");
@@ -99,13 +100,19 @@ base::Result<Config> LoadConfig(const std::string& path) {
                       {"SPOKE_KEY_FILE", &c.key_file}};
   for (const Env& e : envs)
     if (const char* v = std::getenv(e.name)) *e.target = v;
-  if (const char* v = std::getenv("SPOKE_EXPORT_WORKERS")) {
-    try {
-      c.workers = std::stoi(v);
-    } catch (const std::exception&) {
-      return Invalid("export.workers", "SPOKE_EXPORT_WORKERS must be a whole number");
+  for (auto [env, key, target] : {std::tuple{"SPOKE_EXPORT_WORKERS", "export.workers", &c.workers},
+                                   std::tuple{"SPOKE_EXPORT_LEASE_SECONDS", "export.lease_seconds",
+                                              &c.lease_seconds}}) {
+    if (const char* v = std::getenv(env)) {
+      try {
+        *target = std::stoi(v);
+      } catch (const std::exception&) {
+        return Invalid(key, std::string(env) + " must be a whole number");
+      }
     }
   }
+  if (c.lease_seconds < 2 || c.lease_seconds > 3600)
+    return Invalid("export.lease_seconds", "export.lease_seconds must be from 2 to 3600");
   if (auto s = CheckListen(c.listen, "server.listen"); !s.ok()) return s.error();
   if (c.workers < 1 || c.workers > 64)
     return Invalid("export.workers", "export.workers must be from 1 to 64");
