@@ -107,6 +107,8 @@ TEST_F(ExportEngine, R6R7R9OneCompletedSaleWithLinesShippingAndWebTax) {
   ASSERT_GE(r.body["export"]["timeline"].size(), 1u);
   EXPECT_EQ(r.body["export"]["timeline"].back()["outcome"], "exported");
   EXPECT_GT(r.body["export"]["timeline"].back()["units"].get<double>(), 0);
+  EXPECT_NE(r.body["export"]["timeline"].back()["sent"].get<std::string>().find("item 1 × 1 @ $899.99"),
+            std::string::npos) << "the timeline says what was sent";
   ExpectNoDuplicates();
 }
 

@@ -432,7 +432,8 @@ json ExportToJson(const store::ExportRecord& e,
                           {"outcome", a.outcome},
                           {"http_status", a.http_status},
                           {"message", a.message},
-                          {"units", a.units}});
+                          {"units", a.units},
+                          {"sent", a.sent.empty() ? json(nullptr) : json(a.sent)}});
     out["timeline"] = timeline;
   }
   return out;

@@ -13,6 +13,25 @@ bool IdLess(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
 
+// The sale in plain words for the export timeline: what a clerk needs to compare with Lightspeed.
+std::string Describe(const lightspeed::NewSale& sale) {
+  std::string out = "Sale " + sale.reference_number + " (" + sale.reference_source +
+                    ") for customer " + sale.customer_id + ": ";
+  for (size_t i = 0; i < sale.lines.size(); ++i) {
+    const auto& l = sale.lines[i];
+    if (i) out += "; ";
+    out += l.item_id == "0" ? l.note + " " + l.unit_price.Dollars()
+                            : "item " + l.item_id + " × " + std::to_string(l.quantity) + " @ " +
+                                  l.unit_price.Dollars();
+    if (!l.discount.IsZero()) out += " less " + l.discount.Dollars();
+  }
+  out += ". Payments: ";
+  for (size_t i = 0; i < sale.payments.size(); ++i)
+    out += (i ? ", type " : "type ") + sale.payments[i].payment_type_id + " " +
+           sale.payments[i].amount.Dollars();
+  return out;
+}
+
 struct OrderExport::Attempt {
   store::StoreId store;
   std::string number;
@@ -24,6 +43,7 @@ struct OrderExport::Attempt {
   std::map<std::string, shop::Item> catalog;
   Links links;
   Plan plan;
+  std::string sent;
 };
 
 namespace {
@@ -38,8 +58,8 @@ std::string Shown(const base::Error& e) { return e.message; }
 }  // namespace
 
 void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::string& message) {
-  store::ExportAttempt rec{a.claim.attempt, a.started, clock_.Now(), outcome,
-                           a.meter.last_status(), message, a.meter.units()};
+  store::ExportAttempt rec{a.claim.attempt, a.started,        clock_.Now(), outcome,
+                           a.meter.last_status(), message, a.meter.units(), a.sent};
   (void)store_.RecordAttempt(a.store, a.number, rec);
 }
 
@@ -210,6 +230,7 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
 
   if (!store_.MarkSending(s, number, claim.fence, clock_.Now() + policy_.lease).ok()) return;
   CrashPoint("after_intent");
+  a.sent = Describe(*a.plan.sale);
   auto sale = client.CreateSale(*a.plan.sale);
   CrashPoint("after_send");
   if (!sale.ok()) {

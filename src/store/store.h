@@ -75,6 +75,7 @@ struct ExportAttempt {
   int http_status = 0;
   std::string message;
   double units = 0;
+  std::string sent;  // what was sent to Lightspeed, in plain words (empty when nothing was)
 };
 
 struct DueExport {

@@ -163,6 +163,9 @@ CREATE TABLE lightspeed_links (
   PRIMARY KEY (store_id, account_id, kind, key)
 );
 )sql"},
+    {5, R"sql(
+ALTER TABLE export_attempts ADD COLUMN sent TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

@@ -231,14 +231,14 @@ Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std:
   Row row = ReadOrderRow(s);
   if (auto st = LoadChildren(conn, store, row.id, &row.record.order); !st.ok()) return st.error();
   Stmt attempts(conn.get(),
-                "SELECT n, started_at, finished_at, outcome, http_status, message, units "
-                "FROM export_attempts WHERE order_id = ? ORDER BY n");
+                "SELECT n, started_at, finished_at, outcome, http_status, message, units, sent "
+                "FROM export_attempts WHERE order_id = ? ORDER BY id");
   attempts.Bind(1, row.id);
   while (attempts.Step())
     row.record.attempts.push_back(ExportAttempt{
         static_cast<int>(attempts.Int(0)), FromSeconds(attempts.Int(1)),
         FromSeconds(attempts.Int(2)), attempts.Text(3), static_cast<int>(attempts.Int(4)),
-        attempts.Text(5), attempts.Double(6)});
+        attempts.Text(5), attempts.Double(6), attempts.Text(7)});
   if (!attempts.status().ok()) return attempts.status().error();
   return std::move(row.record);
 }
