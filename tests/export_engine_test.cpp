@@ -104,6 +104,17 @@ TEST_F(ExportEngine, R6R7R9OneCompletedSaleWithLinesShippingAndWebTax) {
   EXPECT_EQ(sales[0].total, "999.24") << "R10 web mode: Lightspeed's total is the web total";
   EXPECT_EQ(sales[0].lines.size(), 3u) << "the bike, shipping and the web tax";
   EXPECT_FALSE(r.body["export"]["exported_at"].is_null());
+  Reply status = svc_.Get("/api/v1/lightspeed/status");
+  EXPECT_EQ(status.body["queue_length"], 0);
+  EXPECT_EQ(status.body["expected_drain_seconds"], 0);
+  EXPECT_FALSE(status.body["bucket"].is_null()) << "the bucket as the last answer reported it";
+  Reply metrics = svc_.Call("GET", "/metrics", "", "none");
+  EXPECT_NE(metrics.raw.find("spoke_export_attempts_total{outcome=\"exported\"}"),
+            std::string::npos) << metrics.raw;
+  EXPECT_NE(metrics.raw.find("spoke_lightspeed_units_total{account=\"" +
+                             svc_.account().account_id + "\"}"),
+            std::string::npos);
+  EXPECT_NE(metrics.raw.find("spoke_export_latency_seconds_count"), std::string::npos);
   ASSERT_GE(r.body["export"]["timeline"].size(), 1u);
   EXPECT_EQ(r.body["export"]["timeline"].back()["outcome"], "exported");
   EXPECT_GT(r.body["export"]["timeline"].back()["units"].get<double>(), 0);

@@ -130,6 +130,10 @@ TEST_F(ExportFaults, R22OneStoresBacklogDoesNotStarveAnother) {
     still_waiting += state != "exported";
   }
   EXPECT_GT(still_waiting, 0) << "the other store's order went ahead of the backlog's tail";
+  Reply status = svc_.Get("/api/v1/lightspeed/status");
+  EXPECT_GT(status.body["queue_length"].get<int>(), 0);
+  EXPECT_GT(status.body["expected_drain_seconds"].get<double>(), 0)
+      << "R27: the backlog's expected wait is shown: " << status.raw;
   ExpectExactlyOneSaleEach(6, "A");
   const json stats = svc_.SimControl("GET", "/stats");
   EXPECT_EQ(stats["rate_limited"], 0) << "R22: the backlog drained inside the bucket";

@@ -1,6 +1,8 @@
 #include "api/api.h"
 
 #include "api/codec.h"
+
+#include <cmath>
 #include "shop/validate.h"
 
 namespace api {
@@ -46,6 +48,15 @@ json BucketJson(exporter::Connections* connections, store::StoreId s) {
   auto bucket = connections->Bucket(s);
   if (!bucket || !bucket->known) return nullptr;
   return {{"level", bucket->level}, {"size", bucket->size}, {"drip_rate", bucket->drip_rate}};
+}
+
+// R27: what the queue will cost at about 10 units an order (a completed sale of a few lines plus
+// a lookup or two), against the bucket's room and drip. Null until a bucket has been seen.
+json DrainSeconds(exporter::Connections* connections, store::StoreId s, int64_t queue) {
+  if (!connections) return nullptr;
+  auto bucket = connections->Bucket(s);
+  if (!bucket || !bucket->known) return queue == 0 ? json(0) : json(nullptr);
+  return std::ceil(connections->SecondsUntilAdmits(s, 10.0 * static_cast<double>(queue)));
 }
 
 }  // namespace
@@ -285,7 +296,7 @@ Response Api::LightspeedStatus(store::StoreId s) {
                     {"bucket", BucketJson(options_.connections, s)},
                     {"queue_length", queue},
                     {"needs_attention", (*counts)[shop::ExportState::kNeedsAttention]},
-                    {"expected_drain_seconds", nullptr}});
+                    {"expected_drain_seconds", DrainSeconds(options_.connections, s, queue)}});
 }
 
 Response Api::Queue(store::StoreId s, const std::string& number, bool retry) {

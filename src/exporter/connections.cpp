@@ -1,6 +1,7 @@
 #include "exporter/connections.h"
 
 #include "exporter/call_meter.h"
+#include "exporter/telemetry.h"
 #include "exporter/token_vault.h"
 
 namespace exporter {
@@ -108,8 +109,10 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
     o.tokens = link.tokens.get();
     o.clock = &clock_;
     auto hook = config_.on_call;
-    o.on_call = [hook, s](const lightspeed::CallRecord& r) {
+    const std::string account = settings->account_id;
+    o.on_call = [hook, s, account](const lightspeed::CallRecord& r) {
       CallMeter::Record(r);
+      telemetry::RecordCall(account, r.status, r.cost);
       if (hook) hook(s, r);
     };
     link.client = std::make_shared<lightspeed::Client>(o);

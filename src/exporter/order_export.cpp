@@ -6,6 +6,7 @@
 #include "exporter/call_meter.h"
 #include "exporter/crash_points.h"
 #include "exporter/plan.h"
+#include "exporter/telemetry.h"
 
 namespace exporter {
 
@@ -61,6 +62,10 @@ void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::stri
   store::ExportAttempt rec{a.claim.attempt, a.started,        clock_.Now(), outcome,
                            a.meter.last_status(), message, a.meter.units(), a.sent};
   (void)store_.RecordAttempt(a.store, a.number, rec);
+  telemetry::RecordAttempt(outcome);
+  if ((outcome == "exported" || outcome == "adopted") && a.record.export_record.queued_at)
+    telemetry::RecordExportLatency(
+        std::chrono::duration<double>(clock_.Now() - *a.record.export_record.queued_at).count());
 }
 
 void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {

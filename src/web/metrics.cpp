@@ -1,5 +1,7 @@
 #include "web/metrics.h"
 
+#include "exporter/telemetry.h"
+
 namespace web {
 namespace {
 // Prometheus label values escape backslash, quote and newline.
@@ -39,7 +41,7 @@ std::string RenderMetrics(store::Store& store) {
                             (*counts)[shop::ExportState::kExporting]) +
              "\n";
   }
-  return out + queue;
+  return out + queue + exporter::telemetry::Render();
 }
 
 }  // namespace web
