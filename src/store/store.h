@@ -78,6 +78,17 @@ struct ExportAttempt {
   std::string sent;  // what was sent to Lightspeed, in plain words (empty when nothing was)
 };
 
+// A logged-in site manager user. The user's store is the only store the session sees.
+struct Session {
+  std::string id_hash;  // SHA-256 of the cookie value
+  int64_t user_id = 0;
+  StoreId store_id;     // filled by FindSession
+  std::string email;    // filled by FindSession
+  std::string csrf_token;
+  std::string oauth_state;  // the pending Connect round trip's state, empty when none
+  base::TimePoint created_at, last_seen_at;
+};
+
 struct DueExport {
   StoreId store;
   std::string number;
@@ -215,6 +226,16 @@ class Store {
                                                               const std::string& kind) = 0;
   virtual Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                          const std::string& key, const std::string& lightspeed_id) = 0;
+
+  // --- Site manager sessions. The cookie's id is never stored, only its SHA-256. ---
+  virtual Status CreateSession(const Session& session) = 0;
+  // kNotFound when there is no such session (logged out, expired and swept, or never existed).
+  virtual Result<Session> FindSession(const std::string& id_hash) = 0;
+  virtual Status TouchSession(const std::string& id_hash, base::TimePoint at) = 0;
+  virtual Status SetSessionOAuthState(const std::string& id_hash, const std::string& state) = 0;
+  virtual Status DeleteSession(const std::string& id_hash) = 0;
+  // Removes sessions not seen since `before`; answers how many.
+  virtual Result<int64_t> DeleteIdleSessions(base::TimePoint before) = 0;
 };
 
 struct SqliteOptions {

@@ -9,6 +9,7 @@
 
 #include "base/secrets.h"
 #include "web/metrics.h"
+#include "web/site/site.h"
 
 namespace web {
 namespace {
@@ -19,7 +20,9 @@ class HttpServer : public Server {
  public:
   HttpServer(const ServerOptions& o, api::Api& api, store::Store& store)
       : options_(o), api_(api), store_(store) {
+    if (o.site) site_ = std::make_unique<site::Site>(api, store, site::SiteOptions{o.connections});
     Routes();
+    if (site_) site_->Register(http_);
   }
   ~HttpServer() override { Stop(); }
 
@@ -40,10 +43,12 @@ class HttpServer : public Server {
                                std::to_string(options_.port) + " (in use or not allowed)");
     thread_ = std::thread([this] { http_.listen_after_bind(); });
     while (!http_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (site_) site_->Start();
     return port;
   }
 
   void Stop() override {
+    if (site_) site_->Stop();
     http_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -104,10 +109,11 @@ class HttpServer : public Server {
       }
       res.set_content(RenderMetrics(store_), "text/plain; version=0.0.4");
     });
-    // Bodies are JSON. httplib caps form-encoded bodies far below 1 MiB, so a clear 415 beats a
-    // misleading 413 for `curl -d` without a content type.
+    // API bodies are JSON. httplib caps form-encoded bodies far below 1 MiB, so a clear 415 beats
+    // a misleading 413 for `curl -d` without a content type. The site's forms are form-encoded.
     http_.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
       const std::string type = req.get_header_value("Content-Type");
+      if (req.path.rfind("/api/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
       if (type.rfind("application/x-www-form-urlencoded", 0) == 0 ||
           type.rfind("multipart/form-data", 0) == 0) {
         res.status = 415;
@@ -177,8 +183,13 @@ class HttpServer : public Server {
               }));
 
     // Errors httplib answers by itself (404 route, 413 body, 400 bad request) get our JSON shape.
-    http_.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    http_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;
+      if (site_ && req.path.rfind("/api/", 0) != 0 && req.path != "/healthz" &&
+          req.path != "/metrics") {
+        res.set_content(site::ErrorPage(res.status), "text/html; charset=utf-8");
+        return;
+      }
       std::string code = "error", message = "request failed";
       if (res.status == 404) code = "not_found", message = "no such endpoint";
       if (res.status == 413) code = "too_large", message = "the body is larger than 1 MiB";
@@ -206,6 +217,7 @@ class HttpServer : public Server {
   api::Api& api_;
   store::Store& store_;
   httplib::Server http_;
+  std::unique_ptr<site::Site> site_;
   std::thread thread_;
 };
 

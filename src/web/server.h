@@ -1,4 +1,5 @@
-// The HTTP server: JSON API under /api/v1 (bearer tokens), /healthz and /metrics.
+// The HTTP server: JSON API under /api/v1 (bearer tokens), /healthz, /metrics, and the site
+// manager's HTML pages (session login; see web/site/).
 #pragma once
 
 #include <memory>
@@ -14,6 +15,9 @@ struct ServerOptions {
   int port = 0;                         // 0: any free port (Start() returns it)
   size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413
   int threads = 8;                      // request threads, 1..256
+  bool site = true;                     // serve the site manager pages
+  // Lightspeed links for the site's Connect button, pickers and bucket chart; may be null.
+  exporter::Connections* connections = nullptr;
 };
 
 class Server {

@@ -166,6 +166,19 @@ CREATE TABLE lightspeed_links (
     {5, R"sql(
 ALTER TABLE export_attempts ADD COLUMN sent TEXT NOT NULL DEFAULT '';
 )sql"},
+    // Site manager sessions: only a hash of the cookie's id is kept, so a copy of the database
+    // cannot be used to log in. The OAuth state ties a Connect round trip to the session.
+    {6, R"sql(
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  oauth_state TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
+)sql"},
 };
 
 }  // namespace

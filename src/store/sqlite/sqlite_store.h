@@ -77,6 +77,14 @@ class SqliteStore : public Store {
   Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                  const std::string& key, const std::string& lightspeed_id) override;
 
+  // sqlite_sessions.cpp
+  Status CreateSession(const Session& session) override;
+  Result<Session> FindSession(const std::string& id_hash) override;
+  Status TouchSession(const std::string& id_hash, base::TimePoint at) override;
+  Status SetSessionOAuthState(const std::string& id_hash, const std::string& state) override;
+  Status DeleteSession(const std::string& id_hash) override;
+  Result<int64_t> DeleteIdleSessions(base::TimePoint before) override;
+
  private:
   int64_t NowSeconds() const;
   // One order with its lines, payments, refunds and export attempts.

@@ -1,0 +1,161 @@
+#include "web/site/html.h"
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace web::site {
+
+std::string Escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string UrlEncode(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string FormatMoney(const base::Money& m, std::string_view currency) {
+  if (currency == "USD") return m.Dollars();
+  return m.ToString() + " " + std::string(currency);
+}
+
+std::string FormatWhen(base::TimePoint t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
+  return buf;
+}
+
+std::string FormatWait(double seconds) {
+  if (seconds < 1) return "under a second";
+  if (seconds < 90) {
+    const int s = static_cast<int>(std::ceil(seconds));
+    return std::to_string(s) + (s == 1 ? " second" : " seconds");
+  }
+  const int minutes = static_cast<int>(std::lround(seconds / 60));
+  if (minutes < 90) return "about " + std::to_string(minutes) + " minutes";
+  return "about " + std::to_string(static_cast<int>(std::lround(seconds / 3600))) + " hours";
+}
+
+std::string CsrfField(std::string_view token) {
+  return "<input type=\"hidden\" name=\"csrf\" value=\"" + Escape(token) + "\">";
+}
+
+std::string RenderPage(const Layout& l, std::string_view body) {
+  std::string h =
+      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
+  if (l.refresh_seconds > 0)
+    h += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(l.refresh_seconds) + "\">";
+  h += "<title>" + Escape(l.title) + " · spoke</title>";
+  h += "<link rel=\"stylesheet\" href=\"/site.css\"></head><body>";
+  h += "<header><span class=\"brand\">spoke</span>";
+  if (!l.user_email.empty()) {
+    auto item = [&](const char* key, const char* href, const char* label) {
+      h += std::string("<a href=\"") + href + "\"" +
+           (l.active == key ? " class=\"active\" aria-current=\"page\"" : "") + ">" + label +
+           "</a>";
+    };
+    h += "<nav>";
+    item("orders", "/orders", "Open Orders");
+    item("exports", "/exports", "Exports");
+    item("settings", "/settings/lightspeed", "Settings → Lightspeed");
+    h += "</nav><form class=\"logout\" method=\"post\" action=\"/logout\">" + CsrfField(l.csrf) +
+         "<span>" + Escape(l.user_email) +
+         "</span> <button type=\"submit\">Log out</button></form>";
+  }
+  h += "</header><main>";
+  for (const Flash& f : l.flashes)
+    h += std::string("<p class=\"flash ") + (f.error ? "error" : "ok") + "\" role=\"" +
+         (f.error ? "alert" : "status") + "\">" + Escape(f.text) + "</p>";
+  h += body;
+  h += "</main></body></html>";
+  return h;
+}
+
+const char kStylesheet[] = R"css(
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#f5f6f8}
+header{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.2rem;padding:.6rem 1rem;background:#1d2f4f;color:#fff}
+header a{color:#dfe7f5;text-decoration:none;padding:.2rem .4rem;border-radius:4px}
+header a.active,header a:hover{background:#32507f;color:#fff}
+.brand{font-weight:700;letter-spacing:.04em}
+nav{display:flex;flex-wrap:wrap;gap:.4rem}
+.logout{margin-left:auto;display:flex;align-items:center;gap:.5rem;font-size:.9em}
+main{max-width:1200px;margin:0 auto;padding:1rem}
+h1{font-size:1.4rem;margin:.3rem 0 1rem}
+h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
+section{background:#fff;border:1px solid #dde1e8;border-radius:6px;padding:.8rem 1rem;margin-bottom:1rem}
+table{width:100%;border-collapse:collapse;background:#fff}
+th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e6e9ef;vertical-align:top}
+th{font-size:.85em;color:#5a6375;font-weight:600}
+td.num,th.num{text-align:right;white-space:nowrap}
+.table-wrap{overflow-x:auto}
+.flash{padding:.6rem .8rem;border-radius:5px;margin:.4rem 0}
+.flash.ok{background:#e3f4e6;border:1px solid #9fd3a8}
+.flash.error{background:#fde8e8;border:1px solid #f0a5a5}
+.paid{color:#1c7a35}
+.unbalanced{color:#a33a00;font-weight:600}
+.muted{color:#6a7385;font-size:.9em}
+.tag{display:inline-block;padding:0 .4rem;border-radius:3px;background:#eef0f4;font-size:.85em}
+.tag.attention{background:#fde8e8;color:#8a1f1f}
+.reason{color:#6a4a00}
+.notice{background:#fff6db;border:1px solid #ecd27a;padding:.6rem .8rem;border-radius:5px}
+button,.button{font:inherit;padding:.4rem .9rem;border-radius:5px;border:1px solid #2c4f86;background:#2f5ea8;color:#fff;cursor:pointer}
+button.secondary{background:#fff;color:#2f5ea8}
+input,select{font:inherit;padding:.35rem .45rem;border:1px solid #b9c0cc;border-radius:4px;max-width:100%}
+input[type=checkbox]{width:1.2rem;height:1.2rem}
+label{display:block;margin:.4rem 0 .15rem;font-weight:600}
+.filters{display:flex;flex-wrap:wrap;gap:.6rem;align-items:flex-end;margin-bottom:.8rem}
+.filters label{margin:0}
+.actions{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;margin:.6rem 0}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1rem}
+.timeline li{margin-bottom:.6rem}
+.login{max-width:360px;margin:3rem auto}
+.login input{width:100%}
+svg.chart{width:100%;height:auto;max-width:720px;background:#fff}
+@media (max-width:640px){
+ th.hide-sm,td.hide-sm{display:none}
+ main{padding:.6rem}
+ td,th{padding:.35rem .3rem}
+}
+)css";
+
+}  // namespace web::site

@@ -1,0 +1,46 @@
+// HTML building blocks for the site manager: escaping, the page layout, small formatters.
+// Every piece of data that reaches a page goes through Escape (or a helper that calls it).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/money.h"
+
+namespace web::site {
+
+// Escapes & < > " ' so text is safe in element content and in quoted attributes.
+std::string Escape(std::string_view text);
+// Percent-encodes everything but unreserved characters, for query strings.
+std::string UrlEncode(std::string_view text);
+// "$899.99" for USD; "899.99 EUR" for other currencies.
+std::string FormatMoney(const base::Money& m, std::string_view currency);
+// "2026-11-20 15:04 UTC".
+std::string FormatWhen(base::TimePoint t);
+// "about 3 minutes", "12 seconds", "under a second".
+std::string FormatWait(double seconds);
+
+struct Flash {
+  bool error = false;
+  std::string text;
+};
+
+struct Layout {
+  std::string title;
+  std::string active;            // "orders", "exports" or "settings": the highlighted menu entry
+  std::string user_email, csrf;  // empty on the login page: no menu
+  std::vector<Flash> flashes;
+  int refresh_seconds = 0;  // reload while exports are in flight (no script needed)
+};
+
+// A whole document around `body` (already HTML).
+std::string RenderPage(const Layout& layout, std::string_view body);
+// <input type=hidden name=csrf …>
+std::string CsrfField(std::string_view token);
+
+// The stylesheet served at /site.css (a file of our own keeps the CSP free of inline styles).
+extern const char kStylesheet[];
+
+}  // namespace web::site

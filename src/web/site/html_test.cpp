@@ -1,0 +1,45 @@
+#include "web/site/html.h"
+
+#include <gtest/gtest.h>
+
+namespace web::site {
+namespace {
+
+TEST(Html, EscapesEveryCharacterThatCouldOpenMarkupOrCloseAnAttribute) {
+  EXPECT_EQ(Escape("<script>alert('x')</script> & \"q\""),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;");
+  EXPECT_EQ(Escape("Plain text 123"), "Plain text 123");
+  EXPECT_EQ(Escape("Crème brûlée"), "Crème brûlée");  // UTF-8 passes through untouched
+}
+
+TEST(Html, PageEscapesTitleFlashesAndEmail) {
+  Layout l;
+  l.title = "<b>";
+  l.user_email = "a\"@x";
+  l.csrf = "tok";
+  l.flashes.push_back({true, "<img src=x>"});
+  const std::string page = RenderPage(l, "<p>body</p>");
+  EXPECT_EQ(page.find("<b>"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_NE(page.find("&lt;img src=x&gt;"), std::string::npos);
+  EXPECT_NE(page.find("a&quot;@x"), std::string::npos);
+  EXPECT_NE(page.find("name=\"csrf\" value=\"tok\""), std::string::npos);  // logout form
+  EXPECT_NE(page.find("<p>body</p>"), std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);
+}
+
+TEST(Html, UrlEncodeKeepsUnreservedOnly) {
+  EXPECT_EQ(UrlEncode("10001"), "10001");
+  EXPECT_EQ(UrlEncode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+}
+
+TEST(Html, MoneyAndWaits) {
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(89999), "USD"), "$899.99");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(1250), "EUR"), "12.50 EUR");
+  EXPECT_EQ(FormatWait(0.2), "under a second");
+  EXPECT_EQ(FormatWait(12), "12 seconds");
+  EXPECT_EQ(FormatWait(600), "about 10 minutes");
+}
+
+}  // namespace
+}  // namespace web::site

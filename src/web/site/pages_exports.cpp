@@ -1,0 +1,93 @@
+// Exports: the queue for the store's Lightspeed account with the expected time to drain it, the
+// bucket level over the last hour, and the orders that need attention with Retry (R27).
+#include <nlohmann/json.hpp>
+
+#include "web/site/site.h"
+#include "web/site/views.h"
+
+namespace web::site {
+
+void Site::ExportsPage(Ctx& c) {
+  const store::StoreId s = c.session.store_id;
+  SampleOnce();  // the chart ends at this moment, not up to 10 s ago
+  auto status = nlohmann::json::parse(api_.LightspeedStatus(s).body, nullptr, false);
+  std::string b = "<h1>Exports</h1>";
+  if (!status.is_object() || status.contains("error")) {
+    AddFlash(c.session.id_hash, true, "The export status could not be read.");
+    return Html(c, "Exports", "exports", b);
+  }
+  const int64_t queue = status.value("queue_length", int64_t{0});
+  const std::string account = status.value("account_id", "");
+  b += "<section class=\"queue\"><h2>Queue</h2>";
+  if (!status.value("connected", false)) {
+    const auto& m = status["message"];
+    b += "<p class=\"notice\">" +
+         Escape(m.is_string() ? m.get<std::string>() : "Lightspeed is not connected") +
+         ". <a href=\"/settings/lightspeed\">Settings → Lightspeed</a></p>";
+  }
+  b += "<table><thead><tr><th>Lightspeed account</th><th class=\"num\">Waiting</th><th>Expected "
+       "time to send them</th><th class=\"num\">Need attention</th></tr></thead><tbody><tr><td>" +
+       (account.empty() ? std::string("<span class=\"muted\">none</span>") : Escape(account)) +
+       "</td><td class=\"num\" id=\"queue-length\">" + std::to_string(queue) + "</td><td>";
+  const auto& drain = status["expected_drain_seconds"];
+  if (queue == 0)
+    b += "nothing waiting";
+  else if (drain.is_number())
+    b += Escape(FormatWait(drain.get<double>()));
+  else
+    b += "unknown until Lightspeed answers the first call";
+  b += "</td><td class=\"num\">" + std::to_string(status.value("needs_attention", int64_t{0})) +
+       "</td></tr></tbody></table>";
+  const auto& bucket = status["bucket"];
+  if (bucket.is_object()) {
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "Bucket now: %.1f of %.0f units used; it empties by %.1f units a second.",
+                  bucket.value("level", 0.0), bucket.value("size", 0.0),
+                  bucket.value("drip_rate", 0.0));
+    b += std::string("<p class=\"muted\">") + line + "</p>";
+  }
+  b += "</section>";
+
+  b += "<section><h2>Lightspeed bucket, last hour</h2>" +
+       RenderLevelChart(history_.Get(s.value, clock_.Now()), clock_.Now()) +
+       "<p class=\"muted\">How full this account's Lightspeed rate-limit bucket was, sampled every "
+       "few seconds. Exports wait when it is full.</p></section>";
+
+  auto attention = store_.ListExports(s, shop::ExportState::kNeedsAttention, 100);
+  b += "<section class=\"attention\"><h2>Needs attention</h2>";
+  if (!attention.ok()) {
+    b += "<p class=\"flash error\">" + Escape(attention.error().message) + "</p>";
+  } else if (attention->empty()) {
+    b += "<p class=\"muted\">Nothing needs attention.</p>";
+  } else {
+    b += "<div class=\"table-wrap\"><table><thead><tr><th>Order</th><th>What happened</th><th "
+         "class=\"num\">Attempts</th><th></th></tr></thead><tbody>";
+    for (const store::OrderRecord& r : *attention) {
+      const std::string n = r.order.number;
+      b += "<tr><td><a href=\"/orders/" + UrlEncode(n) + "\">#" + Escape(n) + "</a></td><td>" +
+           Escape(r.export_record.message) + "</td><td class=\"num\">" +
+           std::to_string(r.export_record.attempts) + "</td><td><form method=\"post\" action=\"" +
+           "/orders/" + UrlEncode(n) + "/retry\">" + CsrfField(c.session.csrf_token) +
+           "<input type=\"hidden\" name=\"back\" value=\"/exports\"><button "
+           "type=\"submit\">Retry</button></form></td></tr>";
+    }
+    b += "</tbody></table></div>";
+  }
+  b += "</section>";
+
+  auto recent = store_.ListExports(s, shop::ExportState::kExported, 10);
+  if (recent.ok() && !recent->empty()) {
+    b += "<section><h2>Recently exported</h2><ul>";
+    for (const store::OrderRecord& r : *recent)
+      b += "<li><a href=\"/orders/" + UrlEncode(r.order.number) + "\">#" + Escape(r.order.number) +
+           "</a> → Lightspeed sale #" + Escape(r.export_record.sale_id) +
+           (r.export_record.exported_at ? " · " + Escape(FormatWhen(*r.export_record.exported_at))
+                                        : std::string()) +
+           "</li>";
+    b += "</ul></section>";
+  }
+  Html(c, "Exports", "exports", b, queue > 0 ? 5 : 0);
+}
+
+}  // namespace web::site

@@ -1,0 +1,240 @@
+// Settings → Lightspeed: Connect (OAuth authorization-code flow, state tied to the session), the
+// shop / register / employee pickers filled from Lightspeed, payment type mapping, tax mode,
+// automatic export and the reference source.
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "base/secrets.h"
+#include "web/site/site.h"
+
+namespace web::site {
+namespace {
+
+using nlohmann::json;
+
+struct Choice {
+  std::string id, label;
+};
+
+// A <select> of Lightspeed records, or a text box when Lightspeed could not list them.
+std::string Picker(const std::string& name, const std::string& label, const std::string& current,
+                   const base::Result<std::vector<Choice>>& choices) {
+  std::string h = "<label for=\"" + name + "\">" + label + "</label>";
+  if (!choices.ok()) {
+    return h + "<input id=\"" + name + "\" name=\"" + name + "\" value=\"" + Escape(current) +
+           "\" inputmode=\"numeric\"> <span class=\"muted\">(Lightspeed id; the list could not be "
+           "loaded: " +
+           Escape(choices.error().message) + ")</span>";
+  }
+  h += "<select id=\"" + name + "\" name=\"" + name + "\"><option value=\"\">— choose —</option>";
+  for (const Choice& c : *choices)
+    h += "<option value=\"" + Escape(c.id) + "\"" + (c.id == current ? " selected" : "") + ">" +
+         Escape(c.label) + "</option>";
+  return h + "</select>";
+}
+
+std::string Radio(const std::string& name, const std::string& value, const std::string& label,
+                  const std::string& current) {
+  return "<label class=\"radio\"><input type=\"radio\" name=\"" + name + "\" value=\"" + value +
+         "\"" + (value == current ? " checked" : "") + "> " + label + "</label>";
+}
+
+std::string RedirectUri(const httplib::Request& req) {
+  std::string host = req.get_header_value("Host");
+  if (host.empty() || host.find_first_of("/\\ \r\n") != std::string::npos) host = "127.0.0.1";
+  return "http://" + host + "/settings/lightspeed/callback";
+}
+
+template <typename T, typename F>
+base::Result<std::vector<Choice>> Choices(const base::Result<std::vector<T>>& list, F label) {
+  if (!list.ok()) return list.error();
+  std::vector<Choice> out;
+  for (const T& t : *list) out.push_back({t.id, label(t)});
+  return out;
+}
+
+}  // namespace
+
+void Site::SettingsPage(Ctx& c) {
+  const store::StoreId s = c.session.store_id;
+  auto settings = store_.GetLightspeedSettings(s);
+  if (!settings.ok()) {
+    AddFlash(c.session.id_hash, true, "Settings could not be read: " + settings.error().message);
+    return Html(c, "Settings → Lightspeed", "settings", "<h1>Settings → Lightspeed</h1>");
+  }
+  const store::LightspeedSettings& st = *settings;
+  std::string b = "<h1>Settings → Lightspeed</h1><section class=\"connection\"><h2>Connection</h2>";
+  if (st.connection == "connected")
+    b += "<p class=\"paid\" id=\"connection-state\">Connected to Lightspeed account " +
+         Escape(st.account_id) + ".</p>";
+  else if (st.connection == "reconnect")
+    b += "<p class=\"unbalanced\" id=\"connection-state\">" +
+         Escape(st.connection_message.empty() ? "Lightspeed no longer accepts this store's "
+                                                "authorization; connect again."
+                                              : st.connection_message) +
+         "</p>";
+  else
+    b += "<p id=\"connection-state\">Not connected.</p>";
+  if (options_.connections)
+    b += "<form method=\"post\" action=\"/settings/lightspeed/connect\">" +
+         CsrfField(c.session.csrf_token) + "<button type=\"submit\">" +
+         (st.connection == "connected" ? "Connect again" : "Connect to Lightspeed") +
+         "</button> <span class=\"muted\">You will approve spoke on Lightspeed's site and come "
+         "back here.</span></form>";
+  else
+    b += "<p class=\"muted\">This server has no Lightspeed application configured.</p>";
+  b += "</section>";
+
+  // Pickers from Lightspeed, when connected.
+  base::Result<std::vector<Choice>> shops = base::Unavailable("connect first"), registers = shops,
+                                    employees = shops;
+  base::Result<std::vector<lightspeed::PaymentType>> types = base::Unavailable("connect first");
+  if (options_.connections && st.connection == "connected") {
+    auto client = options_.connections->ClientFor(s);
+    if (client.ok()) {
+      shops = Choices((*client)->ListShops(), [](const lightspeed::Shop& x) { return x.name; });
+      registers =
+          Choices((*client)->ListRegisters(), [](const lightspeed::Register& x) { return x.name; });
+      employees = Choices((*client)->ListEmployees(), [](const lightspeed::Employee& x) {
+        return x.first_name + " " + x.last_name;
+      });
+      types = (*client)->ListPaymentTypes();
+    } else {
+      shops = registers = employees = client.error();
+      types = client.error();
+    }
+  }
+
+  b += "<form method=\"post\" action=\"/settings/lightspeed\">" + CsrfField(c.session.csrf_token);
+  b += "<section><h2>Where sales are rung up</h2>";
+  b += Picker("shop_id", "Shop", st.shop_id, shops);
+  b += Picker("register_id", "Register", st.register_id, registers);
+  b += Picker("employee_id", "Employee", st.employee_id, employees);
+  b += "</section>";
+
+  // Payment type mapping: every web payment method the store has seen, plus those mapped.
+  std::set<std::string> methods;
+  for (const auto& [web, ls] : st.payment_types) methods.insert(web);
+  store::OrderFilter recent;
+  recent.limit = 200;
+  if (auto page = store_.ListOrders(s, recent); page.ok())
+    for (const auto& r : page->orders)
+      for (const auto& p : r.order.payments) methods.insert(p.method);
+  b += "<section><h2>Payment types</h2><p class=\"muted\">Which Lightspeed payment type each web "
+       "payment method becomes. Unmapped methods use the Lightspeed type of the same name, "
+       "created when missing.</p><div class=\"table-wrap\"><table><thead><tr><th>Web payment "
+       "method</th><th>Lightspeed payment type</th></tr></thead><tbody>";
+  for (const std::string& m : methods) {
+    const auto it = st.payment_types.find(m);
+    const std::string cur = it == st.payment_types.end() ? "" : it->second;
+    b += "<tr><td>" + Escape(m) + "<input type=\"hidden\" name=\"pt_web\" value=\"" + Escape(m) +
+         "\"></td><td>";
+    if (types.ok()) {
+      b += "<select name=\"pt_ls\" aria-label=\"Lightspeed payment type for " + Escape(m) +
+           "\"><option value=\"\">(same name)</option>";
+      bool found = false;
+      for (const auto& t : *types) {
+        if (t.archived) continue;
+        found = found || t.name == cur;
+        b += "<option" + std::string(t.name == cur ? " selected" : "") + ">" + Escape(t.name) +
+             "</option>";
+      }
+      if (!cur.empty() && !found) b += "<option selected>" + Escape(cur) + "</option>";
+      b += "</select>";
+    } else {
+      b += "<input name=\"pt_ls\" value=\"" + Escape(cur) +
+           "\" aria-label=\"Lightspeed payment "
+           "type for " +
+           Escape(m) + "\">";
+    }
+    b += "</td></tr>";
+  }
+  if (methods.empty())
+    b += "<tr><td colspan=\"2\" class=\"muted\">No web payment methods seen yet.</td></tr>";
+  b += "</tbody></table></div></section>";
+
+  b += "<section><h2>Tax</h2>" +
+       Radio("tax_mode", "web", "Use the web store's tax (sent as one line)", st.tax_mode) +
+       Radio("tax_mode", "lightspeed", "Let Lightspeed compute tax", st.tax_mode) + "</section>";
+  b += "<section><h2>Automatic export</h2>" +
+       Radio("auto_export", "off", "Off — staff tick the export box", st.auto_export) +
+       Radio("auto_export", "when_paid", "When the order is paid in full", st.auto_export) +
+       Radio("auto_export", "when_paid_and_fulfilled", "When paid in full and shipped",
+             st.auto_export) +
+       "</section>";
+  b += "<section><h2>Reference source</h2><label for=\"reference_source\">Shown in Lightspeed "
+       "beside the web order number</label><input id=\"reference_source\" "
+       "name=\"reference_source\" maxlength=\"32\" value=\"" +
+       Escape(st.reference_source) + "\"></section>";
+  b += "<div class=\"actions\"><button type=\"submit\">Save settings</button></div></form>";
+  Html(c, "Settings → Lightspeed", "settings", b);
+}
+
+void Site::SettingsPost(Ctx& c) {
+  json body = json::object();
+  for (const char* key :
+       {"shop_id", "register_id", "employee_id", "tax_mode", "auto_export", "reference_source"})
+    if (c.req.has_param(key)) body[key] = c.req.get_param_value(key);
+  const size_t n = c.req.get_param_value_count("pt_web");
+  if (n > 0 && n == c.req.get_param_value_count("pt_ls")) {
+    json types = json::object();
+    for (size_t i = 0; i < n; ++i) {
+      const std::string ls = c.req.get_param_value("pt_ls", i);
+      if (!ls.empty()) types[c.req.get_param_value("pt_web", i)] = ls;
+    }
+    body["payment_types"] = types;
+  }
+  api::Response r = api_.PutLightspeedSettings(c.session.store_id, body.dump());
+  if (r.status == 200)
+    AddFlash(c.session.id_hash, false, "Settings saved.");
+  else
+    AddFlash(c.session.id_hash, true, "Settings were not saved: " + ErrorMessage(r));
+  Redirect(c.res, "/settings/lightspeed");
+}
+
+void Site::ConnectPost(Ctx& c) {
+  if (!options_.connections) {
+    AddFlash(c.session.id_hash, true, "This server has no Lightspeed application configured.");
+    return Redirect(c.res, "/settings/lightspeed");
+  }
+  const std::string state = base::RandomHex(16);
+  if (auto r = store_.SetSessionOAuthState(c.session.id_hash, state); !r.ok()) {
+    AddFlash(c.session.id_hash, true, "Could not start connecting: " + r.error().message);
+    return Redirect(c.res, "/settings/lightspeed");
+  }
+  // Leaves the site on purpose: Lightspeed asks the merchant to approve, then sends them back.
+  c.res.status = 303;
+  c.res.set_header("Location", options_.connections->AuthorizeUrl(RedirectUri(c.req), state));
+}
+
+void Site::ConnectCallback(Ctx& c) {
+  const std::string expected = c.session.oauth_state;
+  (void)store_.SetSessionOAuthState(c.session.id_hash, "");  // one use
+  if (!options_.connections) return Redirect(c.res, "/settings/lightspeed");
+  if (c.req.has_param("error")) {
+    AddFlash(c.session.id_hash, true,
+             "Lightspeed did not connect: " + c.req.get_param_value("error") +
+                 (c.req.has_param("error_description")
+                      ? " (" + c.req.get_param_value("error_description") + ")"
+                      : ""));
+    return Redirect(c.res, "/settings/lightspeed");
+  }
+  if (!CsrfMatches(expected, c.req.get_param_value("state"))) {
+    c.res.status = 403;
+    AddFlash(c.session.id_hash, true,
+             "This Lightspeed answer does not belong to a Connect you started here; press "
+             "Connect again.");
+    return Html(c, "Refused", "settings",
+                "<h1>Refused</h1><p><a href=\"/settings/lightspeed\">Back to Settings</a></p>");
+  }
+  auto account = options_.connections->ConnectWithCode(
+      c.session.store_id, c.req.get_param_value("code"), RedirectUri(c.req));
+  if (!account.ok())
+    AddFlash(c.session.id_hash, true, "Lightspeed did not connect: " + account.error().message);
+  else
+    AddFlash(c.session.id_hash, false,
+             "Connected to Lightspeed. Choose the shop, register and employee below.");
+  Redirect(c.res, "/settings/lightspeed");
+}
+
+}  // namespace web::site

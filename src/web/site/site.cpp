@@ -1,0 +1,266 @@
+// Site manager plumbing: routes, the session guard, flash messages, login and logout, and the
+// bucket sampler behind the Exports chart.
+#include "web/site/site.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "base/secrets.h"
+
+namespace web::site {
+namespace {
+
+constexpr const char* kSessionCookie = "spoke_session";
+constexpr const char* kLoginCookie = "spoke_login";  // the login form's CSRF (no session yet)
+constexpr const char* kHtml = "text/html; charset=utf-8";
+
+void SetSecurityHeaders(httplib::Response& res) {
+  for (const auto& [k, v] : SecurityHeaders()) res.set_header(k.c_str(), v.c_str());
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+std::string ErrorMessage(const api::Response& r, const std::string& fallback) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_object())
+    return j["error"].value("message", fallback);
+  return fallback.empty() ? "the request failed (HTTP " + std::to_string(r.status) + ")" : fallback;
+}
+
+std::string ErrorPage(int status) {
+  std::string text = "Something went wrong (HTTP " + std::to_string(status) + ").";
+  if (status == 404) text = "There is no page at this address.";
+  if (status == 405) text = "This page cannot be used that way.";
+  if (status == 413) text = "The form was too large to accept.";
+  if (status == 400) text = "The request was malformed.";
+  Layout l;
+  l.title = "Error";
+  l.flashes.push_back({true, text});
+  return RenderPage(l, "<p><a href=\"/orders\">Go to Open Orders</a></p>");
+}
+
+Site::Site(api::Api& api, store::Store& store, SiteOptions options)
+    : api_(api),
+      store_(store),
+      options_(std::move(options)),
+      clock_(options_.clock ? *options_.clock : base::SystemClock()),
+      throttle_(clock_) {}
+
+Site::~Site() { Stop(); }
+
+void Site::Register(httplib::Server& http) {
+  http.Get("/site.css", [](const httplib::Request&, httplib::Response& res) {
+    res.set_header("Cache-Control", "max-age=300");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(kStylesheet, "text/css; charset=utf-8");
+  });
+  http.Get("/",
+           [this](const httplib::Request&, httplib::Response& res) { Redirect(res, "/orders"); });
+  http.Get("/login", [this](const httplib::Request& q, httplib::Response& r) { LoginPage(q, r); });
+  http.Post("/login", [this](const httplib::Request& q, httplib::Response& r) { LoginPost(q, r); });
+  http.Post("/logout", Guard(&Site::Logout, true));
+  http.Get("/orders", Guard(&Site::OrdersPage, false));
+  http.Post("/orders/export", Guard(&Site::ExportSelected, true));
+  http.Get(R"(/orders/([^/]+))", Guard(&Site::OrderPage, false));
+  http.Post(R"(/orders/([^/]+)/status)", Guard(&Site::OrderStatusPost, true));
+  http.Post(R"(/orders/([^/]+)/payments/([^/]+)/capture)", Guard(&Site::CapturePost, true));
+  http.Post(R"(/orders/([^/]+)/retry)", Guard(&Site::RetryPost, true));
+  http.Get("/exports", Guard(&Site::ExportsPage, false));
+  http.Get("/settings/lightspeed", Guard(&Site::SettingsPage, false));
+  http.Post("/settings/lightspeed", Guard(&Site::SettingsPost, true));
+  http.Post("/settings/lightspeed/connect", Guard(&Site::ConnectPost, true));
+  http.Get("/settings/lightspeed/callback", Guard(&Site::ConnectCallback, false));
+}
+
+httplib::Server::Handler Site::Guard(PageFn fn, bool post) {
+  return [this, fn, post](const httplib::Request& req, httplib::Response& res) {
+    SetSecurityHeaders(res);
+    const std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+    if (id.empty()) return Redirect(res, "/login");
+    auto session = store_.FindSession(base::Sha256Hex(id));
+    if (!session.ok()) {
+      if (session.error().code != base::ErrorCode::kNotFound)
+        spdlog::error("session lookup failed: {}", session.error().message);
+      res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+      return Redirect(res, "/login");
+    }
+    const base::TimePoint now = clock_.Now();
+    if (IsIdleExpired(session->last_seen_at, now, options_.sessions)) {
+      (void)store_.DeleteSession(session->id_hash);
+      res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+      return Redirect(res, "/login?expired=1");
+    }
+    if (NeedsTouch(session->last_seen_at, now, options_.sessions))
+      (void)store_.TouchSession(session->id_hash, now);
+    if (post && !CsrfMatches(session->csrf_token, req.get_param_value("csrf"))) {
+      res.status = 403;
+      Layout l{"Refused", "", session->email, session->csrf_token, {}, 0};
+      l.flashes.push_back({true,
+                           "This form was refused because its security token is missing or out "
+                           "of date. Go back, reload the page and try again."});
+      res.set_content(RenderPage(l,
+                                 "<h1>Refused</h1><p><a href=\"/orders\">Back to Open "
+                                 "Orders</a></p>"),
+                      kHtml);
+      return;
+    }
+    Ctx c{req, res, std::move(*session)};
+    (this->*fn)(c);
+  };
+}
+
+void Site::Html(Ctx& c, const std::string& title, const std::string& active,
+                const std::string& body, int refresh_seconds) {
+  Layout l;
+  l.title = title;
+  l.active = active;
+  l.user_email = c.session.email;
+  l.csrf = c.session.csrf_token;
+  l.flashes = TakeFlashes(c.session.id_hash);
+  l.refresh_seconds = refresh_seconds;
+  c.res.set_content(RenderPage(l, body), kHtml);
+}
+
+void Site::Redirect(httplib::Response& res, const std::string& path) {
+  res.status = 303;  // after a POST the browser follows with GET
+  res.set_header("Location", IsLocalPath(path) ? path : "/orders");
+}
+
+void Site::AddFlash(const std::string& session, bool error, const std::string& text) {
+  std::lock_guard lock(flash_mu_);
+  auto& v = flashes_[session];
+  if (v.size() < 50) v.push_back({error, text});
+}
+
+std::vector<Flash> Site::TakeFlashes(const std::string& session) {
+  std::lock_guard lock(flash_mu_);
+  auto it = flashes_.find(session);
+  if (it == flashes_.end()) return {};
+  std::vector<Flash> out = std::move(it->second);
+  flashes_.erase(it);
+  return out;
+}
+
+void Site::RenderLogin(httplib::Response& res, int status, const std::string& email,
+                       const std::string& error) {
+  // Double-submit token: the form's hidden field must match the cookie set with the form.
+  const std::string token = base::RandomHex(16);
+  res.set_header("Set-Cookie", SetCookie(kLoginCookie, token));
+  Layout l;
+  l.title = "Log in";
+  if (!error.empty()) l.flashes.push_back({true, error});
+  res.status = status;
+  res.set_content(
+      RenderPage(l,
+                 "<section class=\"login\"><h1>Log in to spoke</h1>"
+                 "<form method=\"post\" action=\"/login\">" +
+                     CsrfField(token) +
+                     "<label for=\"email\">E-mail</label><input id=\"email\" name=\"email\" "
+                     "type=\"email\" autocomplete=\"username\" required value=\"" +
+                     Escape(email) +
+                     "\"><label for=\"password\">Password</label><input id=\"password\" "
+                     "name=\"password\" type=\"password\" autocomplete=\"current-password\" "
+                     "required><div class=\"actions\"><button type=\"submit\">Log "
+                     "in</button></div></form></section>"),
+      kHtml);
+}
+
+void Site::LoginPage(const httplib::Request& req, httplib::Response& res) {
+  SetSecurityHeaders(res);
+  const std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+  if (!id.empty()) {
+    auto s = store_.FindSession(base::Sha256Hex(id));
+    if (s.ok() && !IsIdleExpired(s->last_seen_at, clock_.Now(), options_.sessions))
+      return Redirect(res, "/orders");
+  }
+  RenderLogin(res, 200, "",
+              req.has_param("expired") ? "Your session ended after a while without use; log "
+                                         "in again."
+                                       : "");
+}
+
+void Site::LoginPost(const httplib::Request& req, httplib::Response& res) {
+  SetSecurityHeaders(res);
+  const std::string email = req.get_param_value("email");
+  if (!CsrfMatches(CookieValue(req.get_header_value("Cookie"), kLoginCookie),
+                   req.get_param_value("csrf"))) {
+    return RenderLogin(res, 403, email,
+                       "The login form was out of date (or cookies are off). Please try again.");
+  }
+  const std::string by_email = "e:" + Lower(email), by_addr = "a:" + req.remote_addr;
+  for (const std::string& key : {by_email, by_addr}) {
+    if (auto wait = throttle_.Blocked(key)) {
+      const double secs = std::chrono::duration<double>(*wait).count();
+      return RenderLogin(res, 429, email,
+                         "Too many failed logins. Try again in " + FormatWait(secs) + ".");
+    }
+  }
+  auto user = store_.FindUser(email);
+  if (!user.ok() || !base::VerifyPassword(user->password_hash, req.get_param_value("password"))) {
+    throttle_.Failed(by_email);
+    throttle_.Failed(by_addr);
+    return RenderLogin(res, 401, email, "Wrong e-mail or password.");
+  }
+  throttle_.Succeeded(by_email);
+  const base::TimePoint now = clock_.Now();
+  (void)store_.DeleteIdleSessions(now - options_.sessions.idle);  // sweep now and then
+  const std::string id = base::RandomHex(32);
+  store::Session s;
+  s.id_hash = base::Sha256Hex(id);
+  s.user_id = user->id;
+  s.csrf_token = base::RandomHex(32);
+  s.created_at = s.last_seen_at = now;
+  if (auto r = store_.CreateSession(s); !r.ok())
+    return RenderLogin(res, 503, email, "Could not log in right now: " + r.error().message);
+  res.set_header("Set-Cookie", SetCookie(kSessionCookie, id));
+  Redirect(res, "/orders");
+}
+
+void Site::Logout(Ctx& c) {
+  (void)store_.DeleteSession(c.session.id_hash);
+  TakeFlashes(c.session.id_hash);
+  c.res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+  Redirect(c.res, "/login");
+}
+
+void Site::SampleOnce() {
+  if (!options_.connections) return;
+  auto stores = store_.ListStores();
+  if (!stores.ok()) return;
+  for (const store::StoreInfo& s : *stores) {
+    auto b = options_.connections->Bucket(s.id);
+    if (b && b->known) history_.Add(s.id.value, {clock_.Now(), b->level, b->size});
+  }
+}
+
+void Site::Start() {
+  if (!options_.connections || sampler_.joinable()) return;
+  sampler_ = std::thread([this] {
+    std::unique_lock lock(sampler_mu_);
+    while (!stopping_) {
+      lock.unlock();
+      SampleOnce();
+      lock.lock();
+      // A real-time wait is right here: the chart samples wall-clock time, and Stop() wakes it.
+      sampler_cv_.wait_for(lock, options_.sample_every, [this] { return stopping_; });
+    }
+  });
+}
+
+void Site::Stop() {
+  {
+    std::lock_guard lock(sampler_mu_);
+    stopping_ = true;
+  }
+  sampler_cv_.notify_all();
+  if (sampler_.joinable()) sampler_.join();
+}
+
+}  // namespace web::site

@@ -1,0 +1,64 @@
+#include "web/site/views.h"
+
+#include "web/site/html.h"
+
+namespace web::site {
+
+std::string BalanceHtml(const shop::Balance& b) {
+  const bool paid = b.state == shop::BalanceState::kPaidInFull;
+  return std::string("<span class=\"") + (paid ? "paid" : "unbalanced") + "\">" +
+         Escape(b.message) + "</span>";
+}
+
+std::string ExportStateHtml(const store::ExportRecord& e, const shop::Eligibility& why) {
+  switch (e.state) {
+    case shop::ExportState::kExported:
+      return "<span class=\"exported\">Exported " +
+             (e.exported_at ? Escape(FormatWhen(*e.exported_at)) : std::string()) +
+             "<br>Lightspeed sale <strong class=\"sale-id\">#" + Escape(e.sale_id) +
+             "</strong></span>";
+    case shop::ExportState::kQueued:
+      return "<span class=\"tag\">Queued for Lightspeed…</span>";
+    case shop::ExportState::kExporting:
+      return "<span class=\"tag\">Sending to Lightspeed…</span>";
+    case shop::ExportState::kNeedsAttention:
+      return "<span class=\"tag attention\">Needs attention</span> <span class=\"reason\">" +
+             Escape(e.message) + "</span>";
+    case shop::ExportState::kNotExported:
+      break;
+  }
+  if (why.ok()) return "";
+  return "<span class=\"reason\">" + Escape(why.message) + "</span>";
+}
+
+std::string StatusLabel(shop::OrderStatus s) {
+  switch (s) {
+    case shop::OrderStatus::kOpen:
+      return "Open";
+    case shop::OrderStatus::kProcessing:
+      return "Processing";
+    case shop::OrderStatus::kShipped:
+      return "Shipped";
+    case shop::OrderStatus::kCompleted:
+      return "Completed";
+    case shop::OrderStatus::kCancelled:
+      return "Cancelled";
+  }
+  return "?";
+}
+
+std::string StatusOptions(shop::OrderStatus selected) {
+  std::string out;
+  for (auto s :
+       {shop::OrderStatus::kOpen, shop::OrderStatus::kProcessing, shop::OrderStatus::kShipped,
+        shop::OrderStatus::kCompleted, shop::OrderStatus::kCancelled})
+    out += std::string("<option value=\"") + shop::Name(s) + "\"" +
+           (s == selected ? " selected" : "") + ">" + StatusLabel(s) + "</option>";
+  return out;
+}
+
+bool InFlight(const store::ExportRecord& e) {
+  return e.state == shop::ExportState::kQueued || e.state == shop::ExportState::kExporting;
+}
+
+}  // namespace web::site

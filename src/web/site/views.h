@@ -1,0 +1,24 @@
+// Pieces of HTML that several pages show the same way: the balance (R2), the export state (R1),
+// order status names.
+#pragma once
+
+#include <string>
+
+#include "shop/eligibility.h"
+#include "store/store.h"
+
+namespace web::site {
+
+// "Paid in Full" in green, "Unbalanced: $12.50 due" in orange.
+std::string BalanceHtml(const shop::Balance& b);
+// The export column when there is no box to tick: export date and sale id, in flight, needs
+// attention, or the reason it can't be exported. Empty when the order can be exported.
+std::string ExportStateHtml(const store::ExportRecord& e, const shop::Eligibility& why);
+// "Open", "Processing", …
+std::string StatusLabel(shop::OrderStatus s);
+// <option>s for every order status, `selected` chosen.
+std::string StatusOptions(shop::OrderStatus selected);
+// Whether the order's export is under way (the page then reloads itself to show the result).
+bool InFlight(const store::ExportRecord& e);
+
+}  // namespace web::site
