@@ -29,6 +29,14 @@ State& S() {
   return state;
 }
 
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+}  // namespace
+
 std::string Label(const std::string& v) {
   std::string out;
   for (char c : v) {
@@ -41,14 +49,6 @@ std::string Label(const std::string& v) {
   }
   return out;
 }
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-}  // namespace
 
 void RecordCall(const std::string& account, int status, double units) {
   std::lock_guard lock(S().mu);

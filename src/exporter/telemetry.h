@@ -11,5 +11,7 @@ void RecordAttempt(const std::string& outcome);
 void RecordExportLatency(double seconds);
 // Prometheus text exposition of the above.
 std::string Render();
+// A label value escaped for the Prometheus text format (backslash, quote, newline).
+std::string Label(const std::string& value);
 
 }  // namespace exporter::telemetry

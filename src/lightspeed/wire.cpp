@@ -47,7 +47,8 @@ const json* Path(const json& obj, const std::string& dotted) {
 }
 
 Customer DecodeCustomer(const json& j) {
-  Customer c{Str(j, "customerID"), Str(j, "firstName"), Str(j, "lastName"), Bool(j, "archived")};
+  Customer c{Str(j, "customerID"), Str(j, "firstName"), Str(j, "lastName"), Bool(j, "archived"),
+             {}};
   if (const json* emails = Path(j, "Contact.Emails"))
     for (const json* e : Many(*emails, "ContactEmail")) c.emails.push_back(Str(*e, "address"));
   return c;

@@ -3,21 +3,7 @@
 #include "exporter/telemetry.h"
 
 namespace web {
-namespace {
-// Prometheus label values escape backslash, quote and newline.
-std::string Label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-}  // namespace
+using exporter::telemetry::Label;
 
 std::string RenderMetrics(store::Store& store) {
   std::string out =
