@@ -44,13 +44,6 @@ std::optional<shop::Address> AddressFromText(const std::optional<std::string>& t
   return a;
 }
 
-std::string NotSentToText(const std::vector<NotSent>& items) {
-  json j = json::array();
-  for (const NotSent& n : items)
-    j.push_back({{"sku", n.sku}, {"amount_cents", n.amount.cents()}, {"reason", n.reason}});
-  return j.dump();
-}
-
 std::vector<NotSent> NotSentFromText(const std::optional<std::string>& text) {
   std::vector<NotSent> out;
   if (!text) return out;
@@ -330,7 +323,8 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
   for (shop::OrderStatus st : filter.statuses) s.Bind(i++, shop::Name(st));
   if (filter.export_state) s.Bind(i++, shop::Name(*filter.export_state));
   if (!filter.cursor.empty()) {
-    s.Bind(i++, cursor_placed).Bind(i++, cursor_placed).Bind(i++, cursor_id);
+    s.Bind(i, cursor_placed).Bind(i + 1, cursor_placed).Bind(i + 2, cursor_id);
+    i += 3;
   }
   s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
   std::vector<Row> rows;
