@@ -2,10 +2,14 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build test demo bench clean format
+.PHONY: deps browser-deps build test test-browser demo bench clean format
 
 deps:
 	@bash scripts/deps.sh
+
+# Debian's chromium and playwright-core (npm ci in tests/browser), for the browser tests.
+browser-deps:
+	@bash scripts/browser-deps.sh
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
@@ -13,8 +17,14 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-test: build
+test: build browser-deps
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory test-browser
+
+# The site manager in a real browser against `spoke demo --port 0`; screenshots in artifacts/.
+test-browser:
+	cd tests/browser && SPOKE_BIN=$(abspath $(BUILD))/spoke timeout 300 \
+	  node --test --test-timeout=90000 site.test.mjs
 
 demo: build
 	$(BUILD)/spoke demo

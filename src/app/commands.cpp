@@ -48,8 +48,8 @@ base::Result<store::StoreInfo> StoreFor(store::Store& db, const std::string& slu
   auto info = db.FindStore(slug);
   if (info.ok() || info.error().code != base::ErrorCode::kNotFound) return info;
   if (slug == "main") return db.CreateStore("main", "Main store", "USD");
-  return base::NotFound("no store named \"" + slug + "\"; create it with: spoke store add --store " +
-                        slug);
+  return base::NotFound("no store named \"" + slug +
+                        "\"; create it with: spoke store add --store " + slug);
 }
 
 exporter::LightspeedConfig LightspeedConfigOf(const Config& c) {
@@ -84,7 +84,8 @@ void WaitForStopSignal(const sigset_t& set) {
   sigwait(&set, &sig);
 }
 
-base::Result<std::string> CreateToken(store::Store& db, store::StoreId s, const std::string& label) {
+base::Result<std::string> CreateToken(store::Store& db, store::StoreId s,
+                                      const std::string& label) {
   const std::string token = "spk_" + base::RandomHex(24);
   if (auto r = db.AddApiToken(s, base::Sha256Hex(token), label); !r.ok()) return r.error();
   return token;
@@ -122,6 +123,7 @@ int Serve(const CommonFlags& f) {
   web::ServerOptions options;
   options.host = env->config.Host();
   options.port = env->config.Port();
+  options.connections = &connections;
   auto server = web::CreateServer(options, api, *env->db);
   auto port = server->Start();
   if (!port.ok()) return Fail(port.error());
@@ -249,8 +251,8 @@ int Export(const CommonFlags& f, const std::vector<std::string>& orders, bool al
       auto page = env->db->ListOrders(info->id, filter);
       if (!page.ok()) return Fail(page.error());
       for (const auto& r : page->orders)
-        if (shop::CheckEligibility(r.order, r.export_record.state,
-                                   store::ConnectionOf(*settings)).ok())
+        if (shop::CheckEligibility(r.order, r.export_record.state, store::ConnectionOf(*settings))
+                .ok())
           numbers.push_back(r.order.number);
       if (page->next_cursor.empty()) break;
       filter.cursor = page->next_cursor;
@@ -350,17 +352,21 @@ int Demo(int port) {
     std::cerr << "demo data record " << r.record << " rejected: " << r.message << "\n";
   web::ServerOptions options;
   options.port = port;
+  options.connections = &connections;
   auto server = web::CreateServer(options, api, **db);
   auto bound = server->Start();
   if (!bound.ok())
     return Fail(base::Unavailable("port " + std::to_string(port) +
                                   " is taken; try: spoke demo --port 8081"));
   engine.Start();
+  // A few shipped orders are already in Lightspeed, so the pages show what an export looks like.
+  for (const char* n : {"10001", "10002"}) (void)api.RequestExport(info->id, n);
   const std::string url = "http://127.0.0.1:" + std::to_string(*bound) + "/";
-  std::cout << "spoke demo: " << summary->orders_accepted << " orders, "
-            << summary->items_accepted << " catalog items in " << db_path << "\n"
+  std::cout << "spoke demo: " << summary->orders_accepted << " orders, " << summary->items_accepted
+            << " catalog items in " << db_path << "\n"
             << "Lightspeed (lsr-sim): " << lightspeed->BaseUrl() << " account "
-            << account.account_id << "\n"
+            << account.account_id << " (emulator app: client_id " << account.client_id
+            << ", secret " << account.client_secret << ")\n"
             << "URL: " << url << "\n"
             << "Admin: " << email << "\n"
             << "Password: " << password << "\n"

@@ -7,8 +7,8 @@
 namespace app {
 namespace {
 
-using nlohmann::json;
 using base::Money;
+using nlohmann::json;
 
 struct DemoItem {
   const char* sku;
@@ -23,24 +23,33 @@ struct DemoItem {
   bool serialized;
 };
 
-// Prices in cents. POS-synced items carry the itemID they have in the demo Lightspeed account.
+// Prices in cents. POS-synced items carry the itemID they have in the demo Lightspeed account
+// (lsr-sim's demo seed: itemID n has UPC "7350" + n padded to 8 digits). The order below matters:
+// the order generator refers to items by index.
 const DemoItem kItems[] = {
-    {"TREK-FX2-M-BLK", "Trek FX 2 Disc, M, black", "inventory", "supplier_sync", nullptr,
-     "601842123456", "FX2-M-BK", "Trek", 89999, 61000, 94999, true},
-    {"TREK-MARLIN5-L", "Trek Marlin 5, L, red", "inventory", "supplier_sync", nullptr,
-     "601842654321", "MAR5-L-RD", "Trek", 74999, 50000, 79999, true},
+    // 0-1: serialized bikes already in Lightspeed (R16, R19).
+    {"LS-TRAILHEAD-29", "Trailhead 29 Mountain Bike", "inventory", "pos_sync", "1", "735000000001",
+     "TH29-M", "Trailhead", 89999, 54000, 94999, true},
+    {"LS-ROADSTER-56", "Roadster Carbon Road Bike", "inventory", "pos_sync", "2", "735000000002",
+     "RCR-56", "Roadster", 249900, 150000, 259900, true},
+    // 2: a serialized bike sold only on the web: created in Lightspeed by its first export (R17).
     {"GIANT-ESCAPE3-M", "Giant Escape 3, M, blue", "inventory", "site", nullptr, "758692111222",
      "ESC3-M-BL", "Giant", 54999, 38000, 57999, true},
-    {"BELL-HELMET-M", "Bell Formula helmet, M", "inventory", "supplier_sync", nullptr,
-     "768686111111", "BF-M", "Bell", 8999, 4500, 9999, false},
-    {"TUBE-700C", "Inner tube 700x28c, Presta", "inventory", "supplier_sync", nullptr,
-     "072774222222", "T700P", "Continental", 899, 300, 999, false},
-    {"PUMP-FLOOR", "Floor pump with gauge", "inventory", "site", nullptr, "400800333333",
-     "FP-100", "Topeak", 4999, 2500, 5499, false},
-    {"LOCK-ULOCK", "U-lock with cable", "inventory", "supplier_sync", nullptr, "023000444444",
-     "UL-12", "Kryptonite", 6999, 3500, 7499, false},
-    {"LIGHT-SET", "Front and rear light set", "inventory", "site", nullptr, "888000555555",
+    // 3: a Supplier Sync item whose UPC Lightspeed already has (item 7): linked, not created.
+    {"BELL-ARH-M", "Aero Road Helmet M", "inventory", "supplier_sync", nullptr, "735000000007",
+     "ARH-M", "Aero", 12999, 6500, 13999, false},
+    // 4-5: POS-synced accessories.
+    {"LS-TUBE-70025", "Tube 700x25c Presta", "inventory", "pos_sync", "11", "735000000011",
+     "T700-25P", nullptr, 899, 310, 999, false},
+    {"LS-FLOOR-PUMP", "Floor Pump with Gauge", "inventory", "pos_sync", "22", "735000000022",
+     "FP-G", nullptr, 5999, 2800, 6499, false},
+    // 6: a Supplier Sync item Lightspeed does not have yet: created on first export.
+    {"KRYPTO-ULOCK-12", "Kryptonite U-lock 12mm", "inventory", "supplier_sync", nullptr,
+     "023000444444", "KR-UL12", "Kryptonite", 6999, 3500, 7499, false},
+    // 7: a site-only accessory.
+    {"LEZYNE-LIGHT-SET", "Front and rear light set", "inventory", "site", nullptr, "888000555555",
      "LS-200", "Lezyne", 5999, 3000, 6499, false},
+    // 8-9: never sent to Lightspeed (R8).
     {"GC-50", "Gift card $50", "gift_card", "site", nullptr, nullptr, nullptr, nullptr, 5000, 0,
      5000, false},
     {"TUNEUP", "Basic tune-up (service)", "non_inventory", "site", nullptr, nullptr, nullptr,
@@ -51,8 +60,12 @@ const char* kFirst[] = {"Ann", "Ben", "Carla", "Dev", "Elena", "Farid", "Grace",
 const char* kLast[] = {"Lee", "Okafor", "Nguyen", "Patel", "Rossi", "Schmidt", "Kim", "Garcia"};
 
 json Address(int i) {
-  return {{"line1", std::to_string(100 + i) + " Pearl St"}, {"line2", nullptr},
-          {"city", "Boulder"}, {"region", "CO"}, {"postal_code", "80302"}, {"country", "US"}};
+  return {{"line1", std::to_string(100 + i) + " Pearl St"},
+          {"line2", nullptr},
+          {"city", "Boulder"},
+          {"region", "CO"},
+          {"postal_code", "80302"},
+          {"country", "US"}};
 }
 
 Money Tax(Money taxable) {  // 8.25 %, half up
@@ -64,8 +77,10 @@ Money Tax(Money taxable) {  // 8.25 %, half up
 std::string DemoRecords(base::TimePoint now) {
   std::string out;
   for (const DemoItem& d : kItems) {
-    json item = {{"sku", d.sku},         {"description", d.description},
-                 {"kind", d.kind},       {"source", d.source},
+    json item = {{"sku", d.sku},
+                 {"description", d.description},
+                 {"kind", d.kind},
+                 {"source", d.source},
                  {"price", Money::FromCents(d.price).ToString()},
                  {"serialized", d.serialized}};
     if (d.ls_item_id) item["lightspeed_item_id"] = d.ls_item_id;
@@ -82,7 +97,11 @@ std::string DemoRecords(base::TimePoint now) {
     const int bike = i % 3;
     std::vector<std::pair<const DemoItem*, int>> lines;
     lines.push_back({&kItems[kind == 5 ? 8 : bike], 1});
-    if (kind == 0 || kind == 7) lines.push_back({&kItems[3], 1});
+    if (kind == 0) lines.push_back({&kItems[3], 1});
+    if (kind == 7) {
+      lines.push_back({&kItems[6], 1});
+      lines.push_back({&kItems[7], 1});
+    }
     if (kind == 6) lines.push_back({&kItems[8], 1});
     if (kind == 8) lines = {{&kItems[4], 3}, {&kItems[5], 1}};
     if (kind == 9) lines.push_back({&kItems[9], 1});
@@ -91,10 +110,13 @@ std::string DemoRecords(base::TimePoint now) {
     int serial = 0;
     for (auto [item, qty] : lines) {
       const Money amount = Money::FromCents(item->price * qty);
-      json line = {{"sku", item->sku}, {"quantity", qty},
+      json line = {{"sku", item->sku},
+                   {"quantity", qty},
                    {"unit_price", Money::FromCents(item->price).ToString()},
-                   {"discount", "0.00"}, {"taxable", std::string(item->kind) == "inventory"}};
-      if (item->serialized) line["serial_numbers"] = {"WTU" + std::to_string(4710 + i * 7 + serial++)};
+                   {"discount", "0.00"},
+                   {"taxable", std::string(item->kind) == "inventory"}};
+      if (item->serialized)
+        line["serial_numbers"] = {"WTU" + std::to_string(4710 + i * 7 + serial++)};
       subtotal += amount;
       if (std::string(item->kind) == "inventory") taxable += amount;
       jl.push_back(line);
@@ -110,38 +132,45 @@ std::string DemoRecords(base::TimePoint now) {
     if (kind == 2) paid = total - Money::FromCents(1250);
     if (kind == 3) paid = total + Money::FromCents(300);
     if (kind == 4) pay_status = "authorized";
-    payments.push_back({{"id", "pay_" + std::to_string(10001 + i)}, {"method", method},
-                        {"amount", paid.ToString()}, {"status", pay_status},
+    payments.push_back({{"id", "pay_" + std::to_string(10001 + i)},
+                        {"method", method},
+                        {"amount", paid.ToString()},
+                        {"status", pay_status},
                         {"reference", (kind == 1 ? "PAYID-" : "ch_demo") + std::to_string(i)}});
     json refunds = json::array();
     if (kind == 10) {
       // Refunded one helmet's worth, then the customer paid the difference by phone.
-      refunds.push_back({{"id", "rf_" + std::to_string(i)}, {"method", method},
-                         {"amount", "10.00"}, {"at", base::FormatTime(now - std::chrono::hours(2))}});
-      payments.push_back({{"id", "pay_phone_" + std::to_string(i)}, {"method", "Cash"},
-                          {"amount", "10.00"}, {"status", "captured"}});
+      refunds.push_back({{"id", "rf_" + std::to_string(i)},
+                         {"method", method},
+                         {"amount", "10.00"},
+                         {"at", base::FormatTime(now - std::chrono::hours(2))}});
+      payments.push_back({{"id", "pay_phone_" + std::to_string(i)},
+                          {"method", "Cash"},
+                          {"amount", "10.00"},
+                          {"status", "captured"}});
     }
     const int person = i % 8;
-    json order = {
-        {"number", std::to_string(10001 + i)},
-        {"placed_at", base::FormatTime(now - std::chrono::hours(3 * (40 - i)))},
-        {"status", kind == 9 && i > 30 ? "cancelled" : (i < 6 ? "shipped" : "open")},
-        {"currency", "USD"},
-        {"customer", {{"email", std::string(kFirst[person]) + "." + kLast[person] +
-                                    (person == 0 && i % 2 ? "@Example.com" : "@example.com")},
-                      {"first_name", kFirst[person]}, {"last_name", kLast[person]},
-                      {"phone", "+1 303 555 01" + std::to_string(10 + person)}}},
-        {"billing_address", kind == 1 ? json(nullptr) : Address(i)},
-        {"shipping_address", Address(i)},
-        {"lines", jl},
-        {"order_discount", discount.ToString()},
-        {"shipping", shipping.IsZero() ? json(nullptr)
-                                       : json{{"method", "UPS Ground"},
-                                              {"amount", shipping.ToString()}}},
-        {"tax", tax.ToString()},
-        {"total", total.ToString()},
-        {"payments", payments},
-        {"refunds", refunds}};
+    json order = {{"number", std::to_string(10001 + i)},
+                  {"placed_at", base::FormatTime(now - std::chrono::hours(3 * (40 - i)))},
+                  {"status", kind == 9 && i > 30 ? "cancelled" : (i < 6 ? "shipped" : "open")},
+                  {"currency", "USD"},
+                  {"customer",
+                   {{"email", std::string(kFirst[person]) + "." + kLast[person] +
+                                  (person == 0 && i % 2 ? "@Example.com" : "@example.com")},
+                    {"first_name", kFirst[person]},
+                    {"last_name", kLast[person]},
+                    {"phone", "+1 303 555 01" + std::to_string(10 + person)}}},
+                  {"billing_address", kind == 1 ? json(nullptr) : Address(i)},
+                  {"shipping_address", Address(i)},
+                  {"lines", jl},
+                  {"order_discount", discount.ToString()},
+                  {"shipping", shipping.IsZero() ? json(nullptr)
+                                                 : json{{"method", "UPS Ground"},
+                                                        {"amount", shipping.ToString()}}},
+                  {"tax", tax.ToString()},
+                  {"total", total.ToString()},
+                  {"payments", payments},
+                  {"refunds", refunds}};
     out += order.dump() + "\n";
   }
   return out;

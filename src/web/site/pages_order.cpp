@@ -36,7 +36,7 @@ const char* PaymentStatusLabel(shop::PaymentStatus s) {
 }
 
 const char* OutcomeLabel(const std::string& outcome) {
-  if (outcome == "sent") return "Sent — Lightspeed created the sale";
+  if (outcome == "sent" || outcome == "exported") return "Sent — Lightspeed created the sale";
   if (outcome == "adopted") return "Found in Lightspeed (sent earlier) — kept, not sent again";
   if (outcome == "retry") return "Failed for now — will retry";
   if (outcome == "failed") return "Stopped — needs attention";

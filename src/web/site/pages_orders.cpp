@@ -160,7 +160,8 @@ void Site::ExportSelected(Ctx& c) {
     return Redirect(c.res, back);
   }
   std::vector<std::string> queued;
-  for (const auto& one : nlohmann::json::parse(r.body)["results"]) {
+  const nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, false);
+  for (const auto& one : answer["results"]) {
     const std::string n = one.value("number", "");
     if (one.value("status", 0) == 202) {
       queued.push_back(n);

@@ -83,19 +83,19 @@ httplib::Server::Handler Site::Guard(PageFn fn, bool post) {
   return [this, fn, post](const httplib::Request& req, httplib::Response& res) {
     SetSecurityHeaders(res);
     const std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
-    if (id.empty()) return Redirect(res, "/login");
+    if (id.empty()) return Redirect(res, "/login", 302);
     auto session = store_.FindSession(base::Sha256Hex(id));
     if (!session.ok()) {
       if (session.error().code != base::ErrorCode::kNotFound)
         spdlog::error("session lookup failed: {}", session.error().message);
       res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
-      return Redirect(res, "/login");
+      return Redirect(res, "/login", 302);
     }
     const base::TimePoint now = clock_.Now();
     if (IsIdleExpired(session->last_seen_at, now, options_.sessions)) {
       (void)store_.DeleteSession(session->id_hash);
       res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
-      return Redirect(res, "/login?expired=1");
+      return Redirect(res, "/login?expired=1", 302);
     }
     if (NeedsTouch(session->last_seen_at, now, options_.sessions))
       (void)store_.TouchSession(session->id_hash, now);
@@ -128,8 +128,8 @@ void Site::Html(Ctx& c, const std::string& title, const std::string& active,
   c.res.set_content(RenderPage(l, body), kHtml);
 }
 
-void Site::Redirect(httplib::Response& res, const std::string& path) {
-  res.status = 303;  // after a POST the browser follows with GET
+void Site::Redirect(httplib::Response& res, const std::string& path, int status) {
+  res.status = status;
   res.set_header("Location", IsLocalPath(path) ? path : "/orders");
 }
 

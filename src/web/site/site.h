@@ -50,7 +50,8 @@ class Site {
   // site.cpp: plumbing, login and logout.
   void Html(Ctx& c, const std::string& title, const std::string& active, const std::string& body,
             int refresh_seconds = 0);
-  void Redirect(httplib::Response& res, const std::string& path);
+  // 303 after a form (the browser follows with GET); 302 to the login page.
+  void Redirect(httplib::Response& res, const std::string& path, int status = 303);
   void AddFlash(const std::string& session, bool error, const std::string& text);
   std::vector<Flash> TakeFlashes(const std::string& session);
   void LoginPage(const httplib::Request& req, httplib::Response& res);
