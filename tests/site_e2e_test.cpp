@@ -1,0 +1,134 @@
+// The site manager over real HTTP: login required, sessions in cookies, CSRF refusal, headers.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "base/secrets.h"
+#include "tests/support/service.h"
+
+namespace {
+
+using testing_support::TestService;
+
+std::string Field(const std::string& html, const std::string& name) {
+  std::smatch m;
+  std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+std::string CookiePair(const httplib::Result& r, const std::string& name) {
+  for (const auto& [k, v] : r->headers)
+    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(0, v.find(';'));
+  return "";
+}
+
+class Site : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto hash = base::HashPassword("correct horse battery");
+    ASSERT_TRUE(hash.ok());
+    ASSERT_TRUE(svc_.db().AddUser(svc_.store_id(), "clerk@example.com", *hash).ok());
+  }
+  httplib::Client Client() { return httplib::Client("127.0.0.1", svc_.port()); }
+
+  // Logs in through the form; answers the session cookie ("spoke_session=…").
+  std::string Login(const std::string& password = "correct horse battery", int* status = nullptr) {
+    auto c = Client();
+    auto form = c.Get("/login");
+    EXPECT_TRUE(form);
+    const std::string login_cookie = CookiePair(form, "spoke_login");
+    httplib::Headers h{{"Cookie", login_cookie}};
+    auto r = c.Post("/login", h,
+                    httplib::Params{{"csrf", Field(form->body, "csrf")},
+                                    {"email", "clerk@example.com"},
+                                    {"password", password}});
+    EXPECT_TRUE(r);
+    if (status) *status = r->status;
+    return CookiePair(r, "spoke_session");
+  }
+  TestService svc_;
+};
+
+TEST_F(Site, PagesNeedALoginAndRedirectToIt) {
+  auto c = Client();
+  for (const char* p : {"/orders", "/orders/10001", "/exports", "/settings/lightspeed"}) {
+    auto r = c.Get(p);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 302) << p;
+    EXPECT_EQ(r->get_header_value("Location"), "/login") << p;
+  }
+  auto post = c.Post("/orders/export", httplib::Params{{"orders", "10001"}});
+  EXPECT_EQ(post->status, 302);
+}
+
+TEST_F(Site, LoginSetsAnHttpOnlySameSiteCookieAndPagesCarrySecurityHeaders) {
+  auto c = Client();
+  auto form = c.Get("/login");
+  auto r = c.Post("/login", httplib::Headers{{"Cookie", CookiePair(form, "spoke_login")}},
+                  httplib::Params{{"csrf", Field(form->body, "csrf")},
+                                  {"email", "clerk@example.com"},
+                                  {"password", "correct horse battery"}});
+  ASSERT_EQ(r->status, 303);
+  EXPECT_EQ(r->get_header_value("Location"), "/orders");
+  std::string set;
+  for (const auto& [k, v] : r->headers)
+    if (k == "Set-Cookie" && v.rfind("spoke_session=", 0) == 0) set = v;
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set.find("SameSite=Lax"), std::string::npos);
+  auto page = c.Get("/orders", httplib::Headers{{"Cookie", set.substr(0, set.find(';'))}});
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("Open Orders"), std::string::npos);
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("script-src 'none'"),
+            std::string::npos);
+  EXPECT_FALSE(page->get_header_value("Referrer-Policy").empty());
+}
+
+TEST_F(Site, PostsWithoutTheSessionsCsrfTokenAreRefused) {
+  svc_.Connect();
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10001", testing_support::PaidOrder("10001")).status, 201);
+  const std::string cookie = Login();
+  ASSERT_FALSE(cookie.empty());
+  auto c = Client();
+  httplib::Headers h{{"Cookie", cookie}};
+  auto none = c.Post("/orders/export", h, httplib::Params{{"orders", "10001"}});
+  EXPECT_EQ(none->status, 403);
+  EXPECT_NE(none->body.find("security token"), std::string::npos);
+  auto wrong = c.Post("/orders/export", h,
+                      httplib::Params{{"orders", "10001"}, {"csrf", std::string(64, 'a')}});
+  EXPECT_EQ(wrong->status, 403);
+  EXPECT_EQ(svc_.Get("/api/v1/orders/10001").body["export"]["state"], "not_exported");
+  const std::string token = Field(c.Get("/orders", h)->body, "csrf");
+  auto ok = c.Post("/orders/export", h,
+                   httplib::Params{{"orders", "10001"}, {"csrf", token}, {"back", "/orders"}});
+  EXPECT_EQ(ok->status, 303);
+  EXPECT_NE(svc_.Get("/api/v1/orders/10001").body["export"]["state"], "not_exported");
+}
+
+TEST_F(Site, LogoutEndsTheSessionAndWrongPasswordsAreThrottled) {
+  const std::string cookie = Login();
+  auto c = Client();
+  httplib::Headers h{{"Cookie", cookie}};
+  const std::string token = Field(c.Get("/orders", h)->body, "csrf");
+  EXPECT_EQ(c.Post("/logout", h, httplib::Params{{"csrf", token}})->status, 303);
+  EXPECT_EQ(c.Get("/orders", h)->status, 302);
+
+  int status = 0;
+  for (int i = 0; i < 5; ++i) {
+    Login("wrong password", &status);
+    EXPECT_EQ(status, 401);
+  }
+  Login("correct horse battery", &status);
+  EXPECT_EQ(status, 429);  // even the right password waits out the window
+}
+
+TEST_F(Site, TheJsonApiStillRefusesFormBodies) {
+  auto c = Client();
+  auto r = c.Post("/api/v1/exports", httplib::Headers{{"Authorization", "Bearer " + svc_.token()}},
+                  httplib::Params{{"orders", "1"}});
+  EXPECT_EQ(r->status, 415);
+}
+
+}  // namespace
