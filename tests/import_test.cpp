@@ -19,10 +19,14 @@ struct CommandRun {
   std::string out;
 };
 
-CommandRun Spoke(const TestService& svc, const std::string& args) {
+CommandRun Spoke(TestService& svc, const std::string& args) {
   const std::string cmd = "SPOKE_DATABASE_URL=" + svc.db_url() + " SPOKE_KEY_FILE=" +
-                          (svc.dir() / "spoke.key").string() + " " SPOKE_BINARY " " + args +
-                          " 2>&1";
+                          (svc.dir() / "spoke.key").string() +
+                          " SPOKE_LIGHTSPEED_API_BASE=" + svc.simulator().BaseUrl() +
+                          " SPOKE_LIGHTSPEED_AUTH_BASE=" + svc.simulator().BaseUrl() +
+                          " SPOKE_LIGHTSPEED_CLIENT_ID=" + svc.account().client_id +
+                          " SPOKE_LIGHTSPEED_CLIENT_SECRET=" + svc.account().client_secret + " " +
+                          SPOKE_BINARY " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[4096];
@@ -72,6 +76,26 @@ TEST(Import, JsonArrayFileWorksAndBrokenArrayIsAClearError) {
   r = Spoke(svc, "import --store bikes " + path);
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.out.find("not a valid JSON array"), std::string::npos) << r.out;
+}
+
+TEST(ExportCommand, R26ExportsTheNamedOrdersAndFollowsThemUntilDone) {
+  TestService svc;
+  svc.Connect();
+  ASSERT_EQ(svc.Put("/api/v1/items/TREK-FX2-M-BLK", BikeItem()).status, 201);
+  ASSERT_EQ(svc.Put("/api/v1/orders/5001", PaidOrder("5001")).status, 201);
+  json due = PaidOrder("5002");
+  due["payments"][0]["amount"] = "986.74";
+  ASSERT_EQ(svc.Put("/api/v1/orders/5002", due).status, 201);
+  CommandRun r = Spoke(svc, "export --store bikes 5001 5002");
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("5001: exported as Lightspeed sale"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("5002: Unbalanced: $12.50 due"), std::string::npos) << r.out;
+  EXPECT_EQ(svc.Get("/api/v1/orders/5001").body["export"]["state"], "exported");
+  ASSERT_EQ(svc.Put("/api/v1/orders/5003", PaidOrder("5003")).status, 201);
+  r = Spoke(svc, "export --store bikes --all-eligible");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("1 orders can be exported now"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("5003: exported as Lightspeed sale"), std::string::npos) << r.out;
 }
 
 TEST(TokenCreate, PrintsAWorkingTokenOnItsLastLine) {

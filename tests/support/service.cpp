@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "base/secrets.h"
@@ -31,7 +32,14 @@ TestService::TestService() {
   config.api_base = config.auth_base = sim_->BaseUrl();
   config.client_id = account_.client_id;
   config.client_secret = account_.client_secret;
+  // The same key file the `spoke` binary reads in CLI tests (SPOKE_KEY_FILE), owner-only.
   config.secret_key_hex = base::RandomHex(32);
+  {
+    const auto key_file = dir_ / "spoke.key";
+    std::ofstream(key_file) << config.secret_key_hex << "\n";
+    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
+                                               std::filesystem::perms::owner_write);
+  }
   connections_ = std::make_unique<exporter::Connections>(*db_, config);
   exporter::EngineOptions engine_options;
   engine_options.poll = std::chrono::milliseconds(50);
