@@ -308,3 +308,27 @@ TEST_F(ExportEngine, R26AutomaticExportWhenPaidAndWhenFulfilled) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ExportEngine, R27FrugalLookupsAreBatchedAndLinksSkipThem) {
+  for (const char* n : {"L1", "L2", "L3"}) {
+    ASSERT_LT(svc_.Put(std::string("/api/v1/orders/") + n,
+                       MakeOrder(n, std::string(n) + "@example.com", {{"HELMET", 1, 12999}}))
+                  .status, 300);
+  }
+  ASSERT_EQ(svc_.Post("/api/v1/exports", {{"orders", {"L1", "L2", "L3"}}}).status, 200);
+  svc_.StartEngine();
+  for (const char* n : {"L1", "L2", "L3"})
+    ASSERT_EQ(svc_.WaitForExport(n).body["export"]["state"], "exported");
+  EXPECT_EQ(Requests("GET Customer"), 1) << "three new e-mails, one or= search";
+  EXPECT_EQ(Requests("POST Customer"), 3);
+  EXPECT_EQ(Requests("GET PaymentType"), 1) << "payment types listed once, then cached";
+  // A known customer and a known item need no lookup at all.
+  ASSERT_EQ(Export(MakeOrder("L4", "L1@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+            "exported");
+  EXPECT_EQ(Requests("GET Customer"), 1);
+  EXPECT_EQ(Requests("GET Item"), 1) << "the helmet was looked up once, then linked";
+}
+
+}  // namespace
