@@ -39,8 +39,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < requests; ++i) {
     bool ok = true;
     switch (i % 5) {
-      case 0: ok = client.FindItems(ItemKey::kUpc, "735000000011").ok(); break;
-      case 1: ok = client.FindCustomersByEmail("turing@example.com").ok(); break;
+      case 0:
+        ok = client.FindItems(ItemKey::kUpc, "735000000011").ok();
+        break;
+      case 1:
+        ok = client.FindCustomersByEmail("turing@example.com").ok();
+        break;
       case 2: {
         NewSale s;
         s.shop_id = a.shop_id;
@@ -56,15 +60,20 @@ int main(int argc, char** argv) {
         break;
       }
       case 3:
-        ok = client.CreateCustomer({"A", "B", "b" + std::to_string(i) + "@x.com", std::nullopt,
-                                    std::nullopt}).ok();
+        ok = client
+                 .CreateCustomer(
+                     {"A", "B", "b" + std::to_string(i) + "@x.com", std::nullopt, std::nullopt})
+                 .ok();
         break;
-      default: ok = client.FindSales("B" + std::to_string(i - 2), "web").ok();
+      default:
+        ok = client.FindSales("B" + std::to_string(i - 2), "web").ok();
     }
     failures += !ok;
   }
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  auto stats = json::parse(control.Get(("/_sim/accounts/" + a.account_id + "/stats").c_str())->body);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto stats =
+      json::parse(control.Get(("/_sim/accounts/" + a.account_id + "/stats").c_str())->body);
   double units = 0;
   for (auto& [k, v] : stats["units"].items()) units += v.get<double>();
   const double floor_s = std::max(0.0, (units - 90) / 10);

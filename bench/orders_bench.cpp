@@ -28,12 +28,19 @@ json Order(int n) {
                 n % 24, n % 60);
   return {{"number", std::to_string(100000 + n)},
           {"placed_at", placed},
-          {"customer", {{"email", "c" + std::to_string(n % 5000) + "@example.com"},
-                        {"first_name", "Ann"}, {"last_name", "Lee"}}},
-          {"billing_address", {{"line1", "1 Main St"}, {"city", "Boulder"}, {"region", "CO"},
-                               {"postal_code", "80302"}, {"country", "US"}}},
-          {"lines", {{{"sku", "BIKE"}, {"quantity", 1}, {"unit_price", "899.99"}},
-                     {{"sku", "TUBE"}, {"quantity", 2}, {"unit_price", "8.99"}}}},
+          {"customer",
+           {{"email", "c" + std::to_string(n % 5000) + "@example.com"},
+            {"first_name", "Ann"},
+            {"last_name", "Lee"}}},
+          {"billing_address",
+           {{"line1", "1 Main St"},
+            {"city", "Boulder"},
+            {"region", "CO"},
+            {"postal_code", "80302"},
+            {"country", "US"}}},
+          {"lines",
+           {{{"sku", "BIKE"}, {"quantity", 1}, {"unit_price", "899.99"}},
+            {{"sku", "TUBE"}, {"quantity", 2}, {"unit_price", "8.99"}}}},
           {"shipping", {{"method", "UPS Ground"}, {"amount", "25.00"}}},
           {"tax", "75.73"},
           {"total", "1018.70"},
@@ -54,8 +61,8 @@ double PutOrders(int port, const std::string& token, int from, int to, int threa
       c.set_tcp_nodelay(true);
       httplib::Headers h{{"Authorization", "Bearer " + token}};
       for (int n = next++; n < to; n = next++) {
-        auto r = c.Put(("/api/v1/orders/" + std::to_string(100000 + n)).c_str(), h,
-                       Order(n).dump(), "application/json");
+        auto r = c.Put(("/api/v1/orders/" + std::to_string(100000 + n)).c_str(), h, Order(n).dump(),
+                       "application/json");
         if (!r || r->status >= 300) ++failures;
       }
     });
@@ -69,7 +76,8 @@ double PutOrders(int port, const std::string& token, int from, int to, int threa
 
 int main(int argc, char** argv) {
   const int put_count = 10000, list_total = argc > 1 ? std::atoi(argv[1]) : 100000;
-  const auto dir = std::filesystem::temp_directory_path() / ("spoke-bench-" + std::to_string(getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("spoke-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   auto db = store::OpenStore("sqlite://" + (dir / "spoke.db").string());
   if (!db.ok()) return 1;

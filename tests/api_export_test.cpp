@@ -15,10 +15,11 @@ class ExportApi : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", BikeItem()).status, 201);
-    ASSERT_EQ(svc_.Put("/api/v1/items/GC-50", {{"description", "Gift card $50"},
-                                               {"kind", "gift_card"}, {"price", "50.00"}})
-                  .status,
-              201);
+    ASSERT_EQ(
+        svc_.Put("/api/v1/items/GC-50",
+                 {{"description", "Gift card $50"}, {"kind", "gift_card"}, {"price", "50.00"}})
+            .status,
+        201);
   }
   void ExpectRefused(const std::string& number, int status, const std::string& code,
                      const std::string& message) {
@@ -76,8 +77,8 @@ TEST_F(ExportApi, R2UnbalancedIsRefusedWithTheBalanceMessage) {
 TEST_F(ExportApi, R4GiftCardsOnlyHaveNothingToExport) {
   svc_.Connect();
   json gift = PaidOrder("G1");
-  gift["lines"] = {{{"sku", "GC-50"}, {"quantity", 1}, {"unit_price", "50.00"},
-                    {"taxable", false}}};
+  gift["lines"] = {
+      {{"sku", "GC-50"}, {"quantity", 1}, {"unit_price", "50.00"}, {"taxable", false}}};
   gift["shipping"] = nullptr;
   gift["tax"] = "0.00";
   gift["total"] = "50.00";
@@ -128,9 +129,9 @@ TEST_F(ExportApi, SettingsAreValidatedNamingTheField) {
   Reply bad = svc_.Put("/api/v1/settings/lightspeed", {{"tax_mode", "sometimes"}});
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.body["error"]["field"], "tax_mode");
-  EXPECT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"auto_export", "always"}})
-                .body["error"]["field"],
-            "auto_export");
+  EXPECT_EQ(
+      svc_.Put("/api/v1/settings/lightspeed", {{"auto_export", "always"}}).body["error"]["field"],
+      "auto_export");
   EXPECT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"shop_id", "one"}}).body["error"]["field"],
             "shop_id");
   Reply ok = svc_.Put("/api/v1/settings/lightspeed",

@@ -40,7 +40,8 @@ TEST_F(OrdersApi, ItemRoundTripAndList) {
   Reply list = svc_.Get("/api/v1/items?limit=1");
   ASSERT_EQ(list.status, 200);
   ASSERT_EQ(list.body["items"].size(), 1u);
-  Reply next = svc_.Get("/api/v1/items?limit=1&cursor=" + list.body["next_cursor"].get<std::string>());
+  Reply next =
+      svc_.Get("/api/v1/items?limit=1&cursor=" + list.body["next_cursor"].get<std::string>());
   EXPECT_EQ(next.body["items"][0]["sku"], "TREK-FX2-M-BLK");
   EXPECT_TRUE(next.body["next_cursor"].is_null());
 }
@@ -203,20 +204,21 @@ TEST_F(OrdersApi, ListIsNewestFirstWithFiltersAndCursor) {
 
 TEST_F(OrdersApi, RefundsAreRecordedAndChangeTheBalance) {
   ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
-  Reply r = svc_.Post("/api/v1/orders/10023/refunds",
-                      {{"id", "rf_1"}, {"method", "Online Payments (Stripe)"}, {"amount", "10.00"}});
+  Reply r =
+      svc_.Post("/api/v1/orders/10023/refunds",
+                {{"id", "rf_1"}, {"method", "Online Payments (Stripe)"}, {"amount", "10.00"}});
   ASSERT_EQ(r.status, 201) << r.raw;
   EXPECT_EQ(r.body["balance"]["message"], "Unbalanced: $10.00 due");
   EXPECT_EQ(svc_.Post("/api/v1/orders/10023/refunds",
                       {{"id", "rf_1"}, {"method", "x"}, {"amount", "1.00"}})
                 .status,
             409);
-  EXPECT_EQ(svc_.Post("/api/v1/orders/10023/refunds",
-                      {{"id", "rf_2"}, {"method", "x"}, {"amount", 1}})
-                .body["error"]["field"],
-            "amount");
-  Reply empty = svc_.Post("/api/v1/orders/10023/refunds",
-                          {{"id", ""}, {"method", ""}, {"amount", "1.00"}});
+  EXPECT_EQ(
+      svc_.Post("/api/v1/orders/10023/refunds", {{"id", "rf_2"}, {"method", "x"}, {"amount", 1}})
+          .body["error"]["field"],
+      "amount");
+  Reply empty =
+      svc_.Post("/api/v1/orders/10023/refunds", {{"id", ""}, {"method", ""}, {"amount", "1.00"}});
   EXPECT_EQ(empty.status, 422);
   EXPECT_EQ(empty.body["error"]["field"], "id");
   EXPECT_EQ(svc_.Get("/api/v1/orders/10023").body["refunds"].size(), 1u);
@@ -226,8 +228,10 @@ TEST_F(OrdersApi, SumsThatWouldOverflowAreRefused) {
   json o = PaidOrder("OVF");
   // 10,000 × $9,999,999,999,999.99 is more cents than a 64-bit integer holds.
   for (int i = 0; i < 10000; ++i)
-    o["payments"].push_back({{"id", "p" + std::to_string(i)}, {"method", "S"},
-                             {"amount", "9999999999999.99"}, {"status", "captured"}});
+    o["payments"].push_back({{"id", "p" + std::to_string(i)},
+                             {"method", "S"},
+                             {"amount", "9999999999999.99"},
+                             {"status", "captured"}});
   Reply r = svc_.Put("/api/v1/orders/OVF", o);
   ASSERT_EQ(r.status, 422) << r.raw.substr(0, 300);
   EXPECT_NE(r.body["error"].value("field", "").find("amount"), std::string::npos) << r.raw;
@@ -285,8 +289,9 @@ TEST_F(OrdersApi, R23StatusChangesAreAlwaysAllowed) {
   EXPECT_EQ(r.body["status"], "shipped");
   EXPECT_EQ(r.body["export"]["state"], "queued");
   EXPECT_EQ(svc_.Call("PATCH", "/api/v1/orders/10023", R"({"status":"lost"})").status, 422);
-  EXPECT_EQ(svc_.Call("PATCH", "/api/v1/orders/10023", R"({"total":"1.00"})").body["error"]["field"],
-            "total");
+  EXPECT_EQ(
+      svc_.Call("PATCH", "/api/v1/orders/10023", R"({"total":"1.00"})").body["error"]["field"],
+      "total");
 }
 
 TEST_F(OrdersApi, TokensAreRequiredAndSeeOnlyTheirStore) {
@@ -304,7 +309,8 @@ TEST_F(OrdersApi, TokensAreRequiredAndSeeOnlyTheirStore) {
   EXPECT_EQ(svc_.Call("POST", "/api/v1/orders/10023/payments/pay_1/capture", "{}", other).status,
             404);
   EXPECT_EQ(svc_.Call("POST", "/api/v1/orders/10023/refunds",
-                      R"({"id":"rf","method":"x","amount":"1.00"})", other).status,
+                      R"({"id":"rf","method":"x","amount":"1.00"})", other)
+                .status,
             404);
   // The same order number in another store is another order.
   EXPECT_EQ(svc_.Call("PUT", "/api/v1/orders/10023", PaidOrder("10023").dump(), other).status, 422)

@@ -32,8 +32,8 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     key_file_ = (dir_ / "spoke.key").string();
     key_ = base::RandomHex(32);
     { std::ofstream(key_file_) << key_ << "\n"; }
-    std::filesystem::permissions(key_file_, std::filesystem::perms::owner_read |
-                                                std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     sim_ = sim::Simulator::Create({});
     ASSERT_TRUE(sim_->Start().ok());
     account_ = sim_->CreateAccount("Crash Cycles", 1, true);
@@ -55,15 +55,20 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     settings->employee_id = account_.employee_id;
     ASSERT_TRUE((*db)->PutLightspeedSettings(s->id, *settings).ok());
     api::Api api(**db, base::SystemClock(), {&connections});
-    ASSERT_EQ(api.PutItem(s->id, "HELMET",
-                          json{{"description", "Helmet"}, {"upc", "735000000007"},
-                               {"price", "129.99"}}.dump()).status, 201);
-    json order = {{"number", "9001"}, {"placed_at", "2026-11-20T15:04:05Z"},
-                  {"customer", {{"email", "crash@example.com"}, {"first_name", "C"},
-                                {"last_name", "R"}}},
-                  {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
-                  {"tax", "0.00"}, {"total", "129.99"},
-                  {"payments", {{{"id", "p"}, {"method", "Cash"}, {"amount", "129.99"}}}}};
+    ASSERT_EQ(
+        api.PutItem(
+               s->id, "HELMET",
+               json{{"description", "Helmet"}, {"upc", "735000000007"}, {"price", "129.99"}}.dump())
+            .status,
+        201);
+    json order = {
+        {"number", "9001"},
+        {"placed_at", "2026-11-20T15:04:05Z"},
+        {"customer", {{"email", "crash@example.com"}, {"first_name", "C"}, {"last_name", "R"}}},
+        {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
+        {"tax", "0.00"},
+        {"total", "129.99"},
+        {"payments", {{{"id", "p"}, {"method", "Cash"}, {"amount", "129.99"}}}}};
     ASSERT_EQ(api.PutOrder(s->id, "9001", order.dump()).status, 201);
     ASSERT_EQ(api.RequestExport(s->id, "9001").status, 202);
   }
@@ -73,13 +78,14 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
   }
 
   pid_t StartWorker(const std::string& crash_point) {
-    std::vector<std::string> env = {
-        "SPOKE_DATABASE_URL=" + db_url_,     "SPOKE_KEY_FILE=" + key_file_,
-        "SPOKE_LIGHTSPEED_API_BASE=" + sim_->BaseUrl(),
-        "SPOKE_LIGHTSPEED_AUTH_BASE=" + sim_->BaseUrl(),
-        "SPOKE_LIGHTSPEED_CLIENT_ID=" + account_.client_id,
-        "SPOKE_LIGHTSPEED_CLIENT_SECRET=" + account_.client_secret,
-        "SPOKE_EXPORT_WORKERS=1",            "SPOKE_EXPORT_LEASE_SECONDS=2"};
+    std::vector<std::string> env = {"SPOKE_DATABASE_URL=" + db_url_,
+                                    "SPOKE_KEY_FILE=" + key_file_,
+                                    "SPOKE_LIGHTSPEED_API_BASE=" + sim_->BaseUrl(),
+                                    "SPOKE_LIGHTSPEED_AUTH_BASE=" + sim_->BaseUrl(),
+                                    "SPOKE_LIGHTSPEED_CLIENT_ID=" + account_.client_id,
+                                    "SPOKE_LIGHTSPEED_CLIENT_SECRET=" + account_.client_secret,
+                                    "SPOKE_EXPORT_WORKERS=1",
+                                    "SPOKE_EXPORT_LEASE_SECONDS=2"};
     if (!crash_point.empty()) env.push_back("SPOKE_CRASH_POINT=" + crash_point);
     std::vector<std::string> args = {SPOKE_BINARY, "worker"};
     std::vector<char*> argv, envp;
@@ -132,8 +138,8 @@ TEST_P(CrashRecovery, R20KilledAtEachPointAndRestartedMakesExactlyOneSale) {
   ASSERT_EQ(state, "exported");
 
   httplib::Client control(sim_->BaseUrl());
-  auto stats = json::parse(
-      control.Get(("/_sim/accounts/" + account_.account_id + "/stats").c_str())->body);
+  auto stats =
+      json::parse(control.Get(("/_sim/accounts/" + account_.account_id + "/stats").c_str())->body);
   EXPECT_TRUE(stats["duplicate_references"].empty()) << stats.dump();
   EXPECT_EQ(stats["requests"].value("POST Sale", 0), 1) << "one sale was ever sent";
   const std::string point = GetParam();

@@ -35,19 +35,26 @@ json MakeOrder(const std::string& number, const std::string& email,
     total += l.quantity * l.unit_cents;
   }
   total += shipping + tax - order_discount;
-  json o = {{"number", number},
-            {"placed_at", "2026-11-20T15:04:05Z"},
-            {"customer", {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"},
-                          {"phone", "+1 555 0100"}}},
-            {"lines", jl},
-            {"order_discount", Amount(order_discount)},
-            {"tax", Amount(tax)},
-            {"total", Amount(total)},
-            {"payments", {{{"id", "pay_" + number}, {"method", method}, {"amount", Amount(total)},
-                           {"reference", "ref_" + number}}}}};
+  json o = {
+      {"number", number},
+      {"placed_at", "2026-11-20T15:04:05Z"},
+      {"customer",
+       {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"}, {"phone", "+1 555 0100"}}},
+      {"lines", jl},
+      {"order_discount", Amount(order_discount)},
+      {"tax", Amount(tax)},
+      {"total", Amount(total)},
+      {"payments",
+       {{{"id", "pay_" + number},
+         {"method", method},
+         {"amount", Amount(total)},
+         {"reference", "ref_" + number}}}}};
   if (billing)
-    o["billing_address"] = {{"line1", "1 Main St"}, {"city", "Boulder"}, {"region", "CO"},
-                            {"postal_code", "80302"}, {"country", "US"}};
+    o["billing_address"] = {{"line1", "1 Main St"},
+                            {"city", "Boulder"},
+                            {"region", "CO"},
+                            {"postal_code", "80302"},
+                            {"country", "US"}};
   if (shipping) o["shipping"] = {{"method", "UPS Ground"}, {"amount", Amount(shipping)}};
   return o;
 }
@@ -56,18 +63,33 @@ class ExportEngine : public ::testing::Test {
  protected:
   void SetUp() override {
     svc_.Connect();
-    const json items[] = {
-        {{"sku", "BIKE"}, {"description", "Trailhead 29 Mountain Bike"}, {"source", "pos_sync"},
-         {"lightspeed_item_id", "1"}, {"price", "899.99"}, {"serialized", true}},
-        {{"sku", "HELMET"}, {"description", "Aero Road Helmet M"}, {"source", "supplier_sync"},
-         {"upc", "735000000007"}, {"price", "129.99"}},
-        {{"sku", "TREK-FX2"}, {"description", "Trek FX 2 Disc"}, {"source", "supplier_sync"},
-         {"upc", "601842123456"}, {"manufacturer_sku", "FX2-M-BK"}, {"price", "749.99"},
-         {"cost", "500.00"}, {"msrp", "799.99"}},
-        {{"sku", "GC-50"}, {"description", "Gift card $50"}, {"kind", "gift_card"},
-         {"price", "50.00"}},
-        {{"sku", "TUNEUP"}, {"description", "Tune-up"}, {"kind", "non_inventory"},
-         {"price", "75.00"}}};
+    const json items[] = {{{"sku", "BIKE"},
+                           {"description", "Trailhead 29 Mountain Bike"},
+                           {"source", "pos_sync"},
+                           {"lightspeed_item_id", "1"},
+                           {"price", "899.99"},
+                           {"serialized", true}},
+                          {{"sku", "HELMET"},
+                           {"description", "Aero Road Helmet M"},
+                           {"source", "supplier_sync"},
+                           {"upc", "735000000007"},
+                           {"price", "129.99"}},
+                          {{"sku", "TREK-FX2"},
+                           {"description", "Trek FX 2 Disc"},
+                           {"source", "supplier_sync"},
+                           {"upc", "601842123456"},
+                           {"manufacturer_sku", "FX2-M-BK"},
+                           {"price", "749.99"},
+                           {"cost", "500.00"},
+                           {"msrp", "799.99"}},
+                          {{"sku", "GC-50"},
+                           {"description", "Gift card $50"},
+                           {"kind", "gift_card"},
+                           {"price", "50.00"}},
+                          {{"sku", "TUNEUP"},
+                           {"description", "Tune-up"},
+                           {"kind", "non_inventory"},
+                           {"price", "75.00"}}};
     for (const json& item : items)
       ASSERT_LT(svc_.Put("/api/v1/items/" + item["sku"].get<std::string>(), item).status, 300);
   }
@@ -110,23 +132,27 @@ TEST_F(ExportEngine, R6R7R9OneCompletedSaleWithLinesShippingAndWebTax) {
   EXPECT_FALSE(status.body["bucket"].is_null()) << "the bucket as the last answer reported it";
   Reply metrics = svc_.Call("GET", "/metrics", "", "none");
   EXPECT_NE(metrics.raw.find("spoke_export_attempts_total{outcome=\"exported\"}"),
-            std::string::npos) << metrics.raw;
-  EXPECT_NE(metrics.raw.find("spoke_lightspeed_units_total{account=\"" +
-                             svc_.account().account_id + "\"}"),
+            std::string::npos)
+      << metrics.raw;
+  EXPECT_NE(metrics.raw.find("spoke_lightspeed_units_total{account=\"" + svc_.account().account_id +
+                             "\"}"),
             std::string::npos);
   EXPECT_NE(metrics.raw.find("spoke_export_latency_seconds_count"), std::string::npos);
   ASSERT_GE(r.body["export"]["timeline"].size(), 1u);
   EXPECT_EQ(r.body["export"]["timeline"].back()["outcome"], "exported");
   EXPECT_GT(r.body["export"]["timeline"].back()["units"].get<double>(), 0);
-  EXPECT_NE(r.body["export"]["timeline"].back()["sent"].get<std::string>().find("item 1 × 1 @ $899.99"),
-            std::string::npos) << "the timeline says what was sent";
+  EXPECT_NE(
+      r.body["export"]["timeline"].back()["sent"].get<std::string>().find("item 1 × 1 @ $899.99"),
+      std::string::npos)
+      << "the timeline says what was sent";
   ExpectNoDuplicates();
 }
 
 TEST_F(ExportEngine, R1ASecondRequestSendsNothing) {
   svc_.StartEngine();
-  ASSERT_EQ(Export(MakeOrder("10023", "a@example.com", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"], "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("10023", "a@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   const int sales_before = Requests("POST Sale");
   Reply again = svc_.Post("/api/v1/orders/10023/export");
   EXPECT_EQ(again.status, 409);
@@ -156,15 +182,18 @@ TEST_F(ExportEngine, R8R11GiftCardPlusABikeSendsTheBikeAndBalances) {
 
 TEST_F(ExportEngine, R17ASupplierSyncItemWhoseUpcExistsIsLinkedNotCreated) {
   svc_.StartEngine();
-  ASSERT_EQ(Export(MakeOrder("S1", "s@example.com", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"], "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("S1", "s@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   EXPECT_EQ(Requests("POST Item"), 0);
   EXPECT_EQ(SalesFor("S1")[0].lines[0].item_id, "7");
   // A new one is created once, then reused.
-  ASSERT_EQ(Export(MakeOrder("S2", "s@example.com", {{"TREK-FX2", 1, 74999}}))
-                .body["export"]["state"], "exported");
-  ASSERT_EQ(Export(MakeOrder("S3", "s@example.com", {{"TREK-FX2", 1, 74999}}))
-                .body["export"]["state"], "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("S2", "s@example.com", {{"TREK-FX2", 1, 74999}})).body["export"]["state"],
+      "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("S3", "s@example.com", {{"TREK-FX2", 1, 74999}})).body["export"]["state"],
+      "exported");
   EXPECT_EQ(Requests("POST Item"), 1);
   auto made = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, "TREK-FX2");
   ASSERT_EQ(made->size(), 1u);
@@ -174,21 +203,30 @@ TEST_F(ExportEngine, R17ASupplierSyncItemWhoseUpcExistsIsLinkedNotCreated) {
 TEST_F(ExportEngine, R13SameEmailInDifferentCaseIsOneCustomer) {
   svc_.StartEngine();
   ASSERT_EQ(Export(MakeOrder("C1", "New.Buyer@Example.com", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"], "exported");
+                .body["export"]["state"],
+            "exported");
   ASSERT_EQ(Export(MakeOrder("C2", "new.buyer@example.COM", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"], "exported");
+                .body["export"]["state"],
+            "exported");
   auto customers = svc_.Lightspeed()->FindCustomersByEmail("new.buyer@example.com");
   ASSERT_EQ(customers->size(), 1u);
   EXPECT_EQ(SalesFor("C1")[0].customer_id, SalesFor("C2")[0].customer_id);
   // R13: an existing customer (two share this email; the lowest id wins) is attached as is.
-  ASSERT_EQ(Export(MakeOrder("C3", "Turing@Example.com", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"], "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("C3", "Turing@Example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   EXPECT_EQ(SalesFor("C3")[0].customer_id, "3");
 }
 
 TEST_F(ExportEngine, R13TwoOrdersOfABrandNewCustomerAtOnceMakeOneCustomer) {
-  ASSERT_LT(svc_.Put("/api/v1/orders/N1", MakeOrder("N1", "fresh@example.com", {{"HELMET", 1, 12999}})).status, 300);
-  ASSERT_LT(svc_.Put("/api/v1/orders/N2", MakeOrder("N2", "fresh@example.com", {{"HELMET", 1, 12999}})).status, 300);
+  ASSERT_LT(
+      svc_.Put("/api/v1/orders/N1", MakeOrder("N1", "fresh@example.com", {{"HELMET", 1, 12999}}))
+          .status,
+      300);
+  ASSERT_LT(
+      svc_.Put("/api/v1/orders/N2", MakeOrder("N2", "fresh@example.com", {{"HELMET", 1, 12999}}))
+          .status,
+      300);
   Reply both = svc_.Post("/api/v1/exports", {{"orders", {"N1", "N2"}}});
   ASSERT_EQ(both.status, 200);
   svc_.StartEngine();
@@ -207,8 +245,8 @@ TEST_F(ExportEngine, R19SerialNumbersBecomeSerializedRecords) {
 
 TEST_F(ExportEngine, R7R9ShippingPlusAnOrderDiscountBalances) {
   svc_.StartEngine();
-  Reply r = Export(MakeOrder("D1", "d@example.com", {{"BIKE", 1, 89999}, {"HELMET", 2, 12999}},
-                             2500, 0, 1001));
+  Reply r = Export(
+      MakeOrder("D1", "d@example.com", {{"BIKE", 1, 89999}, {"HELMET", 2, 12999}}, 2500, 0, 1001));
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
   EXPECT_EQ(SalesFor("D1")[0].total, r.body["total"]);
 }
@@ -217,7 +255,8 @@ TEST_F(ExportEngine, R12APaymentMethodWithoutALightspeedTypeIsCreatedOnce) {
   svc_.StartEngine();
   for (const char* n : {"A1", "A2"})
     ASSERT_EQ(Export(MakeOrder(n, "a@example.com", {{"HELMET", 1, 12999}}, 0, 0, 0, "Affirm"))
-                  .body["export"]["state"], "exported");
+                  .body["export"]["state"],
+              "exported");
   EXPECT_EQ(Requests("POST PaymentType"), 1);
   auto types = svc_.Lightspeed()->ListPaymentTypes();
   int affirm = 0;
@@ -246,23 +285,28 @@ TEST_F(ExportEngine, R21APermanentRefusalNeedsAttentionThenRetryWorks) {
   Reply r = Export(MakeOrder("E1", "e@example.com", {{"HELMET", 1, 12999}}));
   ASSERT_EQ(r.body["export"]["state"], "needs_attention") << r.raw;
   EXPECT_NE(r.body["export"]["message"].get<std::string>().find("Lightspeed refused the sale"),
-            std::string::npos) << r.raw;
+            std::string::npos)
+      << r.raw;
   Reply listed = svc_.Get("/api/v1/exports?state=needs_attention");
   ASSERT_EQ(listed.body["exports"].size(), 1u);
   // One bad order never blocks the others: a second store keeps exporting meanwhile (below),
   // and this one goes through once the setting is fixed.
-  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"employee_id", svc_.account().employee_id}})
-                .status, 200);
+  ASSERT_EQ(
+      svc_.Put("/api/v1/settings/lightspeed", {{"employee_id", svc_.account().employee_id}}).status,
+      200);
   ASSERT_EQ(svc_.Post("/api/v1/orders/E1/export/retry").status, 202);
   EXPECT_EQ(svc_.WaitForExport("E1").body["export"]["state"], "exported");
 }
 
 TEST_F(ExportEngine, R1R2AnOrderThatBecomesUnbalancedWhileQueuedIsStoppedBeforeSending) {
-  ASSERT_LT(svc_.Put("/api/v1/orders/U1", MakeOrder("U1", "u@example.com", {{"HELMET", 1, 12999}})).status, 300);
+  ASSERT_LT(svc_.Put("/api/v1/orders/U1", MakeOrder("U1", "u@example.com", {{"HELMET", 1, 12999}}))
+                .status,
+            300);
   ASSERT_EQ(svc_.Post("/api/v1/orders/U1/export").status, 202);
   ASSERT_EQ(svc_.Post("/api/v1/orders/U1/refunds",
                       {{"id", "rf"}, {"method", "Online Payments (Stripe)"}, {"amount", "10.00"}})
-                .status, 201);
+                .status,
+            201);
   svc_.StartEngine();
   Reply r = svc_.WaitForExport("U1");
   EXPECT_EQ(r.body["export"]["state"], "needs_attention");
@@ -272,8 +316,9 @@ TEST_F(ExportEngine, R1R2AnOrderThatBecomesUnbalancedWhileQueuedIsStoppedBeforeS
 
 TEST_F(ExportEngine, R24RefundAfterExportRemindsToRefundInLightspeed) {
   svc_.StartEngine();
-  ASSERT_EQ(Export(MakeOrder("R1", "r@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
-            "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("R1", "r@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   Reply r = svc_.Post("/api/v1/orders/R1/refunds",
                       {{"id", "rf"}, {"method", "Online Payments (Stripe)"}, {"amount", "10.00"}});
   ASSERT_EQ(r.status, 201);
@@ -284,8 +329,9 @@ TEST_F(ExportEngine, R24RefundAfterExportRemindsToRefundInLightspeed) {
 
 TEST_F(ExportEngine, R23StatusChangesAfterExportDoNotTouchLightspeed) {
   svc_.StartEngine();
-  ASSERT_EQ(Export(MakeOrder("R2", "r@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
-            "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("R2", "r@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   const json before = Stats()["requests"];
   Reply r = svc_.Call("PATCH", "/api/v1/orders/R2", R"({"status":"completed"})");
   ASSERT_EQ(r.status, 200);
@@ -295,11 +341,16 @@ TEST_F(ExportEngine, R23StatusChangesAfterExportDoNotTouchLightspeed) {
 TEST_F(ExportEngine, R26AutomaticExportWhenPaidAndWhenFulfilled) {
   svc_.StartEngine();
   ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"auto_export", "when_paid"}}).status, 200);
-  ASSERT_LT(svc_.Put("/api/v1/orders/W1", MakeOrder("W1", "w@example.com", {{"HELMET", 1, 12999}})).status, 300);
+  ASSERT_LT(svc_.Put("/api/v1/orders/W1", MakeOrder("W1", "w@example.com", {{"HELMET", 1, 12999}}))
+                .status,
+            300);
   EXPECT_EQ(svc_.WaitForExport("W1").body["export"]["state"], "exported");
-  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"auto_export", "when_paid_and_fulfilled"}})
-                .status, 200);
-  ASSERT_LT(svc_.Put("/api/v1/orders/W2", MakeOrder("W2", "w@example.com", {{"HELMET", 1, 12999}})).status, 300);
+  ASSERT_EQ(
+      svc_.Put("/api/v1/settings/lightspeed", {{"auto_export", "when_paid_and_fulfilled"}}).status,
+      200);
+  ASSERT_LT(svc_.Put("/api/v1/orders/W2", MakeOrder("W2", "w@example.com", {{"HELMET", 1, 12999}}))
+                .status,
+            300);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(svc_.Get("/api/v1/orders/W2").body["export"]["state"], "not_exported")
       << "paid but not shipped yet";
@@ -315,7 +366,8 @@ TEST_F(ExportEngine, R27FrugalLookupsAreBatchedAndLinksSkipThem) {
   for (const char* n : {"L1", "L2", "L3"}) {
     ASSERT_LT(svc_.Put(std::string("/api/v1/orders/") + n,
                        MakeOrder(n, std::string(n) + "@example.com", {{"HELMET", 1, 12999}}))
-                  .status, 300);
+                  .status,
+              300);
   }
   ASSERT_EQ(svc_.Post("/api/v1/exports", {{"orders", {"L1", "L2", "L3"}}}).status, 200);
   svc_.StartEngine();
@@ -325,8 +377,9 @@ TEST_F(ExportEngine, R27FrugalLookupsAreBatchedAndLinksSkipThem) {
   EXPECT_EQ(Requests("POST Customer"), 3);
   EXPECT_EQ(Requests("GET PaymentType"), 1) << "payment types listed once, then cached";
   // A known customer and a known item need no lookup at all.
-  ASSERT_EQ(Export(MakeOrder("L4", "L1@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
-            "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("L4", "L1@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   EXPECT_EQ(Requests("GET Customer"), 1);
   EXPECT_EQ(Requests("GET Item"), 1) << "the helmet was looked up once, then linked";
 }

@@ -10,15 +10,15 @@ using testing_support::Reply;
 using testing_support::TestService;
 
 json Order(const std::string& number, const std::string& email) {
-  return {{"number", number},
-          {"placed_at", "2026-11-20T15:04:05Z"},
-          {"customer", {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"}}},
-          {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
-          {"shipping", {{"method", "UPS Ground"}, {"amount", "10.00"}}},
-          {"tax", "0.00"},
-          {"total", "139.99"},
-          {"payments", {{{"id", "p1"}, {"method", "Online Payments (Stripe)"},
-                         {"amount", "139.99"}}}}};
+  return {
+      {"number", number},
+      {"placed_at", "2026-11-20T15:04:05Z"},
+      {"customer", {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"}}},
+      {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
+      {"shipping", {{"method", "UPS Ground"}, {"amount", "10.00"}}},
+      {"tax", "0.00"},
+      {"total", "139.99"},
+      {"payments", {{{"id", "p1"}, {"method", "Online Payments (Stripe)"}, {"amount", "139.99"}}}}};
 }
 
 class ExportFaults : public ::testing::Test {
@@ -27,8 +27,10 @@ class ExportFaults : public ::testing::Test {
     svc_.Connect();
     ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", {{"description", "Aero Road Helmet M"},
                                                 {"source", "supplier_sync"},
-                                                {"upc", "735000000007"}, {"price", "129.99"}})
-                  .status, 201);
+                                                {"upc", "735000000007"},
+                                                {"price", "129.99"}})
+                  .status,
+              201);
   }
   void Fault(const json& faults) { svc_.SimControl("POST", "/faults", faults); }
   void QueueOrders(int n, const std::string& prefix) {
@@ -36,7 +38,8 @@ class ExportFaults : public ::testing::Test {
       const std::string number = prefix + std::to_string(i);
       ASSERT_EQ(svc_.Put("/api/v1/orders/" + number,
                          Order(number, prefix + std::to_string(i) + "@example.com"))
-                    .status, 201);
+                    .status,
+                201);
       ASSERT_EQ(svc_.Post("/api/v1/orders/" + number + "/export").status, 202);
     }
   }
@@ -112,14 +115,18 @@ TEST_F(ExportFaults, R22OneStoresBacklogDoesNotStarveAnother) {
   svc_.SimControl("PUT", "/rate", {{"model", "2026"}, {"bucket_size", 20}, {"drip_rate", 5}});
   QueueOrders(6, "A");
   auto other = svc_.AddConnectedStore("other");
-  ASSERT_EQ(svc_.Call("PUT", "/api/v1/items/HELMET",
-                      json{{"description", "Helmet"}, {"upc", "735000000007"}, {"price", "129.99"}}
-                          .dump(),
-                      other.token).status, 201);
+  ASSERT_EQ(
+      svc_.Call(
+              "PUT", "/api/v1/items/HELMET",
+              json{{"description", "Helmet"}, {"upc", "735000000007"}, {"price", "129.99"}}.dump(),
+              other.token)
+          .status,
+      201);
   svc_.StartEngine();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ASSERT_EQ(svc_.Call("PUT", "/api/v1/orders/B0", Order("B0", "b@example.com").dump(), other.token)
-                .status, 201);
+                .status,
+            201);
   ASSERT_EQ(svc_.Call("POST", "/api/v1/orders/B0/export", "{}", other.token).status, 202);
   Reply b = svc_.WaitForExport("B0", 30, other.token);
   ASSERT_EQ(b.body["export"]["state"], "exported") << b.raw;

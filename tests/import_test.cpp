@@ -20,8 +20,8 @@ struct CommandRun {
 };
 
 CommandRun Spoke(TestService& svc, const std::string& args) {
-  const std::string cmd = "SPOKE_DATABASE_URL=" + svc.db_url() + " SPOKE_KEY_FILE=" +
-                          (svc.dir() / "spoke.key").string() +
+  const std::string cmd = "SPOKE_DATABASE_URL=" + svc.db_url() +
+                          " SPOKE_KEY_FILE=" + (svc.dir() / "spoke.key").string() +
                           " SPOKE_LIGHTSPEED_API_BASE=" + svc.simulator().BaseUrl() +
                           " SPOKE_LIGHTSPEED_AUTH_BASE=" + svc.simulator().BaseUrl() +
                           " SPOKE_LIGHTSPEED_CLIENT_ID=" + svc.account().client_id +

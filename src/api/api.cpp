@@ -1,8 +1,8 @@
 #include "api/api.h"
 
-#include "api/codec.h"
-
 #include <cmath>
+
+#include "api/codec.h"
 #include "shop/validate.h"
 
 namespace api {
@@ -63,13 +63,20 @@ json DrainSeconds(exporter::Connections* connections, store::StoreId s, int64_t 
 
 int Api::HttpStatus(const base::Error& e) {
   switch (e.code) {
-    case base::ErrorCode::kInvalidInput: return e.reason == "malformed_json" ? 400 : 422;
-    case base::ErrorCode::kNotFound: return 404;
-    case base::ErrorCode::kConflict: return 409;
-    case base::ErrorCode::kRateLimited: return 429;
-    case base::ErrorCode::kUnavailable: return 503;
-    case base::ErrorCode::kUnauthenticated: return 401;
-    case base::ErrorCode::kInternal: return 500;
+    case base::ErrorCode::kInvalidInput:
+      return e.reason == "malformed_json" ? 400 : 422;
+    case base::ErrorCode::kNotFound:
+      return 404;
+    case base::ErrorCode::kConflict:
+      return 409;
+    case base::ErrorCode::kRateLimited:
+      return 429;
+    case base::ErrorCode::kUnavailable:
+      return 503;
+    case base::ErrorCode::kUnauthenticated:
+      return 401;
+    case base::ErrorCode::kInternal:
+      return 500;
   }
   return 500;
 }
@@ -101,9 +108,9 @@ Response Api::ListItems(store::StoreId s, const Query& q) {
   if (!page.ok()) return Error(page.error());
   json items = json::array();
   for (const shop::Item& i : page->items) items.push_back(codec::ItemToJson(i));
-  return Json(200, {{"items", items},
-                    {"next_cursor", page->next_cursor.empty() ? json(nullptr)
-                                                              : json(page->next_cursor)}});
+  return Json(
+      200, {{"items", items},
+            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
 }
 
 Response Api::PutOrder(store::StoreId s, const std::string& number, const std::string& body) {
@@ -165,16 +172,18 @@ Response Api::ListOrders(store::StoreId s, const Query& q) {
       } else if (shop::Parse(name, &st)) {
         f.statuses.push_back(st);
       } else {
-        return Error(base::Invalid("status", "status must be open, processing, shipped, "
-                                             "completed, cancelled or open_orders (comma-separated)"));
+        return Error(base::Invalid("status",
+                                   "status must be open, processing, shipped, "
+                                   "completed, cancelled or open_orders (comma-separated)"));
       }
     }
   }
   if (auto it = q.find("export_state"); it != q.end() && !it->second.empty()) {
     shop::ExportState st;
     if (!shop::Parse(it->second, &st))
-      return Error(base::Invalid("export_state", "export_state must be not_exported, queued, "
-                                                 "exporting, exported or needs_attention"));
+      return Error(base::Invalid("export_state",
+                                 "export_state must be not_exported, queued, "
+                                 "exporting, exported or needs_attention"));
     f.export_state = st;
   }
   if (auto it = q.find("cursor"); it != q.end()) f.cursor = it->second;
@@ -184,9 +193,9 @@ Response Api::ListOrders(store::StoreId s, const Query& q) {
   if (!settings.ok()) return Error(settings.error());
   json orders = json::array();
   for (const store::OrderRecord& r : page->orders) orders.push_back(OrderView(r, *settings, false));
-  return Json(200, {{"orders", orders},
-                    {"next_cursor", page->next_cursor.empty() ? json(nullptr)
-                                                              : json(page->next_cursor)}});
+  return Json(
+      200, {{"orders", orders},
+            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
 }
 
 Response Api::PatchOrder(store::StoreId s, const std::string& number, const std::string& body) {
@@ -264,7 +273,8 @@ Response Api::ConnectLightspeed(store::StoreId s, const std::string& body) {
   auto account = options_.connections->Connect(s, it->get<std::string>());
   if (!account.ok()) {
     base::Error e = account.error();
-    if (e.reason == "invalid_grant") e.code = base::ErrorCode::kInvalidInput, e.field = "refresh_token";
+    if (e.reason == "invalid_grant")
+      e.code = base::ErrorCode::kInvalidInput, e.field = "refresh_token";
     return Error(e);
   }
   return LightspeedStatus(s);
@@ -275,8 +285,8 @@ Response Api::LightspeedStatus(store::StoreId s) {
   if (!settings.ok()) return Error(settings.error());
   auto counts = store_.CountExports(s);
   if (!counts.ok()) return Error(counts.error());
-  const int64_t queue = (*counts)[shop::ExportState::kQueued] +
-                        (*counts)[shop::ExportState::kExporting];
+  const int64_t queue =
+      (*counts)[shop::ExportState::kQueued] + (*counts)[shop::ExportState::kExporting];
   const shop::Connection c = store::ConnectionOf(*settings);
   std::string message;
   if (settings->connection == "reconnect")
@@ -305,7 +315,8 @@ Response Api::Queue(store::StoreId s, const std::string& number, bool retry) {
     if (retry && state != shop::ExportState::kNeedsAttention)
       return shop::Eligibility{"not_needing_attention",
                                std::string("Only orders that need attention can be retried; "
-                                           "this one is ") + shop::Name(state)};
+                                           "this one is ") +
+                                   shop::Name(state)};
     return shop::CheckEligibility(order, state, store::ConnectionOf(settings));
   };
   auto record = store_.QueueExport(s, number, check);
@@ -331,7 +342,8 @@ void Api::MaybeAutoExport(store::StoreId s, const std::string& number) {
           return shop::Eligibility{"already_queued", "not automatic"};
         if (need_fulfilled && !shop::IsFulfilled(order.status))
           return shop::Eligibility{"not_fulfilled", "not fulfilled yet"};
-        if (current.auto_export == "off") return shop::Eligibility{"off", "automatic export is off"};
+        if (current.auto_export == "off")
+          return shop::Eligibility{"off", "automatic export is off"};
         return shop::CheckEligibility(order, state, store::ConnectionOf(current));
       });
   if (queued.ok() && options_.on_queued) options_.on_queued();
@@ -378,8 +390,9 @@ Response Api::ListExports(store::StoreId s, const Query& q) {
   if (auto it = q.find("state"); it != q.end() && !it->second.empty()) {
     shop::ExportState st;
     if (!shop::Parse(it->second, &st))
-      return Error(base::Invalid("state", "state must be queued, exporting, exported, "
-                                          "needs_attention or not_exported"));
+      return Error(base::Invalid("state",
+                                 "state must be queued, exporting, exported, "
+                                 "needs_attention or not_exported"));
     state = st;
   }
   auto limit = Limit(q, 100, 500);

@@ -16,8 +16,9 @@ class Reader {
  public:
   Reader(const json& j, std::string prefix) : j_(j), prefix_(std::move(prefix)) {
     if (!j_.is_object())
-      Fail(Invalid(prefix_.empty() ? "body" : prefix_,
-                   (prefix_.empty() ? std::string("the body") : prefix_) + " must be a JSON object"));
+      Fail(Invalid(
+          prefix_.empty() ? "body" : prefix_,
+          (prefix_.empty() ? std::string("the body") : prefix_) + " must be a JSON object"));
   }
   bool ok() const { return !error_; }
   const base::Error& error() const { return *error_; }
@@ -62,8 +63,9 @@ class Reader {
       return Money();
     }
     if (!v->is_string()) {
-      Fail(Invalid(Path(key), Path(key) + " must be a string amount like \"899.99\", not a " +
-                                  v->type_name(), "invalid_amount"));
+      Fail(Invalid(Path(key),
+                   Path(key) + " must be a string amount like \"899.99\", not a " + v->type_name(),
+                   "invalid_amount"));
       return Money();
     }
     auto m = Money::Parse(v->get<std::string>(), Path(key));
@@ -167,7 +169,7 @@ json Opt(const std::optional<base::TimePoint>& t) {
 
 json AddressJson(const std::optional<shop::Address>& a) {
   if (!a) return nullptr;
-  return {{"line1", a->line1}, {"line2", Opt(a->line2)},         {"city", a->city},
+  return {{"line1", a->line1},   {"line2", Opt(a->line2)},        {"city", a->city},
           {"region", a->region}, {"postal_code", a->postal_code}, {"country", a->country}};
 }
 
@@ -186,8 +188,8 @@ base::Result<shop::Item> ItemFromJson(const json& j, const std::string& sku_in_p
   shop::Item item;
   item.sku = r.Str("sku", false, sku_in_path);
   if (r.ok() && item.sku != sku_in_path)
-    r.Fail(Invalid("sku", "sku \"" + item.sku + "\" differs from the SKU in the URL \"" +
-                              sku_in_path + "\""));
+    r.Fail(Invalid(
+        "sku", "sku \"" + item.sku + "\" differs from the SKU in the URL \"" + sku_in_path + "\""));
   item.description = r.Str("description", true);
   item.kind = r.Enum("kind", shop::ItemKind::kInventory, "inventory, gift_card, non_inventory");
   item.source = r.Enum("source", shop::ItemSource::kSite, "pos_sync, supplier_sync, site");
@@ -213,8 +215,8 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
     r.Fail(Invalid("number", "number \"" + o.number + "\" differs from the number in the URL \"" +
                                  number_in_path + "\""));
   o.placed_at = r.Time("placed_at", true, now);
-  o.status = r.Enum("status", shop::OrderStatus::kOpen,
-                    "open, processing, shipped, completed, cancelled");
+  o.status =
+      r.Enum("status", shop::OrderStatus::kOpen, "open, processing, shipped, completed, cancelled");
   o.currency = r.Str("currency", false, store_currency);
   if (const json* c = r.Get("customer")) {
     Reader cr(*c, "customer");
@@ -240,8 +242,8 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
       if (const json* serials = lr.Array("serial_numbers")) {
         for (size_t k = 0; k < serials->size(); ++k) {
           if (!(*serials)[k].is_string()) {
-            lr.Fail(Invalid(lr.Path("serial_numbers"), lr.Path(Indexed("serial_numbers", k)) +
-                                                           " must be a string"));
+            lr.Fail(Invalid(lr.Path("serial_numbers"),
+                            lr.Path(Indexed("serial_numbers", k)) + " must be a string"));
             break;
           }
           l.serial_numbers.push_back((*serials)[k].get<std::string>());
@@ -268,8 +270,8 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
       p.id = pr.Str("id", true);
       p.method = pr.Str("method", true);
       p.amount = pr.Amount("amount", true);
-      p.status = pr.Enum("status", shop::PaymentStatus::kCaptured,
-                         "authorized, captured, voided, failed");
+      p.status =
+          pr.Enum("status", shop::PaymentStatus::kCaptured, "authorized, captured, voided, failed");
       p.reference = pr.OptStr("reference");
       if (!pr.ok()) r.Fail(pr.error());
       o.payments.push_back(std::move(p));
@@ -332,8 +334,8 @@ base::Result<store::LightspeedSettings> SettingsFromJson(const json& j,
       s.payment_types.clear();
       for (auto& [k, v] : types->items()) {
         if (!v.is_string() || v.get<std::string>().empty() || k.empty()) {
-          r.Fail(Invalid("payment_types." + k, "payment_types." + k +
-                                                   " must name a Lightspeed payment type"));
+          r.Fail(Invalid("payment_types." + k,
+                         "payment_types." + k + " must name a Lightspeed payment type"));
           break;
         }
         s.payment_types[k] = v.get<std::string>();
@@ -411,8 +413,7 @@ json BalanceToJson(const shop::Balance& b) {
   return {{"due", b.due.ToString()}, {"state", shop::Name(b.state)}, {"message", b.message}};
 }
 
-json ExportToJson(const store::ExportRecord& e,
-                  const std::vector<store::ExportAttempt>* attempts) {
+json ExportToJson(const store::ExportRecord& e, const std::vector<store::ExportAttempt>* attempts) {
   json not_sent = json::array();
   for (const store::NotSent& n : e.not_sent)
     not_sent.push_back({{"sku", n.sku}, {"amount", n.amount.ToString()}, {"reason", n.reason}});
@@ -442,10 +443,14 @@ json ExportToJson(const store::ExportRecord& e,
 json SettingsToJson(const store::LightspeedSettings& s) {
   json types = json::object();
   for (const auto& [k, v] : s.payment_types) types[k] = v;
-  return {{"account_id", s.account_id},         {"shop_id", s.shop_id},
-          {"register_id", s.register_id},       {"employee_id", s.employee_id},
-          {"reference_source", s.reference_source}, {"tax_mode", s.tax_mode},
-          {"auto_export", s.auto_export},       {"payment_types", types},
+  return {{"account_id", s.account_id},
+          {"shop_id", s.shop_id},
+          {"register_id", s.register_id},
+          {"employee_id", s.employee_id},
+          {"reference_source", s.reference_source},
+          {"tax_mode", s.tax_mode},
+          {"auto_export", s.auto_export},
+          {"payment_types", types},
           {"connection", s.connection}};
 }
 

@@ -27,7 +27,8 @@ base::Result<store::LightspeedSettings> SettingsFromJson(const json& j,
 json ItemToJson(const shop::Item& item);
 json OrderToJson(const shop::Order& order);
 json BalanceToJson(const shop::Balance& balance);
-json ExportToJson(const store::ExportRecord& record, const std::vector<store::ExportAttempt>* attempts);
+json ExportToJson(const store::ExportRecord& record,
+                  const std::vector<store::ExportAttempt>* attempts);
 json SettingsToJson(const store::LightspeedSettings& settings);
 json ErrorJson(const base::Error& error);
 

@@ -14,8 +14,7 @@ struct Record {
   json value;
 };
 
-void Reject(ImportSummary* summary, size_t position, const std::string& key,
-            const Response& r) {
+void Reject(ImportSummary* summary, size_t position, const std::string& key, const Response& r) {
   json body = json::parse(r.body, nullptr, false);
   ImportRejection rej{position, key, "", "rejected (HTTP " + std::to_string(r.status) + ")"};
   if (body.is_object() && body.contains("error")) {

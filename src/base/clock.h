@@ -1,4 +1,5 @@
-// The clock seam: all code asks a Clock for the time and for sleeps, so tests can move time by hand.
+// The clock seam: all code asks a Clock for the time and for sleeps, so tests can move time by
+// hand.
 #pragma once
 
 #include <chrono>

@@ -16,9 +16,9 @@ TEST(Time, FormatsAndParsesUtc) {
 }
 
 TEST(Time, RejectsMalformed) {
-  for (const char* bad : {"2026-11-20", "2026-11-20 15:04:05Z", "2026-02-30T00:00:00Z",
-                          "2026-13-01T00:00:00Z", "2026-11-20T15:04:05", "yesterday",
-                          "2026-11-20T15:04:05Zjunk"}) {
+  for (const char* bad :
+       {"2026-11-20", "2026-11-20 15:04:05Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z",
+        "2026-11-20T15:04:05", "yesterday", "2026-11-20T15:04:05Zjunk"}) {
     auto t = ParseTime(bad, "placed_at");
     ASSERT_FALSE(t.ok()) << bad;
     EXPECT_EQ(t.error().field, "placed_at");

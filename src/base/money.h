@@ -31,8 +31,14 @@ class Money {
 
   constexpr Money operator+(Money o) const { return Money(cents_ + o.cents_); }
   constexpr Money operator-(Money o) const { return Money(cents_ - o.cents_); }
-  constexpr Money& operator+=(Money o) { cents_ += o.cents_; return *this; }
-  constexpr Money& operator-=(Money o) { cents_ -= o.cents_; return *this; }
+  constexpr Money& operator+=(Money o) {
+    cents_ += o.cents_;
+    return *this;
+  }
+  constexpr Money& operator-=(Money o) {
+    cents_ -= o.cents_;
+    return *this;
+  }
   constexpr Money operator-() const { return Money(-cents_); }
   constexpr auto operator<=>(const Money&) const = default;
   constexpr bool IsZero() const { return cents_ == 0; }

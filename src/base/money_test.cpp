@@ -19,9 +19,9 @@ TEST(MoneyParse, AcceptsTwoDecimals) {
 }
 
 TEST(MoneyParse, RejectsEverythingElseNamingTheField) {
-  for (const char* bad : {"899.9", "899", "1e3", "-0.00", "-1.00", "+1.00", "", ".99", "1.999",
-                          "01.00", "1,00", " 1.00", "1.00 ", "12a.00", "1.0a", "NaN",
-                          "99999999999999.00", "1.-1"}) {
+  for (const char* bad :
+       {"899.9", "899", "1e3", "-0.00", "-1.00", "+1.00", "", ".99", "1.999", "01.00", "1,00",
+        " 1.00", "1.00 ", "12a.00", "1.0a", "NaN", "99999999999999.00", "1.-1"}) {
     auto m = Money::Parse(bad, "lines[0].unit_price");
     ASSERT_FALSE(m.ok()) << bad;
     EXPECT_EQ(m.error().code, ErrorCode::kInvalidInput);

@@ -22,9 +22,9 @@ const char* ErrorCodeName(ErrorCode code);
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
-  std::string message;                // plain words, shown to the merchant
-  std::string field;                  // the offending input field, when there is one
-  std::string reason;                 // stable machine code for the API, e.g. "unbalanced"
+  std::string message;  // plain words, shown to the merchant
+  std::string field;    // the offending input field, when there is one
+  std::string reason;   // stable machine code for the API, e.g. "unbalanced"
   std::optional<double> retry_after_s;
 
   bool Retryable() const {

@@ -71,10 +71,9 @@ Result<std::string> Seal(std::string_view key_hex, std::string_view plaintext) {
                                  crypto_secretbox_xchacha20poly1305_MACBYTES + plaintext.size());
   unsigned char* nonce = out.data();
   randombytes_buf(nonce, crypto_secretbox_xchacha20poly1305_NONCEBYTES);
-  crypto_secretbox_xchacha20poly1305_easy(
-      nonce + crypto_secretbox_xchacha20poly1305_NONCEBYTES,
-      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(), nonce,
-      key.data());
+  crypto_secretbox_xchacha20poly1305_easy(nonce + crypto_secretbox_xchacha20poly1305_NONCEBYTES,
+                                          reinterpret_cast<const unsigned char*>(plaintext.data()),
+                                          plaintext.size(), nonce, key.data());
   return Hex(out.data(), out.size());
 }
 

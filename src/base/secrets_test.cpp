@@ -24,8 +24,7 @@ TEST(Secrets, WrongKeyOrDamageIsRefused) {
 }
 
 TEST(Secrets, HashesAreStable) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_TRUE(SecretEquals("abc", "abc"));
   EXPECT_FALSE(SecretEquals("abc", "abd"));
 }

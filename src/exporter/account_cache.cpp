@@ -2,8 +2,9 @@
 
 namespace exporter {
 
-base::Result<std::optional<std::string>> AccountCache::FindPaymentType(
-    const std::string& account, lightspeed::Client& client, const std::string& name) {
+base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std::string& account,
+                                                                       lightspeed::Client& client,
+                                                                       const std::string& name) {
   const std::string key = NormalizeKey(name);
   {
     std::lock_guard lock(mu_);
@@ -63,8 +64,8 @@ base::Result<std::pair<TaxRate, TaxRate>> AccountCache::ShopTaxRates(const std::
                                         " has a rate spoke cannot read (" + c.rate1 + ")");
     }
     if (!found)
-      return base::Invalid("tax", "the shop's tax category " + category +
-                                      " is missing in Lightspeed");
+      return base::Invalid("tax",
+                           "the shop's tax category " + category + " is missing in Lightspeed");
   }
   std::lock_guard lock(mu_);
   tax_[key] = rates;

@@ -101,9 +101,14 @@ TEST_F(ConnectionsTest, TwoProcessesOfFourThreadsOneRefreshAndTheStoredTokenStay
   ExpireAccessTokens();
   std::vector<pid_t> children;
   for (int p = 0; p < 2; ++p) {
-    std::vector<std::string> args = {REFRESH_RACE_BINARY, db_url_, config_.secret_key_hex,
-                                     sim_->BaseUrl(), account_.client_id,
-                                     account_.client_secret, "bikes", "4"};
+    std::vector<std::string> args = {REFRESH_RACE_BINARY,
+                                     db_url_,
+                                     config_.secret_key_hex,
+                                     sim_->BaseUrl(),
+                                     account_.client_id,
+                                     account_.client_secret,
+                                     "bikes",
+                                     "4"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -212,7 +212,8 @@ class Engine::Impl {
           }
         }
         for (const auto& [email, id] : best)
-          if (emails.count(email)) (void)store_.PutLink(s, settings->account_id, "customer", email, id);
+          if (emails.count(email))
+            (void)store_.PutLink(s, settings->account_id, "customer", email, id);
         p.emails_searched = std::move(emails);
       }
     }

@@ -25,7 +25,7 @@ struct EngineOptions {
   int max_attempts = 12;                                   // retryable failures before attention
   base::Duration first_backoff = std::chrono::seconds(2);  // doubles per attempt, jittered
   base::Duration max_backoff = std::chrono::minutes(5);
-  base::Clock* clock = nullptr;                            // default: the system clock
+  base::Clock* clock = nullptr;  // default: the system clock
 };
 
 class Engine {

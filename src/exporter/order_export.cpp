@@ -59,8 +59,8 @@ std::string Shown(const base::Error& e) { return e.message; }
 }  // namespace
 
 void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::string& message) {
-  store::ExportAttempt rec{a.claim.attempt, a.started,        clock_.Now(), outcome,
-                           a.meter.last_status(), message, a.meter.units(), a.sent};
+  store::ExportAttempt rec{a.claim.attempt,       a.started, clock_.Now(),    outcome,
+                           a.meter.last_status(), message,   a.meter.units(), a.sent};
   (void)store_.RecordAttempt(a.store, a.number, rec);
   telemetry::RecordAttempt(outcome);
   if ((outcome == "exported" || outcome == "adopted") && a.record.export_record.queued_at)
@@ -70,8 +70,7 @@ void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::stri
 
 void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
   if (a.claim.attempt >= policy_.max_attempts) {
-    Fail(a, e, "Lightspeed kept failing after " + std::to_string(a.claim.attempt) +
-                   " attempts: ");
+    Fail(a, e, "Lightspeed kept failing after " + std::to_string(a.claim.attempt) + " attempts: ");
     return;
   }
   const double factor = std::min(std::pow(2.0, a.claim.attempt - 1), 1e6);
@@ -80,8 +79,8 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
   const double jitter = policy_.jitter ? policy_.jitter() : DefaultJitter();
   wait = std::chrono::duration_cast<base::Duration>(wait * jitter);
   if (e.retry_after_s) {
-    const auto after = std::chrono::duration_cast<base::Duration>(
-        std::chrono::duration<double>(*e.retry_after_s));
+    const auto after =
+        std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(*e.retry_after_s));
     wait = std::max(wait, after);
   }
   const std::string message = "Will try again: " + Shown(e);
@@ -247,8 +246,8 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   for (const SerialNeed& need : a.plan.serials) {
     if (need.sale_line >= sale->lines.size()) continue;
     const auto& line = sale->lines[need.sale_line];
-    auto made = client.CreateSerialized(
-        {need.serial, line.item_id, a.plan.sale->customer_id, line.id});
+    auto made =
+        client.CreateSerialized({need.serial, line.item_id, a.plan.sale->customer_id, line.id});
     if (!made.ok() && serial_problem.empty())
       serial_problem = "; serial " + need.serial + " not recorded: " + made.error().message;
   }

@@ -15,10 +15,10 @@ namespace exporter {
 
 struct AttemptPolicy {
   base::Duration lease = std::chrono::seconds(120);
-  int max_attempts = 12;                    // then the order needs attention
+  int max_attempts = 12;  // then the order needs attention
   base::Duration first_backoff = std::chrono::seconds(2);
   base::Duration max_backoff = std::chrono::minutes(5);
-  std::function<double()> jitter;           // in [0.5, 1.5); default random
+  std::function<double()> jitter;  // in [0.5, 1.5); default random
 };
 
 // What a batch of orders of one account learned up front (frugal lookups, R27).

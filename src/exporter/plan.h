@@ -40,13 +40,13 @@ std::string NormalizeKey(const std::string& s);
 std::string PaymentTypeName(const std::string& web_method, const store::LightspeedSettings& s);
 
 struct CustomerNeed {
-  std::string email;  // normalized
+  std::string email;               // normalized
   lightspeed::NewCustomer create;  // used when no customer has this email (R13, R14)
 };
 
 struct ItemNeed {
   std::string sku;
-  shop::Item catalog;  // R17: look up by UPC, EAN, manufacturer SKU, custom SKU = web SKU
+  shop::Item catalog;          // R17: look up by UPC, EAN, manufacturer SKU, custom SKU = web SKU
   lightspeed::NewItem create;  // when none is found
 };
 

@@ -79,23 +79,27 @@ std::string Render() {
   for (const auto& [account, a] : S().accounts)
     out += "spoke_lightspeed_requests_total{account=\"" + Label(account) + "\"} " +
            std::to_string(a.requests) + "\n";
-  out += "# HELP spoke_lightspeed_units_total Rate-limit units Lightspeed charged.\n"
-         "# TYPE spoke_lightspeed_units_total counter\n";
+  out +=
+      "# HELP spoke_lightspeed_units_total Rate-limit units Lightspeed charged.\n"
+      "# TYPE spoke_lightspeed_units_total counter\n";
   for (const auto& [account, a] : S().accounts)
-    out += "spoke_lightspeed_units_total{account=\"" + Label(account) + "\"} " + Num(a.units) +
-           "\n";
-  out += "# HELP spoke_lightspeed_429_total Answers 429 (rate limited).\n"
-         "# TYPE spoke_lightspeed_429_total counter\n";
+    out +=
+        "spoke_lightspeed_units_total{account=\"" + Label(account) + "\"} " + Num(a.units) + "\n";
+  out +=
+      "# HELP spoke_lightspeed_429_total Answers 429 (rate limited).\n"
+      "# TYPE spoke_lightspeed_429_total counter\n";
   for (const auto& [account, a] : S().accounts)
     out += "spoke_lightspeed_429_total{account=\"" + Label(account) + "\"} " +
            std::to_string(a.rate_limited) + "\n";
-  out += "# HELP spoke_export_attempts_total Export attempts by outcome.\n"
-         "# TYPE spoke_export_attempts_total counter\n";
+  out +=
+      "# HELP spoke_export_attempts_total Export attempts by outcome.\n"
+      "# TYPE spoke_export_attempts_total counter\n";
   for (const auto& [outcome, n] : S().attempts)
-    out += "spoke_export_attempts_total{outcome=\"" + Label(outcome) + "\"} " +
-           std::to_string(n) + "\n";
-  out += "# HELP spoke_export_latency_seconds From queued to exported.\n"
-         "# TYPE spoke_export_latency_seconds histogram\n";
+    out += "spoke_export_attempts_total{outcome=\"" + Label(outcome) + "\"} " + std::to_string(n) +
+           "\n";
+  out +=
+      "# HELP spoke_export_latency_seconds From queued to exported.\n"
+      "# TYPE spoke_export_latency_seconds histogram\n";
   for (size_t i = 0; i < kBuckets.size(); ++i)
     out += "spoke_export_latency_seconds_bucket{le=\"" + Num(kBuckets[i]) + "\"} " +
            std::to_string(S().latency[i]) + "\n";

@@ -38,8 +38,8 @@ int CountNested(const json& j, bool top = true) {
     for (auto& [k, v] : j.items()) {
       if (v.is_object() || v.is_array()) {
         // Wrapper keys ("SaleLines", "Emails") hold the entities; the entities themselves count.
-        const bool entity = !k.empty() && std::isupper(static_cast<unsigned char>(k[0])) &&
-                            k.back() != 's';
+        const bool entity =
+            !k.empty() && std::isupper(static_cast<unsigned char>(k[0])) && k.back() != 's';
         if (entity) n += v.is_array() ? static_cast<int>(v.size()) : 1;
         n += CountNested(v, false);
       }
@@ -76,17 +76,15 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
   if (!token.ok()) return token.error();
   bool refreshed = false;
   for (int attempt = 0;; ++attempt) {
-    HttpRequest req{method, url, {{"Accept", "application/json"},
-                                  {"Authorization", "Bearer " + *token}},
-                    body};
+    HttpRequest req{
+        method, url, {{"Accept", "application/json"}, {"Authorization", "Bearer " + *token}}, body};
     if (!body.empty()) req.headers["Content-Type"] = "application/json";
     RateLimiter::Ticket ticket = limiter_->Acquire(shape);
     HttpResponse res = options_.transport->Send(req);
     CallRecord rec{method, shape.entity, res.status, res.delivery, ticket.reserved};
-    auto reading = ParseBucketHeaders(res.Header("x-ls-api-bucket-level"),
-                                      res.Header("x-ls-api-drip-rate"),
-                                      res.Header("x-ls-api-request-cost"),
-                                      res.Header("x-ls-api-burst-level"));
+    auto reading =
+        ParseBucketHeaders(res.Header("x-ls-api-bucket-level"), res.Header("x-ls-api-drip-rate"),
+                           res.Header("x-ls-api-request-cost"), res.Header("x-ls-api-burst-level"));
     if (reading) {
       rec.cost = reading->cost.value_or(rec.cost);
       rec.level = reading->level;
@@ -103,9 +101,9 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
       limiter_->Observe(ticket, std::nullopt);
       rec.message = res.transport_error;
       if (options_.on_call) options_.on_call(rec);
-      return CallError(base::ErrorCode::kUnavailable, "transport_uncertain",
-                       "The connection to Lightspeed was lost before it answered: " +
-                           res.transport_error);
+      return CallError(
+          base::ErrorCode::kUnavailable, "transport_uncertain",
+          "The connection to Lightspeed was lost before it answered: " + res.transport_error);
     }
     if (res.status == 429) {
       const std::string retry = res.Header("retry-after");
@@ -131,9 +129,9 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
     if (res.status >= 400) rec.message = wire::ErrorMessage(res.body, res.status);
     if (options_.on_call) options_.on_call(rec);
     if (res.status >= 500)
-      return CallError(base::ErrorCode::kUnavailable, "server_error",
-                       "Lightspeed had a problem (HTTP " + std::to_string(res.status) +
-                           "): " + rec.message);
+      return CallError(
+          base::ErrorCode::kUnavailable, "server_error",
+          "Lightspeed had a problem (HTTP " + std::to_string(res.status) + "): " + rec.message);
     if (res.status == 401)
       return CallError(base::ErrorCode::kUnauthenticated, "unauthorized",
                        "Lightspeed refused the access token: " + rec.message);
@@ -221,9 +219,9 @@ base::Result<std::vector<Customer>> Client::FindCustomersByEmails(
       if (!ors.empty()) ors += "|";
       ors += Escape("Contact.email=" + NormalizeEmail(emails[i]));
     }
-    auto page = List<Customer>("Customer",
-                               "load_relations=" + Escape("[\"Contact\"]") + "&or=" + ors,
-                               RequestShape{"GET", "Customer", 0, false, 1}, wire::DecodeCustomer);
+    auto page =
+        List<Customer>("Customer", "load_relations=" + Escape("[\"Contact\"]") + "&or=" + ors,
+                       RequestShape{"GET", "Customer", 0, false, 1}, wire::DecodeCustomer);
     if (!page.ok()) return page.error();
     out.insert(out.end(), page->begin(), page->end());
   }
@@ -234,8 +232,8 @@ base::Result<Customer> Client::CreateCustomer(const NewCustomer& customer) {
   NewCustomer c = customer;
   c.email = NormalizeEmail(c.email);
   const json body = wire::EncodeCustomer(c);
-  return Create<Customer>("Customer", body.dump(), RequestShape{"POST", "Customer",
-                                                                CountNested(body)},
+  return Create<Customer>("Customer", body.dump(),
+                          RequestShape{"POST", "Customer", CountNested(body)},
                           wire::DecodeCustomer);
 }
 
@@ -267,9 +265,8 @@ base::Result<PaymentType> Client::CreatePaymentType(const std::string& name) {
 base::Result<std::vector<Sale>> Client::FindSales(const std::string& reference,
                                                   const std::string& source) {
   return List<Sale>("Sale",
-                    "referenceNumber=" + FilterValue(reference) +
-                        "&referenceNumberSource=" + FilterValue(source) +
-                        "&load_relations=" + Escape("[\"SaleLines\"]"),
+                    "referenceNumber=" + FilterValue(reference) + "&referenceNumberSource=" +
+                        FilterValue(source) + "&load_relations=" + Escape("[\"SaleLines\"]"),
                     RequestShape{"GET", "Sale", 0, false, 0, 1}, wire::DecodeSale);
 }
 

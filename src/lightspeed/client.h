@@ -27,7 +27,7 @@ namespace lightspeed {
 
 struct CallRecord {
   std::string method, entity;
-  int status = 0;              // 0: no answer
+  int status = 0;  // 0: no answer
   Delivery delivery = Delivery::kAnswered;
   double cost = 0;             // X-LS-API-Request-Cost, or the prediction without one
   double level = 0, size = 0;  // the bucket after the call, when reported

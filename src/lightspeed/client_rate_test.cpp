@@ -81,26 +81,34 @@ struct Rig {
 TEST(ClientRate, R22ThreeHundredMixedRequestsEarnNo429) {
   base::ManualClock clock(base::TimePoint(std::chrono::seconds(1'800'000'000)));
   Rig rig(&clock);
-  rig.Control("PUT", rig.AccountPath("/rate"), {{"model", "2026"}, {"bucket_size", 90},
-                                                {"drip_rate", 10}});
+  rig.Control("PUT", rig.AccountPath("/rate"),
+              {{"model", "2026"}, {"bucket_size", 90}, {"drip_rate", 10}});
   const auto start = clock.Now();
   for (int i = 0; i < 300; ++i) {
     base::Status s;
     switch (i % 5) {
-      case 0: s = rig.client->FindItems(ItemKey::kUpc, "735000000011").ok() ? base::Status()
-                                                                             : base::Internal("");
+      case 0:
+        s = rig.client->FindItems(ItemKey::kUpc, "735000000011").ok() ? base::Status()
+                                                                      : base::Internal("");
         break;
-      case 1: s = rig.client->FindCustomersByEmail("turing@example.com").ok()
-                      ? base::Status() : base::Internal("");
+      case 1:
+        s = rig.client->FindCustomersByEmail("turing@example.com").ok() ? base::Status()
+                                                                        : base::Internal("");
         break;
-      case 2: s = rig.client->CreateSale(rig.Sale(i)).ok() ? base::Status() : base::Internal("");
+      case 2:
+        s = rig.client->CreateSale(rig.Sale(i)).ok() ? base::Status() : base::Internal("");
         break;
-      case 3: s = rig.client->CreateCustomer({"A", "B", "c" + std::to_string(i) + "@x.com",
-                                              std::nullopt, std::nullopt}).ok()
-                      ? base::Status() : base::Internal("");
+      case 3:
+        s = rig.client
+                    ->CreateCustomer(
+                        {"A", "B", "c" + std::to_string(i) + "@x.com", std::nullopt, std::nullopt})
+                    .ok()
+                ? base::Status()
+                : base::Internal("");
         break;
-      default: s = rig.client->FindSales("R" + std::to_string(i - 2), "web").ok()
-                       ? base::Status() : base::Internal("");
+      default:
+        s = rig.client->FindSales("R" + std::to_string(i - 2), "web").ok() ? base::Status()
+                                                                           : base::Internal("");
     }
     ASSERT_TRUE(s.ok()) << "request " << i;
   }
@@ -118,8 +126,8 @@ TEST(ClientRate, R22ThreeHundredMixedRequestsEarnNo429) {
 // bucket allows: a 429 may happen, but never two in a row.
 TEST(ClientRate, R22SharingTheBucketNeverEarnsTwo429sInARow) {
   Rig rig(nullptr);
-  rig.Control("PUT", rig.AccountPath("/rate"), {{"model", "2026"}, {"bucket_size", 30},
-                                                {"drip_rate", 5}});
+  rig.Control("PUT", rig.AccountPath("/rate"),
+              {{"model", "2026"}, {"bucket_size", 30}, {"drip_rate", 5}});
   // The other client: its own token, one GET every 400 ms (2.5 units per second).
   auto pair = rig.oauth->Refresh(rig.account.refresh_token);
   ASSERT_TRUE(pair.ok()) << pair.error().message;
@@ -138,8 +146,7 @@ TEST(ClientRate, R22SharingTheBucketNeverEarnsTwo429sInARow) {
   std::atomic<bool> done{false};
   std::thread other([&] {
     httplib::Client h("127.0.0.1", rig.port);
-    const std::string path =
-        "/API/V3/Account/" + rig.account.account_id + "/Item/3.json";
+    const std::string path = "/API/V3/Account/" + rig.account.account_id + "/Item/3.json";
     httplib::Headers auth{{"Authorization", "Bearer " + pair->access_token}};
     while (!done) {
       h.Get(path.c_str(), auth);

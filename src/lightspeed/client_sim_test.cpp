@@ -96,9 +96,9 @@ TEST_F(ClientSim, CustomersByEmailOneManyNoneAndCreate) {
   auto two = client_->FindCustomersByEmail("  TURING@example.com ");
   ASSERT_TRUE(two.ok()) << two.error().message;
   EXPECT_EQ(two->size(), 2u) << "two customers share this address in different case";
-  auto created = client_->CreateCustomer(
-      {"Ann", "Lee", "Ann.Lee@Example.com", "+1 555 0100",
-       Address{"1 Main St", "", "Boulder", "CO", "80302", "US"}});
+  auto created =
+      client_->CreateCustomer({"Ann", "Lee", "Ann.Lee@Example.com", "+1 555 0100",
+                               Address{"1 Main St", "", "Boulder", "CO", "80302", "US"}});
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_FALSE(created->id.empty());
   auto found = client_->FindCustomersByEmails({"ann.lee@example.com", "turing@example.com"});
@@ -213,8 +213,9 @@ TEST_F(ClientSim, ServerErrorsAreReportedApartFromRejections) {
 }
 
 TEST_F(ClientSim, R22A429StormIsRiddenOutByHonouringRetryAfter) {
-  Control("POST", "/_sim/accounts/" + account_.account_id + "/faults",
-          json::array({{{"method", "GET"}, {"path", "Shop"}, {"action", "rate_limit"}, {"count", 2}}}));
+  Control(
+      "POST", "/_sim/accounts/" + account_.account_id + "/faults",
+      json::array({{{"method", "GET"}, {"path", "Shop"}, {"action", "rate_limit"}, {"count", 2}}}));
   auto shops = client_->ListShops();
   ASSERT_TRUE(shops.ok()) << shops.error().message;
   EXPECT_EQ(Stats()["rate_limited"], 2);
@@ -229,11 +230,13 @@ namespace {
 TEST_F(ClientSim, ListsFollowNextAcrossPages) {
   Control("PUT", "/_sim/accounts/" + account_.account_id + "/rate", {{"model", "off"}});
   const size_t seeded = client_->ListPaymentTypes()->size();
-  for (int i = 0; i < 96; ++i) ASSERT_TRUE(client_->CreatePaymentType("Type " + std::to_string(i)).ok());
+  for (int i = 0; i < 96; ++i)
+    ASSERT_TRUE(client_->CreatePaymentType("Type " + std::to_string(i)).ok());
   auto all = client_->ListPaymentTypes();
   ASSERT_TRUE(all.ok()) << all.error().message;
   EXPECT_EQ(all->size(), seeded + 96) << "more than one page of 100";
-  EXPECT_GE(Stats()["requests"]["GET PaymentType"].get<int>(), 3) << "two pages after the first list";
+  EXPECT_GE(Stats()["requests"]["GET PaymentType"].get<int>(), 3)
+      << "two pages after the first list";
 }
 
 TEST_F(ClientSim, AuthorizationCodeExchange) {

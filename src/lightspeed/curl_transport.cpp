@@ -83,7 +83,8 @@ class CurlTransport : public Transport {
     }
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-    for (const auto& [k, v] : req.headers) headers = curl_slist_append(headers, (k + ": " + v).c_str());
+    for (const auto& [k, v] : req.headers)
+      headers = curl_slist_append(headers, (k + ": " + v).c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     char error[CURL_ERROR_SIZE] = {0};
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);

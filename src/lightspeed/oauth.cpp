@@ -25,8 +25,9 @@ constexpr auto kLeasePoll = std::chrono::milliseconds(50);
 
 std::string OAuthClient::AuthorizeUrl(const std::string& redirect_uri, const std::string& state,
                                       const std::string& scope) const {
-  return options_.auth_base + "/auth/oauth/authorize?response_type=code&client_id=" +
-         Escape(options_.client_id) + "&scope=" + Escape(scope) + "&state=" + Escape(state) +
+  return options_.auth_base +
+         "/auth/oauth/authorize?response_type=code&client_id=" + Escape(options_.client_id) +
+         "&scope=" + Escape(scope) + "&state=" + Escape(state) +
          "&redirect_uri=" + Escape(redirect_uri);
 }
 
@@ -50,31 +51,31 @@ base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
              "&client_secret=" + Escape(options_.client_secret);
   HttpResponse res = transport_.Send(req);
   if (res.delivery != Delivery::kAnswered)
-    return base::Error{base::ErrorCode::kUnavailable,
-                       "Lightspeed's sign-in service could not be reached: " + res.transport_error,
-                       "", res.delivery == Delivery::kNotSent ? "transport_not_sent"
-                                                              : "transport_uncertain",
-                       std::nullopt};
+    return base::Error{
+        base::ErrorCode::kUnavailable,
+        "Lightspeed's sign-in service could not be reached: " + res.transport_error, "",
+        res.delivery == Delivery::kNotSent ? "transport_not_sent" : "transport_uncertain",
+        std::nullopt};
   const wire::json body = wire::json::parse(res.body, nullptr, false);
   if (res.status >= 400) {
     const std::string error = body.is_object() ? wire::Str(body, "error") : "";
     if (error == "invalid_grant" || error == "invalid_client")
       return base::Error{base::ErrorCode::kUnauthenticated,
                          "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
-                         "authorization (" + wire::ErrorMessage(res.body, res.status) + ")",
+                         "authorization (" +
+                             wire::ErrorMessage(res.body, res.status) + ")",
                          "", "invalid_grant", std::nullopt};
-    return base::Error{res.status >= 500 ? base::ErrorCode::kUnavailable
-                                         : base::ErrorCode::kInvalidInput,
-                       "Lightspeed refused the token request: " +
-                           wire::ErrorMessage(res.body, res.status),
-                       "", "oauth_error", std::nullopt};
+    return base::Error{
+        res.status >= 500 ? base::ErrorCode::kUnavailable : base::ErrorCode::kInvalidInput,
+        "Lightspeed refused the token request: " + wire::ErrorMessage(res.body, res.status), "",
+        "oauth_error", std::nullopt};
   }
   TokenPair pair{wire::Str(body, "access_token"), wire::Str(body, "refresh_token")};
   const std::string expires = wire::Str(body, "expires_in");
   if (!expires.empty()) pair.expires_in_s = std::atoll(expires.c_str());
   if (pair.access_token.empty() || pair.refresh_token.empty())
-    return base::Error{base::ErrorCode::kUnavailable, "Lightspeed's token answer had no tokens",
-                       "", "oauth_error", std::nullopt};
+    return base::Error{base::ErrorCode::kUnavailable, "Lightspeed's token answer had no tokens", "",
+                       "oauth_error", std::nullopt};
   return pair;
 }
 
@@ -121,7 +122,8 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
       }
       auto pair = oauth_.Refresh(again->refresh_token);
       if (!pair.ok()) {
-        if (pair.error().reason == "invalid_grant") (void)vault_.MarkReconnect(pair.error().message);
+        if (pair.error().reason == "invalid_grant")
+          (void)vault_.MarkReconnect(pair.error().message);
         (void)vault_.Release(holder_);
         return pair.error();
       }
@@ -132,8 +134,9 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
       return next.access_token;
     }
     if (clock_.Now() > give_up)
-      return base::Unavailable("another process has been refreshing the Lightspeed token for "
-                               "too long");
+      return base::Unavailable(
+          "another process has been refreshing the Lightspeed token for "
+          "too long");
     clock_.SleepFor(kLeasePoll);
   }
 }

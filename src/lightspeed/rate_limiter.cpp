@@ -29,8 +29,7 @@ base::Duration FromSeconds(double s) {
 }  // namespace
 
 std::optional<BucketReading> ParseBucketHeaders(const std::string& level, const std::string& drip,
-                                                const std::string& cost,
-                                                const std::string& burst) {
+                                                const std::string& cost, const std::string& burst) {
   BucketReading r;
   if (!ParsePair(level, &r.level, &r.size)) return std::nullopt;
   char* end = nullptr;
@@ -86,8 +85,8 @@ RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
     if (wait_s == 0 && level > 0 && level + cost > size_)
       wait_s = (level + cost - size_) / EffectiveDrip();
     if (wait_s == 0 && burst_limit_ > 0) {
-      const int64_t window = std::chrono::duration_cast<std::chrono::seconds>(
-                                 now.time_since_epoch()).count();
+      const int64_t window =
+          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
       if (window != burst_window_) {
         burst_window_ = window;
         burst_count_ = 0;

@@ -16,9 +16,9 @@
 namespace lightspeed {
 
 struct BucketReading {
-  double level = 0, size = 0;    // "X-LS-API-Bucket-Level: 37.46/90"
-  double drip_rate = 0;          // "X-LS-API-Drip-Rate: 1" (units per second)
-  std::optional<double> cost;    // "X-LS-API-Request-Cost: 7.5"
+  double level = 0, size = 0;                  // "X-LS-API-Bucket-Level: 37.46/90"
+  double drip_rate = 0;                        // "X-LS-API-Drip-Rate: 1" (units per second)
+  std::optional<double> cost;                  // "X-LS-API-Request-Cost: 7.5"
   std::optional<int> burst_used, burst_limit;  // "X-LS-API-Burst-Level: 3/20"
 };
 

@@ -114,9 +114,9 @@ TEST(RateLimiterTest, AnotherClientsSpendingSlowsUsDown) {
   for (int i = 0; i < 6; ++i) {
     clock.Advance(seconds(1));
     server_level = std::max(0.0, server_level - 1) + 1.5 + 1;
-    limiter.Observe(limiter.Acquire(Get("Item")),
-                    ParseBucketHeaders(std::to_string(std::min(server_level, 9.0)) + "/10", "1",
-                                       "1", ""));
+    limiter.Observe(
+        limiter.Acquire(Get("Item")),
+        ParseBucketHeaders(std::to_string(std::min(server_level, 9.0)) + "/10", "1", "1", ""));
   }
   // With a drip of 1 and others spending more than that, we wait at the floor rate (0.1/s),
   // not the nominal one.

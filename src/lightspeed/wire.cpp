@@ -47,8 +47,8 @@ const json* Path(const json& obj, const std::string& dotted) {
 }
 
 Customer DecodeCustomer(const json& j) {
-  Customer c{Str(j, "customerID"), Str(j, "firstName"), Str(j, "lastName"), Bool(j, "archived"),
-             {}};
+  Customer c{
+      Str(j, "customerID"), Str(j, "firstName"), Str(j, "lastName"), Bool(j, "archived"), {}};
   if (const json* emails = Path(j, "Contact.Emails"))
     for (const json* e : Many(*emails, "ContactEmail")) c.emails.push_back(Str(*e, "address"));
   return c;
@@ -107,8 +107,7 @@ TaxCategory DecodeTaxCategory(const json& j) {
 json EncodeCustomer(const NewCustomer& c) {
   json contact = {{"Emails", {{"ContactEmail", {{"address", c.email}, {"useType", "Primary"}}}}},
                   {"noEmail", "false"}};
-  if (c.phone)
-    contact["Phones"] = {{"ContactPhone", {{"number", *c.phone}, {"useType", "Home"}}}};
+  if (c.phone) contact["Phones"] = {{"ContactPhone", {{"number", *c.phone}, {"useType", "Home"}}}};
   if (c.address)
     contact["Addresses"] = {{"ContactAddress",
                              {{"address1", c.address->address1},

@@ -6,8 +6,10 @@ namespace lightspeed::wire {
 namespace {
 
 TEST(Wire, OneOrManyAtAnyLevel) {
-  json one = json::parse(R"({"Sale":{"saleID":"7","SaleLines":{"SaleLine":{"saleLineID":"1","itemID":"9"}}}})");
-  json many = json::parse(R"({"Sale":[{"saleID":"7","SaleLines":{"SaleLine":[{"saleLineID":"1"},{"saleLineID":"2"}]}},{"saleID":"8","SaleLines":""}]})");
+  json one = json::parse(
+      R"({"Sale":{"saleID":"7","SaleLines":{"SaleLine":{"saleLineID":"1","itemID":"9"}}}})");
+  json many = json::parse(
+      R"({"Sale":[{"saleID":"7","SaleLines":{"SaleLine":[{"saleLineID":"1"},{"saleLineID":"2"}]}},{"saleID":"8","SaleLines":""}]})");
   json none = json::parse(R"({"@attributes":{"count":"0"}})");
   ASSERT_EQ(Many(one, "Sale").size(), 1u);
   EXPECT_EQ(DecodeSale(*Many(one, "Sale")[0]).lines.size(), 1u);
@@ -31,8 +33,10 @@ TEST(Wire, ScalarsAreStringsButNumbersAreTolerated) {
 }
 
 TEST(Wire, CustomerEmailsOneOrMany) {
-  json one = json::parse(R"({"customerID":"3","archived":"false","Contact":{"Emails":{"ContactEmail":{"address":"a@x.com"}}}})");
-  json many = json::parse(R"({"customerID":"4","archived":"true","Contact":{"Emails":{"ContactEmail":[{"address":"a@x.com"},{"address":"b@x.com"}]}}})");
+  json one = json::parse(
+      R"({"customerID":"3","archived":"false","Contact":{"Emails":{"ContactEmail":{"address":"a@x.com"}}}})");
+  json many = json::parse(
+      R"({"customerID":"4","archived":"true","Contact":{"Emails":{"ContactEmail":[{"address":"a@x.com"},{"address":"b@x.com"}]}}})");
   json empty = json::parse(R"({"customerID":"5","Contact":{"Emails":""}})");
   EXPECT_EQ(DecodeCustomer(one).emails, std::vector<std::string>{"a@x.com"});
   EXPECT_EQ(DecodeCustomer(many).emails.size(), 2u);
@@ -41,11 +45,15 @@ TEST(Wire, CustomerEmailsOneOrMany) {
 }
 
 TEST(Wire, ErrorBodiesInAnyDress) {
-  EXPECT_EQ(ErrorMessage(R"({"httpCode":"400","message":"Cannot complete an out of balance sale."})", 400),
+  EXPECT_EQ(ErrorMessage(
+                R"({"httpCode":"400","message":"Cannot complete an out of balance sale."})", 400),
             "Cannot complete an out of balance sale.");
-  EXPECT_EQ(ErrorMessage(R"({"error":"invalid_grant","error_description":"The refresh token is invalid."})", 400),
-            "The refresh token is invalid.");
-  EXPECT_EQ(ErrorMessage("<html><body>Bad Gateway</body></html>", 502), "Lightspeed answered HTTP 502");
+  EXPECT_EQ(
+      ErrorMessage(
+          R"({"error":"invalid_grant","error_description":"The refresh token is invalid."})", 400),
+      "The refresh token is invalid.");
+  EXPECT_EQ(ErrorMessage("<html><body>Bad Gateway</body></html>", 502),
+            "Lightspeed answered HTTP 502");
   EXPECT_EQ(ErrorMessage("", 500), "Lightspeed answered HTTP 500");
 }
 

@@ -18,8 +18,8 @@ Order PaidOrder() {
   o.shipping = Shipping{"UPS Ground", M(2500)};
   o.tax = M(7425);
   o.total = M(99924);
-  o.payments = {Payment{"pay_1", "Online Payments (Stripe)", M(99924), PaymentStatus::kCaptured,
-                        "ch_1"}};
+  o.payments = {
+      Payment{"pay_1", "Online Payments (Stripe)", M(99924), PaymentStatus::kCaptured, "ch_1"}};
   return o;
 }
 
@@ -175,8 +175,7 @@ TEST(Balance, R2AuthorizedNotCaptured) {
   o.payments[0].status = PaymentStatus::kAuthorized;
   o.payments[0].amount = M(89999);
   o.total = M(89999);
-  EXPECT_EQ(ComputeBalance(o).message,
-            "Unbalanced: payment authorized but not captured ($899.99)");
+  EXPECT_EQ(ComputeBalance(o).message, "Unbalanced: payment authorized but not captured ($899.99)");
 }
 
 TEST(Balance, R2VoidedAndFailedNeverCount) {

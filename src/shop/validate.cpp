@@ -48,10 +48,12 @@ Status ValidateItem(const Item& item) {
     return Invalid("lightspeed_item_id", "lightspeed_item_id is required for pos_sync items");
   if (item.lightspeed_item_id) {
     if (item.lightspeed_item_id->empty())
-      return Invalid("lightspeed_item_id", "lightspeed_item_id must be a Lightspeed itemID or null");
+      return Invalid("lightspeed_item_id",
+                     "lightspeed_item_id must be a Lightspeed itemID or null");
     for (char c : *item.lightspeed_item_id)
       if (c < '0' || c > '9')
-        return Invalid("lightspeed_item_id", "lightspeed_item_id must be a Lightspeed itemID (digits)");
+        return Invalid("lightspeed_item_id",
+                       "lightspeed_item_id must be a Lightspeed itemID (digits)");
   }
   if (item.serialized && item.kind != ItemKind::kInventory)
     return Invalid("serialized", "only inventory items can be serialized");
@@ -116,7 +118,8 @@ Status ValidateOrder(const Order& order, std::string_view store_currency,
   for (size_t i = 0; i < order.lines.size(); ++i) {
     const Line& line = order.lines[i];
     if (find_item(line.sku) == nullptr)
-      return Invalid(At("lines", i, "sku"), "unknown SKU \"" + line.sku + "\": add it to the catalog first",
+      return Invalid(At("lines", i, "sku"),
+                     "unknown SKU \"" + line.sku + "\": add it to the catalog first",
                      "unknown_sku");
     if (line.quantity < 1)
       return Invalid(At("lines", i, "quantity"), "quantity must be at least 1");
@@ -126,12 +129,11 @@ Status ValidateOrder(const Order& order, std::string_view store_currency,
     if (!Money::Multiply(line.unit_price, line.quantity, &gross))
       return Invalid(At("lines", i, "unit_price"), "the line amount is too large");
     if (line.discount > gross)
-      return Invalid(At("lines", i, "discount"),
-                     "discount " + line.discount.ToString() + " is more than the line amount " +
-                         gross.ToString());
+      return Invalid(At("lines", i, "discount"), "discount " + line.discount.ToString() +
+                                                     " is more than the line amount " +
+                                                     gross.ToString());
     if (line.serial_numbers.size() > static_cast<size_t>(line.quantity))
-      return Invalid(At("lines", i, "serial_numbers"),
-                     "more serial numbers than the quantity");
+      return Invalid(At("lines", i, "serial_numbers"), "more serial numbers than the quantity");
     std::set<std::string> serials;
     for (const std::string& s : line.serial_numbers) {
       if (s.empty() || s.size() > 64)
@@ -145,13 +147,15 @@ Status ValidateOrder(const Order& order, std::string_view store_currency,
   if (order.order_discount > lines_sum)
     return Invalid("order_discount", "order_discount is more than the lines add up to");
   if (order.shipping && order.shipping->amount > Money() && order.shipping->method.empty())
-    return Invalid("shipping.method", "shipping.method is required when there is a shipping amount");
+    return Invalid("shipping.method",
+                   "shipping.method is required when there is a shipping amount");
   if (auto s = ValidatePaymentsAndRefunds(order); !s.ok()) return s;
   auto expected = ExpectedTotal(order);
   if (!expected.ok()) return expected.error();
   if (*expected != order.total)
-    return Invalid("total", "total must equal lines − order discount + shipping + tax = " +
-                                expected->ToString() + " (got " + order.total.ToString() + ")",
+    return Invalid("total",
+                   "total must equal lines − order discount + shipping + tax = " +
+                       expected->ToString() + " (got " + order.total.ToString() + ")",
                    "total_mismatch");
   return {};
 }

@@ -55,8 +55,8 @@ class StoreContract : public ::testing::Test {
     o.shipping = shop::Shipping{"UPS Ground", M(2500)};
     o.tax = M(7425);
     o.total = M(99924);
-    o.payments = {shop::Payment{"pay_1", "Stripe", M(99924), shop::PaymentStatus::kCaptured,
-                                "ch_1"}};
+    o.payments = {
+        shop::Payment{"pay_1", "Stripe", M(99924), shop::PaymentStatus::kCaptured, "ch_1"}};
     return o;
   }
   static ExportCheck Allow() {
@@ -152,13 +152,11 @@ TEST_F(StoreContract, CaptureOnlyFromAuthorized) {
   shop::Order o = Order("10023", 100);
   o.payments[0].status = shop::PaymentStatus::kAuthorized;
   ASSERT_TRUE(db_->PutOrder(store_, o).ok());
-  EXPECT_EQ(db_->CapturePayment(store_, "10023", "nope").error().code,
-            base::ErrorCode::kNotFound);
+  EXPECT_EQ(db_->CapturePayment(store_, "10023", "nope").error().code, base::ErrorCode::kNotFound);
   ASSERT_TRUE(db_->CapturePayment(store_, "10023", "pay_1").ok());
   EXPECT_EQ(db_->GetOrder(store_, "10023")->order.payments[0].status,
             shop::PaymentStatus::kCaptured);
-  EXPECT_EQ(db_->CapturePayment(store_, "10023", "pay_1").error().code,
-            base::ErrorCode::kConflict);
+  EXPECT_EQ(db_->CapturePayment(store_, "10023", "pay_1").error().code, base::ErrorCode::kConflict);
 }
 
 TEST_F(StoreContract, RefundsAppendAndRefuseDuplicates) {
@@ -180,11 +178,11 @@ TEST_F(StoreContract, QueueRunsTheCheckAndRefusesWithItsCode) {
   EXPECT_EQ(r.error().message, "Unbalanced: $12.50 due");
   EXPECT_EQ(db_->GetOrder(store_, "10023")->export_record.state, ExportState::kNotExported);
   ExportState seen = ExportState::kExported;
-  auto ok = db_->QueueExport(store_, "10023", [&](const shop::Order&, ExportState s,
-                                                  const LightspeedSettings&) {
-    seen = s;
-    return shop::Eligibility{};
-  });
+  auto ok = db_->QueueExport(store_, "10023",
+                             [&](const shop::Order&, ExportState s, const LightspeedSettings&) {
+                               seen = s;
+                               return shop::Eligibility{};
+                             });
   ASSERT_TRUE(ok.ok());
   EXPECT_EQ(ok->state, ExportState::kQueued);
   EXPECT_EQ(seen, ExportState::kNotExported) << "the check saw the stored state";
@@ -254,8 +252,8 @@ TEST_F(StoreContract, ExportStateMachineWithFencing) {
   ASSERT_TRUE(first.ok()) << first.error().message;
   EXPECT_EQ(first->attempt, 1);
   EXPECT_FALSE(first->maybe_sent);
-  EXPECT_EQ(db_->ClaimExport(store_, "10023", "w2", lease).error().code,
-            base::ErrorCode::kConflict) << "one worker at a time";
+  EXPECT_EQ(db_->ClaimExport(store_, "10023", "w2", lease).error().code, base::ErrorCode::kConflict)
+      << "one worker at a time";
   EXPECT_TRUE(db_->ListDueExports(10)->empty());
   ASSERT_TRUE(db_->MarkSending(store_, "10023", first->fence, lease).ok());
   ASSERT_TRUE(db_->RetryExportLater(store_, "10023", first->fence,
@@ -282,18 +280,21 @@ TEST_F(StoreContract, ExportStateMachineWithFencing) {
 TEST_F(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
   ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
-  auto dead = db_->ClaimExport(store_, "10023", "crashed", base::TimePoint(std::chrono::seconds(1)));
+  auto dead =
+      db_->ClaimExport(store_, "10023", "crashed", base::TimePoint(std::chrono::seconds(1)));
   ASSERT_TRUE(dead.ok());
   EXPECT_EQ(db_->ListDueExports(10)->size(), 1u) << "its worker died";
-  auto next = db_->ClaimExport(store_, "10023", "w2", base::SystemClock().Now() + std::chrono::seconds(60));
+  auto next =
+      db_->ClaimExport(store_, "10023", "w2", base::SystemClock().Now() + std::chrono::seconds(60));
   ASSERT_TRUE(next.ok());
   EXPECT_GT(next->fence, dead->fence);
   ASSERT_TRUE(db_->StopExport(store_, "10023", next->fence, "Lightspeed: bad item", {}).ok());
   auto stopped = db_->GetOrder(store_, "10023");
   EXPECT_EQ(stopped->export_record.state, ExportState::kNeedsAttention);
   EXPECT_EQ(stopped->export_record.message, "Lightspeed: bad item");
-  ASSERT_TRUE(db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, "failed", 400,
-                                                                "bad item", 7.5}).ok());
+  ASSERT_TRUE(
+      db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, "failed", 400, "bad item", 7.5})
+          .ok());
   EXPECT_EQ(db_->GetOrder(store_, "10023")->attempts.size(), 1u);
 }
 

@@ -37,8 +37,8 @@ TestService::TestService() {
   {
     const auto key_file = dir_ / "spoke.key";
     std::ofstream(key_file) << config.secret_key_hex << "\n";
-    std::filesystem::permissions(key_file, std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
   connections_ = std::make_unique<exporter::Connections>(*db_, config);
   exporter::EngineOptions engine_options;
@@ -47,8 +47,7 @@ TestService::TestService() {
   engine_options.max_backoff = std::chrono::seconds(2);
   engine_ = std::make_unique<exporter::Engine>(*db_, *connections_, engine_options);
   api_ = std::make_unique<api::Api>(
-      *db_, base::SystemClock(),
-      api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});
+      *db_, base::SystemClock(), api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});
   server_ = web::CreateServer(web::ServerOptions{}, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);
@@ -76,8 +75,8 @@ std::string TestService::AddStore(const std::string& slug) {
   return token;
 }
 
-Reply TestService::Call(const std::string& method, const std::string& path,
-                        const std::string& body, const std::string& token) {
+Reply TestService::Call(const std::string& method, const std::string& path, const std::string& body,
+                        const std::string& token) {
   httplib::Client client("127.0.0.1", port_);
   client.set_read_timeout(30, 0);
   httplib::Headers headers;
@@ -102,7 +101,8 @@ Reply TestService::Call(const std::string& method, const std::string& path,
 }
 
 void TestService::Connect() {
-  Reply c = Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", account_.refresh_token}});
+  Reply c =
+      Post("/api/v1/settings/lightspeed/connect", {{"refresh_token", account_.refresh_token}});
   ASSERT_EQ(c.status, 200) << c.raw;
   Reply s = Put("/api/v1/settings/lightspeed", {{"shop_id", account_.shop_id},
                                                 {"register_id", account_.register_id},
@@ -113,8 +113,8 @@ void TestService::Connect() {
 TestService::Merchant TestService::AddConnectedStore(const std::string& slug) {
   Merchant m;
   m.token = AddStore(slug);
-  m.account = sim_->CreateAccountForClient(slug, 1, true, account_.client_id,
-                                           account_.client_secret);
+  m.account =
+      sim_->CreateAccountForClient(slug, 1, true, account_.client_id, account_.client_secret);
   Reply c = Call("POST", "/api/v1/settings/lightspeed/connect",
                  json{{"refresh_token", m.account.refresh_token}}.dump(), m.token);
   EXPECT_EQ(c.status, 200) << c.raw;
@@ -122,7 +122,8 @@ TestService::Merchant TestService::AddConnectedStore(const std::string& slug) {
   Reply s = Call("PUT", "/api/v1/settings/lightspeed",
                  json{{"shop_id", m.account.shop_id},
                       {"register_id", m.account.register_id},
-                      {"employee_id", m.account.employee_id}}.dump(),
+                      {"employee_id", m.account.employee_id}}
+                     .dump(),
                  m.token);
   EXPECT_EQ(s.status, 200) << s.raw;
   return m;
@@ -131,8 +132,7 @@ TestService::Merchant TestService::AddConnectedStore(const std::string& slug) {
 void TestService::StartEngine() { engine_->Start(); }
 void TestService::StopEngine() { engine_->Stop(); }
 
-Reply TestService::WaitForExport(const std::string& number, int seconds,
-                                 const std::string& token) {
+Reply TestService::WaitForExport(const std::string& number, int seconds, const std::string& token) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   Reply r;
   while (std::chrono::steady_clock::now() < until) {
@@ -163,12 +163,18 @@ json TestService::SimControl(const std::string& method, const std::string& rest,
 }
 
 json BikeItem() {
-  return {{"sku", "TREK-FX2-M-BLK"}, {"description", "Trek FX 2 Disc, M, black"},
-          {"kind", "inventory"},     {"source", "supplier_sync"},
-          {"lightspeed_item_id", nullptr}, {"upc", "601842123456"},
-          {"manufacturer_sku", "FX2-M-BK"}, {"brand", "Trek"},
-          {"price", "899.99"},       {"cost", "610.00"},
-          {"msrp", "949.99"},        {"serialized", true}};
+  return {{"sku", "TREK-FX2-M-BLK"},
+          {"description", "Trek FX 2 Disc, M, black"},
+          {"kind", "inventory"},
+          {"source", "supplier_sync"},
+          {"lightspeed_item_id", nullptr},
+          {"upc", "601842123456"},
+          {"manufacturer_sku", "FX2-M-BK"},
+          {"brand", "Trek"},
+          {"price", "899.99"},
+          {"cost", "610.00"},
+          {"msrp", "949.99"},
+          {"serialized", true}};
 }
 
 json PaidOrder(const std::string& number) {
@@ -176,20 +182,36 @@ json PaidOrder(const std::string& number) {
           {"placed_at", "2026-11-20T15:04:05Z"},
           {"status", "open"},
           {"currency", "USD"},
-          {"customer", {{"email", "Ann.Lee@Example.com"}, {"first_name", "Ann"},
-                        {"last_name", "Lee"}, {"phone", "+1 555 0100"}}},
-          {"billing_address", {{"line1", "1 Main St"}, {"line2", nullptr}, {"city", "Boulder"},
-                               {"region", "CO"}, {"postal_code", "80302"}, {"country", "US"}}},
+          {"customer",
+           {{"email", "Ann.Lee@Example.com"},
+            {"first_name", "Ann"},
+            {"last_name", "Lee"},
+            {"phone", "+1 555 0100"}}},
+          {"billing_address",
+           {{"line1", "1 Main St"},
+            {"line2", nullptr},
+            {"city", "Boulder"},
+            {"region", "CO"},
+            {"postal_code", "80302"},
+            {"country", "US"}}},
           {"shipping_address", nullptr},
-          {"lines", {{{"sku", "TREK-FX2-M-BLK"}, {"quantity", 1}, {"unit_price", "899.99"},
-                      {"discount", "0.00"}, {"taxable", true},
-                      {"serial_numbers", {"WTU123X4567"}}}}},
+          {"lines",
+           {{{"sku", "TREK-FX2-M-BLK"},
+             {"quantity", 1},
+             {"unit_price", "899.99"},
+             {"discount", "0.00"},
+             {"taxable", true},
+             {"serial_numbers", {"WTU123X4567"}}}}},
           {"order_discount", "0.00"},
           {"shipping", {{"method", "UPS Ground"}, {"amount", "25.00"}}},
           {"tax", "74.25"},
           {"total", "999.24"},
-          {"payments", {{{"id", "pay_1"}, {"method", "Online Payments (Stripe)"},
-                         {"amount", "999.24"}, {"status", "captured"}, {"reference", "ch_3Nx"}}}},
+          {"payments",
+           {{{"id", "pay_1"},
+             {"method", "Online Payments (Stripe)"},
+             {"amount", "999.24"},
+             {"status", "captured"},
+             {"reference", "ch_3Nx"}}}},
           {"refunds", json::array()}};
 }
 

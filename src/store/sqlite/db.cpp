@@ -86,8 +86,8 @@ base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy
   }
   std::unique_ptr<Conn> conn(new Conn(db));
   sqlite3_busy_timeout(db, busy_timeout_ms);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA synchronous=NORMAL"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
     if (auto s = conn->Exec(pragma); !s.ok()) return s.error();
   }
   return conn;

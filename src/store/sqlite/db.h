@@ -1,4 +1,5 @@
-// A thin RAII layer over sqlite3: connections, prepared statements, transactions. Private to store/.
+// A thin RAII layer over sqlite3: connections, prepared statements, transactions. Private to
+// store/.
 #pragma once
 
 #include <sqlite3.h>

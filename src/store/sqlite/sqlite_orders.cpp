@@ -17,14 +17,14 @@ constexpr const char* kOrderColumns =
 int64_t Seconds(base::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
-base::TimePoint FromSeconds(int64_t s) {
-  return base::TimePoint(std::chrono::seconds(s));
-}
+base::TimePoint FromSeconds(int64_t s) { return base::TimePoint(std::chrono::seconds(s)); }
 
 std::optional<std::string> AddressToText(const std::optional<shop::Address>& a) {
   if (!a) return std::nullopt;
-  json j = {{"line1", a->line1},       {"city", a->city},
-            {"region", a->region},     {"postal_code", a->postal_code},
+  json j = {{"line1", a->line1},
+            {"city", a->city},
+            {"region", a->region},
+            {"postal_code", a->postal_code},
             {"country", a->country}};
   j["line2"] = a->line2 ? json(*a->line2) : json(nullptr);
   return j.dump();
@@ -81,8 +81,7 @@ Row ReadOrderRow(const Stmt& s) {
   o.billing_address = AddressFromText(s.OptText(9));
   o.shipping_address = AddressFromText(s.OptText(10));
   o.order_discount = base::Money::FromCents(s.Int(11));
-  if (!s.IsNull(13))
-    o.shipping = shop::Shipping{s.Text(12), base::Money::FromCents(s.Int(13))};
+  if (!s.IsNull(13)) o.shipping = shop::Shipping{s.Text(12), base::Money::FromCents(s.Int(13))};
   o.tax = base::Money::FromCents(s.Int(14));
   o.total = base::Money::FromCents(s.Int(15));
   ExportRecord& e = row.record.export_record;
@@ -333,9 +332,8 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
   OrderPage page;
   if (static_cast<int>(rows.size()) > filter.limit) {
     rows.pop_back();
-    page.next_cursor =
-        std::to_string(Seconds(rows.back().record.order.placed_at)) + "." +
-        std::to_string(rows.back().id);
+    page.next_cursor = std::to_string(Seconds(rows.back().record.order.placed_at)) + "." +
+                       std::to_string(rows.back().id);
   }
   for (Row& row : rows) {
     if (auto st = LoadChildren(*conn, store, row.id, &row.record.order); !st.ok())
@@ -377,8 +375,9 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   if (status != "authorized")
     return base::Conflict("not_authorized",
                           "payment " + payment_id + " is " + status + ", not authorized");
-  Stmt update(conn->get(),
-              "UPDATE order_payments SET status = 'captured' WHERE order_id = ? AND payment_id = ?");
+  Stmt update(
+      conn->get(),
+      "UPDATE order_payments SET status = 'captured' WHERE order_id = ? AND payment_id = ?");
   update.Bind(1, order_id).Bind(2, payment_id);
   update.Step();
   if (!update.status().ok()) return update.status();
@@ -411,8 +410,8 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   insert.Step();
   if (!insert.status().ok()) {
     if (insert.status().error().code == base::ErrorCode::kConflict)
-      return base::Conflict("duplicate_refund", "order " + number + " already has refund \"" +
-                                                    refund.id + "\"");
+      return base::Conflict("duplicate_refund",
+                            "order " + number + " already has refund \"" + refund.id + "\"");
     return insert.status();
   }
   return txn.Commit();
@@ -427,12 +426,11 @@ Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& 
   if (!record.ok()) return record.error();
   auto settings = LoadSettings(*conn, store);
   if (!settings.ok()) return settings.error();
-  const shop::Eligibility verdict =
-      check(record->order, record->export_record.state, *settings);
+  const shop::Eligibility verdict = check(record->order, record->export_record.state, *settings);
   if (!verdict.ok()) {
-    base::Error e{verdict.IsConflict() ? base::ErrorCode::kConflict
-                                       : base::ErrorCode::kInvalidInput,
-                  verdict.message, "", verdict.code, std::nullopt};
+    base::Error e{
+        verdict.IsConflict() ? base::ErrorCode::kConflict : base::ErrorCode::kInvalidInput,
+        verdict.message, "", verdict.code, std::nullopt};
     return e;
   }
   const int64_t now = NowSeconds();
@@ -451,8 +449,9 @@ Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& 
   return out;
 }
 
-Result<std::vector<OrderRecord>> SqliteStore::ListExports(
-    StoreId store, std::optional<shop::ExportState> state, int limit) {
+Result<std::vector<OrderRecord>> SqliteStore::ListExports(StoreId store,
+                                                          std::optional<shop::ExportState> state,
+                                                          int limit) {
   std::vector<std::string> numbers;
   {
     auto conn = pool_->Take();

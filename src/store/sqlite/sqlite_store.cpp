@@ -8,8 +8,8 @@
 namespace store {
 
 shop::Connection ConnectionOf(const LightspeedSettings& s) {
-  return shop::Connection{s.connection == "connected" && !s.account_id.empty(),
-                          !s.shop_id.empty(), !s.register_id.empty(), !s.employee_id.empty()};
+  return shop::Connection{s.connection == "connected" && !s.account_id.empty(), !s.shop_id.empty(),
+                          !s.register_id.empty(), !s.employee_id.empty()};
 }
 
 namespace sqlite {
@@ -53,15 +53,13 @@ StoreInfo ReadStore(const Stmt& s) {
 }  // namespace
 
 int64_t SqliteStore::NowSeconds() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch()).count();
 }
 
 Result<StoreInfo> SqliteStore::CreateStore(const std::string& slug, const std::string& name,
                                            const std::string& currency) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
-         "INSERT INTO stores (slug, name, currency, created_at) VALUES (?, ?, ?, ?)");
+  Stmt s(conn->get(), "INSERT INTO stores (slug, name, currency, created_at) VALUES (?, ?, ?, ?)");
   s.Bind(1, slug).Bind(2, name).Bind(3, currency).Bind(4, NowSeconds());
   s.Step();
   if (!s.status().ok()) {
@@ -149,9 +147,9 @@ Result<PutOutcome> SqliteStore::PutItem(StoreId store, const shop::Item& item) {
   if (!txn.begun().ok()) return txn.begun().error();
   PutOutcome outcome = PutOutcome::kCreated;
   {
-    Stmt find(conn->get(), (std::string("SELECT ") + kItemColumns +
-                            " FROM items WHERE store_id = ? AND sku = ?")
-                               .c_str());
+    Stmt find(conn->get(),
+              (std::string("SELECT ") + kItemColumns + " FROM items WHERE store_id = ? AND sku = ?")
+                  .c_str());
     find.Bind(1, store.value).Bind(2, item.sku);
     if (find.Step()) {
       if (ReadItem(find) == item) return PutOutcome::kUnchanged;
@@ -403,7 +401,8 @@ Result<std::unique_ptr<Store>> OpenStore(const std::string& url, base::Clock* cl
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
     return base::Invalid("database.url", "PostgreSQL is not supported yet; use sqlite://PATH");
-  return base::Invalid("database.url", "database.url must start with sqlite:// (got \"" + url + "\")");
+  return base::Invalid("database.url",
+                       "database.url must start with sqlite:// (got \"" + url + "\")");
 }
 
 Result<std::vector<int>> MigrateSqlite(const std::string& path) {
