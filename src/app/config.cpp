@@ -2,15 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <tuple>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <toml++/toml.h>
+#include <tuple>
 
 #include "base/secrets.h"
 
@@ -67,16 +66,24 @@ base::Result<Config> LoadConfig(const std::string& path) {
           return Invalid(key, file + ": " + key + " must be a string");
         };
         base::Status st;
-        if (key == "server.listen") st = str(&c.listen);
-        else if (key == "database.url") st = str(&c.database_url);
-        else if (key == "lightspeed.api_base") st = str(&c.api_base);
-        else if (key == "lightspeed.auth_base") st = str(&c.auth_base);
-        else if (key == "lightspeed.client_id") st = str(&c.client_id);
-        else if (key == "security.key_file") st = str(&c.key_file);
+        if (key == "server.listen")
+          st = str(&c.listen);
+        else if (key == "database.url")
+          st = str(&c.database_url);
+        else if (key == "lightspeed.api_base")
+          st = str(&c.api_base);
+        else if (key == "lightspeed.auth_base")
+          st = str(&c.auth_base);
+        else if (key == "lightspeed.client_id")
+          st = str(&c.client_id);
+        else if (key == "security.key_file")
+          st = str(&c.key_file);
         else if (key == "export.workers" || key == "export.lease_seconds") {
           auto v = value.value<int64_t>();
-          if (!v) st = Invalid(key, file + ": " + key + " must be a whole number");
-          else (key == "export.workers" ? c.workers : c.lease_seconds) = static_cast<int>(*v);
+          if (!v)
+            st = Invalid(key, file + ": " + key + " must be a whole number");
+          else
+            (key == "export.workers" ? c.workers : c.lease_seconds) = static_cast<int>(*v);
         } else if (key == "lightspeed.client_secret") {
           st = Invalid(key, file + ": " + key +
                                 " is not read from files; set SPOKE_LIGHTSPEED_CLIENT_SECRET");
@@ -100,9 +107,9 @@ base::Result<Config> LoadConfig(const std::string& path) {
                       {"SPOKE_KEY_FILE", &c.key_file}};
   for (const Env& e : envs)
     if (const char* v = std::getenv(e.name)) *e.target = v;
-  for (auto [env, key, target] : {std::tuple{"SPOKE_EXPORT_WORKERS", "export.workers", &c.workers},
-                                   std::tuple{"SPOKE_EXPORT_LEASE_SECONDS", "export.lease_seconds",
-                                              &c.lease_seconds}}) {
+  for (auto [env, key, target] :
+       {std::tuple{"SPOKE_EXPORT_WORKERS", "export.workers", &c.workers},
+        std::tuple{"SPOKE_EXPORT_LEASE_SECONDS", "export.lease_seconds", &c.lease_seconds}}) {
     if (const char* v = std::getenv(env)) {
       try {
         *target = std::stoi(v);
@@ -134,11 +141,12 @@ base::Status LoadSecretKey(Config* c) {
     c->secret_key = env;
     return {};
   }
-  struct stat st{};
+  struct stat st {};
   if (stat(c->key_file.c_str(), &st) == 0) {
     if ((st.st_mode & 077) != 0)
-      return Invalid("security.key_file", c->key_file + " must be readable by its owner only "
-                                                        "(chmod 600)");
+      return Invalid("security.key_file", c->key_file +
+                                              " must be readable by its owner only "
+                                              "(chmod 600)");
     std::ifstream in(c->key_file);
     std::string key;
     in >> key;

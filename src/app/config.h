@@ -9,11 +9,11 @@
 namespace app {
 
 struct Config {
-  std::string listen = "127.0.0.1:8080";              // server.listen, host:port
-  std::string database_url = "sqlite://./spoke.db";   // database.url
+  std::string listen = "127.0.0.1:8080";                      // server.listen, host:port
+  std::string database_url = "sqlite://./spoke.db";           // database.url
   std::string api_base = "https://api.lightspeedapp.com";     // lightspeed.api_base
   std::string auth_base = "https://cloud.lightspeedapp.com";  // lightspeed.auth_base
-  std::string client_id;                              // lightspeed.client_id
+  std::string client_id;                                      // lightspeed.client_id
   std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
   int workers = 4;            // export.workers, 1..64
   int lease_seconds = 120;    // export.lease_seconds, 2..3600: how long a claim outlives a crash

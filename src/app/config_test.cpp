@@ -57,7 +57,7 @@ TEST_F(ConfigTest, KeyFileIsCreatedOwnerOnlyAndReused) {
   Config c;
   c.key_file = (dir_ / "spoke.key").string();
   ASSERT_TRUE(LoadSecretKey(&c).ok());
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(c.key_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600);
   Config again;

@@ -8,13 +8,15 @@ int main(int argc, char** argv) {
   cli.require_subcommand(1);
   app::CommonFlags f;
   auto common = [&f](CLI::App* sub) {
-    sub->add_option("--config", f.config_path, "TOML config file (default: ./spoke.toml if present)");
+    sub->add_option("--config", f.config_path,
+                    "TOML config file (default: ./spoke.toml if present)");
     sub->add_option("--store", f.store_slug, "which store (default: main)");
   };
 
   auto* serve = cli.add_subcommand("serve", "Web UI, JSON API and export workers in one process");
   common(serve);
-  auto* worker = cli.add_subcommand("worker", "Export workers only (several nodes on one database)");
+  auto* worker =
+      cli.add_subcommand("worker", "Export workers only (several nodes on one database)");
   common(worker);
   auto* migrate = cli.add_subcommand("migrate", "Apply database migrations");
   common(migrate);

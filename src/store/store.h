@@ -37,8 +37,8 @@ struct User {
 struct LightspeedSettings {
   std::string account_id, shop_id, register_id, employee_id;
   std::string reference_source = "web";
-  std::string tax_mode = "web";     // web | lightspeed
-  std::string auto_export = "off";  // off | when_paid | when_paid_and_fulfilled
+  std::string tax_mode = "web";                      // web | lightspeed
+  std::string auto_export = "off";                   // off | when_paid | when_paid_and_fulfilled
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
   // "none", "connected" or "reconnect" (Lightspeed refused the refresh token).
   std::string connection = "none";
@@ -82,8 +82,8 @@ struct ExportAttempt {
 struct Session {
   std::string id_hash;  // SHA-256 of the cookie value
   int64_t user_id = 0;
-  StoreId store_id;     // filled by FindSession
-  std::string email;    // filled by FindSession
+  StoreId store_id;   // filled by FindSession
+  std::string email;  // filled by FindSession
   std::string csrf_token;
   std::string oauth_state;  // the pending Connect round trip's state, empty when none
   base::TimePoint created_at, last_seen_at;
@@ -126,8 +126,8 @@ struct ItemPage {
 enum class PutOutcome { kCreated, kReplaced, kUnchanged };
 
 // Decides, inside the queueing transaction, whether the order may be queued.
-using ExportCheck =
-    std::function<shop::Eligibility(const shop::Order&, shop::ExportState, const LightspeedSettings&)>;
+using ExportCheck = std::function<shop::Eligibility(const shop::Order&, shop::ExportState,
+                                                    const LightspeedSettings&)>;
 
 class Store {
  public:
@@ -187,8 +187,9 @@ class Store {
   // eligibility code as `reason` (kConflict for already_*, kInvalidInput otherwise).
   virtual Result<ExportRecord> QueueExport(StoreId store, const std::string& number,
                                            const ExportCheck& check) = 0;
-  virtual Result<std::vector<OrderRecord>> ListExports(
-      StoreId store, std::optional<shop::ExportState> state, int limit) = 0;
+  virtual Result<std::vector<OrderRecord>> ListExports(StoreId store,
+                                                       std::optional<shop::ExportState> state,
+                                                       int limit) = 0;
   // How many orders stand in each export state.
   virtual Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) = 0;
 
@@ -239,8 +240,8 @@ class Store {
 };
 
 struct SqliteOptions {
-  std::string path;       // file path; ":memory:" is refused (each connection would differ)
-  int connections = 4;    // pool size, 1..64
+  std::string path;     // file path; ":memory:" is refused (each connection would differ)
+  int connections = 4;  // pool size, 1..64
   int busy_timeout_ms = 5000;
   base::Clock* clock = nullptr;  // default: the system clock
 };

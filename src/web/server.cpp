@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
-
 #include <strings.h>
 
 #include <thread>
@@ -103,8 +102,9 @@ class HttpServer : public Server {
     http_.Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
       if (req.remote_addr != "127.0.0.1" && req.remote_addr != "::1") {
         res.status = 403;
-        res.set_content(R"({"error":{"code":"forbidden","message":"metrics are served on loopback only"}})",
-                        kJson);
+        res.set_content(
+            R"({"error":{"code":"forbidden","message":"metrics are served on loopback only"}})",
+            kJson);
         return;
       }
       res.set_content(RenderMetrics(store_), "text/plain; version=0.0.4");
@@ -125,46 +125,45 @@ class HttpServer : public Server {
       return httplib::Server::HandlerResponse::Unhandled;
     });
     http_.Put(item, Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.PutItem(s, r.matches[1], r.body);
-    }));
+                return api_.PutItem(s, r.matches[1], r.body);
+              }));
     http_.Get(item, Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.GetItem(s, r.matches[1]);
-    }));
+                return api_.GetItem(s, r.matches[1]);
+              }));
     http_.Get("/api/v1/items", Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.ListItems(s, QueryOf(r));
-    }));
+                return api_.ListItems(s, QueryOf(r));
+              }));
     http_.Put(order, Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.PutOrder(s, r.matches[1], r.body);
-    }));
+                return api_.PutOrder(s, r.matches[1], r.body);
+              }));
     http_.Get(order, Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.GetOrder(s, r.matches[1]);
-    }));
+                return api_.GetOrder(s, r.matches[1]);
+              }));
     http_.Patch(order, Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.PatchOrder(s, r.matches[1], r.body);
-    }));
+                  return api_.PatchOrder(s, r.matches[1], r.body);
+                }));
     http_.Get("/api/v1/orders", Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.ListOrders(s, QueryOf(r));
-    }));
+                return api_.ListOrders(s, QueryOf(r));
+              }));
     http_.Post(order + R"(/payments/([^/]+)/capture)",
                Authed([this](store::StoreId s, const httplib::Request& r) {
                  return api_.CapturePayment(s, r.matches[1], r.matches[2]);
                }));
     http_.Post(order + "/refunds", Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.AddRefund(s, r.matches[1], r.body);
-    }));
+                 return api_.AddRefund(s, r.matches[1], r.body);
+               }));
     http_.Post(order + "/export", Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.RequestExport(s, r.matches[1]);
-    }));
-    http_.Post(order + "/export/retry",
-               Authed([this](store::StoreId s, const httplib::Request& r) {
+                 return api_.RequestExport(s, r.matches[1]);
+               }));
+    http_.Post(order + "/export/retry", Authed([this](store::StoreId s, const httplib::Request& r) {
                  return api_.RetryExport(s, r.matches[1]);
                }));
     http_.Post("/api/v1/exports", Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.RequestExports(s, r.body);
-    }));
+                 return api_.RequestExports(s, r.body);
+               }));
     http_.Get("/api/v1/exports", Authed([this](store::StoreId s, const httplib::Request& r) {
-      return api_.ListExports(s, QueryOf(r));
-    }));
+                return api_.ListExports(s, QueryOf(r));
+              }));
     http_.Get("/api/v1/settings/lightspeed",
               Authed([this](store::StoreId s, const httplib::Request&) {
                 return api_.GetLightspeedSettings(s);
