@@ -8,15 +8,10 @@ namespace sim {
 namespace {
 
 base::Error Bad(const std::string& field, const std::string& message) {
-  return base::Invalid(field, message, "InvalidArgumentException");
+  return BadArgument(field, message);
 }
 
-std::string Text(const Json& o, const std::string& k) {
-  auto it = o.find(k);
-  if (it == o.end()) return "";
-  auto t = ScalarText(*it);
-  return t ? *t : "";
-}
+std::string Text(const Json& o, const std::string& k) { return FieldText(o, k); }
 
 // Normalises nested records of one kind (ContactEmail, ItemPrice, ...) from a body.
 base::Result<Json> NestedList(const Json& body, const std::string& key, const std::string& child) {

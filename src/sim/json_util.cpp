@@ -122,4 +122,15 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+std::string FieldText(const Json& o, const std::string& k) {
+  auto it = o.find(k);
+  if (it == o.end()) return "";
+  auto t = ScalarText(*it);
+  return t ? *t : "";
+}
+
+base::Error BadArgument(const std::string& field, const std::string& message) {
+  return base::Invalid(field, message, "InvalidArgumentException");
+}
+
 }  // namespace sim

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+
 namespace sim {
 
 using Json = nlohmann::ordered_json;
@@ -15,6 +17,10 @@ using Json = nlohmann::ordered_json;
 // A request scalar (string, number, bool) as the text Lightspeed would store; nullopt for
 // objects and arrays. Doubles use the shortest text that round-trips, so 34.48 stays "34.48".
 std::optional<std::string> ScalarText(const Json& v);
+// The field `k` of `o` as text ("" when absent or not a scalar).
+std::string FieldText(const Json& o, const std::string& k);
+// A 400 InvalidArgumentException naming `field`.
+base::Error BadArgument(const std::string& field, const std::string& message);
 
 // Lightspeed's one-or-many: nothing -> "" (when empty_as_string) , one -> object, many -> array.
 Json OneOrMany(std::vector<Json> items);

@@ -9,15 +9,10 @@ namespace {
 constexpr int64_t kRateScale = 100000000;  // rates are fixed point at 1e-8
 
 base::Error Bad(const std::string& field, const std::string& message) {
-  return base::Invalid(field, message, "InvalidArgumentException");
+  return BadArgument(field, message);
 }
 
-std::string Text(const Json& o, const std::string& k) {
-  auto it = o.find(k);
-  if (it == o.end()) return "";
-  auto t = ScalarText(*it);
-  return t ? *t : "";
-}
+std::string Text(const Json& o, const std::string& k) { return FieldText(o, k); }
 
 int64_t Cents(const Json& o, const std::string& k) { return ParseFixed(Text(o, k), 2).value_or(0); }
 std::string Money(__int128 cents) { return FormatFixed(cents, 2, 2); }
