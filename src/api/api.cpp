@@ -273,8 +273,8 @@ Response Api::ConnectLightspeed(store::StoreId s, const std::string& body) {
   auto account = options_.connections->Connect(s, it->get<std::string>());
   if (!account.ok()) {
     base::Error e = account.error();
-    if (e.reason == "invalid_grant")
-      e.code = base::ErrorCode::kInvalidInput, e.field = "refresh_token";
+    if (e.reason == "invalid_grant") e.code = base::ErrorCode::kInvalidInput;
+    e.field = "refresh_token";
     return Error(e);
   }
   return LightspeedStatus(s);

@@ -54,8 +54,6 @@ double DefaultJitter() {
   return std::uniform_real_distribution<double>(0.5, 1.5)(rng);
 }
 
-std::string Shown(const base::Error& e) { return e.message; }
-
 }  // namespace
 
 void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::string& message) {
@@ -83,14 +81,14 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
         std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(*e.retry_after_s));
     wait = std::max(wait, after);
   }
-  const std::string message = "Will try again: " + Shown(e);
+  const std::string message = "Will try again: " + e.message;
   Finish(a, "retry", message);
   (void)store_.RetryExportLater(a.store, a.number, a.claim.fence, clock_.Now() + wait, message,
                                 maybe_sent);
 }
 
 void OrderExport::Fail(Attempt& a, const base::Error& e, const std::string& what) {
-  const std::string message = what + Shown(e);
+  const std::string message = what + e.message;
   Finish(a, "failed", message);
   (void)store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent);
 }
@@ -190,13 +188,14 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   auto catalog = store_.GetItems(s, skus);
   if (!catalog.ok()) return Retry(a, catalog.error(), claim.maybe_sent);
   a.catalog = std::move(*catalog);
-  for (const char* kind : {"customer", "item", "payment_type"}) {
+  const std::pair<const char*, std::map<std::string, std::string>*> kinds[] = {
+      {"customer", &a.links.customer_by_email},
+      {"item", &a.links.item_by_sku},
+      {"payment_type", &a.links.payment_type_by_name}};
+  for (const auto& [kind, into] : kinds) {
     auto links = store_.GetLinks(s, a.settings.account_id, kind);
     if (!links.ok()) return Retry(a, links.error(), claim.maybe_sent);
-    auto& into = std::string(kind) == "customer" ? a.links.customer_by_email
-                 : std::string(kind) == "item"   ? a.links.item_by_sku
-                                                 : a.links.payment_type_by_name;
-    into = std::move(*links);
+    *into = std::move(*links);
   }
   a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
 

@@ -1,7 +1,5 @@
 #include "lightspeed/client.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 
@@ -12,12 +10,7 @@ namespace {
 
 using wire::json;
 
-std::string Escape(const std::string& s) {
-  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
-  return out;
-}
+std::string Escape(const std::string& s) { return UrlEscape(s); }
 
 std::string NormalizeEmail(std::string e) {
   const size_t a = e.find_first_not_of(" \t\r\n"), b = e.find_last_not_of(" \t\r\n");

@@ -132,6 +132,13 @@ class CurlTransport : public Transport {
 
 }  // namespace
 
+std::string UrlEscape(const std::string& s) {
+  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
+  std::string out = e ? e : "";
+  curl_free(e);
+  return out;
+}
+
 std::unique_ptr<Transport> CreateCurlTransport(const TransportOptions& options) {
   return std::make_unique<CurlTransport>(options);
 }

@@ -1,6 +1,5 @@
 #include "lightspeed/oauth.h"
 
-#include <curl/curl.h>
 #include <unistd.h>
 
 #include "base/secrets.h"
@@ -9,12 +8,7 @@
 namespace lightspeed {
 namespace {
 
-std::string Escape(const std::string& s) {
-  char* e = curl_easy_escape(nullptr, s.c_str(), static_cast<int>(s.size()));
-  std::string out = e ? e : "";
-  curl_free(e);
-  return out;
-}
+std::string Escape(const std::string& s) { return UrlEscape(s); }
 
 // Refresh this long before the stated expiry, so a token never dies in flight.
 constexpr auto kExpiryMargin = std::chrono::seconds(60);

@@ -46,6 +46,9 @@ struct TransportOptions {
   // TLS certificates are always verified; proxies come from the usual environment variables.
 };
 
+// Percent-encodes a query value or form field.
+std::string UrlEscape(const std::string& s);
+
 // libcurl, with kept-alive connections reused per host for reads. Writes (POST/PUT/DELETE) go on
 // a fresh connection: libcurl silently re-sends a request whose reused connection died before an
 // answer, and a re-sent sale would be a duplicate sale.
