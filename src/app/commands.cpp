@@ -59,6 +59,7 @@ exporter::LightspeedConfig LightspeedConfigOf(const Config& c) {
   l.client_id = c.client_id;
   l.client_secret = c.client_secret;
   l.secret_key_hex = c.secret_key;
+  l.transport.total_timeout_ms = c.lightspeed_timeout_seconds * 1000L;
   return l;
 }
 

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <tuple>
 
 #include "base/secrets.h"
 
@@ -43,6 +42,23 @@ int Config::Port() const { return std::stoi(listen.substr(listen.rfind(':') + 1)
 
 base::Result<Config> LoadConfig(const std::string& path) {
   Config c;
+  // The whole-number settings, by file key and environment variable.
+  struct IntSetting {
+    const char* key;
+    const char* env;
+    int* target;
+    int min, max;
+  };
+  const IntSetting ints[] = {
+      {"export.workers", "SPOKE_EXPORT_WORKERS", &c.workers, 1, 64},
+      {"export.lease_seconds", "SPOKE_EXPORT_LEASE_SECONDS", &c.lease_seconds, 2, 3600},
+      {"lightspeed.timeout_seconds", "SPOKE_LIGHTSPEED_TIMEOUT_SECONDS",
+       &c.lightspeed_timeout_seconds, 1, 300}};
+  auto find_int = [&ints](const std::string& key) -> const IntSetting* {
+    for (const IntSetting& i : ints)
+      if (key == i.key) return &i;
+    return nullptr;
+  };
   std::string file = path;
   if (file.empty() && std::filesystem::exists("spoke.toml")) file = "spoke.toml";
   if (!file.empty()) {
@@ -78,12 +94,12 @@ base::Result<Config> LoadConfig(const std::string& path) {
           st = str(&c.client_id);
         else if (key == "security.key_file")
           st = str(&c.key_file);
-        else if (key == "export.workers" || key == "export.lease_seconds") {
+        else if (const IntSetting* i = find_int(key)) {
           auto v = value.value<int64_t>();
           if (!v)
             st = Invalid(key, file + ": " + key + " must be a whole number");
           else
-            (key == "export.workers" ? c.workers : c.lease_seconds) = static_cast<int>(*v);
+            *i->target = static_cast<int>(*v);
         } else if (key == "lightspeed.client_secret") {
           st = Invalid(key, file + ": " + key +
                                 " is not read from files; set SPOKE_LIGHTSPEED_CLIENT_SECRET");
@@ -107,22 +123,20 @@ base::Result<Config> LoadConfig(const std::string& path) {
                       {"SPOKE_KEY_FILE", &c.key_file}};
   for (const Env& e : envs)
     if (const char* v = std::getenv(e.name)) *e.target = v;
-  for (auto [env, key, target] :
-       {std::tuple{"SPOKE_EXPORT_WORKERS", "export.workers", &c.workers},
-        std::tuple{"SPOKE_EXPORT_LEASE_SECONDS", "export.lease_seconds", &c.lease_seconds}}) {
-    if (const char* v = std::getenv(env)) {
+  for (const IntSetting& i : ints) {
+    if (const char* v = std::getenv(i.env)) {
       try {
-        *target = std::stoi(v);
+        *i.target = std::stoi(v);
       } catch (const std::exception&) {
-        return Invalid(key, std::string(env) + " must be a whole number");
+        return Invalid(i.key, std::string(i.env) + " must be a whole number");
       }
     }
   }
-  if (c.lease_seconds < 2 || c.lease_seconds > 3600)
-    return Invalid("export.lease_seconds", "export.lease_seconds must be from 2 to 3600");
+  for (const IntSetting& i : ints)
+    if (*i.target < i.min || *i.target > i.max)
+      return Invalid(i.key, std::string(i.key) + " must be from " + std::to_string(i.min) + " to " +
+                                std::to_string(i.max));
   if (auto s = CheckListen(c.listen, "server.listen"); !s.ok()) return s.error();
-  if (c.workers < 1 || c.workers > 64)
-    return Invalid("export.workers", "export.workers must be from 1 to 64");
   if (c.database_url.rfind("sqlite://", 0) != 0 && c.database_url.rfind("postgresql://", 0) != 0)
     return Invalid("database.url", "database.url must start with sqlite:// or postgresql://");
   if (c.key_file.empty()) {

@@ -17,8 +17,9 @@ struct Config {
   std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
   int workers = 4;            // export.workers, 1..64
   int lease_seconds = 120;    // export.lease_seconds, 2..3600: how long a claim outlives a crash
-  std::string key_file;       // security.key_file; default: spoke.key beside the database
-  std::string secret_key;     // SPOKE_SECRET_KEY (64 hex) or read from key_file
+  int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds, 1..300: one whole request
+  std::string key_file;                 // security.key_file; default: spoke.key beside the database
+  std::string secret_key;               // SPOKE_SECRET_KEY (64 hex) or read from key_file
 
   std::string Host() const;
   int Port() const;

@@ -35,10 +35,30 @@ TEST_F(ConfigTest, ReadsKeysAndEnvironmentOverrides) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->Port(), 9000);
   EXPECT_EQ(c->workers, 2);
+  EXPECT_EQ(c->lightspeed_timeout_seconds, 30) << "the default";
   EXPECT_EQ(c->key_file, "/tmp/spoke.key");
   setenv("SPOKE_SERVER_LISTEN", "127.0.0.1:9001", 1);
   EXPECT_EQ(LoadConfig(p)->Port(), 9001);
   unsetenv("SPOKE_SERVER_LISTEN");
+}
+
+TEST_F(ConfigTest, LightspeedTimeoutFromFileOrEnvironmentWithinBounds) {
+  const std::string p = Write("[lightspeed]\ntimeout_seconds = 5\n");
+  auto c = LoadConfig(p);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->lightspeed_timeout_seconds, 5);
+  setenv("SPOKE_LIGHTSPEED_TIMEOUT_SECONDS", "7", 1);
+  EXPECT_EQ(LoadConfig(p)->lightspeed_timeout_seconds, 7);
+  for (const char* bad : {"0", "301", "soon"}) {
+    setenv("SPOKE_LIGHTSPEED_TIMEOUT_SECONDS", bad, 1);
+    auto refused = LoadConfig(p);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().field, "lightspeed.timeout_seconds") << bad;
+  }
+  unsetenv("SPOKE_LIGHTSPEED_TIMEOUT_SECONDS");
+  auto file_bad = LoadConfig(Write("[lightspeed]\ntimeout_seconds = \"30\"\n"));
+  ASSERT_FALSE(file_bad.ok());
+  EXPECT_EQ(file_bad.error().field, "lightspeed.timeout_seconds");
 }
 
 TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {

@@ -27,16 +27,19 @@ class ClientSim : public ::testing::Test {
         OAuthOptions{sim_->BaseUrl(), account_.client_id, account_.client_secret}, *transport_);
     vault_ = std::make_unique<MemoryVault>(account_.refresh_token);
     tokens_ = std::make_unique<TokenManager>(*vault_, *oauth_, base::SystemClock());
+    client_ = MakeClient(*transport_);
+  }
+  std::unique_ptr<Client> MakeClient(Transport& transport) {
     ClientOptions o;
     o.api_base = sim_->BaseUrl();
     o.account_id = account_.account_id;
-    o.transport = transport_.get();
+    o.transport = &transport;
     o.tokens = tokens_.get();
     o.on_call = [this](const CallRecord& r) {
       std::lock_guard l(calls_mu_);
       calls_.push_back(r);
     };
-    client_ = std::make_unique<Client>(o);
+    return std::make_unique<Client>(o);
   }
   void TearDown() override { (void)sim_->Stop(); }
 
@@ -49,6 +52,20 @@ class ClientSim : public ::testing::Test {
     return r ? json::parse(r->body, nullptr, false) : json();
   }
   json Stats() { return Control("GET", "/_sim/accounts/" + account_.account_id + "/stats"); }
+
+  // A sale sent while `fault` hits POST Sale: the client reports an uncertain outcome, and the
+  // sale was saved all the same, so whoever retries must search before sending again.
+  void ExpectUncertainButSaved(Client& client, json fault, const std::string& ref) {
+    fault["method"] = "POST";
+    fault["path"] = "Sale";
+    Control("POST", "/_sim/accounts/" + account_.account_id + "/faults", json::array({fault}));
+    auto sale = client.CreateSale(MiscSale(ref, 2500));
+    ASSERT_FALSE(sale.ok()) << fault.dump();
+    EXPECT_EQ(sale.error().reason, "transport_uncertain") << fault.dump();
+    auto found = client.FindSales(ref, "web");
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(found->size(), 1u) << "the sale was saved: " << fault.dump();
+  }
 
   NewSale MiscSale(const std::string& ref, int64_t cents) {
     NewSale s;
@@ -193,14 +210,21 @@ TEST_F(ClientSim, InvalidGrantMarksTheStoreWithoutLooping) {
 }
 
 TEST_F(ClientSim, ADroppedAnswerIsReportedAsUncertain) {
-  Control("POST", "/_sim/accounts/" + account_.account_id + "/faults",
-          json::array({{{"method", "POST"}, {"path", "Sale"}, {"action", "drop_after_commit"}}}));
-  auto sale = client_->CreateSale(MiscSale("10040", 2500));
-  ASSERT_FALSE(sale.ok());
-  EXPECT_EQ(sale.error().reason, "transport_uncertain");
-  auto found = client_->FindSales("10040", "web");
-  ASSERT_TRUE(found.ok());
-  EXPECT_EQ(found->size(), 1u) << "the sale was saved; the client must search before re-sending";
+  ExpectUncertainButSaved(*client_, {{"action", "drop_after_commit"}}, "10040");
+}
+
+TEST_F(ClientSim, AnAnswerBrokenAfterItsStatusLineIsUncertain) {
+  // Half an answer is no answer, even after a 200 began.
+  ExpectUncertainButSaved(*client_, {{"action", "reset_mid_answer"}}, "10041");
+}
+
+TEST_F(ClientSim, AnAnswerSlowerThanTheTimeoutIsUncertain) {
+  TransportOptions impatient;
+  impatient.total_timeout_ms = 1000;  // bounds the whole request, the answer included
+  auto transport = CreateCurlTransport(impatient);
+  ExpectUncertainButSaved(*MakeClient(*transport),
+                          {{"action", "delay"}, {"delay_ms", 1500}, {"after_commit", true}},
+                          "10042");
 }
 
 TEST_F(ClientSim, ServerErrorsAreReportedApartFromRejections) {

@@ -1,9 +1,12 @@
 // The control plane under /_sim/: reset, accounts, rate model, faults, tokens, behaviour, stats.
 #include <map>
+#include <optional>
+#include <set>
 
 #include "sim/decimal.h"
 #include "sim/engine.h"
 #include "sim/rate_limit.h"
+#include "sim/schema.h"
 
 namespace sim {
 namespace {
@@ -59,37 +62,98 @@ HttpResponse SetRate(Account& acct, const Json& body) {
   return JsonAnswer(200, RateJson(r));
 }
 
+// One fault from its JSON; "" when it is good, else what is wrong, naming the field.
+std::string ParseFault(const Json& f, Fault* out) {
+  static const std::set<std::string> kKeys = {"method",      "path",     "action",      "count",
+                                              "probability", "delay_ms", "after_commit"};
+  static const std::set<std::string> kActions = {"drop_after_commit", "reset_mid_answer",
+                                                 "error_500", "rate_limit", "delay"};
+  if (!f.is_object()) return "each fault is an object";
+  for (auto it = f.begin(); it != f.end(); ++it)
+    if (!kKeys.count(it.key())) return "unknown fault field: " + it.key();
+  for (const char* k : {"method", "path", "action"})
+    if (f.contains(k) && !f[k].is_string()) return std::string(k) + " must be a string";
+  out->method = f.value("method", std::string("*"));
+  out->entity = f.value("path", std::string("*"));
+  out->action = f.value("action", std::string());
+  if (!kActions.count(out->action))
+    return "action must be drop_after_commit, reset_mid_answer, error_500, rate_limit or delay";
+  if (f.contains("count")) {
+    const Json& c = f["count"];
+    if (c.is_string() && c.get<std::string>() == "unlimited")
+      out->count = Fault::kUnlimited;
+    else if (c.is_number_integer() && c.get<int64_t>() >= 1)
+      out->count = c.get<int64_t>();
+    else
+      return "count must be a whole number >= 1 or \"unlimited\"";
+  }
+  if (f.contains("probability")) {
+    const Json& p = f["probability"];
+    if (!p.is_number() || !(p.get<double>() > 0.0 && p.get<double>() <= 1.0))
+      return "probability must be a number with 0 < probability <= 1";
+    out->probability = p.get<double>();
+  }
+  if (f.contains("delay_ms")) {
+    const Json& d = f["delay_ms"];
+    if (!d.is_number_integer() || d.get<int64_t>() < 0)
+      return "delay_ms must be a whole number >= 0";
+    out->delay_ms = d.get<int64_t>();
+  }
+  if (f.contains("after_commit")) {
+    if (!f["after_commit"].is_boolean()) return "after_commit must be true or false";
+    out->after_commit = f["after_commit"].get<bool>();
+  }
+  return "";
+}
+
+Json FaultJson(const Fault& f) {
+  return {{"method", f.method},
+          {"path", f.entity},
+          {"action", f.action},
+          {"count", f.count == Fault::kUnlimited ? Json("unlimited") : Json(f.count)},
+          {"probability", f.probability},
+          {"delay_ms", f.delay_ms},
+          {"after_commit", f.after_commit}};
+}
+
+// A fault, a list of faults, or {"seed": S, "faults": [...]}: the seed restarts the dice.
 HttpResponse AddFaults(Account& acct, const Json& body) {
-  const Json list = body.is_array() ? body : Json::array({body});
+  Json list = body;
+  std::optional<uint64_t> seed;
+  if (body.is_object() && (body.contains("faults") || body.contains("seed"))) {
+    for (auto it = body.begin(); it != body.end(); ++it)
+      if (it.key() != "faults" && it.key() != "seed") return Bad("unknown field: " + it.key());
+    if (body.contains("seed")) {
+      if (!body["seed"].is_number_unsigned()) return Bad("seed must be a whole number >= 0");
+      seed = body["seed"].get<uint64_t>();
+    }
+    list = body.value("faults", Json::array());
+  }
+  if (!list.is_array()) list = Json::array({list});
   std::vector<Fault> added;
   for (const auto& f : list) {
-    if (!f.is_object()) return Bad("each fault is an object");
     Fault fault;
-    fault.method = f.value("method", std::string("*"));
-    fault.entity = f.value("path", std::string("*"));
-    fault.action = f.value("action", std::string());
-    if (fault.action != "drop_after_commit" && fault.action != "error_500" &&
-        fault.action != "rate_limit" && fault.action != "delay")
-      return Bad("action must be drop_after_commit, error_500, rate_limit or delay");
-    fault.count = f.value("count", 1);
-    fault.delay_ms = f.value("delay_ms", 0);
-    if (fault.count < 1 || fault.delay_ms < 0) return Bad("count >= 1 and delay_ms >= 0");
+    if (std::string problem = ParseFault(f, &fault); !problem.empty()) return Bad(problem);
     added.push_back(fault);
+  }
+  if (seed) {
+    acct.fault_seed = *seed;
+    acct.fault_rng.seed(*seed);
   }
   acct.faults.insert(acct.faults.end(), added.begin(), added.end());
   Json out = Json::array();
-  for (const auto& f : acct.faults)
-    out.push_back({{"method", f.method},
-                   {"path", f.entity},
-                   {"action", f.action},
-                   {"count", f.count},
-                   {"delay_ms", f.delay_ms}});
+  for (const auto& f : acct.faults) out.push_back(FaultJson(f));
   return JsonAnswer(200, out);
 }
 
+Json Counts(const std::map<std::string, int64_t>& counts) {
+  Json out = Json::object();
+  for (const auto& [k, v] : counts) out[k] = v;
+  return out;
+}
+
 HttpResponse StatsAnswer(const Account& acct) {
-  Json requests = Json::object(), units = Json::object(), dups = Json::object();
-  for (const auto& [k, v] : acct.stats.requests) requests[k] = v;
+  Json requests = Counts(acct.stats.requests), units = Json::object(), dups = Json::object();
   for (const auto& [k, v] : acct.stats.units_micro) units[k] = std::stod(FormatUnits(v));
   std::map<std::string, int64_t> refs;
   auto sales = acct.tables.find("Sale");
@@ -105,6 +169,9 @@ HttpResponse StatsAnswer(const Account& acct) {
                           {"rate_limited", acct.stats.rate_limited},
                           {"peak_bucket_level", std::stod(FormatUnits(acct.stats.peak_micro))},
                           {"refreshes", acct.stats.refreshes},
+                          {"fault_seed", acct.fault_seed},
+                          {"faults_fired", Counts(acct.stats.faults_fired)},
+                          {"faults_fired_on", Counts(acct.stats.faults_fired_on)},
                           {"duplicate_references", dups}});
 }
 
@@ -122,6 +189,15 @@ HttpResponse Behaviour(Account& acct, const Json& body, bool set) {
     }
   }
   return JsonAnswer(200, {{"failed_completion", acct.failed_completion}});
+}
+
+// Every row of an entity as stored (archived ones too), for tests that check the whole account.
+HttpResponse Rows(const Account& acct, const std::string& entity) {
+  if (!FindEntity(entity)) return JsonError(404, "No such entity: " + entity, "SimControlError");
+  Json rows = Json::array();
+  if (auto t = acct.tables.find(entity); t != acct.tables.end())
+    for (const auto& [id, row] : t->second.rows) rows.push_back(row);
+  return JsonAnswer(200, {{entity, rows}});
 }
 
 HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& body) {
@@ -209,6 +285,7 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
       return StatsAnswer(acct);
     }
     if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
+    if (what.rfind("rows/", 0) == 0 && req.method == "GET") return Rows(acct, what.substr(5));
     if (what == "behaviour" && (req.method == "PUT" || req.method == "GET"))
       return Behaviour(acct, body, req.method == "PUT");
   }

@@ -20,12 +20,20 @@ HttpResponse Unauthorized(const std::string& description) {
   return JsonAnswer(401, j);
 }
 
+// A uniform draw in [0, 1) from the account's dice: 53 random bits, the same on every platform.
+double Roll(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
+
+// The first matching fault that fires: each one with probability < 1 rolls the dice; one that
+// does not fire keeps its count and lets the next matching fault try.
 bool Take(Account& acct, const std::string& method, const std::string& entity, Fault* out) {
   for (auto it = acct.faults.begin(); it != acct.faults.end(); ++it) {
     if ((it->method != "*" && it->method != method) || (it->entity != "*" && it->entity != entity))
       continue;
+    if (it->probability < 1.0 && Roll(acct.fault_rng) >= it->probability) continue;
     *out = *it;
-    if (--it->count <= 0) acct.faults.erase(it);
+    if (it->count != Fault::kUnlimited && --it->count <= 0) acct.faults.erase(it);
+    ++acct.stats.faults_fired[out->action];
+    ++acct.stats.faults_fired_on[out->action + " " + method + " " + entity];
     return true;
   }
   return false;
@@ -154,7 +162,7 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
       r.headers = {{"Retry-After", "1"}, {"X-LS-API-RateLimit-Type", "api-leaky-bucket"}};
       return finish(r);
     }
-    if (fault.action == "delay") {
+    if (fault.action == "delay" && !fault.after_commit) {
       lock.unlock();
       clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
       lock.lock();
@@ -168,6 +176,11 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
     return finish(JsonError(400, "The body is not valid JSON", "InvalidArgumentException"));
   HttpResponse r = finish(ServeEntity(*acct, NowUs(), route, req, params, body));
   r.drop_connection = drop;
+  r.reset_mid_answer = fault.action == "reset_mid_answer";
+  if (fault.action == "delay" && fault.after_commit) {
+    lock.unlock();
+    clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
+  }
   return r;
 }
 

@@ -28,7 +28,8 @@ struct HttpResponse {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
-  bool drop_connection = false;  // a drop_after_commit fault: send nothing, close the socket
+  bool drop_connection = false;   // a drop_after_commit fault: send nothing, close the socket
+  bool reset_mid_answer = false;  // send the head and part of the body, then reset
 };
 
 HttpResponse JsonError(int status, const std::string& message, const std::string& error_class);

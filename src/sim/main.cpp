@@ -19,14 +19,18 @@ Control plane (JSON, never under /API):
   PUT    /_sim/accounts/{id}/rate            {"model":"2026"|"legacy"|"off","bucket_size":90,
                                               "drip_rate":1,"burst_limit":20}
   POST   /_sim/accounts/{id}/faults          [{"method":"POST","path":"Sale","action":
-                                              "drop_after_commit"|"error_500"|"rate_limit"|"delay",
-                                              "count":1,"delay_ms":0}]   (GET lists, DELETE clears)
+                                              "drop_after_commit"|"reset_mid_answer"|"error_500"|
+                                              "rate_limit"|"delay","count":1|"unlimited",
+                                              "probability":1,"delay_ms":0,"after_commit":false}]
+                                             or {"seed":42,"faults":[...]} (GET lists, DELETE clears)
   PUT    /_sim/accounts/{id}/tokens          {"access_ttl_s":3600,"expire_access_tokens":true,
                                               "revoke_refresh_tokens":true}
   PUT    /_sim/accounts/{id}/behaviour       {"failed_completion":"nothing_saved"|"open_sale"}
                                              (GET shows it)
+  GET    /_sim/accounts/{id}/rows/{Entity}   every row as stored, archived ones too
   GET    /_sim/accounts/{id}/stats           requests/units by "METHOD Entity", rate_limited,
-                                             peak_bucket_level, refreshes, duplicate_references
+                                             peak_bucket_level, refreshes, faults_fired(_on),
+                                             duplicate_references
 API: /API/V3/Account.json, /API/V3/Account/{id}/{Entity}[/{id}].json
 OAuth: GET /auth/oauth/authorize, POST /auth/oauth/token
 See docs/lsr-sim.md.

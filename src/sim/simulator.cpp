@@ -2,6 +2,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "sim/engine.h"
@@ -95,8 +96,25 @@ class Simulator::Impl {
     }
     res.status = out.status;
     for (const auto& [k, v] : out.headers) res.set_header(k, v);
+    if (out.reset_mid_answer) {
+      // The status line and headers go out, then half the body, then the connection is reset.
+      const size_t part = std::max<size_t>(1, out.body.size() / 2);
+      // httplib 0.11 announces no length for a provider; without one, a cut body would read as
+      // a whole (short) answer ended by the close.
+      res.set_header("Content-Length", std::to_string(out.body.size()));
+      res.set_content_provider(
+          out.body.size(), out.content_type,
+          [body = std::move(out.body), part, local = req.local_port, remote = req.remote_port](
+              size_t offset, size_t, httplib::DataSink& sink) {
+            if (offset == 0) sink.write(body.data(), std::min(part, body.size()));
+            ShutdownConnections(local, remote);
+            return false;
+          });
+      return;
+    }
     if (out.drop_connection) {
       // Fallback when the socket was not found: promise a body and never send it.
+      res.set_header("Content-Length", std::to_string(out.body.size() + 1));
       res.set_content_provider(out.body.size() + 1, out.content_type,
                                [](size_t, size_t, httplib::DataSink&) { return false; });
       return;

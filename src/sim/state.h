@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -33,19 +34,25 @@ struct Bucket {
 };
 
 struct Fault {
+  static constexpr int64_t kUnlimited = -1;
   std::string method;  // "POST", ... or "*"
   std::string entity;  // "Sale", ... or "*"
-  std::string action;  // drop_after_commit | error_500 | rate_limit | delay
-  int64_t count = 1;
-  int64_t delay_ms = 0;
+  // drop_after_commit | reset_mid_answer | error_500 | rate_limit | delay
+  std::string action;
+  int64_t count = 1;          // how many more times it may fire, or kUnlimited
+  double probability = 1.0;   // the chance that a matching request fires it
+  int64_t delay_ms = 0;       // delay: how long
+  bool after_commit = false;  // delay: serve (and commit) first, then hold the answer
 };
 
 struct Stats {
-  std::map<std::string, int64_t> requests;     // "GET Sale" -> n
-  std::map<std::string, int64_t> units_micro;  // "GET Sale" -> cost
-  int64_t rate_limited = 0;                    // 429s sent (bucket, burst and faults)
-  int64_t peak_micro = 0;                      // highest bucket level seen
-  int64_t refreshes = 0;                       // refresh_token grants served
+  std::map<std::string, int64_t> requests;         // "GET Sale" -> n
+  std::map<std::string, int64_t> units_micro;      // "GET Sale" -> cost
+  int64_t rate_limited = 0;                        // 429s sent (bucket, burst and faults)
+  int64_t peak_micro = 0;                          // highest bucket level seen
+  int64_t refreshes = 0;                           // refresh_token grants served
+  std::map<std::string, int64_t> faults_fired;     // "drop_after_commit" -> n
+  std::map<std::string, int64_t> faults_fired_on;  // "drop_after_commit POST Sale" -> n
 };
 
 struct Account {
@@ -58,6 +65,8 @@ struct Account {
   RateConfig rate;
   Bucket bucket;
   std::vector<Fault> faults;
+  uint64_t fault_seed = 1;       // the seed fault_rng last started from
+  std::mt19937_64 fault_rng{1};  // the dice of faults with probability < 1
   Stats stats;
   // What an out-of-balance POST Sale with completed:true leaves behind: "nothing_saved" (the
   // default) or "open_sale" (the sale is saved open and the 400 names its saleID).

@@ -61,6 +61,20 @@ TEST_F(Control, ResetForgetsEverything) {
   EXPECT_EQ(Call("GET", "/_sim/accounts/1/stats").status, 404);
 }
 
+TEST_F(Control, RowsListsEveryRowOfAnEntityArchivedToo) {
+  RateOff();
+  ASSERT_EQ(Api("DELETE", "Customer/1.json").status, 200);
+  Answer rows = SimTest::Control("GET", "rows/Customer");
+  ASSERT_EQ(rows.status, 200) << rows.body;
+  ASSERT_EQ(rows.json["Customer"].size(), 6u) << "the demo seed's six, the archived ones too";
+  EXPECT_EQ(rows.json["Customer"][0]["customerID"], "1");
+  EXPECT_EQ(rows.json["Customer"][0]["archived"], "true");
+  EXPECT_EQ(SimTest::Control("GET", "rows/Serialized").json["Serialized"].size(), 0u);
+  EXPECT_EQ(SimTest::Control("GET", "rows/Nope").status, 404);
+  EXPECT_EQ(SimTest::Control("GET", "stats").json["requests"].size(), 1u)
+      << "the control plane is not an API request";
+}
+
 TEST_F(Control, ManyConcurrentClients) {
   ASSERT_EQ(SimTest::Control("PUT", "rate", {{"model", "off"}}).status, 200);
   std::atomic<int> ok{0};

@@ -15,7 +15,7 @@ namespace {
 std::atomic<int> counter{0};
 }
 
-TestService::TestService() {
+TestService::TestService(ServiceOptions options) {
   dir_ = std::filesystem::temp_directory_path() /
          ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
@@ -32,6 +32,7 @@ TestService::TestService() {
   config.api_base = config.auth_base = sim_->BaseUrl();
   config.client_id = account_.client_id;
   config.client_secret = account_.client_secret;
+  config.transport.total_timeout_ms = options.lightspeed_timeout_seconds * 1000L;
   // The same key file the `spoke` binary reads in CLI tests (SPOKE_KEY_FILE), owner-only.
   config.secret_key_hex = base::RandomHex(32);
   {
@@ -42,9 +43,10 @@ TestService::TestService() {
   }
   connections_ = std::make_unique<exporter::Connections>(*db_, config);
   exporter::EngineOptions engine_options;
+  engine_options.workers = options.workers;
   engine_options.poll = std::chrono::milliseconds(50);
-  engine_options.first_backoff = std::chrono::milliseconds(200);
-  engine_options.max_backoff = std::chrono::seconds(2);
+  engine_options.first_backoff = options.first_backoff;
+  engine_options.max_backoff = options.max_backoff;
   engine_ = std::make_unique<exporter::Engine>(*db_, *connections_, engine_options);
   api_ = std::make_unique<api::Api>(
       *db_, base::SystemClock(), api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});
@@ -156,9 +158,10 @@ json TestService::SimControl(const std::string& method, const std::string& rest,
   httplib::Client c(sim_->BaseUrl());
   const std::string path =
       "/_sim/accounts/" + (account_id.empty() ? account_.account_id : account_id) + rest;
-  auto r = method == "PUT"    ? c.Put(path.c_str(), body.dump(), "application/json")
-           : method == "POST" ? c.Post(path.c_str(), body.dump(), "application/json")
-                              : c.Get(path.c_str());
+  auto r = method == "PUT"      ? c.Put(path.c_str(), body.dump(), "application/json")
+           : method == "POST"   ? c.Post(path.c_str(), body.dump(), "application/json")
+           : method == "DELETE" ? c.Delete(path.c_str())
+                                : c.Get(path.c_str());
   return r ? json::parse(r->body, nullptr, false) : json();
 }
 

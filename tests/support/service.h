@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -25,9 +26,15 @@ struct Reply {
   std::string raw;
 };
 
+struct ServiceOptions {
+  int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds: one whole request
+  int workers = 4;                      // export.workers
+  std::chrono::milliseconds first_backoff{200}, max_backoff{2000};
+};
+
 class TestService {
  public:
-  TestService();
+  explicit TestService(ServiceOptions options = {});
   ~TestService();
 
   // A second store with its own token, to prove isolation.
@@ -46,7 +53,7 @@ class TestService {
   Reply WaitForExport(const std::string& number, int seconds = 20, const std::string& token = "");
   // The connected store's Lightspeed client, to look at what reached the emulator.
   std::shared_ptr<lightspeed::Client> Lightspeed();
-  // lsr-sim's control plane for the main account.
+  // lsr-sim's control plane (GET, PUT, POST, DELETE) for the main account or `account_id`.
   json SimControl(const std::string& method, const std::string& rest, const json& body = nullptr,
                   const std::string& account_id = "");
 
