@@ -154,6 +154,9 @@ Json Counts(const std::map<std::string, int64_t>& counts) {
 
 HttpResponse StatsAnswer(const Account& acct) {
   Json requests = Counts(acct.stats.requests), units = Json::object(), dups = Json::object();
+  Json unanswered = Json::array();
+  for (const auto& [what, id] : acct.stats.unanswered_writes)
+    unanswered.push_back({{"fault", what}, {"id", id}});
   for (const auto& [k, v] : acct.stats.units_micro) units[k] = std::stod(FormatUnits(v));
   std::map<std::string, int64_t> refs;
   auto sales = acct.tables.find("Sale");
@@ -172,6 +175,7 @@ HttpResponse StatsAnswer(const Account& acct) {
                           {"fault_seed", acct.fault_seed},
                           {"faults_fired", Counts(acct.stats.faults_fired)},
                           {"faults_fired_on", Counts(acct.stats.faults_fired_on)},
+                          {"unanswered_writes", unanswered},
                           {"duplicate_references", dups}});
 }
 

@@ -7,6 +7,7 @@
 
 #include "sim/api.h"
 #include "sim/rate_limit.h"
+#include "sim/schema.h"
 
 namespace sim {
 namespace {
@@ -37,6 +38,19 @@ bool Take(Account& acct, const std::string& method, const std::string& entity, F
     return true;
   }
   return false;
+}
+
+// Remembers a saved write whose answer a fault keeps from the client, with the saved id.
+void NoteUnanswered(Account& acct, const std::string& what, const std::string& entity,
+                    const std::string& answer) {
+  constexpr size_t kKept = 100000;
+  if (acct.stats.unanswered_writes.size() >= kKept) return;
+  const EntitySpec* spec = FindEntity(entity);
+  const Json body = Json::parse(answer, nullptr, false);
+  std::string id;
+  if (spec && body.is_object() && body.contains(entity))
+    id = FieldText(body[entity], spec->id_field);
+  acct.stats.unanswered_writes.push_back({what, id});
 }
 
 }  // namespace
@@ -177,6 +191,9 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
   HttpResponse r = finish(ServeEntity(*acct, NowUs(), route, req, params, body));
   r.drop_connection = drop;
   r.reset_mid_answer = fault.action == "reset_mid_answer";
+  if (r.status == 200 && req.method != "GET" &&
+      (drop || r.reset_mid_answer || fault.action == "delay"))
+    NoteUnanswered(*acct, fault.action + " " + key, route.entity, r.body);
   if (fault.action == "delay" && fault.after_commit) {
     lock.unlock();
     clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));

@@ -157,6 +157,9 @@ TEST_F(Fault, ResetMidAnswerCommitsThenBreaksAnAnswerThatStartedWith200) {
   const Answer stats = Control("GET", "stats");
   EXPECT_EQ(stats.json["faults_fired"]["reset_mid_answer"], 2) << stats.body;
   EXPECT_EQ(stats.json["faults_fired_on"]["reset_mid_answer POST Sale"], 2) << stats.body;
+  const Json unanswered = {{{"fault", "reset_mid_answer POST Sale"}, {"id", "1"}},
+                           {{"fault", "reset_mid_answer POST Sale"}, {"id", "2"}}};
+  EXPECT_EQ(stats.json["unanswered_writes"], unanswered) << "the saved sales, by id";
 }
 
 TEST_F(Fault, DelayAfterCommitSavesFirstThenHoldsTheAnswer) {

@@ -53,6 +53,9 @@ struct Stats {
   int64_t refreshes = 0;                           // refresh_token grants served
   std::map<std::string, int64_t> faults_fired;     // "drop_after_commit" -> n
   std::map<std::string, int64_t> faults_fired_on;  // "drop_after_commit POST Sale" -> n
+  // Writes saved while a fault kept their answer from the client or held it back
+  // (drop_after_commit, reset_mid_answer, delay): "drop_after_commit POST Customer", saved id.
+  std::vector<std::pair<std::string, std::string>> unanswered_writes;
 };
 
 struct Account {
