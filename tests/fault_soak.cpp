@@ -277,7 +277,7 @@ class FaultSoak : public ::testing::Test {
       std::mt19937_64 rng(seed);
       while (!*stop && storms_ < budget) {
         const auto pause =
-            std::chrono::milliseconds(std::uniform_int_distribution<int>(500, 1500)(rng));
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(1500, 4500)(rng));
         for (auto until = Clock::now() + pause; !*stop && Clock::now() < until;)
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (*stop) break;
