@@ -228,6 +228,23 @@ class Store {
   virtual Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                          const std::string& key, const std::string& lightspeed_id) = 0;
 
+  // --- The create gate: at most one create of a Lightspeed record (kind "customer", "item",
+  // "payment_type", "serial"; key as for links) in flight per account at a time, across threads,
+  // processes and nodes, and after an uncertain outcome the next writer searches first. ---
+
+  // Takes the gate until `until`. Answers whether a search must come first: true when an earlier
+  // create of this key ended uncertain (abandoned, or its holder died). kConflict while another
+  // holder's lease runs.
+  virtual Result<bool> BeginCreate(const std::string& account, const std::string& kind,
+                                   const std::string& key, const std::string& holder,
+                                   base::TimePoint until) = 0;
+  // The outcome is certain (created and linked, found by a search, or refused): the gate opens.
+  virtual Status FinishCreate(const std::string& account, const std::string& kind,
+                              const std::string& key, const std::string& holder) = 0;
+  // The outcome is unknown (the answer was lost): the gate opens, but the next writer must search.
+  virtual Status AbandonCreate(const std::string& account, const std::string& kind,
+                               const std::string& key, const std::string& holder) = 0;
+
   // --- Site manager sessions. The cookie's id is never stored, only its SHA-256. ---
   virtual Status CreateSession(const Session& session) = 0;
   // kNotFound when there is no such session (logged out, expired and swept, or never existed).

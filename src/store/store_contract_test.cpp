@@ -307,5 +307,46 @@ TEST_F(StoreContract, LinksPerAccountAndKind) {
   EXPECT_EQ(db_->GetLinks(store_, "1001", "item")->size(), 1u);
 }
 
+// The create gate (exactly once for customers, items, payment types and serials).
+TEST_F(StoreContract, CreateGateOneWriterAtATimeAndSearchFirstAfterAnUncertainCreate) {
+  const auto later = base::SystemClock().Now() + std::chrono::seconds(60);
+  auto first = db_->BeginCreate("1001", "customer", "ann@example.com", "w1", later);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_FALSE(*first) << "nothing was tried before: no search needed";
+  auto rival = db_->BeginCreate("1001", "customer", "ann@example.com", "w2", later);
+  ASSERT_FALSE(rival.ok()) << "a second writer must wait while the first is in flight";
+  EXPECT_EQ(rival.error().code, base::ErrorCode::kConflict);
+  EXPECT_TRUE(db_->BeginCreate("1002", "customer", "ann@example.com", "w2", later).ok())
+      << "another account is another gate";
+  EXPECT_TRUE(db_->BeginCreate("1001", "item", "ann@example.com", "w2", later).ok())
+      << "another kind is another gate";
+
+  // The answer was lost: the next writer may go, but must search first.
+  ASSERT_TRUE(db_->AbandonCreate("1001", "customer", "ann@example.com", "w1").ok());
+  auto next = db_->BeginCreate("1001", "customer", "ann@example.com", "w2", later);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(*next);
+  // Found by that search (or created for certain): the gate is clear again.
+  ASSERT_TRUE(db_->FinishCreate("1001", "customer", "ann@example.com", "w2").ok());
+  auto clear = db_->BeginCreate("1001", "customer", "ann@example.com", "w3", later);
+  ASSERT_TRUE(clear.ok());
+  EXPECT_FALSE(*clear);
+}
+
+TEST_F(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASearch) {
+  const auto expired = base::TimePoint(std::chrono::seconds(1));
+  ASSERT_TRUE(db_->BeginCreate("1001", "payment_type", "stripe", "crashed", expired).ok());
+  Reopen();  // survives a restart
+  auto next = db_->BeginCreate("1001", "payment_type", "stripe", "w2",
+                               base::SystemClock().Now() + std::chrono::seconds(60));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_TRUE(*next) << "the crashed holder may have created it";
+  EXPECT_TRUE(db_->FinishCreate("1001", "payment_type", "stripe", "crashed").ok());
+  EXPECT_FALSE(db_->BeginCreate("1001", "payment_type", "stripe", "w3",
+                                base::SystemClock().Now() + std::chrono::seconds(60))
+                   .ok())
+      << "a stale holder's finish does not open someone else's gate";
+}
+
 }  // namespace
 }  // namespace store
