@@ -220,11 +220,20 @@ HttpResponse ServeEntity(Account& acct, int64_t now_us, const ApiRoute& route,
   auto rels = ParseRelations(params, *spec);
   if (!rels.ok()) return FromError(rels.error());
   std::vector<std::string> relations = *rels;
-  const Ctx ctx{&acct, now_us};
+  int64_t open_sale_id = 0;
+  const Ctx ctx{&acct, now_us, &open_sale_id};
   int64_t id = route.id;
   if (m == "POST") {
     auto created = CreateEntity(ctx, *spec, *body);
-    if (!created.ok()) return FromError(created.error());
+    if (!created.ok()) {
+      HttpResponse r = FromError(created.error());
+      if (open_sale_id != 0) {
+        Json error = Json::parse(r.body);
+        error["saleID"] = std::to_string(open_sale_id);
+        r.body = error.dump();
+      }
+      return r;
+    }
     id = *created;
   } else if (m == "PUT") {
     if (auto st = UpdateEntity(ctx, *spec, id, *body); !st.ok()) return FromError(st.error());

@@ -1,4 +1,4 @@
-// The control plane under /_sim/: reset, accounts, rate model, faults, tokens, stats.
+// The control plane under /_sim/: reset, accounts, rate model, faults, tokens, behaviour, stats.
 #include <map>
 
 #include "sim/decimal.h"
@@ -108,6 +108,22 @@ HttpResponse StatsAnswer(const Account& acct) {
                           {"duplicate_references", dups}});
 }
 
+HttpResponse Behaviour(Account& acct, const Json& body, bool set) {
+  if (set) {
+    if (!body.is_object()) return Bad("the body is a JSON object");
+    for (auto it = body.begin(); it != body.end(); ++it)
+      if (it.key() != "failed_completion") return Bad("unknown behaviour: " + it.key());
+    if (body.contains("failed_completion")) {
+      const Json& v = body["failed_completion"];
+      const std::string mode = v.is_string() ? v.get<std::string>() : "";
+      if (mode != "nothing_saved" && mode != "open_sale")
+        return Bad("failed_completion must be nothing_saved or open_sale");
+      acct.failed_completion = mode;
+    }
+  }
+  return JsonAnswer(200, {{"failed_completion", acct.failed_completion}});
+}
+
 HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& body) {
   if (body.contains("access_ttl_s")) {
     if (!body["access_ttl_s"].is_number_integer() || body["access_ttl_s"].get<int64_t>() < 1)
@@ -193,6 +209,8 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
       return StatsAnswer(acct);
     }
     if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
+    if (what == "behaviour" && (req.method == "PUT" || req.method == "GET"))
+      return Behaviour(acct, body, req.method == "PUT");
   }
   return JsonError(404, "No such control-plane endpoint: " + req.method + " " + p,
                    "SimControlError");

@@ -23,6 +23,8 @@ Control plane (JSON, never under /API):
                                               "count":1,"delay_ms":0}]   (GET lists, DELETE clears)
   PUT    /_sim/accounts/{id}/tokens          {"access_ttl_s":3600,"expire_access_tokens":true,
                                               "revoke_refresh_tokens":true}
+  PUT    /_sim/accounts/{id}/behaviour       {"failed_completion":"nothing_saved"|"open_sale"}
+                                             (GET shows it)
   GET    /_sim/accounts/{id}/stats           requests/units by "METHOD Entity", rate_limited,
                                              peak_bucket_level, refreshes, duplicate_references
 API: /API/V3/Account.json, /API/V3/Account/{id}/{Entity}[/{id}].json

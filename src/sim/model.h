@@ -15,6 +15,7 @@ namespace sim {
 struct Ctx {
   Account* acct;
   int64_t now_us;
+  int64_t* open_sale_id = nullptr;  // set to the sale a failed completion left open, if any
 };
 
 // Errors carry the Lightspeed errorClass in `reason` ("OutOfBalanceError", ...).

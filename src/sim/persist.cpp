@@ -25,6 +25,7 @@ Json SaveState(const State& s) {
                           {"drip_micro", a.rate.drip_micro},
                           {"burst_limit", a.rate.burst_limit}}},
                         {"refreshes", a.stats.refreshes},
+                        {"failed_completion", a.failed_completion},
                         {"tables", tables}});
   }
   Json access = Json::object(), refresh = Json::object();
@@ -62,6 +63,7 @@ base::Result<State> LoadState(const Json& j) {
       acct.rate = {r.at("model").get<std::string>(), r.at("size_micro").get<int64_t>(),
                    r.at("drip_micro").get<int64_t>(), r.at("burst_limit").get<int64_t>()};
       acct.stats.refreshes = a.value("refreshes", int64_t{0});
+      acct.failed_completion = a.value("failed_completion", std::string("nothing_saved"));
       for (auto it = a.at("tables").begin(); it != a.at("tables").end(); ++it) {
         Table& t = acct.tables[it.key()];
         t.next_id = it->at("next_id").get<int64_t>();

@@ -283,8 +283,17 @@ base::Result<int64_t> CreateSale(Ctx ctx, const Json& body) {
   if (st.ok()) st = ApplyNotes(ctx, body, &sale);
   if (st.ok()) Recompute(acct, &sale);
   const auto completed = body.contains("completed") ? ScalarText(body["completed"]) : std::nullopt;
-  if (st.ok() && completed && (*completed == "true" || *completed == "1"))
+  if (st.ok() && completed && (*completed == "true" || *completed == "1")) {
     st = Complete(ctx, &sale);
+    if (!st.ok() && st.error().reason == "OutOfBalanceError" &&
+        acct.failed_completion == "open_sale") {
+      // Our model of Lightspeed keeping a sale whose completion failed: open, lines and payments
+      // kept, no stock moved; the caller names it in the 400.
+      acct.tables["Sale"].rows[id] = std::move(sale);
+      if (ctx.open_sale_id) *ctx.open_sale_id = id;
+      return st.error();
+    }
+  }
   if (!st.ok()) {
     counters.Restore();
     return st.error();

@@ -1,4 +1,5 @@
-// Sale rules: totals and tax rounding (R10), the balance rule, stock movement (R18), references.
+// Sale rules: totals and tax rounding (R10), the balance rule, stock movement (R18), references,
+// and the failed_completion behaviour (open sales).
 #include "sim/sim_test_util.h"
 
 namespace sim::testing {
@@ -187,6 +188,98 @@ TEST_F(Sale, OpenSaleCompletedLaterByPut) {
   ASSERT_EQ(done.status, 200) << done.body;
   EXPECT_EQ(done.json["Sale"]["completed"], "true");
   EXPECT_EQ(Qoh(11, 1), "59");
+}
+
+// The open_sale behaviour: our model of Lightspeed saving a sale whose completion failed.
+class FailedCompletion : public Sale {
+ protected:
+  void SetUp() override {
+    Sale::SetUp();
+    Answer b = Control("PUT", "behaviour", {{"failed_completion", "open_sale"}});
+    ASSERT_EQ(b.status, 200) << b.body;
+    ASSERT_EQ(b.json["failed_completion"], "open_sale");
+  }
+  // 8.99 + 0.74 tax = 9.73, underpaid by a cent.
+  static Json Underpaid(const std::string& ref) {
+    Json b = SaleBody({{{"itemID", 11}}}, {Pay(kCard, "9.72")});
+    b["referenceNumber"] = ref;
+    b["referenceNumberSource"] = "web";
+    return b;
+  }
+  Json ByReference(const std::string& ref) {
+    Answer a = Api("GET", "Sale.json?referenceNumber=" + ref + "&referenceNumberSource=web");
+    EXPECT_EQ(a.status, 200) << a.body;
+    return a.json.contains("Sale") ? a.json["Sale"] : Json();
+  }
+};
+
+TEST_F(FailedCompletion, BehaviourIsPerAccountAndChecked) {
+  EXPECT_EQ(Control("GET", "behaviour").json["failed_completion"], "open_sale");
+  EXPECT_EQ(Control("PUT", "behaviour", {{"failed_completion", "maybe"}}).status, 400);
+  EXPECT_EQ(Control("PUT", "behaviour", {{"completion", "open_sale"}}).status, 400);
+  EXPECT_EQ(Control("GET", "behaviour").json["failed_completion"], "open_sale");
+  NewAccount("demo", 1);  // another merchant keeps the default
+  RateOff();
+  EXPECT_EQ(Control("GET", "behaviour").json["failed_completion"], "nothing_saved");
+  Answer a = Api("POST", "Sale.json", Underpaid("W1"));
+  EXPECT_EQ(a.status, 400);
+  EXPECT_FALSE(a.json.contains("saleID")) << a.body;
+  EXPECT_TRUE(ByReference("W1").is_null()) << "nothing_saved leaves no sale";
+}
+
+TEST_F(FailedCompletion, OutOfBalanceLeavesAnOpenSaleNamedInThe400) {
+  Answer a = Api("POST", "Sale.json", Underpaid("W2"));
+  ASSERT_EQ(a.status, 400) << a.body;
+  EXPECT_EQ(a.json["errorClass"], "OutOfBalanceError");
+  EXPECT_EQ(a.json["message"].get<std::string>().rfind("Cannot complete an out of balance sale", 0),
+            0u);
+  ASSERT_TRUE(a.json.contains("saleID")) << a.body;
+  const std::string id = a.json["saleID"];
+  const Json sale = ByReference("W2");
+  ASSERT_TRUE(sale.is_object()) << "the open sale is found by its reference";
+  EXPECT_EQ(sale["saleID"], id);
+  EXPECT_EQ(sale["completed"], "false");
+  EXPECT_EQ(sale["archived"], "false");
+  EXPECT_EQ(sale["total"], "9.73");
+  EXPECT_EQ(sale["balance"], "0.01");
+  Answer full = Api("GET", "Sale/" + id + ".json?load_relations=[\"SaleLines\",\"SalePayments\"]");
+  EXPECT_EQ(full.json["Sale"]["SaleLines"]["SaleLine"]["itemID"], "11");
+  EXPECT_EQ(full.json["Sale"]["SalePayments"]["SalePayment"]["amount"], "9.72");
+  EXPECT_EQ(Qoh(11, 1), "60") << "an open sale moves no stock";
+  // Other refusals still save nothing.
+  Json bad = Underpaid("W3");
+  bad["SaleLines"]["SaleLine"][0]["itemID"] = 999;
+  Answer refused = Api("POST", "Sale.json", bad);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_FALSE(refused.json.contains("saleID"));
+  EXPECT_TRUE(ByReference("W3").is_null());
+}
+
+TEST_F(FailedCompletion, OpenSaleIsCompletedByPutOnceBalanced) {
+  const std::string id = Api("POST", "Sale.json", Underpaid("W4")).json["saleID"];
+  Answer still = Api("PUT", "Sale/" + id + ".json", {{"completed", true}});
+  EXPECT_EQ(still.status, 400);
+  EXPECT_EQ(still.json["errorClass"], "OutOfBalanceError");
+  EXPECT_FALSE(still.json.contains("saleID")) << "a failed PUT is not a new sale";
+  EXPECT_EQ(ByReference("W4")["completed"], "false");
+  Answer done = Api("PUT", "Sale/" + id + ".json",
+                    {{"completed", true}, {"SalePayments", {{"SalePayment", Pay(kCard, "0.01")}}}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.json["Sale"]["completed"], "true");
+  EXPECT_EQ(done.json["Sale"]["calcPayments"], "9.73");
+  EXPECT_EQ(Qoh(11, 1), "59") << "completion takes the stock";
+  EXPECT_EQ(ByReference("W4")["completed"], "true");
+}
+
+TEST_F(FailedCompletion, OpenSaleIsArchivedByDelete) {
+  const std::string id = Api("POST", "Sale.json", Underpaid("W5")).json["saleID"];
+  Answer deleted = Api("DELETE", "Sale/" + id + ".json");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.json["Sale"]["archived"], "true");
+  EXPECT_TRUE(ByReference("W5").is_null()) << "archived sales leave the default list";
+  Answer archived = Api("GET", "Sale.json?referenceNumber=W5&archived=only");
+  EXPECT_EQ(archived.json["Sale"]["saleID"], id);
+  EXPECT_EQ(Qoh(11, 1), "60");
 }
 
 TEST_F(Sale, NotesAndCustomer) {

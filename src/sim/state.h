@@ -59,6 +59,9 @@ struct Account {
   Bucket bucket;
   std::vector<Fault> faults;
   Stats stats;
+  // What an out-of-balance POST Sale with completed:true leaves behind: "nothing_saved" (the
+  // default) or "open_sale" (the sale is saved open and the 400 names its saleID).
+  std::string failed_completion = "nothing_saved";
 };
 
 struct AccessToken {

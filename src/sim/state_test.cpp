@@ -25,6 +25,7 @@ TEST_F(Persist, StateFileRoundTrip) {
   Json b = SaleBody({{{"itemID", 11}}}, {{{"paymentTypeID", 2}, {"amount", "9.73"}}});
   b["referenceNumber"] = "R1";
   ASSERT_EQ(Api("POST", "Sale.json", b).status, 200);
+  ASSERT_EQ(Control("PUT", "behaviour", {{"failed_completion", "open_sale"}}).status, 200);
   ASSERT_TRUE(sim_->Stop().ok());
   std::ifstream file(StatePath());
   ASSERT_TRUE(file.good()) << "Stop() writes the state file";
@@ -47,6 +48,7 @@ TEST_F(Persist, StateFileRoundTrip) {
   Answer next = Api("POST", "Sale.json", b);
   EXPECT_EQ(next.json["Sale"]["saleID"], "2");
   EXPECT_EQ(Refresh(refresh_).status, 200);  // the refresh token survived too
+  EXPECT_EQ(Control("GET", "behaviour").json["failed_completion"], "open_sale");
 }
 
 class Control : public SimTest {};
