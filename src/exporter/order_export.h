@@ -73,9 +73,10 @@ class OrderExport {
   base::Status ResolveItems(Attempt& a, lightspeed::Client& client);
   base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client);
   // Creates a Lightspeed record through the create gate. `search` finds an existing one ("" when
-  // none); `create` makes it; `link` remembers its id. Answers the id.
+  // none), run holding the gate when `always_search` or when a create of `key` was tried before;
+  // `create` makes it; `link` remembers its id. Answers the id.
   base::Result<std::string> GatedCreate(
-      Attempt& a, const std::string& kind, const std::string& key,
+      Attempt& a, const std::string& kind, const std::string& key, bool always_search,
       const std::function<base::Result<std::string>()>& search,
       const std::function<base::Result<std::string>()>& create,
       const std::function<base::Status(const std::string&)>& link);

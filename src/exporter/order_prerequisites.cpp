@@ -14,11 +14,6 @@ using base::CrashPoint;
 
 namespace {
 
-// A failed create whose request certainly did not change Lightspeed.
-bool CertainlyNotCreated(const base::Error& e) {
-  return !e.Retryable() || e.reason == "transport_not_sent" || e.reason == "rate_limited";
-}
-
 std::string LowestLive(const std::vector<lightspeed::Customer>& found) {
   std::string id;
   for (const auto& c : found)
@@ -29,55 +24,40 @@ std::string LowestLive(const std::vector<lightspeed::Customer>& found) {
 }  // namespace
 
 base::Result<std::string> OrderExport::GatedCreate(
-    Attempt& a, const std::string& kind, const std::string& key,
+    Attempt& a, const std::string& kind, const std::string& key, bool always_search,
     const std::function<base::Result<std::string>()>& search,
     const std::function<base::Result<std::string>()>& create,
     const std::function<base::Status(const std::string&)>& link) {
   const std::string& account = a.settings.account_id;
-  auto gate = store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
-  if (!gate.ok()) {
-    if (gate.error().code != base::ErrorCode::kConflict) return gate.error();
-    base::Error wait = base::Unavailable(gate.error().message);
+  auto tried = store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
+  if (!tried.ok()) {
+    if (tried.error().code != base::ErrorCode::kConflict) return tried.error();
+    base::Error wait = base::Unavailable(tried.error().message);
     wait.retry_after_s = 2;
     return wait;
   }
-  const auto finish = [&] {
-    if (auto st = store_.FinishCreate(account, kind, key, a.gate_holder); !st.ok())
-      spdlog::warn("create gate for {} {} not cleared: {}", kind, key, st.error().message);
-  };
-  const auto abandon = [&] {
-    if (auto st = store_.AbandonCreate(account, kind, key, a.gate_holder); !st.ok())
-      spdlog::warn("create gate for {} {} not released: {}", kind, key, st.error().message);
-  };
-  if (*gate) {
-    // An earlier create of this record ended uncertain: it may exist already.
-    auto found = search();
-    if (!found.ok()) {
-      abandon();
-      return found.error();
-    }
-    if (!found->empty()) {
-      if (auto st = link(*found); !st.ok()) {
-        abandon();
-        return st.error();
+  const auto result = [&]() -> base::Result<std::string> {
+    // Searched while holding the gate: no other writer can create it between search and create.
+    if (always_search || *tried) {
+      auto found = search();
+      if (!found.ok()) return found.error();
+      if (!found->empty()) {
+        if (auto st = link(*found); !st.ok()) return st.error();
+        return *found;
       }
-      finish();
-      return *found;
     }
-  }
-  CrashPoint(("before_create_" + kind).c_str());
-  auto made = create();
-  if (!made.ok()) {
-    CertainlyNotCreated(made.error()) ? finish() : abandon();
-    return made.error();
-  }
-  CrashPoint(("after_create_" + kind).c_str());
-  if (auto st = link(*made); !st.ok()) {
-    abandon();  // created, but spoke may forget it: the next writer must search
-    return st.error();
-  }
-  finish();
-  return *made;
+    CrashPoint(("before_create_" + kind).c_str());
+    auto made = create();
+    if (!made.ok()) return made.error();
+    CrashPoint(("after_create_" + kind).c_str());
+    // If the link is lost, the record still exists: the gate's mark makes the next writer search.
+    if (auto st = link(*made); !st.ok()) return st.error();
+    return *made;
+  }();
+  if (auto st = store_.EndCreate(account, kind, key, a.gate_holder); !st.ok())
+    spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends", kind, key,
+                 st.error().message);
+  return result;
 }
 
 base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client,
@@ -102,7 +82,7 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
     if (!found->empty()) return link(*found);
   }
   auto made = GatedCreate(
-      a, "customer", need.email, search,
+      a, "customer", need.email, /*always_search=*/false, search,
       [&]() -> base::Result<std::string> {
         auto c = client.CreateCustomer(need.create);
         if (!c.ok()) return c.error();
@@ -139,14 +119,8 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
       a.links.item_by_sku[need.sku] = id;
       return {};
     };
-    auto found = search();
-    if (!found.ok()) return found.error();
-    if (!found->empty()) {
-      if (auto s = link(*found); !s.ok()) return s;
-      continue;
-    }
     auto made = GatedCreate(
-        a, "item", need.sku, search,
+        a, "item", need.sku, /*always_search=*/true, search,
         [&]() -> base::Result<std::string> {
           auto i = client.CreateItem(need.create);
           if (!i.ok()) return i.error();
@@ -174,7 +148,7 @@ base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& cl
       continue;
     }
     auto made = GatedCreate(
-        a, "payment_type", key,
+        a, "payment_type", key, /*always_search=*/false,
         [&]() -> base::Result<std::string> {
           auto fresh = cache_.FindPaymentType(account, client, name, /*fresh=*/true);
           if (!fresh.ok()) return fresh.error();
@@ -245,7 +219,7 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
       continue;
     }
     auto made = GatedCreate(
-        a, "serial", need.serial, search,
+        a, "serial", need.serial, /*always_search=*/false, search,
         [&]() -> base::Result<std::string> {
           auto st = client.CreateSerialized({need.serial, line.item_id, sale.customer_id, line.id});
           if (!st.ok()) return st.error();

@@ -180,7 +180,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
 )sql"},
     // The create gate (store.h): one create per Lightspeed record in flight, and a search
-    // before the next create after an uncertain one. A row outlives its holder's crash.
+    // before any later create of a key already tried. A row outlives its holder's crash.
     {7, R"sql(
 CREATE TABLE lightspeed_creates (
   account_id TEXT NOT NULL,

@@ -1,4 +1,4 @@
-// The create gate: one create per Lightspeed record in flight, search first after an uncertain one.
+// The create gate: one create per Lightspeed record in flight; search first once one was tried.
 #include "store/sqlite/sqlite_store.h"
 
 namespace store::sqlite {
@@ -38,19 +38,8 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
   return existed;
 }
 
-Status SqliteStore::FinishCreate(const std::string& account, const std::string& kind,
-                                 const std::string& key, const std::string& holder) {
-  auto conn = pool_->Take();
-  Stmt s(conn->get(),
-         "DELETE FROM lightspeed_creates WHERE account_id = ? AND kind = ? AND key = ? AND "
-         "holder = ?");
-  s.Bind(1, account).Bind(2, kind).Bind(3, key).Bind(4, holder);
-  s.Step();
-  return s.status();
-}
-
-Status SqliteStore::AbandonCreate(const std::string& account, const std::string& kind,
-                                  const std::string& key, const std::string& holder) {
+Status SqliteStore::EndCreate(const std::string& account, const std::string& kind,
+                              const std::string& key, const std::string& holder) {
   auto conn = pool_->Take();
   Stmt s(conn->get(),
          "UPDATE lightspeed_creates SET lease_until = 0 WHERE account_id = ? AND kind = ? AND "

@@ -79,10 +79,8 @@ class SqliteStore : public Store {
   Result<bool> BeginCreate(const std::string& account, const std::string& kind,
                            const std::string& key, const std::string& holder,
                            base::TimePoint until) override;
-  Status FinishCreate(const std::string& account, const std::string& kind, const std::string& key,
-                      const std::string& holder) override;
-  Status AbandonCreate(const std::string& account, const std::string& kind, const std::string& key,
-                       const std::string& holder) override;
+  Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
+                   const std::string& holder) override;
 
   // sqlite_sessions.cpp
   Status CreateSession(const Session& session) override;
