@@ -4,9 +4,10 @@ namespace exporter {
 
 base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std::string& account,
                                                                        lightspeed::Client& client,
-                                                                       const std::string& name) {
+                                                                       const std::string& name,
+                                                                       bool fresh) {
   const std::string key = NormalizeKey(name);
-  {
+  if (!fresh) {
     std::lock_guard lock(mu_);
     auto acct = payment_types_.find(account);
     if (acct != payment_types_.end()) {

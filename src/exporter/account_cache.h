@@ -16,10 +16,11 @@ namespace exporter {
 class AccountCache {
  public:
   // The id of the payment type named `name` (compared with NormalizeKey), listing the account's
-  // types at most once per miss; nullopt when Lightspeed has none of that name.
+  // types at most once per miss, or always when `fresh` (after an uncertain create); nullopt
+  // when Lightspeed has none of that name.
   base::Result<std::optional<std::string>> FindPaymentType(const std::string& account,
                                                            lightspeed::Client& client,
-                                                           const std::string& name);
+                                                           const std::string& name, bool fresh);
   void AddPaymentType(const std::string& account, const std::string& name, const std::string& id);
   // The tax rates of the shop's tax category.
   base::Result<std::pair<TaxRate, TaxRate>> ShopTaxRates(const std::string& account,

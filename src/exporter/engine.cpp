@@ -158,15 +158,18 @@ class Engine::Impl {
       return;
     }
     Prefetch prefetch = Lookups(turn.store, **client, claimed);
-    OrderExport exporter(store_, clock_, cache_, policy_);
+    OrderExport exporter(store_, clock_, cache_, policy_, holder_);
     for (auto& [n, claim] : claimed) exporter.Run(turn.store, n, claim, **client, prefetch);
   }
 
   void NotConnected(store::StoreId s, const std::string& n, const store::ExportClaim& claim,
                     const base::Error& e) {
     store::ExportAttempt rec{claim.attempt, clock_.Now(), clock_.Now(), "failed", 0, e.message, 0};
-    (void)store_.RecordAttempt(s, n, rec);
-    (void)store_.StopExport(s, n, claim.fence, e.message, {});
+    // Nothing was sent: if these writes fail, the claim expires and the order is tried again.
+    if (auto st = store_.RecordAttempt(s, n, rec); !st.ok())
+      spdlog::warn("order {}: attempt not recorded: {}", n, st.error().message);
+    if (auto st = store_.StopExport(s, n, claim.fence, e.message, {}); !st.ok())
+      spdlog::warn("order {}: not stopped ({}); it will be tried again", n, st.error().message);
   }
 
   // R27, frugal: one request for all references that may already be in Lightspeed, one for all
@@ -183,11 +186,7 @@ class Engine::Impl {
     if (refs.size() > 1) {
       auto sales = client.FindSalesByReferences(refs, settings->reference_source);
       if (sales.ok()) {
-        for (const auto& sale : *sales) {
-          if (sale.voided || sale.archived) continue;
-          auto& best = p.sale_by_reference[sale.reference_number];
-          if (best.empty() || IdLess(sale.id, best)) best = sale.id;
-        }
+        for (const auto& sale : *sales) p.sales_by_reference[sale.reference_number].push_back(sale);
         p.references_searched.insert(refs.begin(), refs.end());
       }
     }
@@ -211,9 +210,12 @@ class Engine::Impl {
             if (id.empty() || IdLess(c.id, id)) id = c.id;
           }
         }
-        for (const auto& [email, id] : best)
-          if (emails.count(email))
-            (void)store_.PutLink(s, settings->account_id, "customer", email, id);
+        for (const auto& [email, id] : best) {
+          if (!emails.count(email)) continue;
+          // A link not stored is only a lookup lost: the e-mail is searched again, not trusted.
+          if (auto st = store_.PutLink(s, settings->account_id, "customer", email, id); !st.ok())
+            emails.erase(email);
+        }
         p.emails_searched = std::move(emails);
       }
     }

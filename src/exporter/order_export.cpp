@@ -1,18 +1,24 @@
 #include "exporter/order_export.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <cmath>
 #include <random>
 
-#include "exporter/call_meter.h"
-#include "exporter/crash_points.h"
-#include "exporter/plan.h"
+#include "base/crash_points.h"
+#include "exporter/existing_sale.h"
 #include "exporter/telemetry.h"
 
 namespace exporter {
 
+using base::CrashPoint;
+
 bool IdLess(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
+
+namespace {
 
 // The sale in plain words for the export timeline: what a clerk needs to compare with Lightspeed.
 std::string Describe(const lightspeed::NewSale& sale) {
@@ -33,22 +39,6 @@ std::string Describe(const lightspeed::NewSale& sale) {
   return out;
 }
 
-struct OrderExport::Attempt {
-  store::StoreId store;
-  std::string number;
-  store::ExportClaim claim;
-  base::TimePoint started;
-  CallMeter meter;
-  store::OrderRecord record;
-  store::LightspeedSettings settings;
-  std::map<std::string, shop::Item> catalog;
-  Links links;
-  Plan plan;
-  std::string sent;
-};
-
-namespace {
-
 double DefaultJitter() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.5, 1.5)(rng);
@@ -56,14 +46,40 @@ double DefaultJitter() {
 
 }  // namespace
 
+bool OrderExport::Persist(Attempt& a, const char* what,
+                          const std::function<base::Status()>& write) {
+  base::Status st;
+  for (int i = 0; i < 4; ++i) {
+    st = write();
+    if (st.ok() || st.error().code != base::ErrorCode::kUnavailable) break;
+    clock_.SleepFor(std::chrono::milliseconds(50 * (i + 1)));  // the database is busy
+  }
+  if (st.ok()) return true;
+  if (st.error().code == base::ErrorCode::kConflict)
+    spdlog::warn("order {}: {} not recorded: {}", a.number, what, st.error().message);
+  else
+    spdlog::error(
+        "order {}: {} could not be recorded ({}); its claim will expire and it will be tried "
+        "again, searching Lightspeed first if the sale may have been sent",
+        a.number, what, st.error().message);
+  return false;
+}
+
 void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::string& message) {
   store::ExportAttempt rec{a.claim.attempt,       a.started, clock_.Now(),    outcome,
                            a.meter.last_status(), message,   a.meter.units(), a.sent};
-  (void)store_.RecordAttempt(a.store, a.number, rec);
+  Persist(a, "the attempt", [&] { return store_.RecordAttempt(a.store, a.number, rec); });
   telemetry::RecordAttempt(outcome);
   if ((outcome == "exported" || outcome == "adopted") && a.record.export_record.queued_at)
     telemetry::RecordExportLatency(
         std::chrono::duration<double>(clock_.Now() - *a.record.export_record.queued_at).count());
+}
+
+void OrderExport::Complete(Attempt& a, const std::string& sale_id) {
+  Persist(a, "the exported sale", [&] {
+    return store_.CompleteExport(a.store, a.number, a.claim.fence, sale_id, a.plan.not_sent);
+  });
+  CrashPoint("after_success");
 }
 
 void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
@@ -81,83 +97,133 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
         std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(*e.retry_after_s));
     wait = std::max(wait, after);
   }
-  const std::string message = "Will try again: " + e.message;
+  const std::string message = "Will try again: " + e.message + a.notes;
   Finish(a, "retry", message);
-  (void)store_.RetryExportLater(a.store, a.number, a.claim.fence, clock_.Now() + wait, message,
-                                maybe_sent);
+  Persist(a, "the retry", [&] {
+    return store_.RetryExportLater(a.store, a.number, a.claim.fence, clock_.Now() + wait, message,
+                                   maybe_sent);
+  });
 }
 
 void OrderExport::Fail(Attempt& a, const base::Error& e, const std::string& what) {
-  const std::string message = what + e.message;
+  const std::string message = what + e.message + a.notes;
   Finish(a, "failed", message);
-  (void)store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent);
+  Persist(a, "the stop", [&] {
+    return store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent);
+  });
 }
 
-base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
-                                  const Prefetch& prefetch) {
-  const std::string& account = a.settings.account_id;
-  if (a.plan.customer) {
-    const CustomerNeed& need = *a.plan.customer;
-    std::string id;
-    if (!prefetch.emails_searched.count(need.email)) {
-      auto found = client.FindCustomersByEmail(need.email);
-      if (!found.ok()) return found.error();
-      for (const auto& c : *found)
-        if (!c.archived && (id.empty() || IdLess(c.id, id))) id = c.id;  // R13: lowest live id
-    }
-    if (id.empty()) {
-      auto made = client.CreateCustomer(need.create);
-      if (!made.ok()) return made.error();
-      id = made->id;
-    }
-    if (auto s = store_.PutLink(a.store, account, "customer", need.email, id); !s.ok()) return s;
-    a.links.customer_by_email[need.email] = id;
-  }
-  for (const ItemNeed& need : a.plan.items) {
-    // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create.
-    const std::pair<lightspeed::ItemKey, std::optional<std::string>> keys[] = {
-        {lightspeed::ItemKey::kUpc, need.catalog.upc},
-        {lightspeed::ItemKey::kEan, need.catalog.ean},
-        {lightspeed::ItemKey::kManufacturerSku, need.catalog.manufacturer_sku},
-        {lightspeed::ItemKey::kCustomSku, need.sku}};
-    std::string id;
-    for (const auto& [key, value] : keys) {
-      if (!value || value->empty()) continue;
-      auto found = client.FindItems(key, *value);
-      if (!found.ok()) return found.error();
-      for (const auto& item : *found)
-        if (!item.archived && (id.empty() || IdLess(item.id, id))) id = item.id;
-      if (!id.empty()) break;
-    }
-    if (id.empty()) {
-      auto made = client.CreateItem(need.create);
-      if (!made.ok()) return made.error();
-      id = made->id;
-    }
-    if (auto s = store_.PutLink(a.store, account, "item", need.sku, id); !s.ok()) return s;
-    a.links.item_by_sku[need.sku] = id;
-  }
-  for (const std::string& name : a.plan.payment_types) {
-    auto found = cache_.FindPaymentType(account, client, name);
-    if (!found.ok()) return found.error();
-    std::string id = found->value_or("");
-    if (id.empty()) {
-      auto made = client.CreatePaymentType(name);  // R12: created once, then remembered
-      if (!made.ok()) return made.error();
-      id = made->id;
-      cache_.AddPaymentType(account, name, id);
-    }
-    if (auto s = store_.PutLink(a.store, account, "payment_type", NormalizeKey(name), id); !s.ok())
-      return s;
-    a.links.payment_type_by_name[NormalizeKey(name)] = id;
-  }
+void OrderExport::Adopt(Attempt& a, lightspeed::Client& client, const lightspeed::Sale& sale,
+                        const std::string& how) {
+  auto serials = RecordSerials(a, client, sale);
+  if (!serials.ok()) return Retry(a, serials.error(), true);  // the next attempt resumes them
+  CrashPoint("before_success");
+  Finish(a, "adopted", how + *serials + a.notes);
+  Complete(a, sale.id);
+}
+
+bool OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
+                                     const Prefetch& prefetch) {
+  // The plan's total needs the shop's tax rates in tax mode `lightspeed`.
   if (a.plan.needs_tax_rates) {
-    auto rates = cache_.ShopTaxRates(account, client, a.settings.shop_id);
-    if (!rates.ok()) return rates.error();
+    auto rates = cache_.ShopTaxRates(a.settings.account_id, client, a.settings.shop_id);
+    if (!rates.ok()) {
+      Retry(a, rates.error(), true);
+      return true;
+    }
     a.links.tax1 = rates->first;
     a.links.tax2 = rates->second;
+    a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
   }
-  return {};
+  std::vector<lightspeed::Sale> sales;
+  if (auto pre = prefetch.sales_by_reference.find(a.number);
+      pre != prefetch.sales_by_reference.end()) {
+    sales = pre->second;
+  } else if (!prefetch.references_searched.count(a.number)) {
+    auto found = client.FindSales(a.number, a.settings.reference_source);
+    if (!found.ok()) {
+      Retry(a, found.error(), true);
+      return true;
+    }
+    sales = std::move(*found);
+  }
+  const ExistingSales decision = DecideExistingSales(sales, a.plan.expected_total);
+  for (const std::string& id : decision.archive) {
+    // An open sale of ours is unpaid: it must not stay in Lightspeed beside the real one.
+    if (auto archived = client.ArchiveSale(id); !archived.ok()) {
+      Retry(a, archived.error(), true);
+      return true;
+    }
+    a.notes += "; open sale " + id + " left by an earlier attempt was archived";
+  }
+  const auto sale_of = [&](const std::string& id) {
+    for (const auto& s : sales)
+      if (s.id == id) return s;
+    return lightspeed::Sale{};
+  };
+  switch (decision.action) {
+    case ExistingSales::Action::kSend:
+      return false;
+    case ExistingSales::Action::kStop:
+      Fail(a, base::Conflict("sale_differs", decision.reason), "");
+      return true;
+    case ExistingSales::Action::kAdopt:
+      Adopt(a, client, sale_of(decision.sale_id),
+            "Found sale " + decision.sale_id + " already in Lightspeed; adopted it");
+      return true;
+    case ExistingSales::Action::kCompleteAndAdopt:
+      if (auto done = client.CompleteSale(decision.sale_id); !done.ok()) {
+        if (done.error().Retryable()) {
+          Retry(a, done.error(), true);
+        } else {
+          Fail(a, done.error(),
+               "Lightspeed refused to complete open sale " + decision.sale_id + ": ");
+        }
+        return true;
+      }
+      Adopt(a, client, sale_of(decision.sale_id),
+            "Found open sale " + decision.sale_id +
+                " with this order's total already in Lightspeed; completed and adopted it");
+      return true;
+  }
+  return false;
+}
+
+void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
+  // Without the mark a restart would not search first: never send unless it is durable. If it
+  // cannot be written the claim expires and the order is tried again.
+  if (!Persist(a, "the sending mark", [&] {
+        return store_.MarkSending(a.store, a.number, a.claim.fence, clock_.Now() + policy_.lease);
+      }))
+    return;
+  CrashPoint("after_intent");
+  a.sent = Describe(*a.plan.sale);
+  auto sale = client.CreateSale(*a.plan.sale);
+  CrashPoint("after_send");
+  if (!sale.ok()) {
+    if (sale.error().Retryable()) return Retry(a, sale.error(), true);
+    // A refused completion may still have saved an open, unpaid sale (OutOfBalanceError): find
+    // it and archive it, so nothing of ours is left open in Lightspeed.
+    auto left = client.FindSales(a.number, a.settings.reference_source);
+    if (left.ok()) {
+      for (const auto& s : *left) {
+        if (s.completed || s.voided || s.archived) continue;
+        if (client.ArchiveSale(s.id).ok())
+          a.notes += "; the open sale " + s.id + " it left was archived";
+        else
+          a.notes += "; the open sale " + s.id + " it left could not be archived yet";
+      }
+    }
+    return Fail(a, sale.error(), "Lightspeed refused the sale: ");
+  }
+  auto serials = RecordSerials(a, client, *sale);
+  if (!serials.ok()) {
+    a.notes += "; sale " + sale->id + " created, serial numbers pending";
+    return Retry(a, serials.error(), true);
+  }
+  CrashPoint("before_success");
+  Finish(a, "exported", "Sale " + sale->id + " created" + *serials + a.notes);
+  Complete(a, sale->id);
 }
 
 void OrderExport::Run(store::StoreId s, const std::string& number, const store::ExportClaim& claim,
@@ -166,23 +232,16 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   a.store = s;
   a.number = number;
   a.claim = claim;
+  a.gate_holder =
+      holder_ + "/" + std::to_string(s.value) + "/" + number + "/" + std::to_string(claim.fence);
   a.started = clock_.Now();
   auto record = store_.GetOrder(s, number);
   auto settings = store_.GetLightspeedSettings(s);
-  if (!record.ok() || !settings.ok()) {
-    Retry(a, record.ok() ? settings.error() : record.error(), claim.maybe_sent);
-    return;
-  }
+  if (!record.ok() || !settings.ok())
+    return Retry(a, record.ok() ? settings.error() : record.error(), claim.maybe_sent);
   a.record = std::move(*record);
   a.settings = std::move(*settings);
   CrashPoint("after_claim");
-  // Checked again just before sending (R1–R5): a refund may have arrived while it was queued.
-  const shop::Eligibility now = shop::CheckEligibility(
-      a.record.order, shop::ExportState::kNotExported, store::ConnectionOf(a.settings));
-  if (!now.ok()) {
-    Fail(a, base::Invalid("", now.message), "");
-    return;
-  }
   std::vector<std::string> skus;
   for (const auto& l : a.record.order.lines) skus.push_back(l.sku);
   auto catalog = store_.GetItems(s, skus);
@@ -199,25 +258,13 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   }
   a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
 
-  // R20: an earlier attempt may have created the sale; adopt it rather than send another.
-  if (claim.maybe_sent) {
-    std::string found;
-    auto pre = prefetch.sale_by_reference.find(number);
-    if (pre != prefetch.sale_by_reference.end()) {
-      found = pre->second;
-    } else if (!prefetch.references_searched.count(number)) {
-      auto sales = client.FindSales(number, a.settings.reference_source);
-      if (!sales.ok()) return Retry(a, sales.error(), true);
-      for (const auto& sale : *sales)
-        if (!sale.voided && !sale.archived && (found.empty() || IdLess(sale.id, found)))
-          found = sale.id;
-    }
-    if (!found.empty()) {
-      Finish(a, "adopted", "Found sale " + found + " already in Lightspeed; adopted it");
-      (void)store_.CompleteExport(s, number, claim.fence, found, a.plan.not_sent);
-      return;
-    }
-  }
+  // R20: an earlier attempt may have created the sale; settle that before anything else.
+  if (claim.maybe_sent && SettleEarlierSales(a, client, prefetch)) return;
+
+  // Checked again just before sending (R1–R5): a refund may have arrived while it was queued.
+  const shop::Eligibility now = shop::CheckEligibility(
+      a.record.order, shop::ExportState::kNotExported, store::ConnectionOf(a.settings));
+  if (!now.ok()) return Fail(a, base::Invalid("", now.message), "");
 
   for (int pass = 0; pass < 3 && a.plan.hold.empty() && !a.plan.Ready(); ++pass) {
     if (auto r = Resolve(a, client, prefetch); !r.ok()) {
@@ -230,29 +277,7 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   if (!a.plan.Ready())
     return Fail(a, base::Internal("the sale could not be completed from what Lightspeed has"),
                 "Could not prepare the sale: ");
-
-  if (!store_.MarkSending(s, number, claim.fence, clock_.Now() + policy_.lease).ok()) return;
-  CrashPoint("after_intent");
-  a.sent = Describe(*a.plan.sale);
-  auto sale = client.CreateSale(*a.plan.sale);
-  CrashPoint("after_send");
-  if (!sale.ok()) {
-    if (sale.error().Retryable()) return Retry(a, sale.error(), true);
-    return Fail(a, sale.error(), "Lightspeed refused the sale: ");
-  }
-  // R19: serial numbers after the sale, linked to the item, the sale line and the customer.
-  std::string serial_problem;
-  for (const SerialNeed& need : a.plan.serials) {
-    if (need.sale_line >= sale->lines.size()) continue;
-    const auto& line = sale->lines[need.sale_line];
-    auto made =
-        client.CreateSerialized({need.serial, line.item_id, a.plan.sale->customer_id, line.id});
-    if (!made.ok() && serial_problem.empty())
-      serial_problem = "; serial " + need.serial + " not recorded: " + made.error().message;
-  }
-  CrashPoint("before_success");
-  Finish(a, "exported", "Sale " + sale->id + " created" + serial_problem);
-  (void)store_.CompleteExport(s, number, claim.fence, sale->id, a.plan.not_sent);
+  SendSale(a, client);
 }
 
 }  // namespace exporter

@@ -1,13 +1,17 @@
 // One export attempt of one claimed order: check, resolve what the plan is missing (searching
-// before creating), send the sale once, and record how it went. Private to exporter/.
+// before creating, one create per record at a time through the store's create gate), send the
+// sale once, record serial numbers, and record how it went. Private to exporter/.
 #pragma once
 
 #include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "exporter/account_cache.h"
+#include "exporter/call_meter.h"
+#include "exporter/plan.h"
 #include "lightspeed/client.h"
 #include "store/store.h"
 
@@ -21,34 +25,78 @@ struct AttemptPolicy {
   std::function<double()> jitter;  // in [0.5, 1.5); default random
 };
 
-// What a batch of orders of one account learned up front (frugal lookups, R27).
+// What a batch of orders of one account learned up front (frugal lookups, R27). A "not found"
+// here is only a hint: a create whose earlier attempt was uncertain searches again (create gate).
 struct Prefetch {
-  std::map<std::string, std::string> sale_by_reference;  // sales already in Lightspeed
+  std::map<std::string, std::vector<lightspeed::Sale>> sales_by_reference;
   std::set<std::string> references_searched;
   std::set<std::string> emails_searched;  // searched; found ones are stored as links
 };
 
 class OrderExport {
  public:
+  // `holder` names this process in leases (the engine's holder id).
   OrderExport(store::Store& store, base::Clock& clock, AccountCache& cache,
-              const AttemptPolicy& policy)
-      : store_(store), clock_(clock), cache_(cache), policy_(policy) {}
+              const AttemptPolicy& policy, std::string holder)
+      : store_(store), clock_(clock), cache_(cache), policy_(policy), holder_(std::move(holder)) {}
 
   // Runs the attempt and records its outcome; never throws, never leaves the order claimed.
   void Run(store::StoreId s, const std::string& number, const store::ExportClaim& claim,
            lightspeed::Client& client, const Prefetch& prefetch);
 
  private:
-  struct Attempt;
+  struct Attempt {
+    store::StoreId store;
+    std::string number;
+    store::ExportClaim claim;
+    std::string gate_holder;  // this attempt in the create gate
+    base::TimePoint started;
+    CallMeter meter;
+    store::OrderRecord record;
+    store::LightspeedSettings settings;
+    std::map<std::string, shop::Item> catalog;
+    Links links;
+    Plan plan;
+    std::string sent;   // what was sent, in plain words
+    std::string notes;  // what else happened, for the timeline ("; open sale 31 archived")
+  };
+  // R20: deals with the sales an earlier, uncertain attempt may have left; true when the attempt
+  // is over (adopted, stopped or retried), false when the sale is still to be sent.
+  bool SettleEarlierSales(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
+  void Adopt(Attempt& a, lightspeed::Client& client, const lightspeed::Sale& sale,
+             const std::string& how);
+  void SendSale(Attempt& a, lightspeed::Client& client);
+
+  // order_prerequisites.cpp: customer, items, payment types, tax rates, serial numbers.
   base::Status Resolve(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
+  base::Status ResolveCustomer(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
+  base::Status ResolveItems(Attempt& a, lightspeed::Client& client);
+  base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client);
+  // Creates a Lightspeed record through the create gate. `search` finds an existing one ("" when
+  // none), run holding the gate when `always_search` or when a create of `key` was tried before;
+  // `create` makes it; `link` remembers its id. Answers the id.
+  base::Result<std::string> GatedCreate(
+      Attempt& a, const std::string& kind, const std::string& key, bool always_search,
+      const std::function<base::Result<std::string>()>& search,
+      const std::function<base::Result<std::string>()>& create,
+      const std::function<base::Status(const std::string&)>& link);
+  // R19: each serial number once, searched first; answers the plain words for the timeline.
+  base::Result<std::string> RecordSerials(Attempt& a, lightspeed::Client& client,
+                                          const lightspeed::Sale& sale);
+
   void Finish(Attempt& a, const std::string& outcome, const std::string& message);
+  void Complete(Attempt& a, const std::string& sale_id);
   void Retry(Attempt& a, const base::Error& e, bool maybe_sent);
   void Fail(Attempt& a, const base::Error& e, const std::string& what);
+  // A state write that must not be lost: retried while the database is busy, logged if it still
+  // fails (the claim then expires and the next attempt searches Lightspeed first). True if written.
+  bool Persist(Attempt& a, const char* what, const std::function<base::Status()>& write);
 
   store::Store& store_;
   base::Clock& clock_;
   AccountCache& cache_;
   const AttemptPolicy& policy_;
+  std::string holder_;
 };
 
 // The lowest-numbered id: Lightspeed's oldest record among equals.

@@ -377,15 +377,15 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
   sale.payments = SalePayments(payments, settings, links, &plan);
   sale.internal_note = InternalNote(order, plan);
 
-  const bool missing =
-      plan.customer || !plan.items.empty() || !plan.payment_types.empty() || plan.needs_tax_rates;
-  if (missing || !plan.hold.empty()) return plan;
-
   // R19: serials follow the line they were sold on; item lines come first in the sale.
   for (size_t i = 0; i < sent.size(); ++i)
     for (const std::string& serial : sent[i].line->serial_numbers)
       plan.serials.push_back({i, serial, sent[i].line->sku});
-  plan.expected_total = *expected;
+  if (plan.hold.empty()) plan.expected_total = expected;
+
+  const bool missing =
+      plan.customer || !plan.items.empty() || !plan.payment_types.empty() || plan.needs_tax_rates;
+  if (missing || !plan.hold.empty()) return plan;
   plan.sale = std::move(sale);
   return plan;
 }

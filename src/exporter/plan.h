@@ -75,8 +75,11 @@ struct Plan {
 
   // The completed sale (R6, R7, R9, R10, R11), once nothing is missing and nothing holds it.
   std::optional<lightspeed::NewSale> sale;
-  std::vector<SerialNeed> serials;  // R19: created after the sale, per serial number
-  base::Money expected_total;       // what Lightspeed will show as the sale's total
+  // R19: created after the sale, per serial number; known even while prerequisites are missing.
+  std::vector<SerialNeed> serials;
+  // What Lightspeed will show as the sale's total: known once nothing holds the order and the tax
+  // is known, even while customer, items or payment types are still missing.
+  std::optional<base::Money> expected_total;
 
   bool Ready() const { return sale.has_value(); }
 };

@@ -879,6 +879,26 @@ TEST_F(PlanTest, R19NoSerialsWithoutSerialNumbers) {
   EXPECT_TRUE(plan.serials.empty());
 }
 
+TEST_F(PlanTest, R19R20SerialsAndTotalAreKnownBeforeThePrerequisites) {
+  // An adopted sale (R20) gets its serial numbers even when spoke lost the customer's link.
+  links_.customer_by_email.clear();
+  shop::Order o = BikeOrder();
+  o.lines[0].serial_numbers = {"WTU123"};
+  const Plan plan = Run(o);
+  EXPECT_FALSE(plan.Ready());
+  ASSERT_EQ(plan.serials.size(), 1u);
+  EXPECT_EQ(plan.serials[0].serial, "WTU123");
+  EXPECT_EQ(plan.expected_total, o.total);
+}
+
+TEST_F(PlanTest, R20AHeldPlanHasNoTotalToCompareWith) {
+  shop::Order o = BikeOrder();
+  o.payments[0].amount = o.payments[0].amount - Money::FromCents(1);
+  const Plan plan = Run(o);
+  EXPECT_FALSE(plan.hold.empty());
+  EXPECT_FALSE(plan.expected_total.has_value());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Prerequisites, all at once
 

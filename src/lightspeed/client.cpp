@@ -290,6 +290,26 @@ base::Result<Sale> Client::CreateSale(const NewSale& sale) {
                       wire::DecodeSale);
 }
 
+base::Status Client::CompleteSale(const std::string& sale_id) {
+  const json body = {{"completed", true}};
+  RequestShape shape{"PUT", "Sale", 0, true};
+  auto answer = Call("PUT", EntityUrl("Sale/" + Escape(sale_id)), body.dump(), shape);
+  if (!answer.ok()) return answer.error();
+  return {};
+}
+
+base::Status Client::ArchiveSale(const std::string& sale_id) {
+  RequestShape shape{"DELETE", "Sale"};
+  auto answer = Call("DELETE", EntityUrl("Sale/" + Escape(sale_id)), "", shape);
+  if (!answer.ok()) return answer.error();
+  return {};
+}
+
+base::Result<std::vector<Serialized>> Client::FindSerialized(const std::string& serial) {
+  return List<Serialized>("Serialized", "serial=" + FilterValue(serial) + "&archived=false", {},
+                          wire::DecodeSerialized);
+}
+
 base::Status Client::CreateSerialized(const NewSerialized& s) {
   const json body = {{"serial", s.serial},
                      {"itemID", s.item_id},

@@ -72,6 +72,11 @@ class Client {
   base::Result<std::vector<Sale>> FindSalesByReferences(const std::vector<std::string>& references,
                                                         const std::string& source);
   base::Result<Sale> CreateSale(const NewSale& sale);
+  // An open sale (a failed completion can leave one): complete it, or archive it.
+  base::Status CompleteSale(const std::string& sale_id);
+  base::Status ArchiveSale(const std::string& sale_id);
+
+  base::Result<std::vector<Serialized>> FindSerialized(const std::string& serial);
   base::Status CreateSerialized(const NewSerialized& serialized);
 
   RateLimiter& limiter() { return *limiter_; }

@@ -93,5 +93,9 @@ struct NewSale {
 struct NewSerialized {
   std::string serial, item_id, customer_id, sale_line_id;
 };
+struct Serialized {
+  std::string id, serial, item_id, customer_id, sale_line_id;
+  bool archived = false;
+};
 
 }  // namespace lightspeed

@@ -2,6 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+
+#include "base/crash_points.h"
 #include "base/secrets.h"
 #include "lightspeed/wire.h"
 
@@ -59,6 +63,15 @@ base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
                          "authorization (" +
                              wire::ErrorMessage(res.body, res.status) + ")",
                          "", "invalid_grant", std::nullopt};
+    // The token endpoint has its own limit (about five refreshes a minute) and its own outages:
+    // both pass, so the export waits instead of stopping.
+    if (res.status == 429) {
+      const std::string retry = res.Header("retry-after");
+      base::Error e{base::ErrorCode::kRateLimited,
+                    "Lightspeed's sign-in service asked us to slow down", "", "oauth_rate_limited",
+                    retry.empty() ? 15.0 : std::max(1.0, std::atof(retry.c_str()))};
+      return e;
+    }
     return base::Error{
         res.status >= 500 ? base::ErrorCode::kUnavailable : base::ErrorCode::kInvalidInput,
         "Lightspeed refused the token request: " + wire::ErrorMessage(res.body, res.status), "",
@@ -121,6 +134,7 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
         (void)vault_.Release(holder_);
         return pair.error();
       }
+      base::CrashPoint("after_token_rotated");
       StoredTokens next{pair->access_token, pair->refresh_token,
                         clock_.Now() + std::chrono::seconds(pair->expires_in_s)};
       // Durable before use: the old refresh token dies once the new access token is used.

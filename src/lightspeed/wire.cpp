@@ -90,6 +90,11 @@ Sale DecodeSale(const json& j) {
   return s;
 }
 
+Serialized DecodeSerialized(const json& j) {
+  return {Str(j, "serializedID"), Str(j, "serial"),     Str(j, "itemID"),
+          Str(j, "customerID"),   Str(j, "saleLineID"), Bool(j, "archived")};
+}
+
 Shop DecodeShop(const json& j) {
   return {Str(j, "shopID"), Str(j, "name"), Str(j, "taxCategoryID")};
 }

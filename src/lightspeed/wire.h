@@ -28,6 +28,7 @@ Shop DecodeShop(const json& j);
 Register DecodeRegister(const json& j);
 Employee DecodeEmployee(const json& j);
 TaxCategory DecodeTaxCategory(const json& j);
+Serialized DecodeSerialized(const json& j);
 
 json EncodeCustomer(const NewCustomer& c);
 json EncodeItem(const NewItem& i);

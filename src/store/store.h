@@ -228,6 +228,21 @@ class Store {
   virtual Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                          const std::string& key, const std::string& lightspeed_id) = 0;
 
+  // --- The create gate: at most one create of a Lightspeed record (kind "customer", "item",
+  // "payment_type", "serial"; key as for links) in flight per account at a time, across threads,
+  // processes and nodes; and once any create of a key was tried, every later writer searches
+  // before it creates, because that create may have landed (a lost answer, a crash, or a race
+  // with a writer whose search came too early). ---
+
+  // Takes the gate until `until`; answers whether a create of this key was tried before (then
+  // search first, holding the gate). kConflict while another holder's lease runs.
+  virtual Result<bool> BeginCreate(const std::string& account, const std::string& kind,
+                                   const std::string& key, const std::string& holder,
+                                   base::TimePoint until) = 0;
+  // Releases the gate whatever the outcome; the key stays marked as tried.
+  virtual Status EndCreate(const std::string& account, const std::string& kind,
+                           const std::string& key, const std::string& holder) = 0;
+
   // --- Site manager sessions. The cookie's id is never stored, only its SHA-256. ---
   virtual Status CreateSession(const Session& session) = 0;
   // kNotFound when there is no such session (logged out, expired and swept, or never existed).

@@ -307,5 +307,42 @@ TEST_F(StoreContract, LinksPerAccountAndKind) {
   EXPECT_EQ(db_->GetLinks(store_, "1001", "item")->size(), 1u);
 }
 
+// The create gate (exactly once for customers, items, payment types and serials).
+TEST_F(StoreContract, CreateGateOneWriterAtATimeAndSearchFirstOnceACreateWasTried) {
+  const auto later = base::SystemClock().Now() + std::chrono::seconds(60);
+  auto first = db_->BeginCreate("1001", "customer", "ann@example.com", "w1", later);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_FALSE(*first) << "never tried before: no search needed";
+  auto rival = db_->BeginCreate("1001", "customer", "ann@example.com", "w2", later);
+  ASSERT_FALSE(rival.ok()) << "a second writer must wait while the first is in flight";
+  EXPECT_EQ(rival.error().code, base::ErrorCode::kConflict);
+  EXPECT_TRUE(db_->BeginCreate("1002", "customer", "ann@example.com", "w2", later).ok())
+      << "another account is another gate";
+  EXPECT_TRUE(db_->BeginCreate("1001", "item", "ann@example.com", "w2", later).ok())
+      << "another kind is another gate";
+
+  // Whatever the first writer saw (a lost answer, or a record another writer's early search
+  // missed), the next one may go but must search first.
+  ASSERT_TRUE(db_->EndCreate("1001", "customer", "ann@example.com", "w1").ok());
+  auto next = db_->BeginCreate("1001", "customer", "ann@example.com", "w2", later);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(*next);
+  EXPECT_FALSE(db_->BeginCreate("1001", "customer", "ann@example.com", "w3", later).ok())
+      << "w2 holds it now";
+}
+
+TEST_F(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASearch) {
+  const auto expired = base::TimePoint(std::chrono::seconds(1));
+  ASSERT_TRUE(db_->BeginCreate("1001", "payment_type", "stripe", "crashed", expired).ok());
+  Reopen();  // survives a restart
+  const auto later = base::SystemClock().Now() + std::chrono::seconds(60);
+  auto next = db_->BeginCreate("1001", "payment_type", "stripe", "w2", later);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_TRUE(*next) << "the crashed holder may have created it";
+  EXPECT_TRUE(db_->EndCreate("1001", "payment_type", "stripe", "crashed").ok());
+  EXPECT_FALSE(db_->BeginCreate("1001", "payment_type", "stripe", "w3", later).ok())
+      << "a stale holder's end does not open someone else's gate";
+}
+
 }  // namespace
 }  // namespace store

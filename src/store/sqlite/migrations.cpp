@@ -179,6 +179,19 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
 )sql"},
+    // The create gate (store.h): one create per Lightspeed record in flight, and a search
+    // before any later create of a key already tried. A row outlives its holder's crash.
+    {7, R"sql(
+CREATE TABLE lightspeed_creates (
+  account_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  lease_until INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, kind, key)
+);
+)sql"},
 };
 
 }  // namespace

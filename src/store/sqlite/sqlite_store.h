@@ -76,6 +76,11 @@ class SqliteStore : public Store {
                                                       const std::string& kind) override;
   Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                  const std::string& key, const std::string& lightspeed_id) override;
+  Result<bool> BeginCreate(const std::string& account, const std::string& kind,
+                           const std::string& key, const std::string& holder,
+                           base::TimePoint until) override;
+  Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
+                   const std::string& holder) override;
 
   // sqlite_sessions.cpp
   Status CreateSession(const Session& session) override;

@@ -1,0 +1,239 @@
+// What a sale needs before it can be sent: the customer, the items, the payment types and the
+// shop's tax rates; and, after it, the serial numbers (R12-R19). Every create goes through the
+// store's create gate: one create of a record in flight per account, and a fresh search before
+// the next create whenever an earlier one ended without a certain answer (issue: two customers
+// for one e-mail when a batch's "not found" was trusted after a lost answer).
+#include <spdlog/spdlog.h>
+
+#include "base/crash_points.h"
+#include "exporter/order_export.h"
+
+namespace exporter {
+
+using base::CrashPoint;
+
+namespace {
+
+std::string LowestLive(const std::vector<lightspeed::Customer>& found) {
+  std::string id;
+  for (const auto& c : found)
+    if (!c.archived && (id.empty() || IdLess(c.id, id))) id = c.id;  // R13: lowest live id
+  return id;
+}
+
+}  // namespace
+
+base::Result<std::string> OrderExport::GatedCreate(
+    Attempt& a, const std::string& kind, const std::string& key, bool always_search,
+    const std::function<base::Result<std::string>()>& search,
+    const std::function<base::Result<std::string>()>& create,
+    const std::function<base::Status(const std::string&)>& link) {
+  const std::string& account = a.settings.account_id;
+  auto tried = store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
+  if (!tried.ok()) {
+    if (tried.error().code != base::ErrorCode::kConflict) return tried.error();
+    base::Error wait = base::Unavailable(tried.error().message);
+    wait.retry_after_s = 2;
+    return wait;
+  }
+  const auto result = [&]() -> base::Result<std::string> {
+    // Searched while holding the gate: no other writer can create it between search and create.
+    if (always_search || *tried) {
+      auto found = search();
+      if (!found.ok()) return found.error();
+      if (!found->empty()) {
+        if (auto st = link(*found); !st.ok()) return st.error();
+        return *found;
+      }
+    }
+    CrashPoint(("before_create_" + kind).c_str());
+    auto made = create();
+    if (!made.ok()) return made.error();
+    CrashPoint(("after_create_" + kind).c_str());
+    // If the link is lost, the record still exists: the gate's mark makes the next writer search.
+    if (auto st = link(*made); !st.ok()) return st.error();
+    return *made;
+  }();
+  if (auto st = store_.EndCreate(account, kind, key, a.gate_holder); !st.ok())
+    spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends", kind, key,
+                 st.error().message);
+  return result;
+}
+
+base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client,
+                                          const Prefetch& prefetch) {
+  const CustomerNeed& need = *a.plan.customer;
+  const auto search = [&]() -> base::Result<std::string> {
+    auto found = client.FindCustomersByEmail(need.email);
+    if (!found.ok()) return found.error();
+    return LowestLive(*found);
+  };
+  const auto link = [&](const std::string& id) -> base::Status {
+    if (auto s = store_.PutLink(a.store, a.settings.account_id, "customer", need.email, id);
+        !s.ok())
+      return s;
+    a.links.customer_by_email[need.email] = id;
+    return {};
+  };
+  // The lane's batch may have searched this e-mail already (R27); a hit became a link.
+  if (!prefetch.emails_searched.count(need.email)) {
+    auto found = search();
+    if (!found.ok()) return found.error();
+    if (!found->empty()) return link(*found);
+  }
+  auto made = GatedCreate(
+      a, "customer", need.email, /*always_search=*/false, search,
+      [&]() -> base::Result<std::string> {
+        auto c = client.CreateCustomer(need.create);
+        if (!c.ok()) return c.error();
+        return c->id;
+      },
+      link);
+  if (!made.ok()) return made.error();
+  return {};
+}
+
+base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
+  for (const ItemNeed& need : a.plan.items) {
+    // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create.
+    const auto search = [&]() -> base::Result<std::string> {
+      const std::pair<lightspeed::ItemKey, std::optional<std::string>> keys[] = {
+          {lightspeed::ItemKey::kUpc, need.catalog.upc},
+          {lightspeed::ItemKey::kEan, need.catalog.ean},
+          {lightspeed::ItemKey::kManufacturerSku, need.catalog.manufacturer_sku},
+          {lightspeed::ItemKey::kCustomSku, need.sku}};
+      std::string id;
+      for (const auto& [key, value] : keys) {
+        if (!value || value->empty()) continue;
+        auto found = client.FindItems(key, *value);
+        if (!found.ok()) return found.error();
+        for (const auto& item : *found)
+          if (!item.archived && (id.empty() || IdLess(item.id, id))) id = item.id;
+        if (!id.empty()) break;
+      }
+      return id;
+    };
+    const auto link = [&](const std::string& id) -> base::Status {
+      if (auto s = store_.PutLink(a.store, a.settings.account_id, "item", need.sku, id); !s.ok())
+        return s;
+      a.links.item_by_sku[need.sku] = id;
+      return {};
+    };
+    auto made = GatedCreate(
+        a, "item", need.sku, /*always_search=*/true, search,
+        [&]() -> base::Result<std::string> {
+          auto i = client.CreateItem(need.create);
+          if (!i.ok()) return i.error();
+          return i->id;
+        },
+        link);
+    if (!made.ok()) return made.error();
+  }
+  return {};
+}
+
+base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client) {
+  const std::string& account = a.settings.account_id;
+  for (const std::string& name : a.plan.payment_types) {
+    const std::string key = NormalizeKey(name);
+    const auto link = [&](const std::string& id) -> base::Status {
+      if (auto s = store_.PutLink(a.store, account, "payment_type", key, id); !s.ok()) return s;
+      a.links.payment_type_by_name[key] = id;
+      return {};
+    };
+    auto cached = cache_.FindPaymentType(account, client, name, /*fresh=*/false);
+    if (!cached.ok()) return cached.error();
+    if (*cached) {
+      if (auto s = link(**cached); !s.ok()) return s;
+      continue;
+    }
+    auto made = GatedCreate(
+        a, "payment_type", key, /*always_search=*/false,
+        [&]() -> base::Result<std::string> {
+          auto fresh = cache_.FindPaymentType(account, client, name, /*fresh=*/true);
+          if (!fresh.ok()) return fresh.error();
+          return fresh->value_or("");
+        },
+        [&]() -> base::Result<std::string> {
+          auto t = client.CreatePaymentType(name);  // R12: created once, then remembered
+          if (!t.ok()) return t.error();
+          cache_.AddPaymentType(account, name, t->id);
+          return t->id;
+        },
+        link);
+    if (!made.ok()) return made.error();
+  }
+  return {};
+}
+
+base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
+                                  const Prefetch& prefetch) {
+  if (a.plan.customer)
+    if (auto s = ResolveCustomer(a, client, prefetch); !s.ok()) return s;
+  if (auto s = ResolveItems(a, client); !s.ok()) return s;
+  if (auto s = ResolvePaymentTypes(a, client); !s.ok()) return s;
+  if (a.plan.needs_tax_rates) {
+    auto rates = cache_.ShopTaxRates(a.settings.account_id, client, a.settings.shop_id);
+    if (!rates.ok()) return rates.error();
+    a.links.tax1 = rates->first;
+    a.links.tax2 = rates->second;
+  }
+  return {};
+}
+
+base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Client& client,
+                                                     const lightspeed::Sale& sale) {
+  std::string words;
+  for (const SerialNeed& need : a.plan.serials) {
+    if (need.sale_line >= sale.lines.size()) {
+      words += "; serial " + need.serial + " not recorded: sale " + sale.id +
+               " has no line for it in Lightspeed";
+      continue;
+    }
+    const lightspeed::SaleLineRef& line = sale.lines[need.sale_line];
+    std::string other_item;
+    const auto search = [&]() -> base::Result<std::string> {
+      auto found = client.FindSerialized(need.serial);
+      if (!found.ok()) return found.error();
+      std::string id;
+      for (const auto& s : *found) {
+        if (s.archived) continue;
+        if (s.item_id != line.item_id) {
+          other_item = s.item_id;
+          continue;
+        }
+        if (id.empty() || IdLess(s.id, id)) id = s.id;
+      }
+      return id;
+    };
+    // Searched every time: a serial may already be in Lightspeed (received into stock, or
+    // recorded by an attempt that did not live to say so).
+    auto found = search();
+    if (!found.ok()) return found.error();
+    if (!found->empty()) {
+      words += "; serial " + need.serial + " already in Lightspeed";
+      continue;
+    }
+    if (!other_item.empty()) {
+      words += "; serial " + need.serial + " not recorded: Lightspeed has it on item " + other_item;
+      continue;
+    }
+    auto made = GatedCreate(
+        a, "serial", need.serial, /*always_search=*/false, search,
+        [&]() -> base::Result<std::string> {
+          auto st = client.CreateSerialized({need.serial, line.item_id, sale.customer_id, line.id});
+          if (!st.ok()) return st.error();
+          return std::string("created");
+        },
+        [](const std::string&) { return base::Status(); });
+    if (!made.ok()) {
+      if (made.error().Retryable()) return made.error();
+      words += "; serial " + need.serial + " not recorded: " + made.error().message;
+      continue;
+    }
+    words += "; serial " + need.serial + " recorded";
+  }
+  return words;
+}
+
+}  // namespace exporter
