@@ -116,6 +116,7 @@ class FaultSoak : public ::testing::Test {
   std::vector<Shop> shops_;
   std::vector<CatalogItem> catalog_ = Catalog();
   int refused_at_intake_ = 0;
+  std::set<std::string> refunded_;  // "shop|number": refunded while queued, so not exportable
   std::atomic<int> storms_{0};
 
   int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
@@ -290,6 +291,21 @@ class FaultSoak : public ::testing::Test {
     });
   }
 
+  // About one order in a hundred gets a partial refund while it waits in the queue: when its
+  // turn comes it is no longer paid in full, and it must stop in needs-attention, saying why.
+  void RefundSomeWhileQueued() {
+    for (const Shop& shop : shops_) {
+      for (const std::string& number : shop.numbers) {
+        if (!Chance(0.01)) continue;
+        Reply r = svc_.Call("POST", "/api/v1/orders/" + number + "/refunds",
+                            json{{"id", "r1"}, {"method", "PayPal"}, {"amount", "1.00"}}.dump(),
+                            shop.token);
+        ASSERT_EQ(r.status, 201) << r.raw;
+        refunded_.insert(shop.slug + "|" + number);
+      }
+    }
+  }
+
   void QueueAll() {
     for (const Shop& shop : shops_) {
       for (size_t start = 0; start < shop.numbers.size(); start += 500) {
@@ -320,6 +336,27 @@ class FaultSoak : public ::testing::Test {
   json Rows(const Shop& shop, const std::string& entity) {
     json rows = svc_.SimControl("GET", "/rows/" + entity, nullptr, shop.account_id);
     return rows.is_object() && rows.contains(entity) ? rows[entity] : json::array();
+  }
+
+  // The order's export attempts as spoke recorded them, and its sales as lsr-sim saved them.
+  void PrintTimeline(const Shop& shop, const std::string& number) {
+    auto rec = svc_.db().GetOrder(shop.id, number);
+    if (!rec.ok() || rec->attempts.empty()) return;
+    const auto t0 = rec->attempts.front().started_at;
+    const auto ms = [&](base::TimePoint t) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(t - t0).count();
+    };
+    std::printf("  timeline of %s %s:\n", shop.slug.c_str(), number.c_str());
+    for (const store::ExportAttempt& at : rec->attempts)
+      std::printf("    attempt %d  %6lld..%6lld ms  %-8s %s\n", at.n,
+                  static_cast<long long>(ms(at.started_at)),
+                  static_cast<long long>(ms(at.finished_at)), at.outcome.c_str(),
+                  at.message.substr(0, 150).c_str());
+    for (const json& sale : Rows(shop, "Sale"))
+      if (sale.value("referenceNumber", "") == number)
+        std::printf("    lsr-sim sale %s created %s, completed %s, archived %s\n",
+                    sale.value("saleID", "").c_str(), sale.value("createTime", "").c_str(),
+                    sale.value("completed", "").c_str(), sale.value("archived", "").c_str());
   }
 
   // Runs the export until nothing is queued or exporting, or the deadline; then stops the faults
@@ -380,7 +417,8 @@ struct Dups {
 
 struct Outcome {
   int exported = 0, attention = 0, stuck = 0, no_reason = 0;
-  std::map<std::string, int> reasons;  // needs-attention reasons, digits as '#'
+  int refunded = 0, refunded_exported = 0;  // refunded while queued; of those, exported
+  std::map<std::string, int> reasons;       // needs-attention reasons, digits as '#'
   Dups sales, customers, items, types, serials;
   int lost = 0, wrong_sale = 0, open_sales = 0, attention_with_sale = 0, missing_serials = 0;
   std::map<std::string, int> fired;  // "drop_after_commit POST Customer" -> n
@@ -399,10 +437,12 @@ void Print(const Outcome& o, int storms, int refused, double wall, double export
               args.late_writes ? ", late writes" : "");
   row("orders", n(args.orders));
   row("  refused at intake first (e-mail with spaces), then fixed", n(refused));
+  row("  refunded in part while queued (each must stop, not export)", n(o.refunded));
   row("faults injected", n(o.fired_total));
   for (const auto& [kind, count] : o.fired) row("  " + kind, n(count));
   row("  (429 storms started)", n(storms));
   row("exported", n(o.exported));
+  row("  of them refunded while queued", n(o.refunded_exported));
   row("needs attention", n(o.attention));
   for (const auto& [reason, count] : o.reasons) row("  " + reason, n(count));
   row("still queued or exporting at the end", n(o.stuck));
@@ -434,6 +474,7 @@ TEST_F(FaultSoak, EveryOrderExactlyOnceUnderRandomNetworkFaults) {
   ASSERT_NO_FATAL_FAILURE(PutOrders());
   ASSERT_NO_FATAL_FAILURE(InjectFaults());
   ASSERT_NO_FATAL_FAILURE(QueueAll());
+  ASSERT_NO_FATAL_FAILURE(RefundSomeWhileQueued());
   const int deadline_s =
       args.deadline_seconds > 0 ? args.deadline_seconds : 45 + args.orders * 3 / 10;
   double export_seconds = 0;
@@ -447,8 +488,11 @@ TEST_F(FaultSoak, EveryOrderExactlyOnceUnderRandomNetworkFaults) {
       auto rec = svc_.db().GetOrder(shop.id, number);
       ASSERT_TRUE(rec.ok()) << number;
       const store::ExportRecord& e = rec->export_record;
+      const bool refunded = refunded_.count(shop.slug + "|" + number) > 0;
+      o.refunded += refunded;
       if (e.state == shop::ExportState::kExported) {
         ++o.exported;
+        o.refunded_exported += refunded;
         sale_of[shop.slug + "|" + number] = e.sale_id;
       } else if (e.state == shop::ExportState::kNeedsAttention) {
         ++o.attention;
@@ -462,6 +506,7 @@ TEST_F(FaultSoak, EveryOrderExactlyOnceUnderRandomNetworkFaults) {
   }
 
   // What Lightspeed has.
+  std::vector<std::pair<const Shop*, std::string>> twice;  // a few orders with two sales
   for (const Shop& shop : shops_) {
     json stats = svc_.SimControl("GET", "/stats", nullptr, shop.account_id);
     for (const auto& [kind, count] : stats["faults_fired_on"].items()) {
@@ -487,6 +532,8 @@ TEST_F(FaultSoak, EveryOrderExactlyOnceUnderRandomNetworkFaults) {
       sales[ref].push_back(sale.value("saleID", ""));
     }
     o.sales.Add(sales, shop.slug + " sale", unanswered["Sale"]);
+    for (const auto& [ref, ids] : sales)
+      if (ids.size() > 1 && twice.size() < 3) twice.push_back({&shop, ref});
     for (const std::string& number : shop.numbers) {
       auto it = sale_of.find(shop.slug + "|" + number);
       auto found = sales.find(number);
@@ -538,11 +585,13 @@ TEST_F(FaultSoak, EveryOrderExactlyOnceUnderRandomNetworkFaults) {
   }
   Print(o, storms_, refused_at_intake_,
         std::chrono::duration<double>(Clock::now() - started).count(), export_seconds);
+  for (const auto& [shop, number] : twice) PrintTimeline(*shop, number);
 
   EXPECT_EQ(pending, 0) << "every order must finish within " << deadline_s << " s";
   EXPECT_EQ(o.stuck, 0);
   EXPECT_EQ(o.exported + o.attention, args.orders);
   EXPECT_EQ(o.no_reason, 0) << "every order in needs-attention says why";
+  EXPECT_EQ(o.refunded_exported, 0) << "an order refunded while queued is not paid in full";
   EXPECT_EQ(o.sales.extra, 0) << "one sale per order";
   EXPECT_EQ(o.customers.extra, 0) << "one customer per e-mail";
   EXPECT_EQ(o.items.extra, 0) << "one item per SKU and UPC";
@@ -550,6 +599,7 @@ TEST_F(FaultSoak, EveryOrderExactlyOnceUnderRandomNetworkFaults) {
   EXPECT_EQ(o.serials.extra, 0) << "no serial number twice";
   EXPECT_EQ(o.lost, 0) << "every exported order has its sale";
   EXPECT_EQ(o.wrong_sale, 0);
+  EXPECT_EQ(o.missing_serials, 0) << "every serial number of an exported order is recorded";
 }
 
 bool ParseArgs(int argc, char** argv) {
