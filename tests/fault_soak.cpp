@@ -239,14 +239,21 @@ class FaultSoak : public ::testing::Test {
 
   // Every account gets the same mix, each with its own seed.
   void InjectFaults() {
-    const double kDrop = 0.10, kReset = 0.03, k500 = 0.03, kDelay = 0.006;
+    // Lost answers after commit on every create; rarer creates (a payment type is created once
+    // per name and account, an item once per SKU) lose theirs more often, so each kind is hit.
+    const std::pair<const char*, double> kDrops[] = {{"Customer", 0.10},
+                                                     {"Item", 0.15},
+                                                     {"PaymentType", 0.4},
+                                                     {"Sale", 0.10},
+                                                     {"Serialized", 0.2}};
+    const double kReset = 0.03, k500 = 0.03, kDelay = 0.006;
     for (size_t s = 0; s < shops_.size(); ++s) {
       json faults = json::array();
-      for (const char* entity : {"Customer", "Item", "PaymentType", "Sale", "Serialized"})
+      for (const auto& [entity, drop] : kDrops)
         faults.push_back({{"method", "POST"},
                           {"path", entity},
                           {"action", "drop_after_commit"},
-                          {"probability", kDrop},
+                          {"probability", drop},
                           {"count", "unlimited"}});
       faults.push_back(
           {{"action", "reset_mid_answer"}, {"probability", kReset}, {"count", "unlimited"}});
