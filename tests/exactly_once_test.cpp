@@ -2,6 +2,8 @@
 // settled, never duplicated: customers after a lost create answer, open sales, serial numbers.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/support/service.h"
 
 namespace {
@@ -166,6 +168,48 @@ TEST_F(ExactlyOnce, R19ASerialNumberWhoseAnswerWasLostIsNotRecordedTwice) {
   EXPECT_NE(timeline.back()["message"].get<std::string>().find("serial WTU123X4567 already in"),
             std::string::npos)
       << timeline.dump();
+}
+
+TEST_F(ExactlyOnce, R10R20ARefusedCompletionLeavesNoOpenSaleAndANewTaxRateIsFetchedOnRetry) {
+  auto settings = svc_.db().GetLightspeedSettings(svc_.store_id());
+  settings->tax_mode = "lightspeed";
+  ASSERT_TRUE(svc_.db().PutLightspeedSettings(svc_.store_id(), *settings).ok());
+  svc_.SimControl("PUT", "/behaviour", {{"failed_completion", "open_sale"}});
+  const auto taxed = [](const std::string& number) {
+    json o = HelmetOrder(number, number + "@example.com");
+    o.erase("shipping");
+    o["tax"] = "10.72";  // 129.99 at 8.25%
+    o["total"] = "140.71";
+    o["payments"][0]["amount"] = "140.71";
+    return o;
+  };
+  Queue("T1", taxed("T1"));
+  svc_.StartEngine();
+  ASSERT_EQ(svc_.WaitForExport("T1", 30).body["export"]["state"], "exported");
+
+  // The merchant raises the rate in Lightspeed; spoke still remembers 8.25%, so Lightspeed
+  // refuses the completion (OutOfBalanceError) and keeps the sale open.
+  svc_.SimControl("PUT", "/tax_categories/1", {{"tax1Rate", "0.09"}});
+  Queue("T2", taxed("T2"));
+  Reply r = svc_.WaitForExport("T2", 30);
+  ASSERT_EQ(r.body["export"]["state"], "needs_attention") << r.raw;
+  const std::string message = r.body["export"]["message"];
+  EXPECT_NE(message.find("Lightspeed refused the sale"), std::string::npos) << message;
+  EXPECT_NE(message.find("was archived"), std::string::npos) << message;
+  EXPECT_TRUE(Sales("T2").empty()) << "no open, unpaid sale of ours is left in Lightspeed";
+
+  // Retried, spoke fetches the new rate and holds the order with the real difference.
+  ASSERT_EQ(svc_.Post("/api/v1/orders/T2/export/retry").status, 202);
+  for (int i = 0; i < 100; ++i) {
+    r = svc_.Get("/api/v1/orders/T2");
+    if (r.body["export"]["attempts"].get<int>() >= 2 &&
+        r.body["export"]["state"] == "needs_attention")
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const std::string held = r.body["export"]["message"];
+  EXPECT_NE(held.find("Tax differs: Lightspeed would charge $11.70"), std::string::npos) << held;
+  EXPECT_EQ(SalesPosted(), 2) << "the retry sent nothing: the order is held, not refused again";
 }
 
 }  // namespace

@@ -108,7 +108,8 @@ class FaultSoak : public ::testing::Test {
       : svc_(ServiceOptions{.lightspeed_timeout_seconds = 1,
                             .workers = 4,
                             .first_backoff = std::chrono::milliseconds(100),
-                            .max_backoff = std::chrono::milliseconds(1000)}),
+                            .max_backoff = std::chrono::milliseconds(1000),
+                            .settle = std::chrono::milliseconds(1000)}),
         rng_(args.seed) {}
 
   TestService svc_;

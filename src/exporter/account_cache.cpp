@@ -73,4 +73,9 @@ base::Result<std::pair<TaxRate, TaxRate>> AccountCache::ShopTaxRates(const std::
   return rates;
 }
 
+void AccountCache::ForgetTaxRates(const std::string& account) {
+  std::lock_guard lock(mu_);
+  std::erase_if(tax_, [&](const auto& entry) { return entry.first.rfind(account + "|", 0) == 0; });
+}
+
 }  // namespace exporter

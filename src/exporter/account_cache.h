@@ -22,10 +22,12 @@ class AccountCache {
                                                            lightspeed::Client& client,
                                                            const std::string& name, bool fresh);
   void AddPaymentType(const std::string& account, const std::string& name, const std::string& id);
-  // The tax rates of the shop's tax category.
+  // The tax rates of the shop's tax category, fetched once and kept until forgotten.
   base::Result<std::pair<TaxRate, TaxRate>> ShopTaxRates(const std::string& account,
                                                          lightspeed::Client& client,
                                                          const std::string& shop_id);
+  // The merchant may have changed them in Lightspeed (a refused sale, a tax hold): fetch again.
+  void ForgetTaxRates(const std::string& account);
 
  private:
   std::mutex mu_;

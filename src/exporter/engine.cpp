@@ -29,6 +29,7 @@ class Engine::Impl {
     policy_.max_attempts = options.max_attempts;
     policy_.first_backoff = options.first_backoff;
     policy_.max_backoff = options.max_backoff;
+    policy_.settle = options.settle;
   }
 
   void Start() {

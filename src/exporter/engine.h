@@ -25,6 +25,8 @@ struct EngineOptions {
   int max_attempts = 12;                                   // retryable failures before attention
   base::Duration first_backoff = std::chrono::seconds(2);  // doubles per attempt, jittered
   base::Duration max_backoff = std::chrono::minutes(5);
+  // How long a write without a certain answer may still land: at least the Lightspeed timeout.
+  base::Duration settle = std::chrono::seconds(30);
   base::Clock* clock = nullptr;  // default: the system clock
 };
 

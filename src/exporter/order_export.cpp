@@ -14,6 +14,10 @@ namespace exporter {
 
 using base::CrashPoint;
 
+bool MayHaveLanded(const base::Error& e) {
+  return e.reason == "transport_uncertain" || e.reason == "server_error";
+}
+
 bool IdLess(const std::string& a, const std::string& b) {
   return a.size() != b.size() ? a.size() < b.size() : a < b;
 }
@@ -92,6 +96,8 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
   wait = std::min(wait, policy_.max_backoff);
   const double jitter = policy_.jitter ? policy_.jitter() : DefaultJitter();
   wait = std::chrono::duration_cast<base::Duration>(wait * jitter);
+  // A write that may still land is not searched for (and written again) before it can no longer.
+  if (MayHaveLanded(e)) wait = std::max(wait, policy_.settle);
   if (e.retry_after_s) {
     const auto after =
         std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(*e.retry_after_s));
@@ -214,6 +220,8 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
           a.notes += "; the open sale " + s.id + " it left could not be archived yet";
       }
     }
+    // A refusal may mean Lightspeed's tax rates changed since they were fetched.
+    cache_.ForgetTaxRates(a.settings.account_id);
     return Fail(a, sale.error(), "Lightspeed refused the sale: ");
   }
   auto serials = RecordSerials(a, client, *sale);
@@ -273,7 +281,11 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
     }
     a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
   }
-  if (!a.plan.hold.empty()) return Fail(a, base::Invalid("", a.plan.hold), "");
+  if (!a.plan.hold.empty()) {
+    // "Tax differs" may come from rates the merchant has corrected since: a retry fetches them.
+    if (a.links.tax1) cache_.ForgetTaxRates(a.settings.account_id);
+    return Fail(a, base::Invalid("", a.plan.hold), "");
+  }
   if (!a.plan.Ready())
     return Fail(a, base::Internal("the sale could not be completed from what Lightspeed has"),
                 "Could not prepare the sale: ");

@@ -22,6 +22,9 @@ struct AttemptPolicy {
   int max_attempts = 12;  // then the order needs attention
   base::Duration first_backoff = std::chrono::seconds(2);
   base::Duration max_backoff = std::chrono::minutes(5);
+  // How long a write without a certain answer may still land in Lightspeed: nothing searches for
+  // it (and then writes again) sooner. At least the client's timeout.
+  base::Duration settle = std::chrono::seconds(30);
   std::function<double()> jitter;  // in [0.5, 1.5); default random
 };
 
@@ -98,6 +101,9 @@ class OrderExport {
   const AttemptPolicy& policy_;
   std::string holder_;
 };
+
+// A failed write that Lightspeed may still have carried out (no answer, a broken one, a 5xx).
+bool MayHaveLanded(const base::Error& e);
 
 // The lowest-numbered id: Lightspeed's oldest record among equals.
 bool IdLess(const std::string& a, const std::string& b);

@@ -54,7 +54,12 @@ base::Result<std::string> OrderExport::GatedCreate(
     if (auto st = link(*made); !st.ok()) return st.error();
     return *made;
   }();
-  if (auto st = store_.EndCreate(account, kind, key, a.gate_holder); !st.ok())
+  // After an uncertain create the gate stays shut while that create may still land, so the next
+  // writer's search finds it.
+  const base::TimePoint reopen_at = !result.ok() && MayHaveLanded(result.error())
+                                        ? clock_.Now() + policy_.settle
+                                        : base::TimePoint{};
+  if (auto st = store_.EndCreate(account, kind, key, a.gate_holder, reopen_at); !st.ok())
     spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends", kind, key,
                  st.error().message);
   return result;

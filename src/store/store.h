@@ -239,9 +239,11 @@ class Store {
   virtual Result<bool> BeginCreate(const std::string& account, const std::string& kind,
                                    const std::string& key, const std::string& holder,
                                    base::TimePoint until) = 0;
-  // Releases the gate whatever the outcome; the key stays marked as tried.
+  // Releases the gate whatever the outcome, at `reopen_at` (after an uncertain create: once the
+  // create can no longer land, so the next writer's search sees it); the key stays marked as tried.
   virtual Status EndCreate(const std::string& account, const std::string& kind,
-                           const std::string& key, const std::string& holder) = 0;
+                           const std::string& key, const std::string& holder,
+                           base::TimePoint reopen_at) = 0;
 
   // --- Site manager sessions. The cookie's id is never stored, only its SHA-256. ---
   virtual Status CreateSession(const Session& session) = 0;

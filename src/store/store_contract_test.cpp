@@ -323,12 +323,17 @@ TEST_F(StoreContract, CreateGateOneWriterAtATimeAndSearchFirstOnceACreateWasTrie
 
   // Whatever the first writer saw (a lost answer, or a record another writer's early search
   // missed), the next one may go but must search first.
-  ASSERT_TRUE(db_->EndCreate("1001", "customer", "ann@example.com", "w1").ok());
+  ASSERT_TRUE(db_->EndCreate("1001", "customer", "ann@example.com", "w1", base::TimePoint{}).ok());
   auto next = db_->BeginCreate("1001", "customer", "ann@example.com", "w2", later);
   ASSERT_TRUE(next.ok());
   EXPECT_TRUE(*next);
   EXPECT_FALSE(db_->BeginCreate("1001", "customer", "ann@example.com", "w3", later).ok())
       << "w2 holds it now";
+
+  // An uncertain create may still land for a while: the gate stays shut until then.
+  ASSERT_TRUE(db_->EndCreate("1001", "customer", "ann@example.com", "w2", later).ok());
+  EXPECT_FALSE(db_->BeginCreate("1001", "customer", "ann@example.com", "w3", later).ok())
+      << "nobody searches before the uncertain create can no longer land";
 }
 
 TEST_F(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASearch) {
@@ -339,7 +344,7 @@ TEST_F(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASea
   auto next = db_->BeginCreate("1001", "payment_type", "stripe", "w2", later);
   ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_TRUE(*next) << "the crashed holder may have created it";
-  EXPECT_TRUE(db_->EndCreate("1001", "payment_type", "stripe", "crashed").ok());
+  EXPECT_TRUE(db_->EndCreate("1001", "payment_type", "stripe", "crashed", base::TimePoint{}).ok());
   EXPECT_FALSE(db_->BeginCreate("1001", "payment_type", "stripe", "w3", later).ok())
       << "a stale holder's end does not open someone else's gate";
 }

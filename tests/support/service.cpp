@@ -47,6 +47,7 @@ TestService::TestService(ServiceOptions options) {
   engine_options.poll = std::chrono::milliseconds(50);
   engine_options.first_backoff = options.first_backoff;
   engine_options.max_backoff = options.max_backoff;
+  engine_options.settle = options.settle;
   engine_ = std::make_unique<exporter::Engine>(*db_, *connections_, engine_options);
   api_ = std::make_unique<api::Api>(
       *db_, base::SystemClock(), api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});

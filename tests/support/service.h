@@ -30,6 +30,9 @@ struct ServiceOptions {
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds: one whole request
   int workers = 4;                      // export.workers
   std::chrono::milliseconds first_backoff{200}, max_backoff{2000};
+  // How long an unanswered write may still land (the engine's settle): lsr-sim answers at once
+  // unless a delay fault says otherwise.
+  std::chrono::milliseconds settle{300};
 };
 
 class TestService {

@@ -39,12 +39,16 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
 }
 
 Status SqliteStore::EndCreate(const std::string& account, const std::string& kind,
-                              const std::string& key, const std::string& holder) {
+                              const std::string& key, const std::string& holder,
+                              base::TimePoint reopen_at) {
   auto conn = pool_->Take();
   Stmt s(conn->get(),
-         "UPDATE lightspeed_creates SET lease_until = 0 WHERE account_id = ? AND kind = ? AND "
+         "UPDATE lightspeed_creates SET lease_until = ? WHERE account_id = ? AND kind = ? AND "
          "key = ? AND holder = ?");
-  s.Bind(1, account).Bind(2, kind).Bind(3, key).Bind(4, holder);
+  // Whole seconds, rounded up: the gate must not open before `reopen_at`.
+  const auto until = std::chrono::ceil<std::chrono::seconds>(reopen_at.time_since_epoch()).count();
+  s.Bind(1, static_cast<int64_t>(until - 1)).Bind(2, account).Bind(3, kind).Bind(4, key);
+  s.Bind(5, holder);
   s.Step();
   return s.status();
 }

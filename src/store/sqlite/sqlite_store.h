@@ -80,7 +80,7 @@ class SqliteStore : public Store {
                            const std::string& key, const std::string& holder,
                            base::TimePoint until) override;
   Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
-                   const std::string& holder) override;
+                   const std::string& holder, base::TimePoint reopen_at) override;
 
   // sqlite_sessions.cpp
   Status CreateSession(const Session& session) override;
