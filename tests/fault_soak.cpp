@@ -398,9 +398,8 @@ class FaultSoak : public ::testing::Test {
 };
 
 // Rows that share a key (an e-mail, a SKU, a reference …): how many keys have more than one
-// live row, how many rows are too many, and which fault preceded each duplicate: the fault that
-// kept the answer of one of the key's creates from spoke (none when no create of the key lost
-// its answer).
+// live row, how many rows are too many, and which faults preceded each duplicate: those that
+// kept or held back the answer of the key's creates (none when every create was answered).
 struct Dups {
   int keys = 0, extra = 0;
   std::map<std::string, int> after;
@@ -411,12 +410,15 @@ struct Dups {
       if (ids.size() < 2) continue;
       ++keys;
       extra += static_cast<int>(ids.size()) - 1;
-      std::string cause, detail;
+      std::set<std::string> faults;
+      std::string detail;
       for (const std::string& id : ids) {
         auto f = unanswered.find(id);
         detail += " " + id + (f == unanswered.end() ? "" : " [" + f->second + "]");
-        if (f != unanswered.end() && cause.empty()) cause = f->second;
+        if (f != unanswered.end()) faults.insert(f->second);
       }
+      std::string cause;
+      for (const std::string& f : faults) cause += (cause.empty() ? "" : " + ") + f;
       ++after[cause.empty() ? "no create of the key lost its answer" : cause];
       if (examples.size() < 6) examples.push_back(what + " " + key + ": ids" + detail);
     }
