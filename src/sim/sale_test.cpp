@@ -296,5 +296,21 @@ TEST_F(Sale, NotesAndCustomer) {
   EXPECT_EQ(Api("POST", "Sale.json", body).status, 400);
 }
 
+// A merchant edits a tax category in Lightspeed: later sales are taxed at the new rate.
+TEST_F(Sale, TaxCategoryRatesChangeForLaterSales) {
+  // 8.99 at 8.25% is 0.74; at 9% it is 0.81.
+  Answer before = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCard, "9.73")}));
+  ASSERT_EQ(before.status, 200) << before.body;
+  Answer set = Control("PUT", "tax_categories/1", {{"tax1Rate", "0.09"}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json["tax1Rate"], "0.09");
+  Answer after = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, {Pay(kCard, "9.80")}));
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.json["Sale"]["calcTax1"], "0.81");
+  EXPECT_EQ(Control("PUT", "tax_categories/1", {{"tax1Rate", "nine"}}).status, 400);
+  EXPECT_EQ(Control("PUT", "tax_categories/1", {{"rate", "0.1"}}).status, 400);
+  EXPECT_EQ(Control("PUT", "tax_categories/99", {{"tax1Rate", "0.1"}}).status, 404);
+}
+
 }  // namespace
 }  // namespace sim::testing
