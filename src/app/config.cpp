@@ -56,8 +56,10 @@ base::Result<Config> LoadConfig(const std::string& path) {
       const std::string s(section.str());
       const toml::table* tab = node.as_table();
       if (!tab) return Invalid(s, file + ": " + s + " must be a table");
-      for (auto& [key_node, value] : *tab) {
-        const std::string key = s + "." + std::string(key_node.str());
+      for (auto& entry : *tab) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const toml::node& value = entry.second;
+        const std::string key = s + "." + std::string(entry.first.str());
         auto str = [&](std::string* out) -> base::Status {
           if (auto v = value.value<std::string>()) {
             *out = *v;
