@@ -102,7 +102,8 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
       const std::string retry = res.Header("retry-after");
       const double retry_s = retry.empty() ? 1.0 : std::max(0.0, std::atof(retry.c_str()));
       limiter_->OnRateLimited(ticket, retry_s, reading);
-      rec.message = "rate limited (" + res.Header("x-ls-api-ratelimit-type") + ")";
+      rec.message =
+          "rate limited (" + wire::Utf8Text(res.Header("x-ls-api-ratelimit-type"), 64) + ")";
       if (options_.on_call) options_.on_call(rec);
       if (attempt < options_.max_429_retries) continue;  // the limiter now waits Retry-After
       base::Error e = CallError(base::ErrorCode::kRateLimited, "rate_limited",
