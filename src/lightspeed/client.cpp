@@ -154,6 +154,11 @@ base::Result<std::vector<T>> Client::List(const std::string& entity, const std::
     for (const json* e : wire::Many(answer->body, entity)) out.push_back(decode(*e));
     const json* next = wire::Path(answer->body, "@attributes");
     url = next ? wire::Str(*next, "next") : "";
+    // The access token goes wherever `next` points: follow links into our own API base only.
+    if (!url.empty() && url.rfind(options_.api_base + "/", 0) != 0)
+      return CallError(base::ErrorCode::kUnavailable, "server_error",
+                       "Lightspeed's link to the next page leads away from " + options_.api_base +
+                           ": " + wire::Utf8Text(url, 200));
   }
   return out;
 }
