@@ -43,6 +43,14 @@ int CountNested(const json& j, bool top = true) {
   return n;
 }
 
+// Retry-After in seconds: 1 when absent, never negative, at most an hour (a wild value would
+// otherwise overflow the waits computed from it).
+double RetryAfterSeconds(const std::string& header) {
+  if (header.empty()) return 1.0;
+  const double s = std::atof(header.c_str());
+  return s > 0 ? std::min(s, 3600.0) : 0.0;
+}
+
 base::Error CallError(base::ErrorCode code, const std::string& reason, const std::string& message) {
   return base::Error{code, message, "", reason, std::nullopt};
 }
@@ -99,8 +107,7 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
           "The connection to Lightspeed was lost before it answered: " + res.transport_error);
     }
     if (res.status == 429) {
-      const std::string retry = res.Header("retry-after");
-      const double retry_s = retry.empty() ? 1.0 : std::max(0.0, std::atof(retry.c_str()));
+      const double retry_s = RetryAfterSeconds(res.Header("retry-after"));
       limiter_->OnRateLimited(ticket, retry_s, reading);
       rec.message =
           "rate limited (" + wire::Utf8Text(res.Header("x-ls-api-ratelimit-type"), 64) + ")";
