@@ -57,7 +57,10 @@ base::Result<Config> LoadConfig(const std::string& path) {
     for (auto& [section, node] : t) {
       const std::string s(section.str());
       const toml::table* tab = node.as_table();
-      if (!tab) return Invalid(s, file + ": " + s + " must be a table");
+      if (!tab) {
+        const std::string name = s.empty() ? "\"\"" : s;  // an empty quoted key is still named
+        return Invalid(name, file + ": " + name + " must be a section such as [server]");
+      }
       for (auto& entry : *tab) {
         // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
         const toml::node& value = entry.second;

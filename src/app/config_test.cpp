@@ -56,6 +56,10 @@ TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
     ASSERT_FALSE(c.ok()) << listen;
     EXPECT_EQ(c.error().field, "server.listen");
   }
+  // Found by fuzzing (fuzz/regressions/config): an empty quoted key was refused naming nothing.
+  c = LoadConfig(Write("'' = 4\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "\"\"");
   c = LoadConfig(Write("[lightspeed]\nclient_secret = \"s\"\n"));
   EXPECT_EQ(c.error().field, "lightspeed.client_secret") << "secrets never come from the file";
 }
