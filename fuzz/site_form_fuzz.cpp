@@ -80,18 +80,17 @@ struct World {
 
   World() {
     site.Register(http);
-    http.set_exception_handler(
-        [](const httplib::Request& req, httplib::Response&, std::exception_ptr ep) {
-          std::string what = "unknown";
-          try {
-            std::rethrow_exception(ep);
-          } catch (const std::exception& e) {
-            what = e.what();
-          } catch (...) {
-          }
-          fuzz::Fail("no handler throws", __FILE__, __LINE__,
-                     req.method + " " + req.path + ": " + what);
-        });
+    http.set_exception_handler([](const httplib::Request& req, httplib::Response&,
+                                  std::exception_ptr ep) {
+      const std::string where = req.method + " " + req.path + ": ";
+      try {
+        std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        fuzz::Fail("no handler throws", __FILE__, __LINE__, where + e.what());
+      } catch (...) {
+        fuzz::Fail("no handler throws", __FILE__, __LINE__, where + "something not an exception");
+      }
+    });
     auto user = store.db().AddUser(store.id(), "clerk@example.com", "not-an-argon2-hash");
     Must(user.ok(), "cannot add the clerk");
     user_id = user->id;
