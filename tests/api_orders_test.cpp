@@ -146,6 +146,19 @@ TEST_F(OrdersApi, MalformedJsonIs400AndLargeBodyIs413) {
   EXPECT_EQ(svc_.Get("/api/v1/orders/10023").status, 404);
 }
 
+// Found by fuzzing (fuzz/regressions/order_json): a key in the URL whose bytes are not UTF-8
+// was quoted in the error message, and writing that JSON answer threw: a 500, not the error.
+TEST_F(OrdersApi, KeysInTheUrlThatAreNotUtf8GetTheirError) {
+  json item = BikeItem();
+  item["sku"] = "BIKE-2";
+  Reply r = svc_.Put("/api/v1/items/BI%B0E-2", item);
+  EXPECT_EQ(r.status, 422) << r.raw;
+  EXPECT_EQ(r.body["error"]["field"], "sku");
+  r = svc_.Get("/api/v1/orders/%FF%FE");
+  EXPECT_EQ(r.status, 404) << r.raw;
+  EXPECT_FALSE(r.body["error"]["message"].get<std::string>().empty());
+}
+
 TEST_F(OrdersApi, R2BalanceMessagesReachTheApi) {
   json due = PaidOrder("A1");
   due["payments"][0]["amount"] = "986.74";

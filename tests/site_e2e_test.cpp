@@ -124,6 +124,29 @@ TEST_F(Site, LogoutEndsTheSessionAndWrongPasswordsAreThrottled) {
   EXPECT_EQ(status, 429);  // even the right password waits out the window
 }
 
+// Found by fuzzing (fuzz/regressions/site_form): a form value whose bytes are not UTF-8 made
+// the page's JSON body for the API throw, and the clerk saw a 500.
+TEST_F(Site, FormValuesThatAreNotUtf8AreAnsweredNotCrashedOn) {
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10001", testing_support::PaidOrder("10001")).status, 201);
+  auto c = Client();
+  httplib::Headers h{{"Cookie", Login()}};
+  const std::string token = Field(c.Get("/orders", h)->body, "csrf");
+  const std::string bad = "web\xff\xfe";
+  auto settings = c.Post("/settings/lightspeed", h,
+                         httplib::Params{{"csrf", token}, {"reference_source", bad}});
+  EXPECT_EQ(settings->status, 303);
+  auto status =
+      c.Post("/orders/10001/status", h, httplib::Params{{"csrf", token}, {"status", bad}});
+  EXPECT_EQ(status->status, 303);
+  EXPECT_EQ(svc_.Get("/api/v1/orders/10001").body["status"], "open");
+  auto exported =
+      c.Post("/orders/export", h, httplib::Params{{"csrf", token}, {"orders", "10001" + bad}});
+  EXPECT_EQ(exported->status, 303);
+  auto page = c.Get("/orders", h);
+  EXPECT_NE(page->body.find("was not exported"), std::string::npos) << page->body;
+}
+
 TEST_F(Site, TheJsonApiStillRefusesFormBodies) {
   auto c = Client();
   auto r = c.Post("/api/v1/exports", httplib::Headers{{"Authorization", "Bearer " + svc_.token()}},

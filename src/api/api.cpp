@@ -10,7 +10,11 @@ namespace {
 
 using codec::json;
 
-Response Json(int status, const json& body) { return Response{status, body.dump()}; }
+// Messages may quote a key from the URL, whose bytes need not be UTF-8: those become U+FFFD
+// rather than an exception (and a 500).
+Response Json(int status, const json& body) {
+  return Response{status, body.dump(-1, ' ', false, json::error_handler_t::replace)};
+}
 
 // The order as the API shows it: the web order, its balance, its export record and whether it
 // can be exported now.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,12 +22,13 @@ base::Status CheckListen(const std::string& listen, const std::string& key) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
     return Invalid(key, key + " must be host:port, e.g. 127.0.0.1:8080");
-  try {
-    const int port = std::stoi(listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-  } catch (const std::exception&) {
+  // Digits only: stoi would read "8080 " or "80abc" as a port and ignore the rest.
+  const std::string port = listen.substr(colon + 1);
+  int value = -1;
+  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || error != std::errc() || end != port.data() + port.size() || value < 0 ||
+      value > 65535)
     return Invalid(key, key + " has a bad port: \"" + listen + "\"");
-  }
   return {};
 }
 
@@ -71,9 +73,14 @@ base::Result<Config> LoadConfig(const std::string& path) {
     for (auto& [section, node] : t) {
       const std::string s(section.str());
       const toml::table* tab = node.as_table();
-      if (!tab) return Invalid(s, file + ": " + s + " must be a table");
-      for (auto& [key_node, value] : *tab) {
-        const std::string key = s + "." + std::string(key_node.str());
+      if (!tab) {
+        const std::string name = s.empty() ? "\"\"" : s;  // an empty quoted key is still named
+        return Invalid(name, file + ": " + name + " must be a section such as [server]");
+      }
+      for (auto& entry : *tab) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+        const toml::node& value = entry.second;
+        const std::string key = s + "." + std::string(entry.first.str());
         auto str = [&](std::string* out) -> base::Status {
           if (auto v = value.value<std::string>()) {
             *out = *v;

@@ -69,6 +69,17 @@ TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
   EXPECT_EQ(c.error().field, "export.workers");
   c = LoadConfig(Write("[server]\nlisten = \"nohost\"\n"));
   EXPECT_EQ(c.error().field, "server.listen");
+  // Found by fuzzing (fuzz/regressions/config): anything after the port's digits was ignored.
+  for (const char* listen : {"127.0.0.1:808 ", "127.0.0.1:80abc", "127.0.0.1: 80", "[::1]:+80",
+                             "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:-1"}) {
+    c = LoadConfig(Write("[server]\nlisten = \"" + std::string(listen) + "\"\n"));
+    ASSERT_FALSE(c.ok()) << listen;
+    EXPECT_EQ(c.error().field, "server.listen");
+  }
+  // Found by fuzzing (fuzz/regressions/config): an empty quoted key was refused naming nothing.
+  c = LoadConfig(Write("'' = 4\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "\"\"");
   c = LoadConfig(Write("[lightspeed]\nclient_secret = \"s\"\n"));
   EXPECT_EQ(c.error().field, "lightspeed.client_secret") << "secrets never come from the file";
 }

@@ -53,6 +53,9 @@ Result<TimePoint> ParseTime(std::string_view s, std::string_view field) {
       !Digits(s, 17, 2, &se))
     return bad();
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return bad();
+  // A TimePoint counts nanoseconds in 64 bits (about 1678 to 2261); outside, it would overflow.
+  if (y < 1900 || y > 2199)
+    return Invalid(f, f + " must be a time between the years 1900 and 2199", "invalid_time");
   size_t pos = 19;
   if (pos < s.size() && s[pos] == '.') {
     ++pos;

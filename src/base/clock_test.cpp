@@ -25,6 +25,22 @@ TEST(Time, RejectsMalformed) {
   }
 }
 
+// Found by fuzzing (fuzz/regressions/time): year 0026 overflowed the nanosecond TimePoint.
+TEST(Time, RefusesYearsATimePointCannotHold) {
+  for (const char* far : {"0026-11-20T15:04:05Z", "1677-01-01T00:00:00Z", "1899-12-31T23:59:59Z",
+                          "2200-01-01T00:00:00Z", "9999-12-31T23:59:59Z"}) {
+    auto t = ParseTime(far, "placed_at");
+    ASSERT_FALSE(t.ok()) << far;
+    EXPECT_EQ(t.error().field, "placed_at");
+    EXPECT_NE(t.error().message.find("1900"), std::string::npos) << t.error().message;
+  }
+  for (const char* edge : {"1900-01-01T00:00:00Z", "2199-12-31T23:59:59Z"}) {
+    auto t = ParseTime(edge, "placed_at");
+    ASSERT_TRUE(t.ok()) << edge;
+    EXPECT_EQ(FormatTime(*t), edge);
+  }
+}
+
 TEST(ManualClockTest, SleepAdvancesTimeWithoutWaiting) {
   ManualClock clock(std::chrono::system_clock::from_time_t(1000));
   clock.SleepFor(std::chrono::minutes(30));

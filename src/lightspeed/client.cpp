@@ -43,6 +43,14 @@ int CountNested(const json& j, bool top = true) {
   return n;
 }
 
+// Retry-After in seconds: 1 when absent, never negative, at most an hour (a wild value would
+// otherwise overflow the waits computed from it).
+double RetryAfterSeconds(const std::string& header) {
+  if (header.empty()) return 1.0;
+  const double s = std::atof(header.c_str());
+  return s > 0 ? std::min(s, 3600.0) : 0.0;
+}
+
 base::Error CallError(base::ErrorCode code, const std::string& reason, const std::string& message) {
   return base::Error{code, message, "", reason, std::nullopt};
 }
@@ -99,10 +107,10 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
           "The connection to Lightspeed was lost before it answered: " + res.transport_error);
     }
     if (res.status == 429) {
-      const std::string retry = res.Header("retry-after");
-      const double retry_s = retry.empty() ? 1.0 : std::max(0.0, std::atof(retry.c_str()));
+      const double retry_s = RetryAfterSeconds(res.Header("retry-after"));
       limiter_->OnRateLimited(ticket, retry_s, reading);
-      rec.message = "rate limited (" + res.Header("x-ls-api-ratelimit-type") + ")";
+      rec.message =
+          "rate limited (" + wire::Utf8Text(res.Header("x-ls-api-ratelimit-type"), 64) + ")";
       if (options_.on_call) options_.on_call(rec);
       if (attempt < options_.max_429_retries) continue;  // the limiter now waits Retry-After
       base::Error e = CallError(base::ErrorCode::kRateLimited, "rate_limited",
@@ -153,6 +161,11 @@ base::Result<std::vector<T>> Client::List(const std::string& entity, const std::
     for (const json* e : wire::Many(answer->body, entity)) out.push_back(decode(*e));
     const json* next = wire::Path(answer->body, "@attributes");
     url = next ? wire::Str(*next, "next") : "";
+    // The access token goes wherever `next` points: follow links into our own API base only.
+    if (!url.empty() && url.rfind(options_.api_base + "/", 0) != 0)
+      return CallError(base::ErrorCode::kUnavailable, "server_error",
+                       "Lightspeed's link to the next page leads away from " + options_.api_base +
+                           ": " + wire::Utf8Text(url, 200));
   }
   return out;
 }

@@ -12,18 +12,22 @@ bool ParsePair(const std::string& s, double* a, double* b) {
   if (slash == std::string::npos) return false;
   char* end = nullptr;
   *a = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + slash) return false;
+  if (end != s.c_str() + slash || !std::isfinite(*a)) return false;
   const char* rest = s.c_str() + slash + 1;
   *b = std::strtod(rest, &end);
-  return end != rest && *b > 0;
+  return end != rest && std::isfinite(*b) && *b > 0;
 }
 
 double SecondsSince(base::TimePoint from, base::TimePoint to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
+// A wait taken from the server's numbers: never negative or NaN, and at most an hour at a time,
+// so no header can overflow a Duration.
 base::Duration FromSeconds(double s) {
-  return std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(s));
+  if (!(s > 0)) return base::Duration::zero();
+  return std::chrono::duration_cast<base::Duration>(
+      std::chrono::duration<double>(std::min(s, 3600.0)));
 }
 
 }  // namespace
@@ -34,10 +38,10 @@ std::optional<BucketReading> ParseBucketHeaders(const std::string& level, const 
   if (!ParsePair(level, &r.level, &r.size)) return std::nullopt;
   char* end = nullptr;
   r.drip_rate = std::strtod(drip.c_str(), &end);
-  if (end == drip.c_str() || r.drip_rate <= 0) return std::nullopt;
+  if (end == drip.c_str() || !std::isfinite(r.drip_rate) || r.drip_rate <= 0) return std::nullopt;
   if (!cost.empty()) {
     const double c = std::strtod(cost.c_str(), &end);
-    if (end != cost.c_str()) r.cost = c;
+    if (end != cost.c_str() && std::isfinite(c) && c >= 0) r.cost = c;
   }
   double used, limit;
   if (ParsePair(burst, &used, &limit)) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace lightspeed {
 namespace {
 
@@ -23,6 +25,27 @@ TEST(BucketHeaders, ParsesFractionalLevelsAndBurst) {
   EXPECT_FALSE(ParseBucketHeaders("", "1", "", ""));
   EXPECT_FALSE(ParseBucketHeaders("12", "1", "", ""));
   EXPECT_TRUE(ParseBucketHeaders("91.2/90", "1", "", "")) << "levels may read above the size";
+}
+
+// Found by fuzzing (fuzz/regressions/lightspeed_client): "Retry-After: 21e308" reads as
+// infinity, and turning that into a Duration was undefined behaviour.
+TEST(BucketHeaders, NumbersThatAreNotFiniteAreNoReading) {
+  EXPECT_FALSE(ParseBucketHeaders("inf/90", "1", "", ""));
+  EXPECT_FALSE(ParseBucketHeaders("1/nan", "1", "", ""));
+  EXPECT_FALSE(ParseBucketHeaders("1/90", "1e999", "", ""));
+  auto r = ParseBucketHeaders("1/90", "1", "inf", "");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->cost) << "an infinite cost is not learned";
+}
+
+TEST(RateLimiterTest, AnEndlessRetryAfterWaitsAtMostAnHour) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  limiter.OnRateLimited(limiter.Acquire(Get("Item")), HUGE_VAL, std::nullopt);
+  const auto before = clock.Now();
+  limiter.Cancel(limiter.Acquire(Get("Item")));
+  EXPECT_GT(Secs(clock.Now() - before), 3599);
+  EXPECT_LT(Secs(clock.Now() - before), 3601);
 }
 
 TEST(PredictCost, The2026Model) {

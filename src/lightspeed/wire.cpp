@@ -1,5 +1,7 @@
 #include "lightspeed/wire.h"
 
+#include <algorithm>
+
 namespace lightspeed::wire {
 
 std::vector<const json*> Many(const json& parent, const std::string& key) {
@@ -168,6 +170,15 @@ json EncodeSale(const NewSale& s) {
   return j;
 }
 
+std::string Utf8Text(const std::string& text, size_t max_bytes) {
+  size_t cut = std::min(text.size(), max_bytes);
+  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  // nlohmann's serializer with `replace` does the cleaning; reading its output back is exact.
+  const json value(text.substr(0, cut));
+  return json::parse(value.dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+}
+
 std::string ErrorMessage(const std::string& body, int status) {
   json j = json::parse(body, nullptr, false);
   if (j.is_object()) {
@@ -176,7 +187,7 @@ std::string ErrorMessage(const std::string& body, int status) {
       if (!m.empty()) return m;
     }
   }
-  std::string text = body.substr(0, 200);
+  std::string text = Utf8Text(body, 200);
   if (text.find('<') != std::string::npos || text.empty())
     return "Lightspeed answered HTTP " + std::to_string(status);
   return text;

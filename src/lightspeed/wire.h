@@ -37,4 +37,8 @@ json EncodeSale(const NewSale& s);
 // Lightspeed's error text from any body (JSON error object, OAuth error, or plain text/HTML).
 std::string ErrorMessage(const std::string& body, int status);
 
+// Text from an answer for our own messages: at most `max_bytes`, cut between characters, as
+// valid UTF-8 (a bad byte becomes U+FFFD), so our JSON answers and timelines can carry it.
+std::string Utf8Text(const std::string& text, size_t max_bytes);
+
 }  // namespace lightspeed::wire

@@ -57,6 +57,18 @@ TEST(Wire, ErrorBodiesInAnyDress) {
   EXPECT_EQ(ErrorMessage("", 500), "Lightspeed answered HTTP 500");
 }
 
+// Found by fuzzing (fuzz/regressions/lightspeed_wire): a plain-text error with bytes that are not
+// UTF-8 made a message our JSON answers could not carry (the order's page then failed).
+TEST(Wire, PlainTextErrorsBecomeValidUtf8) {
+  EXPECT_EQ(ErrorMessage("caf\xe9 closed", 503), "caf\xef\xbf\xbd closed");  // U+FFFD
+  // 199 bytes, then a two-byte character across the 200-byte cut: it is left out, not split.
+  const std::string body = std::string(199, 'a') + "\xc3\xa9 more";
+  const std::string m = ErrorMessage(body, 503);
+  EXPECT_EQ(m, std::string(199, 'a'));
+  EXPECT_NO_THROW(json(ErrorMessage("\x80\xff{\"error\"", 400)).dump());
+  EXPECT_EQ(Utf8Text("api-leaky-\xff", 64), "api-leaky-\xef\xbf\xbd");
+}
+
 TEST(Wire, SaleEncodingSendsStringsAndMiscCharges) {
   NewSale s;
   s.shop_id = "1";

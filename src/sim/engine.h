@@ -40,6 +40,13 @@ HttpResponse FromError(const base::Error& e);
 class Engine {
  public:
   explicit Engine(base::Clock* clock) : clock_(clock) {}
+  // Starts from a copy of another engine's state: the fuzz target seeds an account once and
+  // starts every input from there.
+  Engine(base::Clock* clock, State state) : clock_(clock), state_(std::move(state)) {}
+  State CopyState() {
+    std::lock_guard lock(mu_);
+    return state_;
+  }
   HttpResponse Handle(const HttpRequest& req);
   AccountInfo CreateAccount(const std::string& name, int registers, bool demo,
                             const std::string& redirect_uri, const std::string& client_id,

@@ -1,5 +1,6 @@
 // Create/update/delete of the entities other than Sale.
 #include <algorithm>
+#include <map>
 
 #include "sim/decimal.h"
 #include "sim/model.h"
@@ -152,6 +153,14 @@ void AdjustStock(Json* item, int64_t shop_id, int64_t delta, Ctx ctx) {
 base::Result<int64_t> CreateEntity(Ctx ctx, const EntitySpec& spec, const Json& body) {
   if (spec.name == "Sale") return CreateSale(ctx, body);
   Account& acct = *ctx.acct;
+  // A refused create gives back the ids it took, so it leaves no trace (as a refused sale).
+  std::map<std::string, int64_t> counters;
+  for (const std::string& k : {spec.name, std::string("Contact"), std::string("ItemShop")})
+    counters[k] = acct.tables[k].next_id;
+  auto refuse = [&](const base::Error& e) {
+    for (const auto& [k, next] : counters) acct.tables[k].next_id = next;
+    return e;
+  };
   Json row = DefaultRow(spec);
   const std::string now = FormatTimeUs(ctx.now_us);
   if (auto st = ApplyScalars(
@@ -168,7 +177,7 @@ base::Result<int64_t> CreateEntity(Ctx ctx, const EntitySpec& spec, const Json& 
     contact["Emails"] = contact["Phones"] = contact["Addresses"] = Json::array();
     contact["timeStamp"] = now;
     row["Contact"] = std::move(contact);
-    if (auto st = ApplyContact(ctx, body, &row); !st.ok()) return st.error();
+    if (auto st = ApplyContact(ctx, body, &row); !st.ok()) return refuse(st.error());
     row["contactID"] = row["Contact"]["contactID"];
   } else if (spec.name == "Item") {
     if (Text(row, "description").empty()) return Bad("description", "description is required");
@@ -203,7 +212,7 @@ base::Result<int64_t> CreateEntity(Ctx ctx, const EntitySpec& spec, const Json& 
     for (const auto& [shop_id, shop] : acct.tables["Shop"].rows) shops.push_back(shop_id);
     std::sort(shops.begin(), shops.end());
     for (int64_t s : shops) AdjustStock(&row, s, 0, ctx);
-    if (auto st = ApplyItemShops(ctx, body, &row); !st.ok()) return st.error();
+    if (auto st = ApplyItemShops(ctx, body, &row); !st.ok()) return refuse(st.error());
   }
   acct.tables[spec.name].rows[id] = std::move(row);
   return id;

@@ -102,6 +102,32 @@ TEST_F(Wire, CreatingAnItemMakesZeroStockRowsPerShopAndShopZero) {
   EXPECT_EQ(Api("POST", "Item.json", {{"description", "x"}, {"itemType", "bogus"}}).status, 400);
 }
 
+// Found by fuzzing (fuzz/regressions/sim_request): a customer refused for its Phones still used
+// up a contactID, and an item refused for its ItemShops an itemID and itemShopIDs.
+TEST_F(Wire, RefusedCreatesUseUpNoIds) {
+  auto customer = [&](const Json& phones) {
+    Json body = {{"firstName", "Eve"}, {"Contact", {{"Phones", phones}}}};
+    return Api("POST", "Customer.json", body);
+  };
+  Answer first = customer({{"ContactPhone", {{"number", "555-0100"}}}});
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(customer({{"Con/actPhone", {{"number", "555-0100"}}}}).status, 400);
+  Answer next = customer({{"ContactPhone", {{"number", "555-0101"}}}});
+  ASSERT_EQ(next.status, 200) << next.body;
+  auto id = [](const Json& j) { return std::stoll(j.get<std::string>()); };
+  EXPECT_EQ(id(next.json["Customer"]["contactID"]), id(first.json["Customer"]["contactID"]) + 1);
+
+  Answer item = Api("POST", "Item.json", {{"description", "Valve core"}});
+  ASSERT_EQ(item.status, 200) << item.body;
+  Json bad = {{"description", "Valve cap"}, {"ItemShops", {{"ItemShop", {{"shopID", "9"}}}}}};
+  EXPECT_EQ(Api("POST", "Item.json", bad).status, 400);
+  Answer after = Api("POST", "Item.json", {{"description", "Valve cap"}});
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(id(after.json["Item"]["itemID"]), id(item.json["Item"]["itemID"]) + 1);
+  EXPECT_EQ(id(after.json["Item"]["ItemShops"]["ItemShop"][0]["itemShopID"]),
+            id(item.json["Item"]["ItemShops"]["ItemShop"][1]["itemShopID"]) + 1);
+}
+
 TEST_F(Wire, NewCustomersDefaultToNoContactUnlessSentFalse) {
   Answer a =
       Api("POST", "Customer.json",

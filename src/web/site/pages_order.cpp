@@ -220,7 +220,7 @@ void Site::OrderStatusPost(Ctx& c) {
   }
   const std::string status = c.req.get_param_value("status");
   if (!status.empty() && status != shop::Name(rec->order.status)) {
-    api::Response r = api_.PatchOrder(s, number, nlohmann::json{{"status", status}}.dump());
+    api::Response r = api_.PatchOrder(s, number, ApiBody({{"status", status}}));
     if (r.status != 200)
       AddFlash(c.session.id_hash, true, "The status was not changed: " + ErrorMessage(r));
     else

@@ -153,8 +153,7 @@ void Site::ExportSelected(Ctx& c) {
   }
   nlohmann::json numbers = nlohmann::json::array();
   for (size_t i = 0; i < count; ++i) numbers.push_back(c.req.get_param_value("orders", i));
-  api::Response r =
-      api_.RequestExports(c.session.store_id, nlohmann::json{{"orders", numbers}}.dump());
+  api::Response r = api_.RequestExports(c.session.store_id, ApiBody({{"orders", numbers}}));
   if (r.status != 200) {
     AddFlash(c.session.id_hash, true, "Nothing was exported: " + ErrorMessage(r));
     return Redirect(c.res, back);

@@ -184,7 +184,7 @@ void Site::SettingsPost(Ctx& c) {
     }
     body["payment_types"] = types;
   }
-  api::Response r = api_.PutLightspeedSettings(c.session.store_id, body.dump());
+  api::Response r = api_.PutLightspeedSettings(c.session.store_id, ApiBody(body));
   if (r.status == 200)
     AddFlash(c.session.id_hash, false, "Settings saved.");
   else

@@ -27,6 +27,10 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+std::string ApiBody(const nlohmann::json& body) {
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string ErrorMessage(const api::Response& r, const std::string& fallback) {
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (j.is_object() && j.contains("error") && j["error"].is_object())

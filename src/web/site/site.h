@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -95,6 +96,10 @@ class Site {
 
 // A plain page for errors httplib answers itself (404, 405, 413 …) outside /api.
 std::string ErrorPage(int status);
+
+// A JSON body for api::Api made from form fields. Bytes that are not UTF-8 (browsers never send
+// them; hand-made requests may) become U+FFFD instead of an exception.
+std::string ApiBody(const nlohmann::json& body);
 
 // The message of an api::Response's {"error":{"message":…}}, or `fallback`.
 std::string ErrorMessage(const api::Response& r, const std::string& fallback = "");

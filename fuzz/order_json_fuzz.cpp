@@ -1,0 +1,146 @@
+// The JSON intake of PUT /api/v1/orders/{number}, PUT /api/v1/items/{sku}, POST …/refunds and
+// PUT /api/v1/settings/lightspeed, step for step as api::Api does it (ParseBody, the codec's
+// reader, shop's validation, the answer's JSON) but against an in-memory catalog instead of the
+// database. Input: a first line "order <number>", "item <sku>", "refund" or "settings", then the
+// body. Every refusal must name a field and serialise as an answer; everything accepted must
+// read back identically from the JSON the API answers with.
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "api/api.h"
+#include "api/codec.h"
+#include "fuzz/fuzz_util.h"
+#include "shop/eligibility.h"
+#include "shop/validate.h"
+
+namespace {
+
+using api::codec::json;
+
+const base::TimePoint kNow = base::TimePoint(std::chrono::seconds(1795000000));
+
+const std::map<std::string, shop::Item>& Catalog() {
+  static const std::map<std::string, shop::Item> items = [] {
+    std::map<std::string, shop::Item> m;
+    auto add = [&](const std::string& sku, shop::ItemKind kind, bool serialized) {
+      shop::Item i;
+      i.sku = sku;
+      i.description = "Item " + sku;
+      i.kind = kind;
+      i.serialized = serialized;
+      i.price = base::Money::FromCents(1999);
+      m[sku] = i;
+    };
+    add("BIKE-1", shop::ItemKind::kInventory, true);
+    add("TUBE-26", shop::ItemKind::kInventory, false);
+    add("GIFT-50", shop::ItemKind::kGiftCard, false);
+    add("LABOR", shop::ItemKind::kNonInventory, false);
+    return m;
+  }();
+  return items;
+}
+
+// A refusal must name the field; api::Api::Error makes the answer the API would send.
+void Refused(const base::Error& e) {
+  FUZZ_CHECK(!e.message.empty(), "an error without a message");
+  if (e.code == base::ErrorCode::kInvalidInput)
+    FUZZ_CHECK(!e.field.empty(), "invalid input without a field: " + e.message);
+  const api::Response r = api::Api::Error(e);
+  FUZZ_CHECK(r.status >= 400 && r.status < 500, std::to_string(r.status) + " " + r.body);
+}
+
+void PutItem(const std::string& sku, const std::string& body) {
+  auto j = api::codec::ParseBody(body);
+  if (!j.ok()) return Refused(j.error());
+  auto item = api::codec::ItemFromJson(*j, sku);
+  if (!item.ok()) return Refused(item.error());
+  if (auto v = shop::ValidateItem(*item); !v.ok()) return Refused(v.error());
+  const json shown = api::codec::ItemToJson(*item);
+  (void)shown.dump();
+  auto again = api::codec::ItemFromJson(shown, sku);
+  FUZZ_CHECK(again.ok(), "the item's own JSON is refused: " + again.error().message);
+  FUZZ_CHECK(*again == *item, "the item reads back differently: " + shown.dump());
+}
+
+void PutOrder(const std::string& number, const std::string& body) {
+  if (!shop::IsValidKey(number)) return;  // answered before the body is read
+  auto j = api::codec::ParseBody(body);
+  if (!j.ok()) return Refused(j.error());
+  auto order = api::codec::OrderFromJson(*j, number, "USD", kNow);
+  if (!order.ok()) return Refused(order.error());
+  auto valid = shop::ValidateOrder(*order, "USD", [](std::string_view sku) -> const shop::Item* {
+    auto it = Catalog().find(std::string(sku));
+    return it == Catalog().end() ? nullptr : &it->second;
+  });
+  if (!valid.ok()) return Refused(valid.error());
+  for (shop::Line& l : order->lines) {
+    const shop::Item& item = Catalog().at(l.sku);
+    l.kind = item.kind;
+    l.description = item.description;
+  }
+  const json shown = api::codec::OrderToJson(*order);
+  (void)shown.dump();
+  auto again = api::codec::OrderFromJson(shown, number, "USD", kNow);
+  FUZZ_CHECK(again.ok(), "the order's own JSON is refused: " + again.error().message);
+  for (size_t i = 0; i < again->lines.size() && i < order->lines.size(); ++i) {
+    again->lines[i].kind = order->lines[i].kind;
+    again->lines[i].description = order->lines[i].description;
+  }
+  FUZZ_CHECK(*again == *order, "the order reads back differently: " + shown.dump());
+  // The balance and R1–R5 as the API shows them with the order.
+  (void)api::codec::BalanceToJson(shop::ComputeBalance(*order)).dump();
+  for (auto state : {shop::ExportState::kNotExported, shop::ExportState::kNeedsAttention})
+    (void)shop::CheckEligibility(*order, state, shop::Connection{true, true, true, true});
+}
+
+void AddRefund(const std::string& body) {
+  auto j = api::codec::ParseBody(body);
+  if (!j.ok()) return Refused(j.error());
+  auto refund = api::codec::RefundFromJson(*j, kNow);
+  if (!refund.ok()) return Refused(refund.error());
+  // A paid order of 100.00 that the refund is added to, as AddRefund does with the stored one.
+  shop::Order o;
+  o.number = "1001";
+  o.placed_at = kNow;
+  o.customer.email = "ada@example.com";
+  o.lines.push_back({"TUBE-26", 5, base::Money::FromCents(2000), {}, true, {}});
+  o.total = base::Money::FromCents(10000);
+  o.payments.push_back({"p1", "card", o.total, shop::PaymentStatus::kCaptured, std::nullopt});
+  o.refunds.push_back(*refund);
+  if (auto v = shop::ValidatePaymentsAndRefunds(o); !v.ok()) return Refused(v.error());
+  (void)api::codec::BalanceToJson(shop::ComputeBalance(o)).dump();
+  (void)api::codec::OrderToJson(o).dump();
+}
+
+void PutSettings(const std::string& body) {
+  store::LightspeedSettings current;
+  current.reference_source = "web";
+  current.tax_mode = "web";
+  current.auto_export = "off";
+  auto j = api::codec::ParseBody(body);
+  if (!j.ok()) return Refused(j.error());
+  auto next = api::codec::SettingsFromJson(*j, current);
+  if (!next.ok()) return Refused(next.error());
+  const json shown = api::codec::SettingsToJson(*next);
+  (void)shown.dump();
+  auto again = api::codec::SettingsFromJson(shown, current);
+  FUZZ_CHECK(again.ok(), "the settings' own JSON is refused: " + again.error().message);
+  FUZZ_CHECK(*again == *next, "the settings read back differently: " + shown.dump());
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto [first, body] = fuzz::SplitFirstLine(fuzz::AsText(data, size));
+  auto [kind, key] = fuzz::SplitWord(first);
+  if (kind == "order")
+    PutOrder(key, body);
+  else if (kind == "item")
+    PutItem(key, body);
+  else if (kind == "refund")
+    AddRefund(body);
+  else if (kind == "settings")
+    PutSettings(body);
+  return 0;
+}

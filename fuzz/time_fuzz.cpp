@@ -1,0 +1,25 @@
+// base::ParseTime on any text. Whatever it accepts must print (FormatTime) as an RFC 3339 time
+// that it accepts again as the same instant: the API answers times in that form and a client may
+// send them straight back. A time already written the way FormatTime writes it prints unchanged.
+#include <string>
+
+#include "base/clock.h"
+#include "fuzz/fuzz_util.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(fuzz::AsText(data, size));
+  auto t = base::ParseTime(text, "placed_at");
+  if (!t.ok()) {
+    FUZZ_CHECK(t.error().field == "placed_at" && !t.error().message.empty(), t.error().message);
+    return 0;
+  }
+  const std::string printed = base::FormatTime(*t);
+  FUZZ_CHECK(printed.size() == 20, text + " printed as " + printed);
+  auto again = base::ParseTime(printed, "placed_at");
+  FUZZ_CHECK(again.ok(), text + " printed as " + printed + ", which is refused");
+  FUZZ_CHECK(*again == *t, text + " printed as " + printed + ", a different instant");
+  const bool canonical = text.size() == 20 && text[10] == 'T' && text[19] == 'Z' &&
+                         text.compare(17, 2, "60") != 0;  // a leap second moves to the next minute
+  if (canonical) FUZZ_CHECK(printed == text, text + " printed as " + printed);
+  return 0;
+}
