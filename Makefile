@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps browser-deps build test test-browser demo bench clean format
+.PHONY: deps browser-deps build test test-browser test-asan test-tsan demo bench clean format
 
 deps:
 	@bash scripts/deps.sh
@@ -26,6 +26,28 @@ test-browser:
 	cd tests/browser && SPOKE_BIN=$(abspath $(BUILD))/spoke timeout 300 \
 	  node --test --test-timeout=90000 site.test.mjs
 
+# Sanitizers, each in its own build dir; any report fails the test (README "Sanitizers").
+# ASan + UBSan + LeakSanitizer over the whole ctest suite, the spawned `spoke` binaries included.
+ASAN_OPTS = halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
+ASAN_OPTS := $(ASAN_OPTS):check_initialization_order=1:strict_init_order=1
+ASAN_ENV = ASAN_OPTIONS=$(ASAN_OPTS) UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+test-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=address
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS)
+
+# TSan over the threaded parts: engine, rate limiter, client, connections and token refresh
+# (refresh_race), store. Suppressions are for uninstrumented third-party libraries only.
+TSAN_OPTS = halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath scripts/tsan.supp)
+TSAN_ENV = TSAN_OPTIONS=$(TSAN_OPTS)
+TSAN_TARGETS = exporter_test lightspeed_test lightspeed_sim_test store_test e2e_test
+TSAN_TESTS = ConnectionsTest|RateLimiterTest|BucketHeaders|PredictCost|Wire|ClientRate|ClientSim
+TSAN_TESTS := ^($(TSAN_TESTS)|StoreContract|ExportEngine|ExportFaults)\.
+test-tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	cd build-tsan && $(TSAN_ENV) ctest -R '$(TSAN_TESTS)' --output-on-failure -j $(JOBS)
+
 demo: build
 	$(BUILD)/spoke demo
 
@@ -36,4 +58,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan
