@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -87,6 +88,9 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
                                     "SPOKE_EXPORT_WORKERS=1",
                                     "SPOKE_EXPORT_LEASE_SECONDS=2"};
     if (!crash_point.empty()) env.push_back("SPOKE_CRASH_POINT=" + crash_point);
+    // A sanitizer build (make test-asan) makes the worker's reports fatal too.
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"})
+      if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
     std::vector<std::string> args = {SPOKE_BINARY, "worker"};
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
@@ -135,6 +139,8 @@ TEST_P(CrashRecovery, R20KilledAtEachPointAndRestartedMakesExactlyOneSale) {
   }
   kill(second, SIGTERM);
   ASSERT_TRUE(WaitExit(second, 20, &status));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "SIGTERM stops the worker cleanly; status " << status;
   ASSERT_EQ(state, "exported");
 
   httplib::Client control(sim_->BaseUrl());

@@ -18,6 +18,7 @@ std::string Escape(const std::string& s) { return UrlEscape(s); }
 constexpr auto kExpiryMargin = std::chrono::seconds(60);
 constexpr auto kLeaseTtl = std::chrono::seconds(30);
 constexpr auto kLeasePoll = std::chrono::milliseconds(50);
+constexpr auto kMaxExpiresIn = std::chrono::seconds(86400);
 
 }  // namespace
 
@@ -79,7 +80,11 @@ base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
   }
   TokenPair pair{wire::Str(body, "access_token"), wire::Str(body, "refresh_token")};
   const std::string expires = wire::Str(body, "expires_in");
-  if (!expires.empty()) pair.expires_in_s = std::atoll(expires.c_str());
+  // Lightspeed says 3600. More than a day would overflow the clock's nanoseconds (UB) when
+  // added to it, or stop spoke refreshing before the token dies: take at most a day.
+  if (!expires.empty())
+    pair.expires_in_s =
+        std::clamp<int64_t>(std::strtoll(expires.c_str(), nullptr, 10), 0, kMaxExpiresIn.count());
   if (pair.access_token.empty() || pair.refresh_token.empty())
     return base::Error{base::ErrorCode::kUnavailable, "Lightspeed's token answer had no tokens", "",
                        "oauth_error", std::nullopt};

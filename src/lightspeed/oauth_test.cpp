@@ -71,5 +71,24 @@ TEST(OAuth, ALimitedRefreshKeepsTheConnectionAndSucceedsLater) {
   EXPECT_EQ(vault.Load()->refresh_token, "r2");
 }
 
+int64_t ExpiresIn(const std::string& expires_in) {
+  ScriptedTokenEndpoint endpoint(
+      {Answer(200, R"({"access_token":"a","refresh_token":"r","expires_in":)" + expires_in + "}")});
+  OAuthClient oauth({"http://127.0.0.1:9", "id", "secret"}, endpoint);
+  auto pair = oauth.Refresh("old");
+  EXPECT_TRUE(pair.ok()) << expires_in;
+  return pair.ok() ? pair->expires_in_s : -1;
+}
+
+TEST(OAuth, AnExpiryNoClockCanHoldIsTakenAsADay) {
+  EXPECT_EQ(ExpiresIn("3600"), 3600);
+  EXPECT_EQ(ExpiresIn("\"1800\""), 1800) << "a string is read like a number";
+  // Added to the clock's nanoseconds, 1e11 s overflows (undefined behaviour), and an expiry
+  // years away would stop spoke refreshing before a token dies.
+  EXPECT_EQ(ExpiresIn("99999999999"), 86400);
+  EXPECT_EQ(ExpiresIn("\"99999999999999999999999\""), 86400);
+  EXPECT_EQ(ExpiresIn("-5"), 0) << "already expired: refreshed at the next call";
+}
+
 }  // namespace
 }  // namespace lightspeed

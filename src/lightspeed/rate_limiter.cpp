@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 namespace lightspeed {
 namespace {
 
+// Only finite numbers: NaN or infinity from a broken answer would poison every later wait.
 bool ParsePair(const std::string& s, double* a, double* b) {
   const size_t slash = s.find('/');
   if (slash == std::string::npos) return false;
@@ -15,7 +17,7 @@ bool ParsePair(const std::string& s, double* a, double* b) {
   if (end != s.c_str() + slash || !std::isfinite(*a)) return false;
   const char* rest = s.c_str() + slash + 1;
   *b = std::strtod(rest, &end);
-  return end != rest && std::isfinite(*b) && *b > 0;
+  return end != rest && std::isfinite(*a) && std::isfinite(*b) && *b > 0;
 }
 
 double SecondsSince(base::TimePoint from, base::TimePoint to) {
@@ -43,8 +45,10 @@ std::optional<BucketReading> ParseBucketHeaders(const std::string& level, const 
     const double c = std::strtod(cost.c_str(), &end);
     if (end != cost.c_str() && std::isfinite(c) && c >= 0) r.cost = c;
   }
+  // Converting a double no int holds is undefined behaviour: such a burst header is ignored.
+  constexpr double kMaxInt = std::numeric_limits<int>::max();
   double used, limit;
-  if (ParsePair(burst, &used, &limit)) {
+  if (ParsePair(burst, &used, &limit) && used >= 0 && used <= kMaxInt && limit <= kMaxInt) {
     r.burst_used = static_cast<int>(used);
     r.burst_limit = static_cast<int>(limit);
   }

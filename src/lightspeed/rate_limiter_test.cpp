@@ -48,6 +48,19 @@ TEST(RateLimiterTest, AnEndlessRetryAfterWaitsAtMostAnHour) {
   EXPECT_LT(Secs(clock.Now() - before), 3601);
 }
 
+TEST(BucketHeaders, NumbersTheModelCannotHoldAreRefused) {
+  // A broken or hostile answer: a burst no int holds (converting it is undefined behaviour), NaN
+  // or infinity (they would poison every later wait).
+  auto r = ParseBucketHeaders("1/90", "1", "", "1e20/1e20");
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->burst_limit) << "the burst header is ignored, the rest still read";
+  EXPECT_FALSE(ParseBucketHeaders("1/90", "1", "", "-5/inf")->burst_limit);
+  EXPECT_FALSE(ParseBucketHeaders("nan/90", "1", "", ""));
+  EXPECT_FALSE(ParseBucketHeaders("1/inf", "1", "", ""));
+  EXPECT_FALSE(ParseBucketHeaders("1/90", "inf", "", ""));
+  EXPECT_FALSE(ParseBucketHeaders("1/90", "1", "nan", "")->cost);
+}
+
 TEST(PredictCost, The2026Model) {
   EXPECT_DOUBLE_EQ(PredictCost(Get("Item")), 1);
   RequestShape sale{"POST", "Sale", 4, true};
