@@ -226,8 +226,10 @@ HttpResponse SetTaxCategory(Account& acct, const std::string& id, const Json& bo
 
 HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& body) {
   if (body.contains("access_ttl_s")) {
-    if (!body["access_ttl_s"].is_number_integer() || body["access_ttl_s"].get<int64_t>() < 1)
-      return Bad("access_ttl_s must be a positive integer");
+    // At most a year: the expiry is kept in microseconds, where a larger TTL would overflow.
+    const Json& ttl = body["access_ttl_s"];
+    if (!ttl.is_number_integer() || ttl.get<int64_t>() < 1 || ttl.get<int64_t>() > 31536000)
+      return Bad("access_ttl_s must be a whole number of seconds from 1 to 31536000 (a year)");
     acct.access_ttl_s = body["access_ttl_s"].get<int64_t>();
   }
   int64_t expired = 0, revoked = 0;

@@ -89,6 +89,8 @@ TEST_F(OAuth, AccessTokensExpire) {
 }
 
 TEST_F(OAuth, ControlPlaneSetsTtlAndExpiresTokensNow) {
+  EXPECT_EQ(Control("PUT", "tokens", {{"access_ttl_s", int64_t{1} << 60}}).status, 400)
+      << "a TTL the clock cannot hold is refused";
   ASSERT_EQ(Control("PUT", "tokens", {{"access_ttl_s", 30}}).status, 200);
   Answer r = Refresh(refresh_);
   EXPECT_EQ(r.json["expires_in"], 30);
