@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: deps browser-deps build test test-browser demo bench clean format
+.PHONY: deps browser-deps build test test-browser crash-sweep demo bench clean format
 
 deps:
 	@bash scripts/deps.sh
@@ -25,6 +25,10 @@ test: build browser-deps
 test-browser:
 	cd tests/browser && SPOKE_BIN=$(abspath $(BUILD))/spoke timeout 300 \
 	  node --test --test-timeout=90000 site.test.mjs
+
+# Every crash point x 20 seeds x 1-3 worker processes, SIGKILLed and restarted; prints a table.
+crash-sweep: deps
+	BUILD=$(BUILD) bash scripts/crash-sweep.sh
 
 demo: build
 	$(BUILD)/spoke demo
