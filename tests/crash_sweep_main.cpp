@@ -24,7 +24,8 @@ std::vector<std::string> Split(const std::string& s) {
 
 int Usage(const std::string& why) {
   std::cerr << why << "\n"
-            << "usage: crash_sweep --spoke PATH [--seeds N] [--first-seed S] [--processes 1,2,3]\n"
+            << "usage: crash_sweep --spoke PATH [--seeds N] [--first-seed S] [--seed-list 3,6,9]\n"
+               "                   [--processes 1,2,3]\n"
                "                   [--points all|p1,p2] [--jobs J] [--scratch DIR]\n"
                "                   [--drain-limit SECONDS]\n";
   return 2;
@@ -33,7 +34,7 @@ int Usage(const std::string& why) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string spoke, points = "all", processes = "1,2,3";
+  std::string spoke, points = "all", processes = "1,2,3", seed_list;
   int seeds = 20, first_seed = 1, jobs = 3, drain_limit = 120;
   std::filesystem::path scratch = std::filesystem::temp_directory_path();
   for (int i = 1; i < argc; ++i) {
@@ -50,6 +51,8 @@ int main(int argc, char** argv) {
       points = value;
     } else if (flag == "--processes") {
       processes = value;
+    } else if (flag == "--seed-list") {
+      seed_list = value;
     } else if (flag == "--scratch") {
       scratch = value;
     } else if ((flag == "--seeds" && !number(&seeds, 1)) ||
@@ -68,9 +71,13 @@ int main(int argc, char** argv) {
   for (const std::string& p : chosen)
     if (std::find(known.begin(), known.end(), p) == known.end())
       return Usage("unknown crash point " + p);
+  std::vector<int> seed_values;
+  for (const std::string& v : Split(seed_list)) seed_values.push_back(std::atoi(v.c_str()));
+  for (int seed = first_seed; seed_list.empty() && seed < first_seed + seeds; ++seed)
+    seed_values.push_back(seed);
   std::vector<testing_support::SweepRun> runs;
   for (const std::string& p : chosen)
-    for (int seed = first_seed; seed < first_seed + seeds; ++seed)
+    for (int seed : seed_values)
       for (const std::string& n : Split(processes)) {
         testing_support::SweepRun run;
         run.point = p;

@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <thread>
 
@@ -42,19 +44,25 @@ bool ChildProcess::Start(const std::vector<std::string>& argv, const std::vector
   argp.push_back(nullptr);
   for (auto& e : vars) envp.push_back(e.data());
   envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (!log_file.empty()) {
-    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(),
-                                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  }
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, argp[0], &actions, nullptr, argp.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    if (error) *error = "could not start " + argv[0] + ": " + std::strerror(rc);
+  const pid_t parent = getpid();
+  const pid_t pid = fork();
+  if (pid < 0) {
+    if (error) *error = "could not start " + argv[0] + ": " + std::strerror(errno);
     return false;
+  }
+  if (pid == 0) {
+    // Only async-signal-safe calls until exec. The child dies with the process that started it
+    // (an interrupted sweep leaves no worker behind), even if that one is already gone.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    if (!log_file.empty()) {
+      const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(127);
+      close(fd);
+    }
+    close_range(3, ~0U, 0);  // no inherited sockets or database files
+    execve(argp[0], argp.data(), envp.data());
+    _exit(127);
   }
   pid_ = pid;
   ended_ = false;

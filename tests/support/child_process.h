@@ -21,7 +21,8 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   // Starts argv[0] with exactly `env`. Its stdout and stderr are appended to `log_file`, or go
-  // where the parent's go when it is empty. false (and errno's words in `error`) if it could not.
+  // where the parent's go when it is empty. The child is killed if this process dies first.
+  // false (and errno's words in `error`) if it could not be started.
   bool Start(const std::vector<std::string>& argv, const std::vector<std::string>& env,
              const std::string& log_file, std::string* error);
 
