@@ -41,39 +41,69 @@ std::string Dollars(int64_t cents) {
   return out;
 }
 
-// The store's catalog: three items the demo seed has (found by UPC), four it does not (created;
-// one without a UPC, found or created by custom SKU). Two bikes are serialized.
+std::string Upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The batch comes in waves of 16 orders until the crashing worker has been killed (under
+// contention another worker may make the creates it was to die at), each wave with records
+// Lightspeed does not have yet.
+constexpr int kWave = 16;
+constexpr int kMaxWaves = 4;
+constexpr int kEmails = 5;
+const char* const kFinal = "SW-FINAL";
+
+std::string WaveTag(int wave, const char* separator) {
+  return wave == 1 ? "" : separator + std::to_string(wave);
+}
+
+// The store's catalog in a wave: three items lsr-sim's demo seed has (found by UPC, the same in
+// every wave) and four it does not (created; new SKUs and UPCs each wave, one without a UPC,
+// found or created by custom SKU). Two bikes are serialized.
 struct CatalogItem {
-  const char* sku;
-  const char* description;
-  const char* upc;  // nullptr: none
+  std::string sku, description, upc;  // upc "": none
   int64_t cents;
   bool serialized;
 };
-constexpr CatalogItem kCatalog[] = {
-    {"TH29-M", "Trailhead 29 Mountain Bike", "735000000001", 89999, true},
-    {"ARH-M", "Aero Road Helmet M", "735000000007", 12999, false},
-    {"T700-25P", "Tube 700x25c Presta", "735000000011", 899, false},
-    {"SW-EBIKE", "Sweep E-Bike 500", "840000000101", 219900, true},
-    {"SW-GLOVE", "Sweep Gloves M", "840000000102", 2450, false},
-    {"SW-LIGHT", "Sweep Light Set", "840000000103", 3995, false},
-    {"SW-BELL", "Sweep Bell", nullptr, 1200, false},
-};
-// Lines of order i by i % 8 (indexes into kCatalog): the new items come first, so the first
+std::vector<CatalogItem> CatalogFor(int wave) {
+  const std::string tag = WaveTag(wave, "-");
+  const auto upc = [&](int k) {
+    char out[16];
+    std::snprintf(out, sizeof out, "84%02d0000010%d", wave % 100, k);
+    return std::string(out);
+  };
+  return {{"TH29-M", "Trailhead 29 Mountain Bike", "735000000001", 89999, true},
+          {"ARH-M", "Aero Road Helmet M", "735000000007", 12999, false},
+          {"T700-25P", "Tube 700x25c Presta", "735000000011", 899, false},
+          {"SW-EBIKE" + tag, "Sweep E-Bike 500", upc(1), 219900, true},
+          {"SW-GLOVE" + tag, "Sweep Gloves M", upc(2), 2450, false},
+          {"SW-LIGHT" + tag, "Sweep Light Set", upc(3), 3995, false},
+          {"SW-BELL" + tag, "Sweep Bell", "", 1200, false}};
+}
+// Lines of order i by i % 8 (indexes into the catalog): the new items come first, so the first
 // orders create them; every other order has a serialized bike.
 constexpr int kLines[8][2] = {{3, 4}, {5, 2}, {0, 6}, {3, -1}, {1, 4}, {0, 5}, {6, 2}, {0, 1}};
-// Web payment methods of order i by i % 6, and the store's mapping to Lightspeed type names.
-// "Venmo" maps to PayPal's type in other letters; Stripe's default name is created too.
+// Web payment methods of order i by i % 6.
 const std::vector<std::string> kMethods[6] = {
     {"PayPal"}, {"Klarna"}, {"Venmo", "Cash"}, {"Apple Pay"}, {"Online Payments (Stripe)"},
     {"Cash"}};
-const std::pair<const char*, const char*> kMapping[] = {{"PayPal", "Sweep PayPal"},
-                                                        {"Venmo", "SWEEP PAYPAL"},
-                                                        {"Klarna", "Sweep Klarna"},
-                                                        {"Apple Pay", "Sweep Apple Pay"}};
-constexpr int kBatch = 16;
-constexpr int kEmails = 5;
-const char* const kFinal = "SW-FINAL";
+// The store's mapping to Lightspeed payment type names in a wave, new names each wave: "Venmo"
+// names PayPal's type in other letters; Stripe's default name ("Stripe") serves the first wave.
+std::map<std::string, std::string> MappingFor(int wave) {
+  const std::string tag = WaveTag(wave, " ");
+  std::map<std::string, std::string> m = {{"PayPal", "Sweep PayPal" + tag},
+                                          {"Venmo", Upper("Sweep PayPal" + tag)},
+                                          {"Klarna", "Sweep Klarna" + tag},
+                                          {"Apple Pay", "Sweep Apple Pay" + tag}};
+  if (wave > 1) m["Online Payments (Stripe)"] = "Stripe" + tag;
+  return m;
+}
+std::string TypeName(const std::map<std::string, std::string>& mapping, const std::string& method) {
+  auto it = mapping.find(method);
+  if (it != mapping.end()) return it->second;
+  return method == "Online Payments (Stripe)" ? "Stripe" : method;
+}
 
 // How many times the crashing worker meets each point within its first turn of the batch at the
 // least; SPOKE_CRASH_HIT is picked from 1..this, so the kill lands at different moments.
@@ -90,7 +120,7 @@ int MaxHit(const std::string& point) {
 
 struct ExpectedOrder {
   std::string number, email_key, total;
-  std::vector<std::string> skus, serials;
+  std::vector<std::string> skus, serials, payment_types;  // payment type names lower-cased
 };
 
 // A text field of a JSON object; "" when absent or not text (the wire has every scalar as text).
@@ -196,13 +226,18 @@ class Sweep {
     const auto started = SteadyClock::now();
     deadline_ = started + run_.drain_limit;
     const bool set_up = Setup();
-    if (set_up && StartWorkers() && Drain()) ExportFinalOrder();
+    if (set_up && StartWorkers()) {
+      bool drained = Drain();
+      for (int wave = 2; drained && !r_.reached && wave <= kMaxWaves; ++wave)
+        drained = AddWave(wave) && Drain();
+      if (drained) ExportFinalOrder();
+    }
     StopChurn();
     StopWorkers();
     if (set_up) {
       if (!r_.reached)
-        Problem("point " + run_.point + " not reached (SPOKE_CRASH_HIT=" + std::to_string(r_.hit) +
-                ")");
+        Problem("point " + run_.point + " not reached in " + std::to_string(waves_) +
+                " waves (SPOKE_CRASH_HIT=" + std::to_string(r_.hit) + ")");
       Check();
     }
     r_.seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
@@ -286,24 +321,35 @@ class Sweep {
       return Fail("connect: " + c.error().message);
     api_ = std::make_unique<api::Api>(*db_, base::SystemClock(),
                                       api::ApiOptions{connections_.get(), nullptr});
-    json mapping = json::object();
-    for (const auto& [method, name] : kMapping) mapping[method] = name;
     if (!Expect(api_->PutLightspeedSettings(store_, json{{"shop_id", account_.shop_id},
                                                          {"register_id", account_.register_id},
-                                                         {"employee_id", account_.employee_id},
-                                                         {"payment_types", mapping}}
+                                                         {"employee_id", account_.employee_id}}
                                                         .dump()),
                 200, "settings"))
       return false;
-    for (const CatalogItem& c : kCatalog) {
+    return AddWave(1);
+  }
+
+  // The wave's payment type mapping, its new catalog items and its 16 orders, queued.
+  bool AddWave(int wave) {
+    waves_ = wave;
+    mapping_ = MappingFor(wave);
+    json mapping = json::object();
+    for (const auto& [method, name] : mapping_) mapping[method] = name;
+    if (!Expect(api_->PutLightspeedSettings(store_, json{{"payment_types", mapping}}.dump()), 200,
+                "payment type mapping"))
+      return false;
+    catalog_ = CatalogFor(wave);
+    for (const CatalogItem& c : catalog_) {
+      if (!skus_.insert(c.sku).second) continue;
       json item = {{"description", c.description},
                    {"price", Dollars(c.cents)},
                    {"serialized", c.serialized}};
-      if (c.upc) item["upc"] = c.upc;
+      if (!c.upc.empty()) item["upc"] = c.upc;
       if (!Expect(api_->PutItem(store_, c.sku, item.dump()), 201, c.sku)) return false;
     }
-    for (int i = 0; i < kBatch; ++i)
-      if (!Queue(MakeOrder(i))) return false;
+    for (int i = 0; i < kWave; ++i)
+      if (!Queue(MakeOrder(wave, i))) return false;
     return true;
   }
 
@@ -313,22 +359,23 @@ class Sweep {
     return false;
   }
 
-  // Order i: e-mail i % 5 in one of three spellings, the lines and payments of its pattern.
-  json MakeOrder(int i) {
+  // Order i of a wave: e-mail i % 5 in one of three spellings, the lines and payments of its
+  // pattern.
+  json MakeOrder(int wave, int i) {
     ExpectedOrder e;
-    e.number = "SW-" + std::to_string(i + 1);
-    const std::string user = std::string(1, static_cast<char>('a' + i % kEmails)) + ".rider";
-    const int spelling = std::uniform_int_distribution<int>(0, 2)(rng_);
+    e.number = "SW-" + std::to_string((wave - 1) * kWave + i + 1);
+    const std::string user =
+        std::string(1, static_cast<char>('a' + i % kEmails)) + ".rider" + WaveTag(wave, "");
     std::string email = user + "@example.com";
+    const int spelling = std::uniform_int_distribution<int>(0, 2)(rng_);
     if (spelling == 1) email[0] = static_cast<char>(std::toupper(email[0]));
-    if (spelling == 2)
-      for (char& ch : email) ch = static_cast<char>(std::toupper(ch));
+    if (spelling == 2) email = Upper(email);
     e.email_key = Lower(email);
     json lines = json::array();
     int64_t cents = 0;
     for (int index : kLines[i % 8]) {
       if (index < 0) continue;
-      const CatalogItem& c = kCatalog[index];
+      const CatalogItem& c = catalog_[index];
       json line = {{"sku", c.sku}, {"quantity", 1}, {"unit_price", Dollars(c.cents)}};
       if (c.serialized) {
         e.serials.push_back("SN-" + e.number);
@@ -355,6 +402,8 @@ class Sweep {
                           {"amount", Dollars(amount)}});
     }
     e.total = Dollars(total);
+    for (const std::string& method : methods)
+      e.payment_types.push_back(Lower(TypeName(mapping_, method)));
     json order = {{"number", e.number},
                   {"placed_at", "2026-11-20T15:04:05Z"},
                   {"customer", {{"email", email}, {"first_name", "Sam"}, {"last_name", "Rider"}}},
@@ -540,6 +589,10 @@ class Sweep {
   std::unique_ptr<exporter::Connections> connections_;
   std::unique_ptr<api::Api> api_;
   std::vector<ExpectedOrder> expected_;
+  int waves_ = 0;
+  std::vector<CatalogItem> catalog_;            // the current wave's
+  std::map<std::string, std::string> mapping_;  // the current wave's
+  std::set<std::string> skus_;                  // every SKU put in the catalog
   std::vector<ChildProcess> workers_;
   std::vector<int> generation_;
   int restarts_ = 0;
@@ -572,7 +625,7 @@ void Sweep::Check() {
     if (Live(s) && Text(s, "referenceNumberSource") == source)
       live_sales[Text(s, "referenceNumber")].push_back(&s);
 
-  std::set<std::string> used_emails, used_skus, used_serials;
+  std::set<std::string> used_emails, used_skus, used_serials, used_types;
   for (const ExpectedOrder& e : expected_) {
     auto rec = db_->GetOrder(store_, e.number);
     if (!rec.ok()) {
@@ -592,6 +645,7 @@ void Sweep::Check() {
       used_emails.insert(e.email_key);
       used_skus.insert(e.skus.begin(), e.skus.end());
       used_serials.insert(e.serials.begin(), e.serials.end());
+      used_types.insert(e.payment_types.begin(), e.payment_types.end());
       const json* sale = nullptr;
       for (const json* s : found)
         if (Text(*s, "saleID") == x.sale_id) sale = s;
@@ -637,15 +691,21 @@ void Sweep::Check() {
   }
 
   // One item per SKU: by its UPC, or its custom SKU when it has none.
-  for (const CatalogItem& c : kCatalog) {
+  std::vector<CatalogItem> catalog;  // every wave's, each SKU once
+  std::set<std::string> listed;
+  for (int wave = 1; wave <= waves_; ++wave)
+    for (const CatalogItem& c : CatalogFor(wave))
+      if (listed.insert(c.sku).second) catalog.push_back(c);
+  for (const CatalogItem& c : catalog) {
     int n = 0;
     for (const json& i : items)
-      if (Live(i) && ((c.upc && Text(i, "upc") == c.upc) || Text(i, "customSku") == c.sku)) ++n;
+      if (Live(i) && ((!c.upc.empty() && Text(i, "upc") == c.upc) || Text(i, "customSku") == c.sku))
+        ++n;
     if (n > 1) {
       r_.dup_items += n - 1;
       Problem(std::to_string(n) + " items for " + c.sku);
     }
-    if (n == 0 && used_skus.count(c.sku)) Problem(std::string("no item for ") + c.sku);
+    if (n == 0 && used_skus.count(c.sku)) Problem("no item for " + c.sku);
   }
 
   // One payment type per name, whatever its letters' case.
@@ -657,8 +717,8 @@ void Sweep::Check() {
       r_.dup_payment_types += n - 1;
       Problem(std::to_string(n) + " payment types named " + name);
     }
-  for (const char* name : {"sweep paypal", "sweep klarna", "sweep apple pay", "stripe"})
-    if (!per_name.count(name)) Problem("no payment type " + std::string(name));
+  for (const std::string& name : used_types)
+    if (!per_name.count(name)) Problem("no payment type " + name);
 
   // Each serial number once.
   std::map<std::string, int> per_serial;
