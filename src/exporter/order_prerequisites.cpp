@@ -5,6 +5,8 @@
 // for one e-mail when a batch's "not found" was trusted after a lost answer).
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "base/crash_points.h"
 #include "exporter/order_export.h"
 
@@ -41,11 +43,19 @@ base::Result<std::string> OrderExport::GatedCreate(
     wait.retry_after_s = 2;
     return wait;
   }
+  // The gate stays ours while the search and the create wait (bucket, Retry-After, a token
+  // refresh); it is let go, and the keeper stopped, only once the outcome is known.
+  std::optional<LeaseKeeper> keep;
+  keep.emplace(policy_.lease, [&] {
+    (void)store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
+  });
   const auto finish = [&] {
+    keep.reset();
     if (auto st = store_.FinishCreate(account, kind, key, a.gate_holder); !st.ok())
       spdlog::warn("create gate for {} {} not cleared: {}", kind, key, st.error().message);
   };
   const auto abandon = [&] {
+    keep.reset();
     if (auto st = store_.AbandonCreate(account, kind, key, a.gate_holder); !st.ok())
       spdlog::warn("create gate for {} {} not released: {}", kind, key, st.error().message);
   };
