@@ -263,7 +263,9 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
         },
         [](const std::string&) { return base::Status(); });
     if (!made.ok()) {
-      if (made.error().Retryable()) return made.error();
+      // A refused access token is not a refused serial number: the next attempt resumes it.
+      if (made.error().Retryable() || made.error().code == base::ErrorCode::kUnauthenticated)
+        return made.error();
       words += "; serial " + need.serial + " not recorded: " + made.error().message;
       continue;
     }
