@@ -1,8 +1,9 @@
 // What a sale needs before it can be sent: the customer, the items, the payment types and the
 // shop's tax rates; and, after it, the serial numbers (R12-R19). Every create goes through the
-// store's create gate: one create of a record in flight per account, and a fresh search before
-// the next create whenever an earlier one ended without a certain answer (issue: two customers
-// for one e-mail when a batch's "not found" was trusted after a lost answer).
+// store's create gate: one create of a record in flight per account, and a fresh search under the
+// gate before any create of a record an earlier writer made or may have made (issue 9: two
+// customers for one e-mail when a batch's "not found" was trusted after a lost answer; two
+// payment types when a search came before another process's create and the gate after it).
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -49,44 +50,44 @@ base::Result<std::string> OrderExport::GatedCreate(
   keep.emplace(policy_.lease, [&] {
     (void)store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
   });
-  const auto finish = [&] {
+  // How the gate is let go (its keeper stopped first). `open`: nothing was created, so a later
+  // writer may trust its own search. `mark`: the record exists or may exist (created here, found,
+  // or the answer lost), so every later writer searches under the gate first, even one whose "not
+  // found" came before this create and whose gate was taken after it was let go.
+  const auto open = [&] {
     keep.reset();
     if (auto st = store_.FinishCreate(account, kind, key, a.gate_holder); !st.ok())
       spdlog::warn("create gate for {} {} not cleared: {}", kind, key, st.error().message);
   };
-  const auto abandon = [&] {
+  const auto mark = [&] {
     keep.reset();
     if (auto st = store_.AbandonCreate(account, kind, key, a.gate_holder); !st.ok())
       spdlog::warn("create gate for {} {} not released: {}", kind, key, st.error().message);
   };
   if (*gate) {
-    // An earlier create of this record ended uncertain: it may exist already.
+    // A writer before may have made this record: it may exist already.
     auto found = search();
     if (!found.ok()) {
-      abandon();
+      mark();
       return found.error();
     }
     if (!found->empty()) {
-      if (auto st = link(*found); !st.ok()) {
-        abandon();
-        return st.error();
-      }
-      finish();
+      const base::Status linked = link(*found);
+      mark();
+      if (!linked.ok()) return linked.error();
       return *found;
     }
   }
   CrashPoint(("before_create_" + kind).c_str());
   auto made = create();
   if (!made.ok()) {
-    CertainlyNotCreated(made.error()) ? finish() : abandon();
+    CertainlyNotCreated(made.error()) && !*gate ? open() : mark();
     return made.error();
   }
   CrashPoint(("after_create_" + kind).c_str());
-  if (auto st = link(*made); !st.ok()) {
-    abandon();  // created, but spoke may forget it: the next writer must search
-    return st.error();
-  }
-  finish();
+  const base::Status linked = link(*made);
+  mark();  // created: whoever searched before this create must search again
+  if (!linked.ok()) return linked.error();
   return *made;
 }
 

@@ -233,15 +233,16 @@ class Store {
   // processes and nodes, and after an uncertain outcome the next writer searches first. ---
 
   // Takes the gate until `until`. Answers whether a search must come first: true when an earlier
-  // create of this key ended uncertain (abandoned, or its holder died). kConflict while another
-  // holder's lease runs.
+  // writer of this key may have made the record (it let the gate go with AbandonCreate, or died
+  // holding it). kConflict while another holder's lease runs.
   virtual Result<bool> BeginCreate(const std::string& account, const std::string& kind,
                                    const std::string& key, const std::string& holder,
                                    base::TimePoint until) = 0;
-  // The outcome is certain (created and linked, found by a search, or refused): the gate opens.
+  // Nothing was made (the create was refused or never sent): the gate opens, no search needed.
   virtual Status FinishCreate(const std::string& account, const std::string& kind,
                               const std::string& key, const std::string& holder) = 0;
-  // The outcome is unknown (the answer was lost): the gate opens, but the next writer must search.
+  // The record exists or may exist (created, found, or the answer was lost): the gate opens, but
+  // every later writer must search first — even one that searched before this create.
   virtual Status AbandonCreate(const std::string& account, const std::string& kind,
                                const std::string& key, const std::string& holder) = 0;
 

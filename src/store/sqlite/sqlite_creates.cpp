@@ -1,4 +1,4 @@
-// The create gate: one create per Lightspeed record in flight, search first after an uncertain one.
+// The create gate: one create per Lightspeed record in flight, search first once one may exist.
 #include "store/sqlite/sqlite_store.h"
 
 namespace store::sqlite {
