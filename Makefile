@@ -7,8 +7,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 CCACHE := $(shell command -v ccache 2>/dev/null)
 
-.PHONY: deps browser-deps build test test-browser test-asan test-tsan demo bench clean format \
-	fuzz fuzz-smoke fuzz-build
+.PHONY: deps browser-deps build test test-browser test-asan test-tsan crash-sweep demo bench \
+	clean format fuzz fuzz-smoke fuzz-build
 
 deps:
 	@bash scripts/deps.sh
@@ -71,6 +71,10 @@ test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=thread
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
 	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest -E '_NOT_BUILT$$' --output-on-failure -j $(JOBS)
+
+# Every crash point x 20 seeds x 1-3 worker processes, SIGKILLed and restarted; prints a table.
+crash-sweep: deps
+	BUILD=$(BUILD) bash scripts/crash-sweep.sh
 
 demo: build
 	$(BUILD)/spoke demo

@@ -2,8 +2,6 @@
 // started again; each order still ends as exactly one Lightspeed sale.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -15,9 +13,8 @@
 #include "base/secrets.h"
 #include "exporter/connections.h"
 #include "sim/sim.h"
+#include "tests/support/child_process.h"
 #include "tests/support/service.h"
-
-extern char** environ;
 
 namespace {
 
@@ -78,37 +75,16 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     std::filesystem::remove_all(dir_);
   }
 
-  pid_t StartWorker(const std::string& crash_point) {
-    std::vector<std::string> env = {"SPOKE_DATABASE_URL=" + db_url_,
-                                    "SPOKE_KEY_FILE=" + key_file_,
-                                    "SPOKE_LIGHTSPEED_API_BASE=" + sim_->BaseUrl(),
-                                    "SPOKE_LIGHTSPEED_AUTH_BASE=" + sim_->BaseUrl(),
-                                    "SPOKE_LIGHTSPEED_CLIENT_ID=" + account_.client_id,
-                                    "SPOKE_LIGHTSPEED_CLIENT_SECRET=" + account_.client_secret,
-                                    "SPOKE_EXPORT_WORKERS=1",
-                                    "SPOKE_EXPORT_LEASE_SECONDS=2"};
-    if (!crash_point.empty()) env.push_back("SPOKE_CRASH_POINT=" + crash_point);
-    // A sanitizer build (make test-asan) makes the worker's reports fatal too.
-    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"})
-      if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
-    std::vector<std::string> args = {SPOKE_BINARY, "worker"};
-    std::vector<char*> argv, envp;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    pid_t pid = 0;
-    EXPECT_EQ(posix_spawn(&pid, SPOKE_BINARY, nullptr, nullptr, argv.data(), envp.data()), 0);
-    return pid;
-  }
-
-  // Waits for the child to end by itself; false after `seconds`.
-  static bool WaitExit(pid_t pid, int seconds, int* status) {
-    for (int i = 0; i < seconds * 20; ++i) {
-      if (waitpid(pid, status, WNOHANG) == pid) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return false;
+  testing_support::ChildProcess StartWorker(const std::string& crash_point) {
+    testing_support::WorkerEnv w{db_url_, key_file_, sim_->BaseUrl(), account_.client_id,
+                                 account_.client_secret};
+    w.crash_point = crash_point;
+    testing_support::ChildProcess child;
+    std::string error;
+    EXPECT_TRUE(
+        child.Start({SPOKE_BINARY, "worker"}, testing_support::WorkerEnvironment(w), "", &error))
+        << error;
+    return child;
   }
 
   std::string ExportState(std::string* last_outcome) {
@@ -126,21 +102,19 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(CrashRecovery, R20KilledAtEachPointAndRestartedMakesExactlyOneSale) {
-  pid_t first = StartWorker(GetParam());
-  int status = 0;
-  ASSERT_TRUE(WaitExit(first, 30, &status)) << "the worker never reached " << GetParam();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "status " << status;
+  testing_support::ChildProcess first = StartWorker(GetParam());
+  ASSERT_TRUE(first.WaitEnded(std::chrono::seconds(30)))
+      << "the worker never reached " << GetParam();
+  ASSERT_TRUE(first.KilledBy(SIGKILL)) << first.Describe();
 
-  pid_t second = StartWorker("");
+  testing_support::ChildProcess second = StartWorker("");
   std::string state, last_outcome;
   for (int i = 0; i < 300 && state != "exported" && state != "needs_attention"; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     state = ExportState(&last_outcome);
   }
-  kill(second, SIGTERM);
-  ASSERT_TRUE(WaitExit(second, 20, &status));
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-      << "SIGTERM stops the worker cleanly; status " << status;
+  ASSERT_TRUE(second.Stop(std::chrono::seconds(20)));
+  EXPECT_EQ(second.Describe(), "exited with 0") << "a clean stop (and no sanitizer report)";
   ASSERT_EQ(state, "exported");
 
   httplib::Client control(sim_->BaseUrl());

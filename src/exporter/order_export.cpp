@@ -50,6 +50,26 @@ double DefaultJitter() {
 
 }  // namespace
 
+LeaseKeeper::LeaseKeeper(base::Duration lease, std::function<void()> renew)
+    : thread_([this, every = std::max<base::Duration>(lease / 3, std::chrono::milliseconds(100)),
+               renew = std::move(renew)] {
+        std::unique_lock lock(mu_);
+        while (!cv_.wait_for(lock, every, [this] { return done_; })) {
+          lock.unlock();
+          renew();
+          lock.lock();
+        }
+      }) {}
+
+LeaseKeeper::~LeaseKeeper() {
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
 bool OrderExport::Persist(Attempt& a, const char* what,
                           const std::function<base::Status()>& write) {
   base::Status st;
@@ -202,6 +222,13 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
         return store_.MarkSending(a.store, a.number, a.claim.fence, clock_.Now() + policy_.lease);
       }))
     return;
+  // Ours until the sale and its serials are recorded: the send may wait longer than the lease.
+  LeaseKeeper keep(policy_.lease, [&] {
+    if (auto st =
+            store_.MarkSending(a.store, a.number, a.claim.fence, clock_.Now() + policy_.lease);
+        !st.ok())
+      spdlog::warn("order {}: claim not renewed: {}", a.number, st.error().message);
+  });
   CrashPoint("after_intent");
   a.sent = Describe(*a.plan.sale);
   auto sale = client.CreateSale(*a.plan.sale);

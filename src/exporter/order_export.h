@@ -3,10 +3,13 @@
 // sale once, record serial numbers, and record how it went. Private to exporter/.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "exporter/account_cache.h"
@@ -34,6 +37,24 @@ struct Prefetch {
   std::map<std::string, std::vector<lightspeed::Sale>> sales_by_reference;
   std::set<std::string> references_searched;
   std::set<std::string> emails_searched;  // searched; found ones are stored as links
+};
+
+// Renews a lease (`renew`) every third of its length until destroyed. A Lightspeed call can wait
+// longer than a lease — in the rate limiter, after a 429's Retry-After, for another process's
+// token refresh — and a lease that ran out meanwhile lets another worker search, find nothing yet
+// and send a second sale or create a second record. Kept alive, only a dead worker's lease ends.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(base::Duration lease, std::function<void()> renew);
+  ~LeaseKeeper();
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
 };
 
 class OrderExport {

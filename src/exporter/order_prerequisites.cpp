@@ -1,9 +1,12 @@
 // What a sale needs before it can be sent: the customer, the items, the payment types and the
 // shop's tax rates; and, after it, the serial numbers (R12-R19). Every create goes through the
-// store's create gate: one create of a record in flight per account, and a fresh search before
-// the next create whenever an earlier one ended without a certain answer (issue: two customers
-// for one e-mail when a batch's "not found" was trusted after a lost answer).
+// store's create gate: one create of a record in flight per account, and a fresh search under the
+// gate before any create of a record an earlier writer made or may have made (issue 9: two
+// customers for one e-mail when a batch's "not found" was trusted after a lost answer; two
+// payment types when a search came before another process's create and the gate after it).
 #include <spdlog/spdlog.h>
+
+#include <optional>
 
 #include "base/crash_points.h"
 #include "exporter/order_export.h"
@@ -36,6 +39,15 @@ base::Result<std::string> OrderExport::GatedCreate(
     wait.retry_after_s = 2;
     return wait;
   }
+  // The gate stays ours while the search and the create wait (bucket, Retry-After, a token
+  // refresh); it is let go, and the keeper stopped, only once the outcome is known.
+  std::optional<LeaseKeeper> keep;
+  keep.emplace(policy_.lease, [&] {
+    if (auto st =
+            store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
+        !st.ok())
+      spdlog::warn("create gate for {} {} not renewed: {}", kind, key, st.error().message);
+  });
   const auto result = [&]() -> base::Result<std::string> {
     // Searched while holding the gate: no other writer can create it between search and create.
     if (always_search || *tried) {
@@ -54,6 +66,7 @@ base::Result<std::string> OrderExport::GatedCreate(
     if (auto st = link(*made); !st.ok()) return st.error();
     return *made;
   }();
+  keep.reset();
   // After an uncertain create the gate stays shut while that create may still land, so the next
   // writer's search finds it.
   const base::TimePoint reopen_at = !result.ok() && MayHaveLanded(result.error())
@@ -232,7 +245,9 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
         },
         [](const std::string&) { return base::Status(); });
     if (!made.ok()) {
-      if (made.error().Retryable()) return made.error();
+      // A refused access token is not a refused serial number: the next attempt resumes it.
+      if (made.error().Retryable() || made.error().code == base::ErrorCode::kUnauthenticated)
+        return made.error();
       words += "; serial " + need.serial + " not recorded: " + made.error().message;
       continue;
     }
