@@ -8,8 +8,10 @@
 #   scripts/crash-sweep.sh --seeds 3 --points after_send    # a part of it
 #   JOBS=4 BUILD=build-x scripts/crash-sweep.sh             # runs at once (default 6), build dir
 #
-# Flags go to build/tests/crash_sweep: --seeds N, --first-seed S, --processes 1,2,3,
-# --points all|p1,p2, --jobs J, --drain-limit SECONDS.
+# The full sweep took 25 minutes on two shared cores with 6 runs at once (November 2026).
+#
+# Flags go to build/tests/crash_sweep: --seeds N, --first-seed S, --seed-list 3,6,9,
+# --processes 1,2,3, --points all|p1,p2, --jobs J, --drain-limit SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD:-build}
@@ -20,7 +22,7 @@ if ! grep -q '^SPOKE_TEST_HOOKS:BOOL=ON' "$build/CMakeCache.txt"; then
   echo "the crash points need a build with -DSPOKE_TEST_HOOKS=ON ($build)" >&2
   exit 2
 fi
-cmake --build "$build" --target spoke crash_sweep -j "$(nproc)"
+cmake --build "$build" --target spoke crash_sweep -j "$(nproc)" >&2
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/spoke-crash-sweep.XXXXXX")
 status=0
 "$build/tests/crash_sweep" --spoke "$build/spoke" --scratch "$scratch" --jobs "${JOBS:-6}" "$@" ||

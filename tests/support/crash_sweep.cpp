@@ -259,17 +259,13 @@ class Sweep {
     return false;
   }
 
-  json Control(const std::string& method, const std::string& rest, const json& body) {
+  // PUT on lsr-sim's control plane for the run's account.
+  void Control(const std::string& rest, const json& body) {
     httplib::Client c(sim_->BaseUrl());
     c.set_read_timeout(10, 0);
     const std::string path = "/_sim/accounts/" + account_.account_id + rest;
-    auto r = method == "PUT" ? c.Put(path.c_str(), body.dump(), "application/json")
-                             : c.Post(path.c_str(), body.dump(), "application/json");
-    if (!r || r->status != 200) {
-      Problem("lsr-sim control " + method + " " + rest + " failed");
-      return json();
-    }
-    return json::parse(r->body, nullptr, false);
+    auto r = c.Put(path.c_str(), body.dump(), "application/json");
+    if (!r || r->status != 200) Problem("lsr-sim control PUT " + rest + " failed");
   }
 
   bool Setup() {
@@ -298,11 +294,11 @@ class Sweep {
     // Every third seed, a bucket the batch overflows: spoke's limiter then waits before calls, so
     // turns last seconds and leases run out while work is in flight. Otherwise room for the batch.
     if (run_.seed % 3 == 0)
-      Control("PUT", "/rate", {{"model", "2026"}, {"bucket_size", 40}, {"drip_rate", 10}});
+      Control("/rate", {{"model", "2026"}, {"bucket_size", 40}, {"drip_rate", 10}});
     else
-      Control("PUT", "/rate", {{"model", "2026"}, {"bucket_size", 900}, {"drip_rate", 60}});
+      Control("/rate", {{"model", "2026"}, {"bucket_size", 900}, {"drip_rate", 60}});
     // Short-lived access tokens, so the workers refresh while they export.
-    Control("PUT", "/tokens", {{"access_ttl_s", access_ttl_s_}});
+    Control("/tokens", {{"access_ttl_s", access_ttl_s_}});
 
     db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
     auto db = store::OpenStore(db_url_);
@@ -604,8 +600,8 @@ class Sweep {
 
 void Sweep::Check() {
   // Long-lived tokens and no bucket for the checker; the workers are gone.
-  Control("PUT", "/tokens", {{"access_ttl_s", 3600}});
-  Control("PUT", "/rate", {{"model", "off"}});
+  Control("/tokens", {{"access_ttl_s", 3600}});
+  Control("/rate", {{"model", "off"}});
   LightspeedReader ls(sim_->BaseUrl(), account_.account_id);
   if (std::string e = ls.SignIn(account_.client_id, account_.client_secret); !e.empty())
     return Problem(e);

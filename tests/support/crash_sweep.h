@@ -25,7 +25,7 @@ struct SweepRun {
   int processes = 1;              // `spoke worker` processes, 1–3; the first one crashes
   std::string spoke_binary;       // `spoke` built with SPOKE_TEST_HOOKS
   std::filesystem::path scratch;  // parent of the run's own directory (database, key, logs)
-  // Bounds every wait: the batch draining, the final order, the workers stopping.
+  // Bounds the waves draining and the final order; the workers then get 45 s to stop.
   std::chrono::seconds drain_limit{120};
 };
 
