@@ -7,9 +7,12 @@
 
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string_view>
 
 #include "base/secrets.h"
 
@@ -18,16 +21,20 @@ namespace {
 
 using base::Invalid;
 
+// Digits only (a leading '-' allowed): stoi would skip spaces and ignore "80abc"'s tail.
+std::optional<int> WholeNumber(std::string_view s) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(s.data(), s.data() + s.size(), value);
+  if (s.empty() || error != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return value;
+}
+
 base::Status CheckListen(const std::string& listen, const std::string& key) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
     return Invalid(key, key + " must be host:port, e.g. 127.0.0.1:8080");
-  // Digits only: stoi would read "8080 " or "80abc" as a port and ignore the rest.
-  const std::string port = listen.substr(colon + 1);
-  int value = -1;
-  const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
-  if (port.empty() || error != std::errc() || end != port.data() + port.size() || value < 0 ||
-      value > 65535)
+  const std::optional<int> port = WholeNumber(std::string_view(listen).substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535)
     return Invalid(key, key + " has a bad port: \"" + listen + "\"");
   return {};
 }
@@ -105,6 +112,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
           auto v = value.value<int64_t>();
           if (!v)
             st = Invalid(key, file + ": " + key + " must be a whole number");
+          else if (*v < INT_MIN || *v > INT_MAX)  // would wrap into range as an int
+            st = Invalid(key, file + ": " + key + " is out of range");
           else
             *i->target = static_cast<int>(*v);
         } else if (key == "lightspeed.client_secret") {
@@ -132,11 +141,9 @@ base::Result<Config> LoadConfig(const std::string& path) {
     if (const char* v = std::getenv(e.name)) *e.target = v;
   for (const IntSetting& i : ints) {
     if (const char* v = std::getenv(i.env)) {
-      try {
-        *i.target = std::stoi(v);
-      } catch (const std::exception&) {
-        return Invalid(i.key, std::string(i.env) + " must be a whole number");
-      }
+      const std::optional<int> n = WholeNumber(v);
+      if (!n) return Invalid(i.key, std::string(i.env) + " must be a whole number");
+      *i.target = *n;
     }
   }
   for (const IntSetting& i : ints)

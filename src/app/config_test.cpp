@@ -76,6 +76,15 @@ TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
     ASSERT_FALSE(c.ok()) << listen;
     EXPECT_EQ(c.error().field, "server.listen");
   }
+  // Found by fuzzing (fuzz/regressions/config): 42949672972 wrapped to 12 workers, accepted.
+  c = LoadConfig(Write("[export]\nworkers = 42949672972\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "export.workers");
+  setenv("SPOKE_EXPORT_WORKERS", "12abc", 1);
+  c = LoadConfig(Write(""));
+  unsetenv("SPOKE_EXPORT_WORKERS");
+  ASSERT_FALSE(c.ok()) << "the environment's numbers are read as strictly";
+  EXPECT_EQ(c.error().field, "export.workers");
   // Found by fuzzing (fuzz/regressions/config): an empty quoted key was refused naming nothing.
   c = LoadConfig(Write("'' = 4\n"));
   ASSERT_FALSE(c.ok());

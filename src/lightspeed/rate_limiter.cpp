@@ -84,6 +84,9 @@ double RateLimiter::LevelAt(base::TimePoint t) const {
 RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
   std::unique_lock lock(mu_);
   const double cost = CostFor(shape);
+  // A model that asks for more than an hour was fed numbers no bucket has ("7e16/60"); the
+  // request then goes, and the server's answer (a 429 at worst) corrects the model.
+  const base::TimePoint give_up = clock_.Now() + std::chrono::hours(1);
   for (;;) {
     const base::TimePoint now = clock_.Now();
     double wait_s = 0;
@@ -103,7 +106,7 @@ RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
       if (burst_count_ >= std::max(1, burst_limit_ - 1))
         wait_s = SecondsSince(now, base::TimePoint(std::chrono::seconds(window + 1)));
     }
-    if (wait_s <= 0) {
+    if (wait_s <= 0 || now >= give_up) {
       level_ = LevelAt(now);
       level_at_ = now;
       inflight_ += cost;

@@ -61,6 +61,18 @@ TEST(BucketHeaders, NumbersTheModelCannotHoldAreRefused) {
   EXPECT_FALSE(ParseBucketHeaders("1/90", "1", "nan", "")->cost);
 }
 
+// Found by fuzzing (fuzz/regressions/lightspeed_client): "X-LS-API-Bucket-Level:
+// 77777777777777773/60" had the next request wait until the clock itself overflowed.
+TEST(RateLimiterTest, ABucketLevelNoBucketHasDelaysARequestAtMostAnHour) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  limiter.Observe(limiter.Acquire(Get("Item")), ParseBucketHeaders("7.7e16/60", "1", "1", ""));
+  const auto before = clock.Now();
+  limiter.Cancel(limiter.Acquire(Get("Item")));
+  EXPECT_GE(Secs(clock.Now() - before), 3600);
+  EXPECT_LT(Secs(clock.Now() - before), 3601);
+}
+
 TEST(PredictCost, The2026Model) {
   EXPECT_DOUBLE_EQ(PredictCost(Get("Item")), 1);
   RequestShape sale{"POST", "Sale", 4, true};
