@@ -22,8 +22,7 @@ std::string Str(const json& obj, const std::string& key) {
   if (it == obj.end() || it->is_null()) return "";
   if (it->is_string()) return it->get<std::string>();
   if (it->is_boolean()) return it->get<bool>() ? "true" : "false";
-  if (it->is_number_integer()) return std::to_string(it->get<int64_t>());
-  if (it->is_number()) return it->dump();
+  if (it->is_number()) return it->dump();  // as written; get<int64_t> wraps ids past 2^63
   return "";
 }
 

@@ -57,6 +57,16 @@ TEST(Wire, ErrorBodiesInAnyDress) {
   EXPECT_EQ(ErrorMessage("", 500), "Lightspeed answered HTTP 500");
 }
 
+// Found with the lightspeed_wire target's check (fuzz/regressions/lightspeed_wire): a number
+// past 2^63 read as "-1".
+TEST(Wire, NumbersReadAsWritten) {
+  const json j = json::parse(R"({"a":18446744073709551615,"b":-7,"c":2.5,"d":277})");
+  EXPECT_EQ(Str(j, "a"), "18446744073709551615");
+  EXPECT_EQ(Str(j, "b"), "-7");
+  EXPECT_EQ(Str(j, "c"), "2.5");
+  EXPECT_EQ(Str(j, "d"), "277");
+}
+
 // Found by fuzzing (fuzz/regressions/lightspeed_wire): a plain-text error with bytes that are not
 // UTF-8 made a message our JSON answers could not carry (the order's page then failed).
 TEST(Wire, PlainTextErrorsBecomeValidUtf8) {
