@@ -65,8 +65,8 @@ test-asan: deps
 
 # TSan over the threaded parts: engine and export faults, rate limiter, client, connections and
 # token refresh (refresh_race), store; the other e2e tests come along in the same binary. Tests
-# of targets not built here show in ctest as *_NOT_BUILT and are skipped. Suppressions are for
-# uninstrumented third-party libraries only.
+# of targets not built here show in ctest as *_NOT_BUILT (the fuzz replays and the soak, by
+# name) and are skipped. Suppressions are for uninstrumented third-party libraries only.
 TSAN_OPTS = halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath scripts/tsan.supp)
 TSAN_ENV = TSAN_OPTIONS=$(TSAN_OPTS)
 TSAN_TARGETS = exporter_test lightspeed_test lightspeed_sim_test store_test e2e_test
@@ -74,7 +74,8 @@ TSAN_BUILD ?= build-tsan
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=thread
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
-	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest -E '_NOT_BUILT$$' --output-on-failure -j $(JOBS)
+	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest -E '_NOT_BUILT$$|^fuzz\.|^fault_soak\.' \
+	  --output-on-failure -j $(JOBS)
 
 # Every crash point x 20 seeds x 1-3 worker processes, SIGKILLed and restarted; prints a table.
 crash-sweep: deps
