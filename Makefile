@@ -45,8 +45,11 @@ fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
 fuzz: fuzz-build
 	FUZZ_BUILD=$(FUZZ_BUILD) bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# From the seeds only (a fresh work folder), so it takes the same time wherever it runs.
 fuzz-smoke: fuzz-build
-	FUZZ_BUILD=$(FUZZ_BUILD) bash scripts/fuzz.sh $(FUZZ_SMOKE_SECONDS)
+	rm -rf $(FUZZ_BUILD)/fuzz/smoke
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_WORK=$(FUZZ_BUILD)/fuzz/smoke bash scripts/fuzz.sh \
+	  $(FUZZ_SMOKE_SECONDS)
 
 # Sanitizers, each in its own build dir; any report fails the test (README "Sanitizers").
 # ASan + UBSan + LeakSanitizer over the whole ctest suite, the spawned `spoke` binaries included.

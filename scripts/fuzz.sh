@@ -2,8 +2,9 @@
 # Runs each libFuzzer target of build-fuzz/ for a bounded time and prints one row per target.
 #   scripts/fuzz.sh SECONDS [target ...]      (default: every folder under fuzz/corpus/)
 # Seeds come from fuzz/corpus/<t>/ and fuzz/regressions/<t>/ (read only); what the fuzzer adds
-# goes to build-fuzz/fuzz/work/corpus/<t>/, and a crash, leak or timeout input to
-# build-fuzz/fuzz/work/artifacts/<t>/. Fix the code, then keep the input in fuzz/regressions/<t>/.
+# goes to $FUZZ_WORK/corpus/<t>/ (default build-fuzz/fuzz/work, kept between runs), and a crash,
+# leak or timeout input to $FUZZ_WORK/artifacts/<t>/. Fix the code, then keep the input in
+# fuzz/regressions/<t>/.
 # Exits non-zero when any target found something.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for d in fuzz/corpus/*/; do targets+=("$(basename "$d")"); done
 fi
-work=$build/fuzz/work
+work=${FUZZ_WORK:-$build/fuzz/work}
 symbolizer=$(command -v llvm-symbolizer-14 || command -v llvm-symbolizer || true)
 [ -n "$symbolizer" ] && export ASAN_SYMBOLIZER_PATH=$symbolizer UBSAN_SYMBOLIZER_PATH=$symbolizer
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}

@@ -63,7 +63,7 @@ std::string HttpRequest::Header(const std::string& lower_name) const {
 HttpResponse JsonAnswer(int status, const Json& body) {
   HttpResponse r;
   r.status = status;
-  r.body = body.dump();
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);  // paths need not be UTF-8
   return r;
 }
 

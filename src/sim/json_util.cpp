@@ -104,7 +104,8 @@ std::string ErrorBody(int status, std::string_view message, std::string_view err
   j["httpMessage"] = StatusText(status);
   j["message"] = std::string(message);
   j["errorClass"] = std::string(error_class);
-  return j.dump();
+  // Messages quote paths and query fields, whose bytes need not be UTF-8.
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

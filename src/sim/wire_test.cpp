@@ -128,6 +128,17 @@ TEST_F(Wire, RefusedCreatesUseUpNoIds) {
             id(item.json["Item"]["ItemShops"]["ItemShop"][1]["itemShopID"]) + 1);
 }
 
+// Seen in the sim_request fuzz corpus: a path that is not UTF-8 was answered with a generic
+// "Bad request: [json.exception…]" 400, and from then on the account's stats (which count
+// requests by entity name) could not be answered at all.
+TEST_F(Wire, PathsThatAreNotUtf8GetTheirAnswerAndStatsStillWork) {
+  Answer a = Api("GET", "Sa%FFle.json");
+  EXPECT_EQ(a.status, 404) << a.body;
+  EXPECT_EQ(a.json["errorClass"], "NotFoundException");
+  Answer stats = Control("GET", "stats");
+  EXPECT_EQ(stats.status, 200) << stats.body;
+}
+
 TEST_F(Wire, NewCustomersDefaultToNoContactUnlessSentFalse) {
   Answer a =
       Api("POST", "Customer.json",
