@@ -12,27 +12,15 @@ using testing_support::json;
 using testing_support::Reply;
 using testing_support::TestService;
 
-json HelmetOrder(const std::string& number, const std::string& email) {
-  return {{"number", number},
-          {"placed_at", "2026-11-20T15:04:05Z"},
-          {"customer", {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"}}},
-          {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
-          {"shipping", {{"method", "UPS Ground"}, {"amount", "10.00"}}},
-          {"tax", "0.00"},
-          {"total", "139.99"},
-          {"payments", {{{"id", "p1"}, {"method", "Cash"}, {"amount", "139.99"}}}}};
+json Order(const std::string& number, const std::string& email) {
+  return testing_support::HelmetOrder(number, email, "Cash");
 }
 
 class ExactlyOnce : public ::testing::Test {
  protected:
   void SetUp() override {
     svc_.Connect();
-    ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", {{"description", "Aero Road Helmet M"},
-                                                {"source", "supplier_sync"},
-                                                {"upc", "735000000007"},
-                                                {"price", "129.99"}})
-                  .status,
-              201);
+    ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 201);
   }
   void Queue(const std::string& number, const json& order) {
     ASSERT_EQ(svc_.Put("/api/v1/orders/" + number, order).status, 201);
@@ -84,10 +72,10 @@ TEST_F(ExactlyOnce, R13R20AfterALostCustomerAnswerTheNextOrderOfTheTurnSearchesA
                                 {"path", "Customer"},
                                 {"action", "drop_after_commit"},
                                 {"count", 1}}}));
-  Queue("E0", HelmetOrder("E0", "same@example.com"));
-  Queue("E1", HelmetOrder("E1", "Same@Example.com"));
-  Queue("E2", HelmetOrder("E2", "other@example.com"));
-  Queue("E3", HelmetOrder("E3", "same@example.com"));
+  Queue("E0", Order("E0", "same@example.com"));
+  Queue("E1", Order("E1", "Same@Example.com"));
+  Queue("E2", Order("E2", "other@example.com"));
+  Queue("E3", Order("E3", "same@example.com"));
   svc_.StartEngine();
   for (const char* n : {"E0", "E1", "E2", "E3"}) {
     Reply r = svc_.WaitForExport(n, 30);
@@ -100,7 +88,7 @@ TEST_F(ExactlyOnce, R13R20AfterALostCustomerAnswerTheNextOrderOfTheTurnSearchesA
 }
 
 TEST_F(ExactlyOnce, R20AnOpenPaidSaleWithThePlannedTotalIsCompletedNotSentAgain) {
-  Queue("O1", HelmetOrder("O1", "o1@example.com"));
+  Queue("O1", Order("O1", "o1@example.com"));
   PretendAnEarlierAttemptMayHaveSent("O1");
   const std::string open = PlaceSale("O1", /*completed=*/false, /*paid=*/true);
   svc_.StartEngine();
@@ -116,7 +104,7 @@ TEST_F(ExactlyOnce, R20AnOpenPaidSaleWithThePlannedTotalIsCompletedNotSentAgain)
 }
 
 TEST_F(ExactlyOnce, R20AnUnpaidOpenSaleIsArchivedAndReplacedNotAdopted) {
-  Queue("O2", HelmetOrder("O2", "o2@example.com"));
+  Queue("O2", Order("O2", "o2@example.com"));
   PretendAnEarlierAttemptMayHaveSent("O2");
   const std::string open = PlaceSale("O2", /*completed=*/false, /*paid=*/false);
   svc_.StartEngine();
@@ -132,7 +120,7 @@ TEST_F(ExactlyOnce, R20AnUnpaidOpenSaleIsArchivedAndReplacedNotAdopted) {
 }
 
 TEST_F(ExactlyOnce, R20ACompletedSaleWithAnotherTotalStopsTheOrderWithoutASecondSale) {
-  Queue("O3", HelmetOrder("O3", "o3@example.com"));
+  Queue("O3", Order("O3", "o3@example.com"));
   PretendAnEarlierAttemptMayHaveSent("O3");
   const std::string other = PlaceSale("O3", /*completed=*/true, /*paid=*/true, "100.00");
   svc_.StartEngine();
@@ -176,7 +164,7 @@ TEST_F(ExactlyOnce, R10R20ARefusedCompletionLeavesNoOpenSaleAndANewTaxRateIsFetc
   ASSERT_TRUE(svc_.db().PutLightspeedSettings(svc_.store_id(), *settings).ok());
   svc_.SimControl("PUT", "/behaviour", {{"failed_completion", "open_sale"}});
   const auto taxed = [](const std::string& number) {
-    json o = HelmetOrder(number, number + "@example.com");
+    json o = Order(number, number + "@example.com");
     o.erase("shipping");
     o["tax"] = "10.72";  // 129.99 at 8.25%
     o["total"] = "140.71";

@@ -10,27 +10,14 @@ using testing_support::Reply;
 using testing_support::TestService;
 
 json Order(const std::string& number, const std::string& email) {
-  return {
-      {"number", number},
-      {"placed_at", "2026-11-20T15:04:05Z"},
-      {"customer", {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"}}},
-      {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
-      {"shipping", {{"method", "UPS Ground"}, {"amount", "10.00"}}},
-      {"tax", "0.00"},
-      {"total", "139.99"},
-      {"payments", {{{"id", "p1"}, {"method", "Online Payments (Stripe)"}, {"amount", "139.99"}}}}};
+  return testing_support::HelmetOrder(number, email);
 }
 
 class ExportFaults : public ::testing::Test {
  protected:
   void SetUp() override {
     svc_.Connect();
-    ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", {{"description", "Aero Road Helmet M"},
-                                                {"source", "supplier_sync"},
-                                                {"upc", "735000000007"},
-                                                {"price", "129.99"}})
-                  .status,
-              201);
+    ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 201);
   }
   void Fault(const json& faults) { svc_.SimControl("POST", "/faults", faults); }
   void QueueOrders(int n, const std::string& prefix) {

@@ -219,4 +219,22 @@ json PaidOrder(const std::string& number) {
           {"refunds", json::array()}};
 }
 
+json HelmetItem() {
+  return {{"description", "Aero Road Helmet M"},
+          {"source", "supplier_sync"},
+          {"upc", "735000000007"},
+          {"price", "129.99"}};
+}
+
+json HelmetOrder(const std::string& number, const std::string& email, const std::string& method) {
+  return {{"number", number},
+          {"placed_at", "2026-11-20T15:04:05Z"},
+          {"customer", {{"email", email}, {"first_name", "Ann"}, {"last_name", "Lee"}}},
+          {"lines", {{{"sku", "HELMET"}, {"quantity", 1}, {"unit_price", "129.99"}}}},
+          {"shipping", {{"method", "UPS Ground"}, {"amount", "10.00"}}},
+          {"tax", "0.00"},
+          {"total", "139.99"},
+          {"payments", {{{"id", "p1"}, {"method", method}, {"amount", "139.99"}}}}};
+}
+
 }  // namespace testing_support
