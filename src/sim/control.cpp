@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "sim/control_tax.h"
 #include "sim/decimal.h"
 #include "sim/engine.h"
 #include "sim/rate_limit.h"
@@ -205,25 +206,6 @@ HttpResponse Rows(const Account& acct, const std::string& entity) {
   return JsonAnswer(200, {{entity, rows}});
 }
 
-// A merchant edits a tax category in Lightspeed's back office: new sales are taxed at the new
-// rates from then on, whatever a client remembered.
-HttpResponse SetTaxCategory(Account& acct, const std::string& id, const Json& body) {
-  const auto row_id = ParseFixed(id, 0);
-  auto& rows = acct.tables["TaxCategory"].rows;
-  auto row = row_id ? rows.find(*row_id) : rows.end();
-  if (row == rows.end()) return JsonError(404, "No such tax category", "SimControlError");
-  if (!body.is_object()) return Bad("the body is a JSON object");
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "tax1Rate" && it.key() != "tax2Rate")
-      return Bad("unknown tax category field: " + it.key() + " (tax1Rate, tax2Rate)");
-    const std::string rate = it.value().is_string() ? it.value().get<std::string>() : "";
-    if (!ParseFixed(rate, 8)) return Bad(it.key() + " must be a fraction such as \"0.0825\"");
-  }
-  for (auto it = body.begin(); it != body.end(); ++it)
-    row->second[it.key()] = it.value().get<std::string>();
-  return JsonAnswer(200, row->second);
-}
-
 HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& body) {
   if (body.contains("access_ttl_s")) {
     // At most a year: the expiry is kept in microseconds, where a larger TTL would overflow.
@@ -313,7 +295,9 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
     if (what.rfind("rows/", 0) == 0 && req.method == "GET") return Rows(acct, what.substr(5));
     if (what.rfind("tax_categories/", 0) == 0 && req.method == "PUT")
-      return SetTaxCategory(acct, what.substr(15), body);
+      return SetTaxCategory(acct, what.substr(15), now_us, body);
+    if (what.rfind("tax_classes/", 0) == 0 && req.method == "PUT")
+      return SetTaxClass(acct, what.substr(12), now_us, body);
     if (what == "behaviour" && (req.method == "PUT" || req.method == "GET"))
       return Behaviour(acct, body, req.method == "PUT");
   }

@@ -27,7 +27,9 @@ Control plane (JSON, never under /API):
                                               "revoke_refresh_tokens":true}
   PUT    /_sim/accounts/{id}/behaviour       {"failed_completion":"nothing_saved"|"open_sale"}
                                              (GET shows it)
-  PUT    /_sim/accounts/{id}/tax_categories/{taxCategoryID}  {"tax1Rate":"0.09","tax2Rate":"0"}
+  PUT    /_sim/accounts/{id}/tax_categories/{taxCategoryID}  {"tax1Rate":"0.09","tax2Rate":"0",
+           "tax1Name":"…","isTaxInclusive":false,"classes":{"3":{"tax1Rate":"0"}}}  (creates if missing)
+  PUT    /_sim/accounts/{id}/tax_classes/{taxClassID}  {"name":"Clothing"}  (creates if missing)
   GET    /_sim/accounts/{id}/rows/{Entity}   every row as stored, archived ones too
   GET    /_sim/accounts/{id}/stats           requests/units by "METHOD Entity", rate_limited,
                                              peak_bucket_level, refreshes, faults_fired(_on),

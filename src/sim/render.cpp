@@ -53,7 +53,8 @@ const Json* Referenced(const Account& acct, const std::string& rel, const Json& 
                                                               {"Item", "itemID"},
                                                               {"TaxCategory", "taxCategoryID"},
                                                               {"Shop", "shopID"},
-                                                              {"PaymentType", "paymentTypeID"}};
+                                                              {"PaymentType", "paymentTypeID"},
+                                                              {"TaxClass", "taxClassID"}};
   for (const auto& [name, field] : kRefs)
     if (rel == name) return FindRow(acct, name, IdOf(row, field));
   return nullptr;
@@ -72,6 +73,9 @@ Json RenderRow(const Account& acct, const EntitySpec& spec, const Json& row,
       if (it != row.end() && it->is_object()) out["Contact"] = RenderContact(*it);
     } else if (n == "Prices") {
       out["Prices"] = Wrapped("ItemPrice", Rendered(row.value("Prices", Json()), "ItemPrice"));
+    } else if (n == "TaxCategoryClasses") {
+      out[n] = Wrapped("TaxCategoryClass",
+                       Rendered(row.value("TaxCategoryClasses", Json()), "TaxCategoryClass"));
     } else if (n == "ItemShops") {
       out["ItemShops"] = Wrapped("ItemShop", Rendered(row.value("ItemShops", Json()), "ItemShop"));
     } else if (n == "SaleLines") {

@@ -48,6 +48,8 @@ base::Status ApplyLine(Ctx ctx, const Json& sale, const Json& in, Json* line, bo
       (*line)["unitPrice"] = Money(DefaultPriceCents(*item));
     }
     if (!in.contains("tax")) (*line)["tax"] = item ? Text(*item, "tax") : "true";
+    // The item's tax class picks the rates inside the sale's tax category (TaxCategoryClasses).
+    if (!in.contains("taxClassID")) (*line)["taxClassID"] = item ? Text(*item, "taxClassID") : "0";
     (*line)["normalUnitPrice"] =
         item ? Json(Money(DefaultPriceCents(*item))) : (*line)["unitPrice"];
     (*line)["createTime"] = FormatTimeUs(ctx.now_us);
@@ -139,23 +141,49 @@ base::Status ApplyNotes(Ctx ctx, const Json& body, Json* sale) {
   return base::OkStatus();
 }
 
-// Recomputes line and sale totals. Line taxes stay unrounded; the sale's calcTax1/2 are their sums
-// rounded half away from zero to the cent.
-void Recompute(const Account& acct, Json* sale) {
+struct Rates {
   int64_t r1 = 0, r2 = 0;
-  if (const Json* cat = FindRow(acct, "TaxCategory", IdOf(*sale, "taxCategoryID"))) {
-    r1 = ParseFixed(Text(*cat, "tax1Rate"), 8).value_or(0);
-    r2 = ParseFixed(Text(*cat, "tax2Rate"), 8).value_or(0);
-  }
-  (*sale)["tax1Rate"] = FormatFixed(r1, 8, 0);
-  (*sale)["tax2Rate"] = FormatFixed(r2, 8, 0);
+};
+
+// A line's rates: its tax class's rates in the category when the category has them
+// (TaxCategoryClasses), else the category's own.
+Rates LineRates(const Json* category, int64_t tax_class) {
+  if (!category) return {};
+  const Json* from = category;
+  if (auto it = category->find("TaxCategoryClasses"); it != category->end() && it->is_array())
+    for (const auto& c : *it)
+      if (IdOf(c, "taxClassID") == tax_class) from = &c;
+  return {ParseFixed(Text(*from, "tax1Rate"), 8).value_or(0),
+          ParseFixed(Text(*from, "tax2Rate"), 8).value_or(0)};
+}
+
+// Recomputes line and sale totals. Line taxes stay unrounded; the sale's calcTax1/2 are their sums
+// rounded half away from zero to the cent. In a tax-inclusive category the prices already hold
+// the tax: each line's tax is taken out of its amount (amount × rate / (1 + both rates)) and the
+// total is the lines' amounts.
+void Recompute(const Account& acct, Json* sale) {
+  const Json* cat = FindRow(acct, "TaxCategory", IdOf(*sale, "taxCategoryID"));
+  const bool inclusive = cat && Text(*cat, "isTaxInclusive") == "true";
+  const Rates sale_rates = LineRates(cat, 0);
+  (*sale)["tax1Rate"] = FormatFixed(sale_rates.r1, 8, 0);
+  (*sale)["tax2Rate"] = FormatFixed(sale_rates.r2, 8, 0);
+  (*sale)["isTaxInclusive"] = inclusive ? "true" : "false";
   __int128 subtotal = 0, discount = 0, taxable = 0, nontaxable = 0, tax1 = 0, tax2 = 0;
   for (auto& l : (*sale)["SaleLines"]) {
     const __int128 gross = static_cast<__int128>(IdOf(l, "unitQuantity")) * Cents(l, "unitPrice");
     const int64_t disc = Cents(l, "discountAmount");
     const __int128 amount = gross - disc;
-    const bool taxed = IsTrue(l, "tax") && (r1 != 0 || r2 != 0);
-    const __int128 t1 = taxed ? amount * r1 : 0, t2 = taxed ? amount * r2 : 0;  // 1e-10 dollars
+    const Rates r = LineRates(cat, IdOf(l, "taxClassID"));
+    const bool taxed = IsTrue(l, "tax") && (r.r1 != 0 || r.r2 != 0);
+    __int128 t1 = 0, t2 = 0;  // 1e-10 dollars
+    if (taxed && inclusive) {
+      const __int128 divisor = static_cast<__int128>(kRateScale) + r.r1 + r.r2;
+      t1 = DivRoundHalfAway(amount * r.r1 * kRateScale, divisor);
+      t2 = DivRoundHalfAway(amount * r.r2 * kRateScale, divisor);
+    } else if (taxed) {
+      t1 = amount * r.r1;
+      t2 = amount * r.r2;
+    }
     subtotal += gross;
     discount += disc;
     (taxed ? taxable : nontaxable) += amount;
@@ -167,12 +195,12 @@ void Recompute(const Account& acct, Json* sale) {
     l["displayableUnitPrice"] = l["unitPrice"];
     l["calcTax1"] = FormatFixed(t1, 10, 2);
     l["calcTax2"] = FormatFixed(t2, 10, 2);
-    l["calcTotal"] = FormatFixed(amount * kRateScale + t1 + t2, 10, 2);
-    l["tax1Rate"] = FormatFixed(taxed ? r1 : 0, 8, 0);
-    l["tax2Rate"] = FormatFixed(taxed ? r2 : 0, 8, 0);
+    l["calcTotal"] = FormatFixed(amount * kRateScale + (inclusive ? 0 : t1 + t2), 10, 2);
+    l["tax1Rate"] = FormatFixed(taxed ? r.r1 : 0, 8, 0);
+    l["tax2Rate"] = FormatFixed(taxed ? r.r2 : 0, 8, 0);
   }
   const __int128 c1 = DivRoundHalfAway(tax1, kRateScale), c2 = DivRoundHalfAway(tax2, kRateScale);
-  const __int128 total = subtotal - discount + c1 + c2;
+  const __int128 total = subtotal - discount + (inclusive ? 0 : c1 + c2);
   __int128 payments = 0;
   for (const auto& p : (*sale)["SalePayments"])
     if (Text(p, "archived") != "true") payments += Cents(p, "amount");
@@ -266,8 +294,12 @@ base::Result<int64_t> CreateSale(Ctx ctx, const Json& body) {
   if (auto st = ApplyScalars(*FindEntity("Sale"), body, &sale, kOwned); !st.ok()) return st.error();
   if (auto st = CheckHeader(acct, sale); !st.ok()) return st.error();
   if (!body.contains("taxCategoryID")) {
+    // A customer's own sales tax (e.g. tax exempt) applies to their sales, else the shop's.
+    const Json* customer = FindRow(acct, "Customer", IdOf(sale, "customerID"));
     const Json* shop = FindRow(acct, "Shop", IdOf(sale, "shopID"));
-    sale["taxCategoryID"] = Text(*shop, "taxCategoryID");
+    sale["taxCategoryID"] = customer && IdOf(*customer, "taxCategoryID") != 0
+                                ? Text(*customer, "taxCategoryID")
+                                : Text(*shop, "taxCategoryID");
   }
   const int64_t id = NextId(acct, "Sale");
   const std::string now = FormatTimeUs(ctx.now_us);

@@ -60,6 +60,14 @@ std::map<std::string, EntitySpec, std::less<>> BuildEntities() {
         {"tax1Rate", T::kRate, "0"},
         {"tax2Rate", T::kRate, "0"},
         {"timeStamp", T::kTime, ""}},
+       {{"TaxCategoryClasses", true, false}},
+       false});
+  add({"TaxClass",
+       "taxClassID",
+       {{"taxClassID", T::kId, "0"},
+        {"name", T::kText, ""},
+        {"classType", T::kText, "item"},
+        {"timeStamp", T::kTime, ""}},
        {},
        false});
   add({"Customer",
@@ -101,7 +109,7 @@ std::map<std::string, EntitySpec, std::less<>> BuildEntities() {
         {"categoryID", T::kId, "0"},
         {"taxClassID", T::kId, "1"},
         {"manufacturerID", T::kId, "0"}},
-       {{"Prices", true, true}, {"ItemShops", true, false}},
+       {{"Prices", true, true}, {"ItemShops", true, false}, {"TaxClass", false, false}},
        true});
   add({"PaymentType",
        "paymentTypeID",
@@ -160,7 +168,8 @@ std::map<std::string, EntitySpec, std::less<>> BuildEntities() {
        {{"SaleLines", true, false},
         {"SalePayments", true, false},
         {"SaleNotes", false, false},
-        {"Customer", false, false}},
+        {"Customer", false, false},
+        {"TaxCategory", false, false}},
        true});
   add({"Serialized",
        "serializedID",
@@ -235,6 +244,16 @@ std::map<std::string, EntitySpec, std::less<>> BuildNested() {
         {"registerID", T::kId, "0"}},
        {{"PaymentType", false, false}},
        true});
+  add({"TaxCategoryClass",
+       "taxCategoryClassID",
+       {{"taxCategoryClassID", T::kId, "0"},
+        {"tax1Rate", T::kRate, "0"},
+        {"tax2Rate", T::kRate, "0"},
+        {"timeStamp", T::kTime, ""},
+        {"taxCategoryID", T::kId, "0"},
+        {"taxClassID", T::kId, "0"}},
+       {},
+       false});
   add({"Note",
        "noteID",
        {{"noteID", T::kId, "0"},

@@ -98,6 +98,7 @@ void SeedDemo(Ctx ctx) {
                  {"Prices",
                   {{"ItemPrice", Json::array({{{"amount", d.price}, {"useType", "Default"}},
                                               {{"amount", d.price}, {"useType", "MSRP"}}})}}}};
+    if (std::string(d.type) == "non_inventory") body["taxClassID"] = "2";  // labor
     auto id = CreateEntity(ctx, *FindEntity("Item"), body);
     if (!id.ok() || d.qoh == 0) continue;
     Json* item = FindRow(*ctx.acct, "Item", *id);
@@ -133,6 +134,9 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
   acct.rate = DefaultRate("2026", registers);
   const std::string now = FormatTimeUs(now_us);
 
+  // Every account has the tax classes Item (the default of new items) and Labor.
+  Put(acct, "TaxClass", {{"name", "Item"}, {"classType", "item"}, {"timeStamp", now}});
+  Put(acct, "TaxClass", {{"name", "Labor"}, {"classType", "labor"}, {"timeStamp", now}});
   Put(acct, "TaxCategory", {{"tax1Name", "Sales Tax"}, {"tax1Rate", "0.0825"}, {"timeStamp", now}});
   Put(acct, "Shop", {{"name", acct.name}, {"taxCategoryID", "1"}, {"timeStamp", now}});
   for (int r = 1; r <= registers; ++r)
