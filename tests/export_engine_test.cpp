@@ -275,7 +275,8 @@ TEST_F(ExportEngine, R10LightspeedTaxModeMatchingIsSentMismatchingIsHeld) {
   Reply held = Export(MakeOrder("T2", "t@example.com", {{"HELMET", 1, 12999}}, 0, 1073));
   ASSERT_EQ(held.body["export"]["state"], "needs_attention") << held.raw;
   EXPECT_EQ(held.body["export"]["message"],
-            "Tax differs: Lightspeed would charge $10.72, the web order charged $10.73");
+            "Tax differs: Lightspeed would charge $10.72, the web order charged $10.73 (Lightspeed "
+            "sales tax \"Sales Tax\")");
   EXPECT_EQ(Requests("POST Sale"), sales) << "nothing was sent";
 }
 

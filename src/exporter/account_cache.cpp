@@ -37,45 +37,109 @@ void AccountCache::AddPaymentType(const std::string& account, const std::string&
   payment_types_[account][NormalizeKey(name)] = id;
 }
 
-base::Result<std::pair<TaxRate, TaxRate>> AccountCache::ShopTaxRates(const std::string& account,
-                                                                     lightspeed::Client& client,
-                                                                     const std::string& shop_id) {
-  const std::string key = account + "|" + shop_id;
+namespace {
+bool NoCategory(const std::string& id) { return id.empty() || id == "0"; }
+}  // namespace
+
+base::Result<SalesTax> AccountCache::SaleTax(const std::string& account,
+                                             lightspeed::Client& client,
+                                             const std::string& shop_id,
+                                             const std::string& customer_id) {
+  std::string customer_key = account + "|" + customer_id, shop_key = account + "|" + shop_id;
+  std::optional<std::string> customers, shops;
+  bool have_categories = false;
   {
     std::lock_guard lock(mu_);
-    auto it = tax_.find(key);
-    if (it != tax_.end()) return it->second;
+    if (auto it = customer_category_.find(customer_key); it != customer_category_.end())
+      customers = it->second;
+    if (auto it = shop_category_.find(shop_key); it != shop_category_.end()) shops = it->second;
+    have_categories = categories_.count(account) > 0;
   }
-  auto shops = client.ListShops();
-  if (!shops.ok()) return shops.error();
-  std::string category;
-  for (const auto& s : *shops)
-    if (s.id == shop_id) category = s.tax_category_id;
-  std::pair<TaxRate, TaxRate> rates;
-  if (!category.empty() && category != "0") {
-    auto categories = client.ListTaxCategories();
-    if (!categories.ok()) return categories.error();
-    bool found = false;
-    for (const auto& c : *categories) {
-      if (c.id != category) continue;
-      found = true;
-      if (!ParseTaxRate(c.rate1.empty() ? "0" : c.rate1, &rates.first) ||
-          !ParseTaxRate(c.rate2.empty() ? "0" : c.rate2, &rates.second))
-        return base::Invalid("tax", "Lightspeed's tax category " + c.id +
-                                        " has a rate spoke cannot read (" + c.rate1 + ")");
+  if (customer_id.empty()) customers = "0";
+  if (!customers) {
+    auto found = client.ListCustomers({customer_id});
+    if (!found.ok()) return found.error();
+    customers = "0";
+    for (const auto& c : *found)
+      if (c.id == customer_id) customers = NoCategory(c.tax_category_id) ? "0" : c.tax_category_id;
+    NoteCustomerTax(account, customer_id, *customers);
+  }
+  const bool customers_own = !NoCategory(*customers);
+  if (!customers_own && !shops) {
+    auto all = client.ListShops();
+    if (!all.ok()) return all.error();
+    std::lock_guard lock(mu_);
+    for (const auto& shop : *all) shop_category_[account + "|" + shop.id] = shop.tax_category_id;
+    shops = shop_category_.count(shop_key) ? shop_category_[shop_key] : "";
+    if (!shop_category_.count(shop_key))
+      return base::Invalid("shop_id", "the shop " + shop_id + " chosen in Settings is not in "
+                                      "Lightspeed any more: choose a shop in Settings");
+  }
+  const std::string category = customers_own ? *customers : *shops;
+  if (NoCategory(category)) return SalesTax{};  // untaxed
+  if (!have_categories) {
+    auto all = client.ListTaxCategories();
+    if (!all.ok()) return all.error();
+    std::map<std::string, SalesTax> parsed;
+    for (const auto& c : *all) {
+      auto tax = ToSalesTax(c);
+      if (!tax.ok()) return tax.error();
+      parsed[c.id] = std::move(*tax);
     }
-    if (!found)
-      return base::Invalid("tax",
-                           "the shop's tax category " + category + " is missing in Lightspeed");
+    std::lock_guard lock(mu_);
+    categories_[account] = std::move(parsed);
   }
   std::lock_guard lock(mu_);
-  tax_[key] = rates;
-  return rates;
+  const auto& known = categories_[account];
+  auto it = known.find(category);
+  if (it == known.end())
+    return base::Invalid("tax", std::string(customers_own ? "the customer's" : "the shop's") +
+                                    " tax category " + category + " is missing in Lightspeed");
+  SalesTax tax = it->second;
+  tax.customers_own = customers_own;
+  return tax;
+}
+
+void AccountCache::NoteCustomerTax(const std::string& account, const std::string& customer_id,
+                                   const std::string& tax_category_id) {
+  std::lock_guard lock(mu_);
+  customer_category_[account + "|" + customer_id] =
+      NoCategory(tax_category_id) ? "0" : tax_category_id;
+}
+
+base::Result<std::map<std::string, std::string>> AccountCache::ItemTaxClasses(
+    const std::string& account, lightspeed::Client& client,
+    const std::vector<std::string>& item_ids) {
+  std::map<std::string, std::string> out;
+  std::vector<std::string> unknown;
+  {
+    std::lock_guard lock(mu_);
+    for (const std::string& id : item_ids) {
+      auto it = item_class_.find(account + "|" + id);
+      if (it != item_class_.end()) {
+        out[id] = it->second;
+      } else {
+        unknown.push_back(id);
+      }
+    }
+  }
+  if (unknown.empty()) return out;
+  auto items = client.ListItems(unknown);
+  if (!items.ok()) return items.error();
+  std::lock_guard lock(mu_);
+  for (const std::string& id : unknown) out[id] = "0";  // not found: the category's own rates
+  for (const auto& item : *items)
+    if (out.count(item.id)) out[item.id] = item.tax_class_id.empty() ? "0" : item.tax_class_id;
+  for (const std::string& id : unknown) item_class_[account + "|" + id] = out[id];
+  return out;
 }
 
 void AccountCache::ForgetTaxRates(const std::string& account) {
   std::lock_guard lock(mu_);
-  std::erase_if(tax_, [&](const auto& entry) { return entry.first.rfind(account + "|", 0) == 0; });
+  const std::string prefix = account + "|";
+  categories_.erase(account);
+  for (auto* m : {&shop_category_, &customer_category_, &item_class_})
+    std::erase_if(*m, [&](const auto& entry) { return entry.first.rfind(prefix, 0) == 0; });
 }
 
 }  // namespace exporter

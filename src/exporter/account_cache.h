@@ -22,17 +22,29 @@ class AccountCache {
                                                            lightspeed::Client& client,
                                                            const std::string& name, bool fresh);
   void AddPaymentType(const std::string& account, const std::string& name, const std::string& id);
-  // The tax rates of the shop's tax category, fetched once and kept until forgotten.
-  base::Result<std::pair<TaxRate, TaxRate>> ShopTaxRates(const std::string& account,
-                                                         lightspeed::Client& client,
-                                                         const std::string& shop_id);
+  // The sales tax a sale to `customer_id` ("" for none) gets at `shop_id`: the customer's own
+  // tax category when it has one, else the shop's. Lightspeed's records are fetched once and
+  // kept until forgotten.
+  base::Result<SalesTax> SaleTax(const std::string& account, lightspeed::Client& client,
+                                 const std::string& shop_id, const std::string& customer_id);
+  // What a customer found or created carries, so SaleTax need not fetch it ("0": none).
+  void NoteCustomerTax(const std::string& account, const std::string& customer_id,
+                       const std::string& tax_category_id);
+  // itemID → taxClassID for `item_ids`, fetching the unknown ones in one request per 100.
+  base::Result<std::map<std::string, std::string>> ItemTaxClasses(
+      const std::string& account, lightspeed::Client& client,
+      const std::vector<std::string>& item_ids);
   // The merchant may have changed them in Lightspeed (a refused sale, a tax hold): fetch again.
   void ForgetTaxRates(const std::string& account);
 
  private:
   std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> payment_types_;  // account → name → id
-  std::map<std::string, std::pair<TaxRate, TaxRate>> tax_;  // account|shop → rates
+  // Keyed account|id: a shop's tax category, the account's tax categories, a customer's own
+  // tax category, an item's tax class.
+  std::map<std::string, std::string> shop_category_;
+  std::map<std::string, std::map<std::string, SalesTax>> categories_;  // account → id → tax
+  std::map<std::string, std::string> customer_category_, item_class_;
 };
 
 }  // namespace exporter

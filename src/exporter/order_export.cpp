@@ -150,16 +150,10 @@ void OrderExport::Adopt(Attempt& a, lightspeed::Client& client, const lightspeed
 
 bool OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
                                      const Prefetch& prefetch) {
-  // The plan's total needs the shop's tax rates in tax mode `lightspeed`.
-  if (a.plan.needs_tax_rates) {
-    auto rates = cache_.ShopTaxRates(a.settings.account_id, client, a.settings.shop_id);
-    if (!rates.ok()) {
-      Retry(a, rates.error(), true);
-      return true;
-    }
-    a.links.tax1 = rates->first;
-    a.links.tax2 = rates->second;
-    a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
+  // The plan's total needs Lightspeed's tax facts in tax mode `lightspeed`.
+  if (auto tax = LoadTax(a, client); !tax.ok()) {
+    Retry(a, tax.error(), true);
+    return true;
   }
   std::vector<lightspeed::Sale> sales;
   if (auto pre = prefetch.sales_by_reference.find(a.number);
@@ -310,7 +304,7 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   }
   if (!a.plan.hold.empty()) {
     // "Tax differs" may come from rates the merchant has corrected since: a retry fetches them.
-    if (a.links.tax1) cache_.ForgetTaxRates(a.settings.account_id);
+    if (a.links.tax) cache_.ForgetTaxRates(a.settings.account_id);
     return Fail(a, base::Invalid("", a.plan.hold), "");
   }
   if (!a.plan.Ready())

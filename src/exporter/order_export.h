@@ -96,6 +96,9 @@ class OrderExport {
   base::Status ResolveCustomer(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
   base::Status ResolveItems(Attempt& a, lightspeed::Client& client);
   base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client);
+  // Tax mode `lightspeed`: the sales tax for the order's customer and its items' tax classes,
+  // as far as the plan asks for them; plans again.
+  base::Status LoadTax(Attempt& a, lightspeed::Client& client);
   // Creates a Lightspeed record through the create gate. `search` finds an existing one ("" when
   // none), run holding the gate when `always_search` or when a create of `key` was tried before;
   // `create` makes it; `link` remembers its id. Answers the id.

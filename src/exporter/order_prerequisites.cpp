@@ -84,6 +84,7 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
   const auto search = [&]() -> base::Result<std::string> {
     auto found = client.FindCustomersByEmail(need.email);
     if (!found.ok()) return found.error();
+    for (const auto& c : *found) cache_.NoteCustomerTax(a.settings.account_id, c.id, c.tax_category_id);
     return LowestLive(*found);
   };
   const auto link = [&](const std::string& id) -> base::Status {
@@ -104,6 +105,7 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
       [&]() -> base::Result<std::string> {
         auto c = client.CreateCustomer(need.create);
         if (!c.ok()) return c.error();
+        cache_.NoteCustomerTax(a.settings.account_id, c->id, c->tax_category_id);
         return c->id;
       },
       link);
@@ -190,11 +192,25 @@ base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
     if (auto s = ResolveCustomer(a, client, prefetch); !s.ok()) return s;
   if (auto s = ResolveItems(a, client); !s.ok()) return s;
   if (auto s = ResolvePaymentTypes(a, client); !s.ok()) return s;
-  if (a.plan.needs_tax_rates) {
-    auto rates = cache_.ShopTaxRates(a.settings.account_id, client, a.settings.shop_id);
-    if (!rates.ok()) return rates.error();
-    a.links.tax1 = rates->first;
-    a.links.tax2 = rates->second;
+  return LoadTax(a, client);
+}
+
+base::Status OrderExport::LoadTax(Attempt& a, lightspeed::Client& client) {
+  a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
+  if (!a.plan.needs_tax_rates) return {};
+  const std::string& account = a.settings.account_id;
+  if (!a.links.tax || a.links.tax_customer_id != a.plan.tax_customer_id) {
+    auto tax = cache_.SaleTax(account, client, a.settings.shop_id, a.plan.tax_customer_id);
+    if (!tax.ok()) return tax.error();
+    a.links.tax = std::move(*tax);
+    a.links.tax_customer_id = a.plan.tax_customer_id;
+    a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
+  }
+  if (!a.plan.tax_items.empty()) {
+    auto classes = cache_.ItemTaxClasses(account, client, a.plan.tax_items);
+    if (!classes.ok()) return classes.error();
+    a.links.item_tax_class.insert(classes->begin(), classes->end());
+    a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
   }
   return {};
 }

@@ -10,9 +10,6 @@ namespace {
 
 using base::Money;
 
-constexpr int64_t kRateScale = 100'000'000;  // TaxRate::e8 units per 1.0
-constexpr int kRateDecimals = 8;
-
 bool IsAsciiSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -170,27 +167,6 @@ lightspeed::NewSaleLine MiscLine(Money amount, std::string note) {
   return l;
 }
 
-// Rounds n / d to the nearest integer, halves away from zero (Lightspeed's sale tax rounding).
-int64_t DivRoundHalfAway(__int128 n, __int128 d) {
-  const bool negative = n < 0;
-  const __int128 abs = negative ? -n : n;
-  const __int128 q = (abs + d / 2) / d;
-  return static_cast<int64_t>(negative ? -q : q);
-}
-
-// R10: the tax Lightspeed will compute. Line taxes stay exact (cents × rate in 1e-8), and
-// calcTax1 and calcTax2 are each rounded to the cent before they are added, as Lightspeed does.
-Money PredictTax(const std::vector<lightspeed::NewSaleLine>& lines, TaxRate tax1, TaxRate tax2) {
-  __int128 sum1 = 0, sum2 = 0;
-  for (const auto& l : lines) {
-    if (!l.taxed) continue;
-    const __int128 amount = LineAmount(l).cents();
-    sum1 += amount * tax1.e8;
-    sum2 += amount * tax2.e8;
-  }
-  return Money::FromCents(DivRoundHalfAway(sum1, kRateScale) + DivRoundHalfAway(sum2, kRateScale));
-}
-
 struct MethodPayment {
   std::string method;
   Money amount;
@@ -283,28 +259,54 @@ Money Sum(const std::vector<lightspeed::NewSaleLine>& lines) {
   return sum;
 }
 
-}  // namespace
-
-bool ParseTaxRate(const std::string& text, TaxRate* out) {
-  const size_t dot = text.find('.');
-  const std::string whole = text.substr(0, dot);
-  const std::string frac = dot == std::string::npos ? "" : text.substr(dot + 1);
-  // Nine whole digits keep any rate × any amount inside 128 bits; real rates are below 1.
-  if (whole.empty() || whole.size() > 9) return false;
-  if (dot != std::string::npos && frac.empty()) return false;
-  for (char c : whole)
-    if (!IsDigit(c)) return false;
-  for (size_t i = 0; i < frac.size(); ++i) {
-    if (!IsDigit(frac[i])) return false;
-    if (i >= kRateDecimals && frac[i] != '0') return false;  // finer than Lightspeed keeps
+// R10, tax mode `lightspeed`: the sale is sent with the sales tax Lightspeed would pick (the
+// customer's own, else the shop's) and, where the tax category taxes classes differently, each
+// item line with its item's tax class, so the prediction is exactly what Lightspeed charges.
+// Holds the order when that is not what the web order charged. The sale's total, or nullopt
+// while the customer, the sales tax or an item's tax class is still to be learnt.
+std::optional<Money> LightspeedTax(const shop::Order& order, const Links& links,
+                                   lightspeed::NewSale* sale, Plan* plan) {
+  if (sale->customer_id.empty()) return std::nullopt;  // the customer may have its own tax
+  plan->tax_customer_id = sale->customer_id;
+  if (!links.tax || links.tax_customer_id != sale->customer_id) {
+    plan->needs_tax_rates = true;
+    return std::nullopt;
   }
-  int64_t e8 = 0;
-  for (char c : whole) e8 = e8 * 10 + (c - '0');
-  for (int i = 0; i < kRateDecimals; ++i)
-    e8 = e8 * 10 + (i < static_cast<int>(frac.size()) ? frac[i] - '0' : 0);
-  out->e8 = e8;
-  return true;
+  if (!links.tax->by_class.empty()) {
+    bool unlinked = false;
+    for (auto& line : sale->lines) {
+      if (!line.taxed) continue;
+      if (line.item_id.empty()) {
+        unlinked = true;  // the item is still to be found or created
+      } else if (auto cls = links.item_tax_class.find(line.item_id);
+                 cls != links.item_tax_class.end()) {
+        line.tax_class_id = cls->second;
+      } else {
+        plan->tax_items.push_back(line.item_id);
+      }
+    }
+    if (!plan->tax_items.empty()) plan->needs_tax_rates = true;
+    if (unlinked || plan->needs_tax_rates) return std::nullopt;
+  }
+  const SalesTax& tax = *links.tax;
+  sale->tax_category_id = tax.id;
+  const TaxPrediction p = PredictTax(sale->lines, tax);
+  const std::string which = " (Lightspeed sales tax \"" + tax.name + "\"" +
+                            (tax.customers_own ? ", set on the customer in Lightspeed)" : ")");
+  if (tax.inclusive && (p.tax != Money() || order.tax != Money())) {
+    Hold(plan, "Tax differs: Lightspeed's sales tax \"" + tax.name +
+                   "\" includes tax in prices, so Lightspeed would count " + p.tax.Dollars() +
+                   " of tax inside a total of " + p.total.Dollars() + ", but the web order charged " +
+                   order.tax.Dollars() + " of tax on top. Choose tax mode web in Settings, or a "
+                   "Lightspeed sales tax that adds tax to prices");
+  } else if (p.tax != order.tax) {
+    Hold(plan, "Tax differs: Lightspeed would charge " + p.tax.Dollars() +
+                   ", the web order charged " + order.tax.Dollars() + which);
+  }
+  return p.total;
 }
+
+}  // namespace
 
 std::string NormalizeKey(const std::string& s) {
   size_t begin = 0, end = s.size();
@@ -354,14 +356,8 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
     sale.tax_category_id = "0";
     if (order.tax > Money()) sale.lines.push_back(MiscLine(order.tax, "Sales tax (web order)"));
     expected = Sum(sale.lines);
-  } else if (!links.tax1) {
-    plan.needs_tax_rates = true;
   } else {
-    const Money tax = PredictTax(sale.lines, *links.tax1, links.tax2.value_or(TaxRate{}));
-    if (tax != order.tax)
-      Hold(&plan, "Tax differs: Lightspeed would charge " + tax.Dollars() +
-                      ", the web order charged " + order.tax.Dollars());
-    expected = Sum(sale.lines) + tax;
+    expected = LightspeedTax(order, links, &sale, &plan);
   }
 
   // R11: payments net of refunds, less what was paid for lines not sent, must equal the sale.

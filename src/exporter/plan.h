@@ -9,26 +9,24 @@
 #include <string>
 #include <vector>
 
+#include "exporter/sales_tax.h"
 #include "lightspeed/entities.h"
 #include "shop/order.h"
 #include "store/store.h"
 
 namespace exporter {
 
-// A tax rate as an exact fraction: "0.0825" → 8'250'000 (units of 1e-8).
-struct TaxRate {
-  int64_t e8 = 0;
-};
-// Parses Lightspeed's rate strings ("0.0825", "0", "0.07250000"); false on anything else.
-bool ParseTaxRate(const std::string& text, TaxRate* out);
-
 // What the exporter already knows of the store's Lightspeed account.
 struct Links {
   std::map<std::string, std::string> customer_by_email;     // NormalizeKey(email) → customerID
   std::map<std::string, std::string> item_by_sku;           // web SKU → itemID (R17 links)
   std::map<std::string, std::string> payment_type_by_name;  // NormalizeKey(LS type name) → id
-  // The shop's tax category (tax mode `lightspeed` only); absent until fetched.
-  std::optional<TaxRate> tax1, tax2;
+  // Tax mode `lightspeed` only, absent until fetched: the sales tax the sale is sent with (the
+  // customer's own tax category, else the shop's), the customer it was chosen for ("" before
+  // the customer is known), and the tax class of Lightspeed items (itemID → taxClassID).
+  std::optional<SalesTax> tax;
+  std::string tax_customer_id;
+  std::map<std::string, std::string> item_tax_class;
 };
 
 // Trimmed and lower-cased: how emails and payment type names are compared (R12, R13).
@@ -60,7 +58,11 @@ struct Plan {
   std::optional<CustomerNeed> customer;
   std::vector<ItemNeed> items;
   std::vector<std::string> payment_types;  // Lightspeed type names to find or create (R12)
-  bool needs_tax_rates = false;            // tax mode `lightspeed` without Links::tax1
+  // Tax mode `lightspeed`: Links::tax is missing or was chosen for another customer than
+  // `tax_customer_id`, or `tax_items` (Lightspeed items of taxed lines) have no known tax class.
+  bool needs_tax_rates = false;
+  std::string tax_customer_id;
+  std::vector<std::string> tax_items;
 
   // R8: lines that are not sent, with their amounts and reason ("gift card",
   // "non-inventory item"). Known even while prerequisites are missing.

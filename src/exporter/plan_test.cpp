@@ -133,15 +133,25 @@ class PlanTest : public ::testing::Test {
     o->payments = {shop::Payment{"pay_1", method, o->total, PaymentStatus::kCaptured, "ch_3Nx"}};
   }
 
-  Plan Run(const shop::Order& o) { return PlanExport(o, catalog_, settings_, links_); }
+  Plan Run(const shop::Order& o) {
+    Links links = links_;
+    // The sales tax was fetched for the order's customer, unless a test says otherwise.
+    if (links.tax && links.tax_customer_id.empty()) {
+      auto it = links.customer_by_email.find(NormalizeKey(o.customer.email));
+      if (it != links.customer_by_email.end()) links.tax_customer_id = it->second;
+    }
+    return PlanExport(o, catalog_, settings_, links);
+  }
 
+  // The shop's sales tax "Sales Tax" (tax category 1) at these rates.
   void UseLightspeedTax(const std::string& rate1, const std::string& rate2 = "0") {
     settings_.tax_mode = "lightspeed";
-    TaxRate r1, r2;
-    ASSERT_TRUE(ParseTaxRate(rate1, &r1));
-    ASSERT_TRUE(ParseTaxRate(rate2, &r2));
-    links_.tax1 = r1;
-    links_.tax2 = r2;
+    SalesTax tax;
+    tax.id = "1";
+    tax.name = "Sales Tax";
+    ASSERT_TRUE(ParseTaxRate(rate1, &tax.rates.tax1));
+    ASSERT_TRUE(ParseTaxRate(rate2, &tax.rates.tax2));
+    links_.tax = tax;
   }
 
   std::map<std::string, shop::Item> catalog_;
@@ -411,7 +421,7 @@ TEST_F(PlanTest, R10LightspeedModeWithMatchingTaxSendsTaxedLines) {
   shop::Order o = BikeOrder();
   const Plan plan = Run(o);
   ASSERT_TRUE(plan.Ready()) << plan.hold;
-  EXPECT_FALSE(plan.sale->tax_category_id.has_value());  // the shop's own category
+  EXPECT_EQ(plan.sale->tax_category_id, "1");  // the shop's category, named explicitly
   ASSERT_EQ(plan.sale->lines.size(), 2u);                // no web tax line
   EXPECT_TRUE(plan.sale->lines[0].taxed);
   EXPECT_FALSE(plan.sale->lines[1].taxed);  // shipping
@@ -427,7 +437,9 @@ TEST_F(PlanTest, R10LightspeedModeWithMismatchingTaxIsHeld) {
   PayInFull(&o);
   const Plan plan = Run(o);
   EXPECT_FALSE(plan.Ready());
-  EXPECT_EQ(plan.hold, "Tax differs: Lightspeed would charge $74.25, the web order charged $74.26");
+  EXPECT_EQ(plan.hold,
+            "Tax differs: Lightspeed would charge $74.25, the web order charged $74.26 (Lightspeed "
+            "sales tax \"Sales Tax\")");
 }
 
 TEST_F(PlanTest, R10LightspeedModeTaxesOnlyTaxableLinesAfterAllDiscounts) {
@@ -461,7 +473,9 @@ TEST_F(PlanTest, R10LightspeedRoundsTheSaleTaxNotEachLine) {
   o.tax = M(3);
   PayInFull(&o);
   plan = Run(o);
-  EXPECT_EQ(plan.hold, "Tax differs: Lightspeed would charge $0.02, the web order charged $0.03");
+  EXPECT_EQ(plan.hold,
+            "Tax differs: Lightspeed would charge $0.02, the web order charged $0.03 (Lightspeed "
+            "sales tax \"Sales Tax\")");
 }
 
 TEST_F(PlanTest, R10LightspeedRoundsTax1AndTax2Separately) {
@@ -483,6 +497,98 @@ TEST_F(PlanTest, R10LightspeedModeWithoutCachedRatesNeedsThem) {
   EXPECT_TRUE(plan.needs_tax_rates);
   EXPECT_FALSE(plan.Ready());
   EXPECT_TRUE(plan.hold.empty());
+}
+
+TEST_F(PlanTest, R10ATaxClassWithItsOwnRateTaxesItsItemsAtThatRate) {
+  // The shop's sales tax is 8.25%, but the lock's tax class "3" is taxed at 4% in it.
+  UseLightspeedTax("0.0825");
+  links_.tax->by_class["3"] = {TaxRate{4'000'000}, TaxRate{}};
+  shop::Order o = BikeOrder();
+  o.lines = {Line("LOCK-U", 1, 4999), Line("TUBE-700", 1, 899)};
+  o.shipping.reset();
+  // 49.99 × 4% = 1.9996 and 8.99 × 8.25% = 0.741675: 2.741275 → $2.74.
+  o.tax = M(274);
+  PayInFull(&o);
+  Plan plan = Run(o);
+  EXPECT_TRUE(plan.needs_tax_rates);  // the items' tax classes are not known yet
+  EXPECT_EQ(plan.tax_items, (std::vector<std::string>{"302", "301"}));
+  EXPECT_FALSE(plan.Ready());
+  links_.item_tax_class = {{"302", "3"}, {"301", "1"}};
+  plan = Run(o);
+  ASSERT_TRUE(plan.Ready()) << plan.hold;
+  EXPECT_EQ(plan.sale->lines[0].tax_class_id, "3");
+  EXPECT_EQ(plan.sale->lines[1].tax_class_id, "1");
+  EXPECT_EQ(plan.expected_total, M(4999 + 899 + 274));
+  // At the category's rate for both lines it would have been $4.87: that web tax is held.
+  o.tax = M(487);
+  PayInFull(&o);
+  plan = Run(o);
+  EXPECT_EQ(plan.hold,
+            "Tax differs: Lightspeed would charge $2.74, the web order charged $4.87 (Lightspeed "
+            "sales tax \"Sales Tax\")");
+}
+
+TEST_F(PlanTest, R10WithoutClassRatesTheItemsTaxClassIsNotNeeded) {
+  UseLightspeedTax("0.0825");
+  const Plan plan = Run(BikeOrder());
+  ASSERT_TRUE(plan.Ready()) << plan.hold;
+  EXPECT_TRUE(plan.tax_items.empty());
+  EXPECT_EQ(plan.sale->lines[0].tax_class_id, "");  // Lightspeed uses the item's own class
+}
+
+TEST_F(PlanTest, R10ATaxInclusiveSalesTaxIsHeldWhenTheWebAddedTax) {
+  UseLightspeedTax("0.0825");
+  links_.tax->name = "GST";
+  links_.tax->inclusive = true;
+  const Plan plan = Run(BikeOrder());
+  EXPECT_FALSE(plan.Ready());
+  // 899.99 × 0.0825 / 1.0825 = 68.59...: inside the price, not on top of it.
+  EXPECT_EQ(plan.hold,
+            "Tax differs: Lightspeed's sales tax \"GST\" includes tax in prices, so Lightspeed "
+            "would count $68.59 of tax inside a total of $924.99, but the web order charged $74.25 "
+            "of tax on top. Choose tax mode web in Settings, or a Lightspeed sales tax that adds "
+            "tax to prices");
+}
+
+TEST_F(PlanTest, R10ATaxInclusiveSalesTaxSendsAnOrderWithNothingTaxed) {
+  UseLightspeedTax("0.0825");
+  links_.tax->inclusive = true;
+  shop::Order o = BikeOrder();
+  o.lines[0].taxable = false;
+  o.tax = Money();
+  PayInFull(&o);
+  const Plan plan = Run(o);
+  ASSERT_TRUE(plan.Ready()) << plan.hold;
+  EXPECT_EQ(plan.expected_total, o.total);
+}
+
+TEST_F(PlanTest, R10TheCustomersOwnSalesTaxIsSentAndNamedWhenItDiffers) {
+  // Ann is tax exempt in Lightspeed (her own tax category 2 at 0%); the web store charged tax.
+  settings_.tax_mode = "lightspeed";
+  SalesTax exempt;
+  exempt.id = "2";
+  exempt.name = "Exempt";
+  exempt.customers_own = true;
+  links_.tax = exempt;
+  shop::Order o = BikeOrder();
+  Plan plan = Run(o);
+  EXPECT_EQ(plan.hold,
+            "Tax differs: Lightspeed would charge $0.00, the web order charged $74.25 (Lightspeed "
+            "sales tax \"Exempt\", set on the customer in Lightspeed)");
+  o.tax = Money();  // the web store exempted her too
+  PayInFull(&o);
+  plan = Run(o);
+  ASSERT_TRUE(plan.Ready()) << plan.hold;
+  EXPECT_EQ(plan.sale->tax_category_id, "2");
+}
+
+TEST_F(PlanTest, R10ASalesTaxChosenForAnotherCustomerIsAskedForAgain) {
+  UseLightspeedTax("0.0825");
+  links_.tax_customer_id = "7";  // fetched before Ann's customer record was known
+  const Plan plan = Run(BikeOrder());
+  EXPECT_TRUE(plan.needs_tax_rates);
+  EXPECT_EQ(plan.tax_customer_id, "42");
+  EXPECT_FALSE(plan.Ready());
 }
 
 TEST_F(PlanTest, R10UnknownTaxModeIsHeld) {
@@ -634,8 +740,9 @@ TEST_F(PlanTest, R11PaymentsAlwaysEqualTheSaleTotal) {
       o.tax = M(
           static_cast<int64_t>((t1 + 50'000'000) / 100'000'000 + (t2 + 50'000'000) / 100'000'000));
       settings_.tax_mode = "lightspeed";
-      links_.tax1 = TaxRate{r1};
-      links_.tax2 = TaxRate{r2};
+      links_.tax = SalesTax{};
+      links_.tax->id = "1";
+      links_.tax->rates = {TaxRate{r1}, TaxRate{r2}};
     }
     o.total = TotalOf(o);
     // Split the total over up to three methods; some get refunds, paid for by extra captures.
@@ -665,8 +772,7 @@ TEST_F(PlanTest, R11PaymentsAlwaysEqualTheSaleTotal) {
     EXPECT_EQ(SumOfLines(*plan.sale) + tax, plan.expected_total) << "round " << round;
     for (const auto& p : plan.sale->payments) EXPECT_GT(p.amount, Money()) << "round " << round;
     for (const auto& l : plan.sale->lines) EXPECT_GE(AmountOf(l), Money()) << "round " << round;
-    links_.tax1.reset();
-    links_.tax2.reset();
+    links_.tax.reset();
   }
   EXPECT_EQ(planned, 3000);
 }
@@ -915,7 +1021,9 @@ TEST_F(PlanTest, EveryMissingPrerequisiteIsReportedInOnePass) {
   ASSERT_EQ(plan.items.size(), 1u);
   EXPECT_EQ(plan.items[0].sku, "PUMP-X");
   EXPECT_EQ(plan.payment_types, std::vector<std::string>{"Stripe"});
-  EXPECT_TRUE(plan.needs_tax_rates);
+  // The sales tax depends on the customer (it may have its own tax category): it is asked for
+  // in the same pass, once the customer is resolved.
+  EXPECT_FALSE(plan.needs_tax_rates);
   EXPECT_TRUE(plan.serials.empty());
 }
 

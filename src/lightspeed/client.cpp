@@ -204,7 +204,43 @@ base::Result<std::vector<Employee>> Client::ListEmployees() {
   return List<Employee>("Employee", "archived=false", {}, wire::DecodeEmployee);
 }
 base::Result<std::vector<TaxCategory>> Client::ListTaxCategories() {
-  return List<TaxCategory>("TaxCategory", "", {}, wire::DecodeTaxCategory);
+  return List<TaxCategory>("TaxCategory", "load_relations=" + Escape("[\"TaxCategoryClasses\"]"),
+                           RequestShape{"GET", "TaxCategory", 0, false, 0, 1},
+                           wire::DecodeTaxCategory);
+}
+
+namespace {
+// `field=IN,[a,b]` over at most 100 ids per request (Lightspeed's limit for IN).
+std::vector<std::string> InFilters(const std::string& field, const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start < ids.size(); start += 100) {
+    std::string list;
+    for (size_t i = start; i < std::min(ids.size(), start + 100); ++i)
+      list += (list.empty() ? "" : ",") + ids[i];
+    out.push_back(field + "=" + Escape("IN,[" + list + "]"));
+  }
+  return out;
+}
+}  // namespace
+
+base::Result<std::vector<Item>> Client::ListItems(const std::vector<std::string>& ids) {
+  std::vector<Item> out;
+  for (const std::string& filter : InFilters("itemID", ids)) {
+    auto page = List<Item>("Item", filter + "&archived=true", {}, wire::DecodeItem);
+    if (!page.ok()) return page.error();
+    out.insert(out.end(), page->begin(), page->end());
+  }
+  return out;
+}
+
+base::Result<std::vector<Customer>> Client::ListCustomers(const std::vector<std::string>& ids) {
+  std::vector<Customer> out;
+  for (const std::string& filter : InFilters("customerID", ids)) {
+    auto page = List<Customer>("Customer", filter + "&archived=true", {}, wire::DecodeCustomer);
+    if (!page.ok()) return page.error();
+    out.insert(out.end(), page->begin(), page->end());
+  }
+  return out;
 }
 
 base::Result<std::vector<Customer>> Client::FindCustomersByEmail(const std::string& email) {

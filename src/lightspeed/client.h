@@ -54,7 +54,11 @@ class Client {
   base::Result<std::vector<Shop>> ListShops();
   base::Result<std::vector<Register>> ListRegisters();
   base::Result<std::vector<Employee>> ListEmployees();
+  // With their TaxCategoryClasses (the rates of tax classes taxed differently).
   base::Result<std::vector<TaxCategory>> ListTaxCategories();
+  // By id, archived ones included (e.g. to learn items' tax classes, customers' tax categories).
+  base::Result<std::vector<Item>> ListItems(const std::vector<std::string>& ids);
+  base::Result<std::vector<Customer>> ListCustomers(const std::vector<std::string>& ids);
 
   // Emails are compared trimmed and lower-cased; several in one request with `or=`.
   base::Result<std::vector<Customer>> FindCustomersByEmail(const std::string& email);

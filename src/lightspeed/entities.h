@@ -23,16 +23,23 @@ struct Register {
 struct Employee {
   std::string id, first_name, last_name;
 };
+// A tax class's own rates inside a tax category (TaxCategoryClass).
+struct TaxClassRates {
+  std::string tax_class_id;
+  std::string rate1, rate2;  // fractions as sent
+};
 struct TaxCategory {
   std::string id, name;
   std::string rate1, rate2;  // fractions as sent, "0.0825"
   bool inclusive = false;
+  std::vector<TaxClassRates> classes;  // classes taxed at other rates than rate1/rate2
 };
 
 struct Customer {
   std::string id, first_name, last_name;
   bool archived = false;
   std::vector<std::string> emails;
+  std::string tax_category_id;  // "0" or "": none of its own (the shop's applies)
 };
 struct Address {
   std::string address1, address2, city, state, zip, country;
@@ -45,6 +52,7 @@ struct NewCustomer {
 
 struct Item {
   std::string id, description, upc, ean, manufacturer_sku, custom_sku, item_type;
+  std::string tax_class_id;  // selects the rates inside a tax category (TaxCategoryClasses)
   bool archived = false, serialized = false, taxed = true;
 };
 struct NewItem {
@@ -75,6 +83,7 @@ struct NewSaleLine {
   base::Money unit_price, discount;
   bool taxed = false;
   std::string note;
+  std::string tax_class_id;  // sent when set: the rates Lightspeed applies to this line
 };
 struct NewSalePayment {
   std::string payment_type_id;

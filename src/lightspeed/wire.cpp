@@ -52,6 +52,7 @@ Customer DecodeCustomer(const json& j) {
       Str(j, "customerID"), Str(j, "firstName"), Str(j, "lastName"), Bool(j, "archived"), {}};
   if (const json* emails = Path(j, "Contact.Emails"))
     for (const json* e : Many(*emails, "ContactEmail")) c.emails.push_back(Str(*e, "address"));
+  c.tax_category_id = Str(j, "taxCategoryID");
   return c;
 }
 
@@ -64,6 +65,7 @@ Item DecodeItem(const json& j) {
   i.manufacturer_sku = Str(j, "manufacturerSku");
   i.custom_sku = Str(j, "customSku");
   i.item_type = Str(j, "itemType");
+  i.tax_class_id = Str(j, "taxClassID");
   i.archived = Bool(j, "archived");
   i.serialized = Bool(j, "serialized") || i.item_type == "serialized";
   i.taxed = Str(j, "tax").empty() || Bool(j, "tax");
@@ -106,8 +108,12 @@ Employee DecodeEmployee(const json& j) {
   return {Str(j, "employeeID"), Str(j, "firstName"), Str(j, "lastName")};
 }
 TaxCategory DecodeTaxCategory(const json& j) {
-  return {Str(j, "taxCategoryID"), Str(j, "tax1Name"), Str(j, "tax1Rate"), Str(j, "tax2Rate"),
-          Bool(j, "isTaxInclusive")};
+  TaxCategory c{Str(j, "taxCategoryID"), Str(j, "tax1Name"), Str(j, "tax1Rate"),
+                Str(j, "tax2Rate"),      Bool(j, "isTaxInclusive"), {}};
+  if (const json* classes = Path(j, "TaxCategoryClasses"))
+    for (const json* k : Many(*classes, "TaxCategoryClass"))
+      c.classes.push_back({Str(*k, "taxClassID"), Str(*k, "tax1Rate"), Str(*k, "tax2Rate")});
+  return c;
 }
 
 json EncodeCustomer(const NewCustomer& c) {
@@ -149,6 +155,7 @@ json EncodeSale(const NewSale& s) {
                  {"unitPrice", l.unit_price.ToString()},
                  {"discountAmount", l.discount.ToString()},
                  {"tax", l.taxed ? "true" : "false"}};
+    if (!l.tax_class_id.empty()) line["taxClassID"] = l.tax_class_id;
     if (!l.note.empty()) line["Note"] = {{"note", l.note}, {"isPublic", "false"}};
     lines.push_back(line);
   }

@@ -7,6 +7,7 @@
 #include "sim/control_tax.h"
 #include "sim/decimal.h"
 #include "sim/engine.h"
+#include "sim/model.h"
 #include "sim/rate_limit.h"
 #include "sim/schema.h"
 
@@ -206,6 +207,26 @@ HttpResponse Rows(const Account& acct, const std::string& entity) {
   return JsonAnswer(200, {{entity, rows}});
 }
 
+// A merchant edits a record in Lightspeed's back office (any entity, read-only ones too): the
+// scalar fields given are set as Lightspeed would store them; the answer is the stored row.
+HttpResponse EditRow(Account& acct, const std::string& what, int64_t now_us, const Json& body) {
+  const size_t slash = what.find('/');
+  const EntitySpec* spec = FindEntity(what.substr(0, slash));
+  const auto id = slash == std::string::npos ? std::nullopt : ParseFixed(what.substr(slash + 1), 0);
+  Json* row = spec && id ? FindRow(acct, spec->name, *id) : nullptr;
+  if (!row) return JsonError(404, "No such record: " + what, "SimControlError");
+  if (!body.is_object()) return Bad("the body is a JSON object of the fields to set");
+  for (auto it = body.begin(); it != body.end(); ++it)
+    if (!spec->Field(it.key()) || it.key() == spec->id_field)
+      return Bad("unknown or read-only " + spec->name + " field: " + it.key());
+  Json edited = *row;
+  if (auto st = ApplyScalars(*spec, body, &edited, {spec->id_field}); !st.ok())
+    return Bad(st.error().message);
+  if (spec->Field("timeStamp")) edited["timeStamp"] = FormatTimeUs(now_us);
+  *row = std::move(edited);
+  return JsonAnswer(200, *row);
+}
+
 HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& body) {
   if (body.contains("access_ttl_s")) {
     // At most a year: the expiry is kept in microseconds, where a larger TTL would overflow.
@@ -294,6 +315,8 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     }
     if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
     if (what.rfind("rows/", 0) == 0 && req.method == "GET") return Rows(acct, what.substr(5));
+    if (what.rfind("rows/", 0) == 0 && req.method == "PUT")
+      return EditRow(acct, what.substr(5), now_us, body);
     if (what.rfind("tax_categories/", 0) == 0 && req.method == "PUT")
       return SetTaxCategory(acct, what.substr(15), now_us, body);
     if (what.rfind("tax_classes/", 0) == 0 && req.method == "PUT")

@@ -31,6 +31,7 @@ Control plane (JSON, never under /API):
            "tax1Name":"…","isTaxInclusive":false,"classes":{"3":{"tax1Rate":"0"}}}  (creates if missing)
   PUT    /_sim/accounts/{id}/tax_classes/{taxClassID}  {"name":"Clothing"}  (creates if missing)
   GET    /_sim/accounts/{id}/rows/{Entity}   every row as stored, archived ones too
+  PUT    /_sim/accounts/{id}/rows/{Entity}/{id}  {"taxClassID":"3"}: edit a record's fields
   GET    /_sim/accounts/{id}/stats           requests/units by "METHOD Entity", rate_limited,
                                              peak_bucket_level, refreshes, faults_fired(_on),
                                              duplicate_references
