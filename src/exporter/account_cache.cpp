@@ -41,8 +41,7 @@ namespace {
 bool NoCategory(const std::string& id) { return id.empty() || id == "0"; }
 }  // namespace
 
-base::Result<SalesTax> AccountCache::SaleTax(const std::string& account,
-                                             lightspeed::Client& client,
+base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightspeed::Client& client,
                                              const std::string& shop_id,
                                              const std::string& customer_id) {
   std::string customer_key = account + "|" + customer_id, shop_key = account + "|" + shop_id;
@@ -72,8 +71,9 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account,
     for (const auto& shop : *all) shop_category_[account + "|" + shop.id] = shop.tax_category_id;
     shops = shop_category_.count(shop_key) ? shop_category_[shop_key] : "";
     if (!shop_category_.count(shop_key))
-      return base::Invalid("shop_id", "the shop " + shop_id + " chosen in Settings is not in "
-                                      "Lightspeed any more: choose a shop in Settings");
+      return base::Invalid("shop_id", "the shop " + shop_id +
+                                          " chosen in Settings is not in "
+                                          "Lightspeed any more: choose a shop in Settings");
   }
   const std::string category = customers_own ? *customers : *shops;
   if (NoCategory(category)) return SalesTax{};  // untaxed

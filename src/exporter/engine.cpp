@@ -205,6 +205,7 @@ class Engine::Impl {
       if (customers.ok()) {
         std::map<std::string, std::string> best;
         for (const auto& c : *customers) {
+          cache_.NoteCustomerTax(settings->account_id, c.id, c.tax_category_id);
           if (c.archived) continue;
           for (const auto& e : c.emails) {
             auto& id = best[NormalizeKey(e)];

@@ -84,7 +84,8 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
   const auto search = [&]() -> base::Result<std::string> {
     auto found = client.FindCustomersByEmail(need.email);
     if (!found.ok()) return found.error();
-    for (const auto& c : *found) cache_.NoteCustomerTax(a.settings.account_id, c.id, c.tax_category_id);
+    for (const auto& c : *found)
+      cache_.NoteCustomerTax(a.settings.account_id, c.id, c.tax_category_id);
     return LowestLive(*found);
   };
   const auto link = [&](const std::string& id) -> base::Status {

@@ -296,8 +296,9 @@ std::optional<Money> LightspeedTax(const shop::Order& order, const Links& links,
   if (tax.inclusive && (p.tax != Money() || order.tax != Money())) {
     Hold(plan, "Tax differs: Lightspeed's sales tax \"" + tax.name +
                    "\" includes tax in prices, so Lightspeed would count " + p.tax.Dollars() +
-                   " of tax inside a total of " + p.total.Dollars() + ", but the web order charged " +
-                   order.tax.Dollars() + " of tax on top. Choose tax mode web in Settings, or a "
+                   " of tax inside a total of " + p.total.Dollars() +
+                   ", but the web order charged " + order.tax.Dollars() +
+                   " of tax on top. Choose tax mode web in Settings, or a "
                    "Lightspeed sales tax that adds tax to prices");
   } else if (p.tax != order.tax) {
     Hold(plan, "Tax differs: Lightspeed would charge " + p.tax.Dollars() +

@@ -422,7 +422,7 @@ TEST_F(PlanTest, R10LightspeedModeWithMatchingTaxSendsTaxedLines) {
   const Plan plan = Run(o);
   ASSERT_TRUE(plan.Ready()) << plan.hold;
   EXPECT_EQ(plan.sale->tax_category_id, "1");  // the shop's category, named explicitly
-  ASSERT_EQ(plan.sale->lines.size(), 2u);                // no web tax line
+  ASSERT_EQ(plan.sale->lines.size(), 2u);      // no web tax line
   EXPECT_TRUE(plan.sale->lines[0].taxed);
   EXPECT_FALSE(plan.sale->lines[1].taxed);  // shipping
   EXPECT_EQ(plan.expected_total, o.total);

@@ -108,7 +108,7 @@ Employee DecodeEmployee(const json& j) {
   return {Str(j, "employeeID"), Str(j, "firstName"), Str(j, "lastName")};
 }
 TaxCategory DecodeTaxCategory(const json& j) {
-  TaxCategory c{Str(j, "taxCategoryID"), Str(j, "tax1Name"), Str(j, "tax1Rate"),
+  TaxCategory c{Str(j, "taxCategoryID"), Str(j, "tax1Name"),        Str(j, "tax1Rate"),
                 Str(j, "tax2Rate"),      Bool(j, "isTaxInclusive"), {}};
   if (const json* classes = Path(j, "TaxCategoryClasses"))
     for (const json* k : Many(*classes, "TaxCategoryClass"))

@@ -96,5 +96,31 @@ TEST(Wire, SaleEncodingSendsStringsAndMiscCharges) {
   EXPECT_EQ(j["customerID"], "0");
 }
 
+// R10: the rates a tax category sets for tax classes, one or many, and the tax facts of items and
+// customers; a taxed line names its class when spoke knows it.
+TEST(Wire, TaxClassesOfCategoriesItemsCustomersAndLines) {
+  const json one = json::parse(R"({"taxCategoryID":"1","tax1Name":"Sales Tax","tax1Rate":"0.05",
+    "tax2Rate":"0.09975","isTaxInclusive":"false","TaxCategoryClasses":{"TaxCategoryClass":
+    {"taxCategoryClassID":"4","tax1Rate":"0.05","tax2Rate":"0","taxCategoryID":"1","taxClassID":"4"}}})");
+  const TaxCategory c = DecodeTaxCategory(one);
+  ASSERT_EQ(c.classes.size(), 1u);
+  EXPECT_EQ(c.classes[0].tax_class_id, "4");
+  EXPECT_EQ(c.classes[0].rate1, "0.05");
+  EXPECT_EQ(c.classes[0].rate2, "0");
+  EXPECT_TRUE(DecodeTaxCategory(json::parse(R"({"taxCategoryID":"2","isTaxInclusive":"true",
+    "TaxCategoryClasses":""})"))
+                  .inclusive);
+  EXPECT_EQ(DecodeItem(json::parse(R"({"itemID":"7","taxClassID":"3"})")).tax_class_id, "3");
+  EXPECT_EQ(
+      DecodeCustomer(json::parse(R"({"customerID":"1","taxCategoryID":"2"})")).tax_category_id,
+      "2");
+  NewSale s;
+  s.lines.push_back({"7", 1, base::Money::FromCents(12999), {}, true, "", "3"});
+  s.lines.push_back({"0", 1, base::Money::FromCents(1000), {}, false, "Shipping"});
+  const json j = EncodeSale(s);
+  EXPECT_EQ(j["SaleLines"]["SaleLine"][0]["taxClassID"], "3");
+  EXPECT_FALSE(j["SaleLines"]["SaleLine"][1].contains("taxClassID"));
+}
+
 }  // namespace
 }  // namespace lightspeed::wire

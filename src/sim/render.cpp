@@ -49,12 +49,10 @@ std::vector<const Json*> Children(const Json& row, const std::string& key) {
 
 // Related record behind a to-one reference relation, or nullptr.
 const Json* Referenced(const Account& acct, const std::string& rel, const Json& row) {
-  static const std::pair<const char*, const char*> kRefs[] = {{"Customer", "customerID"},
-                                                              {"Item", "itemID"},
-                                                              {"TaxCategory", "taxCategoryID"},
-                                                              {"Shop", "shopID"},
-                                                              {"PaymentType", "paymentTypeID"},
-                                                              {"TaxClass", "taxClassID"}};
+  static const std::pair<const char*, const char*> kRefs[] = {
+      {"Customer", "customerID"},       {"Item", "itemID"},
+      {"TaxCategory", "taxCategoryID"}, {"Shop", "shopID"},
+      {"PaymentType", "paymentTypeID"}, {"TaxClass", "taxClassID"}};
   for (const auto& [name, field] : kRefs)
     if (rel == name) return FindRow(acct, name, IdOf(row, field));
   return nullptr;

@@ -48,7 +48,8 @@ TEST_F(Tax, AClassRateInTheCategoryTaxesItsItems) {
   EXPECT_EQ(a.json["Sale"]["SaleLines"]["SaleLine"]["taxClassID"], "3");
   EXPECT_EQ(a.json["Sale"]["SaleLines"]["SaleLine"]["tax1Rate"], "0.04");
   // A line may name its class; a class without rates here falls back to the category's.
-  Answer b = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}, {"taxClassID", 1}}}, {Pay("9.73")}));
+  Answer b =
+      Api("POST", "Sale.json", SaleBody({{{"itemID", 11}, {"taxClassID", 1}}}, {Pay("9.73")}));
   ASSERT_EQ(b.status, 200) << b.body;
   EXPECT_EQ(b.json["Sale"]["calcTax1"], "0.74");
   // Removing the class rate: the category's rate again.
