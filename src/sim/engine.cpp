@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sim/api.h"
+#include "sim/model.h"
 #include "sim/rate_limit.h"
 #include "sim/schema.h"
 
@@ -132,6 +133,8 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
     return JsonError(403, "This token cannot access account " + std::to_string(route.account_id),
                      "Forbidden");
   Account* acct = &state_.accounts.at(*account_id);
+  if (EmployeeLockedOut(*acct))
+    return Unauthorized("The employee who authorized this application is locked out");
 
   Json body_json;
   const Json* body = nullptr;

@@ -116,6 +116,11 @@ const Json* FindRow(const Account& acct, const std::string& entity, int64_t id) 
   return FindRow(const_cast<Account&>(acct), entity, id);
 }
 
+bool EmployeeLockedOut(const Account& acct) {
+  const Json* owner = FindRow(acct, "Employee", 1);
+  return owner && FieldText(*owner, "lockOut") == "true";
+}
+
 int64_t IdOf(const Json& row, const std::string& field) {
   return ParseFixed(Text(row, field), 0).value_or(0);
 }

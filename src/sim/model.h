@@ -23,6 +23,9 @@ int64_t NextId(Account& acct, const std::string& counter);
 Json* FindRow(Account& acct, const std::string& entity, int64_t id);
 const Json* FindRow(const Account& acct, const std::string& entity, int64_t id);
 int64_t IdOf(const Json& row, const std::string& field);  // 0 when absent or not a number
+// Tokens act for the employee who approved the application: employee 1 (the account owner) in
+// lsr-sim. Locked out, that employee's tokens stop working.
+bool EmployeeLockedOut(const Account& acct);
 
 // `relations` are load_relations names ("SaleLines", "SaleLines.Item").
 Json RenderRow(const Account& acct, const EntitySpec& spec, const Json& row,

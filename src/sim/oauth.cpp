@@ -2,6 +2,7 @@
 // refresh token dies when the new access token is first used, together with its siblings).
 #include "base/secrets.h"
 #include "sim/engine.h"
+#include "sim/model.h"
 #include "sim/query.h"
 
 namespace sim {
@@ -129,6 +130,9 @@ HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req) {
       acct = &state.accounts[it->second.account_id];
     if (it == state.refresh.end() || it->second.account_id != acct->id)
       return OAuthError(400, "invalid_grant", "The refresh token is invalid");
+    if (EmployeeLockedOut(*acct))
+      return OAuthError(400, "invalid_grant",
+                        "The employee who authorized this application is locked out");
     ++acct->stats.refreshes;
     return JsonAnswer(200, IssuePair(state, *acct, now_us, old));
   }

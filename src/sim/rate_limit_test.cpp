@@ -49,13 +49,14 @@ TEST_F(Rate, EveryAnswerCarriesTheHeaders) {
   for (const std::string& rest : {"Shop.json", "Sale/404.json", "Item.json?limit=500"}) {
     Answer a = Api("GET", rest);
     EXPECT_FALSE(a.Header("X-LS-API-Bucket-Level").empty()) << rest;
-    EXPECT_EQ(a.Header("X-LS-API-Drip-Rate"), "1") << rest;
+    // The demo account has two registers (one per shop): bucket 100, drip 1.5, burst 22.
+    EXPECT_EQ(a.Header("X-LS-API-Drip-Rate"), "1.5") << rest;
     EXPECT_FALSE(a.Header("X-LS-API-Request-Cost").empty()) << rest;
     EXPECT_FALSE(a.Header("X-LS-API-Burst-Level").empty()) << rest;
   }
   Answer a = Api("GET", "Shop.json");
-  EXPECT_EQ(a.Header("X-LS-API-Bucket-Level"), "4/90");
-  EXPECT_EQ(a.Header("X-LS-API-Burst-Level"), "4/20");
+  EXPECT_EQ(a.Header("X-LS-API-Bucket-Level"), "4/100");
+  EXPECT_EQ(a.Header("X-LS-API-Burst-Level"), "4/22");
 }
 
 TEST_F(Rate, FirstOverflowIsServedThenRetryAfter) {
@@ -93,19 +94,19 @@ TEST_F(Rate, FirstOverflowIsServedThenRetryAfter) {
 TEST_F(Rate, BurstLimiterCountsFixedOneSecondWindows) {
   int served = 0;
   Answer last;
-  for (int i = 0; i < 21; ++i) {
+  for (int i = 0; i < 23; ++i) {  // the demo's two registers: a burst limit of 22
     last = Api("GET", "Shop.json");
     served += last.status == 200;
   }
-  EXPECT_EQ(served, 20);
+  EXPECT_EQ(served, 22);
   EXPECT_EQ(last.status, 429);
   EXPECT_EQ(last.Header("X-LS-API-RateLimit-Type"), "api-burst-limiter");
   EXPECT_EQ(last.Header("Retry-After"), "1");
-  EXPECT_EQ(last.Header("X-LS-API-Burst-Level"), "20/20");
+  EXPECT_EQ(last.Header("X-LS-API-Burst-Level"), "22/22");
   clock_.Advance(std::chrono::seconds(1));
   Answer next = Api("GET", "Shop.json");
   EXPECT_EQ(next.status, 200);
-  EXPECT_EQ(next.Header("X-LS-API-Burst-Level"), "1/20");
+  EXPECT_EQ(next.Header("X-LS-API-Burst-Level"), "1/22");
 }
 
 TEST_F(Rate, LegacyModel) {
@@ -121,7 +122,7 @@ TEST_F(Rate, OffServesEverything) {
   Rates({{"model", "off"}});
   for (int i = 0; i < 150; ++i) ASSERT_EQ(Api("GET", "Shop.json").status, 200);
   Answer a = Api("GET", "Shop.json");
-  EXPECT_EQ(a.Header("X-LS-API-Bucket-Level"), "0/90");
+  EXPECT_EQ(a.Header("X-LS-API-Bucket-Level"), "0/100");
   EXPECT_EQ(a.Header("X-LS-API-Request-Cost"), "1");
 }
 

@@ -258,6 +258,18 @@ base::Status CheckHeader(const Account& acct, const Json& sale) {
   if (auto st = CheckRef(acct, sale, "shopID", "Shop", true); !st.ok()) return st;
   if (auto st = CheckRef(acct, sale, "registerID", "Register", true); !st.ok()) return st;
   if (auto st = CheckRef(acct, sale, "employeeID", "Employee", true); !st.ok()) return st;
+  // A register belongs to one shop; an employee may be limited to one shop, or locked out.
+  const std::string shop = Text(sale, "shopID");
+  const Json& reg = *FindRow(acct, "Register", IdOf(sale, "registerID"));
+  if (Text(reg, "shopID") != shop)
+    return Bad("registerID", "Register " + Text(reg, "registerID") + " belongs to shop " +
+                                 Text(reg, "shopID") + ", not to shop " + shop);
+  const Json& emp = *FindRow(acct, "Employee", IdOf(sale, "employeeID"));
+  if (IsTrue(emp, "lockOut"))
+    return Bad("employeeID", "Employee " + Text(emp, "employeeID") + " is locked out");
+  if (IdOf(emp, "limitToShopID") != 0 && Text(emp, "limitToShopID") != shop)
+    return Bad("employeeID", "Employee " + Text(emp, "employeeID") + " is limited to shop " +
+                                 Text(emp, "limitToShopID") + " and cannot sell at shop " + shop);
   if (auto st = CheckRef(acct, sale, "customerID", "Customer", false); !st.ok()) return st;
   return CheckRef(acct, sale, "taxCategoryID", "TaxCategory", false);
 }

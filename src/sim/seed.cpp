@@ -126,12 +126,13 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
   Account& acct = state.accounts[id];
   acct.id = id;
   acct.name = name.empty() ? "Spoke Cycles" : name;
-  acct.registers = registers;
+  // The demo's second shop has a register of its own, which counts for the bucket like any other.
+  acct.registers = registers + (demo ? 1 : 0);
   // One OAuth app may serve many merchant accounts, as on Lightspeed.
   acct.client_id = client_id.empty() ? base::RandomHex(16) : client_id;
   acct.client_secret = client_id.empty() ? base::RandomHex(32) : client_secret;
   acct.redirect_uri = redirect_uri.empty() ? "http://localhost:8080/callback" : redirect_uri;
-  acct.rate = DefaultRate("2026", registers);
+  acct.rate = DefaultRate("2026", acct.registers);
   const std::string now = FormatTimeUs(now_us);
 
   // Every account has the tax classes Item (the default of new items) and Labor.
@@ -143,6 +144,17 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
     Put(acct, "Register",
         {{"name", "Register " + std::to_string(r)}, {"shopID", "1"}, {"timeStamp", now}});
   Put(acct, "Employee", {{"firstName", "Sam"}, {"lastName", "Spokes"}, {"timeStamp", now}});
+  if (demo) {
+    // A second shop with its register; an employee who works only there; one who left.
+    Put(acct, "Shop", {{"name", acct.name + " Downtown"}, {"taxCategoryID", "1"}, {"timeStamp", now}});
+    Put(acct, "Register", {{"name", "Downtown Register 1"}, {"shopID", "2"}, {"timeStamp", now}});
+    Put(acct, "Employee", {{"firstName", "Dana"},
+                           {"lastName", "Lopez"},
+                           {"limitToShopID", "2"},
+                           {"timeStamp", now}});
+    Put(acct, "Employee",
+        {{"firstName", "Casey"}, {"lastName", "Former"}, {"lockOut", "true"}, {"timeStamp", now}});
+  }
   static const std::pair<const char*, const char*> kTypes[] = {{"Cash", "cash"},
                                                                {"Credit Card", "credit card"},
                                                                {"Gift Card", "gift card"},
