@@ -155,3 +155,35 @@ TEST_F(Site, TheJsonApiStillRefusesFormBodies) {
 }
 
 }  // namespace
+
+namespace {
+
+// Settings lists only the saved shop's registers and the employees who may sell there.
+TEST_F(Site, SettingsListsTheChosenShopsRegistersAndItsEmployees) {
+  svc_.Connect();
+  auto c = Client();
+  httplib::Headers h{{"Cookie", Login()}};
+  auto page = c.Get("/settings/lightspeed", h);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find(">Register 1</option>"), std::string::npos) << page->body;
+  EXPECT_EQ(page->body.find("Downtown Register 1"), std::string::npos);
+  EXPECT_NE(page->body.find(">Sam Spokes</option>"), std::string::npos);
+  EXPECT_EQ(page->body.find("Dana Lopez"), std::string::npos) << "limited to the other shop";
+  EXPECT_EQ(page->body.find("Casey Former"), std::string::npos) << "locked out";
+  // Choosing the Downtown shop keeps the old register out: one of its own is asked for.
+  auto saved = c.Post("/settings/lightspeed", h,
+                      httplib::Params{{"csrf", Field(page->body, "csrf")},
+                                      {"shop_id", "2"},
+                                      {"register_id", "1"},
+                                      {"employee_id", "1"}});
+  EXPECT_EQ(saved->status, 303);
+  page = c.Get("/settings/lightspeed", h);
+  EXPECT_NE(page->body.find("The shop changed: choose one of its registers"), std::string::npos)
+      << page->body;
+  EXPECT_NE(page->body.find(">Downtown Register 1</option>"), std::string::npos);
+  EXPECT_EQ(page->body.find(">Register 1</option>"), std::string::npos);
+  EXPECT_NE(page->body.find(">Dana Lopez</option>"), std::string::npos);
+  EXPECT_EQ(svc_.Get("/api/v1/settings/lightspeed").body["register_id"], "");
+}
+
+}  // namespace

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "api/codec.h"
+#include "api/settings_check.h"
 #include "shop/validate.h"
 
 namespace api {
@@ -262,6 +263,8 @@ Response Api::PutLightspeedSettings(store::StoreId s, const std::string& body) {
   if (!current.ok()) return Error(current.error());
   auto next = codec::SettingsFromJson(*j, *current);
   if (!next.ok()) return Error(next.error());
+  if (auto st = CheckLightspeedSettings(options_.connections, s, *current, *next); !st.ok())
+    return Error(st.error());
   if (auto r = store_.PutLightspeedSettings(s, *next); !r.ok()) return Error(r.error());
   return GetLightspeedSettings(s);
 }

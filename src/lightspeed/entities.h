@@ -22,6 +22,8 @@ struct Register {
 };
 struct Employee {
   std::string id, first_name, last_name;
+  bool locked_out = false;
+  std::string limit_to_shop_id;  // "0" or "": any shop
 };
 // A tax class's own rates inside a tax category (TaxCategoryClass).
 struct TaxClassRates {

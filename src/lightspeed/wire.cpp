@@ -105,7 +105,8 @@ Register DecodeRegister(const json& j) {
   return {Str(j, "registerID"), Str(j, "name"), Str(j, "shopID")};
 }
 Employee DecodeEmployee(const json& j) {
-  return {Str(j, "employeeID"), Str(j, "firstName"), Str(j, "lastName")};
+  return {Str(j, "employeeID"), Str(j, "firstName"), Str(j, "lastName"), Bool(j, "lockOut"),
+          Str(j, "limitToShopID")};
 }
 TaxCategory DecodeTaxCategory(const json& j) {
   TaxCategory c{Str(j, "taxCategoryID"), Str(j, "tax1Name"),        Str(j, "tax1Rate"),

@@ -146,12 +146,11 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
   Put(acct, "Employee", {{"firstName", "Sam"}, {"lastName", "Spokes"}, {"timeStamp", now}});
   if (demo) {
     // A second shop with its register; an employee who works only there; one who left.
-    Put(acct, "Shop", {{"name", acct.name + " Downtown"}, {"taxCategoryID", "1"}, {"timeStamp", now}});
+    Put(acct, "Shop",
+        {{"name", acct.name + " Downtown"}, {"taxCategoryID", "1"}, {"timeStamp", now}});
     Put(acct, "Register", {{"name", "Downtown Register 1"}, {"shopID", "2"}, {"timeStamp", now}});
-    Put(acct, "Employee", {{"firstName", "Dana"},
-                           {"lastName", "Lopez"},
-                           {"limitToShopID", "2"},
-                           {"timeStamp", now}});
+    Put(acct, "Employee",
+        {{"firstName", "Dana"}, {"lastName", "Lopez"}, {"limitToShopID", "2"}, {"timeStamp", now}});
     Put(acct, "Employee",
         {{"firstName", "Casey"}, {"lastName", "Former"}, {"lockOut", "true"}, {"timeStamp", now}});
   }

@@ -51,7 +51,9 @@ TestService::TestService(ServiceOptions options) {
   engine_ = std::make_unique<exporter::Engine>(*db_, *connections_, engine_options);
   api_ = std::make_unique<api::Api>(
       *db_, base::SystemClock(), api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});
-  server_ = web::CreateServer(web::ServerOptions{}, *api_, *db_);
+  web::ServerOptions server_options;
+  server_options.connections = connections_.get();  // the site's pickers and Connect button
+  server_ = web::CreateServer(server_options, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);
   port_ = *port;

@@ -1,6 +1,7 @@
 // Settings → Lightspeed: Connect (OAuth authorization-code flow, state tied to the session), the
 // shop / register / employee pickers filled from Lightspeed, payment type mapping, tax mode,
 // automatic export and the reference source.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -27,10 +28,17 @@ std::string Picker(const std::string& name, const std::string& label, const std:
            Escape(choices.error().message) + ")</span>";
   }
   h += "<select id=\"" + name + "\" name=\"" + name + "\"><option value=\"\">— choose —</option>";
-  for (const Choice& c : *choices)
+  bool listed = false;
+  for (const Choice& c : *choices) {
+    listed = listed || c.id == current;
     h += "<option value=\"" + Escape(c.id) + "\"" + (c.id == current ? " selected" : "") + ">" +
          Escape(c.label) + "</option>";
-  return h + "</select>";
+  }
+  h += "</select>";
+  if (!listed && !current.empty() && current != "0")
+    h += " <span class=\"unbalanced\">The saved choice (Lightspeed id " + Escape(current) +
+         ") cannot be used at this shop: choose again.</span>";
+  return h;
 }
 
 std::string Radio(const std::string& name, const std::string& value, const std::string& label,
@@ -46,10 +54,12 @@ std::string RedirectUri(const httplib::Request& req) {
 }
 
 template <typename T, typename F>
-base::Result<std::vector<Choice>> Choices(const base::Result<std::vector<T>>& list, F label) {
+base::Result<std::vector<Choice>> Choices(const base::Result<std::vector<T>>& list, F label,
+                                          std::function<bool(const T&)> keep = nullptr) {
   if (!list.ok()) return list.error();
   std::vector<Choice> out;
-  for (const T& t : *list) out.push_back({t.id, label(t)});
+  for (const T& t : *list)
+    if (!keep || keep(t)) out.push_back({t.id, label(t)});
   return out;
 }
 
@@ -93,11 +103,19 @@ void Site::SettingsPage(Ctx& c) {
     auto client = options_.connections->ClientFor(s);
     if (client.ok()) {
       shops = Choices((*client)->ListShops(), [](const lightspeed::Shop& x) { return x.name; });
-      registers =
-          Choices((*client)->ListRegisters(), [](const lightspeed::Register& x) { return x.name; });
-      employees = Choices((*client)->ListEmployees(), [](const lightspeed::Employee& x) {
-        return x.first_name + " " + x.last_name;
-      });
+      // Only the chosen shop's registers, and the employees who may sell there.
+      const std::string shop = st.shop_id;
+      const auto any_shop = [](const std::string& id) { return id.empty() || id == "0"; };
+      registers = Choices<lightspeed::Register>(
+          (*client)->ListRegisters(), [](const lightspeed::Register& x) { return x.name; },
+          [&](const lightspeed::Register& x) { return any_shop(shop) || x.shop_id == shop; });
+      employees = Choices<lightspeed::Employee>(
+          (*client)->ListEmployees(),
+          [](const lightspeed::Employee& x) { return x.first_name + " " + x.last_name; },
+          [&](const lightspeed::Employee& x) {
+            return !x.locked_out &&
+                   (any_shop(x.limit_to_shop_id) || any_shop(shop) || x.limit_to_shop_id == shop);
+          });
       types = (*client)->ListPaymentTypes();
     } else {
       shops = registers = employees = client.error();
@@ -110,7 +128,8 @@ void Site::SettingsPage(Ctx& c) {
   b += Picker("shop_id", "Shop", st.shop_id, shops);
   b += Picker("register_id", "Register", st.register_id, registers);
   b += Picker("employee_id", "Employee", st.employee_id, employees);
-  b += "</section>";
+  b += "<p class=\"muted\">Registers and employees are those of the saved shop: after choosing "
+       "another shop, save, then pick its register and employee.</p></section>";
 
   // Payment type mapping: every web payment method the store has seen, plus those mapped.
   std::set<std::string> methods;
@@ -184,8 +203,19 @@ void Site::SettingsPost(Ctx& c) {
     }
     body["payment_types"] = types;
   }
+  // The register picker lists the saved shop's registers: a new shop needs one of its own.
+  bool register_cleared = false;
+  if (auto saved = store_.GetLightspeedSettings(c.session.store_id);
+      saved.ok() && body.contains("shop_id") && body["shop_id"] != saved->shop_id &&
+      body.value("register_id", "") == saved->register_id && !saved->register_id.empty()) {
+    body["register_id"] = "";
+    register_cleared = true;
+  }
   api::Response r = api_.PutLightspeedSettings(c.session.store_id, ApiBody(body));
-  if (r.status == 200)
+  if (r.status == 200 && register_cleared)
+    AddFlash(c.session.id_hash, false,
+             "Settings saved. The shop changed: choose one of its registers below.");
+  else if (r.status == 200)
     AddFlash(c.session.id_hash, false, "Settings saved.");
   else
     AddFlash(c.session.id_hash, true, "Settings were not saved: " + ErrorMessage(r));
