@@ -281,7 +281,9 @@ TEST_F(ExportEngine, R10LightspeedTaxModeMatchingIsSentMismatchingIsHeld) {
 }
 
 TEST_F(ExportEngine, R21APermanentRefusalNeedsAttentionThenRetryWorks) {
-  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"employee_id", "999"}}).status, 200);
+  // The merchant moves the register to the other shop in Lightspeed after spoke's settings
+  // were saved: Lightspeed refuses a sale on it at shop 1.
+  svc_.SimControl("PUT", "/rows/Register/1", {{"shopID", "2"}});
   svc_.StartEngine();
   Reply r = Export(MakeOrder("E1", "e@example.com", {{"HELMET", 1, 12999}}));
   ASSERT_EQ(r.body["export"]["state"], "needs_attention") << r.raw;
@@ -292,9 +294,7 @@ TEST_F(ExportEngine, R21APermanentRefusalNeedsAttentionThenRetryWorks) {
   ASSERT_EQ(listed.body["exports"].size(), 1u);
   // One bad order never blocks the others: a second store keeps exporting meanwhile (below),
   // and this one goes through once the setting is fixed.
-  ASSERT_EQ(
-      svc_.Put("/api/v1/settings/lightspeed", {{"employee_id", svc_.account().employee_id}}).status,
-      200);
+  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"shop_id", "2"}}).status, 200);
   ASSERT_EQ(svc_.Post("/api/v1/orders/E1/export/retry").status, 202);
   EXPECT_EQ(svc_.WaitForExport("E1").body["export"]["state"], "exported");
 }

@@ -97,10 +97,18 @@ TEST_F(ClientSim, AccountAndPickers) {
   EXPECT_EQ(account->id, account_.account_id);
   auto shops = client_->ListShops();
   ASSERT_TRUE(shops.ok()) << shops.error().message;
-  ASSERT_EQ(shops->size(), 1u) << "one shop arrives as an object, not an array";
+  ASSERT_EQ(shops->size(), 2u);  // the demo's two shops
   EXPECT_EQ((*shops)[0].id, account_.shop_id);
-  EXPECT_FALSE(client_->ListRegisters()->empty());
-  EXPECT_FALSE(client_->ListEmployees()->empty());
+  auto registers = client_->ListRegisters();
+  ASSERT_TRUE(registers.ok());
+  ASSERT_EQ(registers->size(), 2u);
+  EXPECT_EQ((*registers)[1].shop_id, "2");
+  auto employees = client_->ListEmployees();
+  ASSERT_TRUE(employees.ok());
+  ASSERT_EQ(employees->size(), 3u);
+  EXPECT_EQ((*employees)[1].limit_to_shop_id, "2");
+  EXPECT_TRUE((*employees)[2].locked_out);
+  EXPECT_FALSE((*employees)[0].locked_out);
   auto taxes = client_->ListTaxCategories();
   ASSERT_TRUE(taxes.ok());
   EXPECT_EQ((*taxes)[0].rate1, "0.0825");
