@@ -125,7 +125,7 @@ TEST_F(ClientSim, CustomersByEmailOneManyNoneAndCreate) {
 }
 
 TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
-  auto by_upc = client_->FindItems(ItemKey::kUpc, "735000000007");
+  auto by_upc = client_->FindItems(ItemKey::kUpc, "735000000070");
   ASSERT_TRUE(by_upc.ok()) << by_upc.error().message;
   ASSERT_EQ(by_upc->size(), 1u);
   const std::string id = (*by_upc)[0].id;
@@ -137,7 +137,7 @@ TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
   EXPECT_TRUE(client_->FindItems(ItemKey::kEan, "0000000000000")->empty());
   NewItem item;
   item.description = "Trek FX 2 Disc, M, black";
-  item.upc = "601842123456";
+  item.upc = "601842123454";
   item.manufacturer_sku = "FX2-M-BK";
   item.custom_sku = "TREK-FX2-M-BLK";
   item.default_cost = base::Money::FromCents(61000);

@@ -6,6 +6,7 @@
 
 #include "sim/decimal.h"
 #include "sim/engine.h"
+#include "sim/model.h"
 #include "sim/rate_limit.h"
 #include "sim/schema.h"
 
@@ -205,6 +206,20 @@ HttpResponse Rows(const Account& acct, const std::string& entity) {
   return JsonAnswer(200, {{entity, rows}});
 }
 
+// A merchant archives a record in Lightspeed's back office (an item no longer stocked): as the
+// API's DELETE, without a token or the bucket.
+HttpResponse ArchiveRow(Account& acct, int64_t now_us, const std::string& entity_and_id) {
+  const size_t slash = entity_and_id.find('/');
+  const EntitySpec* spec = FindEntity(entity_and_id.substr(0, slash));
+  const auto id =
+      slash == std::string::npos ? std::nullopt : ParseFixed(entity_and_id.substr(slash + 1), 0);
+  if (!spec || !id || !FindRow(acct, spec->name, *id))
+    return JsonError(404, "No such row: " + entity_and_id, "SimControlError");
+  if (auto st = DeleteEntity(Ctx{&acct, now_us}, *spec, *id); !st.ok())
+    return Bad(st.error().message);
+  return JsonAnswer(200, *FindRow(acct, spec->name, *id));
+}
+
 // A merchant edits a tax category in Lightspeed's back office: new sales are taxed at the new
 // rates from then on, whatever a client remembered.
 HttpResponse SetTaxCategory(Account& acct, const std::string& id, const Json& body) {
@@ -312,6 +327,8 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     }
     if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
     if (what.rfind("rows/", 0) == 0 && req.method == "GET") return Rows(acct, what.substr(5));
+    if (what.rfind("rows/", 0) == 0 && req.method == "DELETE")
+      return ArchiveRow(acct, now_us, what.substr(5));
     if (what.rfind("tax_categories/", 0) == 0 && req.method == "PUT")
       return SetTaxCategory(acct, what.substr(15), body);
     if (what == "behaviour" && (req.method == "PUT" || req.method == "GET"))

@@ -1,0 +1,122 @@
+// Issue 10, items 4-6: barcodes, archived items, serial numbers in stock and serialized items, as
+// real Lightspeed has them, end to end over HTTP against lsr-sim.
+#include <gtest/gtest.h>
+
+#include "tests/support/service.h"
+
+namespace {
+
+using testing_support::json;
+using testing_support::Reply;
+using testing_support::TestService;
+
+class Catalog : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    svc_.Connect();
+    svc_.StartEngine();
+  }
+  Reply Export(const json& order) {
+    const std::string n = order["number"];
+    Reply put = svc_.Put("/api/v1/orders/" + n, order);
+    EXPECT_LT(put.status, 300) << put.raw;
+    Reply q = svc_.Post("/api/v1/orders/" + n + "/export");
+    EXPECT_EQ(q.status, 202) << q.raw;
+    return svc_.WaitForExport(n, 30);
+  }
+  lightspeed::Sale SaleFor(const std::string& number) {
+    auto sales = svc_.Lightspeed()->FindSales(number, "web");
+    EXPECT_TRUE(sales.ok() && sales->size() == 1u);
+    return sales.ok() && !sales->empty() ? (*sales)[0] : lightspeed::Sale{};
+  }
+  int Requests(const std::string& key) {
+    return svc_.SimControl("GET", "/stats")["requests"].value(key, 0);
+  }
+  TestService svc_;
+};
+
+TEST_F(Catalog, R17ItemIntakeRefusesAMalformedCodeNamingTheFieldAndStoresNothing) {
+  json item = testing_support::HelmetItem();
+  item["upc"] = "735000000071";  // a typing error: the check digit is 0
+  Reply r = svc_.Put("/api/v1/items/HELMET", item);
+  ASSERT_EQ(r.status, 422) << r.raw;
+  EXPECT_EQ(r.body["error"]["field"], "upc");
+  const std::string message = r.body["error"]["message"];
+  EXPECT_NE(message.find("12-digit UPC-A"), std::string::npos) << message;
+  EXPECT_NE(message.find("should be 0"), std::string::npos) << message;
+  item["upc"] = "735000000070";
+  item["ean"] = "4000000000070";
+  r = svc_.Put("/api/v1/items/HELMET", item);
+  ASSERT_EQ(r.status, 422) << r.raw;
+  EXPECT_EQ(r.body["error"]["field"], "ean");
+  EXPECT_NE(r.body["error"]["message"].get<std::string>().find("EAN-8"), std::string::npos);
+  EXPECT_EQ(svc_.Get("/api/v1/items/HELMET").status, 404) << "nothing stored half-written";
+  item["ean"] = "4000000000075";
+  EXPECT_EQ(svc_.Put("/api/v1/items/HELMET", item).status, 201);
+}
+
+TEST_F(Catalog, R17AnItemLightspeedHasOnlyArchivedIsSoldAsItIsNotCreatedAgain) {
+  // The merchant archived the helmet (item 7) in Lightspeed; the web store still sells it. Its
+  // UPC stays taken in Lightspeed, so creating a new item for it would be refused.
+  ASSERT_EQ(svc_.SimControl("DELETE", "/rows/Item/7")["archived"], "true");
+  ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 201);
+  Reply r = Export(testing_support::HelmetOrder("A1", "a1@example.com"));
+  ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
+  EXPECT_EQ(SaleFor("A1").lines[0].item_id, "7");
+  EXPECT_EQ(Requests("POST Item"), 0) << "no second item for the UPC";
+  const std::string message = r.body["export"]["timeline"].back()["message"];
+  EXPECT_NE(message.find("Lightspeed item 7, which is archived"), std::string::npos) << message;
+  auto items = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "735000000070");
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_TRUE((*items)[0].archived) << "the merchant's catalog is left as it was";
+}
+
+TEST_F(Catalog, R19ASerialReceivedIntoStockIsLinkedToTheSaleNotCreatedAgain) {
+  // lsr-sim's demo seed received WTU4710 into stock for the Trailhead 29 (item 1).
+  ASSERT_EQ(svc_.Put("/api/v1/items/BIKE", {{"description", "Trailhead 29 Mountain Bike"},
+                                            {"source", "pos_sync"},
+                                            {"lightspeed_item_id", "1"},
+                                            {"price", "899.99"},
+                                            {"serialized", true}})
+                .status,
+            201);
+  json order = testing_support::HelmetOrder("B1", "rider@example.com", "Cash");
+  order["lines"] = {{{"sku", "BIKE"},
+                     {"quantity", 1},
+                     {"unit_price", "899.99"},
+                     {"serial_numbers", {"WTU4710"}}}};
+  order["total"] = "909.99";
+  order["payments"][0]["amount"] = "909.99";
+  Reply r = Export(order);
+  ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
+  const lightspeed::Sale sale = SaleFor("B1");
+  ASSERT_EQ(sale.lines.size(), 2u);  // the bike and the shipping
+  auto serials = svc_.Lightspeed()->FindSerialized("WTU4710");
+  ASSERT_TRUE(serials.ok());
+  ASSERT_EQ(serials->size(), 1u) << "one record for the serial number";
+  EXPECT_EQ((*serials)[0].item_id, "1");
+  EXPECT_EQ((*serials)[0].sale_line_id, sale.lines[0].id);
+  EXPECT_EQ((*serials)[0].customer_id, sale.customer_id);
+  EXPECT_NE(sale.customer_id, "0");
+  EXPECT_EQ(Requests("POST Serialized"), 0);
+  const std::string message = r.body["export"]["timeline"].back()["message"];
+  EXPECT_NE(message.find("serial WTU4710 was in stock"), std::string::npos) << message;
+}
+
+TEST_F(Catalog, R17R19ANewSerializedItemIsADefaultItemWithSerializedTrue) {
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  Reply r = Export(testing_support::PaidOrder("N1"));
+  ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
+  auto items = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "601842123454");
+  ASSERT_TRUE(items.ok());
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_EQ((*items)[0].item_type, "default");
+  EXPECT_TRUE((*items)[0].serialized);
+  auto serials = svc_.Lightspeed()->FindSerialized("WTU123X4567");
+  ASSERT_TRUE(serials.ok());
+  ASSERT_EQ(serials->size(), 1u);
+  EXPECT_EQ((*serials)[0].item_id, (*items)[0].id);
+}
+
+}  // namespace
