@@ -104,6 +104,38 @@ TEST_F(Catalog, R19ASerialReceivedIntoStockIsLinkedToTheSaleNotCreatedAgain) {
   EXPECT_NE(message.find("serial WTU4710 was in stock"), std::string::npos) << message;
 }
 
+TEST_F(Catalog, R19R20ALostAnswerToTheSerialUpdateIsSearchedNotWrittenAgain) {
+  ASSERT_EQ(svc_.Put("/api/v1/items/BIKE", {{"description", "Roadster Carbon Road Bike"},
+                                            {"source", "pos_sync"},
+                                            {"lightspeed_item_id", "2"},
+                                            {"price", "2499.00"},
+                                            {"serialized", true}})
+                .status,
+            201);
+  // The update of WTU4717 (received into stock for item 2) lands, but its answer is lost.
+  svc_.SimControl(
+      "POST", "/faults",
+      json::array({{{"method", "PUT"}, {"path", "Serialized"}, {"action", "drop_after_commit"}}}));
+  json order = testing_support::HelmetOrder("B2", "roadie@example.com", "Cash");
+  order["lines"] = {{{"sku", "BIKE"},
+                     {"quantity", 1},
+                     {"unit_price", "2499.00"},
+                     {"serial_numbers", {"WTU4717"}}}};
+  order["total"] = "2509.00";
+  order["payments"][0]["amount"] = "2509.00";
+  Reply r = Export(order);
+  ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
+  const lightspeed::Sale sale = SaleFor("B2");
+  auto serials = svc_.Lightspeed()->FindSerialized("WTU4717");
+  ASSERT_TRUE(serials.ok());
+  ASSERT_EQ(serials->size(), 1u);
+  EXPECT_EQ((*serials)[0].sale_line_id, sale.lines[0].id);
+  EXPECT_EQ((*serials)[0].customer_id, sale.customer_id);
+  EXPECT_EQ(Requests("PUT Serialized"), 1) << "found already linked, not written again";
+  EXPECT_EQ(Requests("POST Serialized"), 0);
+  EXPECT_EQ(Requests("POST Sale"), 1);
+}
+
 TEST_F(Catalog, R17R19ANewSerializedItemIsADefaultItemWithSerializedTrue) {
   ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
   Reply r = Export(testing_support::PaidOrder("N1"));
