@@ -181,6 +181,27 @@ TEST_F(ClientSim, SalesCreateFindByReferenceAndSerialized) {
   EXPECT_TRUE(serial.ok()) << serial.error().message;
 }
 
+TEST_F(ClientSim, ArchivedItemsAreFoundAndSerialsInStockAreUpdated) {
+  httplib::Client c(sim_->BaseUrl());
+  ASSERT_TRUE(c.Delete(("/_sim/accounts/" + account_.account_id + "/rows/Item/7").c_str()));
+  auto items = client_->FindItems(ItemKey::kUpc, "735000000070");
+  ASSERT_TRUE(items.ok()) << items.error().message;
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_TRUE((*items)[0].archived);
+  // WTU4710 was received into stock for item 1: a second create is refused, an update links it.
+  auto again = client_->CreateSerialized({"WTU4710", "1", "", ""});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().reason, "rejected");
+  EXPECT_NE(again.error().message.find("already in use"), std::string::npos);
+  auto stock = client_->FindSerialized("WTU4710");
+  ASSERT_TRUE(stock.ok() && stock->size() == 1u);
+  ASSERT_TRUE(client_->UpdateSerialized((*stock)[0].id, {"WTU4710", "", "2", "9"}).ok());
+  auto sold = client_->FindSerialized("WTU4710");
+  EXPECT_EQ((*sold)[0].customer_id, "2");
+  EXPECT_EQ((*sold)[0].sale_line_id, "9");
+  EXPECT_EQ((*sold)[0].item_id, "1") << "an empty item_id leaves the item as it is";
+}
+
 TEST_F(ClientSim, OutOfBalanceIsRejectedWithLightspeedsWords) {
   NewSale s = MiscSale("10030", 2500);
   s.payments[0].amount = base::Money::FromCents(2000);
