@@ -2,6 +2,9 @@
 // real Lightspeed has them, end to end over HTTP against lsr-sim.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "tests/support/service.h"
 
 namespace {
@@ -70,6 +73,44 @@ TEST_F(Catalog, R17AnItemLightspeedHasOnlyArchivedIsSoldAsItIsNotCreatedAgain) {
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 1u);
   EXPECT_TRUE((*items)[0].archived) << "the merchant's catalog is left as it was";
+}
+
+TEST_F(Catalog, R17WhenLightspeedRefusesANewItemForATakenCodeTheHolderIsLinkedNotRetried) {
+  // A clerk adds the gloves at the till while spoke's create is on its way: spoke's search found
+  // nothing, its create arrives second and is refused for the UPC.
+  ASSERT_EQ(svc_.Put("/api/v1/items/GLOVES", {{"description", "Gloves M"},
+                                              {"source", "supplier_sync"},
+                                              {"upc", "840000000019"},
+                                              {"price", "129.99"}})
+                .status,
+            201);
+  svc_.SimControl(
+      "POST", "/faults",
+      json::array(
+          {{{"method", "POST"}, {"path", "Item"}, {"action", "delay"}, {"delay_ms", 4000}}}));
+  json order = testing_support::HelmetOrder("G1", "g1@example.com");
+  order["lines"][0]["sku"] = "GLOVES";
+  Reply put = svc_.Put("/api/v1/orders/G1", order);
+  ASSERT_EQ(put.status, 201) << put.raw;
+  ASSERT_EQ(svc_.Post("/api/v1/orders/G1/export").status, 202);
+  for (int i = 0; i < 1000 && Requests("POST Item") == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(Requests("POST Item"), 1) << "spoke's create is held in lsr-sim";
+  lightspeed::NewItem at_the_till;
+  at_the_till.description = "Gloves M (till)";
+  at_the_till.upc = "840000000019";
+  at_the_till.default_price = base::Money::FromCents(12999);
+  auto till = svc_.Lightspeed()->CreateItem(at_the_till);
+  ASSERT_TRUE(till.ok()) << till.error().message;
+  Reply r = svc_.WaitForExport("G1", 30);
+  ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
+  EXPECT_EQ(SaleFor("G1").lines[0].item_id, till->id);
+  EXPECT_EQ(Requests("POST Item"), 2) << "spoke's refused create and the till's; no retry";
+  auto items = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "840000000019");
+  ASSERT_TRUE(items.ok());
+  EXPECT_EQ(items->size(), 1u);
+  const std::string message = r.body["export"]["timeline"].back()["message"];
+  EXPECT_NE(message.find("Lightspeed refused a new item"), std::string::npos) << message;
 }
 
 TEST_F(Catalog, R19ASerialReceivedIntoStockIsLinkedToTheSaleNotCreatedAgain) {
