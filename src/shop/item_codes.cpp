@@ -17,6 +17,31 @@ std::string Quoted(std::string_view s) {
   return "\"" + std::string(s.substr(0, 32)) + (s.size() > 32 ? "…" : "") + "\"";
 }
 
+// The UPC-A an 8-digit UPC-E stands for (number system 0 or 1, six digits, check digit), or ""
+// when it is not a valid UPC-E.
+std::string ExpandUpcE(std::string_view e) {
+  if (e.size() != 8 || !AllDigits(e) || (e[0] != '0' && e[0] != '1')) return "";
+  const std::string d(e.substr(1, 6));
+  std::string body;
+  switch (d[5]) {
+    case '0':
+    case '1':
+    case '2':
+      body = d.substr(0, 2) + d[5] + "0000" + d.substr(2, 3);
+      break;
+    case '3':
+      body = d.substr(0, 3) + "00000" + d.substr(3, 2);
+      break;
+    case '4':
+      body = d.substr(0, 4) + "00000" + d[4];
+      break;
+    default:
+      body = d.substr(0, 5) + "0000" + d[5];
+  }
+  const std::string upc_a = std::string(1, e[0]) + body;
+  return GtinCheckDigit(upc_a) == e[7] ? upc_a + e[7] : "";
+}
+
 }  // namespace
 
 char GtinCheckDigit(std::string_view digits) {
@@ -42,6 +67,10 @@ base::Status ValidateUpc(std::string_view upc) {
   if (upc.size() == 11)
     return base::Invalid("upc", accepted + "; 11 digits lack the check digit: the full UPC-A is " +
                                     WithCheckDigit(upc) + got);
+  if (const std::string upc_a = ExpandUpcE(upc); !upc_a.empty())
+    return base::Invalid("upc", accepted + "; " + std::string(upc) +
+                                    " is a short UPC-E code: send the UPC-A it stands for, " +
+                                    upc_a);
   if (upc.size() == 6 || upc.size() == 8)
     return base::Invalid("upc", accepted +
                                     "; UPC-E (short) codes are not accepted: send the "

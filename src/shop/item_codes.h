@@ -15,7 +15,8 @@ char GtinCheckDigit(std::string_view digits);
 std::string WithCheckDigit(std::string_view digits);
 
 // upc: 12 digits (UPC-A) with a valid check digit. ean: 13 (EAN-13) or 8 (EAN-8) digits with a
-// valid check digit. An empty code means none. Errors name the field and say what to send.
+// valid check digit. An empty code means none. Errors name the field and say what to send: the
+// full UPC-A for an 11-digit code or an 8-digit UPC-E, the right check digit for a typing error.
 base::Status ValidateUpc(std::string_view upc);
 base::Status ValidateEan(std::string_view ean);
 

@@ -28,7 +28,19 @@ TEST(ItemCodesTest, R17UpcIsTwelveDigitsWithItsCheckDigit) {
   }
   EXPECT_NE(ValidateUpc("036000291453").error().message.find("should be 2"), std::string::npos);
   EXPECT_NE(ValidateUpc("03600029145").error().message.find("036000291452"), std::string::npos);
-  EXPECT_NE(ValidateUpc("01234565").error().message.find("UPC-E"), std::string::npos);
+  EXPECT_NE(ValidateUpc("01234565")
+                .error()
+                .message.find("UPC-E code: send the UPC-A it stands "
+                              "for, 012345000065"),
+            std::string::npos)
+      << ValidateUpc("01234565").error().message;
+  // The other UPC-E patterns (by the last of the six digits), each with its UPC-A.
+  EXPECT_NE(ValidateUpc("04252614").error().message.find("042100005264"), std::string::npos);
+  EXPECT_NE(ValidateUpc("01234446").error().message.find("012340000046"), std::string::npos);
+  EXPECT_NE(ValidateUpc("01234531").error().message.find("012300000451"), std::string::npos)
+      << ValidateUpc("01234531").error().message;
+  EXPECT_NE(ValidateUpc("01234568").error().message.find("UPC-E (short) codes"), std::string::npos)
+      << "a wrong check digit is no UPC-E";
 }
 
 TEST(ItemCodesTest, R17EanIsThirteenOrEightDigitsWithItsCheckDigit) {
