@@ -235,7 +235,7 @@ base::Status UpdateEntity(Ctx ctx, const EntitySpec& spec, int64_t id, const Jso
   } else if (spec.name == "Item") {
     if (Text(row, "description").empty()) return Bad("description", "description is required");
     if (auto st = CheckItemType(row); !st.ok()) return st;
-    if (auto st = CheckItemRules(*ctx.acct, row, id); !st.ok()) return st;
+    if (auto st = CheckItemRules(*ctx.acct, row, id, &body); !st.ok()) return st;
     if (auto st = ApplyPrices(body, &row); !st.ok()) return st;
     if (auto st = ApplyItemShops(ctx, body, &row); !st.ok()) return st;
   } else if (spec.name == "Serialized") {
@@ -245,7 +245,7 @@ base::Status UpdateEntity(Ctx ctx, const EntitySpec& spec, int64_t id, const Jso
     const int64_t customer = IdOf(row, "customerID");
     if (customer != 0 && !FindRow(*ctx.acct, "Customer", customer))
       return Bad("customerID", "customerID must name an existing Customer");
-    if (auto st = CheckSerializedRules(*ctx.acct, row, id); !st.ok()) return st;
+    if (auto st = CheckSerializedRules(*ctx.acct, row, id, &body); !st.ok()) return st;
   }
   *existing = std::move(row);
   return base::OkStatus();
