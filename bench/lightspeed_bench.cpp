@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
     bool ok = true;
     switch (i % 5) {
       case 0:
-        ok = client.FindItems(ItemKey::kUpc, "735000000011").ok();
+        ok = client.FindItems(ItemKey::kUpc, "735000000117").ok();
         break;
       case 1:
         ok = client.FindCustomersByEmail("turing@example.com").ok();

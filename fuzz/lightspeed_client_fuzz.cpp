@@ -93,7 +93,7 @@ void Check(const base::Result<T>& r) {
 void Run(const std::string& call, lightspeed::Client& c) {
   lightspeed::NewCustomer customer{"Ada", "Lovelace", "ada@example.com", "555-0100", std::nullopt};
   lightspeed::NewItem item{"Tube 26\"",
-                           std::string("735000000007"),
+                           std::string("735000000070"),
                            std::nullopt,
                            std::nullopt,
                            std::string("SC-0007"),
@@ -116,7 +116,7 @@ void Run(const std::string& call, lightspeed::Client& c) {
   if (call == "FindCustomersByEmails")
     return Check(c.FindCustomersByEmails({"ada@example.com", "grace@example.com"}));
   if (call == "CreateCustomer") return Check(c.CreateCustomer(customer));
-  if (call == "FindItems") return Check(c.FindItems(lightspeed::ItemKey::kUpc, "735000000007"));
+  if (call == "FindItems") return Check(c.FindItems(lightspeed::ItemKey::kUpc, "735000000070"));
   if (call == "CreateItem") return Check(c.CreateItem(item));
   if (call == "ListPaymentTypes") return Check(c.ListPaymentTypes());
   if (call == "CreatePaymentType") return Check(c.CreatePaymentType("Web store"));
@@ -126,6 +126,10 @@ void Run(const std::string& call, lightspeed::Client& c) {
   if (call == "CreateSale") return Check(c.CreateSale(sale));
   if (call == "CreateSerialized") {
     base::Status s = c.CreateSerialized({"SN-1", "7", "1", "12"});
+    if (!s.ok()) CheckText(s.error().message, "error message");
+  }
+  if (call == "UpdateSerialized") {
+    base::Status s = c.UpdateSerialized("3", {"SN-1", "7", "1", "12"});
     if (!s.ok()) CheckText(s.error().message, "error message");
   }
 }

@@ -33,7 +33,7 @@ TEST_F(OrdersApi, ItemRoundTripAndList) {
   Reply r = svc_.Get("/api/v1/items/TREK-FX2-M-BLK");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.body["price"], "899.99");
-  EXPECT_EQ(r.body["upc"], "601842123456");
+  EXPECT_EQ(r.body["upc"], "601842123454");
   EXPECT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", BikeItem()).status, 200);
   json helmet = {{"description", "Helmet"}, {"price", "89.99"}};
   EXPECT_EQ(svc_.Put("/api/v1/items/HELMET", helmet).status, 201);

@@ -56,7 +56,7 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     ASSERT_EQ(
         api.PutItem(
                s->id, "HELMET",
-               json{{"description", "Helmet"}, {"upc", "735000000007"}, {"price", "129.99"}}.dump())
+               json{{"description", "Helmet"}, {"upc", "735000000070"}, {"price", "129.99"}}.dump())
             .status,
         201);
     json order = {

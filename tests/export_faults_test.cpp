@@ -76,7 +76,7 @@ TEST(ExportSlowAndBrokenAnswers, R20AreFoundNotMadeTwice) {
   svc.Connect();
   ASSERT_EQ(svc.Put("/api/v1/items/HELMET", {{"description", "Aero Road Helmet M"},
                                              {"source", "supplier_sync"},
-                                             {"upc", "735000000007"},
+                                             {"upc", "735000000070"},
                                              {"price", "129.99"}})
                 .status,
             201);
@@ -143,7 +143,7 @@ TEST_F(ExportFaults, R22OneStoresBacklogDoesNotStarveAnother) {
   ASSERT_EQ(
       svc_.Call(
               "PUT", "/api/v1/items/HELMET",
-              json{{"description", "Helmet"}, {"upc", "735000000007"}, {"price", "129.99"}}.dump(),
+              json{{"description", "Helmet"}, {"upc", "735000000070"}, {"price", "129.99"}}.dump(),
               other.token)
           .status,
       201);

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "shop/item_codes.h"
 #include "tests/support/service.h"
 
 namespace {
@@ -90,14 +91,16 @@ std::string Shape(const std::string& message) {
 
 std::vector<CatalogItem> Catalog() {
   std::vector<CatalogItem> items;
-  items.push_back({"SOAK-HELMET", "735000000007", "129.99", false, true});
+  items.push_back({"SOAK-HELMET", "735000000070", "129.99", false, true});
   for (int j = 1; j <= 10; ++j)  // new, found or created by UPC
-    items.push_back({"SOAK-U" + Pad(j, 2), "8" + Pad(args.seed % 100000, 5) + Pad(j, 6),
+    items.push_back({"SOAK-U" + Pad(j, 2),
+                     shop::WithCheckDigit("8" + Pad(args.seed % 100000, 5) + Pad(j, 5)),
                      Dollars(1000 + 137 * j), false, false});
   for (int j = 1; j <= 10; ++j)  // new, no UPC: found or created by custom SKU = web SKU
     items.push_back({"SOAK-S" + Pad(j, 2), "", Dollars(500 + 211 * j), false, false});
   for (int j = 1; j <= 3; ++j)  // new serialized bikes
-    items.push_back({"SOAK-BIKE" + Pad(j, 1), "9" + Pad(args.seed % 100000, 5) + Pad(j, 6),
+    items.push_back({"SOAK-BIKE" + Pad(j, 1),
+                     shop::WithCheckDigit("9" + Pad(args.seed % 100000, 5) + Pad(j, 5)),
                      Dollars(89900 + 10000 * j), true, false});
   return items;
 }

@@ -78,6 +78,24 @@ TEST(Import, JsonArrayFileWorksAndBrokenArrayIsAClearError) {
   EXPECT_NE(r.out.find("not a valid JSON array"), std::string::npos) << r.out;
 }
 
+TEST(Import, R17AnItemWithAMalformedBarcodeIsRejectedNamingTheField) {
+  TestService svc;
+  json bad_upc = BikeItem();
+  bad_upc["upc"] = "601842123456";  // the check digit should be 4
+  json bad_ean = BikeItem();
+  bad_ean["sku"] = "BIKE-EAN";
+  bad_ean["upc"] = nullptr;
+  bad_ean["ean"] = "12345";
+  const std::string path = (svc.dir() / "items.ndjson").string();
+  std::ofstream(path) << bad_upc.dump() << "\n" << bad_ean.dump() << "\n";
+  CommandRun r = Spoke(svc, "import --store bikes " + path);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.out.find("Rejected: 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("upc: upc must be a 12-digit UPC-A"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ean: ean must be an EAN-13"), std::string::npos) << r.out;
+  EXPECT_EQ(svc.Get("/api/v1/items/TREK-FX2-M-BLK").status, 404);
+}
+
 TEST(ExportCommand, R26ExportsTheNamedOrdersAndFollowsThemUntilDone) {
   TestService svc;
   svc.Connect();

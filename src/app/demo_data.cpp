@@ -24,30 +24,30 @@ struct DemoItem {
 };
 
 // Prices in cents. POS-synced items carry the itemID they have in the demo Lightspeed account
-// (lsr-sim's demo seed: itemID n has UPC "7350" + n padded to 8 digits). The order below matters:
-// the order generator refers to items by index.
+// (lsr-sim's demo seed: itemID n has UPC "7350" + n in 7 digits + the check digit). The order below
+// matters: the order generator refers to items by index.
 const DemoItem kItems[] = {
     // 0-1: serialized bikes already in Lightspeed (R16, R19).
-    {"LS-TRAILHEAD-29", "Trailhead 29 Mountain Bike", "inventory", "pos_sync", "1", "735000000001",
+    {"LS-TRAILHEAD-29", "Trailhead 29 Mountain Bike", "inventory", "pos_sync", "1", "735000000018",
      "TH29-M", "Trailhead", 89999, 54000, 94999, true},
-    {"LS-ROADSTER-56", "Roadster Carbon Road Bike", "inventory", "pos_sync", "2", "735000000002",
+    {"LS-ROADSTER-56", "Roadster Carbon Road Bike", "inventory", "pos_sync", "2", "735000000025",
      "RCR-56", "Roadster", 249900, 150000, 259900, true},
     // 2: a serialized bike sold only on the web: created in Lightspeed by its first export (R17).
-    {"GIANT-ESCAPE3-M", "Giant Escape 3, M, blue", "inventory", "site", nullptr, "758692111222",
+    {"GIANT-ESCAPE3-M", "Giant Escape 3, M, blue", "inventory", "site", nullptr, "758692111220",
      "ESC3-M-BL", "Giant", 54999, 38000, 57999, true},
     // 3: a Supplier Sync item whose UPC Lightspeed already has (item 7): linked, not created.
-    {"BELL-ARH-M", "Aero Road Helmet M", "inventory", "supplier_sync", nullptr, "735000000007",
+    {"BELL-ARH-M", "Aero Road Helmet M", "inventory", "supplier_sync", nullptr, "735000000070",
      "ARH-M", "Aero", 12999, 6500, 13999, false},
     // 4-5: POS-synced accessories.
-    {"LS-TUBE-70025", "Tube 700x25c Presta", "inventory", "pos_sync", "11", "735000000011",
+    {"LS-TUBE-70025", "Tube 700x25c Presta", "inventory", "pos_sync", "11", "735000000117",
      "T700-25P", nullptr, 899, 310, 999, false},
-    {"LS-FLOOR-PUMP", "Floor Pump with Gauge", "inventory", "pos_sync", "22", "735000000022",
+    {"LS-FLOOR-PUMP", "Floor Pump with Gauge", "inventory", "pos_sync", "22", "735000000223",
      "FP-G", nullptr, 5999, 2800, 6499, false},
     // 6: a Supplier Sync item Lightspeed does not have yet: created on first export.
     {"KRYPTO-ULOCK-12", "Kryptonite U-lock 12mm", "inventory", "supplier_sync", nullptr,
-     "023000444444", "KR-UL12", "Kryptonite", 6999, 3500, 7499, false},
+     "023000444445", "KR-UL12", "Kryptonite", 6999, 3500, 7499, false},
     // 7: a site-only accessory.
-    {"LEZYNE-LIGHT-SET", "Front and rear light set", "inventory", "site", nullptr, "888000555555",
+    {"LEZYNE-LIGHT-SET", "Front and rear light set", "inventory", "site", nullptr, "888000555559",
      "LS-200", "Lezyne", 5999, 3000, 6499, false},
     // 8-9: never sent to Lightspeed (R8).
     {"GC-50", "Gift card $50", "gift_card", "site", nullptr, nullptr, nullptr, nullptr, 5000, 0,

@@ -107,7 +107,8 @@ class OrderExport {
       const std::function<base::Result<std::string>()>& search,
       const std::function<base::Result<std::string>()>& create,
       const std::function<base::Status(const std::string&)>& link);
-  // R19: each serial number once, searched first; answers the plain words for the timeline.
+  // R19: each serial number once, settled under the create gate: linked in place when received
+  // into stock, created when missing; answers the plain words for the timeline.
   base::Result<std::string> RecordSerials(Attempt& a, lightspeed::Client& client,
                                           const lightspeed::Sale& sale);
 

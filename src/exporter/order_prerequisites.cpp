@@ -116,23 +116,33 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
 
 base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
   for (const ItemNeed& need : a.plan.items) {
-    // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create.
+    // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create. Archived
+    // items are searched too: Lightspeed keeps their codes taken, so a new item with the same
+    // code would be refused. A live item wins (lowest id, first key that has one); an item found
+    // only archived is used as it is — the sale records what was sold, the merchant's catalog is
+    // not changed — and the timeline says so.
+    std::string archived_match;
     const auto search = [&]() -> base::Result<std::string> {
       const std::pair<lightspeed::ItemKey, std::optional<std::string>> keys[] = {
           {lightspeed::ItemKey::kUpc, need.catalog.upc},
           {lightspeed::ItemKey::kEan, need.catalog.ean},
           {lightspeed::ItemKey::kManufacturerSku, need.catalog.manufacturer_sku},
           {lightspeed::ItemKey::kCustomSku, need.sku}};
-      std::string id;
+      std::string archived;
       for (const auto& [key, value] : keys) {
         if (!value || value->empty()) continue;
         auto found = client.FindItems(key, *value);
         if (!found.ok()) return found.error();
-        for (const auto& item : *found)
-          if (!item.archived && (id.empty() || IdLess(item.id, id))) id = item.id;
-        if (!id.empty()) break;
+        std::string live, archived_here;
+        for (const auto& item : *found) {
+          std::string& best = item.archived ? archived_here : live;
+          if (best.empty() || IdLess(item.id, best)) best = item.id;
+        }
+        if (!live.empty()) return live;
+        if (archived.empty()) archived = archived_here;
       }
-      return id;
+      archived_match = archived;
+      return archived;
     };
     const auto link = [&](const std::string& id) -> base::Status {
       if (auto s = store_.PutLink(a.store, a.settings.account_id, "item", need.sku, id); !s.ok())
@@ -140,15 +150,29 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
       a.links.item_by_sku[need.sku] = id;
       return {};
     };
+    std::string refused;  // Lightspeed's words when it refused our create for a taken code
     auto made = GatedCreate(
         a, "item", need.sku, /*always_search=*/true, search,
         [&]() -> base::Result<std::string> {
           auto i = client.CreateItem(need.create);
-          if (!i.ok()) return i.error();
-          return i->id;
+          if (i.ok()) return i->id;
+          if (i.error().code != base::ErrorCode::kInvalidInput) return i.error();
+          // A refusal for a code already taken (by an item the search could not see yet): search
+          // once more and link what holds it; never a second create.
+          auto again = search();
+          if (!again.ok() || again->empty()) return i.error();
+          refused = i.error().message;
+          return *again;
         },
         link);
     if (!made.ok()) return made.error();
+    if (!refused.empty())
+      a.notes += "; item " + need.sku + ": Lightspeed refused a new item (" + refused +
+                 "), so item " + *made + " that has its code is used";
+    if (!archived_match.empty() && archived_match == *made)
+      a.notes += "; item " + need.sku + " is Lightspeed item " + *made +
+                 ", which is archived: it was sold as it is (unarchive it in Lightspeed if you "
+                 "stock it again)";
   }
   return {};
 }
@@ -226,38 +250,63 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
       continue;
     }
     const lightspeed::SaleLineRef& line = sale.lines[need.sale_line];
-    std::string other_item;
-    const auto search = [&]() -> base::Result<std::string> {
+    const lightspeed::NewSerialized wanted{need.serial, line.item_id, sale.customer_id, line.id};
+    // What happened to this serial, in the timeline's words (" recorded", " not recorded: …").
+    std::string outcome;
+    // Searched under the gate every time: a serial received into stock is already a Serialized
+    // record (it is updated, not created again), and an earlier attempt's write may have landed.
+    // Answers the record's id when nothing is to be created ("" when it is missing).
+    const auto settle = [&]() -> base::Result<std::string> {
       auto found = client.FindSerialized(need.serial);
       if (!found.ok()) return found.error();
-      std::string id;
+      const auto empty = [](const std::string& id) { return id.empty() || id == "0"; };
+      const lightspeed::Serialized *ours = nullptr, *in_stock = nullptr, *other = nullptr;
       for (const auto& s : *found) {
-        if (s.archived) continue;
-        if (s.item_id != line.item_id) {
-          other_item = s.item_id;
+        if (s.archived) {
+          if (!other) other = &s;
           continue;
         }
-        if (id.empty() || IdLess(s.id, id)) id = s.id;
+        if (s.sale_line_id == line.id)
+          ours = &s;
+        else if (empty(s.sale_line_id) && (empty(s.item_id) || s.item_id == line.item_id)) {
+          if (!in_stock || IdLess(s.id, in_stock->id)) in_stock = &s;
+        } else if (!other || other->archived) {
+          other = &s;
+        }
       }
-      return id;
+      if (ours) {
+        if (outcome.empty()) outcome = " already in Lightspeed on this sale";
+        return ours->id;
+      }
+      if (in_stock) {
+        lightspeed::NewSerialized update = wanted;
+        if (!empty(in_stock->item_id)) update.item_id.clear();  // its item is kept as it is
+        if (auto st = client.UpdateSerialized(in_stock->id, update); !st.ok()) return st.error();
+        outcome = " was in stock in Lightspeed: now linked to this sale and customer";
+        return in_stock->id;
+      }
+      if (other) {
+        outcome = other->archived
+                      ? " not recorded: Lightspeed has it archived (record " + other->id + ")"
+                  : other->item_id != line.item_id
+                      ? " not recorded: Lightspeed has it on item " + other->item_id
+                      : " not recorded: Lightspeed has it on sale line " + other->sale_line_id;
+        return other->id;
+      }
+      return std::string();
     };
-    // Searched every time: a serial may already be in Lightspeed (received into stock, or
-    // recorded by an attempt that did not live to say so).
-    auto found = search();
-    if (!found.ok()) return found.error();
-    if (!found->empty()) {
-      words += "; serial " + need.serial + " already in Lightspeed";
-      continue;
-    }
-    if (!other_item.empty()) {
-      words += "; serial " + need.serial + " not recorded: Lightspeed has it on item " + other_item;
-      continue;
-    }
     auto made = GatedCreate(
-        a, "serial", need.serial, /*always_search=*/false, search,
+        a, "serial", need.serial, /*always_search=*/true, settle,
         [&]() -> base::Result<std::string> {
-          auto st = client.CreateSerialized({need.serial, line.item_id, sale.customer_id, line.id});
-          if (!st.ok()) return st.error();
+          if (auto st = client.CreateSerialized(wanted); !st.ok()) {
+            // Refused (a serial is unique in the account): look once more and settle what holds
+            // it; never a second create.
+            if (st.error().code != base::ErrorCode::kInvalidInput) return st.error();
+            auto again = settle();
+            if (!again.ok() || again->empty()) return st.error();
+            return *again;
+          }
+          outcome = " recorded";
           return std::string("created");
         },
         [](const std::string&) { return base::Status(); });
@@ -268,7 +317,7 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
       words += "; serial " + need.serial + " not recorded: " + made.error().message;
       continue;
     }
-    words += "; serial " + need.serial + " recorded";
+    words += "; serial " + need.serial + outcome;
   }
   return words;
 }

@@ -284,7 +284,7 @@ base::Result<std::vector<Item>> Client::FindItems(ItemKey key, const std::string
                       : key == ItemKey::kEan             ? "ean"
                       : key == ItemKey::kManufacturerSku ? "manufacturerSku"
                                                          : "customSku";
-  return List<Item>("Item", std::string(field) + "=" + FilterValue(value) + "&archived=false", {},
+  return List<Item>("Item", std::string(field) + "=" + FilterValue(value) + "&archived=true", {},
                     wire::DecodeItem);
 }
 
@@ -355,7 +355,7 @@ base::Status Client::ArchiveSale(const std::string& sale_id) {
 }
 
 base::Result<std::vector<Serialized>> Client::FindSerialized(const std::string& serial) {
-  return List<Serialized>("Serialized", "serial=" + FilterValue(serial) + "&archived=false", {},
+  return List<Serialized>("Serialized", "serial=" + FilterValue(serial) + "&archived=true", {},
                           wire::DecodeSerialized);
 }
 
@@ -367,6 +367,16 @@ base::Status Client::CreateSerialized(const NewSerialized& s) {
   auto made = Create<std::string>("Serialized", body.dump(), RequestShape{"POST", "Serialized"},
                                   [](const json& j) { return wire::Str(j, "serializedID"); });
   if (!made.ok()) return made.error();
+  return {};
+}
+
+base::Status Client::UpdateSerialized(const std::string& serialized_id, const NewSerialized& s) {
+  json body = {{"customerID", s.customer_id.empty() ? "0" : s.customer_id},
+               {"saleLineID", s.sale_line_id}};
+  if (!s.item_id.empty()) body["itemID"] = s.item_id;
+  auto answer = Call("PUT", EntityUrl("Serialized/" + Escape(serialized_id)), body.dump(),
+                     RequestShape{"PUT", "Serialized"});
+  if (!answer.ok()) return answer.error();
   return {};
 }
 

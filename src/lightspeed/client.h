@@ -65,6 +65,7 @@ class Client {
   base::Result<std::vector<Customer>> FindCustomersByEmails(const std::vector<std::string>& emails);
   base::Result<Customer> CreateCustomer(const NewCustomer& customer);
 
+  // Archived items too (their codes stay taken in Lightspeed); each says whether it is archived.
   base::Result<std::vector<Item>> FindItems(ItemKey key, const std::string& value);
   base::Result<Item> CreateItem(const NewItem& item);
 
@@ -80,8 +81,12 @@ class Client {
   base::Status CompleteSale(const std::string& sale_id);
   base::Status ArchiveSale(const std::string& sale_id);
 
+  // Archived records too: a serial number is unique in the account either way.
   base::Result<std::vector<Serialized>> FindSerialized(const std::string& serial);
   base::Status CreateSerialized(const NewSerialized& serialized);
+  // A serial received into stock, now sold: sets its customer and sale line, and its item when
+  // `serialized.item_id` is not empty.
+  base::Status UpdateSerialized(const std::string& serialized_id, const NewSerialized& serialized);
 
   RateLimiter& limiter() { return *limiter_; }
 

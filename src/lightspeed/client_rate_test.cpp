@@ -88,7 +88,7 @@ TEST(ClientRate, R22ThreeHundredMixedRequestsEarnNo429) {
     base::Status s;
     switch (i % 5) {
       case 0:
-        s = rig.client->FindItems(ItemKey::kUpc, "735000000011").ok() ? base::Status()
+        s = rig.client->FindItems(ItemKey::kUpc, "735000000117").ok() ? base::Status()
                                                                       : base::Internal("");
         break;
       case 1:

@@ -133,7 +133,7 @@ TEST_F(ClientSim, CustomersByEmailOneManyNoneAndCreate) {
 }
 
 TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
-  auto by_upc = client_->FindItems(ItemKey::kUpc, "735000000007");
+  auto by_upc = client_->FindItems(ItemKey::kUpc, "735000000070");
   ASSERT_TRUE(by_upc.ok()) << by_upc.error().message;
   ASSERT_EQ(by_upc->size(), 1u);
   const std::string id = (*by_upc)[0].id;
@@ -145,7 +145,7 @@ TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
   EXPECT_TRUE(client_->FindItems(ItemKey::kEan, "0000000000000")->empty());
   NewItem item;
   item.description = "Trek FX 2 Disc, M, black";
-  item.upc = "601842123456";
+  item.upc = "601842123454";
   item.manufacturer_sku = "FX2-M-BK";
   item.custom_sku = "TREK-FX2-M-BLK";
   item.default_cost = base::Money::FromCents(61000);
@@ -187,6 +187,27 @@ TEST_F(ClientSim, SalesCreateFindByReferenceAndSerialized) {
   EXPECT_EQ(both->size(), 2u);
   auto serial = client_->CreateSerialized({"WTU123X4567", "1", "", sale->lines[0].id});
   EXPECT_TRUE(serial.ok()) << serial.error().message;
+}
+
+TEST_F(ClientSim, ArchivedItemsAreFoundAndSerialsInStockAreUpdated) {
+  httplib::Client c(sim_->BaseUrl());
+  ASSERT_TRUE(c.Delete(("/_sim/accounts/" + account_.account_id + "/rows/Item/7").c_str()));
+  auto items = client_->FindItems(ItemKey::kUpc, "735000000070");
+  ASSERT_TRUE(items.ok()) << items.error().message;
+  ASSERT_EQ(items->size(), 1u);
+  EXPECT_TRUE((*items)[0].archived);
+  // WTU4710 was received into stock for item 1: a second create is refused, an update links it.
+  auto again = client_->CreateSerialized({"WTU4710", "1", "", ""});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().reason, "rejected");
+  EXPECT_NE(again.error().message.find("already in use"), std::string::npos);
+  auto stock = client_->FindSerialized("WTU4710");
+  ASSERT_TRUE(stock.ok() && stock->size() == 1u);
+  ASSERT_TRUE(client_->UpdateSerialized((*stock)[0].id, {"WTU4710", "", "2", "9"}).ok());
+  auto sold = client_->FindSerialized("WTU4710");
+  EXPECT_EQ((*sold)[0].customer_id, "2");
+  EXPECT_EQ((*sold)[0].sale_line_id, "9");
+  EXPECT_EQ((*sold)[0].item_id, "1") << "an empty item_id leaves the item as it is";
 }
 
 TEST_F(ClientSim, OutOfBalanceIsRejectedWithLightspeedsWords) {

@@ -138,7 +138,8 @@ json EncodeItem(const NewItem& i) {
   if (i.msrp) prices.push_back({{"amount", i.msrp->ToString()}, {"useType", "MSRP"}});
   json j = {{"description", i.description},
             {"defaultCost", i.default_cost.ToString()},
-            {"itemType", i.serialized ? "serialized" : "default"},
+            // Serialized items are itemType "default" with serialized true (issue 10, item 6).
+            {"itemType", "default"},
             {"serialized", i.serialized ? "true" : "false"},
             {"Prices", {{"ItemPrice", prices}}}};
   if (i.upc) j["upc"] = *i.upc;

@@ -3,6 +3,8 @@
 #include <set>
 #include <string>
 
+#include "shop/item_codes.h"
+
 namespace shop {
 namespace {
 
@@ -57,6 +59,11 @@ Status ValidateItem(const Item& item) {
   }
   if (item.serialized && item.kind != ItemKind::kInventory)
     return Invalid("serialized", "only inventory items can be serialized");
+  // Lightspeed refuses a malformed barcode: say so now, not when the first order fails.
+  if (item.upc)
+    if (auto s = ValidateUpc(*item.upc); !s.ok()) return s;
+  if (item.ean)
+    if (auto s = ValidateEan(*item.ean); !s.ok()) return s;
   return {};
 }
 

@@ -207,6 +207,20 @@ HttpResponse Rows(const Account& acct, const std::string& entity) {
   return JsonAnswer(200, {{entity, rows}});
 }
 
+// A merchant archives a record in Lightspeed's back office (an item no longer stocked): as the
+// API's DELETE, without a token or the bucket.
+HttpResponse ArchiveRow(Account& acct, int64_t now_us, const std::string& entity_and_id) {
+  const size_t slash = entity_and_id.find('/');
+  const EntitySpec* spec = FindEntity(entity_and_id.substr(0, slash));
+  const auto id =
+      slash == std::string::npos ? std::nullopt : ParseFixed(entity_and_id.substr(slash + 1), 0);
+  if (!spec || !id || !FindRow(acct, spec->name, *id))
+    return JsonError(404, "No such row: " + entity_and_id, "SimControlError");
+  if (auto st = DeleteEntity(Ctx{&acct, now_us}, *spec, *id); !st.ok())
+    return Bad(st.error().message);
+  return JsonAnswer(200, *FindRow(acct, spec->name, *id));
+}
+
 // A merchant edits a record in Lightspeed's back office (any entity, read-only ones too): the
 // scalar fields given are set as Lightspeed would store them; the answer is the stored row.
 HttpResponse EditRow(Account& acct, const std::string& what, int64_t now_us, const Json& body) {
@@ -317,6 +331,8 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     if (what.rfind("rows/", 0) == 0 && req.method == "GET") return Rows(acct, what.substr(5));
     if (what.rfind("rows/", 0) == 0 && req.method == "PUT")
       return EditRow(acct, what.substr(5), now_us, body);
+    if (what.rfind("rows/", 0) == 0 && req.method == "DELETE")
+      return ArchiveRow(acct, now_us, what.substr(5));
     if (what.rfind("tax_categories/", 0) == 0 && req.method == "PUT")
       return SetTaxCategory(acct, what.substr(15), now_us, body);
     if (what.rfind("tax_classes/", 0) == 0 && req.method == "PUT")

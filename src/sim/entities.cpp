@@ -187,7 +187,7 @@ base::Result<int64_t> CreateEntity(Ctx ctx, const EntitySpec& spec, const Json& 
   } else if (spec.name == "Item") {
     if (Text(row, "description").empty()) return Bad("description", "description is required");
     if (auto st = CheckItemType(row); !st.ok()) return st.error();
-    if (Text(row, "itemType") == "serialized") row["serialized"] = "true";
+    if (auto st = CheckItemRules(acct, row, 0); !st.ok()) return st.error();
     row["Prices"] = Json::array();
     for (const char* use : {"Default", "MSRP", "Online"}) {
       Json p = DefaultRow(NestedSpec("ItemPrice"));
@@ -206,6 +206,7 @@ base::Result<int64_t> CreateEntity(Ctx ctx, const EntitySpec& spec, const Json& 
     const int64_t customer = IdOf(row, "customerID");
     if (customer != 0 && !FindRow(acct, "Customer", customer))
       return Bad("customerID", "customerID must name an existing Customer");
+    if (auto st = CheckSerializedRules(acct, row, 0); !st.ok()) return st.error();
   }
 
   const int64_t id = NextId(acct, spec.name);
@@ -239,8 +240,17 @@ base::Status UpdateEntity(Ctx ctx, const EntitySpec& spec, int64_t id, const Jso
   } else if (spec.name == "Item") {
     if (Text(row, "description").empty()) return Bad("description", "description is required");
     if (auto st = CheckItemType(row); !st.ok()) return st;
+    if (auto st = CheckItemRules(*ctx.acct, row, id, &body); !st.ok()) return st;
     if (auto st = ApplyPrices(body, &row); !st.ok()) return st;
     if (auto st = ApplyItemShops(ctx, body, &row); !st.ok()) return st;
+  } else if (spec.name == "Serialized") {
+    const int64_t item = IdOf(row, "itemID");
+    if (item != 0 && !FindRow(*ctx.acct, "Item", item))
+      return Bad("itemID", "itemID must name an existing Item");
+    const int64_t customer = IdOf(row, "customerID");
+    if (customer != 0 && !FindRow(*ctx.acct, "Customer", customer))
+      return Bad("customerID", "customerID must name an existing Customer");
+    if (auto st = CheckSerializedRules(*ctx.acct, row, id, &body); !st.ok()) return st;
   }
   *existing = std::move(row);
   return base::OkStatus();

@@ -47,6 +47,14 @@ base::Result<int64_t> CreateSale(Ctx ctx, const Json& body);
 base::Status UpdateSale(Ctx ctx, int64_t id, const Json& body);
 base::Status DeleteSale(Ctx ctx, int64_t id);
 
+// Item and Serialized rules (item_rules.cpp); `self_id` is the row being updated, 0 on create;
+// `changed` (updates) limits the checks to the fields the body sets.
+char GtinCheckDigit(const std::string& digits);  // '\0' unless all digits
+base::Status CheckItemRules(const Account& acct, const Json& row, int64_t self_id,
+                            const Json* changed = nullptr);
+base::Status CheckSerializedRules(const Account& acct, const Json& row, int64_t self_id,
+                                  const Json* changed = nullptr);
+
 // Item helpers shared with the seed: the Default price in cents and the ItemShop rows.
 int64_t DefaultPriceCents(const Json& item);
 void AdjustStock(Json* item, int64_t shop_id, int64_t delta, Ctx ctx);

@@ -11,7 +11,7 @@ struct DemoItem {
   const char* description;
   const char* price;
   const char* cost;
-  const char* type;
+  const char* type;  // "serialized": itemType default with serialized true, as Lightspeed has them
   int qoh;
   const char* mfr_sku;
 };
@@ -70,10 +70,20 @@ const DemoCustomer kCustomers[] = {
     {"Old", "Customer", "gone@example.com", "", true},
 };
 
+// Serial numbers received into stock for the serialized bikes (items 1-4), not yet sold. Those of
+// items 1 and 2 are the ones spoke's demo orders sell first, so the demo shows a serial found in
+// stock and linked to its sale.
+const std::pair<int, const char*> kSerialsInStock[] = {{1, "WTU4710"},  {1, "WTU4731"},
+                                                       {2, "WTU4717"},  {2, "WTU4738"},
+                                                       {3, "GEX-0001"}, {4, "ECS-0001"}};
+
 std::string Padded(int64_t n, size_t width) {
   std::string s = std::to_string(n);
   return std::string(s.size() < width ? width - s.size() : 0, '0') + s;
 }
+
+// GS1 codes with their check digit (the same rule lsr-sim enforces on every Item write).
+std::string WithCheck(const std::string& digits) { return digits + GtinCheckDigit(digits); }
 
 void Put(Account& acct, const std::string& entity, Json row) {
   const EntitySpec* spec = FindEntity(entity);
@@ -88,13 +98,15 @@ void SeedDemo(Ctx ctx) {
   int n = 0;
   for (const auto& d : kItems) {
     ++n;
+    const bool serialized = std::string(d.type) == "serialized";
     Json body = {{"description", d.description},
                  {"defaultCost", d.cost},
-                 {"itemType", d.type},
+                 {"itemType", serialized ? "default" : d.type},
+                 {"serialized", serialized ? "true" : "false"},
                  {"manufacturerSku", d.mfr_sku},
                  {"customSku", "SC-" + Padded(n, 4)},
-                 {"upc", "7350" + Padded(n, 8)},
-                 {"ean", "40" + Padded(n, 11)},
+                 {"upc", WithCheck("7350" + Padded(n, 7))},
+                 {"ean", WithCheck("40" + Padded(n, 10))},
                  {"Prices",
                   {{"ItemPrice", Json::array({{{"amount", d.price}, {"useType", "Default"}},
                                               {{"amount", d.price}, {"useType", "MSRP"}}})}}}};
@@ -105,6 +117,9 @@ void SeedDemo(Ctx ctx) {
     AdjustStock(item, 1, d.qoh, ctx);
     AdjustStock(item, 0, d.qoh, ctx);
   }
+  for (const auto& [item_id, serial] : kSerialsInStock)
+    (void)CreateEntity(ctx, *FindEntity("Serialized"),
+                       {{"serial", serial}, {"itemID", std::to_string(item_id)}});
   for (const auto& c : kCustomers) {
     Json contact = {{"noEmail", "false"},
                     {"Emails", {{"ContactEmail", {{"address", c.email}, {"useType", "Primary"}}}}}};

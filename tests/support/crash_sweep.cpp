@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
+#include "shop/item_codes.h"
 #include "sim/sim.h"
 #include "store/store.h"
 #include "tests/support/child_process.h"
@@ -70,12 +71,12 @@ std::vector<CatalogItem> CatalogFor(int wave) {
   const std::string tag = WaveTag(wave, "-");
   const auto upc = [&](int k) {
     char out[16];
-    std::snprintf(out, sizeof out, "84%02d0000010%d", wave % 100, k);
-    return std::string(out);
+    std::snprintf(out, sizeof out, "84%02d000010%d", wave % 100, k);
+    return shop::WithCheckDigit(out);
   };
-  return {{"TH29-M", "Trailhead 29 Mountain Bike", "735000000001", 89999, true},
-          {"ARH-M", "Aero Road Helmet M", "735000000007", 12999, false},
-          {"T700-25P", "Tube 700x25c Presta", "735000000011", 899, false},
+  return {{"TH29-M", "Trailhead 29 Mountain Bike", "735000000018", 89999, true},
+          {"ARH-M", "Aero Road Helmet M", "735000000070", 12999, false},
+          {"T700-25P", "Tube 700x25c Presta", "735000000117", 899, false},
           {"SW-EBIKE" + tag, "Sweep E-Bike 500", upc(1), 219900, true},
           {"SW-GLOVE" + tag, "Sweep Gloves M", upc(2), 2450, false},
           {"SW-LIGHT" + tag, "Sweep Light Set", upc(3), 3995, false},

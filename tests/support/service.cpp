@@ -174,7 +174,7 @@ json BikeItem() {
           {"kind", "inventory"},
           {"source", "supplier_sync"},
           {"lightspeed_item_id", nullptr},
-          {"upc", "601842123456"},
+          {"upc", "601842123454"},
           {"manufacturer_sku", "FX2-M-BK"},
           {"brand", "Trek"},
           {"price", "899.99"},
@@ -224,7 +224,7 @@ json PaidOrder(const std::string& number) {
 json HelmetItem() {
   return {{"description", "Aero Road Helmet M"},
           {"source", "supplier_sync"},
-          {"upc", "735000000007"},
+          {"upc", "735000000070"},
           {"price", "129.99"}};
 }
 

@@ -98,7 +98,7 @@ class TestService {
 // A catalog item and a paid order (999.24 = 899.99 + 25.00 shipping + 74.25 tax).
 json BikeItem();
 json PaidOrder(const std::string& number);
-// The helmet (UPC 735000000007, in lsr-sim's demo seed) and a 139.99 order for it, paid by
+// The helmet (UPC 735000000070, in lsr-sim's demo seed) and a 139.99 order for it, paid by
 // `method`.
 json HelmetItem();
 json HelmetOrder(const std::string& number, const std::string& email,
