@@ -63,9 +63,12 @@ int NestedEntityCount(const Json& body) {
 
 int64_t RequestCostMicro(const RateConfig& rate, const CostInput& in) {
   if (rate.model == "legacy") return in.method == "GET" ? kUnit : 10 * kUnit;
-  int64_t cost = in.count ? 10 * kUnit : kUnit;
   const bool write = in.method == "POST" || in.method == "PUT" || in.method == "DELETE";
-  if (write && in.entity == "Sale") cost += 2 * kUnit + (SetsCompleted(in.body) ? 3 * kUnit : 0);
+  // The Sale page's "Request Cost" (2 drips for a write) is the base cost, in place of the 1
+  // every other request pays, not on top of it; "completed": true adds 3.
+  const bool sale_write = write && in.entity == "Sale";
+  int64_t cost = sale_write ? 2 * kUnit : in.count ? 10 * kUnit : kUnit;
+  if (sale_write && SetsCompleted(in.body)) cost += 3 * kUnit;
   if (write && in.body) cost += NestedEntityCount(*in.body) * kUnit / 2;
   const int64_t rel = in.to_one_relations * kUnit / 10 + in.to_many_relations * kUnit / 5;
   cost += in.is_list ? 2 * rel : rel;

@@ -36,13 +36,15 @@ TEST_F(Rate, CostOfEachKindOfRequest) {
   EXPECT_EQ(Cost("POST", "Customer.json", customer), "3");
   EXPECT_EQ(Cost("POST", "PaymentType.json", {{"name", "Stripe"}}), "1");
   Json open = SaleBody({{{"itemID", 11}}, {{"itemID", 12}}}, nullptr, false);
-  EXPECT_EQ(Cost("POST", "Sale.json", open), "4");  // 1 + 2 + 2 x 0.5
+  // developers.lightspeedhq.com/retail/endpoints/Sale/ "Request Cost": a Sale write is 2 drips
+  // in place of the base 1 (not 1 + 2), 3 more with completed:true.
+  EXPECT_EQ(Cost("POST", "Sale.json", open), "3");  // 2 + 2 x 0.5
   Json done = SaleBody(
       {{{"itemID", 11}}, {{"unitPrice", "1.00"}, {"tax", false}, {"Note", {{"note", "x"}}}}},
       {{{"paymentTypeID", 1}, {"amount", "20.00"}}});
-  EXPECT_EQ(Cost("POST", "Sale.json", done), "8");  // 1 + 2 + 3 + (2 lines + note + payment) x 0.5
-  EXPECT_EQ(Cost("PUT", "Sale/1.json", {{"referenceNumber", "A1"}}), "3");
-  EXPECT_EQ(Cost("DELETE", "Sale/1.json"), "3");
+  EXPECT_EQ(Cost("POST", "Sale.json", done), "7");  // 2 + 3 + (2 lines + note + payment) x 0.5
+  EXPECT_EQ(Cost("PUT", "Sale/1.json", {{"referenceNumber", "A1"}}), "2");
+  EXPECT_EQ(Cost("DELETE", "Sale/1.json"), "2");
 }
 
 TEST_F(Rate, EveryAnswerCarriesTheHeaders) {
