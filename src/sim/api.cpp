@@ -5,6 +5,7 @@
 
 #include "sim/decimal.h"
 #include "sim/model.h"
+#include "sim/relations.h"
 
 namespace sim {
 namespace {
@@ -176,7 +177,10 @@ CostInput CostOf(const ApiRoute& route, const std::string& method, const Params&
       if (!rels.ok()) continue;
       for (const auto& name : *rels) {
         const RelationSpec* r = spec->Relation(name.substr(0, name.find('.')));
-        const bool many = r && r->to_many && name.find('.') == std::string::npos;
+        bool many = r && r->to_many && name.find('.') == std::string::npos;
+        if (!spec->Relation(name))
+          if (const DocumentedRelation* d = FindDocumentedRelation(spec->name, name))
+            many = d->to_many;
         (many ? in.to_many_relations : in.to_one_relations) += 1;
       }
     }

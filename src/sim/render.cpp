@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "sim/model.h"
+#include "sim/relations.h"
 
 namespace sim {
 namespace {
@@ -105,9 +106,10 @@ Json RenderRow(const Account& acct, const EntitySpec& spec, const Json& row,
         out["SaleNotes"] = "";
       }
     } else if (const Json* ref = Referenced(acct, n, row)) {
-      out[n] = RenderRow(acct, *FindEntity(n), *ref, {});
+      out[n] = RenderRow(acct, *FindEntity(n), *ref, SubRelations(relations, n));
     }
   }
+  RenderDocumentedRelations(acct, spec, row, relations, &out);
   return out;
 }
 
