@@ -143,7 +143,8 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
                                                                {"Credit Card", "credit card"},
                                                                {"Gift Card", "gift card"},
                                                                {"Credit Account", "credit account"},
-                                                               {"ECOM", "ecom"}};
+                                                               {"ECOM", "ecom"},
+                                                               {"Adjustment", "adjustment"}};
   for (const auto& [label, type] : kTypes)
     Put(acct, "PaymentType", {{"name", label}, {"type", type}, {"internalReserved", "true"}});
   if (demo) SeedDemo(Ctx{&acct, now_us});

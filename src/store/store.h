@@ -39,6 +39,9 @@ struct LightspeedSettings {
   std::string reference_source = "web";
   std::string tax_mode = "web";                      // web | lightspeed
   std::string auto_export = "off";                   // off | when_paid | when_paid_and_fulfilled
+  // Whether the web store's customers agreed to marketing: no_consent (customers spoke creates
+  // are opted out of e-mail, post and phone marketing) | consented.
+  std::string customer_marketing = "no_consent";
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
   // "none", "connected" or "reconnect" (Lightspeed refused the refresh token).
   std::string connection = "none";
