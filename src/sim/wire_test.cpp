@@ -157,6 +157,8 @@ TEST_F(Wire, AmountsComeBackWithoutTrailingZeros) {
   EXPECT_EQ(s["SaleLines"]["SaleLine"][1]["unitPrice"], "1.5");
   EXPECT_EQ(s["SaleLines"]["SaleLine"][1]["calcTax1"], "0");
   EXPECT_EQ(s["SalePayments"]["SalePayment"]["amount"], "34.48");
+  // Issue 10 item 10b: pricing rules are off unless a sale asks for them (Sales tutorial).
+  EXPECT_EQ(s["enablePromotions"], "false");
   Answer item = Api("GET", "Item/31.json");
   EXPECT_EQ(item.json["Item"]["Prices"]["ItemPrice"][0]["amount"], "79");
   EXPECT_EQ(item.json["Item"]["defaultCost"], "0");
@@ -186,14 +188,16 @@ TEST_F(Wire, ReservedPaymentTypesExistAndPostCreatesUserDefined) {
   EXPECT_EQ(cash.json["PaymentType"]["type"], "cash");
   EXPECT_EQ(cash.json["PaymentType"]["internalReserved"], "true");
   Answer all = Api("GET", "PaymentType.json");
-  ASSERT_EQ(all.json["PaymentType"].size(), 5u);
+  ASSERT_EQ(all.json["PaymentType"].size(), 6u);
   std::vector<std::string> types;
   for (const auto& p : all.json["PaymentType"]) types.push_back(p["type"]);
+  // Issue 10 item 10c: the reserved adjustment type is in every account too.
   EXPECT_EQ(types, (std::vector<std::string>{"cash", "credit card", "gift card", "credit account",
-                                             "ecom"}));
+                                             "ecom", "adjustment"}));
+  EXPECT_EQ(all.json["PaymentType"][5]["internalReserved"], "true");
   Answer stripe = Api("POST", "PaymentType.json", {{"name", "Stripe"}, {"type", "cash"}});
   ASSERT_EQ(stripe.status, 200);
-  EXPECT_EQ(stripe.json["PaymentType"]["paymentTypeID"], "6");
+  EXPECT_EQ(stripe.json["PaymentType"]["paymentTypeID"], "7");
   EXPECT_EQ(stripe.json["PaymentType"]["type"], "user defined");
   EXPECT_EQ(stripe.json["PaymentType"]["internalReserved"], "false");
   EXPECT_EQ(Api("DELETE", "PaymentType/1.json").status, 400);
