@@ -283,8 +283,8 @@ TEST_F(ExportEngine, R10LightspeedTaxModeMatchingIsSentMismatchingIsHeld) {
 // payment method of that name must not be booked as one (nor a new type of that name made).
 TEST_F(ExportEngine, R12AWebMethodNamedLikeTheReservedAdjustmentTypeIsHeld) {
   svc_.StartEngine();
-  Reply r = Export(MakeOrder("ADJ1", "adj@example.com", {{"HELMET", 1, 12999}}, 0, 0, 0,
-                             "Adjustment"));
+  Reply r =
+      Export(MakeOrder("ADJ1", "adj@example.com", {{"HELMET", 1, 12999}}, 0, 0, 0, "Adjustment"));
   ASSERT_EQ(r.body["export"]["state"], "needs_attention") << r.raw;
   EXPECT_NE(r.body["export"]["message"].get<std::string>().find("reserved for adjustments"),
             std::string::npos)
@@ -292,9 +292,9 @@ TEST_F(ExportEngine, R12AWebMethodNamedLikeTheReservedAdjustmentTypeIsHeld) {
   EXPECT_EQ(Requests("POST Sale"), 0);
   EXPECT_EQ(Requests("POST PaymentType"), 0);
   // The merchant maps the method to a real type and the order goes through.
-  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"payment_types", {{"Adjustment", "Cash"}}}})
-                .status,
-            200);
+  ASSERT_EQ(
+      svc_.Put("/api/v1/settings/lightspeed", {{"payment_types", {{"Adjustment", "Cash"}}}}).status,
+      200);
   ASSERT_EQ(svc_.Post("/api/v1/orders/ADJ1/export/retry").status, 202);
   EXPECT_EQ(svc_.WaitForExport("ADJ1").body["export"]["state"], "exported");
 }
@@ -312,9 +312,9 @@ TEST_F(ExportEngine, NewCustomersAreOptedOutOfMarketingUnlessTheStoreHasConsent)
     }
     return json();
   };
-  ASSERT_EQ(Export(MakeOrder("M1", "quiet@example.com", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"],
-            "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("M1", "quiet@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   json quiet = contact_of("quiet@example.com");
   ASSERT_FALSE(quiet.is_null());
   EXPECT_EQ(quiet["noEmail"], "true");
@@ -323,9 +323,9 @@ TEST_F(ExportEngine, NewCustomersAreOptedOutOfMarketingUnlessTheStoreHasConsent)
 
   ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"customer_marketing", "consented"}}).status,
             200);
-  ASSERT_EQ(Export(MakeOrder("M2", "yes@example.com", {{"HELMET", 1, 12999}}))
-                .body["export"]["state"],
-            "exported");
+  ASSERT_EQ(
+      Export(MakeOrder("M2", "yes@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
   json yes = contact_of("yes@example.com");
   ASSERT_FALSE(yes.is_null());
   EXPECT_EQ(yes["noEmail"], "false");

@@ -34,7 +34,7 @@ class AccountCache {
  private:
   std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> payment_types_;  // account → name → id
-  std::map<std::string, std::set<std::string>> reserved_;  // account → names spoke must not use
+  std::map<std::string, std::set<std::string>> reserved_;   // account → names spoke must not use
   std::map<std::string, std::pair<TaxRate, TaxRate>> tax_;  // account|shop → rates
 };
 

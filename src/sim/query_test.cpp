@@ -165,12 +165,13 @@ TEST_F(Query, EveryDocumentedRelationLoadsAndUndocumentedOnesAreRefused) {
   Json sale = SaleBody({{{"itemID", 11}}}, nullptr, false);
   sale["customerID"] = "1";
   ASSERT_EQ(Api("POST", "Sale.json", sale).status, 200);
-  Answer a = Api("GET",
-                 "Sale/1.json?load_relations=[\"SaleLines\",\"SaleLines.Note\",\"SaleLines.TaxClass\","
-                 "\"SaleLines.Discount\",\"SalePayments\",\"SalePayments.PaymentType\",\"SaleNotes\","
-                 "\"Customer\",\"Customer.Contact\",\"TaxCategory\",\"ShipTo\",\"Shop\","
-                 "\"Register\",\"Employee\",\"Discount\",\"Quote\","
-                 "\"SalePayments.SaleAccounts\",\"TaxCategory.TaxCategoryClasses\"]");
+  Answer a =
+      Api("GET",
+          "Sale/1.json?load_relations=[\"SaleLines\",\"SaleLines.Note\",\"SaleLines.TaxClass\","
+          "\"SaleLines.Discount\",\"SalePayments\",\"SalePayments.PaymentType\",\"SaleNotes\","
+          "\"Customer\",\"Customer.Contact\",\"TaxCategory\",\"ShipTo\",\"Shop\","
+          "\"Register\",\"Employee\",\"Discount\",\"Quote\","
+          "\"SalePayments.SaleAccounts\",\"TaxCategory.TaxCategoryClasses\"]");
   ASSERT_EQ(a.status, 200) << a.body;
   const Json& s = a.json["Sale"];
   EXPECT_EQ(s["Customer"]["Contact"]["Emails"]["ContactEmail"]["address"], "ada@example.com");
@@ -199,7 +200,8 @@ TEST_F(Query, EveryDocumentedRelationLoadsAndUndocumentedOnesAreRefused) {
   EXPECT_EQ(item.json["Item"]["ItemVendorNums"], "");
   EXPECT_EQ(item.json["Item"]["ItemShops"]["ItemShop"][0]["itemID"], "11");
 
-  Answer shop = Api("GET", "Shop/1.json?load_relations=[\"Contact\",\"Registers\",\"TaxCategory\"]");
+  Answer shop =
+      Api("GET", "Shop/1.json?load_relations=[\"Contact\",\"Registers\",\"TaxCategory\"]");
   ASSERT_EQ(shop.status, 200) << shop.body;
   EXPECT_EQ(shop.json["Shop"]["Registers"]["Register"]["registerID"], "1");
   EXPECT_EQ(shop.json["Shop"]["TaxCategory"]["taxCategoryID"], "1");

@@ -80,9 +80,12 @@ struct ForeignKey {
   std::string_view relation, field, entity;
 };
 constexpr ForeignKey kForeignKeys[] = {
-    {"Customer", "customerID", "Customer"},  {"TaxCategory", "taxCategoryID", "TaxCategory"},
-    {"Shop", "shopID", "Shop"},              {"Register", "registerID", "Register"},
-    {"Employee", "employeeID", "Employee"},  {"TaxClass", "taxClassID", "TaxClass"},
+    {"Customer", "customerID", "Customer"},
+    {"TaxCategory", "taxCategoryID", "TaxCategory"},
+    {"Shop", "shopID", "Shop"},
+    {"Register", "registerID", "Register"},
+    {"Employee", "employeeID", "Employee"},
+    {"TaxClass", "taxClassID", "TaxClass"},
 };
 
 // To-many relations made of the rows of another entity that point back at this one.
@@ -119,9 +122,9 @@ void RenderDocumentedRelations(const Account& acct, const EntitySpec& spec, cons
     for (const auto& fk : kForeignKeys) {
       if (fk.relation != name) continue;
       const EntitySpec* target = FindEntity(fk.entity);
-      const Json* ref = target ? FindRow(acct, std::string(fk.entity),
-                                         IdOf(row, std::string(fk.field)))
-                               : nullptr;
+      const Json* ref =
+          target ? FindRow(acct, std::string(fk.entity), IdOf(row, std::string(fk.field)))
+                 : nullptr;
       if (ref) (*out)[name] = RenderRow(acct, *target, *ref, SubRelations(relations, name));
       done = true;
     }

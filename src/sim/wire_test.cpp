@@ -78,7 +78,8 @@ TEST_F(Wire, RequestsMaySendNumbersAndBooleansAnswersAreStrings) {
                   {"Prices", {{"ItemPrice", {{"amount", 7.1}, {"useType", "Default"}}}}}});
   ASSERT_EQ(a.status, 200) << a.body;
   const Json& item = a.json["Item"];
-  EXPECT_EQ(item["defaultCost"], "2.5") << "amounts without trailing zeros, as Lightspeed writes them";
+  EXPECT_EQ(item["defaultCost"], "2.5")
+      << "amounts without trailing zeros, as Lightspeed writes them";
   EXPECT_EQ(item["tax"], "false");
   EXPECT_EQ(item["Prices"]["ItemPrice"][0]["amount"], "7.1");
   for (auto it = item.begin(); it != item.end(); ++it) {
@@ -140,7 +141,8 @@ TEST_F(Wire, PathsThatAreNotUtf8GetTheirAnswerAndStatsStillWork) {
 }
 
 // Issue 10 item 10a: amounts come back as Lightspeed writes them, trailing zeros dropped
-// ("1.5", "0", "20", "34.48": the completed sale in developers.lightspeedhq.com/retail/tutorials/sales/).
+// ("1.5", "0", "20", "34.48": the completed sale in
+// developers.lightspeedhq.com/retail/tutorials/sales/).
 TEST_F(Wire, AmountsComeBackWithoutTrailingZeros) {
   Json body = SaleBody({{{"unitPrice", "20.00"}, {"tax", false}, {"Note", {{"note", "a"}}}},
                         {{"unitPrice", "1.50"}, {"tax", false}, {"Note", {{"note", "b"}}}},

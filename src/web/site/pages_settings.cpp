@@ -183,9 +183,8 @@ void Site::SettingsPage(Ctx& c) {
 
 void Site::SettingsPost(Ctx& c) {
   json body = json::object();
-  for (const char* key :
-       {"shop_id", "register_id", "employee_id", "tax_mode", "auto_export", "reference_source",
-        "customer_marketing"})
+  for (const char* key : {"shop_id", "register_id", "employee_id", "tax_mode", "auto_export",
+                          "reference_source", "customer_marketing"})
     if (c.req.has_param(key)) body[key] = c.req.get_param_value(key);
   const size_t n = c.req.get_param_value_count("pt_web");
   if (n > 0 && n == c.req.get_param_value_count("pt_ls")) {
