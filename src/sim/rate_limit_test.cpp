@@ -27,7 +27,18 @@ TEST_F(Rate, CostOfEachKindOfRequest) {
   EXPECT_EQ(Cost("GET", "Item.json?load_relations=[\"ItemShops\"]"), "1.4");
   EXPECT_EQ(Cost("GET", "Item.json?count=1"), "10");
   EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|firstName%3DGrace"), "1");
-  EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|lastName%3DHopper"), "2");
+  // developers.lightspeedhq.com/retail/introduction/changelog/ (2026.03.17): one entity, at most
+  // one range operator: 1 per operand; several entities or range operators: 10 per entity and
+  // 1 per further operand on it.
+  EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|lastName%3DHopper"), "3");
+  EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|lastName%3DHopper|title%3DDr"), "4");
+  EXPECT_EQ(Cost("GET", "Customer.json?or=customerID%3D>,4|customerID%3D<,2"), "1");
+  EXPECT_EQ(Cost("GET", "Customer.json?or=customerID%3D>,4|timeStamp%3D<,2020-01-01T00:00:00Z"),
+            "12");
+  EXPECT_EQ(Cost("GET",
+                 "Customer.json?load_relations=[\"Contact\"]&or=firstName%3DAda|"
+                 "Contact.email%3Dgrace%40example.com"),
+            "21.2");
   // Contact + two ContactEmails + one ContactPhone = 4 nested entities.
   Json customer = {{"firstName", "Eve"},
                    {"Contact",
