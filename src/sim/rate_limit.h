@@ -19,7 +19,8 @@ struct CostInput {
   int to_one_relations = 0;    // load_relations counted by kind
   int to_many_relations = 0;
   bool count = false;  // count=1
-  int or_drips = 0;  // what or= adds (OrCostDrips)
+  // What or= adds (OrCostDrips).
+  int or_drips = 0;
 };
 
 // The extra cost of one or= value ("a=x|b=>,5"), by the 2026.03.17 changelog: operands all on
