@@ -138,6 +138,10 @@ TEST_F(ExportApi, SettingsAreValidatedNamingTheField) {
       "auto_export");
   EXPECT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"shop_id", "one"}}).body["error"]["field"],
             "shop_id");
+  EXPECT_EQ(svc_.Get("/api/v1/settings/lightspeed").body["customer_marketing"], "no_consent");
+  Reply marketing = svc_.Put("/api/v1/settings/lightspeed", {{"customer_marketing", "yes"}});
+  EXPECT_EQ(marketing.status, 422);
+  EXPECT_EQ(marketing.body["error"]["field"], "customer_marketing");
   Reply ok = svc_.Put("/api/v1/settings/lightspeed",
                       {{"shop_id", 1},
                        {"tax_mode", "lightspeed"},

@@ -280,6 +280,60 @@ TEST_F(ExportEngine, R10LightspeedTaxModeMatchingIsSentMismatchingIsHeld) {
   EXPECT_EQ(Requests("POST Sale"), sales) << "nothing was sent";
 }
 
+// Issue 10 item 10c: every Lightspeed account has the reserved payment type "Adjustment"; a web
+// payment method of that name must not be booked as one (nor a new type of that name made).
+TEST_F(ExportEngine, R12AWebMethodNamedLikeTheReservedAdjustmentTypeIsHeld) {
+  svc_.StartEngine();
+  Reply r =
+      Export(MakeOrder("ADJ1", "adj@example.com", {{"HELMET", 1, 12999}}, 0, 0, 0, "Adjustment"));
+  ASSERT_EQ(r.body["export"]["state"], "needs_attention") << r.raw;
+  EXPECT_NE(r.body["export"]["message"].get<std::string>().find("reserved for adjustments"),
+            std::string::npos)
+      << r.raw;
+  EXPECT_EQ(Requests("POST Sale"), 0);
+  EXPECT_EQ(Requests("POST PaymentType"), 0);
+  // The merchant maps the method to a real type and the order goes through.
+  ASSERT_EQ(
+      svc_.Put("/api/v1/settings/lightspeed", {{"payment_types", {{"Adjustment", "Cash"}}}}).status,
+      200);
+  ASSERT_EQ(svc_.Post("/api/v1/orders/ADJ1/export/retry").status, 202);
+  EXPECT_EQ(svc_.WaitForExport("ADJ1").body["export"]["state"], "exported");
+}
+
+// Issue 10 item 10d: customers spoke creates are opted out of marketing unless the store says
+// they consented (Settings → customer_marketing).
+TEST_F(ExportEngine, NewCustomersAreOptedOutOfMarketingUnlessTheStoreHasConsent) {
+  svc_.StartEngine();
+  auto contact_of = [&](const std::string& email) {
+    const json rows = svc_.SimControl("GET", "/rows/Customer");
+    for (const json& c : rows["Customer"]) {
+      const json contact = c.value("Contact", json::object());
+      for (const json& e : contact.value("Emails", json::array()))  // rows keep lists as arrays
+        if (e.is_object() && e.value("address", "") == email) return contact;
+    }
+    return json();
+  };
+  ASSERT_EQ(
+      Export(MakeOrder("M1", "quiet@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
+  json quiet = contact_of("quiet@example.com");
+  ASSERT_FALSE(quiet.is_null());
+  EXPECT_EQ(quiet["noEmail"], "true");
+  EXPECT_EQ(quiet["noMail"], "true");
+  EXPECT_EQ(quiet["noPhone"], "true");
+
+  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"customer_marketing", "consented"}}).status,
+            200);
+  ASSERT_EQ(
+      Export(MakeOrder("M2", "yes@example.com", {{"HELMET", 1, 12999}})).body["export"]["state"],
+      "exported");
+  json yes = contact_of("yes@example.com");
+  ASSERT_FALSE(yes.is_null());
+  EXPECT_EQ(yes["noEmail"], "false");
+  EXPECT_EQ(yes["noMail"], "false");
+  EXPECT_EQ(yes["noPhone"], "false");
+}
+
 TEST_F(ExportEngine, R21APermanentRefusalNeedsAttentionThenRetryWorks) {
   // The merchant moves the register to the other shop in Lightspeed after spoke's settings
   // were saved: Lightspeed refuses a sale on it at shop 1.

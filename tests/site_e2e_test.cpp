@@ -147,6 +147,24 @@ TEST_F(Site, FormValuesThatAreNotUtf8AreAnsweredNotCrashedOn) {
   EXPECT_NE(page->body.find("was not exported"), std::string::npos) << page->body;
 }
 
+// Issue 10 items 10d and 11: the merchant sees what web tax mode means for Lightspeed's tax
+// reports where the mode is picked, and chooses whether customers consented to marketing.
+TEST_F(Site, SettingsExplainWebTaxAndSaveCustomerMarketingConsent) {
+  auto c = Client();
+  httplib::Headers h{{"Cookie", Login()}};
+  auto page = c.Get("/settings/lightspeed", h);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("tax reports show no tax collected"), std::string::npos);
+  EXPECT_NE(page->body.find("value=\"no_consent\" checked"), std::string::npos) << page->body;
+  const std::string token = Field(page->body, "csrf");
+  auto saved = c.Post("/settings/lightspeed", h,
+                      httplib::Params{{"csrf", token}, {"customer_marketing", "consented"}});
+  EXPECT_EQ(saved->status, 303);
+  EXPECT_EQ(svc_.Get("/api/v1/settings/lightspeed").body["customer_marketing"], "consented");
+  EXPECT_NE(c.Get("/settings/lightspeed", h)->body.find("value=\"consented\" checked"),
+            std::string::npos);
+}
+
 TEST_F(Site, TheJsonApiStillRefusesFormBodies) {
   auto c = Client();
   auto r = c.Post("/api/v1/exports", httplib::Headers{{"Authorization", "Bearer " + svc_.token()}},

@@ -327,6 +327,9 @@ base::Result<store::LightspeedSettings> SettingsFromJson(const json& j,
   if (s.auto_export != "off" && s.auto_export != "when_paid" &&
       s.auto_export != "when_paid_and_fulfilled")
     r.Fail(Invalid("auto_export", "auto_export must be off, when_paid or when_paid_and_fulfilled"));
+  s.customer_marketing = r.Str("customer_marketing", false, s.customer_marketing);
+  if (s.customer_marketing != "no_consent" && s.customer_marketing != "consented")
+    r.Fail(Invalid("customer_marketing", "customer_marketing must be no_consent or consented"));
   if (const json* types = r.Get("payment_types")) {
     if (!types->is_object()) {
       r.Fail(Invalid("payment_types", "payment_types must be an object of name → name"));
@@ -450,6 +453,7 @@ json SettingsToJson(const store::LightspeedSettings& s) {
           {"reference_source", s.reference_source},
           {"tax_mode", s.tax_mode},
           {"auto_export", s.auto_export},
+          {"customer_marketing", s.customer_marketing},
           {"payment_types", types},
           {"connection", s.connection}};
 }

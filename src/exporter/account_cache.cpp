@@ -7,8 +7,15 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
                                                                        const std::string& name,
                                                                        bool fresh) {
   const std::string key = NormalizeKey(name);
+  const auto refused = [&name]() {
+    return base::Invalid("payment_types",
+                         "Lightspeed's payment type \"" + name +
+                             "\" is reserved for adjustments and is never used for a web "
+                             "payment: map this payment method to another type in Settings");
+  };
   if (!fresh) {
     std::lock_guard lock(mu_);
+    if (reserved_[account].count(key)) return refused();
     auto acct = payment_types_.find(account);
     if (acct != payment_types_.end()) {
       auto it = acct->second.find(key);
@@ -19,13 +26,21 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
   if (!types.ok()) return types.error();
   std::lock_guard lock(mu_);
   auto& known = payment_types_[account];
+  auto& reserved = reserved_[account];
   known.clear();
+  reserved.clear();
   for (const lightspeed::PaymentType& t : *types) {
     if (t.archived) continue;
+    // Lightspeed's own bookkeeping type (in every account), not a way a customer pays.
+    if (NormalizeKey(t.type) == "adjustment") {
+      reserved.insert(NormalizeKey(t.name));
+      continue;
+    }
     auto [it, inserted] = known.emplace(NormalizeKey(t.name), t.id);
     // Two types with one name: the oldest (lowest id) wins, as a clerk would expect.
     if (!inserted && std::stoll(t.id) < std::stoll(it->second)) it->second = t.id;
   }
+  if (reserved.count(key)) return refused();
   auto it = known.find(key);
   if (it == known.end()) return std::optional<std::string>();
   return std::optional<std::string>(it->second);

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,8 @@ class AccountCache {
  public:
   // The id of the payment type named `name` (compared with NormalizeKey), listing the account's
   // types at most once per miss, or always when `fresh` (after an uncertain create); nullopt
-  // when Lightspeed has none of that name.
+  // when Lightspeed has none of that name. A name that is Lightspeed's reserved adjustment type
+  // is refused (invalid, naming payment_types): a web payment must never be booked as one.
   base::Result<std::optional<std::string>> FindPaymentType(const std::string& account,
                                                            lightspeed::Client& client,
                                                            const std::string& name, bool fresh);
@@ -40,6 +42,7 @@ class AccountCache {
  private:
   std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> payment_types_;  // account → name → id
+  std::map<std::string, std::set<std::string>> reserved_;   // account → names spoke must not use
   // Keyed account|id: a shop's tax category, the account's tax categories, a customer's own
   // tax category, an item's tax class.
   std::map<std::string, std::string> shop_category_;

@@ -95,6 +95,11 @@ TEST(ExistingSales, LightspeedAmountsParseExactly) {
   EXPECT_EQ(ParseLightspeedAmount("999.24"), Money::FromCents(99924));
   EXPECT_EQ(ParseLightspeedAmount("999.2"), Money::FromCents(99920));
   EXPECT_EQ(ParseLightspeedAmount("7"), Money::FromCents(700));
+  // As Lightspeed writes amounts (trailing zeros dropped): the Sales tutorial's sale.
+  EXPECT_EQ(ParseLightspeedAmount("0"), Money::FromCents(0));
+  EXPECT_EQ(ParseLightspeedAmount("1.5"), Money::FromCents(150));
+  EXPECT_EQ(ParseLightspeedAmount("20"), Money::FromCents(2000));
+  EXPECT_EQ(ParseLightspeedAmount("34.48"), Money::FromCents(3448));
   EXPECT_EQ(ParseLightspeedAmount("-3.50"), Money::FromCents(-350));
   EXPECT_EQ(ParseLightspeedAmount("0.7400"), Money::FromCents(74));
   EXPECT_EQ(ParseLightspeedAmount("0.741675"), std::nullopt) << "finer than a cent";

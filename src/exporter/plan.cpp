@@ -56,7 +56,8 @@ lightspeed::Address ToLightspeed(const shop::Address& a) {
 
 // R13–R15: an existing customer is attached as is; otherwise one is created from the billing
 // details, without an address when the order has none (PayPal, R14).
-std::string ResolveCustomer(const shop::Order& order, const Links& links, Plan* plan) {
+std::string ResolveCustomer(const shop::Order& order, const Links& links, bool marketing_consent,
+                            Plan* plan) {
   const std::string email = NormalizeKey(order.customer.email);
   if (auto it = links.customer_by_email.find(email); it != links.customer_by_email.end())
     return it->second;
@@ -66,6 +67,7 @@ std::string ResolveCustomer(const shop::Order& order, const Links& links, Plan* 
   need.create.last_name = order.customer.last_name;
   need.create.email = email;
   need.create.phone = order.customer.phone;
+  need.create.marketing_consent = marketing_consent;
   if (order.billing_address) need.create.address = ToLightspeed(*order.billing_address);
   plan->customer = std::move(need);
   return "";
@@ -344,7 +346,8 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
   sale.reference_number = order.number;
   sale.reference_source = settings.reference_source;
   sale.completed = true;
-  sale.customer_id = ResolveCustomer(order, links, &plan);
+  sale.customer_id =
+      ResolveCustomer(order, links, settings.customer_marketing == "consented", &plan);
   ResolveItems(catalog, links, &sent, &plan);
 
   sale.lines = ItemLines(order, sent, taxed_by_ls, &plan);

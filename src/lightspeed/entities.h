@@ -50,6 +50,9 @@ struct NewCustomer {
   std::string first_name, last_name, email;
   std::optional<std::string> phone;
   std::optional<Address> address;
+  // The store says its customers agreed to marketing; otherwise the customer is opted out of
+  // e-mail, post and phone marketing (noEmail/noMail/noPhone true).
+  bool marketing_consent = false;
 };
 
 struct Item {

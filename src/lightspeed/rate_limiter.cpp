@@ -62,9 +62,11 @@ std::string RequestShape::Key() const {
 }
 
 double PredictCost(const RequestShape& s) {
-  double cost = 1;
   const bool write = s.method == "POST" || s.method == "PUT" || s.method == "DELETE";
-  if (write && s.entity == "Sale") cost += 2 + (s.completes_sale ? 3 : 0);
+  // A Sale write's documented 2 drips replace the base 1 (they are not added to it).
+  const bool sale_write = write && s.entity == "Sale";
+  double cost = sale_write ? 2 : 1;
+  if (sale_write && s.completes_sale) cost += 3;
   if (s.method == "POST" || s.method == "PUT") cost += 0.5 * s.nested;
   const double relations = 0.1 * s.load_to_one + 0.2 * s.load_to_many;
   cost += s.list ? 2 * relations : relations;

@@ -76,9 +76,12 @@ TEST(RateLimiterTest, ABucketLevelNoBucketHasDelaysARequestAtMostAnHour) {
 TEST(PredictCost, The2026Model) {
   EXPECT_DOUBLE_EQ(PredictCost(Get("Item")), 1);
   RequestShape sale{"POST", "Sale", 4, true};
-  EXPECT_DOUBLE_EQ(PredictCost(sale), 1 + 2 + 3 + 0.5 * 4);
+  // developers.lightspeedhq.com/retail/endpoints/Sale/ "Request Cost": a Sale write costs 2
+  // drips in place of the base 1, plus 3 with completed:true, plus 0.5 per nested entity.
+  EXPECT_DOUBLE_EQ(PredictCost(sale), 2 + 3 + 0.5 * 4);
   RequestShape open_sale{"PUT", "Sale", 0, false};
-  EXPECT_DOUBLE_EQ(PredictCost(open_sale), 3);
+  EXPECT_DOUBLE_EQ(PredictCost(open_sale), 2);
+  EXPECT_DOUBLE_EQ(PredictCost({"DELETE", "Sale"}), 2);
   RequestShape customer{"POST", "Customer", 3};
   EXPECT_DOUBLE_EQ(PredictCost(customer), 2.5);
   RequestShape list{"GET", "Customer", 0, false, 1, 0, true};
@@ -91,11 +94,11 @@ TEST(RateLimiterTest, R22WaitsBeforeOverflowingInsteadOfEarningA429) {
   auto t = limiter.Acquire(Get("Item"));
   limiter.Observe(t, ParseBucketHeaders("89/90", "10", "1", ""));
   const auto before = clock.Now();
-  RequestShape sale{"POST", "Sale", 4, true};  // predicted 8 units
+  RequestShape sale{"POST", "Sale", 4, true};  // predicted 7 units
   auto s = limiter.Acquire(sale);
-  // 89 + 8 must come down to 90: 7 units at 10 per second.
-  EXPECT_NEAR(Secs(clock.Now() - before), 0.7, 0.01);
-  limiter.Observe(s, ParseBucketHeaders("90/90", "10", "8", ""));
+  // 89 + 7 must come down to 90: 6 units at 10 per second.
+  EXPECT_NEAR(Secs(clock.Now() - before), 0.6, 0.01);
+  limiter.Observe(s, ParseBucketHeaders("90/90", "10", "7", ""));
 }
 
 TEST(RateLimiterTest, EmptyBucketAdmitsAtOnce) {

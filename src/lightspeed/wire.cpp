@@ -118,8 +118,12 @@ TaxCategory DecodeTaxCategory(const json& j) {
 }
 
 json EncodeCustomer(const NewCustomer& c) {
+  // Sent explicitly: Lightspeed's documented answers disagree on what an omitted flag means.
+  const char* opted_out = c.marketing_consent ? "false" : "true";
   json contact = {{"Emails", {{"ContactEmail", {{"address", c.email}, {"useType", "Primary"}}}}},
-                  {"noEmail", "false"}};
+                  {"noEmail", opted_out},
+                  {"noMail", opted_out},
+                  {"noPhone", opted_out}};
   if (c.phone) contact["Phones"] = {{"ContactPhone", {{"number", *c.phone}, {"useType", "Home"}}}};
   if (c.address)
     contact["Addresses"] = {{"ContactAddress",
@@ -164,7 +168,10 @@ json EncodeSale(const NewSale& s) {
   json payments = json::array();
   for (const NewSalePayment& p : s.payments)
     payments.push_back({{"paymentTypeID", p.payment_type_id}, {"amount", p.amount.ToString()}});
+  // Pricing rules must not change what the web store charged; Lightspeed only reads the flag
+  // when the sale is created, so it is always sent.
   json j = {{"completed", s.completed ? "true" : "false"},
+            {"enablePromotions", "false"},
             {"shopID", s.shop_id},
             {"registerID", s.register_id},
             {"employeeID", s.employee_id},

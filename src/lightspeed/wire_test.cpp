@@ -94,6 +94,19 @@ TEST(Wire, SaleEncodingSendsStringsAndMiscCharges) {
   EXPECT_EQ(j["SaleLines"]["SaleLine"][0]["Note"]["note"], "Shipping: UPS Ground");
   EXPECT_EQ(j["SaleLines"]["SaleLine"][0]["tax"], "false");
   EXPECT_EQ(j["customerID"], "0");
+  EXPECT_EQ(j["enablePromotions"], "false") << "pricing rules never rewrite a web sale";
+}
+
+TEST(Wire, NewCustomersAreOptedOutOfMarketingUnlessTheStoreHasConsent) {
+  NewCustomer c;
+  c.email = "ann@example.com";
+  json j = EncodeCustomer(c);
+  for (const char* flag : {"noEmail", "noMail", "noPhone"})
+    EXPECT_EQ(j["Contact"][flag], "true") << flag;
+  c.marketing_consent = true;
+  j = EncodeCustomer(c);
+  for (const char* flag : {"noEmail", "noMail", "noPhone"})
+    EXPECT_EQ(j["Contact"][flag], "false") << flag;
 }
 
 // R10: the rates a tax category sets for tax classes, one or many, and the tax facts of items and

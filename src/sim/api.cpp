@@ -5,6 +5,7 @@
 
 #include "sim/decimal.h"
 #include "sim/model.h"
+#include "sim/relations.h"
 
 namespace sim {
 namespace {
@@ -168,7 +169,6 @@ CostInput CostOf(const ApiRoute& route, const std::string& method, const Params&
   in.is_list = method == "GET" && route.id == 0 && !route.account_root;
   in.body = body;
   const EntitySpec* spec = FindEntity(route.entity);
-  std::set<std::string> or_fields;
   for (const auto& [k, v] : params) {
     if (k == "count") in.count = v == "1" || v == "true";
     if (k == "load_relations" && spec) {
@@ -176,22 +176,15 @@ CostInput CostOf(const ApiRoute& route, const std::string& method, const Params&
       if (!rels.ok()) continue;
       for (const auto& name : *rels) {
         const RelationSpec* r = spec->Relation(name.substr(0, name.find('.')));
-        const bool many = r && r->to_many && name.find('.') == std::string::npos;
+        bool many = r && r->to_many && name.find('.') == std::string::npos;
+        if (!spec->Relation(name))
+          if (const DocumentedRelation* d = FindDocumentedRelation(spec->name, name))
+            many = d->to_many;
         (many ? in.to_many_relations : in.to_one_relations) += 1;
       }
     }
-    if (k == "or") {
-      size_t start = 0;
-      while (start <= v.size()) {
-        size_t bar = v.find('|', start);
-        if (bar == std::string::npos) bar = v.size();
-        const std::string operand = v.substr(start, bar - start);
-        or_fields.insert(operand.substr(0, operand.find('=')));
-        start = bar + 1;
-      }
-    }
+    if (k == "or") in.or_drips += OrCostDrips(v);
   }
-  in.or_extra_fields = or_fields.empty() ? 0 : static_cast<int>(or_fields.size()) - 1;
   return in;
 }
 

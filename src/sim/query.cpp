@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "sim/decimal.h"
+#include "sim/relations.h"
 
 namespace sim {
 namespace {
@@ -209,6 +210,7 @@ base::Result<std::vector<std::string>> ParseRelations(const Params& params,
         ok = (top == "SaleLines" && sub == "Item") ||
              (top == "SalePayments" && sub == "PaymentType");
       }
+      if (!ok) ok = FindDocumentedRelation(spec.name, name) != nullptr;
       if (!ok)
         return base::Invalid("load_relations", "Invalid relation " + name + " for " + spec.name);
       if (std::find(rels.begin(), rels.end(), name) == rels.end()) rels.push_back(name);

@@ -1,6 +1,8 @@
 #include "sim/rate_limit.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "sim/decimal.h"
 
@@ -61,15 +63,47 @@ int NestedEntityCount(const Json& body) {
   return n;
 }
 
+int OrCostDrips(const std::string& or_value) {
+  std::set<std::string> fields;
+  std::map<std::string, int> operands_by_entity;  // "" = the entity itself, else the relation
+  int operands = 0, ranges = 0;
+  size_t start = 0;
+  while (start <= or_value.size()) {
+    size_t bar = or_value.find('|', start);
+    if (bar == std::string::npos) bar = or_value.size();
+    const std::string operand = or_value.substr(start, bar - start);
+    start = bar + 1;
+    const size_t eq = operand.find('=');
+    const std::string field = operand.substr(0, eq);
+    const std::string expr = eq == std::string::npos ? "" : operand.substr(eq + 1);
+    const std::string op = expr.substr(0, expr.find(','));
+    if (expr.find(',') != std::string::npos &&
+        (op == ">" || op == ">=" || op == "<" || op == "<=" || op == "><"))
+      ++ranges;
+    fields.insert(field);
+    const size_t dot = field.find('.');
+    ++operands_by_entity[dot == std::string::npos ? "" : field.substr(0, dot)];
+    ++operands;
+  }
+  if (fields.size() <= 1) return 0;
+  if (operands_by_entity.size() == 1 && ranges <= 1) return operands;
+  int drips = 0;
+  for (const auto& [entity, n] : operands_by_entity) drips += 10 + (n - 1);
+  return drips;
+}
+
 int64_t RequestCostMicro(const RateConfig& rate, const CostInput& in) {
   if (rate.model == "legacy") return in.method == "GET" ? kUnit : 10 * kUnit;
-  int64_t cost = in.count ? 10 * kUnit : kUnit;
   const bool write = in.method == "POST" || in.method == "PUT" || in.method == "DELETE";
-  if (write && in.entity == "Sale") cost += 2 * kUnit + (SetsCompleted(in.body) ? 3 * kUnit : 0);
+  // The Sale page's "Request Cost" (2 drips for a write) is the base cost, in place of the 1
+  // every other request pays, not on top of it; "completed": true adds 3.
+  const bool sale_write = write && in.entity == "Sale";
+  int64_t cost = sale_write ? 2 * kUnit : in.count ? 10 * kUnit : kUnit;
+  if (sale_write && SetsCompleted(in.body)) cost += 3 * kUnit;
   if (write && in.body) cost += NestedEntityCount(*in.body) * kUnit / 2;
   const int64_t rel = in.to_one_relations * kUnit / 10 + in.to_many_relations * kUnit / 5;
   cost += in.is_list ? 2 * rel : rel;
-  cost += in.or_extra_fields * kUnit;
+  cost += in.or_drips * kUnit;
   return cost;
 }
 

@@ -19,8 +19,15 @@ struct CostInput {
   int to_one_relations = 0;    // load_relations counted by kind
   int to_many_relations = 0;
   bool count = false;  // count=1
-  int or_extra_fields = 0;
+  // What or= adds (OrCostDrips).
+  int or_drips = 0;
 };
+
+// The extra cost of one or= value ("a=x|b=>,5"), by the 2026.03.17 changelog: operands all on
+// one field add nothing; fields of one entity with at most one range operator add 1 per operand;
+// several entities (dot paths) or range operators add 10 per entity plus 1 per further operand
+// on that entity.
+int OrCostDrips(const std::string& or_value);
 
 // Cost in micro-units. `off` reports the 2026 cost (nothing is charged).
 int64_t RequestCostMicro(const RateConfig& rate, const CostInput& in);

@@ -27,7 +27,18 @@ TEST_F(Rate, CostOfEachKindOfRequest) {
   EXPECT_EQ(Cost("GET", "Item.json?load_relations=[\"ItemShops\"]"), "1.4");
   EXPECT_EQ(Cost("GET", "Item.json?count=1"), "10");
   EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|firstName%3DGrace"), "1");
-  EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|lastName%3DHopper"), "2");
+  // developers.lightspeedhq.com/retail/introduction/changelog/ (2026.03.17): one entity, at most
+  // one range operator: 1 per operand; several entities or range operators: 10 per entity and
+  // 1 per further operand on it.
+  EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|lastName%3DHopper"), "3");
+  EXPECT_EQ(Cost("GET", "Customer.json?or=firstName%3DAda|lastName%3DHopper|title%3DDr"), "4");
+  EXPECT_EQ(Cost("GET", "Customer.json?or=customerID%3D>,4|customerID%3D<,2"), "1");
+  EXPECT_EQ(Cost("GET", "Customer.json?or=customerID%3D>,4|timeStamp%3D<,2020-01-01T00:00:00Z"),
+            "12");
+  EXPECT_EQ(Cost("GET",
+                 "Customer.json?load_relations=[\"Contact\"]&or=firstName%3DAda|"
+                 "Contact.email%3Dgrace%40example.com"),
+            "21.2");
   // Contact + two ContactEmails + one ContactPhone = 4 nested entities.
   Json customer = {{"firstName", "Eve"},
                    {"Contact",
@@ -36,13 +47,15 @@ TEST_F(Rate, CostOfEachKindOfRequest) {
   EXPECT_EQ(Cost("POST", "Customer.json", customer), "3");
   EXPECT_EQ(Cost("POST", "PaymentType.json", {{"name", "Stripe"}}), "1");
   Json open = SaleBody({{{"itemID", 11}}, {{"itemID", 12}}}, nullptr, false);
-  EXPECT_EQ(Cost("POST", "Sale.json", open), "4");  // 1 + 2 + 2 x 0.5
+  // developers.lightspeedhq.com/retail/endpoints/Sale/ "Request Cost": a Sale write is 2 drips
+  // in place of the base 1 (not 1 + 2), 3 more with completed:true.
+  EXPECT_EQ(Cost("POST", "Sale.json", open), "3");  // 2 + 2 x 0.5
   Json done = SaleBody(
       {{{"itemID", 11}}, {{"unitPrice", "1.00"}, {"tax", false}, {"Note", {{"note", "x"}}}}},
       {{{"paymentTypeID", 1}, {"amount", "20.00"}}});
-  EXPECT_EQ(Cost("POST", "Sale.json", done), "8");  // 1 + 2 + 3 + (2 lines + note + payment) x 0.5
-  EXPECT_EQ(Cost("PUT", "Sale/1.json", {{"referenceNumber", "A1"}}), "3");
-  EXPECT_EQ(Cost("DELETE", "Sale/1.json"), "3");
+  EXPECT_EQ(Cost("POST", "Sale.json", done), "7");  // 2 + 3 + (2 lines + note + payment) x 0.5
+  EXPECT_EQ(Cost("PUT", "Sale/1.json", {{"referenceNumber", "A1"}}), "2");
+  EXPECT_EQ(Cost("DELETE", "Sale/1.json"), "2");
 }
 
 TEST_F(Rate, EveryAnswerCarriesTheHeaders) {

@@ -1,6 +1,7 @@
 #include <algorithm>
 
 #include "sim/model.h"
+#include "sim/relations.h"
 
 namespace sim {
 namespace {
@@ -9,11 +10,23 @@ bool Has(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
+// Lightspeed writes amounts and decimals without trailing zeros: "1.5", "0", "20", "34.48"
+// (the Sales tutorial's sale). Rows keep two decimals; only the answer drops them.
+std::string Trimmed(std::string s) {
+  if (s.find('.') == std::string::npos) return s;
+  while (!s.empty() && s.back() == '0') s.pop_back();
+  if (!s.empty() && s.back() == '.') s.pop_back();
+  return s == "-0" ? "0" : s;
+}
+
 Json Scalars(const EntitySpec& spec, const Json& row) {
   Json out = Json::object();
   for (const auto& f : spec.fields) {
     auto it = row.find(f.name);
-    out[f.name] = it != row.end() && it->is_string() ? *it : Json(f.def);
+    std::string v = it != row.end() && it->is_string() ? it->get<std::string>() : f.def;
+    const bool numeric =
+        f.type == FieldType::kMoney || f.type == FieldType::kDecimal || f.type == FieldType::kRate;
+    out[f.name] = numeric ? Trimmed(std::move(v)) : std::move(v);
   }
   return out;
 }
@@ -107,9 +120,10 @@ Json RenderRow(const Account& acct, const EntitySpec& spec, const Json& row,
         out["SaleNotes"] = "";
       }
     } else if (const Json* ref = Referenced(acct, n, row)) {
-      out[n] = RenderRow(acct, *FindEntity(n), *ref, {});
+      out[n] = RenderRow(acct, *FindEntity(n), *ref, SubRelations(relations, n));
     }
   }
+  RenderDocumentedRelations(acct, spec, row, relations, &out);
   return out;
 }
 

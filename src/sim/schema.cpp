@@ -130,7 +130,7 @@ std::map<std::string, EntitySpec, std::less<>> BuildEntities() {
         {"completed", T::kBool, "false"},
         {"archived", T::kBool, "false"},
         {"voided", T::kBool, "false"},
-        {"enablePromotions", T::kBool, "true"},
+        {"enablePromotions", T::kBool, "false"},
         {"isTaxInclusive", T::kBool, "false"},
         {"createTime", T::kTime, ""},
         {"updateTime", T::kTime, ""},

@@ -169,11 +169,10 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
     Put(acct, "Employee",
         {{"firstName", "Casey"}, {"lastName", "Former"}, {"lockOut", "true"}, {"timeStamp", now}});
   }
-  static const std::pair<const char*, const char*> kTypes[] = {{"Cash", "cash"},
-                                                               {"Credit Card", "credit card"},
-                                                               {"Gift Card", "gift card"},
-                                                               {"Credit Account", "credit account"},
-                                                               {"ECOM", "ecom"}};
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {"Cash", "cash"},           {"Credit Card", "credit card"},
+      {"Gift Card", "gift card"}, {"Credit Account", "credit account"},
+      {"ECOM", "ecom"},           {"Adjustment", "adjustment"}};
   for (const auto& [label, type] : kTypes)
     Put(acct, "PaymentType", {{"name", label}, {"type", type}, {"internalReserved", "true"}});
   if (demo) SeedDemo(Ctx{&acct, now_us});

@@ -78,9 +78,10 @@ TEST_F(Wire, RequestsMaySendNumbersAndBooleansAnswersAreStrings) {
                   {"Prices", {{"ItemPrice", {{"amount", 7.1}, {"useType", "Default"}}}}}});
   ASSERT_EQ(a.status, 200) << a.body;
   const Json& item = a.json["Item"];
-  EXPECT_EQ(item["defaultCost"], "2.50");
+  EXPECT_EQ(item["defaultCost"], "2.5")
+      << "amounts without trailing zeros, as Lightspeed writes them";
   EXPECT_EQ(item["tax"], "false");
-  EXPECT_EQ(item["Prices"]["ItemPrice"][0]["amount"], "7.10");
+  EXPECT_EQ(item["Prices"]["ItemPrice"][0]["amount"], "7.1");
   for (auto it = item.begin(); it != item.end(); ++it) {
     if (!it->is_object()) {
       EXPECT_TRUE(it->is_string()) << it.key();
@@ -139,6 +140,34 @@ TEST_F(Wire, PathsThatAreNotUtf8GetTheirAnswerAndStatsStillWork) {
   EXPECT_EQ(stats.status, 200) << stats.body;
 }
 
+// Issue 10 item 10a: amounts come back as Lightspeed writes them, trailing zeros dropped
+// ("1.5", "0", "20", "34.48": the completed sale in
+// developers.lightspeedhq.com/retail/tutorials/sales/).
+TEST_F(Wire, AmountsComeBackWithoutTrailingZeros) {
+  Json body = SaleBody({{{"unitPrice", "20.00"}, {"tax", false}, {"Note", {{"note", "a"}}}},
+                        {{"unitPrice", "1.50"}, {"tax", false}, {"Note", {{"note", "b"}}}},
+                        {{"unitPrice", "12.98"}, {"tax", false}, {"Note", {{"note", "c"}}}}},
+                       {{{"paymentTypeID", 5}, {"amount", "34.48"}}});
+  Answer a = Api("POST", "Sale.json", body);
+  ASSERT_EQ(a.status, 200) << a.body;
+  const Json& s = a.json["Sale"];
+  EXPECT_EQ(s["total"], "34.48");
+  EXPECT_EQ(s["calcTax1"], "0");
+  EXPECT_EQ(s["balance"], "0");
+  EXPECT_EQ(s["change"], "0");
+  EXPECT_EQ(s["SaleLines"]["SaleLine"][0]["unitPrice"], "20");
+  EXPECT_EQ(s["SaleLines"]["SaleLine"][1]["unitPrice"], "1.5");
+  EXPECT_EQ(s["SaleLines"]["SaleLine"][1]["calcTax1"], "0");
+  EXPECT_EQ(s["SalePayments"]["SalePayment"]["amount"], "34.48");
+  // Issue 10 item 10b: pricing rules are off unless a sale asks for them (Sales tutorial).
+  EXPECT_EQ(s["enablePromotions"], "false");
+  Answer item = Api("GET", "Item/31.json");
+  EXPECT_EQ(item.json["Item"]["Prices"]["ItemPrice"][0]["amount"], "79");
+  EXPECT_EQ(item.json["Item"]["defaultCost"], "0");
+  // Filters still compare amounts as numbers, whichever way they are written.
+  EXPECT_EQ(Api("GET", "Sale.json?total=34.480").json["Sale"]["saleID"], s["saleID"]);
+}
+
 TEST_F(Wire, NewCustomersDefaultToNoContactUnlessSentFalse) {
   Answer a =
       Api("POST", "Customer.json",
@@ -161,14 +190,16 @@ TEST_F(Wire, ReservedPaymentTypesExistAndPostCreatesUserDefined) {
   EXPECT_EQ(cash.json["PaymentType"]["type"], "cash");
   EXPECT_EQ(cash.json["PaymentType"]["internalReserved"], "true");
   Answer all = Api("GET", "PaymentType.json");
-  ASSERT_EQ(all.json["PaymentType"].size(), 5u);
+  ASSERT_EQ(all.json["PaymentType"].size(), 6u);
   std::vector<std::string> types;
   for (const auto& p : all.json["PaymentType"]) types.push_back(p["type"]);
+  // Issue 10 item 10c: the reserved adjustment type is in every account too.
   EXPECT_EQ(types, (std::vector<std::string>{"cash", "credit card", "gift card", "credit account",
-                                             "ecom"}));
+                                             "ecom", "adjustment"}));
+  EXPECT_EQ(all.json["PaymentType"][5]["internalReserved"], "true");
   Answer stripe = Api("POST", "PaymentType.json", {{"name", "Stripe"}, {"type", "cash"}});
   ASSERT_EQ(stripe.status, 200);
-  EXPECT_EQ(stripe.json["PaymentType"]["paymentTypeID"], "6");
+  EXPECT_EQ(stripe.json["PaymentType"]["paymentTypeID"], "7");
   EXPECT_EQ(stripe.json["PaymentType"]["type"], "user defined");
   EXPECT_EQ(stripe.json["PaymentType"]["internalReserved"], "false");
   EXPECT_EQ(Api("DELETE", "PaymentType/1.json").status, 400);

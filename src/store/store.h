@@ -40,6 +40,9 @@ struct LightspeedSettings {
   std::string tax_mode = "web";                      // web | lightspeed
   std::string auto_export = "off";                   // off | when_paid | when_paid_and_fulfilled
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
+  // Whether the web store's customers agreed to marketing: no_consent (customers spoke creates
+  // are opted out of e-mail, post and phone marketing) | consented.
+  std::string customer_marketing = "no_consent";
   // "none", "connected" or "reconnect" (Lightspeed refused the refresh token).
   std::string connection = "none";
   std::string connection_message;  // why a reconnect is needed

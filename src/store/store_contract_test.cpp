@@ -206,8 +206,12 @@ TEST_F(StoreContract, SettingsRoundTrip) {
   s.account_id = "1";
   s.shop_id = "1";
   s.payment_types = {{"Online Payments (Stripe)", "Stripe"}};
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, "no_consent")
+      << "no consent until the store says so";
+  s.customer_marketing = "consented";
   ASSERT_TRUE(db_->PutLightspeedSettings(store_, s).ok());
   EXPECT_EQ(db_->GetLightspeedSettings(store_)->payment_types, s.payment_types);
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, "consented");
   EXPECT_FALSE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
   ASSERT_TRUE(db_->SaveLightspeedTokens(store_, {"a", "r", {}}, "").ok());
   EXPECT_TRUE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);

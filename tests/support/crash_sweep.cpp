@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
+#include "exporter/existing_sale.h"
 #include "shop/item_codes.h"
 #include "sim/sim.h"
 #include "store/store.h"
@@ -649,7 +650,10 @@ void Sweep::Check() {
       if (!sale) {
         ++r_.lost;
         Problem(e.number + ": exported as sale " + x.sale_id + ", which Lightspeed does not have");
-      } else if (Text(*sale, "completed") != "true" || Text(*sale, "total") != e.total) {
+      } else if (Text(*sale, "completed") != "true" ||
+                 // Lightspeed writes "2238.5" for the order's "2238.50".
+                 exporter::ParseLightspeedAmount(Text(*sale, "total")) !=
+                     exporter::ParseLightspeedAmount(e.total)) {
         Problem(e.number + ": sale " + x.sale_id + " completed=" + Text(*sale, "completed") +
                 " total " + Text(*sale, "total") + ", the order's total is " + e.total);
       }

@@ -192,6 +192,10 @@ CREATE TABLE lightspeed_creates (
   PRIMARY KEY (account_id, kind, key)
 );
 )sql"},
+    // Whether customers spoke creates in Lightspeed may receive marketing (issue 10).
+    {8, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN customer_marketing TEXT NOT NULL DEFAULT 'no_consent';
+)sql"},
 };
 
 }  // namespace

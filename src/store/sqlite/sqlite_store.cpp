@@ -227,7 +227,8 @@ Result<std::map<std::string, shop::Item>> SqliteStore::GetItems(
 Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) {
   Stmt s(conn.get(),
          "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
-         "auto_export, payment_types, connection, connection_message FROM lightspeed_settings "
+         "auto_export, payment_types, connection, connection_message, customer_marketing "
+         "FROM lightspeed_settings "
          "WHERE store_id = ?");
   s.Bind(1, store.value);
   LightspeedSettings out;
@@ -245,6 +246,7 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
         if (v.is_string()) out.payment_types[k] = v.get<std::string>();
     out.connection = s.Text(8);
     out.connection_message = s.OptText(9).value_or("");
+    out.customer_marketing = s.Text(10);
   }
   if (!s.status().ok()) return s.status().error();
   return out;
@@ -261,16 +263,18 @@ Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSetting
   for (const auto& [k, v] : st.payment_types) types[k] = v;
   Stmt s(conn->get(),
          "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
-         "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (store_id) DO UPDATE SET "
+         "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
+         "customer_marketing) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (store_id) DO UPDATE SET "
          "account_id = excluded.account_id, shop_id = excluded.shop_id, "
          "register_id = excluded.register_id, employee_id = excluded.employee_id, "
          "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
          "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
-         "updated_at = excluded.updated_at");
+         "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing");
   s.Bind(1, store.value).Bind(2, st.account_id).Bind(3, st.shop_id).Bind(4, st.register_id);
   s.Bind(5, st.employee_id).Bind(6, st.reference_source).Bind(7, st.tax_mode);
   s.Bind(8, st.auto_export).Bind(9, types.dump()).Bind(10, NowSeconds());
+  s.Bind(11, st.customer_marketing);
   s.Step();
   return s.status();
 }

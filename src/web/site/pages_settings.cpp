@@ -153,7 +153,7 @@ void Site::SettingsPage(Ctx& c) {
            "\"><option value=\"\">(same name)</option>";
       bool found = false;
       for (const auto& t : *types) {
-        if (t.archived) continue;
+        if (t.archived || t.type == "adjustment") continue;  // reserved, never a web payment
         found = found || t.name == cur;
         b += "<option" + std::string(t.name == cur ? " selected" : "") + ">" + Escape(t.name) +
              "</option>";
@@ -174,7 +174,18 @@ void Site::SettingsPage(Ctx& c) {
 
   b += "<section><h2>Tax</h2>" +
        Radio("tax_mode", "web", "Use the web store's tax (sent as one line)", st.tax_mode) +
-       Radio("tax_mode", "lightspeed", "Let Lightspeed compute tax", st.tax_mode) + "</section>";
+       Radio("tax_mode", "lightspeed", "Let Lightspeed compute tax", st.tax_mode) +
+       "<p class=\"muted\" id=\"tax-mode-note\">With the web store's tax, the tax reaches "
+       "Lightspeed as a charge line, not as tax: Lightspeed's tax reports show no tax collected "
+       "on web sales, so report it from the web store.</p></section>";
+  b += "<section><h2>Customer marketing</h2><p class=\"muted\">Customers spoke creates in "
+       "Lightspeed are marked as not wanting marketing e-mail, post or calls unless your web "
+       "store collected their consent.</p>" +
+       Radio("customer_marketing", "no_consent", "No consent given — opt new customers out",
+             st.customer_marketing) +
+       Radio("customer_marketing", "consented", "Customers consented to marketing",
+             st.customer_marketing) +
+       "</section>";
   b += "<section><h2>Automatic export</h2>" +
        Radio("auto_export", "off", "Off — staff tick the export box", st.auto_export) +
        Radio("auto_export", "when_paid", "When the order is paid in full", st.auto_export) +
@@ -191,8 +202,8 @@ void Site::SettingsPage(Ctx& c) {
 
 void Site::SettingsPost(Ctx& c) {
   json body = json::object();
-  for (const char* key :
-       {"shop_id", "register_id", "employee_id", "tax_mode", "auto_export", "reference_source"})
+  for (const char* key : {"shop_id", "register_id", "employee_id", "tax_mode", "auto_export",
+                          "reference_source", "customer_marketing"})
     if (c.req.has_param(key)) body[key] = c.req.get_param_value(key);
   const size_t n = c.req.get_param_value_count("pt_web");
   if (n > 0 && n == c.req.get_param_value_count("pt_ls")) {
