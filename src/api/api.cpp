@@ -291,18 +291,37 @@ Response Api::LightspeedStatus(store::StoreId s) {
   if (!counts.ok()) return Error(counts.error());
   const int64_t queue =
       (*counts)[shop::ExportState::kQueued] + (*counts)[shop::ExportState::kExporting];
-  const shop::Connection c = store::ConnectionOf(*settings);
-  std::string message;
-  if (settings->connection == "reconnect")
+  shop::Connection c = store::ConnectionOf(*settings);
+  std::string connection = settings->connection, message;
+  const auto lapses_at = exporter::ConnectionLapsesAt(store_, s);
+  if (lapses_at && *lapses_at <= clock_.Now()) {
+    // Nothing refreshed it in time: Lightspeed has forgotten the authorization.
+    connection = "reconnect";
+    c.connected = false;
+    message = exporter::LapsedMessage(*lapses_at);
+  } else if (settings->connection == "reconnect")
     message = settings->connection_message.empty()
                   ? "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
                     "authorization"
                   : settings->connection_message;
   else if (!c.connected)
     message = "Lightspeed is not connected";
+  const std::string redirect_uri =
+      options_.public_url.empty() ? "" : options_.public_url + "/settings/lightspeed/callback";
   return Json(200, {{"connected", c.connected},
-                    {"connection", settings->connection},
+                    {"connection", connection},
                     {"message", message.empty() ? json(nullptr) : json(message)},
+                    // When the connection lapses unless something refreshes it first (the
+                    // keep-alive does, well before).
+                    {"lapses_at", lapses_at ? json(base::FormatTime(*lapses_at)) : json(nullptr)},
+                    {"oauth_redirect_uri", redirect_uri.empty() ? json(nullptr) : json(redirect_uri)},
+                    {"oauth_redirect_problem",
+                     redirect_uri.empty()
+                         ? json("server.public_url is not set: connecting from Settings works "
+                                "only when spoke is opened at a loopback address "
+                                "(http://127.0.0.1); set it to spoke's https address, the one "
+                                "registered with the Lightspeed app")
+                         : json(nullptr)},
                     {"account_id", settings->account_id},
                     {"shop_id", settings->shop_id},
                     {"register_id", settings->register_id},
