@@ -297,8 +297,9 @@ class Sweep {
       Control("/rate", {{"model", "2026"}, {"bucket_size", 40}, {"drip_rate", 10}});
     else
       Control("/rate", {{"model", "2026"}, {"bucket_size", 900}, {"drip_rate", 60}});
-    // Short-lived access tokens, so the workers refresh while they export.
-    Control("/tokens", {{"access_ttl_s", access_ttl_s_}});
+    // Short-lived access tokens, so the workers refresh while they export — far more often than
+    // Lightspeed's five refreshes a minute, whose limit is not what this sweep is about.
+    Control("/tokens", {{"access_ttl_s", access_ttl_s_}, {"refresh_limit_per_minute", 0}});
 
     db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
     auto db = store::OpenStore(db_url_);
