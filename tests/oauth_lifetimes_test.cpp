@@ -121,8 +121,8 @@ TEST(OAuthRedirect, WithoutAPublicUrlOnlyALoopbackConnectStarts) {
   httplib::Client lightspeed(svc.simulator().BaseUrl());
   auto back = lightspeed.Get(authorize.substr(svc.simulator().BaseUrl().size()).c_str());
   ASSERT_EQ(back->status, 302) << back->body;
-  auto done = local.Get(back->get_header_value("Location").substr(
-      ("http://127.0.0.1:" + std::to_string(svc.port())).size()));
+  auto done = local.Get(back->get_header_value("Location")
+                            .substr(("http://127.0.0.1:" + std::to_string(svc.port())).size()));
   EXPECT_EQ(svc.Get("/api/v1/lightspeed/status").body["connected"], true);
 }
 

@@ -306,22 +306,23 @@ Response Api::LightspeedStatus(store::StoreId s) {
                   : settings->connection_message;
   else if (!c.connected)
     message = "Lightspeed is not connected";
-  const std::string redirect_uri =
-      options_.public_url.empty() ? "" : options_.public_url + "/settings/lightspeed/callback";
+  // When the connection lapses unless something refreshes it first (the keep-alive does, well
+  // before), and the OAuth redirect URI Connect gives Lightspeed.
+  const json lapses = lapses_at ? json(base::FormatTime(*lapses_at)) : json(nullptr);
+  json redirect = nullptr, redirect_problem = nullptr;
+  if (!options_.public_url.empty())
+    redirect = options_.public_url + "/settings/lightspeed/callback";
+  else
+    redirect_problem =
+        "server.public_url is not set: connecting from Settings works only when spoke is opened "
+        "at a loopback address (http://127.0.0.1); set it to spoke's https address, the one "
+        "registered with the Lightspeed app";
   return Json(200, {{"connected", c.connected},
                     {"connection", connection},
                     {"message", message.empty() ? json(nullptr) : json(message)},
-                    // When the connection lapses unless something refreshes it first (the
-                    // keep-alive does, well before).
-                    {"lapses_at", lapses_at ? json(base::FormatTime(*lapses_at)) : json(nullptr)},
-                    {"oauth_redirect_uri", redirect_uri.empty() ? json(nullptr) : json(redirect_uri)},
-                    {"oauth_redirect_problem",
-                     redirect_uri.empty()
-                         ? json("server.public_url is not set: connecting from Settings works "
-                                "only when spoke is opened at a loopback address "
-                                "(http://127.0.0.1); set it to spoke's https address, the one "
-                                "registered with the Lightspeed app")
-                         : json(nullptr)},
+                    {"lapses_at", lapses},
+                    {"oauth_redirect_uri", redirect},
+                    {"oauth_redirect_problem", redirect_problem},
                     {"account_id", settings->account_id},
                     {"shop_id", settings->shop_id},
                     {"register_id", settings->register_id},

@@ -10,9 +10,6 @@ namespace app {
 
 struct Config {
   std::string listen = "127.0.0.1:8080";                      // server.listen, host:port
-  // server.public_url: the https base the merchant's browser reaches spoke at, for the OAuth
-  // redirect and absolute links ("" = none: connecting works from a loopback address only).
-  std::string public_url;
   std::string database_url = "sqlite://./spoke.db";           // database.url
   std::string api_base = "https://api.lightspeedapp.com";     // lightspeed.api_base
   std::string auth_base = "https://cloud.lightspeedapp.com";  // lightspeed.auth_base
@@ -21,11 +18,14 @@ struct Config {
   int workers = 4;            // export.workers, 1..64
   int lease_seconds = 120;    // export.lease_seconds, 2..3600: how long a claim outlives a crash
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds, 1..300: one whole request
+  std::string key_file;                 // security.key_file; default: spoke.key beside the database
+  std::string secret_key;               // SPOKE_SECRET_KEY (64 hex) or read from key_file
+  // server.public_url: the https base the merchant's browser reaches spoke at, for the OAuth
+  // redirect and absolute links ("" = none: connecting works from a loopback address only).
+  std::string public_url;
   // lightspeed.refresh_keepalive_days, 0..29: refresh a store's tokens once its refresh token is
   // this many days old, so a quiet store never reaches Lightspeed's 30 days (0 = never).
   int refresh_keepalive_days = 7;
-  std::string key_file;                 // security.key_file; default: spoke.key beside the database
-  std::string secret_key;               // SPOKE_SECRET_KEY (64 hex) or read from key_file
 
   std::string Host() const;
   int Port() const;

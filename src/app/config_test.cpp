@@ -52,9 +52,9 @@ TEST_F(ConfigTest, PublicUrlIsHttpsOrLoopbackAndNamedWhenRefused) {
   for (const char* ok : {"http://127.0.0.1:8080", "http://localhost:8080", "https://a.b/spoke"})
     EXPECT_TRUE(LoadConfig(Write(std::string("[server]\npublic_url = \"") + ok + "\"\n")).ok())
         << ok;
-  for (const char* bad : {"http://spoke.example.com", "spoke.example.com", "ftp://x.y",
-                          "https://x.y/?a=1", "https://x.y/#top", "https://", "https://u@x.y",
-                          "https://x.y:port"}) {
+  for (const char* bad :
+       {"http://spoke.example.com", "spoke.example.com", "ftp://x.y", "https://x.y/?a=1",
+        "https://x.y/#top", "https://", "https://u@x.y", "https://x.y:port"}) {
     auto refused = LoadConfig(Write(std::string("[server]\npublic_url = \"") + bad + "\"\n"));
     ASSERT_FALSE(refused.ok()) << bad;
     EXPECT_EQ(refused.error().field, "server.public_url") << bad;

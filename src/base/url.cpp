@@ -19,8 +19,10 @@ bool IsLoopbackHost(std::string_view host) {
   if (lower.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : lower) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return false;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
   }
   return dots == 3;
 }
@@ -43,7 +45,8 @@ Result<std::string> ParsePublicUrl(std::string_view url, const std::string& key)
   const std::string host = HostOfAuthority(authority);
   if (host.empty()) return bad("has no host");
   const size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.substr(colon).find(']') == std::string_view::npos) {
+  if (colon != std::string_view::npos &&
+      authority.substr(colon).find(']') == std::string_view::npos) {
     const std::string_view port = authority.substr(colon + 1);
     if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != port.npos)
       return bad("has a bad port");

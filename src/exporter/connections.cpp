@@ -47,9 +47,9 @@ base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
                                                      const lightspeed::TokenPair& pair) {
   StoreTokenVault vault(store_, s, config_.secret_key_hex, clock_);
   const base::TimePoint now = clock_.Now();
-  if (auto saved = vault.Save(
-          {pair.access_token, pair.refresh_token, now + std::chrono::seconds(pair.expires_in_s), now},
-          "");
+  if (auto saved = vault.Save({pair.access_token, pair.refresh_token,
+                               now + std::chrono::seconds(pair.expires_in_s), now},
+                              "");
       !saved.ok())
     return saved.error();
   {

@@ -30,8 +30,8 @@ base::Status StoreTokenVault::Save(const lightspeed::StoredTokens& t, const std:
   if (!access.ok()) return access.error();
   auto refresh = base::Seal(key_, t.refresh_token);
   if (!refresh.ok()) return refresh.error();
-  return store_.SaveLightspeedTokens(id_, {*access, *refresh, t.access_expires_at, t.refresh_issued_at},
-                                     holder);
+  return store_.SaveLightspeedTokens(
+      id_, {*access, *refresh, t.access_expires_at, t.refresh_issued_at}, holder);
 }
 
 base::Status StoreTokenVault::Release(const std::string& holder) {

@@ -311,8 +311,7 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     if (!redirect.empty())
       if (std::string problem = RedirectUriProblem(redirect); !problem.empty()) return Bad(problem);
     AccountInfo info = SeedAccount(state, now_us, body.value("name", std::string()), registers,
-                                   seed == "demo", redirect,
-                                   body.value("client_id", std::string()),
+                                   seed == "demo", redirect, body.value("client_id", std::string()),
                                    body.value("client_secret", std::string()));
     return JsonAnswer(200, InfoJson(info));
   }

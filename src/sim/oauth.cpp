@@ -221,7 +221,8 @@ HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req) {
     if (auto limited = RefreshLimited(*acct, now_us)) return *limited;
     if (it == state.refresh.end() || it->second.account_id != acct->id)
       return OAuthError(400, "invalid_grant", "The refresh token is invalid");
-    if (it->second.issued_us > 0 && it->second.issued_us + acct->refresh_ttl_s * 1000000 <= now_us) {
+    if (it->second.issued_us > 0 &&
+        it->second.issued_us + acct->refresh_ttl_s * 1000000 <= now_us) {
       state.refresh.erase(it);
       return OAuthError(400, "invalid_grant",
                         "The refresh token is invalid: it has expired (unused for " +

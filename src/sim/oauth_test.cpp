@@ -160,8 +160,9 @@ TEST_F(OAuth, RedirectUriMustBeTheRegisteredOne) {
 
   // An app with none registered (a developer's) takes loopback addresses only, any port.
   info_ = Call("POST", "/_sim/accounts", Json{{"name", "Dev"}}.dump()).json;
-  EXPECT_EQ(Authorize("&redirect_uri=http%3A%2F%2Flocalhost%3A9%2Fcb").rfind("http://localhost:9/", 0),
-            0u);
+  EXPECT_EQ(
+      Authorize("&redirect_uri=http%3A%2F%2Flocalhost%3A9%2Fcb").rfind("http://localhost:9/", 0),
+      0u);
   Answer remote = Call("GET", "/auth/oauth/authorize?response_type=code&client_id=" +
                                   info_["client_id"].get<std::string>() +
                                   "&redirect_uri=http%3A%2F%2Fshop.test%2Fcb");

@@ -92,7 +92,8 @@ base::Result<State> LoadState(const Json& j) {
                             it->at("refresh").get<std::string>(), it->at("used").get<bool>()};
     for (auto it = j.at("refresh_tokens").begin(); it != j.at("refresh_tokens").end(); ++it)
       s.refresh[it.key()] = {it->at("account_id").get<int64_t>(),
-                             it->at("parent").get<std::string>(), it->value("issued_us", int64_t{0})};
+                             it->at("parent").get<std::string>(),
+                             it->value("issued_us", int64_t{0})};
     return s;
   } catch (const std::exception& e) {
     return base::Invalid("state_file", std::string("state file is damaged: ") + e.what());

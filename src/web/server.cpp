@@ -20,7 +20,9 @@ class HttpServer : public Server {
  public:
   HttpServer(const ServerOptions& o, api::Api& api, store::Store& store)
       : options_(o), api_(api), store_(store) {
-    if (o.site) site_ = std::make_unique<site::Site>(api, store, site::SiteOptions{o.connections, o.public_url});
+    site::SiteOptions site_options{o.connections};
+    site_options.public_url = o.public_url;
+    if (o.site) site_ = std::make_unique<site::Site>(api, store, site_options);
     Routes();
     if (site_) site_->Register(http_);
   }

@@ -23,12 +23,12 @@ namespace web::site {
 
 struct SiteOptions {
   exporter::Connections* connections = nullptr;  // Connect, pickers, bucket; may be null
-  // server.public_url ("" = none): the OAuth redirect's base; without it only a loopback
-  // request may connect.
-  std::string public_url;
   base::Clock* clock = nullptr;                  // default: the system clock
   SessionPolicy sessions;
   base::Duration sample_every = std::chrono::seconds(10);  // bucket chart resolution
+  // server.public_url ("" = none): the OAuth redirect's base; without it only a loopback
+  // request may connect.
+  std::string public_url;
 };
 
 class Site {
