@@ -149,10 +149,13 @@ class LightspeedReader {
     const size_t at = location.find("code=");
     if (at == std::string::npos) return "no code in " + location;
     const std::string code = location.substr(at + 5, location.find('&', at) - at - 5);
-    auto t = http_.Post("/auth/oauth/token", httplib::Params{{"grant_type", "authorization_code"},
-                                                             {"code", code},
-                                                             {"client_id", client_id},
-                                                             {"client_secret", secret}});
+    auto t =
+        http_.Post("/auth/oauth/token", httplib::Params{{"grant_type", "authorization_code"},
+                                                        {"code", code},
+                                                        // as authorize named it (RFC 6749)
+                                                        {"redirect_uri", "http://localhost/cb"},
+                                                        {"client_id", client_id},
+                                                        {"client_secret", secret}});
     if (!t || t->status != 200) return "lsr-sim refused the checker's authorization code";
     token_ = Text(json::parse(t->body, nullptr, false), "access_token");
     return token_.empty() ? "no access token for the checker" : "";
