@@ -152,6 +152,10 @@ TEST(TokenLifetimes, AQuietStoreStaysConnectedThroughTheKeepAlive) {
   svc.StartEngine();
   const json first = svc.Get("/api/v1/lightspeed/status").body["lapses_at"];
   ASSERT_TRUE(first.is_string());
+  Clerk clerk(svc, "127.0.0.1");
+  EXPECT_NE(
+      clerk.Get("/settings/lightspeed")->body.find("would lapse on " + first.get<std::string>()),
+      std::string::npos);
   svc.AdvanceTime(std::chrono::duration_cast<std::chrono::seconds>(8 * kDay));
   Reply kept = WaitForLapseChange(svc, first);
   EXPECT_GT(kept.body["lapses_at"].get<std::string>(), first.get<std::string>());
@@ -180,6 +184,10 @@ TEST(TokenLifetimes, WithoutTheKeepAliveTheConnectionLapsesAndSaysReconnect) {
   EXPECT_EQ(status.body["connection"], "reconnect");
   EXPECT_NE(status.body["message"].get<std::string>().find("Reconnect to Lightspeed"),
             std::string::npos);
+  Clerk clerk(svc, "127.0.0.1");
+  const std::string page = clerk.Get("/settings/lightspeed")->body;
+  EXPECT_NE(page.find("Reconnect to Lightspeed: the connection lapsed on"), std::string::npos)
+      << page;
   // Lightspeed agrees: the refresh token is dead.
   ASSERT_EQ(svc.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 201);
   ASSERT_EQ(svc.Put("/api/v1/orders/10023", Order("10023")).status, 201);

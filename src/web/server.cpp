@@ -22,6 +22,7 @@ class HttpServer : public Server {
       : options_(o), api_(api), store_(store) {
     site::SiteOptions site_options{o.connections};
     site_options.public_url = o.public_url;
+    site_options.clock = o.clock;
     if (o.site) site_ = std::make_unique<site::Site>(api, store, site_options);
     Routes();
     if (site_) site_->Register(http_);

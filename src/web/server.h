@@ -20,6 +20,7 @@ struct ServerOptions {
   exporter::Connections* connections = nullptr;
   // server.public_url, checked ("" = none): the base of the OAuth redirect URI.
   std::string public_url;
+  base::Clock* clock = nullptr;  // the site's sessions and dates; default: the system clock
 };
 
 class Server {
