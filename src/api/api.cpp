@@ -294,18 +294,38 @@ Response Api::LightspeedStatus(store::StoreId s) {
   if (!counts.ok()) return Error(counts.error());
   const int64_t queue =
       (*counts)[shop::ExportState::kQueued] + (*counts)[shop::ExportState::kExporting];
-  const shop::Connection c = store::ConnectionOf(*settings);
-  std::string message;
-  if (settings->connection == "reconnect")
+  shop::Connection c = store::ConnectionOf(*settings);
+  std::string connection = settings->connection, message;
+  const auto lapses_at = exporter::ConnectionLapsesAt(store_, s);
+  if (lapses_at && *lapses_at <= clock_.Now()) {
+    // Nothing refreshed it in time: Lightspeed has forgotten the authorization.
+    connection = "reconnect";
+    c.connected = false;
+    message = exporter::LapsedMessage(*lapses_at);
+  } else if (settings->connection == "reconnect")
     message = settings->connection_message.empty()
                   ? "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
                     "authorization"
                   : settings->connection_message;
   else if (!c.connected)
     message = "Lightspeed is not connected";
+  // When the connection lapses unless something refreshes it first (the keep-alive does, well
+  // before), and the OAuth redirect URI Connect gives Lightspeed.
+  const json lapses = lapses_at ? json(base::FormatTime(*lapses_at)) : json(nullptr);
+  json redirect = nullptr, redirect_problem = nullptr;
+  if (!options_.public_url.empty())
+    redirect = options_.public_url + "/settings/lightspeed/callback";
+  else
+    redirect_problem =
+        "server.public_url is not set: connecting from Settings works only when spoke is opened "
+        "at a loopback address (http://127.0.0.1); set it to spoke's https address, the one "
+        "registered with the Lightspeed app";
   return Json(200, {{"connected", c.connected},
-                    {"connection", settings->connection},
+                    {"connection", connection},
                     {"message", message.empty() ? json(nullptr) : json(message)},
+                    {"lapses_at", lapses},
+                    {"oauth_redirect_uri", redirect},
+                    {"oauth_redirect_problem", redirect_problem},
                     {"account_id", settings->account_id},
                     {"shop_id", settings->shop_id},
                     {"register_id", settings->register_id},

@@ -25,6 +25,8 @@ struct ApiOptions {
   exporter::Connections* connections = nullptr;
   // Called after an order was queued, so the export engine looks at once.
   std::function<void()> on_queued;
+  // server.public_url ("" = none): the status names the OAuth redirect URI it gives.
+  std::string public_url;
 };
 
 class Api {

@@ -69,6 +69,7 @@ exporter::EngineOptions EngineOptionsOf(const Config& c) {
   o.lease = std::chrono::seconds(c.lease_seconds);
   // A request that timed out may still be carried out; wait as long again before searching.
   o.settle = std::chrono::seconds(c.lightspeed_timeout_seconds);
+  o.refresh_keepalive = std::chrono::hours(24 * c.refresh_keepalive_days);
   return o;
 }
 
@@ -122,17 +123,22 @@ int Serve(const CommonFlags& f) {
   if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
   exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
   exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
-  api::Api api(*env->db, base::SystemClock(), {&connections, [&engine] { engine.Wake(); }});
+  api::Api api(*env->db, base::SystemClock(),
+               {&connections, [&engine] { engine.Wake(); }, env->config.public_url});
   web::ServerOptions options;
   options.host = env->config.Host();
   options.port = env->config.Port();
   options.connections = &connections;
+  options.public_url = env->config.public_url;
   auto server = web::CreateServer(options, api, *env->db);
   auto port = server->Start();
   if (!port.ok()) return Fail(port.error());
   engine.Start();
   std::cout << "spoke listening on http://" << options.host << ":" << *port << "/ with "
-            << env->config.workers << " export workers" << std::endl;
+            << env->config.workers << " export workers"
+            << (env->config.public_url.empty() ? std::string()
+                                               : "; public address " + env->config.public_url)
+            << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
   engine.Stop();

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "base/secrets.h"
+#include "base/url.h"
 
 namespace app {
 namespace {
@@ -62,7 +63,9 @@ base::Result<Config> LoadConfig(const std::string& path) {
       {"export.workers", "SPOKE_EXPORT_WORKERS", &c.workers, 1, 64},
       {"export.lease_seconds", "SPOKE_EXPORT_LEASE_SECONDS", &c.lease_seconds, 2, 3600},
       {"lightspeed.timeout_seconds", "SPOKE_LIGHTSPEED_TIMEOUT_SECONDS",
-       &c.lightspeed_timeout_seconds, 1, 300}};
+       &c.lightspeed_timeout_seconds, 1, 300},
+      {"lightspeed.refresh_keepalive_days", "SPOKE_LIGHTSPEED_REFRESH_KEEPALIVE_DAYS",
+       &c.refresh_keepalive_days, 0, 29}};
   auto find_int = [&ints](const std::string& key) -> const IntSetting* {
     for (const IntSetting& i : ints)
       if (key == i.key) return &i;
@@ -98,6 +101,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
         base::Status st;
         if (key == "server.listen")
           st = str(&c.listen);
+        else if (key == "server.public_url")
+          st = str(&c.public_url);
         else if (key == "database.url")
           st = str(&c.database_url);
         else if (key == "lightspeed.api_base")
@@ -131,6 +136,7 @@ base::Result<Config> LoadConfig(const std::string& path) {
     std::string* target;
   };
   const Env envs[] = {{"SPOKE_SERVER_LISTEN", &c.listen},
+                      {"SPOKE_SERVER_PUBLIC_URL", &c.public_url},
                       {"SPOKE_DATABASE_URL", &c.database_url},
                       {"SPOKE_LIGHTSPEED_API_BASE", &c.api_base},
                       {"SPOKE_LIGHTSPEED_AUTH_BASE", &c.auth_base},
@@ -151,6 +157,11 @@ base::Result<Config> LoadConfig(const std::string& path) {
       return Invalid(i.key, std::string(i.key) + " must be from " + std::to_string(i.min) + " to " +
                                 std::to_string(i.max));
   if (auto s = CheckListen(c.listen, "server.listen"); !s.ok()) return s.error();
+  if (!c.public_url.empty()) {
+    auto url = base::ParsePublicUrl(c.public_url, "server.public_url");
+    if (!url.ok()) return url.error();
+    c.public_url = *url;
+  }
   if (c.database_url.rfind("sqlite://", 0) != 0 && c.database_url.rfind("postgresql://", 0) != 0)
     return Invalid("database.url", "database.url must start with sqlite:// or postgresql://");
   if (c.key_file.empty()) {

@@ -20,6 +20,12 @@ struct Config {
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds, 1..300: one whole request
   std::string key_file;                 // security.key_file; default: spoke.key beside the database
   std::string secret_key;               // SPOKE_SECRET_KEY (64 hex) or read from key_file
+  // server.public_url: the https base the merchant's browser reaches spoke at, for the OAuth
+  // redirect and absolute links ("" = none: connecting works from a loopback address only).
+  std::string public_url;
+  // lightspeed.refresh_keepalive_days, 0..29: refresh a store's tokens once its refresh token is
+  // this many days old, so a quiet store never reaches Lightspeed's 30 days (0 = never).
+  int refresh_keepalive_days = 7;
 
   std::string Host() const;
   int Port() const;

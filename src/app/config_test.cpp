@@ -42,6 +42,33 @@ TEST_F(ConfigTest, ReadsKeysAndEnvironmentOverrides) {
   unsetenv("SPOKE_SERVER_LISTEN");
 }
 
+// Issue 10: the OAuth redirect's base; https, or http for a loopback host only.
+TEST_F(ConfigTest, PublicUrlIsHttpsOrLoopbackAndNamedWhenRefused) {
+  unsetenv("SPOKE_SERVER_PUBLIC_URL");
+  EXPECT_EQ(LoadConfig(Write("[server]\nlisten = \"127.0.0.1:9000\"\n"))->public_url, "");
+  auto c = LoadConfig(Write("[server]\npublic_url = \"https://spoke.example.com/\"\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->public_url, "https://spoke.example.com");
+  for (const char* ok : {"http://127.0.0.1:8080", "http://localhost:8080", "https://a.b/spoke"})
+    EXPECT_TRUE(LoadConfig(Write(std::string("[server]\npublic_url = \"") + ok + "\"\n")).ok())
+        << ok;
+  for (const char* bad :
+       {"http://spoke.example.com", "spoke.example.com", "ftp://x.y", "https://x.y/?a=1",
+        "https://x.y/#top", "https://", "https://u@x.y", "https://x.y:port"}) {
+    auto refused = LoadConfig(Write(std::string("[server]\npublic_url = \"") + bad + "\"\n"));
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().field, "server.public_url") << bad;
+    EXPECT_NE(refused.error().message.find("server.public_url"), std::string::npos) << bad;
+  }
+  setenv("SPOKE_SERVER_PUBLIC_URL", "http://shop.example.com", 1);
+  auto env = LoadConfig(Write(""));
+  ASSERT_FALSE(env.ok());
+  EXPECT_NE(env.error().message.find("https"), std::string::npos) << env.error().message;
+  setenv("SPOKE_SERVER_PUBLIC_URL", "https://shop.example.com", 1);
+  EXPECT_EQ(LoadConfig(Write(""))->public_url, "https://shop.example.com");
+  unsetenv("SPOKE_SERVER_PUBLIC_URL");
+}
+
 TEST_F(ConfigTest, LightspeedTimeoutFromFileOrEnvironmentWithinBounds) {
   const std::string p = Write("[lightspeed]\ntimeout_seconds = 5\n");
   auto c = LoadConfig(p);

@@ -46,8 +46,9 @@ Connections::Link& Connections::LinkFor(store::StoreId s) {
 base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
                                                      const lightspeed::TokenPair& pair) {
   StoreTokenVault vault(store_, s, config_.secret_key_hex, clock_);
+  const base::TimePoint now = clock_.Now();
   if (auto saved = vault.Save({pair.access_token, pair.refresh_token,
-                               clock_.Now() + std::chrono::seconds(pair.expires_in_s)},
+                               now + std::chrono::seconds(pair.expires_in_s), now},
                               "");
       !saved.ok())
     return saved.error();
@@ -119,6 +120,32 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
     link.account_id = settings->account_id;
   }
   return link.client;
+}
+
+base::Result<bool> Connections::KeepAlive(store::StoreId s, base::Duration older_than) {
+  auto settings = store_.GetLightspeedSettings(s);
+  if (!settings.ok()) return settings.error();
+  if (settings->connection != "connected") return false;
+  lightspeed::TokenManager* tokens = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    tokens = LinkFor(s).tokens.get();
+  }
+  return tokens->RefreshIfIssuedBefore(clock_.Now() - older_than);
+}
+
+std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::StoreId s) {
+  auto settings = store.GetLightspeedSettings(s);
+  if (!settings.ok() || settings->connection != "connected") return std::nullopt;
+  auto tokens = store.GetLightspeedTokens(s);
+  if (!tokens.ok() || tokens->refresh_issued_at == base::TimePoint{}) return std::nullopt;
+  return tokens->refresh_issued_at + kRefreshTokenLife;
+}
+
+std::string LapsedMessage(base::TimePoint lapsed_at) {
+  return "Reconnect to Lightspeed: the connection lapsed on " + base::FormatTime(lapsed_at) +
+         " (Lightspeed forgets an authorization that is not used for 30 days). Press Connect in "
+         "Settings → Lightspeed.";
 }
 
 double Connections::SecondsUntilAdmits(store::StoreId s, double units) {

@@ -23,6 +23,16 @@ struct LightspeedConfig {
   std::function<void(store::StoreId, const lightspeed::CallRecord&)> on_call;
 };
 
+// Lightspeed forgets a refresh token that is not used for 30 days: the merchant must connect
+// again.
+constexpr base::Duration kRefreshTokenLife = std::chrono::hours(24 * 30);
+
+// When the store's connection lapses if nothing refreshes it before; nullopt when not connected
+// or unknown (tokens stored before spoke kept the refresh token's age).
+std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::StoreId s);
+// The plain-words "connect again" message for a connection that lapsed at `lapsed_at`.
+std::string LapsedMessage(base::TimePoint lapsed_at);
+
 class Connections {
  public:
   Connections(store::Store& store, LightspeedConfig config);
@@ -36,6 +46,9 @@ class Connections {
 
   // The store's client; kUnauthenticated ("not_connected") when it has no working connection.
   base::Result<std::shared_ptr<lightspeed::Client>> ClientFor(store::StoreId s);
+  // Keep-alive: refreshes the store's tokens when its refresh token is older than `older_than`
+  // (through the refresh lease, so one process does it). True when this call refreshed.
+  base::Result<bool> KeepAlive(store::StoreId s, base::Duration older_than);
   // The account's bucket as this process sees it, when a client exists.
   std::optional<lightspeed::RateLimiter::Snapshot> Bucket(store::StoreId s);
   // How long until the account's bucket admits `units` more (0 when unknown or now).

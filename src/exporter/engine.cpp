@@ -121,9 +121,30 @@ class Engine::Impl {
     while (running_) {
       lock.unlock();
       Dispatch();
+      KeepAlive();
       lock.lock();
       cv_.wait_for(lock, options_.poll, [this] { return !running_ || woken_; });
       woken_ = false;
+    }
+  }
+
+  // A quiet store must not lose its connection: refresh every connected store whose refresh
+  // token is older than refresh_keepalive (TokenManager's lease: one process refreshes).
+  void KeepAlive() {
+    if (options_.refresh_keepalive <= base::Duration::zero() || clock_.Now() < next_keepalive_)
+      return;
+    next_keepalive_ = clock_.Now() + options_.keepalive_every;
+    auto stores = store_.ListStores();
+    if (!stores.ok()) {
+      spdlog::warn("keep-alive: stores unreadable: {}", stores.error().message);
+      return;
+    }
+    for (const store::StoreInfo& s : *stores) {
+      auto refreshed = connections_.KeepAlive(s.id, options_.refresh_keepalive);
+      if (!refreshed.ok())
+        spdlog::warn("keep-alive: store {}: {}", s.slug, refreshed.error().message);
+      else if (*refreshed)
+        spdlog::info("keep-alive: store {}: Lightspeed tokens refreshed", s.slug);
     }
   }
 
@@ -240,6 +261,7 @@ class Engine::Impl {
   std::set<std::string> busy_;
   std::map<std::string, uint64_t> last_served_;
   uint64_t served_counter_ = 0;
+  base::TimePoint next_keepalive_;  // dispatcher thread only
   std::vector<std::thread> workers_;
   std::thread dispatcher_;
 };

@@ -28,6 +28,11 @@ struct EngineOptions {
   // How long a write without a certain answer may still land: at least the Lightspeed timeout.
   base::Duration settle = std::chrono::seconds(30);
   base::Clock* clock = nullptr;  // default: the system clock
+  // Keep-alive: refresh a connected store's tokens once its refresh token is this old, so a
+  // quiet store never reaches Lightspeed's 30 days unused (0: never). Checked every
+  // keepalive_every.
+  base::Duration refresh_keepalive = std::chrono::hours(24 * 7);
+  base::Duration keepalive_every = std::chrono::hours(1);
 };
 
 class Engine {

@@ -11,6 +11,7 @@ base::Result<lightspeed::StoredTokens> StoreTokenVault::Load() {
   auto refresh = base::Unseal(key_, sealed->refresh_sealed);
   if (!refresh.ok()) return refresh.error();
   t.refresh_token = *refresh;
+  t.refresh_issued_at = sealed->refresh_issued_at;
   if (!sealed->access_sealed.empty()) {
     auto access = base::Unseal(key_, sealed->access_sealed);
     if (!access.ok()) return access.error();
@@ -29,7 +30,8 @@ base::Status StoreTokenVault::Save(const lightspeed::StoredTokens& t, const std:
   if (!access.ok()) return access.error();
   auto refresh = base::Seal(key_, t.refresh_token);
   if (!refresh.ok()) return refresh.error();
-  return store_.SaveLightspeedTokens(id_, {*access, *refresh, t.access_expires_at}, holder);
+  return store_.SaveLightspeedTokens(
+      id_, {*access, *refresh, t.access_expires_at, t.refresh_issued_at}, holder);
 }
 
 base::Status StoreTokenVault::Release(const std::string& holder) {

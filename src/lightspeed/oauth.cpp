@@ -132,19 +132,9 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
         (void)vault_.Release(holder_);
         return again->access_token;
       }
-      auto pair = oauth_.Refresh(again->refresh_token);
-      if (!pair.ok()) {
-        if (pair.error().reason == "invalid_grant")
-          (void)vault_.MarkReconnect(pair.error().message);
-        (void)vault_.Release(holder_);
-        return pair.error();
-      }
-      base::CrashPoint("after_token_rotated");
-      StoredTokens next{pair->access_token, pair->refresh_token,
-                        clock_.Now() + std::chrono::seconds(pair->expires_in_s)};
-      // Durable before use: the old refresh token dies once the new access token is used.
-      if (auto saved = vault_.Save(next, holder_); !saved.ok()) return saved.error();
-      return next.access_token;
+      auto next = RefreshHoldingLease(*again);
+      if (!next.ok()) return next.error();
+      return next->access_token;
     }
     if (clock_.Now() > give_up)
       return base::Unavailable(
@@ -152,6 +142,44 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
           "too long");
     clock_.SleepFor(kLeasePoll);
   }
+}
+
+base::Result<StoredTokens> TokenManager::RefreshHoldingLease(const StoredTokens& current) {
+  auto pair = oauth_.Refresh(current.refresh_token);
+  if (!pair.ok()) {
+    if (pair.error().reason == "invalid_grant") (void)vault_.MarkReconnect(pair.error().message);
+    (void)vault_.Release(holder_);
+    return pair.error();
+  }
+  base::CrashPoint("after_token_rotated");
+  const base::TimePoint now = clock_.Now();
+  StoredTokens next{pair->access_token, pair->refresh_token,
+                    now + std::chrono::seconds(pair->expires_in_s), now};
+  // Durable before use: the old refresh token dies once the new access token is used.
+  if (auto saved = vault_.Save(next, holder_); !saved.ok()) return saved.error();
+  return next;
+}
+
+base::Result<bool> TokenManager::RefreshIfIssuedBefore(base::TimePoint issued_before) {
+  std::lock_guard one_at_a_time(refresh_mu_);
+  auto due = [issued_before](const StoredTokens& t) {
+    return t.refresh_issued_at == base::TimePoint{} || t.refresh_issued_at < issued_before;
+  };
+  auto tokens = vault_.Load();
+  if (!tokens.ok()) return tokens.error();
+  if (!due(*tokens)) return false;
+  auto leased = vault_.TryLease(holder_, kLeaseTtl);
+  if (!leased.ok()) return leased.error();
+  if (!*leased) return false;  // another process is refreshing right now: that will do
+  auto again = vault_.Load();  // the lease holder before us may have refreshed already
+  if (!again.ok() || !due(*again)) {
+    (void)vault_.Release(holder_);
+    if (!again.ok()) return again.error();
+    return false;
+  }
+  auto next = RefreshHoldingLease(*again);
+  if (!next.ok()) return next.error();
+  return true;
 }
 
 }  // namespace lightspeed

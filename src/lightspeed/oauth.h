@@ -43,6 +43,7 @@ class OAuthClient {
 struct StoredTokens {
   std::string access_token, refresh_token;
   base::TimePoint access_expires_at;
+  base::TimePoint refresh_issued_at;  // when the refresh token was issued (epoch: unknown)
 };
 
 // Where one store's tokens live (implemented over the database by the exporter).
@@ -73,8 +74,14 @@ class TokenManager : public TokenSource {
   TokenManager(TokenVault& vault, OAuthClient& oauth, base::Clock& clock);
   base::Result<std::string> AccessToken() override;
   base::Result<std::string> Refreshed(const std::string& rejected) override;
+  // The keep-alive of a quiet store: refreshes (under the same lease, so one process does it)
+  // when the refresh token was issued before `issued_before` or when is unknown. True when this
+  // call refreshed; false when nothing was due or another process holds the lease.
+  base::Result<bool> RefreshIfIssuedBefore(base::TimePoint issued_before);
 
  private:
+  // Trades `current`'s refresh token for a new pair and stores it; the lease is held.
+  base::Result<StoredTokens> RefreshHoldingLease(const StoredTokens& current);
   base::Result<std::string> RefreshUnless(const std::string& stale);
   TokenVault& vault_;
   OAuthClient& oauth_;

@@ -1,5 +1,5 @@
-// The control plane under /_sim/: reset, accounts, rate model, faults, tokens, behaviour, tax
-// categories, stats.
+// The control plane under /_sim/: reset, clock, accounts, rate model, faults, tokens, behaviour,
+// tax categories, stats.
 #include <map>
 #include <optional>
 #include <set>
@@ -249,6 +249,19 @@ HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& 
       return Bad("access_ttl_s must be a whole number of seconds from 1 to 31536000 (a year)");
     acct.access_ttl_s = body["access_ttl_s"].get<int64_t>();
   }
+  if (body.contains("refresh_ttl_s")) {
+    const Json& ttl = body["refresh_ttl_s"];
+    if (!ttl.is_number_integer() || ttl.get<int64_t>() < 1 || ttl.get<int64_t>() > 315360000)
+      return Bad("refresh_ttl_s must be a whole number of seconds from 1 to 315360000 (ten years)");
+    acct.refresh_ttl_s = ttl.get<int64_t>();
+  }
+  if (body.contains("refresh_limit_per_minute")) {
+    const Json& n = body["refresh_limit_per_minute"];
+    if (!n.is_number_integer() || n.get<int64_t>() < 0 || n.get<int64_t>() > 100000)
+      return Bad("refresh_limit_per_minute must be a whole number from 0 (no limit) to 100000");
+    acct.refresh_limit_per_minute = n.get<int64_t>();
+    acct.refresh_grants_us.clear();
+  }
   int64_t expired = 0, revoked = 0;
   if (body.value("expire_access_tokens", false)) {
     for (auto& [tok, a] : state.access) {
@@ -269,8 +282,27 @@ HttpResponse SetTokens(State& state, Account& acct, int64_t now_us, const Json& 
     }
   }
   return JsonAnswer(200, {{"access_ttl_s", acct.access_ttl_s},
+                          {"refresh_ttl_s", acct.refresh_ttl_s},
+                          {"refresh_limit_per_minute", acct.refresh_limit_per_minute},
                           {"expired_access_tokens", expired},
                           {"revoked_refresh_tokens", revoked}});
+}
+
+// Moves the emulator's time forward (never back): token and code expiry, buckets and limits
+// all read it. {"advance_s": N} -> the total offset and the emulator's time.
+HttpResponse Clock(State& state, int64_t now_us, const Json& body, bool set) {
+  if (set) {
+    if (!body.is_object()) return Bad("the body is a JSON object");
+    for (auto it = body.begin(); it != body.end(); ++it)
+      if (it.key() != "advance_s") return Bad("unknown clock field: " + it.key() + " (advance_s)");
+    const Json& n = body.value("advance_s", Json());
+    if (!n.is_number_integer() || n.get<int64_t>() < 0 || n.get<int64_t>() > 3153600000)
+      return Bad("advance_s must be a whole number of seconds from 0 to 3153600000");
+    state.clock_offset_us += n.get<int64_t>() * 1000000;
+    now_us += n.get<int64_t>() * 1000000;
+  }
+  return JsonAnswer(200,
+                    {{"offset_s", state.clock_offset_us / 1000000}, {"now", FormatTimeUs(now_us)}});
 }
 
 }  // namespace
@@ -292,9 +324,11 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
     if (seed != "demo" && seed != "empty") return Bad("seed must be demo or empty");
     const int registers = body.value("registers", 1);
     if (registers < 1 || registers > 50) return Bad("registers must be 1..50");
+    const std::string redirect = body.value("redirect_uri", std::string());
+    if (!redirect.empty())
+      if (std::string problem = RedirectUriProblem(redirect); !problem.empty()) return Bad(problem);
     AccountInfo info = SeedAccount(state, now_us, body.value("name", std::string()), registers,
-                                   seed == "demo", body.value("redirect_uri", std::string()),
-                                   body.value("client_id", std::string()),
+                                   seed == "demo", redirect, body.value("client_id", std::string()),
                                    body.value("client_secret", std::string()));
     return JsonAnswer(200, InfoJson(info));
   }
@@ -305,6 +339,8 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
           {{"account_id", std::to_string(id)}, {"name", a.name}, {"client_id", a.client_id}});
     return JsonAnswer(200, out);
   }
+  if (p == "/_sim/clock" && (req.method == "POST" || req.method == "GET"))
+    return Clock(state, now_us, body, req.method == "POST");
   const std::string prefix = "/_sim/accounts/";
   if (p.rfind(prefix, 0) == 0) {
     const std::string rest = p.substr(prefix.size());

@@ -98,7 +98,8 @@ HttpResponse FromError(const base::Error& e) {
 
 int64_t Engine::NowUs() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(clock_->Now().time_since_epoch())
-      .count();
+             .count() +
+         state_.clock_offset_us;
 }
 
 HttpResponse Engine::Handle(const HttpRequest& req) {

@@ -69,6 +69,9 @@ class Engine {
 HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req);
 HttpResponse OAuthAuthorize(State& state, int64_t now_us, const HttpRequest& req);
 HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req);
+// What is wrong with a redirect URI an app registers or names ("" when nothing): absolute,
+// https, or plain http for localhost/127.0.0.1 only; no fragment.
+std::string RedirectUriProblem(const std::string& uri);
 // The account a bearer token belongs to; its first use retires the refresh token it came from.
 base::Result<int64_t> VerifyAccess(State& state, int64_t now_us, const std::string& bearer);
 AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, int registers,

@@ -23,8 +23,12 @@ Control plane (JSON, never under /API):
                                               "rate_limit"|"delay","count":1|"unlimited",
                                               "probability":1,"delay_ms":0,"after_commit":false}]
                                              or {"seed":42,"faults":[...]} (GET lists, DELETE clears)
-  PUT    /_sim/accounts/{id}/tokens          {"access_ttl_s":3600,"expire_access_tokens":true,
+  PUT    /_sim/accounts/{id}/tokens          {"access_ttl_s":3600,"refresh_ttl_s":2592000,
+                                              "refresh_limit_per_minute":5,
+                                              "expire_access_tokens":true,
                                               "revoke_refresh_tokens":true}
+  POST   /_sim/clock                         {"advance_s":86400} moves lsr-sim's time forward
+                                             (GET shows the offset)
   PUT    /_sim/accounts/{id}/behaviour       {"failed_completion":"nothing_saved"|"open_sale"}
                                              (GET shows it)
   PUT    /_sim/accounts/{id}/tax_categories/{taxCategoryID}  {"tax1Rate":"0.09","tax2Rate":"0",

@@ -14,13 +14,13 @@ class OAuth : public SimTest {
     return url.substr(at + name.size() + 1,
                       end == std::string::npos ? end : end - at - name.size() - 1);
   }
-  Answer Exchange(const std::string& code) {
-    return Call("POST", "/auth/oauth/token",
-                Json{{"grant_type", "authorization_code"},
-                     {"code", code},
-                     {"client_id", info_["client_id"]},
-                     {"client_secret", info_["client_secret"]}}
-                    .dump());
+  Answer Exchange(const std::string& code, const std::string& redirect_uri = "") {
+    Json body{{"grant_type", "authorization_code"},
+              {"code", code},
+              {"client_id", info_["client_id"]},
+              {"client_secret", info_["client_secret"]}};
+    if (!redirect_uri.empty()) body["redirect_uri"] = redirect_uri;
+    return Call("POST", "/auth/oauth/token", body.dump());
   }
   Answer ApiWith(const std::string& token) {
     return Call("GET", "/API/V3/Account.json", "", {{"Authorization", "Bearer " + token}});
@@ -35,18 +35,19 @@ class OAuth : public SimTest {
 };
 
 TEST_F(OAuth, AuthorizeRedirectsWithCodeAndState) {
-  const std::string given = Authorize("&redirect_uri=http%3A%2F%2Fshop.test%2Fcb");
-  EXPECT_EQ(given.rfind("http://shop.test/cb?code=", 0), 0u) << given;
+  const std::string given = Authorize("&redirect_uri=http%3A%2F%2F127.0.0.1%3A8123%2Fcb");
+  EXPECT_EQ(given.rfind("http://127.0.0.1:8123/cb?code=", 0), 0u) << given;
   EXPECT_EQ(Param(given, "state"), "xyz");
   const std::string registered = Authorize("");
   EXPECT_EQ(registered.rfind("http://localhost:8080/callback?code=", 0), 0u) << registered;
 
-  Answer t = Exchange(Param(given, "code"));
+  Answer t = Exchange(Param(given, "code"), "http://127.0.0.1:8123/cb");
   ASSERT_EQ(t.status, 200) << t.body;
   EXPECT_EQ(t.json["token_type"], "Bearer");
   EXPECT_EQ(t.json["expires_in"], 3600);
   EXPECT_EQ(ApiWith(t.json["access_token"]).status, 200);
-  EXPECT_EQ(Exchange(Param(given, "code")).json["error"], "invalid_grant");  // single use
+  EXPECT_EQ(Exchange(Param(given, "code"), "http://127.0.0.1:8123/cb").json["error"],
+            "invalid_grant");  // single use
 }
 
 TEST_F(OAuth, CodesLiveSixtySeconds) {
@@ -61,6 +62,8 @@ TEST_F(OAuth, CodesLiveSixtySeconds) {
 }
 
 TEST_F(OAuth, RefreshRotatesAndTheOldTokenDiesOnFirstUseOfTheNew) {
+  // Six token requests in this instant: the endpoint's own limit is another test's subject.
+  ASSERT_EQ(Control("PUT", "tokens", {{"refresh_limit_per_minute", 0}}).status, 200);
   const std::string old_refresh = refresh_;
   Answer r1 = Refresh(old_refresh);
   ASSERT_EQ(r1.status, 200);
@@ -128,6 +131,78 @@ TEST_F(OAuth, BadClientsAndGrants) {
       Call("GET", "/API/V3/Account/99999/Shop.json", "", {{"Authorization", "Bearer " + token_}})
           .status,
       403);
+}
+
+// Issue 10: an app's redirect URI is registered; authorize and the code exchange refuse any
+// other, and plain http is only for loopback.
+TEST_F(OAuth, RedirectUriMustBeTheRegisteredOne) {
+  Answer plain = Call("POST", "/_sim/accounts",
+                      Json{{"name", "Shop"}, {"redirect_uri", "http://shop.example/cb"}}.dump());
+  EXPECT_EQ(plain.status, 400);
+  EXPECT_NE(plain.body.find("https"), std::string::npos) << plain.body;
+  Answer a = Call("POST", "/_sim/accounts",
+                  Json{{"name", "Shop"}, {"redirect_uri", "https://shop.example/cb"}}.dump());
+  ASSERT_EQ(a.status, 200) << a.body;
+  info_ = a.json;
+
+  Answer other = Call("GET", "/auth/oauth/authorize?response_type=code&client_id=" +
+                                 info_["client_id"].get<std::string>() +
+                                 "&state=s&redirect_uri=https%3A%2F%2Fevil.example%2Fcb");
+  EXPECT_EQ(other.status, 400) << "never redirected to an unregistered address";
+  EXPECT_EQ(other.Header("Location"), "");
+  EXPECT_EQ(other.json["error"], "invalid_request");
+  EXPECT_EQ(Authorize("").rfind("https://shop.example/cb?code=", 0), 0u);
+  const std::string code =
+      Param(Authorize("&redirect_uri=https%3A%2F%2Fshop.example%2Fcb"), "code");
+  EXPECT_EQ(Exchange(code).json["error"], "invalid_grant") << "the exchange must name it too";
+  Answer t = Exchange(code, "https://shop.example/cb");
+  EXPECT_EQ(t.status, 200) << t.body;
+
+  // An app with none registered (a developer's) takes loopback addresses only, any port.
+  info_ = Call("POST", "/_sim/accounts", Json{{"name", "Dev"}}.dump()).json;
+  EXPECT_EQ(
+      Authorize("&redirect_uri=http%3A%2F%2Flocalhost%3A9%2Fcb").rfind("http://localhost:9/", 0),
+      0u);
+  Answer remote = Call("GET", "/auth/oauth/authorize?response_type=code&client_id=" +
+                                  info_["client_id"].get<std::string>() +
+                                  "&redirect_uri=http%3A%2F%2Fshop.test%2Fcb");
+  EXPECT_EQ(remote.status, 400);
+}
+
+// Issue 10: a refresh token unused for refresh_ttl_s (30 days) is dead; POST /_sim/clock moves
+// the emulator's time.
+TEST_F(OAuth, RefreshTokensDieWhenUnusedForThirtyDays) {
+  EXPECT_EQ(Control("PUT", "tokens", {}).json["refresh_ttl_s"], 30 * 86400);
+  Answer moved = Call("POST", "/_sim/clock", Json{{"advance_s", 30 * 86400 - 1}}.dump());
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_EQ(moved.json["offset_s"], 30 * 86400 - 1);
+  Answer kept = Refresh(refresh_);  // used just in time: a fresh 30 days
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  Call("POST", "/_sim/clock", Json{{"advance_s", 30 * 86400}}.dump());
+  Answer lapsed = Refresh(kept.json["refresh_token"]);
+  EXPECT_EQ(lapsed.status, 400);
+  EXPECT_EQ(lapsed.json["error"], "invalid_grant");
+  EXPECT_NE(lapsed.body.find("expired"), std::string::npos) << lapsed.body;
+  EXPECT_EQ(Call("POST", "/_sim/clock", Json{{"advance_s", -1}}.dump()).status, 400);
+  EXPECT_EQ(Control("PUT", "tokens", {{"refresh_ttl_s", 0}}).status, 400);
+}
+
+// Issue 10: the token endpoint allows five refreshes a minute per account, then 429.
+TEST_F(OAuth, FiveRefreshesAMinuteThenTooManyRequests) {
+  std::string refresh = refresh_;  // SetUp refreshed once already
+  for (int i = 0; i < 4; ++i) {
+    Answer r = Refresh(refresh);
+    ASSERT_EQ(r.status, 200) << i << r.body;
+    refresh = r.json["refresh_token"];
+  }
+  Answer sixth = Refresh(refresh);
+  EXPECT_EQ(sixth.status, 429);
+  EXPECT_EQ(sixth.json["error"], "rate_limit_exceeded");
+  EXPECT_EQ(sixth.Header("Retry-After"), "60");
+  clock_.Advance(std::chrono::seconds(60));
+  EXPECT_EQ(Refresh(refresh).status, 200) << "the refused refresh did not spend the token";
+  ASSERT_EQ(Control("PUT", "tokens", {{"refresh_limit_per_minute", 0}}).status, 200);
+  for (int i = 0; i < 10; ++i) EXPECT_NE(Refresh(refresh).status, 429);
 }
 
 }  // namespace

@@ -19,6 +19,8 @@ Json SaveState(const State& s) {
                         {"client_secret", a.client_secret},
                         {"redirect_uri", a.redirect_uri},
                         {"access_ttl_s", a.access_ttl_s},
+                        {"refresh_ttl_s", a.refresh_ttl_s},
+                        {"refresh_limit_per_minute", a.refresh_limit_per_minute},
                         {"rate",
                          {{"model", a.rate.model},
                           {"size_micro", a.rate.size_micro},
@@ -36,7 +38,7 @@ Json SaveState(const State& s) {
                    {"refresh", a.refresh},
                    {"used", a.used}};
   for (const auto& [tok, r] : s.refresh)
-    refresh[tok] = {{"account_id", r.account_id}, {"parent", r.parent}};
+    refresh[tok] = {{"account_id", r.account_id}, {"parent", r.parent}, {"issued_us", r.issued_us}};
   return {{"format", "lsr-sim-state/1"},
           {"next_account_id", s.next_account_id},
           {"accounts", accounts},
@@ -59,6 +61,9 @@ base::Result<State> LoadState(const Json& j) {
       acct.client_secret = a.at("client_secret").get<std::string>();
       acct.redirect_uri = a.at("redirect_uri").get<std::string>();
       acct.access_ttl_s = a.at("access_ttl_s").get<int64_t>();
+      acct.refresh_ttl_s = a.value("refresh_ttl_s", acct.refresh_ttl_s);
+      acct.refresh_limit_per_minute =
+          a.value("refresh_limit_per_minute", acct.refresh_limit_per_minute);
       const Json& r = a.at("rate");
       acct.rate = {r.at("model").get<std::string>(), r.at("size_micro").get<int64_t>(),
                    r.at("drip_micro").get<int64_t>(), r.at("burst_limit").get<int64_t>()};
@@ -87,7 +92,8 @@ base::Result<State> LoadState(const Json& j) {
                             it->at("refresh").get<std::string>(), it->at("used").get<bool>()};
     for (auto it = j.at("refresh_tokens").begin(); it != j.at("refresh_tokens").end(); ++it)
       s.refresh[it.key()] = {it->at("account_id").get<int64_t>(),
-                             it->at("parent").get<std::string>()};
+                             it->at("parent").get<std::string>(),
+                             it->value("issued_us", int64_t{0})};
     return s;
   } catch (const std::exception& e) {
     return base::Invalid("state_file", std::string("state file is damaged: ") + e.what());

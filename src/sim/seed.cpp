@@ -146,7 +146,14 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
   // One OAuth app may serve many merchant accounts, as on Lightspeed.
   acct.client_id = client_id.empty() ? base::RandomHex(16) : client_id;
   acct.client_secret = client_id.empty() ? base::RandomHex(32) : client_secret;
-  acct.redirect_uri = redirect_uri.empty() ? "http://localhost:8080/callback" : redirect_uri;
+  // The app's registered redirect URI ("" = none: loopback URIs only, as for a developer's app).
+  acct.redirect_uri = redirect_uri;
+  if (redirect_uri.empty() && !client_id.empty())
+    for (const auto& [other_id, other] : state.accounts)
+      if (other_id != id && other.client_id == client_id) {
+        acct.redirect_uri = other.redirect_uri;
+        break;
+      }
   acct.rate = DefaultRate("2026", acct.registers);
   const std::string now = FormatTimeUs(now_us);
 
@@ -178,7 +185,7 @@ AccountInfo SeedAccount(State& state, int64_t now_us, const std::string& name, i
   if (demo) SeedDemo(Ctx{&acct, now_us});
 
   const std::string refresh = base::RandomHex(20);
-  state.refresh[refresh] = {id, ""};
+  state.refresh[refresh] = {id, "", now_us};
   return AccountInfo{
       std::to_string(id), acct.client_id, acct.client_secret, refresh, "1", "1", "1"};
 }

@@ -64,6 +64,11 @@ struct Account {
   int registers = 1;
   std::string client_id, client_secret, redirect_uri;
   int64_t access_ttl_s = 3600;
+  // A refresh token not used for this long is dead (Lightspeed: 30 days unused).
+  int64_t refresh_ttl_s = 30LL * 86400;
+  // The token endpoint's own limit: refresh grants per account per 60 s (0: no limit).
+  int64_t refresh_limit_per_minute = 5;
+  std::vector<int64_t> refresh_grants_us;  // when the refresh grants of the last minute came
   std::map<std::string, Table> tables;
   RateConfig rate;
   Bucket bucket;
@@ -86,13 +91,15 @@ struct AccessToken {
 
 struct RefreshToken {
   int64_t account_id = 0;
-  std::string parent;  // the refresh token this one was issued from ("" if none)
+  std::string parent;     // the refresh token this one was issued from ("" if none)
+  int64_t issued_us = 0;  // when it was issued (0: unknown, e.g. an older state file; no expiry)
 };
 
 struct AuthCode {
   int64_t account_id = 0;
   int64_t expires_us = 0;
   std::string redirect_uri;
+  bool redirect_given = false;  // the authorize request named it, so the exchange must too
 };
 
 struct State {
@@ -101,6 +108,8 @@ struct State {
   std::map<std::string, AccessToken> access;
   std::map<std::string, RefreshToken> refresh;
   std::map<std::string, AuthCode> codes;
+  // Added to the injected clock: POST /_sim/clock moves the emulator's time forward.
+  int64_t clock_offset_us = 0;
 };
 
 // The account's bucket parameters for a model and register count (bucket 90 + 10 per extra

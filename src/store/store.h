@@ -54,6 +54,7 @@ shop::Connection ConnectionOf(const LightspeedSettings& s);
 struct SealedTokens {
   std::string access_sealed, refresh_sealed;
   base::TimePoint access_expires_at;
+  base::TimePoint refresh_issued_at;  // when Lightspeed issued the refresh token (epoch: unknown)
 };
 
 struct NotSent {

@@ -20,7 +20,10 @@ class HttpServer : public Server {
  public:
   HttpServer(const ServerOptions& o, api::Api& api, store::Store& store)
       : options_(o), api_(api), store_(store) {
-    if (o.site) site_ = std::make_unique<site::Site>(api, store, site::SiteOptions{o.connections});
+    site::SiteOptions site_options{o.connections};
+    site_options.public_url = o.public_url;
+    site_options.clock = o.clock;
+    if (o.site) site_ = std::make_unique<site::Site>(api, store, site_options);
     Routes();
     if (site_) site_->Register(http_);
   }

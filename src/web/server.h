@@ -18,6 +18,9 @@ struct ServerOptions {
   bool site = true;                     // serve the site manager pages
   // Lightspeed links for the site's Connect button, pickers and bucket chart; may be null.
   exporter::Connections* connections = nullptr;
+  // server.public_url, checked ("" = none): the base of the OAuth redirect URI.
+  std::string public_url;
+  base::Clock* clock = nullptr;  // the site's sessions and dates; default: the system clock
 };
 
 class Server {

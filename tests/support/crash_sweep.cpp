@@ -151,10 +151,13 @@ class LightspeedReader {
     const size_t at = location.find("code=");
     if (at == std::string::npos) return "no code in " + location;
     const std::string code = location.substr(at + 5, location.find('&', at) - at - 5);
-    auto t = http_.Post("/auth/oauth/token", httplib::Params{{"grant_type", "authorization_code"},
-                                                             {"code", code},
-                                                             {"client_id", client_id},
-                                                             {"client_secret", secret}});
+    auto t =
+        http_.Post("/auth/oauth/token", httplib::Params{{"grant_type", "authorization_code"},
+                                                        {"code", code},
+                                                        // as authorize named it (RFC 6749)
+                                                        {"redirect_uri", "http://localhost/cb"},
+                                                        {"client_id", client_id},
+                                                        {"client_secret", secret}});
     if (!t || t->status != 200) return "lsr-sim refused the checker's authorization code";
     token_ = Text(json::parse(t->body, nullptr, false), "access_token");
     return token_.empty() ? "no access token for the checker" : "";
@@ -299,8 +302,9 @@ class Sweep {
       Control("/rate", {{"model", "2026"}, {"bucket_size", 40}, {"drip_rate", 10}});
     else
       Control("/rate", {{"model", "2026"}, {"bucket_size", 900}, {"drip_rate", 60}});
-    // Short-lived access tokens, so the workers refresh while they export.
-    Control("/tokens", {{"access_ttl_s", access_ttl_s_}});
+    // Short-lived access tokens, so the workers refresh while they export — far more often than
+    // Lightspeed's five refreshes a minute, whose limit is not what this sweep is about.
+    Control("/tokens", {{"access_ttl_s", access_ttl_s_}, {"refresh_limit_per_minute", 0}});
 
     db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
     auto db = store::OpenStore(db_url_);

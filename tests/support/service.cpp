@@ -20,14 +20,28 @@ TestService::TestService(ServiceOptions options) {
          ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  auto db = store::OpenStore(db_url());
+  auto db = store::OpenStore(db_url(), &clock_);
   if (!db.ok()) throw std::runtime_error(db.error().message);
   db_ = std::move(*db);
   token_ = AddStore("bikes");
   store_id_ = db_->FindStore("bikes")->id;
   sim_ = sim::Simulator::Create({});
   if (!sim_->Start().ok()) throw std::runtime_error("lsr-sim did not start");
-  account_ = sim_->CreateAccount("Spoke Cycles", 1, true);
+  if (options.registered_redirect_uri.empty()) {
+    account_ = sim_->CreateAccount("Spoke Cycles", 1, true);
+  } else {
+    httplib::Client c(sim_->BaseUrl());
+    auto r = c.Post("/_sim/accounts",
+                    json{{"name", "Spoke Cycles"},
+                         {"seed", "demo"},
+                         {"redirect_uri", options.registered_redirect_uri}}
+                        .dump(),
+                    "application/json");
+    const json a = r ? json::parse(r->body, nullptr, false) : json();
+    if (!r || r->status != 200) throw std::runtime_error("lsr-sim refused the account");
+    account_ = {a["account_id"], a["client_id"],   a["client_secret"], a["refresh_token"],
+                a["shop_id"],    a["register_id"], a["employee_id"]};
+  }
   exporter::LightspeedConfig config;
   config.api_base = config.auth_base = sim_->BaseUrl();
   config.client_id = account_.client_id;
@@ -41,6 +55,7 @@ TestService::TestService(ServiceOptions options) {
     std::filesystem::permissions(
         key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   }
+  config.clock = &clock_;
   connections_ = std::make_unique<exporter::Connections>(*db_, config);
   exporter::EngineOptions engine_options;
   engine_options.workers = options.workers;
@@ -48,11 +63,16 @@ TestService::TestService(ServiceOptions options) {
   engine_options.first_backoff = options.first_backoff;
   engine_options.max_backoff = options.max_backoff;
   engine_options.settle = options.settle;
+  engine_options.clock = &clock_;
+  engine_options.refresh_keepalive = options.refresh_keepalive;
   engine_ = std::make_unique<exporter::Engine>(*db_, *connections_, engine_options);
   api_ = std::make_unique<api::Api>(
-      *db_, base::SystemClock(), api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }});
+      *db_, clock_,
+      api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }, options.public_url});
   web::ServerOptions server_options;
-  server_options.connections = connections_.get();  // the site's pickers and Connect button
+  server_options.public_url = options.public_url;
+  server_options.clock = &clock_;
+  if (options.site_connections) server_options.connections = connections_.get();
   server_ = web::CreateServer(server_options, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);
@@ -154,6 +174,13 @@ std::shared_ptr<lightspeed::Client> TestService::Lightspeed() {
   auto c = connections_->ClientFor(store_id_);
   if (!c.ok()) throw std::runtime_error(c.error().message);
   return *c;
+}
+
+void TestService::AdvanceTime(std::chrono::seconds d) {
+  clock_.Advance(d);
+  httplib::Client c(sim_->BaseUrl());
+  auto r = c.Post("/_sim/clock", json{{"advance_s", d.count()}}.dump(), "application/json");
+  if (!r || r->status != 200) ADD_FAILURE() << "lsr-sim's clock did not move";
 }
 
 json TestService::SimControl(const std::string& method, const std::string& rest, const json& body,

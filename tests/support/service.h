@@ -3,6 +3,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -33,6 +34,29 @@ struct ServiceOptions {
   // How long an unanswered write may still land (the engine's settle): lsr-sim answers at once
   // unless a delay fault says otherwise.
   std::chrono::milliseconds settle{300};
+  // server.public_url for the site and the API ("" = none).
+  std::string public_url;
+  // The redirect URI the lsr-sim app registers ("" = none: loopback addresses only).
+  std::string registered_redirect_uri;
+  // The site's Connect button and pickers talk to lsr-sim (off: "no Lightspeed application").
+  bool site_connections = true;
+  // The engine's keep-alive of quiet stores (0: off).
+  std::chrono::hours refresh_keepalive{24 * 7};
+};
+
+// The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is
+// POST /_sim/clock). Sleeps are real.
+class OffsetClock : public base::Clock {
+ public:
+  base::TimePoint Now() const override { return base::SystemClock().Now() + Offset(); }
+  void SleepFor(base::Duration d) override { base::SystemClock().SleepFor(d); }
+  void Advance(base::Duration d) { offset_ns_ += std::chrono::nanoseconds(d).count(); }
+
+ private:
+  base::Duration Offset() const {
+    return std::chrono::duration_cast<base::Duration>(std::chrono::nanoseconds(offset_ns_.load()));
+  }
+  std::atomic<int64_t> offset_ns_{0};
 };
 
 class TestService {
@@ -56,6 +80,8 @@ class TestService {
   Reply WaitForExport(const std::string& number, int seconds = 20, const std::string& token = "");
   // The connected store's Lightspeed client, to look at what reached the emulator.
   std::shared_ptr<lightspeed::Client> Lightspeed();
+  // Moves time forward for spoke (its clock) and lsr-sim (POST /_sim/clock) alike.
+  void AdvanceTime(std::chrono::seconds d);
   // lsr-sim's control plane (GET, PUT, POST, DELETE) for the main account or `account_id`.
   json SimControl(const std::string& method, const std::string& rest, const json& body = nullptr,
                   const std::string& account_id = "");
@@ -83,6 +109,7 @@ class TestService {
 
  private:
   std::filesystem::path dir_;
+  OffsetClock clock_;
   std::unique_ptr<store::Store> db_;
   std::unique_ptr<sim::Simulator> sim_;
   sim::AccountInfo account_;

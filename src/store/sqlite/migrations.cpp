@@ -196,6 +196,11 @@ CREATE TABLE lightspeed_creates (
     {8, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN customer_marketing TEXT NOT NULL DEFAULT 'no_consent';
 )sql"},
+    // When the refresh token was issued: Lightspeed forgets one unused for 30 days, so spoke
+    // refreshes a quiet store ahead of that and tells the merchant when it would lapse.
+    {9, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN refresh_token_at INTEGER;
+)sql"},
 };
 
 }  // namespace

@@ -297,7 +297,7 @@ Status EnsureSettingsRow(Conn& conn, StoreId store, int64_t now) {
 Result<SealedTokens> SqliteStore::GetLightspeedTokens(StoreId store) {
   auto conn = pool_->Take();
   Stmt s(conn->get(),
-         "SELECT access_token_sealed, refresh_token_sealed, access_expires_at "
+         "SELECT access_token_sealed, refresh_token_sealed, access_expires_at, refresh_token_at "
          "FROM lightspeed_settings WHERE store_id = ?");
   s.Bind(1, store.value);
   SealedTokens t;
@@ -305,6 +305,7 @@ Result<SealedTokens> SqliteStore::GetLightspeedTokens(StoreId store) {
     t.access_sealed = s.OptText(0).value_or("");
     t.refresh_sealed = s.OptText(1).value_or("");
     t.access_expires_at = base::TimePoint(std::chrono::seconds(s.OptInt(2).value_or(0)));
+    t.refresh_issued_at = base::TimePoint(std::chrono::seconds(s.OptInt(3).value_or(0)));
   }
   if (!s.status().ok()) return s.status().error();
   if (t.refresh_sealed.empty()) return base::NotFound("Lightspeed is not connected");
@@ -319,13 +320,15 @@ Status SqliteStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
   if (auto e = EnsureSettingsRow(*conn, store, NowSeconds()); !e.ok()) return e;
   Stmt s(conn->get(),
          "UPDATE lightspeed_settings SET access_token_sealed = ?, refresh_token_sealed = ?, "
-         "access_expires_at = ?, connection = 'connected', connection_message = NULL, "
+         "access_expires_at = ?, refresh_token_at = ?, connection = 'connected', "
+         "connection_message = NULL, "
          "refresh_lease_holder = CASE WHEN refresh_lease_holder = ? THEN NULL "
          "ELSE refresh_lease_holder END, "
          "refresh_lease_until = CASE WHEN refresh_lease_holder = ? THEN NULL "
          "ELSE refresh_lease_until END, updated_at = ? WHERE store_id = ?");
   s.Bind(1, t.access_sealed).Bind(2, t.refresh_sealed).Bind(3, Secs(t.access_expires_at));
-  s.Bind(4, holder).Bind(5, holder).Bind(6, NowSeconds()).Bind(7, store.value);
+  s.Bind(4, Secs(t.refresh_issued_at)).Bind(5, holder).Bind(6, holder).Bind(7, NowSeconds());
+  s.Bind(8, store.value);
   s.Step();
   if (!s.status().ok()) return s.status();
   return txn.Commit();

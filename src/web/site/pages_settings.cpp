@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/secrets.h"
+#include "base/url.h"
 #include "web/site/site.h"
 
 namespace web::site {
@@ -47,10 +48,23 @@ std::string Radio(const std::string& name, const std::string& value, const std::
          "\"" + (value == current ? " checked" : "") + "> " + label + "</label>";
 }
 
-std::string RedirectUri(const httplib::Request& req) {
-  std::string host = req.get_header_value("Host");
-  if (host.empty() || host.find_first_of("/\\ \r\n") != std::string::npos) host = "127.0.0.1";
-  return "http://" + host + "/settings/lightspeed/callback";
+constexpr char kCallbackPath[] = "/settings/lightspeed/callback";
+
+// Where Lightspeed sends the merchant back: server.public_url's address, else this request's own
+// address when that is loopback (the machine spoke runs on, e.g. `spoke demo`). Lightspeed
+// refuses plain-http addresses elsewhere and any address the app did not register.
+base::Result<std::string> RedirectUri(const std::string& public_url, const httplib::Request& req) {
+  if (!public_url.empty()) return public_url + kCallbackPath;
+  const std::string host = req.get_header_value("Host");
+  if (!host.empty() && host.find_first_of("/\\ \r\n@?#") == std::string::npos &&
+      base::IsLoopbackHost(base::HostOfAuthority(host)))
+    return "http://" + host + kCallbackPath;
+  return base::Invalid("server.public_url",
+                       "Connecting needs spoke's public https address, and none is set. "
+                       "Lightspeed sends the merchant back only to the https address registered "
+                       "for this app. Ask whoever runs spoke to set server.public_url (for example "
+                       "https://spoke.example.com), or open spoke on the machine it runs on "
+                       "(http://127.0.0.1).");
 }
 
 template <typename T, typename F>
@@ -74,9 +88,17 @@ void Site::SettingsPage(Ctx& c) {
   }
   const store::LightspeedSettings& st = *settings;
   std::string b = "<h1>Settings → Lightspeed</h1><section class=\"connection\"><h2>Connection</h2>";
-  if (st.connection == "connected")
+  const auto lapses_at = exporter::ConnectionLapsesAt(store_, s);
+  if (lapses_at && *lapses_at <= clock_.Now())
+    b += "<p class=\"unbalanced\" id=\"connection-state\">" +
+         Escape(exporter::LapsedMessage(*lapses_at)) + "</p>";
+  else if (st.connection == "connected")
     b += "<p class=\"paid\" id=\"connection-state\">Connected to Lightspeed account " +
-         Escape(st.account_id) + ".</p>";
+         Escape(st.account_id) + ".</p>" +
+         (lapses_at ? "<p class=\"muted\" id=\"connection-lapses\">spoke refreshes this "
+                      "connection while it runs. If nothing refreshed it, it would lapse on " +
+                          base::FormatTime(*lapses_at) + " and you would have to connect again.</p>"
+                    : std::string());
   else if (st.connection == "reconnect")
     b += "<p class=\"unbalanced\" id=\"connection-state\">" +
          Escape(st.connection_message.empty() ? "Lightspeed no longer accepts this store's "
@@ -85,7 +107,11 @@ void Site::SettingsPage(Ctx& c) {
          "</p>";
   else
     b += "<p id=\"connection-state\">Not connected.</p>";
-  if (options_.connections)
+  const auto redirect = RedirectUri(options_.public_url, c.req);
+  if (options_.connections && !redirect.ok())
+    b += "<p class=\"unbalanced\" id=\"connect-problem\">" + Escape(redirect.error().message) +
+         "</p>";
+  else if (options_.connections)
     b += "<form method=\"post\" action=\"/settings/lightspeed/connect\">" +
          CsrfField(c.session.csrf_token) + "<button type=\"submit\">" +
          (st.connection == "connected" ? "Connect again" : "Connect to Lightspeed") +
@@ -238,6 +264,11 @@ void Site::ConnectPost(Ctx& c) {
     AddFlash(c.session.id_hash, true, "This server has no Lightspeed application configured.");
     return Redirect(c.res, "/settings/lightspeed");
   }
+  const auto redirect = RedirectUri(options_.public_url, c.req);
+  if (!redirect.ok()) {
+    AddFlash(c.session.id_hash, true, "Could not start connecting: " + redirect.error().message);
+    return Redirect(c.res, "/settings/lightspeed");
+  }
   const std::string state = base::RandomHex(16);
   if (auto r = store_.SetSessionOAuthState(c.session.id_hash, state); !r.ok()) {
     AddFlash(c.session.id_hash, true, "Could not start connecting: " + r.error().message);
@@ -245,7 +276,7 @@ void Site::ConnectPost(Ctx& c) {
   }
   // Leaves the site on purpose: Lightspeed asks the merchant to approve, then sends them back.
   c.res.status = 303;
-  c.res.set_header("Location", options_.connections->AuthorizeUrl(RedirectUri(c.req), state));
+  c.res.set_header("Location", options_.connections->AuthorizeUrl(*redirect, state));
 }
 
 void Site::ConnectCallback(Ctx& c) {
@@ -268,8 +299,13 @@ void Site::ConnectCallback(Ctx& c) {
     return Html(c, "Refused", "settings",
                 "<h1>Refused</h1><p><a href=\"/settings/lightspeed\">Back to Settings</a></p>");
   }
-  auto account = options_.connections->ConnectWithCode(
-      c.session.store_id, c.req.get_param_value("code"), RedirectUri(c.req));
+  const auto redirect = RedirectUri(options_.public_url, c.req);
+  if (!redirect.ok()) {
+    AddFlash(c.session.id_hash, true, "Lightspeed did not connect: " + redirect.error().message);
+    return Redirect(c.res, "/settings/lightspeed");
+  }
+  auto account = options_.connections->ConnectWithCode(c.session.store_id,
+                                                       c.req.get_param_value("code"), *redirect);
   if (!account.ok())
     AddFlash(c.session.id_hash, true, "Lightspeed did not connect: " + account.error().message);
   else

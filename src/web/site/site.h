@@ -26,6 +26,9 @@ struct SiteOptions {
   base::Clock* clock = nullptr;                  // default: the system clock
   SessionPolicy sessions;
   base::Duration sample_every = std::chrono::seconds(10);  // bucket chart resolution
+  // server.public_url ("" = none): the OAuth redirect's base; without it only a loopback
+  // request may connect.
+  std::string public_url;
 };
 
 class Site {
