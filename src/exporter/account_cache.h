@@ -42,7 +42,7 @@ class AccountCache {
  private:
   std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> payment_types_;  // account → name → id
-  std::map<std::string, std::set<std::string>> reserved_;   // account → names spoke must not use
+  std::map<std::string, std::set<std::string>> reserved_;  // account → names spoke must not use
   // Keyed account|id: a shop's tax category, the account's tax categories, a customer's own
   // tax category, an item's tax class.
   std::map<std::string, std::string> shop_category_;
