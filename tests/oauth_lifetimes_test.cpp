@@ -11,6 +11,8 @@
 
 namespace {
 
+using testing_support::CookiePair;
+using testing_support::Field;
 using testing_support::json;
 using testing_support::Reply;
 using testing_support::ServiceOptions;
@@ -18,18 +20,6 @@ using testing_support::TestService;
 
 constexpr char kPublic[] = "https://spoke.example.com";
 constexpr char kRegistered[] = "https://spoke.example.com/settings/lightspeed/callback";
-
-std::string Field(const std::string& html, const std::string& name) {
-  std::smatch m;
-  std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
-  return std::regex_search(html, m, re) ? m[1].str() : "";
-}
-
-std::string CookiePair(const httplib::Result& r, const std::string& name) {
-  for (const auto& [k, v] : r->headers)
-    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(0, v.find(';'));
-  return "";
-}
 
 // A clerk signed in to the site manager; `host` is the Host header the browser sends.
 class Clerk {

@@ -8,19 +8,9 @@
 
 namespace {
 
+using testing_support::CookiePair;
+using testing_support::Field;
 using testing_support::TestService;
-
-std::string Field(const std::string& html, const std::string& name) {
-  std::smatch m;
-  std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
-  return std::regex_search(html, m, re) ? m[1].str() : "";
-}
-
-std::string CookiePair(const httplib::Result& r, const std::string& name) {
-  for (const auto& [k, v] : r->headers)
-    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(0, v.find(';'));
-  return "";
-}
 
 class Site : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "base/secrets.h"
@@ -264,6 +265,18 @@ json HelmetOrder(const std::string& number, const std::string& email, const std:
           {"tax", "0.00"},
           {"total", "139.99"},
           {"payments", {{{"id", "p1"}, {"method", method}, {"amount", "139.99"}}}}};
+}
+
+std::string Field(const std::string& html, const std::string& name) {
+  std::smatch m;
+  std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+std::string CookiePair(const httplib::Result& r, const std::string& name) {
+  for (const auto& [k, v] : r->headers)
+    if (k == "Set-Cookie" && v.rfind(name + "=", 0) == 0) return v.substr(0, v.find(';'));
+  return "";
 }
 
 }  // namespace testing_support

@@ -131,4 +131,9 @@ json HelmetItem();
 json HelmetOrder(const std::string& number, const std::string& email,
                  const std::string& method = "Online Payments (Stripe)");
 
+// The site manager as a browser sees it: a hidden form field's value ("csrf"), and the
+// "name=value" of a cookie an answer sets.
+std::string Field(const std::string& html, const std::string& name);
+std::string CookiePair(const httplib::Result& r, const std::string& name);
+
 }  // namespace testing_support
