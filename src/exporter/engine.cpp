@@ -68,52 +68,56 @@ class Engine::Impl {
     std::vector<std::string> numbers;
   };
 
-  // One pass: group due orders by account, order the idle lanes, hand out turns.
+  // One pass: every store with due orders is a lane candidate, however many orders other stores
+  // hold (a store with 5 orders is not starved behind one with 100,000); the idle lanes are
+  // ordered by when their bucket admits and when they were last served, and the first ones get
+  // a turn with their oldest due orders.
   void Dispatch() {
-    auto due = store_.ListDueExports(1000);
+    auto due = store_.ListDueStores();
     if (!due.ok()) {
       spdlog::warn("export queue unreadable: {}", due.error().message);
       return;
     }
-    std::map<std::string, Turn> lanes;
-    std::map<int64_t, std::string> lane_of_store;
-    for (const store::DueExport& d : *due) {
-      auto it = lane_of_store.find(d.store.value);
-      if (it == lane_of_store.end()) {
-        auto settings = store_.GetLightspeedSettings(d.store);
-        // Stores without an account still get a lane of their own, so their orders are
-        // stopped with a plain reason instead of waiting forever.
-        const std::string account = settings.ok() && !settings->account_id.empty()
-                                        ? settings->account_id
-                                        : "store-" + std::to_string(d.store.value);
-        it = lane_of_store.emplace(d.store.value, account + "|" + std::to_string(d.store.value))
-                 .first;
-      }
-      Turn& turn = lanes[it->second];
-      turn.lane = it->second;
-      turn.store = d.store;
-      if (static_cast<int>(turn.numbers.size()) < options_.batch) turn.numbers.push_back(d.number);
-    }
-    std::vector<std::pair<double, Turn*>> order;
+    struct Candidate {
+      double score;
+      std::string lane;
+      store::StoreId store;
+    };
+    std::vector<Candidate> order;
     {
       std::lock_guard lock(mu_);
-      for (auto& [lane, turn] : lanes) {
+      for (const store::DueStore& d : *due) {
+        // Stores without an account still get a lane of their own, so their orders are
+        // stopped with a plain reason instead of waiting forever.
+        const std::string account =
+            d.account_id.empty() ? "store-" + std::to_string(d.store.value) : d.account_id;
+        std::string lane = account + "|" + std::to_string(d.store.value);
         if (busy_.count(lane)) continue;
         // Soonest admission first; never-served or least recently served first among equals.
-        const double wait = connections_.SecondsUntilAdmits(turn.store, 8.0);
-        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), &turn});
+        const double wait = connections_.SecondsUntilAdmits(d.store, 8.0);
+        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane, d.store});
       }
     }
     std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::lock_guard lock(mu_);
-    for (auto& [score, turn] : order) {
-      if (static_cast<int>(queue_.size() + active_) >= options_.workers) break;
-      busy_.insert(turn->lane);
-      last_served_[turn->lane] = ++served_counter_;
-      queue_.push_back(std::move(*turn));
+              [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
+    for (const Candidate& c : order) {
+      {
+        std::lock_guard lock(mu_);
+        if (static_cast<int>(queue_.size() + active_) >= options_.workers) break;
+      }
+      auto numbers = store_.ListDueExports(c.store, options_.batch);
+      if (!numbers.ok()) {
+        spdlog::warn("export queue of store {} unreadable: {}", c.store.value,
+                     numbers.error().message);
+        continue;
+      }
+      if (numbers->empty()) continue;  // taken meanwhile
+      std::lock_guard lock(mu_);
+      busy_.insert(c.lane);
+      last_served_[c.lane] = ++served_counter_;
+      queue_.push_back(Turn{c.lane, c.store, std::move(*numbers)});
+      cv_.notify_all();
     }
-    cv_.notify_all();
   }
 
   void DispatchLoop() {
@@ -181,7 +185,30 @@ class Engine::Impl {
     }
     Prefetch prefetch = Lookups(turn.store, **client, claimed);
     OrderExport exporter(store_, clock_, cache_, policy_, holder_);
-    for (auto& [n, claim] : claimed) exporter.Run(turn.store, n, claim, **client, prefetch);
+    for (size_t i = 0; i < claimed.size(); ++i) {
+      if (Stopping()) {
+        // The rest of the turn goes back to the queue at once, for this node after a restart
+        // or another node, instead of waiting for the engine (or for their leases to run out).
+        for (size_t j = i; j < claimed.size(); ++j) Release(turn.store, claimed[j]);
+        return;
+      }
+      exporter.Run(turn.store, claimed[i].first, claimed[i].second, **client, prefetch);
+    }
+  }
+
+  bool Stopping() {
+    std::lock_guard lock(mu_);
+    return !running_;
+  }
+
+  // Nothing was sent for this order in this turn: queued again, its "maybe sent" mark kept.
+  void Release(store::StoreId s, const std::pair<std::string, store::ExportClaim>& claimed) {
+    const auto& [n, claim] = claimed;
+    if (auto st = store_.RetryExportLater(s, n, claim.fence, clock_.Now(),
+                                          "The export worker stopped before this order's turn",
+                                          claim.maybe_sent);
+        !st.ok())
+      spdlog::warn("order {}: not released ({}); its lease will run out", n, st.error().message);
   }
 
   void NotConnected(store::StoreId s, const std::string& n, const store::ExportClaim& claim,

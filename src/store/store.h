@@ -93,9 +93,10 @@ struct Session {
   base::TimePoint created_at, last_seen_at;
 };
 
-struct DueExport {
+// A store with orders ready to work on, and the Lightspeed account its settings name ("" none).
+struct DueStore {
   StoreId store;
-  std::string number;
+  std::string account_id;
 };
 
 struct ExportClaim {
@@ -200,9 +201,12 @@ class Store {
   // --- The export engine's state machine (R20, R21). Every transition names the fencing token
   // the claim returned; a worker whose lease was taken over changes nothing (kConflict). ---
 
-  // Orders ready to work on, oldest first: queued and due, or exporting with an expired lease
-  // (their worker died).
-  virtual Result<std::vector<DueExport>> ListDueExports(int limit) = 0;
+  // Orders are ready to work on when queued and due, or exporting with an expired lease (their
+  // worker died). Every store with such orders, one row each however many it holds, so the
+  // engine can be fair to a store with few orders behind stores with many.
+  virtual Result<std::vector<DueStore>> ListDueStores() = 0;
+  // A store's orders ready to work on, oldest first, at most `limit`.
+  virtual Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) = 0;
   // queued/expired → exporting, attempt + 1, a new fence and a lease until `lease_until`.
   // kConflict when someone else holds it or it is no longer due.
   virtual Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,

@@ -246,11 +246,15 @@ namespace {
 
 TEST_F(StoreContract, ExportStateMachineWithFencing) {
   ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
-  EXPECT_TRUE(db_->ListDueExports(10)->empty()) << "not queued yet";
+  EXPECT_TRUE(db_->ListDueStores()->empty()) << "not queued yet";
+  EXPECT_TRUE(db_->ListDueExports(store_, 10)->empty());
   ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
-  auto due = db_->ListDueExports(10);
+  auto stores = db_->ListDueStores();
+  ASSERT_EQ(stores->size(), 1u);
+  EXPECT_EQ((*stores)[0].store.value, store_.value);
+  auto due = db_->ListDueExports(store_, 10);
   ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ((*due)[0].number, "10023");
+  EXPECT_EQ((*due)[0], "10023");
   const auto lease = base::SystemClock().Now() + std::chrono::seconds(60);
   auto first = db_->ClaimExport(store_, "10023", "w1", lease);
   ASSERT_TRUE(first.ok()) << first.error().message;
@@ -258,7 +262,8 @@ TEST_F(StoreContract, ExportStateMachineWithFencing) {
   EXPECT_FALSE(first->maybe_sent);
   EXPECT_EQ(db_->ClaimExport(store_, "10023", "w2", lease).error().code, base::ErrorCode::kConflict)
       << "one worker at a time";
-  EXPECT_TRUE(db_->ListDueExports(10)->empty());
+  EXPECT_TRUE(db_->ListDueExports(store_, 10)->empty());
+  EXPECT_TRUE(db_->ListDueStores()->empty());
   ASSERT_TRUE(db_->MarkSending(store_, "10023", first->fence, lease).ok());
   ASSERT_TRUE(db_->RetryExportLater(store_, "10023", first->fence,
                                     base::TimePoint(std::chrono::seconds(1)), "timeout", false)
@@ -281,13 +286,40 @@ TEST_F(StoreContract, ExportStateMachineWithFencing) {
   EXPECT_EQ(done->export_record.not_sent[0].amount, M(5000));
 }
 
+// Issue 12: a store with few orders is listed beside a store with many, whatever their backlog,
+// with the account its settings name; each store's due orders come oldest first.
+TEST_F(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {
+  const StoreId big = store_;
+  auto created = db_->CreateStore("small", "Small Shop", "USD");
+  ASSERT_TRUE(created.ok());
+  const StoreId small = created->id;
+  for (int i = 0; i < 1100; ++i) {
+    const std::string n = "A" + std::to_string(10000 + i);
+    ASSERT_TRUE(db_->PutOrder(big, Order(n, 100)).ok());
+    ASSERT_TRUE(db_->QueueExport(big, n, Allow()).ok());
+  }
+  ASSERT_TRUE(db_->PutOrder(small, Order("B1", 100)).ok());
+  ASSERT_TRUE(db_->QueueExport(small, "B1", Allow()).ok());
+  LightspeedSettings s = *db_->GetLightspeedSettings(small);
+  s.account_id = "2002";
+  ASSERT_TRUE(db_->PutLightspeedSettings(small, s).ok());
+  auto stores = db_->ListDueStores();
+  ASSERT_TRUE(stores.ok()) << stores.error().message;
+  ASSERT_EQ(stores->size(), 2u);
+  EXPECT_EQ((*stores)[1].store.value, small.value);
+  EXPECT_EQ((*stores)[1].account_id, "2002");
+  auto head = db_->ListDueExports(big, 3);
+  EXPECT_EQ(*head, (std::vector<std::string>{"A10000", "A10001", "A10002"}));
+  EXPECT_EQ(*db_->ListDueExports(small, 10), std::vector<std::string>{"B1"});
+}
+
 TEST_F(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
   ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
   auto dead =
       db_->ClaimExport(store_, "10023", "crashed", base::TimePoint(std::chrono::seconds(1)));
   ASSERT_TRUE(dead.ok());
-  EXPECT_EQ(db_->ListDueExports(10)->size(), 1u) << "its worker died";
+  EXPECT_EQ(db_->ListDueExports(store_, 10)->size(), 1u) << "its worker died";
   auto next =
       db_->ClaimExport(store_, "10023", "w2", base::SystemClock().Now() + std::chrono::seconds(60));
   ASSERT_TRUE(next.ok());

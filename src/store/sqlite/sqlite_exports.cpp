@@ -17,18 +17,37 @@ std::string NotSentText(const std::vector<NotSent>& items) {
   return j.dump();
 }
 
+// What makes an order ready to work on (?1: now, in seconds).
+const std::string kDue =
+    "((export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?1) OR "
+    "(export_state = 'exporting' AND COALESCE(export_lease_until, 0) < ?1))";
+
 }  // namespace
 
-Result<std::vector<DueExport>> SqliteStore::ListDueExports(int limit) {
+Result<std::vector<DueStore>> SqliteStore::ListDueStores() {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
-         "SELECT store_id, number FROM orders WHERE "
-         "(export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?1) OR "
-         "(export_state = 'exporting' AND COALESCE(export_lease_until, 0) < ?1) "
-         "ORDER BY COALESCE(queued_at, 0), id LIMIT ?2");
-  s.Bind(1, NowSeconds()).Bind(2, static_cast<int64_t>(limit));
-  std::vector<DueExport> out;
+  const std::string sql =
+      "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT DISTINCT store_id FROM orders "
+      "WHERE " +
+      kDue +
+      ") d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
+      "ORDER BY d.store_id";
+  Stmt s(conn->get(), sql.c_str());
+  s.Bind(1, NowSeconds());
+  std::vector<DueStore> out;
   while (s.Step()) out.push_back({StoreId{s.Int(0)}, s.Text(1)});
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::ListDueExports(StoreId store, int limit) {
+  auto conn = pool_->Take();
+  const std::string sql = "SELECT number FROM orders WHERE store_id = ?2 AND " + kDue +
+                          " ORDER BY COALESCE(queued_at, 0), id LIMIT ?3";
+  Stmt s(conn->get(), sql.c_str());
+  s.Bind(1, NowSeconds()).Bind(2, store.value).Bind(3, static_cast<int64_t>(limit));
+  std::vector<std::string> out;
+  while (s.Step()) out.push_back(s.Text(0));
   if (!s.status().ok()) return s.status().error();
   return out;
 }

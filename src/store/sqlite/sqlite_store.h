@@ -58,7 +58,8 @@ class SqliteStore : public Store {
                                                int limit) override;
   Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
 
-  Result<std::vector<DueExport>> ListDueExports(int limit) override;
+  Result<std::vector<DueStore>> ListDueStores() override;
+  Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
                                   const std::string& holder, base::TimePoint lease_until) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
