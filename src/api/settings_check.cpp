@@ -29,12 +29,11 @@ base::Status CheckLightspeedSettings(exporter::Connections* connections, store::
   auto registers = (*client)->ListRegisters();
   auto employees = (*client)->ListEmployees();
   if (!shops.ok() || !registers.ok() || !employees.ok()) return {};
-  std::string shop_name;
-  bool shop_found = false;
-  for (const auto& shop : *shops)
-    if (shop.id == next.shop_id) shop_found = true, shop_name = shop.name;
-  if (!shop_found) return base::Invalid("shop_id", "Lightspeed has no shop " + next.shop_id);
-  const std::string shop = Named("shop", next.shop_id, shop_name);
+  const lightspeed::Shop* chosen = nullptr;
+  for (const auto& s : *shops)
+    if (s.id == next.shop_id) chosen = &s;
+  if (!chosen) return base::Invalid("shop_id", "Lightspeed has no shop " + next.shop_id);
+  const std::string shop = Named("shop", chosen->id, chosen->name);
   if (!Unset(next.register_id)) {
     const lightspeed::Register* reg = nullptr;
     for (const auto& r : *registers)
@@ -52,7 +51,7 @@ base::Status CheckLightspeedSettings(exporter::Connections* connections, store::
     if (!emp) return base::Invalid("employee_id", "Lightspeed has no employee " + next.employee_id);
     const std::string who = Named("Employee", emp->id, emp->first_name + " " + emp->last_name);
     if (emp->locked_out) return base::Invalid("employee_id", who + " is locked out in Lightspeed");
-    if (!Unset(emp->limit_to_shop_id) && emp->limit_to_shop_id != next.shop_id)
+    if (!lightspeed::MaySellAt(*emp, next.shop_id))
       return base::Invalid("employee_id", who + " may only sell at shop " + emp->limit_to_shop_id +
                                               ", not at " + shop);
   }

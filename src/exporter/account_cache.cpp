@@ -31,8 +31,7 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
   reserved.clear();
   for (const lightspeed::PaymentType& t : *types) {
     if (t.archived) continue;
-    // Lightspeed's own bookkeeping type (in every account), not a way a customer pays.
-    if (NormalizeKey(t.type) == "adjustment") {
+    if (lightspeed::IsAdjustment(t)) {
       reserved.insert(NormalizeKey(t.name));
       continue;
     }
@@ -83,12 +82,14 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
     auto all = client.ListShops();
     if (!all.ok()) return all.error();
     std::lock_guard lock(mu_);
-    for (const auto& shop : *all) shop_category_[account + "|" + shop.id] = shop.tax_category_id;
-    shops = shop_category_.count(shop_key) ? shop_category_[shop_key] : "";
-    if (!shop_category_.count(shop_key))
+    for (const auto& shop : *all) {
+      shop_category_[account + "|" + shop.id] = shop.tax_category_id;
+      if (shop.id == shop_id) shops = shop.tax_category_id;
+    }
+    if (!shops)
       return base::Invalid("shop_id", "the shop " + shop_id +
-                                          " chosen in Settings is not in "
-                                          "Lightspeed any more: choose a shop in Settings");
+                                          " chosen in Settings is not in Lightspeed any more: "
+                                          "choose a shop in Settings");
   }
   const std::string category = customers_own ? *customers : *shops;
   if (NoCategory(category)) return SalesTax{};  // untaxed

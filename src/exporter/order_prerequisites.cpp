@@ -221,7 +221,8 @@ base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
 }
 
 base::Status OrderExport::LoadTax(Attempt& a, lightspeed::Client& client) {
-  a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
+  if (a.settings.tax_mode != "lightspeed") return {};
+  a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);  // after Resolve's links
   if (!a.plan.needs_tax_rates) return {};
   const std::string& account = a.settings.account_id;
   if (!a.links.tax || a.links.tax_customer_id != a.plan.tax_customer_id) {

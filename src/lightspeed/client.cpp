@@ -209,38 +209,30 @@ base::Result<std::vector<TaxCategory>> Client::ListTaxCategories() {
                            wire::DecodeTaxCategory);
 }
 
-namespace {
-// `field=IN,[a,b]` over at most 100 ids per request (Lightspeed's limit for IN).
-std::vector<std::string> InFilters(const std::string& field, const std::vector<std::string>& ids) {
-  std::vector<std::string> out;
+// `id_field=IN,[a,b]` over at most 100 ids per request (Lightspeed's limit for IN).
+template <typename T, typename Decode>
+base::Result<std::vector<T>> Client::ListByIds(const std::string& entity,
+                                               const std::string& id_field,
+                                               const std::vector<std::string>& ids, Decode decode) {
+  std::vector<T> out;
   for (size_t start = 0; start < ids.size(); start += 100) {
     std::string list;
     for (size_t i = start; i < std::min(ids.size(), start + 100); ++i)
       list += (list.empty() ? "" : ",") + ids[i];
-    out.push_back(field + "=" + Escape("IN,[" + list + "]"));
-  }
-  return out;
-}
-}  // namespace
-
-base::Result<std::vector<Item>> Client::ListItems(const std::vector<std::string>& ids) {
-  std::vector<Item> out;
-  for (const std::string& filter : InFilters("itemID", ids)) {
-    auto page = List<Item>("Item", filter + "&archived=true", {}, wire::DecodeItem);
+    auto page = List<T>(entity, id_field + "=" + Escape("IN,[" + list + "]") + "&archived=true", {},
+                        decode);
     if (!page.ok()) return page.error();
     out.insert(out.end(), page->begin(), page->end());
   }
   return out;
+}
+
+base::Result<std::vector<Item>> Client::ListItems(const std::vector<std::string>& ids) {
+  return ListByIds<Item>("Item", "itemID", ids, wire::DecodeItem);
 }
 
 base::Result<std::vector<Customer>> Client::ListCustomers(const std::vector<std::string>& ids) {
-  std::vector<Customer> out;
-  for (const std::string& filter : InFilters("customerID", ids)) {
-    auto page = List<Customer>("Customer", filter + "&archived=true", {}, wire::DecodeCustomer);
-    if (!page.ok()) return page.error();
-    out.insert(out.end(), page->begin(), page->end());
-  }
-  return out;
+  return ListByIds<Customer>("Customer", "customerID", ids, wire::DecodeCustomer);
 }
 
 base::Result<std::vector<Customer>> Client::FindCustomersByEmail(const std::string& email) {

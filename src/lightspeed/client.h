@@ -98,6 +98,10 @@ class Client {
   template <typename T, typename Decode>
   base::Result<std::vector<T>> List(const std::string& entity, const std::string& query,
                                     RequestShape shape, Decode decode);
+  // By id, archived ones included, one request per 100 ids.
+  template <typename T, typename Decode>
+  base::Result<std::vector<T>> ListByIds(const std::string& entity, const std::string& id_field,
+                                         const std::vector<std::string>& ids, Decode decode);
   template <typename T, typename Decode>
   base::Result<T> Create(const std::string& entity, const std::string& body, RequestShape shape,
                          Decode decode);

@@ -25,6 +25,11 @@ struct Employee {
   bool locked_out = false;
   std::string limit_to_shop_id;  // "0" or "": any shop
 };
+// Lightspeed refuses a sale by an employee who is locked out or limited to another shop.
+inline bool MaySellAt(const Employee& e, const std::string& shop_id) {
+  return !e.locked_out &&
+         (e.limit_to_shop_id.empty() || e.limit_to_shop_id == "0" || e.limit_to_shop_id == shop_id);
+}
 // A tax class's own rates inside a tax category (TaxCategoryClass).
 struct TaxClassRates {
   std::string tax_class_id;
@@ -72,6 +77,14 @@ struct PaymentType {
   std::string id, name, type;
   bool archived = false;
 };
+// Lightspeed's reserved bookkeeping type (`adjustment`, in every account): never a way a
+// customer pays.
+inline bool IsAdjustment(const PaymentType& t) {
+  std::string type = t.type;
+  for (char& c : type)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return type == "adjustment";
+}
 
 struct SaleLineRef {
   std::string id, item_id;

@@ -3,6 +3,8 @@
 // remembered.
 #include "sim/control_tax.h"
 
+#include <optional>
+
 #include "sim/decimal.h"
 #include "sim/model.h"
 #include "sim/schema.h"
@@ -20,9 +22,10 @@ std::optional<std::string> BoolText(const Json& v) {
   return std::nullopt;
 }
 
-// {"<taxClassID>": {"tax1Rate":"0","tax2Rate":"0"} | null} → the category's TaxCategoryClasses.
-HttpResponse ApplyClasses(Account& acct, int64_t category, const Json& classes, int64_t now_us,
-                          Json* row) {
+// {"<taxClassID>": {"tax1Rate":"0","tax2Rate":"0"} | null} → the category's TaxCategoryClasses;
+// the refusal when the body is wrong (nothing changed).
+std::optional<HttpResponse> ApplyClasses(Account& acct, int64_t category, const Json& classes,
+                                         int64_t now_us, Json* row) {
   if (!classes.is_object())
     return Bad("classes must map a taxClassID to {\"tax1Rate\",\"tax2Rate\"} or null");
   for (auto it = classes.begin(); it != classes.end(); ++it) {
@@ -59,7 +62,7 @@ HttpResponse ApplyClasses(Account& acct, int64_t category, const Json& classes, 
       (*found)[r.key()] = r.value().get<std::string>();
     (*found)["timeStamp"] = FormatTimeUs(now_us);
   }
-  return JsonAnswer(200, *row);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -92,10 +95,9 @@ HttpResponse SetTaxCategory(Account& acct, const std::string& id, int64_t now_us
         it.key() == "isTaxInclusive" ? *BoolText(it.value()) : it.value().get<std::string>();
   }
   fresh["timeStamp"] = FormatTimeUs(now_us);
-  if (body.contains("classes")) {
-    HttpResponse answer = ApplyClasses(acct, *row_id, body["classes"], now_us, &fresh);
-    if (answer.status != 200) return answer;
-  }
+  if (body.contains("classes"))
+    if (auto refused = ApplyClasses(acct, *row_id, body["classes"], now_us, &fresh))
+      return *refused;
   if (table.next_id <= *row_id) table.next_id = *row_id + 1;
   table.rows[*row_id] = fresh;
   return JsonAnswer(200, fresh);

@@ -131,16 +131,15 @@ void Site::SettingsPage(Ctx& c) {
       shops = Choices((*client)->ListShops(), [](const lightspeed::Shop& x) { return x.name; });
       // Only the chosen shop's registers, and the employees who may sell there.
       const std::string shop = st.shop_id;
-      const auto any_shop = [](const std::string& id) { return id.empty() || id == "0"; };
+      const bool any_shop = shop.empty() || shop == "0";
       registers = Choices<lightspeed::Register>(
           (*client)->ListRegisters(), [](const lightspeed::Register& x) { return x.name; },
-          [&](const lightspeed::Register& x) { return any_shop(shop) || x.shop_id == shop; });
+          [&](const lightspeed::Register& x) { return any_shop || x.shop_id == shop; });
       employees = Choices<lightspeed::Employee>(
           (*client)->ListEmployees(),
           [](const lightspeed::Employee& x) { return x.first_name + " " + x.last_name; },
           [&](const lightspeed::Employee& x) {
-            return !x.locked_out &&
-                   (any_shop(x.limit_to_shop_id) || any_shop(shop) || x.limit_to_shop_id == shop);
+            return any_shop ? !x.locked_out : lightspeed::MaySellAt(x, shop);
           });
       types = (*client)->ListPaymentTypes();
     } else {
@@ -179,7 +178,7 @@ void Site::SettingsPage(Ctx& c) {
            "\"><option value=\"\">(same name)</option>";
       bool found = false;
       for (const auto& t : *types) {
-        if (t.archived || t.type == "adjustment") continue;  // reserved, never a web payment
+        if (t.archived || lightspeed::IsAdjustment(t)) continue;  // never a web payment
         found = found || t.name == cur;
         b += "<option" + std::string(t.name == cur ? " selected" : "") + ">" + Escape(t.name) +
              "</option>";
