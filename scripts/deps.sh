@@ -2,7 +2,7 @@
 # Installs the Debian packages spoke needs, only those missing. Safe to run again.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config
-      libcpp-httplib-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev
+      libcpp-httplib-dev libboost1.81-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev
       libpqxx-dev libsodium-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
       libgtest-dev googletest libbenchmark-dev sqlite3 clang-format
       clang-14 libclang-rt-14-dev llvm-14  # clang/libFuzzer/symbolizer: make fuzz
