@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "tests/support/api_json.h"
 #include "base/secrets.h"
 #include "store/store.h"
 #include "web/server.h"
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   (void)(*db)->AddApiToken(info->id, base::Sha256Hex(token), "");
   api::Api api(**db, base::SystemClock(), {});
   for (auto [sku, price] : {std::pair{"BIKE", "899.99"}, {"TUBE", "8.99"}})
-    (void)api.PutItem(info->id, sku, json{{"description", sku}, {"price", price}}.dump());
+    (void)testing_support::PutItemJson(api, info->id, sku, json{{"description", sku}, {"price", price}});
   web::ServerOptions o;
   o.threads = 8;
   auto server = web::CreateServer(o, api, **db);

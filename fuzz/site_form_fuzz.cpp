@@ -1,19 +1,19 @@
 // The site manager's request handling: url-encoded form bodies, query strings, cookies and path
-// parts, through httplib's own request parser and the real web::site::Site routes, in process
-// (an in-memory stream instead of a socket) over a real SQLite store with a logged-in clerk.
+// parts, decoded as the server decodes them (http::DecodeRequest), through the real
+// web::site::Site routes in process over a real SQLite store with a logged-in clerk.
 // Input, like a small HTTP request:
 //   line 1     "<METHOD> <target>"   e.g. "POST /orders/1001/status"
 //   then       "Name: value" header lines, a blank line, and the body.
 // "$SESSION" and "$CSRF" anywhere are replaced by the clerk's session cookie and form token, so
-// the fuzzer gets past the login and the CSRF check. Content-Length is set here.
-// What must hold: no handler throws (httplib would answer 500), redirects stay on this site, and
+// the fuzzer gets past the login and the CSRF check.
+// What must hold: no handler throws or answers 500, redirects stay on this site, and
 // no page carries a script (every page is server-rendered; a <script> is an injection).
-#include <httplib.h>
-
 #include <chrono>
 #include <string>
 
 #include "api/api.h"
+#include "api/codec.h"
+#include "http/http.h"
 #include "base/secrets.h"
 #include "fuzz/fuzz_util.h"
 #include "fuzz/temp_store.h"
@@ -21,46 +21,19 @@
 
 namespace {
 
-// A socket's stand-in: reads the request from memory and collects the answer.
-class MemoryStream : public httplib::Stream {
- public:
-  explicit MemoryStream(std::string in) : in_(std::move(in)) {}
-  bool is_readable() const override { return true; }
-  bool is_writable() const override { return true; }
-  ssize_t read(char* ptr, size_t size) override {
-    const size_t n = std::min(size, in_.size() - pos_);
-    in_.copy(ptr, n, pos_);
-    pos_ += n;
-    return static_cast<ssize_t>(n);
-  }
-  ssize_t write(const char* ptr, size_t size) override {
-    out_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 50000;
-  }
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = "127.0.0.1";
-    port = 8080;
-  }
-  socket_t socket() const override { return INVALID_SOCKET; }
-  const std::string& out() const { return out_; }
-
- private:
-  std::string in_, out_;
-  size_t pos_ = 0;
-};
-
-// httplib's request handling without a listening socket.
-class InProcessServer : public httplib::Server {
- public:
-  std::string Serve(const std::string& raw) {
-    MemoryStream stream(raw);
-    bool closed = false;
-    process_request(stream, true, closed, nullptr);
-    return stream.out();
+// The site's routes without a socket: the request as the server would hand it over.
+struct InProcessServer {
+  http::Router router;
+  http::Response Serve(http::Request req) {
+    http::DecodeRequest(req);
+    http::Response res;
+    try {
+      if (router.Dispatch(req, res) != http::Router::Match::kFound) res.status = 404;
+    } catch (const std::exception& e) {
+      fuzz::Fail("no handler throws", __FILE__, __LINE__, req.method + " " + req.target + ": " +
+                                                              e.what());
+    }
+    return res;
   }
 };
 
@@ -79,32 +52,25 @@ struct World {
   const std::string csrf = base::RandomHex(32);
 
   World() {
-    site.Register(http);
-    http.set_exception_handler([](const httplib::Request& req, httplib::Response&,
-                                  std::exception_ptr ep) {
-      const std::string where = req.method + " " + req.path + ": ";
-      try {
-        std::rethrow_exception(ep);
-      } catch (const std::exception& e) {
-        fuzz::Fail("no handler throws", __FILE__, __LINE__, where + e.what());
-      } catch (...) {
-        fuzz::Fail("no handler throws", __FILE__, __LINE__, where + "something not an exception");
-      }
-    });
+    site.Register(http.router);
     auto user = store.db().AddUser(store.id(), "clerk@example.com", "not-an-argon2-hash");
     Must(user.ok(), "cannot add the clerk");
     user_id = user->id;
     const char* items[] = {
         R"({"sku":"TUBE-26","description":"Tube 26\"","price":"8.99"})",
         R"({"sku":"BIKE-1","description":"Road bike","price":"899.99","serialized":true})"};
-    Must(api.PutItem(store.id(), "TUBE-26", items[0]).status < 300, "cannot add an item");
-    Must(api.PutItem(store.id(), "BIKE-1", items[1]).status < 300, "cannot add an item");
+    for (const char* item : items) {
+      auto parsed = api::codec::ItemFromJson(api::codec::json::parse(item),
+                                             api::codec::json::parse(item)["sku"]);
+      Must(parsed.ok() && api.PutItem(store.id(), *parsed).ok(), "cannot add an item");
+    }
     const std::string order =
         R"({"placed_at":"2026-11-20T15:04:05Z","customer":{"email":"ada@example.com"},)"
         R"("lines":[{"sku":"TUBE-26","quantity":2,"unit_price":"8.99"}],"tax":"0.00",)"
         R"("total":"17.98","payments":[{"id":"p1","method":"card","amount":"17.98",)"
         R"("status":"authorized"}]})";
-    Must(api.PutOrder(store.id(), "1001", order).status < 300, "cannot add an order");
+    auto parsed = api::codec::OrderFromJson(api::codec::json::parse(order), "1001", clock.Now());
+    Must(parsed.ok() && api.PutOrder(store.id(), *parsed).ok(), "cannot add an order");
   }
 
   // The clerk stays logged in: a fuzzed logout must not lock the rest of the run out.
@@ -125,14 +91,6 @@ void ReplaceAll(std::string* s, const std::string& from, const std::string& to) 
     s->replace(pos, from.size(), to);
 }
 
-std::string Header(const std::string& answer, const std::string& name) {
-  const std::string key = "\r\n" + name + ": ";
-  const size_t at = answer.find(key);
-  if (at == std::string::npos) return "";
-  const size_t start = at + key.size();
-  return answer.substr(start, answer.find("\r\n", start) - start);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -142,36 +100,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ReplaceAll(&input, "$SESSION", world.session_id);
   ReplaceAll(&input, "$CSRF", world.csrf);
   auto [request_line, rest] = fuzz::SplitFirstLine(input);
-  // Headers until the blank line; our Content-Length replaces any given.
-  std::string head = request_line + " HTTP/1.1\r\nHost: spoke.test\r\n";
+  http::Request req;
+  const size_t space = request_line.find(' ');
+  if (space == std::string::npos) return 0;
+  req.method = request_line.substr(0, space);
+  req.target = request_line.substr(space + 1);
+  req.version = "1.1";
+  req.remote_addr = "127.0.0.1";
+  req.headers.emplace_back("Host", "spoke.test");
+  // Headers until the blank line, then the body.
   while (true) {
     const size_t nl = rest.find('\n');
     std::string line = rest.substr(0, nl);
     rest = nl == std::string::npos ? "" : rest.substr(nl + 1);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) break;
-    const std::string lower = [&] {
-      std::string l = line.substr(0, line.find(':'));
-      for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return l;
-    }();
-    if (lower == "content-length" || lower == "transfer-encoding" || lower == "host") continue;
-    head += line + "\r\n";
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    req.headers.emplace_back(line.substr(0, colon), value);
   }
-  head += "Content-Length: " + std::to_string(rest.size()) + "\r\n\r\n";
-  const std::string answer = world.http.Serve(head + rest);
-  if (answer.empty()) return 0;  // httplib gave up on the request line itself
-  const int status = std::atoi(answer.c_str() + answer.find(' ') + 1);
+  req.body = rest;
+  const http::Response res = world.http.Serve(std::move(req));
   if (std::getenv("SPOKE_FUZZ_VERBOSE"))  // to see what a seed reaches
-    std::fprintf(stderr, "%s -> %s\n", request_line.c_str(),
-                 answer.substr(0, answer.find("\r\n\r\n")).c_str());
-  FUZZ_CHECK(status != 500, request_line);
-  if (status >= 300 && status < 400) {
-    const std::string location = Header(answer, "Location");
+    std::fprintf(stderr, "%s -> %d %s\n", request_line.c_str(), res.status,
+                 res.Header("Location").c_str());
+  FUZZ_CHECK(res.status != 500, request_line);
+  if (res.status >= 300 && res.status < 400) {
+    const std::string location = res.Header("Location");
     FUZZ_CHECK(web::site::IsLocalPath(location), "redirect to " + location);
   }
-  const size_t body = answer.find("\r\n\r\n");
-  FUZZ_CHECK(body == std::string::npos || answer.find("<script", body) == std::string::npos,
-             "a script in the page");
+  FUZZ_CHECK(res.body.find("<script") == std::string::npos, "a script in the page");
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "tests/support/api_json.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
 #include "sim/sim.h"
@@ -53,12 +54,11 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     settings->employee_id = account_.employee_id;
     ASSERT_TRUE((*db)->PutLightspeedSettings(s->id, *settings).ok());
     api::Api api(**db, base::SystemClock(), {&connections});
-    ASSERT_EQ(
-        api.PutItem(
-               s->id, "HELMET",
-               json{{"description", "Helmet"}, {"upc", "735000000070"}, {"price", "129.99"}}.dump())
-            .status,
-        201);
+    ASSERT_EQ(testing_support::PutItemJson(
+                  api, s->id, "HELMET",
+                  json{{"description", "Helmet"}, {"upc", "735000000070"}, {"price", "129.99"}})
+                  .status,
+              201);
     json order = {
         {"number", "9001"},
         {"placed_at", "2026-11-20T15:04:05Z"},
@@ -67,8 +67,8 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
         {"tax", "0.00"},
         {"total", "129.99"},
         {"payments", {{{"id", "p"}, {"method", "Cash"}, {"amount", "129.99"}}}}};
-    ASSERT_EQ(api.PutOrder(s->id, "9001", order.dump()).status, 201);
-    ASSERT_EQ(api.RequestExport(s->id, "9001").status, 202);
+    ASSERT_EQ(testing_support::PutOrderJson(api, s->id, "9001", order).status, 201);
+    ASSERT_EQ(testing_support::RequestExportJson(api, s->id, "9001").status, 202);
   }
   void TearDown() override {
     (void)sim_->Stop();
@@ -91,7 +91,7 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     auto db = store::OpenStore(db_url_);
     auto s = (*db)->FindStore("main");
     auto r = (*db)->GetOrder(s->id, "9001");
-    *last_outcome = r->attempts.empty() ? "" : r->attempts.back().outcome;
+    *last_outcome = r->attempts.empty() ? "" : store::Name(r->attempts.back().outcome);
     return shop::Name(r->export_record.state);
   }
 

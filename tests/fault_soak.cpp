@@ -361,7 +361,7 @@ class FaultSoak : public ::testing::Test {
     for (const store::ExportAttempt& at : rec->attempts)
       std::printf("    attempt %d  %6lld..%6lld ms  %-8s %s\n", at.n,
                   static_cast<long long>(ms(at.started_at)),
-                  static_cast<long long>(ms(at.finished_at)), at.outcome.c_str(),
+                  static_cast<long long>(ms(at.finished_at)), store::Name(at.outcome),
                   at.message.substr(0, 150).c_str());
     for (const json& sale : Rows(shop, "Sale"))
       if (sale.value("referenceNumber", "") == number)

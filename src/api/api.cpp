@@ -2,437 +2,315 @@
 
 #include <cmath>
 
-#include "api/codec.h"
 #include "api/settings_check.h"
 #include "shop/validate.h"
 
 namespace api {
 namespace {
 
-using codec::json;
-
-// Messages may quote a key from the URL, whose bytes need not be UTF-8: those become U+FFFD
-// rather than an exception (and a 500).
-Response Json(int status, const json& body) {
-  return Response{status, body.dump(-1, ' ', false, json::error_handler_t::replace)};
+// Lightspeed ids are digits ("" clears the choice).
+base::Status CheckId(const char* field, const std::string& value) {
+  for (char c : value)
+    if (c < '0' || c > '9')
+      return base::Invalid(field, std::string(field) + " must be a Lightspeed id (digits)");
+  return base::OkStatus();
 }
 
-// The order as the API shows it: the web order, its balance, its export record and whether it
-// can be exported now.
-json OrderView(const store::OrderRecord& r, const store::LightspeedSettings& settings,
-               bool with_timeline) {
-  json out = codec::OrderToJson(r.order);
-  out["balance"] = codec::BalanceToJson(shop::ComputeBalance(r.order));
-  out["export"] = codec::ExportToJson(r.export_record, with_timeline ? &r.attempts : nullptr);
-  const shop::Eligibility e =
-      shop::CheckEligibility(r.order, r.export_record.state, store::ConnectionOf(settings));
-  out["exportable"] = {{"ok", e.ok()},
-                       {"code", e.ok() ? json(nullptr) : json(e.code)},
-                       {"message", e.ok() ? json(nullptr) : json(e.message)}};
-  json notices = json::array();
-  if (r.export_record.state == shop::ExportState::kExported && !r.order.refunds.empty())
-    notices.push_back("Exported order: refund it in Lightspeed as well");  // R24
-  out["notices"] = notices;
-  return out;
-}
-
-base::Result<int> Limit(const Query& q, int fallback, int max) {
-  auto it = q.find("limit");
-  if (it == q.end()) return fallback;
-  try {
-    size_t used = 0;
-    const int v = std::stoi(it->second, &used);
-    if (used == it->second.size() && v >= 1 && v <= max) return v;
-  } catch (const std::exception&) {
-  }
-  return base::Invalid("limit", "limit must be a whole number from 1 to " + std::to_string(max));
-}
-
-json BucketJson(exporter::Connections* connections, store::StoreId s) {
-  if (!connections) return nullptr;
-  auto bucket = connections->Bucket(s);
-  if (!bucket || !bucket->known) return nullptr;
-  return {{"level", bucket->level}, {"size", bucket->size}, {"drip_rate", bucket->drip_rate}};
-}
-
-// R27: what the queue will cost at about 10 units an order (a completed sale of a few lines plus
-// a lookup or two), against the bucket's room and drip. Null until a bucket has been seen.
-json DrainSeconds(exporter::Connections* connections, store::StoreId s, int64_t queue) {
-  if (!connections) return nullptr;
-  auto bucket = connections->Bucket(s);
-  if (!bucket || !bucket->known) return queue == 0 ? json(0) : json(nullptr);
-  return std::ceil(connections->SecondsUntilAdmits(s, 10.0 * static_cast<double>(queue)));
+template <typename E>
+base::Status ReadName(const char* field, const std::optional<std::string>& text, E* out,
+                      const char* choices) {
+  if (text && !store::Parse(*text, out))
+    return base::Invalid(field, std::string(field) + " must be " + choices);
+  return base::OkStatus();
 }
 
 }  // namespace
 
-int Api::HttpStatus(const base::Error& e) {
-  switch (e.code) {
-    case base::ErrorCode::kInvalidInput:
-      return e.reason == "malformed_json" ? 400 : 422;
-    case base::ErrorCode::kNotFound:
-      return 404;
-    case base::ErrorCode::kConflict:
-      return 409;
-    case base::ErrorCode::kRateLimited:
-      return 429;
-    case base::ErrorCode::kUnavailable:
-      return 503;
-    case base::ErrorCode::kUnauthenticated:
-      return 401;
-    case base::ErrorCode::kInternal:
-      return 500;
+Result<store::LightspeedSettings> ApplySettingsChange(store::LightspeedSettings s,
+                                                      const SettingsChange& c) {
+  struct IdField {
+    const char* name;
+    const std::optional<std::string>& value;
+    std::string* target;
+  };
+  for (const IdField& f : {IdField{"account_id", c.account_id, &s.account_id},
+                           IdField{"shop_id", c.shop_id, &s.shop_id},
+                           IdField{"register_id", c.register_id, &s.register_id},
+                           IdField{"employee_id", c.employee_id, &s.employee_id}}) {
+    if (!f.value) continue;
+    if (auto st = CheckId(f.name, *f.value); !st.ok()) return st.error();
+    *f.target = *f.value;
   }
-  return 500;
+  if (c.reference_source) {
+    if (c.reference_source->empty() || c.reference_source->size() > 32)
+      return base::Invalid("reference_source", "reference_source must be 1–32 characters");
+    s.reference_source = *c.reference_source;
+  }
+  if (auto st = ReadName("tax_mode", c.tax_mode, &s.tax_mode, "web or lightspeed"); !st.ok())
+    return st.error();
+  if (auto st = ReadName("auto_export", c.auto_export, &s.auto_export,
+                         "off, when_paid or when_paid_and_fulfilled");
+      !st.ok())
+    return st.error();
+  if (auto st = ReadName("customer_marketing", c.customer_marketing, &s.customer_marketing,
+                         "no_consent or consented");
+      !st.ok())
+    return st.error();
+  if (c.payment_types) {
+    for (const auto& [web, type] : *c.payment_types)
+      if (web.empty() || type.empty())
+        return base::Invalid("payment_types." + web,
+                             "payment_types." + web + " must name a Lightspeed payment type");
+    s.payment_types = *c.payment_types;
+  }
+  return s;
 }
 
-Response Api::Error(const base::Error& e) { return Json(HttpStatus(e), codec::ErrorJson(e)); }
+namespace {
 
-Response Api::PutItem(store::StoreId s, const std::string& sku, const std::string& body) {
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
-  auto item = codec::ItemFromJson(*j, sku);
-  if (!item.ok()) return Error(item.error());
-  if (auto v = shop::ValidateItem(*item); !v.ok()) return Error(v.error());
-  auto outcome = store_.PutItem(s, *item);
-  if (!outcome.ok()) return Error(outcome.error());
-  return Json(*outcome == store::PutOutcome::kCreated ? 201 : 200, codec::ItemToJson(*item));
+OrderView ViewOf(store::OrderRecord record, const store::LightspeedSettings& settings) {
+  OrderView v;
+  v.balance = shop::ComputeBalance(record.order);
+  v.exportable = shop::CheckEligibility(record.order, record.export_record.state,
+                                        store::ConnectionOf(settings));
+  if (record.export_record.state == shop::ExportState::kExported && !record.order.refunds.empty())
+    v.notices.push_back("Exported order: refund it in Lightspeed as well");  // R24
+  v.record = std::move(record);
+  return v;
 }
 
-Response Api::GetItem(store::StoreId s, const std::string& sku) {
-  auto item = store_.GetItem(s, sku);
-  if (!item.ok()) return Error(item.error());
-  return Json(200, codec::ItemToJson(*item));
+}  // namespace
+
+Result<Written<shop::Item>> Api::PutItem(store::StoreId s, shop::Item item) {
+  if (auto v = shop::ValidateItem(item); !v.ok()) return v.error();
+  auto outcome = store_.PutItem(s, item);
+  if (!outcome.ok()) return outcome.error();
+  return Written<shop::Item>{std::move(item), *outcome == store::PutOutcome::kCreated};
 }
 
-Response Api::ListItems(store::StoreId s, const Query& q) {
-  auto limit = Limit(q, 100, 500);
-  if (!limit.ok()) return Error(limit.error());
-  auto it = q.find("cursor");
-  auto page = store_.ListItems(s, it == q.end() ? "" : it->second, *limit);
-  if (!page.ok()) return Error(page.error());
-  json items = json::array();
-  for (const shop::Item& i : page->items) items.push_back(codec::ItemToJson(i));
-  return Json(
-      200, {{"items", items},
-            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
+Result<shop::Item> Api::GetItem(store::StoreId s, const std::string& sku) {
+  return store_.GetItem(s, sku);
 }
 
-Response Api::PutOrder(store::StoreId s, const std::string& number, const std::string& body) {
-  if (!shop::IsValidKey(number))
-    return Error(base::Invalid("number", "number must be 1–64 characters of A-Z a-z 0-9 - _ ."));
+Result<store::ItemPage> Api::ListItems(store::StoreId s, const std::string& cursor, int limit) {
+  return store_.ListItems(s, cursor, limit);
+}
+
+Result<Written<OrderView>> Api::PutOrder(store::StoreId s, shop::Order order) {
+  if (!shop::IsValidKey(order.number))
+    return base::Invalid("number", "number must be 1–64 characters of A-Z a-z 0-9 - _ .");
   auto info = store_.GetStore(s);
-  if (!info.ok()) return Error(info.error());
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
-  auto order = codec::OrderFromJson(*j, number, info->currency, clock_.Now());
-  if (!order.ok()) return Error(order.error());
+  if (!info.ok()) return info.error();
+  if (order.currency.empty()) order.currency = info->currency;
   std::vector<std::string> skus;
-  for (const shop::Line& l : order->lines) skus.push_back(l.sku);
+  for (const shop::Line& l : order.lines) skus.push_back(l.sku);
   auto items = store_.GetItems(s, skus);
-  if (!items.ok()) return Error(items.error());
-  auto valid = shop::ValidateOrder(*order, info->currency, [&](std::string_view sku) {
+  if (!items.ok()) return items.error();
+  auto valid = shop::ValidateOrder(order, info->currency, [&](std::string_view sku) {
     auto it = items->find(std::string(sku));
     return it == items->end() ? nullptr : &it->second;
   });
-  if (!valid.ok()) return Error(valid.error());
-  for (shop::Line& l : order->lines) {
+  if (!valid.ok()) return valid.error();
+  for (shop::Line& l : order.lines) {
     const shop::Item& item = items->at(l.sku);
     l.kind = item.kind;
     l.description = item.description;
   }
-  auto outcome = store_.PutOrder(s, *order);
-  if (!outcome.ok()) return Error(outcome.error());
-  MaybeAutoExport(s, number);
-  Response r = GetOrder(s, number);
-  if (r.status == 200 && *outcome == store::PutOutcome::kCreated) r.status = 201;
-  return r;
+  auto outcome = store_.PutOrder(s, order);
+  if (!outcome.ok()) return outcome.error();
+  MaybeAutoExport(s, order.number);
+  auto view = GetOrder(s, order.number);
+  if (!view.ok()) return view.error();
+  return Written<OrderView>{std::move(*view), *outcome == store::PutOutcome::kCreated};
 }
 
-Response Api::GetOrder(store::StoreId s, const std::string& number) {
+Result<OrderView> Api::GetOrder(store::StoreId s, const std::string& number) {
   auto record = store_.GetOrder(s, number);
-  if (!record.ok()) return Error(record.error());
+  if (!record.ok()) return record.error();
   auto settings = store_.GetLightspeedSettings(s);
-  if (!settings.ok()) return Error(settings.error());
-  return Json(200, OrderView(*record, *settings, true));
+  if (!settings.ok()) return settings.error();
+  return ViewOf(std::move(*record), *settings);
 }
 
-Response Api::ListOrders(store::StoreId s, const Query& q) {
-  store::OrderFilter f;
-  auto limit = Limit(q, 50, 200);
-  if (!limit.ok()) return Error(limit.error());
-  f.limit = *limit;
-  if (auto it = q.find("status"); it != q.end() && !it->second.empty()) {
-    // A comma-separated list; "open_orders" stands for every status but completed and cancelled.
-    std::string rest = it->second;
-    while (!rest.empty()) {
-      const size_t comma = rest.find(',');
-      const std::string name = rest.substr(0, comma);
-      rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-      shop::OrderStatus st;
-      if (name == "open_orders") {
-        for (auto o : {shop::OrderStatus::kOpen, shop::OrderStatus::kProcessing,
-                       shop::OrderStatus::kShipped})
-          f.statuses.push_back(o);
-      } else if (shop::Parse(name, &st)) {
-        f.statuses.push_back(st);
-      } else {
-        return Error(base::Invalid("status",
-                                   "status must be open, processing, shipped, "
-                                   "completed, cancelled or open_orders (comma-separated)"));
-      }
-    }
-  }
-  if (auto it = q.find("export_state"); it != q.end() && !it->second.empty()) {
-    shop::ExportState st;
-    if (!shop::Parse(it->second, &st))
-      return Error(base::Invalid("export_state",
-                                 "export_state must be not_exported, queued, "
-                                 "exporting, exported or needs_attention"));
-    f.export_state = st;
-  }
-  if (auto it = q.find("cursor"); it != q.end()) f.cursor = it->second;
-  auto page = store_.ListOrders(s, f);
-  if (!page.ok()) return Error(page.error());
+Result<OrderViewPage> Api::ListOrders(store::StoreId s, const store::OrderFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 200)
+    return base::Invalid("limit", "limit must be a whole number from 1 to 200");
+  auto page = store_.ListOrders(s, filter);
+  if (!page.ok()) return page.error();
   auto settings = store_.GetLightspeedSettings(s);
-  if (!settings.ok()) return Error(settings.error());
-  json orders = json::array();
-  for (const store::OrderRecord& r : page->orders) orders.push_back(OrderView(r, *settings, false));
-  return Json(
-      200, {{"orders", orders},
-            {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
-}
-
-Response Api::PatchOrder(store::StoreId s, const std::string& number, const std::string& body) {
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
-  if (!j->is_object()) return Error(base::Invalid("body", "the body must be a JSON object"));
-  for (auto& [key, value] : j->items())
-    if (key != "status")
-      return Error(base::Invalid(key, key + " cannot be changed with PATCH; only status can"));
-  auto it = j->find("status");
-  shop::OrderStatus st;
-  if (it == j->end() || !it->is_string() || !shop::Parse(it->get<std::string>(), &st))
-    return Error(base::Invalid(
-        "status", "status must be one of open, processing, shipped, completed, cancelled"));
-  // R23: allowed whatever the export state; Lightspeed is not touched.
-  if (auto r = store_.SetOrderStatus(s, number, st); !r.ok()) return Error(r.error());
-  MaybeAutoExport(s, number);
-  return GetOrder(s, number);
-}
-
-Response Api::CapturePayment(store::StoreId s, const std::string& number, const std::string& id) {
-  if (auto r = store_.CapturePayment(s, number, id); !r.ok()) return Error(r.error());
-  MaybeAutoExport(s, number);
-  return GetOrder(s, number);
-}
-
-Response Api::AddRefund(store::StoreId s, const std::string& number, const std::string& body) {
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
-  auto refund = codec::RefundFromJson(*j, clock_.Now());
-  if (!refund.ok()) return Error(refund.error());
-  auto record = store_.GetOrder(s, number);
-  if (!record.ok()) return Error(record.error());
-  for (const shop::Refund& r : record->order.refunds)
-    if (r.id == refund->id)
-      return Error(base::Conflict("duplicate_refund",
-                                  "order " + number + " already has refund \"" + r.id + "\""));
-  record->order.refunds.push_back(*refund);
-  if (auto v = shop::ValidatePaymentsAndRefunds(record->order); !v.ok()) {
-    base::Error e = v.error();
-    e.field = e.field.substr(e.field.find('.') + 1);  // "refunds[3].id" → "id": the body's field
-    return Error(e);
-  }
-  if (auto r = store_.AddRefund(s, number, *refund); !r.ok()) return Error(r.error());
-  Response out = GetOrder(s, number);
-  if (out.status == 200) out.status = 201;
+  if (!settings.ok()) return settings.error();
+  OrderViewPage out;
+  out.next_cursor = page->next_cursor;
+  for (store::OrderRecord& r : page->orders) out.orders.push_back(ViewOf(std::move(r), *settings));
   return out;
 }
 
-Response Api::GetLightspeedSettings(store::StoreId s) {
-  auto settings = store_.GetLightspeedSettings(s);
-  if (!settings.ok()) return Error(settings.error());
-  return Json(200, codec::SettingsToJson(*settings));
+Result<OrderView> Api::SetOrderStatus(store::StoreId s, const std::string& number,
+                                      shop::OrderStatus status) {
+  // R23: allowed whatever the export state; Lightspeed is not touched.
+  if (auto r = store_.SetOrderStatus(s, number, status); !r.ok()) return r.error();
+  MaybeAutoExport(s, number);
+  return GetOrder(s, number);
 }
 
-Response Api::PutLightspeedSettings(store::StoreId s, const std::string& body) {
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
+Result<OrderView> Api::CapturePayment(store::StoreId s, const std::string& number,
+                                      const std::string& payment_id) {
+  if (auto r = store_.CapturePayment(s, number, payment_id); !r.ok()) return r.error();
+  MaybeAutoExport(s, number);
+  return GetOrder(s, number);
+}
+
+Result<OrderView> Api::AddRefund(store::StoreId s, const std::string& number, shop::Refund refund) {
+  auto record = store_.GetOrder(s, number);
+  if (!record.ok()) return record.error();
+  for (const shop::Refund& r : record->order.refunds)
+    if (r.id == refund.id)
+      return base::Conflict("duplicate_refund",
+                            "order " + number + " already has refund \"" + r.id + "\"");
+  record->order.refunds.push_back(refund);
+  if (auto v = shop::ValidatePaymentsAndRefunds(record->order); !v.ok()) {
+    base::Error e = v.error();
+    e.field = e.field.substr(e.field.find('.') + 1);  // "refunds[3].id" → "id": the body's field
+    return e;
+  }
+  if (auto r = store_.AddRefund(s, number, refund); !r.ok()) return r.error();
+  return GetOrder(s, number);
+}
+
+Result<store::LightspeedSettings> Api::GetLightspeedSettings(store::StoreId s) {
+  return store_.GetLightspeedSettings(s);
+}
+
+Result<store::LightspeedSettings> Api::ChangeLightspeedSettings(store::StoreId s,
+                                                                const SettingsChange& change) {
   auto current = store_.GetLightspeedSettings(s);
-  if (!current.ok()) return Error(current.error());
-  auto next = codec::SettingsFromJson(*j, *current);
-  if (!next.ok()) return Error(next.error());
+  if (!current.ok()) return current.error();
+  auto next = ApplySettingsChange(*current, change);
+  if (!next.ok()) return next.error();
   if (auto st = CheckLightspeedSettings(options_.connections, s, *current, *next); !st.ok())
-    return Error(st.error());
-  if (auto r = store_.PutLightspeedSettings(s, *next); !r.ok()) return Error(r.error());
+    return st.error();
+  if (auto r = store_.PutLightspeedSettings(s, *next); !r.ok()) return r.error();
   return GetLightspeedSettings(s);
 }
 
-Response Api::ConnectLightspeed(store::StoreId s, const std::string& body) {
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
-  auto it = j->is_object() ? j->find("refresh_token") : j->end();
-  if (!j->is_object() || it == j->end() || !it->is_string() || it->get<std::string>().empty())
-    return Error(base::Invalid("refresh_token", "refresh_token is required"));
+Result<ConnectionStatus> Api::ConnectLightspeed(store::StoreId s,
+                                                const std::string& refresh_token) {
+  if (refresh_token.empty()) return base::Invalid("refresh_token", "refresh_token is required");
   if (!options_.connections)
-    return Error(base::Unavailable("this server has no Lightspeed configuration"));
-  auto account = options_.connections->Connect(s, it->get<std::string>());
-  if (!account.ok()) {
-    base::Error e = account.error();
-    if (e.reason == "invalid_grant") e.code = base::ErrorCode::kInvalidInput;
-    e.field = "refresh_token";
-    return Error(e);
-  }
+    return base::Unavailable("this server has no Lightspeed configuration");
+  auto account = options_.connections->Connect(s, refresh_token);
+  if (!account.ok()) return account.error();
   return LightspeedStatus(s);
 }
 
-Response Api::LightspeedStatus(store::StoreId s) {
+Result<ConnectionStatus> Api::LightspeedStatus(store::StoreId s) {
   auto settings = store_.GetLightspeedSettings(s);
-  if (!settings.ok()) return Error(settings.error());
+  if (!settings.ok()) return settings.error();
   auto counts = store_.CountExports(s);
-  if (!counts.ok()) return Error(counts.error());
-  const int64_t queue =
+  if (!counts.ok()) return counts.error();
+  ConnectionStatus out;
+  out.settings = *settings;
+  out.queue_length =
       (*counts)[shop::ExportState::kQueued] + (*counts)[shop::ExportState::kExporting];
-  shop::Connection c = store::ConnectionOf(*settings);
-  std::string connection = settings->connection, message;
-  const auto lapses_at = exporter::ConnectionLapsesAt(store_, s);
-  if (lapses_at && *lapses_at <= clock_.Now()) {
+  out.needs_attention = (*counts)[shop::ExportState::kNeedsAttention];
+  out.connected = store::ConnectionOf(*settings).connected;
+  out.connection = settings->connection;
+  out.lapses_at = exporter::ConnectionLapsesAt(store_, s);
+  if (out.lapses_at && *out.lapses_at <= clock_.Now()) {
     // Nothing refreshed it in time: Lightspeed has forgotten the authorization.
-    connection = "reconnect";
-    c.connected = false;
-    message = exporter::LapsedMessage(*lapses_at);
-  } else if (settings->connection == "reconnect")
-    message = settings->connection_message.empty()
-                  ? "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
-                    "authorization"
-                  : settings->connection_message;
-  else if (!c.connected)
-    message = "Lightspeed is not connected";
-  // When the connection lapses unless something refreshes it first (the keep-alive does, well
-  // before), and the OAuth redirect URI Connect gives Lightspeed.
-  const json lapses = lapses_at ? json(base::FormatTime(*lapses_at)) : json(nullptr);
-  json redirect = nullptr, redirect_problem = nullptr;
+    out.connection = store::ConnectionState::kReconnect;
+    out.connected = false;
+    out.message = exporter::LapsedMessage(*out.lapses_at);
+  } else if (settings->connection == store::ConnectionState::kReconnect) {
+    out.message = settings->connection_message.empty()
+                      ? "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
+                        "authorization"
+                      : settings->connection_message;
+  } else if (!out.connected) {
+    out.message = "Lightspeed is not connected";
+  }
+  // The OAuth redirect URI Connect gives Lightspeed, or why Connect works only on loopback.
   if (!options_.public_url.empty())
-    redirect = options_.public_url + "/settings/lightspeed/callback";
+    out.oauth_redirect_uri = options_.public_url + "/settings/lightspeed/callback";
   else
-    redirect_problem =
+    out.oauth_redirect_problem =
         "server.public_url is not set: connecting from Settings works only when spoke is opened "
         "at a loopback address (http://127.0.0.1); set it to spoke's https address, the one "
         "registered with the Lightspeed app";
-  return Json(200, {{"connected", c.connected},
-                    {"connection", connection},
-                    {"message", message.empty() ? json(nullptr) : json(message)},
-                    {"lapses_at", lapses},
-                    {"oauth_redirect_uri", redirect},
-                    {"oauth_redirect_problem", redirect_problem},
-                    {"account_id", settings->account_id},
-                    {"shop_id", settings->shop_id},
-                    {"register_id", settings->register_id},
-                    {"employee_id", settings->employee_id},
-                    {"bucket", BucketJson(options_.connections, s)},
-                    {"queue_length", queue},
-                    {"needs_attention", (*counts)[shop::ExportState::kNeedsAttention]},
-                    {"expected_drain_seconds", DrainSeconds(options_.connections, s, queue)}});
+  if (options_.connections) {
+    auto bucket = options_.connections->Bucket(s);
+    if (bucket && bucket->known) out.bucket = *bucket;
+    // R27: what the queue will cost at about 10 units an order (a completed sale of a few lines
+    // plus a lookup or two), against the bucket's room and drip.
+    if (out.bucket)
+      out.expected_drain_seconds = std::ceil(options_.connections->SecondsUntilAdmits(
+          s, 10.0 * static_cast<double>(out.queue_length)));
+    else if (out.queue_length == 0)
+      out.expected_drain_seconds = 0;
+  }
+  return out;
 }
 
-Response Api::Queue(store::StoreId s, const std::string& number, bool retry) {
+Result<store::ExportRecord> Api::Queue(store::StoreId s, const std::string& number, bool retry) {
   auto check = [retry](const shop::Order& order, shop::ExportState state,
                        const store::LightspeedSettings& settings) {
     if (retry && state != shop::ExportState::kNeedsAttention)
       return shop::Eligibility{"not_needing_attention",
                                std::string("Only orders that need attention can be retried; "
                                            "this one is ") +
-                                   shop::Name(state)};
+                                   shop::Name(state),
+                               true};
     return shop::CheckEligibility(order, state, store::ConnectionOf(settings));
   };
   auto record = store_.QueueExport(s, number, check);
-  if (!record.ok()) {
-    base::Error e = record.error();
-    if (e.reason == "not_needing_attention") e.code = base::ErrorCode::kConflict;
-    return Error(e);
-  }
+  if (!record.ok()) return record.error();
   if (options_.on_queued) options_.on_queued();
-  return Json(202, codec::ExportToJson(*record, nullptr));
+  return record;
 }
 
 void Api::MaybeAutoExport(store::StoreId s, const std::string& number) {
   auto settings = store_.GetLightspeedSettings(s);
-  if (!settings.ok() || settings->auto_export == "off") return;
-  const bool need_fulfilled = settings->auto_export == "when_paid_and_fulfilled";
+  if (!settings.ok() || settings->auto_export == store::AutoExport::kOff) return;
   auto queued = store_.QueueExport(
       s, number,
-      [need_fulfilled](const shop::Order& order, shop::ExportState state,
-                       const store::LightspeedSettings& current) {
+      [](const shop::Order& order, shop::ExportState state,
+         const store::LightspeedSettings& current) {
         // Only orders never tried: an order that needs attention waits for a person.
         if (state != shop::ExportState::kNotExported)
-          return shop::Eligibility{"already_queued", "not automatic"};
-        if (need_fulfilled && !shop::IsFulfilled(order.status))
-          return shop::Eligibility{"not_fulfilled", "not fulfilled yet"};
-        if (current.auto_export == "off")
+          return shop::Eligibility{"already_queued", "not automatic", true};
+        if (current.auto_export == store::AutoExport::kOff)
           return shop::Eligibility{"off", "automatic export is off"};
+        if (current.auto_export == store::AutoExport::kWhenPaidAndFulfilled &&
+            !shop::IsFulfilled(order.status))
+          return shop::Eligibility{"not_fulfilled", "not fulfilled yet"};
         return shop::CheckEligibility(order, state, store::ConnectionOf(current));
       });
   if (queued.ok() && options_.on_queued) options_.on_queued();
 }
 
-Response Api::RequestExport(store::StoreId s, const std::string& number) {
+Result<store::ExportRecord> Api::RequestExport(store::StoreId s, const std::string& number) {
   return Queue(s, number, false);
 }
 
-Response Api::RetryExport(store::StoreId s, const std::string& number) {
+Result<store::ExportRecord> Api::RetryExport(store::StoreId s, const std::string& number) {
   return Queue(s, number, true);
 }
 
-Response Api::RequestExports(store::StoreId s, const std::string& body) {
-  auto j = codec::ParseBody(body);
-  if (!j.ok()) return Error(j.error());
-  auto it = j->is_object() ? j->find("orders") : j->end();
-  if (!j->is_object() || it == j->end() || !it->is_array())
-    return Error(base::Invalid("orders", "orders must be an array of order numbers"));
-  if (it->size() > 500) return Error(base::Invalid("orders", "at most 500 orders at a time"));
-  json results = json::array();
-  for (size_t i = 0; i < it->size(); ++i) {
-    const json& n = (*it)[i];
-    if (!n.is_string())
-      return Error(base::Invalid("orders[" + std::to_string(i) + "]",
-                                 "orders[" + std::to_string(i) + "] must be a string"));
-  }
-  for (const json& n : *it) {
-    const std::string number = n.get<std::string>();
-    Response r = Queue(s, number, false);
-    json one = {{"number", number}, {"status", r.status}};
-    json body_json = json::parse(r.body, nullptr, false);
-    if (r.status == 202)
-      one["export"] = body_json;
-    else
-      one["error"] = body_json["error"];
-    results.push_back(one);
-  }
-  return Json(200, {{"results", results}});
+Result<std::vector<BatchResult>> Api::RequestExports(store::StoreId s,
+                                                     const std::vector<std::string>& numbers) {
+  if (numbers.size() > kMaxBatch)
+    return base::Invalid("orders", "at most " + std::to_string(kMaxBatch) + " orders at a time");
+  std::vector<BatchResult> out;
+  for (const std::string& n : numbers) out.push_back({n, Queue(s, n, false)});
+  return out;
 }
 
-Response Api::ListExports(store::StoreId s, const Query& q) {
-  std::optional<shop::ExportState> state;
-  if (auto it = q.find("state"); it != q.end() && !it->second.empty()) {
-    shop::ExportState st;
-    if (!shop::Parse(it->second, &st))
-      return Error(base::Invalid("state",
-                                 "state must be queued, exporting, exported, "
-                                 "needs_attention or not_exported"));
-    state = st;
-  }
-  auto limit = Limit(q, 100, 500);
-  if (!limit.ok()) return Error(limit.error());
-  auto records = store_.ListExports(s, state, *limit);
-  if (!records.ok()) return Error(records.error());
-  json exports = json::array();
-  for (const store::OrderRecord& r : *records) {
-    json e = codec::ExportToJson(r.export_record, &r.attempts);
-    e["number"] = r.order.number;
-    exports.push_back(e);
-  }
-  return Json(200, {{"exports", exports}});
+Result<std::vector<store::OrderRecord>> Api::ListExports(store::StoreId s,
+                                                         std::optional<shop::ExportState> state,
+                                                         int limit) {
+  if (limit < 1 || limit > 500)
+    return base::Invalid("limit", "limit must be a whole number from 1 to 500");
+  return store_.ListExports(s, state, limit);
 }
 
 }  // namespace api

@@ -1,11 +1,14 @@
-// The JSON API's operations, independent of HTTP: each takes the caller's store and the request
-// parts and returns a status code and a JSON body. The HTTP server and `spoke import` both call
-// these, so a record is validated the same way whichever door it came in by.
+// The operations behind the JSON API, the site manager's pages and `spoke import`, in shop and
+// store types: no JSON and no HTTP here. Each returns a Result whose error code alone decides the
+// HTTP status at the edge (web/api_routes.cpp), so a record is validated the same way whichever
+// door it came in by, and a page and the API can never disagree about what is allowed.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "exporter/connections.h"
@@ -13,12 +16,7 @@
 
 namespace api {
 
-struct Response {
-  int status = 200;
-  std::string body;  // JSON
-};
-
-using Query = std::map<std::string, std::string>;
+using base::Result;
 
 struct ApiOptions {
   // Each store's Lightspeed link; without one, connecting answers 503.
@@ -29,37 +27,93 @@ struct ApiOptions {
   std::string public_url;
 };
 
+// An order as staff and API clients see it: the web order, its export record (and, for one order,
+// its attempts), its balance, whether it can be exported now, and reminders (R24).
+struct OrderView {
+  store::OrderRecord record;
+  shop::Balance balance;
+  shop::Eligibility exportable;
+  std::vector<std::string> notices;
+};
+
+struct OrderViewPage {
+  std::vector<OrderView> orders;
+  std::string next_cursor;  // empty on the last page
+};
+
+// A write's result and whether it created the thing (201) or changed an existing one (200).
+template <typename T>
+struct Written {
+  T value;
+  bool created = false;
+};
+
+// A change to Settings → Lightspeed: only the fields given change. Values are as the caller
+// typed them (text from JSON or a form); the operation checks and reads them.
+struct SettingsChange {
+  std::optional<std::string> account_id, shop_id, register_id, employee_id, reference_source,
+      tax_mode, auto_export, customer_marketing;
+  std::optional<std::map<std::string, std::string>> payment_types;
+};
+
+struct ConnectionStatus {
+  bool connected = false;
+  store::ConnectionState connection = store::ConnectionState::kNone;
+  std::string message;  // why not connected, in plain words ("" when connected)
+  std::optional<base::TimePoint> lapses_at;
+  std::string oauth_redirect_uri, oauth_redirect_problem;  // exactly one is set
+  store::LightspeedSettings settings;
+  std::optional<lightspeed::RateLimiter::Snapshot> bucket;  // once an answer showed it
+  int64_t queue_length = 0, needs_attention = 0;
+  std::optional<double> expected_drain_seconds;  // null until a bucket was seen
+};
+
+// One order of a batch export request: its export record, or why it was not queued.
+struct BatchResult {
+  std::string number;
+  Result<store::ExportRecord> result;
+};
+
 class Api {
  public:
   Api(store::Store& store, base::Clock& clock, ApiOptions options)
       : store_(store), clock_(clock), options_(std::move(options)) {}
 
-  Response PutItem(store::StoreId s, const std::string& sku, const std::string& body);
-  Response GetItem(store::StoreId s, const std::string& sku);
-  Response ListItems(store::StoreId s, const Query& q);
+  // The clock readers use for defaults ("placed now").
+  base::Clock& clock() { return clock_; }
 
-  Response PutOrder(store::StoreId s, const std::string& number, const std::string& body);
-  Response GetOrder(store::StoreId s, const std::string& number);
-  Response ListOrders(store::StoreId s, const Query& q);
-  Response PatchOrder(store::StoreId s, const std::string& number, const std::string& body);
-  Response CapturePayment(store::StoreId s, const std::string& number, const std::string& id);
-  Response AddRefund(store::StoreId s, const std::string& number, const std::string& body);
+  Result<Written<shop::Item>> PutItem(store::StoreId s, shop::Item item);
+  Result<shop::Item> GetItem(store::StoreId s, const std::string& sku);
+  Result<store::ItemPage> ListItems(store::StoreId s, const std::string& cursor, int limit);
 
-  Response GetLightspeedSettings(store::StoreId s);
-  Response PutLightspeedSettings(store::StoreId s, const std::string& body);
-  Response ConnectLightspeed(store::StoreId s, const std::string& body);
-  Response LightspeedStatus(store::StoreId s);
+  // `order` as read from the caller; lines take their kind and description from the catalog.
+  Result<Written<OrderView>> PutOrder(store::StoreId s, shop::Order order);
+  Result<OrderView> GetOrder(store::StoreId s, const std::string& number);
+  Result<OrderViewPage> ListOrders(store::StoreId s, const store::OrderFilter& filter);
+  Result<OrderView> SetOrderStatus(store::StoreId s, const std::string& number,
+                                   shop::OrderStatus status);
+  Result<OrderView> CapturePayment(store::StoreId s, const std::string& number,
+                                   const std::string& payment_id);
+  Result<OrderView> AddRefund(store::StoreId s, const std::string& number, shop::Refund refund);
 
-  Response RequestExport(store::StoreId s, const std::string& number);
-  Response RequestExports(store::StoreId s, const std::string& body);
-  Response RetryExport(store::StoreId s, const std::string& number);
-  Response ListExports(store::StoreId s, const Query& q);
+  Result<store::LightspeedSettings> GetLightspeedSettings(store::StoreId s);
+  Result<store::LightspeedSettings> ChangeLightspeedSettings(store::StoreId s,
+                                                             const SettingsChange& change);
+  Result<ConnectionStatus> ConnectLightspeed(store::StoreId s, const std::string& refresh_token);
+  Result<ConnectionStatus> LightspeedStatus(store::StoreId s);
 
-  static Response Error(const base::Error& e);
-  static int HttpStatus(const base::Error& e);
+  Result<store::ExportRecord> RequestExport(store::StoreId s, const std::string& number);
+  Result<store::ExportRecord> RetryExport(store::StoreId s, const std::string& number);
+  // At most kMaxBatch numbers; each is queued or refused on its own.
+  static constexpr size_t kMaxBatch = 500;
+  Result<std::vector<BatchResult>> RequestExports(store::StoreId s,
+                                                  const std::vector<std::string>& numbers);
+  Result<std::vector<store::OrderRecord>> ListExports(store::StoreId s,
+                                                      std::optional<shop::ExportState> state,
+                                                      int limit);
 
  private:
-  Response Queue(store::StoreId s, const std::string& number, bool retry);
+  Result<store::ExportRecord> Queue(store::StoreId s, const std::string& number, bool retry);
   // R26 automatic export: queues the order when the store's mode says it is ready.
   void MaybeAutoExport(store::StoreId s, const std::string& number);
 
@@ -67,5 +121,10 @@ class Api {
   base::Clock& clock_;
   ApiOptions options_;
 };
+
+// Reads a SettingsChange onto the current settings: ids must be digits, names must be one of the
+// modes. The first bad field is the error, naming it.
+Result<store::LightspeedSettings> ApplySettingsChange(store::LightspeedSettings current,
+                                                      const SettingsChange& change);
 
 }  // namespace api

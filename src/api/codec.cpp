@@ -178,8 +178,7 @@ json AddressJson(const std::optional<shop::Address>& a) {
 base::Result<json> ParseBody(const std::string& body) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded())
-    return base::Error{base::ErrorCode::kInvalidInput, "the body is not valid JSON", "body",
-                       "malformed_json", std::nullopt};
+    return base::Malformed("body", "the body is not valid JSON", "malformed_json");
   return j;
 }
 
@@ -207,7 +206,7 @@ base::Result<shop::Item> ItemFromJson(const json& j, const std::string& sku_in_p
 }
 
 base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number_in_path,
-                                        const std::string& store_currency, base::TimePoint now) {
+                                        base::TimePoint now) {
   Reader r(j, "");
   shop::Order o;
   o.number = r.Str("number", false, number_in_path);
@@ -217,7 +216,7 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
   o.placed_at = r.Time("placed_at", true, now);
   o.status =
       r.Enum("status", shop::OrderStatus::kOpen, "open, processing, shipped, completed, cancelled");
-  o.currency = r.Str("currency", false, store_currency);
+  o.currency = r.Str("currency", false);  // empty: the store's currency
   if (const json* c = r.Get("customer")) {
     Reader cr(*c, "customer");
     o.customer.email = cr.Str("email", true);
@@ -301,52 +300,36 @@ base::Result<shop::Refund> RefundFromJson(const json& j, base::TimePoint now) {
   return refund;
 }
 
-base::Result<store::LightspeedSettings> SettingsFromJson(const json& j,
-                                                         store::LightspeedSettings s) {
+base::Result<SettingsChange> SettingsChangeFromJson(const json& j) {
   Reader r(j, "");
-  auto id = [&](const char* key, std::string* out) {
-    if (!r.Get(key)) return;
-    *out = r.OptId(key).value_or("");
-    for (char c : *out)
-      if (c < '0' || c > '9') {
-        r.Fail(Invalid(key, std::string(key) + " must be a Lightspeed id (digits)"));
-        break;
-      }
-  };
-  id("account_id", &s.account_id);
-  id("shop_id", &s.shop_id);
-  id("register_id", &s.register_id);
-  id("employee_id", &s.employee_id);
-  s.reference_source = r.Str("reference_source", false, s.reference_source);
-  if (s.reference_source.empty() || s.reference_source.size() > 32)
-    r.Fail(Invalid("reference_source", "reference_source must be 1–32 characters"));
-  s.tax_mode = r.Str("tax_mode", false, s.tax_mode);
-  if (s.tax_mode != "web" && s.tax_mode != "lightspeed")
-    r.Fail(Invalid("tax_mode", "tax_mode must be web or lightspeed"));
-  s.auto_export = r.Str("auto_export", false, s.auto_export);
-  if (s.auto_export != "off" && s.auto_export != "when_paid" &&
-      s.auto_export != "when_paid_and_fulfilled")
-    r.Fail(Invalid("auto_export", "auto_export must be off, when_paid or when_paid_and_fulfilled"));
-  s.customer_marketing = r.Str("customer_marketing", false, s.customer_marketing);
-  if (s.customer_marketing != "no_consent" && s.customer_marketing != "consented")
-    r.Fail(Invalid("customer_marketing", "customer_marketing must be no_consent or consented"));
+  SettingsChange c;
+  for (auto [key, target] : {std::pair{"account_id", &c.account_id},
+                             {"shop_id", &c.shop_id},
+                             {"register_id", &c.register_id},
+                             {"employee_id", &c.employee_id}})
+    if (r.Get(key)) *target = r.OptId(key).value_or("");
+  for (auto [key, target] : {std::pair{"reference_source", &c.reference_source},
+                             {"tax_mode", &c.tax_mode},
+                             {"auto_export", &c.auto_export},
+                             {"customer_marketing", &c.customer_marketing}})
+    if (r.Get(key)) *target = r.Str(key, false);
   if (const json* types = r.Get("payment_types")) {
     if (!types->is_object()) {
       r.Fail(Invalid("payment_types", "payment_types must be an object of name → name"));
     } else {
-      s.payment_types.clear();
+      c.payment_types.emplace();
       for (auto& [k, v] : types->items()) {
-        if (!v.is_string() || v.get<std::string>().empty() || k.empty()) {
+        if (!v.is_string()) {
           r.Fail(Invalid("payment_types." + k,
                          "payment_types." + k + " must name a Lightspeed payment type"));
           break;
         }
-        s.payment_types[k] = v.get<std::string>();
+        (*c.payment_types)[k] = v.get<std::string>();
       }
     }
   }
   if (!r.ok()) return r.error();
-  return s;
+  return c;
 }
 
 json ItemToJson(const shop::Item& i) {
@@ -433,7 +416,7 @@ json ExportToJson(const store::ExportRecord& e, const std::vector<store::ExportA
       timeline.push_back({{"n", a.n},
                           {"started_at", base::FormatTime(a.started_at)},
                           {"finished_at", base::FormatTime(a.finished_at)},
-                          {"outcome", a.outcome},
+                          {"outcome", store::Name(a.outcome)},
                           {"http_status", a.http_status},
                           {"message", a.message},
                           {"units", a.units},
@@ -451,11 +434,11 @@ json SettingsToJson(const store::LightspeedSettings& s) {
           {"register_id", s.register_id},
           {"employee_id", s.employee_id},
           {"reference_source", s.reference_source},
-          {"tax_mode", s.tax_mode},
-          {"auto_export", s.auto_export},
-          {"customer_marketing", s.customer_marketing},
+          {"tax_mode", store::Name(s.tax_mode)},
+          {"auto_export", store::Name(s.auto_export)},
+          {"customer_marketing", store::Name(s.customer_marketing)},
           {"payment_types", types},
-          {"connection", s.connection}};
+          {"connection", store::Name(s.connection)}};
 }
 
 json ErrorJson(const base::Error& e) {
@@ -463,6 +446,122 @@ json ErrorJson(const base::Error& e) {
               {"message", e.message}};
   if (!e.field.empty()) err["field"] = e.field;
   return {{"error", err}};
+}
+
+}  // namespace api::codec
+
+namespace api::codec {
+
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json OrderViewToJson(const OrderView& v, bool with_timeline) {
+  json out = OrderToJson(v.record.order);
+  out["balance"] = BalanceToJson(v.balance);
+  out["export"] =
+      ExportToJson(v.record.export_record, with_timeline ? &v.record.attempts : nullptr);
+  const shop::Eligibility& e = v.exportable;
+  out["exportable"] = {{"ok", e.ok()},
+                       {"code", e.ok() ? json(nullptr) : json(e.code)},
+                       {"message", e.ok() ? json(nullptr) : json(e.message)}};
+  out["notices"] = v.notices;
+  return out;
+}
+
+json ConnectionStatusToJson(const ConnectionStatus& st) {
+  auto text_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  json bucket = nullptr;
+  if (st.bucket)
+    bucket = {{"level", st.bucket->level},
+              {"size", st.bucket->size},
+              {"drip_rate", st.bucket->drip_rate}};
+  const store::LightspeedSettings& s = st.settings;
+  return {{"connected", st.connected},
+          {"connection", store::Name(st.connection)},
+          {"message", text_or_null(st.message)},
+          {"lapses_at", st.lapses_at ? json(base::FormatTime(*st.lapses_at)) : json(nullptr)},
+          {"oauth_redirect_uri", text_or_null(st.oauth_redirect_uri)},
+          {"oauth_redirect_problem", text_or_null(st.oauth_redirect_problem)},
+          {"account_id", s.account_id},
+          {"shop_id", s.shop_id},
+          {"register_id", s.register_id},
+          {"employee_id", s.employee_id},
+          {"bucket", bucket},
+          {"queue_length", st.queue_length},
+          {"needs_attention", st.needs_attention},
+          {"expected_drain_seconds",
+           st.expected_drain_seconds ? json(*st.expected_drain_seconds) : json(nullptr)}};
+}
+
+namespace {
+
+std::string KeyOf(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+FileRecord ReadRecord(size_t position, const json& j, base::TimePoint now) {
+  FileRecord r;
+  r.position = position;
+  if (j.is_object() && (j.contains("lines") || j.contains("number"))) {
+    r.key = KeyOf(j, "number");
+    if (r.key.empty()) {
+      r.error = base::Invalid("number", "number must be a string");
+      return r;
+    }
+    auto order = OrderFromJson(j, r.key, now);
+    if (order.ok())
+      r.order = std::move(*order);
+    else
+      r.error = order.error();
+  } else if (j.is_object() && j.contains("sku")) {
+    r.key = KeyOf(j, "sku");
+    if (r.key.empty()) {
+      r.error = base::Invalid("sku", "sku must be a string");
+      return r;
+    }
+    auto item = ItemFromJson(j, r.key);
+    if (item.ok())
+      r.item = std::move(*item);
+    else
+      r.error = item.error();
+  } else {
+    r.error = base::Invalid("", "neither an item (has \"sku\") nor an order (has \"number\")");
+  }
+  return r;
+}
+
+}  // namespace
+
+base::Result<std::vector<FileRecord>> ReadImportFile(const std::string& content,
+                                                     base::TimePoint now) {
+  std::vector<FileRecord> out;
+  const size_t first = content.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && content[first] == '[') {
+    json all = json::parse(content, nullptr, false);
+    if (all.is_discarded() || !all.is_array())
+      return base::Invalid("file", "the file starts with '[' but is not a valid JSON array");
+    for (size_t i = 0; i < all.size(); ++i) out.push_back(ReadRecord(i + 1, all[i], now));
+    return out;
+  }
+  size_t line_no = 0, pos = 0;
+  while (pos <= content.size()) {
+    size_t end = content.find('\n', pos);
+    if (end == std::string::npos) end = content.size();
+    const std::string line = content.substr(pos, end - pos);
+    ++line_no;
+    pos = end + 1;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) {
+      FileRecord r;
+      r.position = line_no;
+      r.error = base::Malformed("", "this line is not valid JSON");
+      out.push_back(std::move(r));
+    } else {
+      out.push_back(ReadRecord(line_no, j, now));
+    }
+  }
+  return out;
 }
 
 }  // namespace api::codec

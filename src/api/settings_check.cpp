@@ -14,7 +14,7 @@ std::string Named(const std::string& kind, const std::string& id, const std::str
 base::Status CheckLightspeedSettings(exporter::Connections* connections, store::StoreId s,
                                      const store::LightspeedSettings& current,
                                      const store::LightspeedSettings& next) {
-  const bool connected = current.connection == "connected";
+  const bool connected = current.connection == store::ConnectionState::kConnected;
   if (connected && next.account_id != current.account_id)
     return base::Invalid("account_id", "This store is connected to Lightspeed account " +
                                            current.account_id +

@@ -274,15 +274,14 @@ int Export(const CommonFlags& f, const std::vector<std::string>& orders, bool al
   int refused = 0;
   std::vector<std::string> waiting;
   for (const std::string& n : numbers) {
-    api::Response r = api.RequestExport(info->id, n);
-    auto body = nlohmann::json::parse(r.body, nullptr, false);
-    if (r.status == 202) {
+    auto queued = api.RequestExport(info->id, n);
+    if (queued.ok()) {
       waiting.push_back(n);
-    } else if (body["error"].value("code", "") == "already_queued") {
-      waiting.push_back(n);  // queued earlier: follow it too
+    } else if (queued.error().code == base::ErrorCode::kConflict) {
+      waiting.push_back(n);  // queued or exported earlier: follow it too
     } else {
       ++refused;
-      std::cout << n << ": " << body["error"].value("message", "refused") << "\n";
+      std::cout << n << ": " << queued.error().message << "\n";
     }
   }
   engine.Start();

@@ -4,6 +4,8 @@ namespace base {
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
+    case ErrorCode::kMalformed:
+      return "malformed";
     case ErrorCode::kInvalidInput:
       return "invalid_input";
     case ErrorCode::kNotFound:

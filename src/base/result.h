@@ -8,7 +8,10 @@
 
 namespace base {
 
+// The code alone decides what a caller does and, at the HTTP edge, the status (web/api_routes.cpp):
+// no status is ever chosen by matching an error's text or reason.
 enum class ErrorCode {
+  kMalformed,        // the request cannot be read at all (not JSON); do not retry unchanged
   kInvalidInput,     // the caller sent something wrong; do not retry unchanged
   kNotFound,         // no such thing
   kConflict,         // the state forbids it (already exported, already queued)
@@ -36,6 +39,11 @@ inline Error Invalid(std::string field, std::string message, std::string reason 
   return Error{ErrorCode::kInvalidInput, std::move(message), std::move(field), std::move(reason),
                std::nullopt};
 }
+// Errors are made by these factories, never field by field.
+inline Error Malformed(std::string field, std::string message, std::string reason = "malformed") {
+  return Error{ErrorCode::kMalformed, std::move(message), std::move(field), std::move(reason),
+               std::nullopt};
+}
 inline Error NotFound(std::string message) {
   return Error{ErrorCode::kNotFound, std::move(message), "", "not_found", std::nullopt};
 }
@@ -45,8 +53,16 @@ inline Error Conflict(std::string reason, std::string message) {
 inline Error Internal(std::string message) {
   return Error{ErrorCode::kInternal, std::move(message), "", "internal", std::nullopt};
 }
-inline Error Unavailable(std::string message) {
-  return Error{ErrorCode::kUnavailable, std::move(message), "", "unavailable", std::nullopt};
+inline Error Unavailable(std::string message, std::string reason = "unavailable") {
+  return Error{ErrorCode::kUnavailable, std::move(message), "", std::move(reason), std::nullopt};
+}
+inline Error Unauthenticated(std::string message, std::string reason = "unauthenticated") {
+  return Error{ErrorCode::kUnauthenticated, std::move(message), "", std::move(reason),
+               std::nullopt};
+}
+inline Error RateLimited(std::string message, std::optional<double> retry_after_s,
+                         std::string reason = "rate_limited") {
+  return Error{ErrorCode::kRateLimited, std::move(message), "", std::move(reason), retry_after_s};
 }
 
 template <typename T>

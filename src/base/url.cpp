@@ -16,6 +16,8 @@ bool IsLoopbackHost(std::string_view host) {
   std::string lower(host);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower == "localhost" || lower == "::1") return true;
+  // An IPv4 peer on a dual-stack ("::") listener shows as a v4-mapped address.
+  if (lower.rfind("::ffff:", 0) == 0) lower = lower.substr(7);
   if (lower.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : lower) {

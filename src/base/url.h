@@ -11,7 +11,7 @@ namespace base {
 
 // The host of an authority "host[:port]" or "[v6]:port" (a Host header, a listen address).
 std::string HostOfAuthority(std::string_view authority);
-// localhost, 127.0.0.0/8 or ::1 (with or without brackets).
+// localhost, 127.0.0.0/8 (also v4-mapped, ::ffff:127.0.0.1) or ::1 (with or without brackets).
 bool IsLoopbackHost(std::string_view host);
 // Checks a public base URL — http(s)://host[:port][/path], no user info, query or fragment;
 // plain http only for a loopback host — and returns it without a trailing slash. Errors name

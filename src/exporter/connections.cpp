@@ -78,7 +78,11 @@ base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
 base::Result<lightspeed::Account> Connections::Connect(store::StoreId s,
                                                        const std::string& refresh_token) {
   auto pair = oauth_->Refresh(refresh_token);
-  if (!pair.ok()) return pair.error();
+  if (!pair.ok()) {
+    // Lightspeed refusing the token the caller gave is the caller's input being wrong.
+    if (pair.error().code != base::ErrorCode::kUnauthenticated) return pair.error();
+    return base::Invalid("refresh_token", pair.error().message, pair.error().reason);
+  }
   return Adopt(s, *pair);
 }
 
@@ -93,9 +97,9 @@ base::Result<lightspeed::Account> Connections::ConnectWithCode(store::StoreId s,
 base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::StoreId s) {
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();
-  if (settings->connection != "connected")
+  if (settings->connection != store::ConnectionState::kConnected)
     return base::Error{base::ErrorCode::kUnauthenticated,
-                       settings->connection == "reconnect" ? settings->connection_message
+                       settings->connection == store::ConnectionState::kReconnect ? settings->connection_message
                                                            : "Lightspeed is not connected",
                        "", "not_connected", std::nullopt};
   std::lock_guard lock(mu_);
@@ -125,7 +129,7 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
 base::Result<bool> Connections::KeepAlive(store::StoreId s, base::Duration older_than) {
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();
-  if (settings->connection != "connected") return false;
+  if (settings->connection != store::ConnectionState::kConnected) return false;
   lightspeed::TokenManager* tokens = nullptr;
   {
     std::lock_guard lock(mu_);
@@ -136,7 +140,7 @@ base::Result<bool> Connections::KeepAlive(store::StoreId s, base::Duration older
 
 std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::StoreId s) {
   auto settings = store.GetLightspeedSettings(s);
-  if (!settings.ok() || settings->connection != "connected") return std::nullopt;
+  if (!settings.ok() || settings->connection != store::ConnectionState::kConnected) return std::nullopt;
   auto tokens = store.GetLightspeedTokens(s);
   if (!tokens.ok() || tokens->refresh_issued_at == base::TimePoint{}) return std::nullopt;
   return tokens->refresh_issued_at + kRefreshTokenLife;

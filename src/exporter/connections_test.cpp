@@ -139,7 +139,7 @@ TEST_F(ConnectionsTest, InvalidGrantAsksTheMerchantToReconnect) {
   ASSERT_FALSE(shops.ok());
   EXPECT_EQ(shops.error().reason, "invalid_grant");
   auto settings = db_->GetLightspeedSettings(store_);
-  EXPECT_EQ(settings->connection, "reconnect");
+  EXPECT_EQ(settings->connection, store::ConnectionState::kReconnect);
   EXPECT_NE(settings->connection_message.find("Reconnect to Lightspeed"), std::string::npos);
   auto again = connections_->ClientFor(store_);
   ASSERT_FALSE(again.ok()) << "no retry loop: the store waits for the merchant";

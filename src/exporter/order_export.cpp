@@ -89,12 +89,13 @@ bool OrderExport::Persist(Attempt& a, const char* what,
   return false;
 }
 
-void OrderExport::Finish(Attempt& a, const std::string& outcome, const std::string& message) {
+void OrderExport::Finish(Attempt& a, store::AttemptOutcome outcome, const std::string& message) {
   store::ExportAttempt rec{a.claim.attempt,       a.started, clock_.Now(),    outcome,
                            a.meter.last_status(), message,   a.meter.units(), a.sent};
   Persist(a, "the attempt", [&] { return store_.RecordAttempt(a.store, a.number, rec); });
-  telemetry::RecordAttempt(outcome);
-  if ((outcome == "exported" || outcome == "adopted") && a.record.export_record.queued_at)
+  telemetry::RecordAttempt(store::Name(outcome));
+  if ((outcome == store::AttemptOutcome::kExported || outcome == store::AttemptOutcome::kAdopted) &&
+      a.record.export_record.queued_at)
     telemetry::RecordExportLatency(
         std::chrono::duration<double>(clock_.Now() - *a.record.export_record.queued_at).count());
 }
@@ -124,7 +125,7 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
     wait = std::max(wait, after);
   }
   const std::string message = "Will try again: " + e.message + a.notes;
-  Finish(a, "retry", message);
+  Finish(a, store::AttemptOutcome::kRetry, message);
   Persist(a, "the retry", [&] {
     return store_.RetryExportLater(a.store, a.number, a.claim.fence, clock_.Now() + wait, message,
                                    maybe_sent);
@@ -133,7 +134,7 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
 
 void OrderExport::Fail(Attempt& a, const base::Error& e, const std::string& what) {
   const std::string message = what + e.message + a.notes;
-  Finish(a, "failed", message);
+  Finish(a, store::AttemptOutcome::kFailed, message);
   Persist(a, "the stop", [&] {
     return store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent);
   });
@@ -144,7 +145,7 @@ void OrderExport::Adopt(Attempt& a, lightspeed::Client& client, const lightspeed
   auto serials = RecordSerials(a, client, sale);
   if (!serials.ok()) return Retry(a, serials.error(), true);  // the next attempt resumes them
   CrashPoint("before_success");
-  Finish(a, "adopted", how + *serials + a.notes);
+  Finish(a, store::AttemptOutcome::kAdopted, how + *serials + a.notes);
   Complete(a, sale.id);
 }
 
@@ -251,7 +252,7 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
     return Retry(a, serials.error(), true);
   }
   CrashPoint("before_success");
-  Finish(a, "exported", "Sale " + sale->id + " created" + *serials + a.notes);
+  Finish(a, store::AttemptOutcome::kExported, "Sale " + sale->id + " created" + *serials + a.notes);
   Complete(a, sale->id);
 }
 

@@ -112,7 +112,7 @@ class OrderExport {
   base::Result<std::string> RecordSerials(Attempt& a, lightspeed::Client& client,
                                           const lightspeed::Sale& sale);
 
-  void Finish(Attempt& a, const std::string& outcome, const std::string& message);
+  void Finish(Attempt& a, store::AttemptOutcome outcome, const std::string& message);
   void Complete(Attempt& a, const std::string& sale_id);
   void Retry(Attempt& a, const base::Error& e, bool maybe_sent);
   void Fail(Attempt& a, const base::Error& e, const std::string& what);

@@ -221,7 +221,7 @@ base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
 }
 
 base::Status OrderExport::LoadTax(Attempt& a, lightspeed::Client& client) {
-  if (a.settings.tax_mode != "lightspeed") return {};
+  if (a.settings.tax_mode != store::TaxMode::kLightspeed) return {};
   a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);  // after Resolve's links
   if (!a.plan.needs_tax_rates) return {};
   const std::string& account = a.settings.account_id;

@@ -334,10 +334,7 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
                 const store::LightspeedSettings& settings, const Links& links) {
   Plan plan;
   std::vector<SentLine> sent = SplitLines(order, &plan);
-  const std::string tax_mode = settings.tax_mode.empty() ? "web" : settings.tax_mode;
-  const bool taxed_by_ls = tax_mode == "lightspeed";
-  if (tax_mode != "web" && !taxed_by_ls)
-    Hold(&plan, "Unknown tax mode \"" + tax_mode + "\": choose web or lightspeed in Settings");
+  const bool taxed_by_ls = settings.tax_mode == store::TaxMode::kLightspeed;
 
   lightspeed::NewSale sale;
   sale.shop_id = settings.shop_id;
@@ -347,7 +344,7 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
   sale.reference_source = settings.reference_source;
   sale.completed = true;
   sale.customer_id =
-      ResolveCustomer(order, links, settings.customer_marketing == "consented", &plan);
+      ResolveCustomer(order, links, settings.customer_marketing == store::CustomerMarketing::kConsented, &plan);
   ResolveItems(catalog, links, &sent, &plan);
 
   sale.lines = ItemLines(order, sent, taxed_by_ls, &plan);

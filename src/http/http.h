@@ -80,6 +80,9 @@ class Router {
 std::string PercentDecode(std::string_view s, bool plus_is_space);
 // "a=1&b=x%20y" → {a:1, b:x y}, appended to `out`.
 void ParseUrlEncoded(std::string_view s, std::multimap<std::string, std::string>& out);
+// Fills req.path and req.params from req.target (the query), and adds the body's fields when
+// the Content-Type is application/x-www-form-urlencoded. The server does this for every request.
+void DecodeRequest(Request& req);
 // "reason phrase" for a status code ("Not Found"); "Unknown" for others.
 const char* StatusText(int status);
 

@@ -33,10 +33,10 @@ bool IsSentToLightspeed(const Line& line) { return line.kind == ItemKind::kInven
 Eligibility CheckEligibility(const Order& order, ExportState state, const Connection& c) {
   switch (state) {
     case ExportState::kExported:
-      return {"already_exported", "Already exported to Lightspeed"};
+      return {"already_exported", "Already exported to Lightspeed", true};
     case ExportState::kQueued:
     case ExportState::kExporting:
-      return {"already_queued", "Already on its way to Lightspeed"};
+      return {"already_queued", "Already on its way to Lightspeed", true};
     case ExportState::kNotExported:
     case ExportState::kNeedsAttention:
       break;

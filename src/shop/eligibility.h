@@ -30,9 +30,10 @@ struct Eligibility {
   // cancelled, unbalanced, nothing_to_export, not_connected.
   std::string code;
   std::string message;
+  // A refusal by the order's export state (already_*: a conflict, 409) rather than a reason
+  // about the order itself (422). Set where the refusal is made, never read from `code`.
+  bool conflict = false;
   bool ok() const { return code.empty(); }
-  // already_* are state conflicts (409); the rest are reasons about the order (422).
-  bool IsConflict() const { return code == "already_exported" || code == "already_queued"; }
 };
 
 Eligibility CheckEligibility(const Order& order, ExportState state, const Connection& connection);

@@ -201,7 +201,7 @@ TEST(Eligibility, EligibleWhenPaidConnectedAndNotExported) {
 TEST(Eligibility, R1OnceOnly) {
   auto e = CheckEligibility(PaidOrder(), ExportState::kExported, Connected());
   EXPECT_EQ(e.code, "already_exported");
-  EXPECT_TRUE(e.IsConflict());
+  EXPECT_TRUE(e.conflict);
   EXPECT_EQ(CheckEligibility(PaidOrder(), ExportState::kQueued, Connected()).code,
             "already_queued");
   EXPECT_EQ(CheckEligibility(PaidOrder(), ExportState::kExporting, Connected()).code,
@@ -214,7 +214,7 @@ TEST(Eligibility, R2UnbalancedCarriesTheBalanceMessage) {
   auto e = CheckEligibility(o, ExportState::kNotExported, Connected());
   EXPECT_EQ(e.code, "unbalanced");
   EXPECT_EQ(e.message, "Unbalanced: $12.50 due");
-  EXPECT_FALSE(e.IsConflict());
+  EXPECT_FALSE(e.conflict);
 }
 
 TEST(Eligibility, R3Connected) {

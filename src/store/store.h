@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -33,18 +34,38 @@ struct User {
   std::string email, password_hash;
 };
 
+// The modes and states Settings and the export timeline use. Their names (the API's and the
+// database's words) are made and read in one place each: Name() and Parse() in names.cpp.
+enum class TaxMode { kWeb, kLightspeed };  // whose tax the sale carries
+enum class AutoExport { kOff, kWhenPaid, kWhenPaidAndFulfilled };
+// Whether the web store's customers agreed to marketing: customers spoke creates without
+// consent are opted out of e-mail, post and phone marketing.
+enum class CustomerMarketing { kNoConsent, kConsented };
+// kReconnect: Lightspeed refused the refresh token; a person must connect again.
+enum class ConnectionState { kNone, kConnected, kReconnect };
+enum class AttemptOutcome { kExported, kAdopted, kRetry, kFailed };
+
+const char* Name(TaxMode v);
+const char* Name(AutoExport v);
+const char* Name(CustomerMarketing v);
+const char* Name(ConnectionState v);
+const char* Name(AttemptOutcome v);
+// False (and *out unchanged) for a name that is not one of the values.
+bool Parse(std::string_view name, TaxMode* out);
+bool Parse(std::string_view name, AutoExport* out);
+bool Parse(std::string_view name, CustomerMarketing* out);
+bool Parse(std::string_view name, ConnectionState* out);
+bool Parse(std::string_view name, AttemptOutcome* out);
+
 // What the store chose in Settings → Lightspeed. Tokens are kept apart (encrypted).
 struct LightspeedSettings {
   std::string account_id, shop_id, register_id, employee_id;
   std::string reference_source = "web";
-  std::string tax_mode = "web";                      // web | lightspeed
-  std::string auto_export = "off";                   // off | when_paid | when_paid_and_fulfilled
+  TaxMode tax_mode = TaxMode::kWeb;
+  AutoExport auto_export = AutoExport::kOff;
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
-  // Whether the web store's customers agreed to marketing: no_consent (customers spoke creates
-  // are opted out of e-mail, post and phone marketing) | consented.
-  std::string customer_marketing = "no_consent";
-  // "none", "connected" or "reconnect" (Lightspeed refused the refresh token).
-  std::string connection = "none";
+  CustomerMarketing customer_marketing = CustomerMarketing::kNoConsent;
+  ConnectionState connection = ConnectionState::kNone;
   std::string connection_message;  // why a reconnect is needed
   bool operator==(const LightspeedSettings&) const = default;
 };
@@ -75,7 +96,7 @@ struct ExportRecord {
 struct ExportAttempt {
   int n = 0;
   base::TimePoint started_at, finished_at;
-  std::string outcome;  // sent | adopted | retry | failed
+  AttemptOutcome outcome = AttemptOutcome::kFailed;
   int http_status = 0;
   std::string message;
   double units = 0;

@@ -206,12 +206,12 @@ TEST_F(StoreContract, SettingsRoundTrip) {
   s.account_id = "1";
   s.shop_id = "1";
   s.payment_types = {{"Online Payments (Stripe)", "Stripe"}};
-  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, "no_consent")
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, store::CustomerMarketing::kNoConsent)
       << "no consent until the store says so";
-  s.customer_marketing = "consented";
+  s.customer_marketing = store::CustomerMarketing::kConsented;
   ASSERT_TRUE(db_->PutLightspeedSettings(store_, s).ok());
   EXPECT_EQ(db_->GetLightspeedSettings(store_)->payment_types, s.payment_types);
-  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, "consented");
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, store::CustomerMarketing::kConsented);
   EXPECT_FALSE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
   ASSERT_TRUE(db_->SaveLightspeedTokens(store_, {"a", "r", {}}, "").ok());
   EXPECT_TRUE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
@@ -233,7 +233,7 @@ TEST_F(StoreContract, OneTokenRefreshLeaseAtATime) {
   EXPECT_TRUE(*db_->LeaseTokenRefresh(store_, "p4", later));
   ASSERT_TRUE(db_->MarkLightspeedReconnect(store_, "Reconnect to Lightspeed").ok());
   auto s = db_->GetLightspeedSettings(store_);
-  EXPECT_EQ(s->connection, "reconnect");
+  EXPECT_EQ(s->connection, store::ConnectionState::kReconnect);
   EXPECT_EQ(s->connection_message, "Reconnect to Lightspeed");
   EXPECT_FALSE(ConnectionOf(*s).connected);
 }
@@ -329,7 +329,7 @@ TEST_F(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   EXPECT_EQ(stopped->export_record.state, ExportState::kNeedsAttention);
   EXPECT_EQ(stopped->export_record.message, "Lightspeed: bad item");
   ASSERT_TRUE(
-      db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, "failed", 400, "bad item", 7.5})
+      db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, store::AttemptOutcome::kFailed, 400, "bad item", 7.5})
           .ok());
   EXPECT_EQ(db_->GetOrder(store_, "10023")->attempts.size(), 1u);
 }
@@ -387,3 +387,33 @@ TEST_F(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASea
 
 }  // namespace
 }  // namespace store
+
+// The names the API and the database use for each mode and state read back as the same value.
+TEST(StoreNames, EveryValueRoundTripsThroughItsName) {
+  for (auto v : {store::TaxMode::kWeb, store::TaxMode::kLightspeed}) {
+    store::TaxMode back = store::TaxMode::kWeb;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (auto v : {store::AutoExport::kOff, store::AutoExport::kWhenPaid,
+                 store::AutoExport::kWhenPaidAndFulfilled}) {
+    store::AutoExport back = store::AutoExport::kOff;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (auto v : {store::ConnectionState::kNone, store::ConnectionState::kConnected,
+                 store::ConnectionState::kReconnect}) {
+    store::ConnectionState back = store::ConnectionState::kNone;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (auto v : {store::AttemptOutcome::kExported, store::AttemptOutcome::kAdopted,
+                 store::AttemptOutcome::kRetry, store::AttemptOutcome::kFailed}) {
+    store::AttemptOutcome back = store::AttemptOutcome::kFailed;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  store::TaxMode mode = store::TaxMode::kLightspeed;
+  EXPECT_FALSE(store::Parse("vat", &mode));
+  EXPECT_EQ(mode, store::TaxMode::kLightspeed);  // unchanged
+}

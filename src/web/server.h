@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "http/server.h"
 #include "store/store.h"
 
 namespace web {
@@ -13,9 +14,12 @@ namespace web {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;                         // 0: any free port (Start() returns it)
-  size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413
-  int threads = 8;                      // request threads, 1..256
-  bool site = true;                     // serve the site manager pages
+  size_t max_body_bytes = 1024 * 1024;  // larger bodies get 413 (chunked ones too)
+  int threads = 8;                      // request handler threads, 1..256
+  // Header size, read deadlines, idle keep-alive, connection caps (see http/server.h).
+  // max_body_bytes and threads above win over the same fields here.
+  http::Limits limits;
+  bool site = true;  // serve the site manager pages
   // Lightspeed links for the site's Connect button, pickers and bucket chart; may be null.
   exporter::Connections* connections = nullptr;
   // server.public_url, checked ("" = none): the base of the OAuth redirect URI.

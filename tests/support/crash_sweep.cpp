@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "tests/support/api_json.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
 #include "exporter/existing_sale.h"
@@ -323,10 +324,9 @@ class Sweep {
       return Fail("connect: " + c.error().message);
     api_ = std::make_unique<api::Api>(*db_, base::SystemClock(),
                                       api::ApiOptions{connections_.get(), nullptr});
-    if (!Expect(api_->PutLightspeedSettings(store_, json{{"shop_id", account_.shop_id},
+    if (!Expect(PutSettingsJson(*api_, store_, json{{"shop_id", account_.shop_id},
                                                          {"register_id", account_.register_id},
-                                                         {"employee_id", account_.employee_id}}
-                                                        .dump()),
+                                                         {"employee_id", account_.employee_id}}),
                 200, "settings"))
       return false;
     return AddWave(1);
@@ -338,7 +338,7 @@ class Sweep {
     mapping_ = MappingFor(wave);
     json mapping = json::object();
     for (const auto& [method, name] : mapping_) mapping[method] = name;
-    if (!Expect(api_->PutLightspeedSettings(store_, json{{"payment_types", mapping}}.dump()), 200,
+    if (!Expect(PutSettingsJson(*api_, store_, json{{"payment_types", mapping}}), 200,
                 "payment type mapping"))
       return false;
     catalog_ = CatalogFor(wave);
@@ -348,14 +348,14 @@ class Sweep {
                    {"price", Dollars(c.cents)},
                    {"serialized", c.serialized}};
       if (!c.upc.empty()) item["upc"] = c.upc;
-      if (!Expect(api_->PutItem(store_, c.sku, item.dump()), 201, c.sku)) return false;
+      if (!Expect(PutItemJson(*api_, store_, c.sku, item), 201, c.sku)) return false;
     }
     for (int i = 0; i < kWave; ++i)
       if (!Queue(MakeOrder(wave, i))) return false;
     return true;
   }
 
-  bool Expect(const api::Response& r, int status, const std::string& what) {
+  bool Expect(const JsonReply& r, int status, const std::string& what) {
     if (r.status == status) return true;
     Problem(what + ": " + std::to_string(r.status) + " " + r.body);
     return false;
@@ -420,8 +420,8 @@ class Sweep {
 
   bool Queue(const json& order) {
     const std::string number = order["number"];
-    return Expect(api_->PutOrder(store_, number, order.dump()), 201, "order " + number) &&
-           Expect(api_->RequestExport(store_, number), 202, "export " + number);
+    return Expect(PutOrderJson(*api_, store_, number, order), 201, "order " + number) &&
+           Expect(RequestExportJson(*api_, store_, number), 202, "export " + number);
   }
 
   WorkerEnv EnvFor(bool crashing) const {

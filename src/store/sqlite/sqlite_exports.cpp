@@ -153,7 +153,7 @@ Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
          "http_status, message, units, sent) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM orders "
          "WHERE store_id = ? AND number = ?");
   s.Bind(1, static_cast<int64_t>(a.n)).Bind(2, Secs(a.started_at)).Bind(3, Secs(a.finished_at));
-  s.Bind(4, a.outcome).Bind(5, static_cast<int64_t>(a.http_status)).Bind(6, a.message);
+  s.Bind(4, Name(a.outcome)).Bind(5, static_cast<int64_t>(a.http_status)).Bind(6, a.message);
   s.Bind(7, a.units).Bind(8, a.sent).Bind(9, store.value).Bind(10, number);
   s.Step();
   return s.status();

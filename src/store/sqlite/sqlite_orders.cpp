@@ -226,11 +226,18 @@ Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std:
                 "SELECT n, started_at, finished_at, outcome, http_status, message, units, sent "
                 "FROM export_attempts WHERE order_id = ? ORDER BY id");
   attempts.Bind(1, row.id);
-  while (attempts.Step())
-    row.record.attempts.push_back(ExportAttempt{
-        static_cast<int>(attempts.Int(0)), FromSeconds(attempts.Int(1)),
-        FromSeconds(attempts.Int(2)), attempts.Text(3), static_cast<int>(attempts.Int(4)),
-        attempts.Text(5), attempts.Double(6), attempts.Text(7)});
+  while (attempts.Step()) {
+    ExportAttempt a{static_cast<int>(attempts.Int(0)),
+                    FromSeconds(attempts.Int(1)),
+                    FromSeconds(attempts.Int(2)),
+                    AttemptOutcome::kFailed,
+                    static_cast<int>(attempts.Int(4)),
+                    attempts.Text(5),
+                    attempts.Double(6),
+                    attempts.Text(7)};
+    Parse(attempts.Text(3), &a.outcome);
+    row.record.attempts.push_back(std::move(a));
+  }
   if (!attempts.status().ok()) return attempts.status().error();
   return std::move(row.record);
 }
@@ -427,12 +434,9 @@ Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& 
   auto settings = LoadSettings(*conn, store);
   if (!settings.ok()) return settings.error();
   const shop::Eligibility verdict = check(record->order, record->export_record.state, *settings);
-  if (!verdict.ok()) {
-    base::Error e{
-        verdict.IsConflict() ? base::ErrorCode::kConflict : base::ErrorCode::kInvalidInput,
-        verdict.message, "", verdict.code, std::nullopt};
-    return e;
-  }
+  if (!verdict.ok())
+    return verdict.conflict ? base::Conflict(verdict.code, verdict.message)
+                            : base::Invalid("", verdict.message, verdict.code);
   const int64_t now = NowSeconds();
   Stmt update(conn->get(),
               "UPDATE orders SET export_state = 'queued', queued_at = ?, export_message = NULL, "

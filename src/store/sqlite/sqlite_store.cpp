@@ -7,11 +7,6 @@
 
 namespace store {
 
-shop::Connection ConnectionOf(const LightspeedSettings& s) {
-  return shop::Connection{s.connection == "connected" && !s.account_id.empty(), !s.shop_id.empty(),
-                          !s.register_id.empty(), !s.employee_id.empty()};
-}
-
 namespace sqlite {
 namespace {
 
@@ -238,15 +233,16 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
     out.register_id = s.Text(2);
     out.employee_id = s.Text(3);
     out.reference_source = s.Text(4);
-    out.tax_mode = s.Text(5);
-    out.auto_export = s.Text(6);
+    // A name this build does not know keeps the default (a newer version wrote it).
+    Parse(s.Text(5), &out.tax_mode);
+    Parse(s.Text(6), &out.auto_export);
     auto types = nlohmann::json::parse(s.Text(7), nullptr, false);
     if (types.is_object())
       for (auto& [k, v] : types.items())
         if (v.is_string()) out.payment_types[k] = v.get<std::string>();
-    out.connection = s.Text(8);
+    Parse(s.Text(8), &out.connection);
     out.connection_message = s.OptText(9).value_or("");
-    out.customer_marketing = s.Text(10);
+    Parse(s.Text(10), &out.customer_marketing);
   }
   if (!s.status().ok()) return s.status().error();
   return out;
@@ -272,9 +268,9 @@ Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSetting
          "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
          "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing");
   s.Bind(1, store.value).Bind(2, st.account_id).Bind(3, st.shop_id).Bind(4, st.register_id);
-  s.Bind(5, st.employee_id).Bind(6, st.reference_source).Bind(7, st.tax_mode);
-  s.Bind(8, st.auto_export).Bind(9, types.dump()).Bind(10, NowSeconds());
-  s.Bind(11, st.customer_marketing);
+  s.Bind(5, st.employee_id).Bind(6, st.reference_source).Bind(7, Name(st.tax_mode));
+  s.Bind(8, Name(st.auto_export)).Bind(9, types.dump()).Bind(10, NowSeconds());
+  s.Bind(11, Name(st.customer_marketing));
   s.Step();
   return s.status();
 }

@@ -1,7 +1,5 @@
 // Exports: the queue for the store's Lightspeed account with the expected time to drain it, the
 // bucket level over the last hour, and the orders that need attention with Retry (R27).
-#include <nlohmann/json.hpp>
-
 #include "web/site/site.h"
 #include "web/site/views.h"
 
@@ -10,41 +8,36 @@ namespace web::site {
 void Site::ExportsPage(Ctx& c) {
   const store::StoreId s = c.session.store_id;
   SampleOnce();  // the chart ends at this moment, not up to 10 s ago
-  auto status = nlohmann::json::parse(api_.LightspeedStatus(s).body, nullptr, false);
+  auto status = api_.LightspeedStatus(s);
   std::string b = "<h1>Exports</h1>";
-  if (!status.is_object() || status.contains("error")) {
-    AddFlash(c.session.id_hash, true, "The export status could not be read.");
+  if (!status.ok()) {
+    AddFlash(c.session.id_hash, true,
+             "The export status could not be read: " + status.error().message);
     return Html(c, "Exports", "exports", b);
   }
-  const int64_t queue = status.value("queue_length", int64_t{0});
-  const std::string account = status.value("account_id", "");
+  const int64_t queue = status->queue_length;
+  const std::string& account = status->settings.account_id;
   b += "<section class=\"queue\"><h2>Queue</h2>";
-  if (!status.value("connected", false)) {
-    const auto& m = status["message"];
-    b += "<p class=\"notice\">" +
-         Escape(m.is_string() ? m.get<std::string>() : "Lightspeed is not connected") +
+  if (!status->connected)
+    b += "<p class=\"notice\">" + Escape(status->message) +
          ". <a href=\"/settings/lightspeed\">Settings → Lightspeed</a></p>";
-  }
   b += "<table><thead><tr><th>Lightspeed account</th><th class=\"num\">Waiting</th><th>Expected "
        "time to send them</th><th class=\"num\">Need attention</th></tr></thead><tbody><tr><td>" +
        (account.empty() ? std::string("<span class=\"muted\">none</span>") : Escape(account)) +
        "</td><td class=\"num\" id=\"queue-length\">" + std::to_string(queue) + "</td><td>";
-  const auto& drain = status["expected_drain_seconds"];
   if (queue == 0)
     b += "nothing waiting";
-  else if (drain.is_number())
-    b += Escape(FormatWait(drain.get<double>()));
+  else if (status->expected_drain_seconds)
+    b += Escape(FormatWait(*status->expected_drain_seconds));
   else
     b += "unknown until Lightspeed answers the first call";
-  b += "</td><td class=\"num\">" + std::to_string(status.value("needs_attention", int64_t{0})) +
+  b += "</td><td class=\"num\">" + std::to_string(status->needs_attention) +
        "</td></tr></tbody></table>";
-  const auto& bucket = status["bucket"];
-  if (bucket.is_object()) {
+  if (status->bucket) {
     char line[160];
     std::snprintf(line, sizeof line,
                   "Bucket now: %.1f of %.0f units used; it empties by %.1f units a second.",
-                  bucket.value("level", 0.0), bucket.value("size", 0.0),
-                  bucket.value("drip_rate", 0.0));
+                  status->bucket->level, status->bucket->size, status->bucket->drip_rate);
     b += std::string("<p class=\"muted\">") + line + "</p>";
   }
   b += "</section>";

@@ -1,7 +1,5 @@
 // Order details: lines, totals, payments (Capture), refunds, the balance, the status section with
 // its export box, the export timeline and the lines not sent (R8), and the R24 reminder.
-#include <nlohmann/json.hpp>
-
 #include "web/site/site.h"
 #include "web/site/views.h"
 
@@ -35,11 +33,17 @@ const char* PaymentStatusLabel(shop::PaymentStatus s) {
   return "?";
 }
 
-const char* OutcomeLabel(const std::string& outcome) {
-  if (outcome == "sent" || outcome == "exported") return "Sent — Lightspeed created the sale";
-  if (outcome == "adopted") return "Found in Lightspeed (sent earlier) — kept, not sent again";
-  if (outcome == "retry") return "Failed for now — will retry";
-  if (outcome == "failed") return "Stopped — needs attention";
+const char* OutcomeLabel(store::AttemptOutcome outcome) {
+  switch (outcome) {
+    case store::AttemptOutcome::kExported:
+      return "Sent — Lightspeed created the sale";
+    case store::AttemptOutcome::kAdopted:
+      return "Found in Lightspeed (sent earlier) — kept, not sent again";
+    case store::AttemptOutcome::kRetry:
+      return "Failed for now — will retry";
+    case store::AttemptOutcome::kFailed:
+      return "Stopped — needs attention";
+  }
   return "Attempt";
 }
 
@@ -218,45 +222,46 @@ void Site::OrderStatusPost(Ctx& c) {
     AddFlash(c.session.id_hash, true, "Order #" + number + ": " + rec.error().message);
     return Redirect(c.res, "/orders");
   }
-  const std::string status = c.req.get_param_value("status");
+  const std::string status = c.req.Param("status");
   if (!status.empty() && status != shop::Name(rec->order.status)) {
-    api::Response r = api_.PatchOrder(s, number, ApiBody({{"status", status}}));
-    if (r.status != 200)
-      AddFlash(c.session.id_hash, true, "The status was not changed: " + ErrorMessage(r));
+    shop::OrderStatus next;
+    if (!shop::Parse(status, &next))
+      AddFlash(c.session.id_hash, true,
+               "The status was not changed: \"" + status + "\" is not an order status.");
+    else if (auto r = api_.SetOrderStatus(s, number, next); !r.ok())
+      AddFlash(c.session.id_hash, true, "The status was not changed: " + r.error().message);
     else
       AddFlash(c.session.id_hash, false, "Status changed to " + status + ".");
   }
-  if (c.req.get_param_value("export") == "1") {
-    api::Response r = api_.RequestExport(s, number);
-    if (r.status == 202)
+  if (c.req.Param("export") == "1") {
+    if (auto r = api_.RequestExport(s, number); r.ok())
       AddFlash(c.session.id_hash, false,
                "Sending order #" + number +
                    " to Lightspeed. The sale number appears here when "
                    "Lightspeed has it.");
     else
-      AddFlash(c.session.id_hash, true, "Not exported: " + ErrorMessage(r));
+      AddFlash(c.session.id_hash, true, "Not exported: " + r.error().message);
   }
   Redirect(c.res, back);
 }
 
 void Site::CapturePost(Ctx& c) {
   const std::string number = c.req.matches[1], payment = c.req.matches[2];
-  api::Response r = api_.CapturePayment(c.session.store_id, number, payment);
-  if (r.status == 200)
+  if (auto r = api_.CapturePayment(c.session.store_id, number, payment); r.ok())
     AddFlash(c.session.id_hash, false, "Payment " + payment + " captured.");
   else
-    AddFlash(c.session.id_hash, true, "The payment was not captured: " + ErrorMessage(r));
+    AddFlash(c.session.id_hash, true, "The payment was not captured: " + r.error().message);
   Redirect(c.res, "/orders/" + UrlEncode(number));
 }
 
 void Site::RetryPost(Ctx& c) {
   const std::string number = c.req.matches[1];
-  api::Response r = api_.RetryExport(c.session.store_id, number);
-  if (r.status == 202)
+  if (auto r = api_.RetryExport(c.session.store_id, number); r.ok())
     AddFlash(c.session.id_hash, false, "Order #" + number + " is queued for Lightspeed again.");
   else
-    AddFlash(c.session.id_hash, true, "Order #" + number + " was not retried: " + ErrorMessage(r));
-  std::string back = c.req.get_param_value("back");
+    AddFlash(c.session.id_hash, true,
+             "Order #" + number + " was not retried: " + r.error().message);
+  std::string back = c.req.Param("back");
   Redirect(c.res, back == "/exports" ? back : "/orders/" + UrlEncode(number));
 }
 

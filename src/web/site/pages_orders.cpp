@@ -1,7 +1,5 @@
 // Open Orders: the list with balance, status and the export column; ticking several boxes and
 // exporting them together (R26).
-#include <nlohmann/json.hpp>
-
 #include "web/site/site.h"
 #include "web/site/views.h"
 
@@ -30,11 +28,11 @@ std::string Option(const std::string& value, const std::string& label, const std
 
 void Site::OrdersPage(Ctx& c) {
   const store::StoreId s = c.session.store_id;
-  std::string status = c.req.get_param_value("status");
-  std::string exp = c.req.get_param_value("export");
+  std::string status = c.req.Param("status");
+  std::string exp = c.req.Param("export");
   store::OrderFilter f;
   f.limit = kPageSize;
-  f.cursor = c.req.get_param_value("cursor");
+  f.cursor = c.req.Param("cursor");
   std::vector<Flash> notes;
   if (status.empty()) status = "open_orders";
   shop::OrderStatus one;
@@ -144,31 +142,25 @@ void Site::OrdersPage(Ctx& c) {
 }
 
 void Site::ExportSelected(Ctx& c) {
-  std::string back = c.req.get_param_value("back");
+  std::string back = c.req.Param("back");
   if (!IsLocalPath(back) || back.rfind("/orders", 0) != 0) back = "/orders";
-  const size_t count = c.req.get_param_value_count("orders");
-  if (count == 0) {
+  const std::vector<std::string> numbers = c.req.Params("orders");
+  if (numbers.empty()) {
     AddFlash(c.session.id_hash, true, "Tick at least one order's box, then press Export.");
     return Redirect(c.res, back);
   }
-  nlohmann::json numbers = nlohmann::json::array();
-  for (size_t i = 0; i < count; ++i) numbers.push_back(c.req.get_param_value("orders", i));
-  api::Response r = api_.RequestExports(c.session.store_id, ApiBody({{"orders", numbers}}));
-  if (r.status != 200) {
-    AddFlash(c.session.id_hash, true, "Nothing was exported: " + ErrorMessage(r));
+  auto results = api_.RequestExports(c.session.store_id, numbers);
+  if (!results.ok()) {
+    AddFlash(c.session.id_hash, true, "Nothing was exported: " + results.error().message);
     return Redirect(c.res, back);
   }
   std::vector<std::string> queued;
-  const nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, false);
-  for (const auto& one : answer["results"]) {
-    const std::string n = one.value("number", "");
-    if (one.value("status", 0) == 202) {
-      queued.push_back(n);
-    } else {
+  for (const api::BatchResult& one : *results) {
+    if (one.result.ok())
+      queued.push_back(one.number);
+    else
       AddFlash(c.session.id_hash, true,
-               "Order " + n +
-                   " was not exported: " + one["error"].value("message", std::string("refused")));
-    }
+               "Order " + one.number + " was not exported: " + one.result.error().message);
   }
   if (!queued.empty()) {
     std::string list;

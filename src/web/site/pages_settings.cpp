@@ -2,7 +2,6 @@
 // shop / register / employee pickers filled from Lightspeed, payment type mapping, tax mode,
 // automatic export and the reference source.
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "base/secrets.h"
@@ -11,8 +10,6 @@
 
 namespace web::site {
 namespace {
-
-using nlohmann::json;
 
 struct Choice {
   std::string id, label;
@@ -53,9 +50,9 @@ constexpr char kCallbackPath[] = "/settings/lightspeed/callback";
 // Where Lightspeed sends the merchant back: server.public_url's address, else this request's own
 // address when that is loopback (the machine spoke runs on, e.g. `spoke demo`). Lightspeed
 // refuses plain-http addresses elsewhere and any address the app did not register.
-base::Result<std::string> RedirectUri(const std::string& public_url, const httplib::Request& req) {
+base::Result<std::string> RedirectUri(const std::string& public_url, const http::Request& req) {
   if (!public_url.empty()) return public_url + kCallbackPath;
-  const std::string host = req.get_header_value("Host");
+  const std::string host = req.Header("Host");
   if (!host.empty() && host.find_first_of("/\\ \r\n@?#") == std::string::npos &&
       base::IsLoopbackHost(base::HostOfAuthority(host)))
     return "http://" + host + kCallbackPath;
@@ -92,14 +89,14 @@ void Site::SettingsPage(Ctx& c) {
   if (lapses_at && *lapses_at <= clock_.Now())
     b += "<p class=\"unbalanced\" id=\"connection-state\">" +
          Escape(exporter::LapsedMessage(*lapses_at)) + "</p>";
-  else if (st.connection == "connected")
+  else if (st.connection == store::ConnectionState::kConnected)
     b += "<p class=\"paid\" id=\"connection-state\">Connected to Lightspeed account " +
          Escape(st.account_id) + ".</p>" +
          (lapses_at ? "<p class=\"muted\" id=\"connection-lapses\">spoke refreshes this "
                       "connection while it runs. If nothing refreshed it, it would lapse on " +
                           base::FormatTime(*lapses_at) + " and you would have to connect again.</p>"
                     : std::string());
-  else if (st.connection == "reconnect")
+  else if (st.connection == store::ConnectionState::kReconnect)
     b += "<p class=\"unbalanced\" id=\"connection-state\">" +
          Escape(st.connection_message.empty() ? "Lightspeed no longer accepts this store's "
                                                 "authorization; connect again."
@@ -114,7 +111,8 @@ void Site::SettingsPage(Ctx& c) {
   else if (options_.connections)
     b += "<form method=\"post\" action=\"/settings/lightspeed/connect\">" +
          CsrfField(c.session.csrf_token) + "<button type=\"submit\">" +
-         (st.connection == "connected" ? "Connect again" : "Connect to Lightspeed") +
+         (st.connection == store::ConnectionState::kConnected ? "Connect again"
+                                                              : "Connect to Lightspeed") +
          "</button> <span class=\"muted\">You will approve spoke on Lightspeed's site and come "
          "back here.</span></form>";
   else
@@ -125,7 +123,7 @@ void Site::SettingsPage(Ctx& c) {
   base::Result<std::vector<Choice>> shops = base::Unavailable("connect first"), registers = shops,
                                     employees = shops;
   base::Result<std::vector<lightspeed::PaymentType>> types = base::Unavailable("connect first");
-  if (options_.connections && st.connection == "connected") {
+  if (options_.connections && st.connection == store::ConnectionState::kConnected) {
     auto client = options_.connections->ClientFor(s);
     if (client.ok()) {
       shops = Choices((*client)->ListShops(), [](const lightspeed::Shop& x) { return x.name; });
@@ -198,8 +196,9 @@ void Site::SettingsPage(Ctx& c) {
   b += "</tbody></table></div></section>";
 
   b += "<section><h2>Tax</h2>" +
-       Radio("tax_mode", "web", "Use the web store's tax (sent as one line)", st.tax_mode) +
-       Radio("tax_mode", "lightspeed", "Let Lightspeed compute tax", st.tax_mode) +
+       Radio("tax_mode", "web", "Use the web store's tax (sent as one line)",
+             store::Name(st.tax_mode)) +
+       Radio("tax_mode", "lightspeed", "Let Lightspeed compute tax", store::Name(st.tax_mode)) +
        "<p class=\"muted\" id=\"tax-mode-note\">With the web store's tax, the tax reaches "
        "Lightspeed as a charge line, not as tax: Lightspeed's tax reports show no tax collected "
        "on web sales, so report it from the web store.</p></section>";
@@ -207,15 +206,16 @@ void Site::SettingsPage(Ctx& c) {
        "Lightspeed are marked as not wanting marketing e-mail, post or calls unless your web "
        "store collected their consent.</p>" +
        Radio("customer_marketing", "no_consent", "No consent given — opt new customers out",
-             st.customer_marketing) +
+             store::Name(st.customer_marketing)) +
        Radio("customer_marketing", "consented", "Customers consented to marketing",
-             st.customer_marketing) +
+             store::Name(st.customer_marketing)) +
        "</section>";
   b += "<section><h2>Automatic export</h2>" +
-       Radio("auto_export", "off", "Off — staff tick the export box", st.auto_export) +
-       Radio("auto_export", "when_paid", "When the order is paid in full", st.auto_export) +
+       Radio("auto_export", "off", "Off — staff tick the export box", store::Name(st.auto_export)) +
+       Radio("auto_export", "when_paid", "When the order is paid in full",
+             store::Name(st.auto_export)) +
        Radio("auto_export", "when_paid_and_fulfilled", "When paid in full and shipped",
-             st.auto_export) +
+             store::Name(st.auto_export)) +
        "</section>";
   b += "<section><h2>Reference source</h2><label for=\"reference_source\">Shown in Lightspeed "
        "beside the web order number</label><input id=\"reference_source\" "
@@ -226,35 +226,37 @@ void Site::SettingsPage(Ctx& c) {
 }
 
 void Site::SettingsPost(Ctx& c) {
-  json body = json::object();
-  for (const char* key : {"shop_id", "register_id", "employee_id", "tax_mode", "auto_export",
-                          "reference_source", "customer_marketing"})
-    if (c.req.has_param(key)) body[key] = c.req.get_param_value(key);
-  const size_t n = c.req.get_param_value_count("pt_web");
-  if (n > 0 && n == c.req.get_param_value_count("pt_ls")) {
-    json types = json::object();
-    for (size_t i = 0; i < n; ++i) {
-      const std::string ls = c.req.get_param_value("pt_ls", i);
-      if (!ls.empty()) types[c.req.get_param_value("pt_web", i)] = ls;
-    }
-    body["payment_types"] = types;
+  api::SettingsChange change;
+  for (auto [key, target] : {std::pair{"shop_id", &change.shop_id},
+                             {"register_id", &change.register_id},
+                             {"employee_id", &change.employee_id},
+                             {"tax_mode", &change.tax_mode},
+                             {"auto_export", &change.auto_export},
+                             {"reference_source", &change.reference_source},
+                             {"customer_marketing", &change.customer_marketing}})
+    if (c.req.HasParam(key)) *target = c.req.Param(key);
+  const std::vector<std::string> web = c.req.Params("pt_web"), ls = c.req.Params("pt_ls");
+  if (!web.empty() && web.size() == ls.size()) {
+    change.payment_types.emplace();
+    for (size_t i = 0; i < web.size(); ++i)
+      if (!ls[i].empty()) (*change.payment_types)[web[i]] = ls[i];
   }
   // The register picker lists the saved shop's registers: a new shop needs one of its own.
   bool register_cleared = false;
   if (auto saved = store_.GetLightspeedSettings(c.session.store_id);
-      saved.ok() && body.contains("shop_id") && body["shop_id"] != saved->shop_id &&
-      body.value("register_id", "") == saved->register_id && !saved->register_id.empty()) {
-    body["register_id"] = "";
+      saved.ok() && change.shop_id && *change.shop_id != saved->shop_id &&
+      change.register_id.value_or("") == saved->register_id && !saved->register_id.empty()) {
+    change.register_id = "";
     register_cleared = true;
   }
-  api::Response r = api_.PutLightspeedSettings(c.session.store_id, ApiBody(body));
-  if (r.status == 200 && register_cleared)
+  auto saved = api_.ChangeLightspeedSettings(c.session.store_id, change);
+  if (saved.ok() && register_cleared)
     AddFlash(c.session.id_hash, false,
              "Settings saved. The shop changed: choose one of its registers below.");
-  else if (r.status == 200)
+  else if (saved.ok())
     AddFlash(c.session.id_hash, false, "Settings saved.");
   else
-    AddFlash(c.session.id_hash, true, "Settings were not saved: " + ErrorMessage(r));
+    AddFlash(c.session.id_hash, true, "Settings were not saved: " + saved.error().message);
   Redirect(c.res, "/settings/lightspeed");
 }
 
@@ -275,22 +277,22 @@ void Site::ConnectPost(Ctx& c) {
   }
   // Leaves the site on purpose: Lightspeed asks the merchant to approve, then sends them back.
   c.res.status = 303;
-  c.res.set_header("Location", options_.connections->AuthorizeUrl(*redirect, state));
+  c.res.SetHeader("Location", options_.connections->AuthorizeUrl(*redirect, state));
 }
 
 void Site::ConnectCallback(Ctx& c) {
   const std::string expected = c.session.oauth_state;
   (void)store_.SetSessionOAuthState(c.session.id_hash, "");  // one use
   if (!options_.connections) return Redirect(c.res, "/settings/lightspeed");
-  if (c.req.has_param("error")) {
-    AddFlash(c.session.id_hash, true,
-             "Lightspeed did not connect: " + c.req.get_param_value("error") +
-                 (c.req.has_param("error_description")
-                      ? " (" + c.req.get_param_value("error_description") + ")"
-                      : ""));
+  if (c.req.HasParam("error")) {
+    AddFlash(
+        c.session.id_hash, true,
+        "Lightspeed did not connect: " + c.req.Param("error") +
+            (c.req.HasParam("error_description") ? " (" + c.req.Param("error_description") + ")"
+                                                 : ""));
     return Redirect(c.res, "/settings/lightspeed");
   }
-  if (!CsrfMatches(expected, c.req.get_param_value("state"))) {
+  if (!CsrfMatches(expected, c.req.Param("state"))) {
     c.res.status = 403;
     AddFlash(c.session.id_hash, true,
              "This Lightspeed answer does not belong to a Connect you started here; press "
@@ -303,8 +305,8 @@ void Site::ConnectCallback(Ctx& c) {
     AddFlash(c.session.id_hash, true, "Lightspeed did not connect: " + redirect.error().message);
     return Redirect(c.res, "/settings/lightspeed");
   }
-  auto account = options_.connections->ConnectWithCode(c.session.store_id,
-                                                       c.req.get_param_value("code"), *redirect);
+  auto account =
+      options_.connections->ConnectWithCode(c.session.store_id, c.req.Param("code"), *redirect);
   if (!account.ok())
     AddFlash(c.session.id_hash, true, "Lightspeed did not connect: " + account.error().message);
   else

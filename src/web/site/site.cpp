@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "base/secrets.h"
+#include "base/text.h"
 
 namespace web::site {
 namespace {
@@ -16,8 +16,8 @@ constexpr const char* kSessionCookie = "spoke_session";
 constexpr const char* kLoginCookie = "spoke_login";  // the login form's CSRF (no session yet)
 constexpr const char* kHtml = "text/html; charset=utf-8";
 
-void SetSecurityHeaders(httplib::Response& res) {
-  for (const auto& [k, v] : SecurityHeaders()) res.set_header(k.c_str(), v.c_str());
+void SetSecurityHeaders(http::Response& res) {
+  for (const auto& [k, v] : SecurityHeaders()) res.SetHeader(k, v);
 }
 
 std::string Lower(std::string s) {
@@ -27,27 +27,22 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
-std::string ApiBody(const nlohmann::json& body) {
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::string ErrorMessage(const api::Response& r, const std::string& fallback) {
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
-  if (j.is_object() && j.contains("error") && j["error"].is_object())
-    return j["error"].value("message", fallback);
-  return fallback.empty() ? "the request failed (HTTP " + std::to_string(r.status) + ")" : fallback;
-}
-
-std::string ErrorPage(int status) {
+void ErrorPage(http::Response& res, int status) {
   std::string text = "Something went wrong (HTTP " + std::to_string(status) + ").";
   if (status == 404) text = "There is no page at this address.";
   if (status == 405) text = "This page cannot be used that way.";
+  if (status == 408) text = "The request took too long to arrive.";
   if (status == 413) text = "The form was too large to accept.";
+  if (status == 431) text = "The request's headers (cookies?) were too large to accept.";
   if (status == 400) text = "The request was malformed.";
+  if (status == 422) text = "The form had characters that are not text.";
+  if (status == 503) text = "spoke is busy right now; try again in a moment.";
   Layout l;
   l.title = "Error";
   l.flashes.push_back({true, text});
-  return RenderPage(l, "<p><a href=\"/orders\">Go to Open Orders</a></p>");
+  res.status = status;
+  SetSecurityHeaders(res);
+  res.SetContent(RenderPage(l, "<p><a href=\"/orders\">Go to Open Orders</a></p>"), kHtml);
 }
 
 Site::Site(api::Api& api, store::Store& store, SiteOptions options)
@@ -55,20 +50,20 @@ Site::Site(api::Api& api, store::Store& store, SiteOptions options)
       store_(store),
       options_(std::move(options)),
       clock_(options_.clock ? *options_.clock : base::SystemClock()),
-      throttle_(clock_) {}
+      throttle_(clock_),
+      secure_cookies_(options_.public_url.rfind("https://", 0) == 0) {}
 
 Site::~Site() { Stop(); }
 
-void Site::Register(httplib::Server& http) {
-  http.Get("/site.css", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Cache-Control", "max-age=300");
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_content(kStylesheet, "text/css; charset=utf-8");
+void Site::Register(http::Router& http) {
+  http.Get("/site.css", [](const http::Request&, http::Response& res) {
+    res.SetHeader("Cache-Control", "max-age=300");
+    res.SetHeader("X-Content-Type-Options", "nosniff");
+    res.SetContent(kStylesheet, "text/css; charset=utf-8");
   });
-  http.Get("/",
-           [this](const httplib::Request&, httplib::Response& res) { Redirect(res, "/orders"); });
-  http.Get("/login", [this](const httplib::Request& q, httplib::Response& r) { LoginPage(q, r); });
-  http.Post("/login", [this](const httplib::Request& q, httplib::Response& r) { LoginPost(q, r); });
+  http.Get("/", [this](const http::Request&, http::Response& res) { Redirect(res, "/orders"); });
+  http.Get("/login", [this](const http::Request& q, http::Response& r) { LoginPage(q, r); });
+  http.Post("/login", [this](const http::Request& q, http::Response& r) { LoginPost(q, r); });
   http.Post("/logout", Guard(&Site::Logout, true));
   http.Get("/orders", Guard(&Site::OrdersPage, false));
   http.Post("/orders/export", Guard(&Site::ExportSelected, true));
@@ -83,36 +78,39 @@ void Site::Register(httplib::Server& http) {
   http.Get("/settings/lightspeed/callback", Guard(&Site::ConnectCallback, false));
 }
 
-httplib::Server::Handler Site::Guard(PageFn fn, bool post) {
-  return [this, fn, post](const httplib::Request& req, httplib::Response& res) {
+http::Handler Site::Guard(PageFn fn, bool post) {
+  return [this, fn, post](const http::Request& req, http::Response& res) {
     SetSecurityHeaders(res);
-    const std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+    // Browsers send forms as UTF-8; other bytes are a hand-made request, refused whole.
+    for (const auto& [name, value] : req.params)
+      if (!base::IsValidUtf8(name) || !base::IsValidUtf8(value)) return ErrorPage(res, 422);
+    const std::string id = CookieValue(req.Header("Cookie"), kSessionCookie);
     if (id.empty()) return Redirect(res, "/login", 302);
     auto session = store_.FindSession(base::Sha256Hex(id));
     if (!session.ok()) {
       if (session.error().code != base::ErrorCode::kNotFound)
         spdlog::error("session lookup failed: {}", session.error().message);
-      res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+      SetSiteCookie(res, kSessionCookie, "", 0);
       return Redirect(res, "/login", 302);
     }
     const base::TimePoint now = clock_.Now();
     if (IsIdleExpired(session->last_seen_at, now, options_.sessions)) {
       (void)store_.DeleteSession(session->id_hash);
-      res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+      SetSiteCookie(res, kSessionCookie, "", 0);
       return Redirect(res, "/login?expired=1", 302);
     }
     if (NeedsTouch(session->last_seen_at, now, options_.sessions))
       (void)store_.TouchSession(session->id_hash, now);
-    if (post && !CsrfMatches(session->csrf_token, req.get_param_value("csrf"))) {
+    if (post && !CsrfMatches(session->csrf_token, req.Param("csrf"))) {
       res.status = 403;
       Layout l{"Refused", "", session->email, session->csrf_token, {}, 0};
       l.flashes.push_back({true,
                            "This form was refused because its security token is missing or out "
                            "of date. Go back, reload the page and try again."});
-      res.set_content(RenderPage(l,
-                                 "<h1>Refused</h1><p><a href=\"/orders\">Back to Open "
-                                 "Orders</a></p>"),
-                      kHtml);
+      res.SetContent(RenderPage(l,
+                                "<h1>Refused</h1><p><a href=\"/orders\">Back to Open "
+                                "Orders</a></p>"),
+                     kHtml);
       return;
     }
     Ctx c{req, res, std::move(*session)};
@@ -129,12 +127,18 @@ void Site::Html(Ctx& c, const std::string& title, const std::string& active,
   l.csrf = c.session.csrf_token;
   l.flashes = TakeFlashes(c.session.id_hash);
   l.refresh_seconds = refresh_seconds;
-  c.res.set_content(RenderPage(l, body), kHtml);
+  c.res.SetContent(RenderPage(l, body), kHtml);
 }
 
-void Site::Redirect(httplib::Response& res, const std::string& path, int status) {
+void Site::Redirect(http::Response& res, const std::string& path, int status) {
   res.status = status;
-  res.set_header("Location", IsLocalPath(path) ? path : "/orders");
+  res.SetHeader("Location", IsLocalPath(path) ? path : "/orders");
+}
+
+void Site::SetSiteCookie(http::Response& res, std::string_view name, std::string_view value,
+                         int max_age_seconds) const {
+  res.AddHeader("Set-Cookie",
+                SetCookie(name, value, max_age_seconds) + (secure_cookies_ ? "; Secure" : ""));
 }
 
 void Site::AddFlash(const std::string& session, bool error, const std::string& text) {
@@ -152,16 +156,16 @@ std::vector<Flash> Site::TakeFlashes(const std::string& session) {
   return out;
 }
 
-void Site::RenderLogin(httplib::Response& res, int status, const std::string& email,
+void Site::RenderLogin(http::Response& res, int status, const std::string& email,
                        const std::string& error) {
   // Double-submit token: the form's hidden field must match the cookie set with the form.
   const std::string token = base::RandomHex(16);
-  res.set_header("Set-Cookie", SetCookie(kLoginCookie, token));
+  SetSiteCookie(res, kLoginCookie, token);
   Layout l;
   l.title = "Log in";
   if (!error.empty()) l.flashes.push_back({true, error});
   res.status = status;
-  res.set_content(
+  res.SetContent(
       RenderPage(l,
                  "<section class=\"login\"><h1>Log in to spoke</h1>"
                  "<form method=\"post\" action=\"/login\">" +
@@ -176,25 +180,24 @@ void Site::RenderLogin(httplib::Response& res, int status, const std::string& em
       kHtml);
 }
 
-void Site::LoginPage(const httplib::Request& req, httplib::Response& res) {
+void Site::LoginPage(const http::Request& req, http::Response& res) {
   SetSecurityHeaders(res);
-  const std::string id = CookieValue(req.get_header_value("Cookie"), kSessionCookie);
+  const std::string id = CookieValue(req.Header("Cookie"), kSessionCookie);
   if (!id.empty()) {
     auto s = store_.FindSession(base::Sha256Hex(id));
     if (s.ok() && !IsIdleExpired(s->last_seen_at, clock_.Now(), options_.sessions))
       return Redirect(res, "/orders");
   }
   RenderLogin(res, 200, "",
-              req.has_param("expired") ? "Your session ended after a while without use; log "
-                                         "in again."
-                                       : "");
+              req.HasParam("expired") ? "Your session ended after a while without use; log "
+                                        "in again."
+                                      : "");
 }
 
-void Site::LoginPost(const httplib::Request& req, httplib::Response& res) {
+void Site::LoginPost(const http::Request& req, http::Response& res) {
   SetSecurityHeaders(res);
-  const std::string email = req.get_param_value("email");
-  if (!CsrfMatches(CookieValue(req.get_header_value("Cookie"), kLoginCookie),
-                   req.get_param_value("csrf"))) {
+  const std::string email = req.Param("email");
+  if (!CsrfMatches(CookieValue(req.Header("Cookie"), kLoginCookie), req.Param("csrf"))) {
     return RenderLogin(res, 403, email,
                        "The login form was out of date (or cookies are off). Please try again.");
   }
@@ -207,7 +210,7 @@ void Site::LoginPost(const httplib::Request& req, httplib::Response& res) {
     }
   }
   auto user = store_.FindUser(email);
-  if (!user.ok() || !base::VerifyPassword(user->password_hash, req.get_param_value("password"))) {
+  if (!user.ok() || !base::VerifyPassword(user->password_hash, req.Param("password"))) {
     throttle_.Failed(by_email);
     throttle_.Failed(by_addr);
     return RenderLogin(res, 401, email, "Wrong e-mail or password.");
@@ -223,14 +226,14 @@ void Site::LoginPost(const httplib::Request& req, httplib::Response& res) {
   s.created_at = s.last_seen_at = now;
   if (auto r = store_.CreateSession(s); !r.ok())
     return RenderLogin(res, 503, email, "Could not log in right now: " + r.error().message);
-  res.set_header("Set-Cookie", SetCookie(kSessionCookie, id));
+  SetSiteCookie(res, kSessionCookie, id);
   Redirect(res, "/orders");
 }
 
 void Site::Logout(Ctx& c) {
   (void)store_.DeleteSession(c.session.id_hash);
   TakeFlashes(c.session.id_hash);
-  c.res.set_header("Set-Cookie", SetCookie(kSessionCookie, "", 0));
+  SetSiteCookie(c.res, kSessionCookie, "", 0);
   Redirect(c.res, "/login");
 }
 

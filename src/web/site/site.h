@@ -1,20 +1,18 @@
 // The site manager: server-rendered pages for staff, logged in with a server-side session.
 // Private to web/: server.cpp registers the routes. Pages read through the store and
-// shop::CheckEligibility and change things only through api::Api, so a page and the JSON API
-// can never disagree about what is allowed.
+// shop::CheckEligibility and change things only through api::Api's typed operations, so a page
+// and the JSON API can never disagree about what is allowed.
 #pragma once
-
-#include <httplib.h>
 
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "api/api.h"
+#include "http/http.h"
 #include "web/site/chart.h"
 #include "web/site/html.h"
 #include "web/site/security.h"
@@ -35,32 +33,35 @@ class Site {
  public:
   Site(api::Api& api, store::Store& store, SiteOptions options);
   ~Site();
-  void Register(httplib::Server& http);
+  void Register(http::Router& router);
   // The bucket sampler thread.
   void Start();
   void Stop();
 
  private:
   struct Ctx {
-    const httplib::Request& req;
-    httplib::Response& res;
+    const http::Request& req;
+    http::Response& res;
     store::Session session;
   };
   using PageFn = void (Site::*)(Ctx&);
 
   // Runs `fn` for a logged-in user (302 to /login otherwise); POSTs need the session's CSRF token.
-  httplib::Server::Handler Guard(PageFn fn, bool post);
+  http::Handler Guard(PageFn fn, bool post);
 
   // site.cpp: plumbing, login and logout.
   void Html(Ctx& c, const std::string& title, const std::string& active, const std::string& body,
             int refresh_seconds = 0);
   // 303 after a form (the browser follows with GET); 302 to the login page.
-  void Redirect(httplib::Response& res, const std::string& path, int status = 303);
+  void Redirect(http::Response& res, const std::string& path, int status = 303);
+  // A Set-Cookie header: Secure when spoke is served over https (server.public_url).
+  void SetSiteCookie(http::Response& res, std::string_view name, std::string_view value,
+                     int max_age_seconds = -1) const;
   void AddFlash(const std::string& session, bool error, const std::string& text);
   std::vector<Flash> TakeFlashes(const std::string& session);
-  void LoginPage(const httplib::Request& req, httplib::Response& res);
-  void LoginPost(const httplib::Request& req, httplib::Response& res);
-  void RenderLogin(httplib::Response& res, int status, const std::string& email,
+  void LoginPage(const http::Request& req, http::Response& res);
+  void LoginPost(const http::Request& req, http::Response& res);
+  void RenderLogin(http::Response& res, int status, const std::string& email,
                    const std::string& error);
   void Logout(Ctx& c);
   void SampleOnce();
@@ -86,6 +87,7 @@ class Site {
   SiteOptions options_;
   base::Clock& clock_;
   LoginThrottle throttle_;
+  const bool secure_cookies_;
   BucketHistory history_;
 
   std::mutex flash_mu_;
@@ -97,14 +99,8 @@ class Site {
   std::thread sampler_;
 };
 
-// A plain page for errors httplib answers itself (404, 405, 413 …) outside /api.
-std::string ErrorPage(int status);
-
-// A JSON body for api::Api made from form fields. Bytes that are not UTF-8 (browsers never send
-// them; hand-made requests may) become U+FFFD instead of an exception.
-std::string ApiBody(const nlohmann::json& body);
-
-// The message of an api::Response's {"error":{"message":…}}, or `fallback`.
-std::string ErrorMessage(const api::Response& r, const std::string& fallback = "");
+// A plain page, with the security headers, for errors the server or router answers itself
+// (404, 405, 408, 413, 431, 500 …) outside /api. Keeps res.status.
+void ErrorPage(http::Response& res, int status);
 
 }  // namespace web::site

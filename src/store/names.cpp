@@ -1,0 +1,72 @@
+// The one place the settings' modes, the connection state and attempt outcomes meet their names.
+#include <array>
+#include <utility>
+
+#include "store/store.h"
+
+namespace store {
+namespace {
+
+template <typename E, size_t N>
+using Names = std::array<std::pair<E, const char*>, N>;
+
+constexpr Names<TaxMode, 2> kTaxModes{
+    {{TaxMode::kWeb, "web"}, {TaxMode::kLightspeed, "lightspeed"}}};
+constexpr Names<AutoExport, 3> kAutoExports{
+    {{AutoExport::kOff, "off"},
+     {AutoExport::kWhenPaid, "when_paid"},
+     {AutoExport::kWhenPaidAndFulfilled, "when_paid_and_fulfilled"}}};
+constexpr Names<CustomerMarketing, 2> kMarketing{
+    {{CustomerMarketing::kNoConsent, "no_consent"}, {CustomerMarketing::kConsented, "consented"}}};
+constexpr Names<ConnectionState, 3> kConnections{{{ConnectionState::kNone, "none"},
+                                                  {ConnectionState::kConnected, "connected"},
+                                                  {ConnectionState::kReconnect, "reconnect"}}};
+constexpr Names<AttemptOutcome, 4> kOutcomes{{{AttemptOutcome::kExported, "exported"},
+                                              {AttemptOutcome::kAdopted, "adopted"},
+                                              {AttemptOutcome::kRetry, "retry"},
+                                              {AttemptOutcome::kFailed, "failed"}}};
+
+template <typename E, size_t N>
+const char* NameIn(const Names<E, N>& names, E v) {
+  for (const auto& [value, name] : names)
+    if (value == v) return name;
+  return "?";
+}
+
+template <typename E, size_t N>
+bool ParseIn(const Names<E, N>& names, std::string_view name, E* out) {
+  for (const auto& [value, text] : names)
+    if (name == text) {
+      *out = value;
+      return true;
+    }
+  return false;
+}
+
+}  // namespace
+
+const char* Name(TaxMode v) { return NameIn(kTaxModes, v); }
+const char* Name(AutoExport v) { return NameIn(kAutoExports, v); }
+const char* Name(CustomerMarketing v) { return NameIn(kMarketing, v); }
+const char* Name(ConnectionState v) { return NameIn(kConnections, v); }
+const char* Name(AttemptOutcome v) { return NameIn(kOutcomes, v); }
+
+bool Parse(std::string_view name, TaxMode* out) { return ParseIn(kTaxModes, name, out); }
+bool Parse(std::string_view name, AutoExport* out) { return ParseIn(kAutoExports, name, out); }
+bool Parse(std::string_view name, CustomerMarketing* out) { return ParseIn(kMarketing, name, out); }
+bool Parse(std::string_view name, ConnectionState* out) { return ParseIn(kConnections, name, out); }
+bool Parse(std::string_view name, AttemptOutcome* out) {
+  // Early versions recorded a created sale as "sent".
+  if (name == "sent") {
+    *out = AttemptOutcome::kExported;
+    return true;
+  }
+  return ParseIn(kOutcomes, name, out);
+}
+
+shop::Connection ConnectionOf(const LightspeedSettings& s) {
+  return shop::Connection{s.connection == ConnectionState::kConnected && !s.account_id.empty(),
+                          !s.shop_id.empty(), !s.register_id.empty(), !s.employee_id.empty()};
+}
+
+}  // namespace store
