@@ -89,7 +89,7 @@ Row ReadOrderRow(const Stmt& s) {
   e.sale_id = s.OptText(17).value_or("");
   if (auto q = s.OptInt(18)) e.queued_at = FromSeconds(*q);
   if (auto x = s.OptInt(19)) e.exported_at = FromSeconds(*x);
-  e.message = s.OptText(20).value_or("");
+  e.message = base::ValidUtf8(s.OptText(20).value_or(""));  // rows written before M2
   e.attempts = static_cast<int>(s.Int(21));
   e.not_sent = NotSentFromText(s.OptText(22));
   return row;
@@ -230,7 +230,7 @@ Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std:
     row.record.attempts.push_back(ExportAttempt{
         static_cast<int>(attempts.Int(0)), FromSeconds(attempts.Int(1)),
         FromSeconds(attempts.Int(2)), attempts.Text(3), static_cast<int>(attempts.Int(4)),
-        attempts.Text(5), attempts.Double(6), attempts.Text(7)});
+        base::ValidUtf8(attempts.Text(5)), attempts.Double(6), base::ValidUtf8(attempts.Text(7))});
   if (!attempts.status().ok()) return attempts.status().error();
   return std::move(row.record);
 }
