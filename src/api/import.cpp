@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/codec.h"
+#include "base/text.h"
 
 namespace api {
 namespace {
@@ -16,7 +17,9 @@ struct Record {
 
 void Reject(ImportSummary* summary, size_t position, const std::string& key, const Response& r) {
   json body = json::parse(r.body, nullptr, false);
-  ImportRejection rej{position, key, "", "rejected (HTTP " + std::to_string(r.status) + ")"};
+  // The key is quoted back as it came: a refused one may be of any length.
+  ImportRejection rej{position, base::CutUtf8(key, 80), "",
+                      "rejected (HTTP " + std::to_string(r.status) + ")"};
   if (body.is_object() && body.contains("error")) {
     rej.message = body["error"].value("message", rej.message);
     rej.field = body["error"].value("field", "");
