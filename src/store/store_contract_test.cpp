@@ -1,6 +1,7 @@
 // The contract every Store backend passes. Runs against a real SQLite file; a PostgreSQL factory
 // joins the parameter list when that backend exists.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -364,6 +365,25 @@ TEST_F(StoreContract, HostileInputM2StoredMessagesAreValidUtf8) {
   EXPECT_EQ(got->attempts[0].message, "Lightspeed: caf\xEF\xBF\xBD");
   EXPECT_EQ(got->attempts[0].sent, "x\xEF\xBF\xBD");
   EXPECT_EQ(db_->GetLightspeedSettings(store_)->connection_message, "\xEF\xBF\xBD");
+}
+
+// Issue 11, item 6: spoke.db, -wal and -shm were 0644 (anyone on the machine could read
+// customers' addresses). A database spoke creates is its owner's only.
+TEST_F(StoreContract, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
+  const mode_t old_mask = ::umask(022);  // the usual umask, which gave 0644 before
+  const std::filesystem::path dir = dir_ / "fresh";
+  std::filesystem::create_directories(dir);
+  {
+    auto opened = OpenStore("sqlite://" + (dir / "spoke.db").string());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    ASSERT_TRUE((*opened)->CreateStore("private", "Private", "USD").ok());
+    for (const char* name : {"spoke.db", "spoke.db-wal", "spoke.db-shm"}) {
+      struct stat st {};
+      ASSERT_EQ(::stat((dir / name).c_str(), &st), 0) << name;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
+    }
+  }
+  ::umask(old_mask);
 }
 
 TEST_F(StoreContract, LinksPerAccountAndKind) {
