@@ -328,6 +328,18 @@ TEST(Balance, R2RefundsAddToWhatIsDue) {
   EXPECT_EQ(ComputeBalance(o).message, "Unbalanced: $10.00 due");
 }
 
+// Item 4: sums that do not fit (an order stored before refunds were limited) never wrap around
+// into "Paid in Full".
+TEST(Balance, HostileInputSumsThatDoNotFitAreUnbalanced) {
+  Order o = PaidOrder();
+  o.total = M(INT64_MAX - 10);
+  o.payments.clear();
+  o.refunds = {Refund{"rf_1", "Stripe", M(INT64_MAX - 10), {}}};
+  const Balance b = ComputeBalance(o);
+  EXPECT_EQ(b.state, BalanceState::kUnbalanced);
+  EXPECT_EQ(b.message, "Unbalanced: its amounts are too large to add up");
+}
+
 Connection Connected() { return Connection{true, true, true, true}; }
 
 TEST(Eligibility, EligibleWhenPaidConnectedAndNotExported) {
