@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/codec.h"
+#include "base/text.h"
 
 namespace api {
 
@@ -12,7 +13,8 @@ base::Result<ImportSummary> ImportRecords(Api& api, store::StoreId s, const std:
   if (!records.ok()) return records.error();
   ImportSummary summary;
   auto reject = [&](const codec::FileRecord& r, const base::Error& e) {
-    summary.rejections.push_back({r.position, r.key, e.field, e.message});
+    // The key is quoted back as it came: a refused one may be of any length.
+    summary.rejections.push_back({r.position, base::CutUtf8(r.key, 80), e.field, e.message});
   };
   std::vector<codec::FileRecord*> items, orders;
   for (codec::FileRecord& r : *records) {

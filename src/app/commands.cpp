@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "app/demo_data.h"
 #include "base/secrets.h"
+#include "base/text.h"
 #include "exporter/connections.h"
 #include "exporter/engine.h"
 #include "sim/sim.h"
@@ -26,7 +27,7 @@ namespace app {
 namespace {
 
 int Fail(const base::Error& e) {
-  std::cerr << "spoke: " << e.message << "\n";
+  std::cerr << "spoke: " << base::EscapeForLog(e.message) << "\n";
   return e.code == base::ErrorCode::kInvalidInput ? 2 : 1;
 }
 
@@ -234,9 +235,10 @@ int Import(const CommonFlags& f, const std::string& file) {
   std::cout << "Rejected: " << summary->rejections.size() << "\n";
   for (const auto& r : summary->rejections) {
     std::cout << "  record " << r.record;
-    if (!r.key.empty()) std::cout << " (" << r.key << ")";
-    if (!r.field.empty()) std::cout << " " << r.field;
-    std::cout << ": " << r.message << "\n";
+    // One line per rejection, whatever the file's text holds (a key may carry a newline or ESC).
+    if (!r.key.empty()) std::cout << " (" << base::EscapeForLog(r.key) << ")";
+    if (!r.field.empty()) std::cout << " " << base::EscapeForLog(r.field);
+    std::cout << ": " << base::EscapeForLog(r.message) << "\n";
   }
   return summary->rejections.empty() ? 0 : 3;
 }
@@ -357,7 +359,8 @@ int Demo(int port) {
   auto summary = api::ImportRecords(api, info->id, DemoRecords(base::SystemClock().Now()), {});
   if (!summary.ok()) return Fail(summary.error());
   for (const auto& r : summary->rejections)
-    std::cerr << "demo data record " << r.record << " rejected: " << r.message << "\n";
+    std::cerr << "demo data record " << r.record << " rejected: " << base::EscapeForLog(r.message)
+              << "\n";
   web::ServerOptions options;
   options.port = port;
   options.connections = &connections;

@@ -55,6 +55,12 @@ void Hex(std::string* out, uint32_t v, int digits) {
     out->push_back(kDigits[(v >> shift) & 0xF]);
 }
 
+bool IsBidiControl(char32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+bool IsLineSeparator(char32_t cp) { return cp == 0x2028 || cp == 0x2029; }
+
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
@@ -91,6 +97,17 @@ size_t CountCodePoints(std::string_view text) {
   return n;
 }
 
+std::optional<char32_t> FindUnsafeCharacter(std::string_view text, bool allow_newlines) {
+  for (size_t pos = 0; pos < text.size();) {
+    const char32_t cp = Next(text, &pos);
+    if (cp == kInvalid) continue;  // the caller checks validity on its own
+    if (allow_newlines && (cp == '\n' || cp == '\r' || cp == '\t')) continue;
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || IsLineSeparator(cp) || IsBidiControl(cp))
+      return cp;
+  }
+  return std::nullopt;
+}
+
 std::string EscapeForLog(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -111,8 +128,7 @@ std::string EscapeForLog(std::string_view text) {
     } else if (cp < 0x20 || cp == 0x7F) {
       out += "\\x";
       Hex(&out, cp, 2);
-    } else if ((cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
-               (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)) {
+    } else if ((cp >= 0x80 && cp <= 0x9F) || IsLineSeparator(cp) || IsBidiControl(cp)) {
       out += "\\u{";
       Hex(&out, cp, 4);
       out += "}";

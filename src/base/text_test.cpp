@@ -44,6 +44,21 @@ TEST(Text, CountsCodePointsNotBytes) {
   EXPECT_EQ(CountCodePoints("a\xFF"), 2u);
 }
 
+TEST(Text, FindsCharactersThatHaveNoPlaceInANameOrAddress) {
+  EXPECT_EQ(FindUnsafeCharacter("Ann Lee, caf\xC3\xA9 \xE2\x82\xAC"), std::nullopt);
+  EXPECT_EQ(FindUnsafeCharacter(std::string("a\0b", 3)), U'\0');
+  EXPECT_EQ(FindUnsafeCharacter("line\nbreak"), U'\n');
+  EXPECT_EQ(FindUnsafeCharacter("line\nbreak", true), std::nullopt);
+  EXPECT_EQ(FindUnsafeCharacter("esc\x1B[2J", true), U'\x1B');
+  EXPECT_EQ(FindUnsafeCharacter("del\x7F"), U'\x7F');
+  EXPECT_EQ(FindUnsafeCharacter("c1\xC2\x9B"), U'\x9B');
+  EXPECT_EQ(FindUnsafeCharacter("gpj.\xE2\x80\xAE"
+                                "exe"),
+            U'\x202E');
+  EXPECT_EQ(FindUnsafeCharacter("\xE2\x81\xA6x"), U'\x2066');
+  EXPECT_EQ(FindUnsafeCharacter("\xE2\x80\xA9"), U'\x2029');
+}
+
 // M7: a %0A in a URL path wrote a second, forged line into the log.
 TEST(HostileInput, M7LogTextCannotStartANewLine) {
   EXPECT_EQ(EscapeForLog("/orders\n[info] admin logged in"), "/orders\\n[info] admin logged in");

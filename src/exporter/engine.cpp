@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "base/secrets.h"
+#include "base/text.h"
 #include "exporter/account_cache.h"
 #include "exporter/order_export.h"
 #include "exporter/plan.h"
@@ -75,7 +76,7 @@ class Engine::Impl {
   void Dispatch() {
     auto due = store_.ListDueStores();
     if (!due.ok()) {
-      spdlog::warn("export queue unreadable: {}", due.error().message);
+      spdlog::warn("export queue unreadable: {}", base::EscapeForLog(due.error().message));
       return;
     }
     struct Candidate {
@@ -108,7 +109,7 @@ class Engine::Impl {
       auto numbers = store_.ListDueExports(c.store, options_.batch);
       if (!numbers.ok()) {
         spdlog::warn("export queue of store {} unreadable: {}", c.store.value,
-                     numbers.error().message);
+                     base::EscapeForLog(numbers.error().message));
         continue;
       }
       if (numbers->empty()) continue;  // taken meanwhile
@@ -140,15 +141,17 @@ class Engine::Impl {
     next_keepalive_ = clock_.Now() + options_.keepalive_every;
     auto stores = store_.ListStores();
     if (!stores.ok()) {
-      spdlog::warn("keep-alive: stores unreadable: {}", stores.error().message);
+      spdlog::warn("keep-alive: stores unreadable: {}", base::EscapeForLog(stores.error().message));
       return;
     }
     for (const store::StoreInfo& s : *stores) {
       auto refreshed = connections_.KeepAlive(s.id, options_.refresh_keepalive);
       if (!refreshed.ok())
-        spdlog::warn("keep-alive: store {}: {}", s.slug, refreshed.error().message);
+        spdlog::warn("keep-alive: store {}: {}", base::EscapeForLog(s.slug),
+                     base::EscapeForLog(refreshed.error().message));
       else if (*refreshed)
-        spdlog::info("keep-alive: store {}: Lightspeed tokens refreshed", s.slug);
+        spdlog::info("keep-alive: store {}: Lightspeed tokens refreshed",
+                     base::EscapeForLog(s.slug));
     }
   }
 
@@ -208,7 +211,8 @@ class Engine::Impl {
                                           "The export worker stopped before this order's turn",
                                           claim.maybe_sent);
         !st.ok())
-      spdlog::warn("order {}: not released ({}); its lease will run out", n, st.error().message);
+      spdlog::warn("order {}: not released ({}); its lease will run out", base::EscapeForLog(n),
+                   base::EscapeForLog(st.error().message));
   }
 
   void NotConnected(store::StoreId s, const std::string& n, const store::ExportClaim& claim,
@@ -216,9 +220,11 @@ class Engine::Impl {
     store::ExportAttempt rec{claim.attempt, clock_.Now(), clock_.Now(), store::AttemptOutcome::kFailed, 0, e.message, 0};
     // Nothing was sent: if these writes fail, the claim expires and the order is tried again.
     if (auto st = store_.RecordAttempt(s, n, rec); !st.ok())
-      spdlog::warn("order {}: attempt not recorded: {}", n, st.error().message);
+      spdlog::warn("order {}: attempt not recorded: {}", base::EscapeForLog(n),
+                   base::EscapeForLog(st.error().message));
     if (auto st = store_.StopExport(s, n, claim.fence, e.message, {}); !st.ok())
-      spdlog::warn("order {}: not stopped ({}); it will be tried again", n, st.error().message);
+      spdlog::warn("order {}: not stopped ({}); it will be tried again", base::EscapeForLog(n),
+                   base::EscapeForLog(st.error().message));
   }
 
   // R27, frugal: one request for all references that may already be in Lightspeed, one for all

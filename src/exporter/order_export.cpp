@@ -7,6 +7,7 @@
 #include <random>
 
 #include "base/crash_points.h"
+#include "base/text.h"
 #include "exporter/existing_sale.h"
 #include "exporter/telemetry.h"
 
@@ -80,12 +81,13 @@ bool OrderExport::Persist(Attempt& a, const char* what,
   }
   if (st.ok()) return true;
   if (st.error().code == base::ErrorCode::kConflict)
-    spdlog::warn("order {}: {} not recorded: {}", a.number, what, st.error().message);
+    spdlog::warn("order {}: {} not recorded: {}", base::EscapeForLog(a.number), what,
+                 base::EscapeForLog(st.error().message));
   else
     spdlog::error(
         "order {}: {} could not be recorded ({}); its claim will expire and it will be tried "
         "again, searching Lightspeed first if the sale may have been sent",
-        a.number, what, st.error().message);
+        base::EscapeForLog(a.number), what, base::EscapeForLog(st.error().message));
   return false;
 }
 
@@ -222,7 +224,8 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
     if (auto st =
             store_.MarkSending(a.store, a.number, a.claim.fence, clock_.Now() + policy_.lease);
         !st.ok())
-      spdlog::warn("order {}: claim not renewed: {}", a.number, st.error().message);
+      spdlog::warn("order {}: claim not renewed: {}", base::EscapeForLog(a.number),
+                   base::EscapeForLog(st.error().message));
   });
   CrashPoint("after_intent");
   a.sent = Describe(*a.plan.sale);

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "base/crash_points.h"
+#include "base/text.h"
 #include "exporter/order_export.h"
 
 namespace exporter {
@@ -46,7 +47,8 @@ base::Result<std::string> OrderExport::GatedCreate(
     if (auto st =
             store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
         !st.ok())
-      spdlog::warn("create gate for {} {} not renewed: {}", kind, key, st.error().message);
+      spdlog::warn("create gate for {} {} not renewed: {}", base::EscapeForLog(kind),
+                   base::EscapeForLog(key), base::EscapeForLog(st.error().message));
   });
   const auto result = [&]() -> base::Result<std::string> {
     // Searched while holding the gate: no other writer can create it between search and create.
@@ -73,8 +75,9 @@ base::Result<std::string> OrderExport::GatedCreate(
                                         ? clock_.Now() + policy_.settle
                                         : base::TimePoint{};
   if (auto st = store_.EndCreate(account, kind, key, a.gate_holder, reopen_at); !st.ok())
-    spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends", kind, key,
-                 st.error().message);
+    spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends",
+                 base::EscapeForLog(kind), base::EscapeForLog(key),
+                 base::EscapeForLog(st.error().message));
   return result;
 }
 

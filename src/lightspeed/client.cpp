@@ -91,6 +91,8 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
       rec.level = reading->level;
       rec.size = reading->size;
     }
+    // The transport's text may quote what came over the wire: keep it short and valid.
+    res.transport_error = wire::Utf8Text(res.transport_error, 200);
     if (res.delivery == Delivery::kNotSent) {
       limiter_->Cancel(ticket);
       rec.message = res.transport_error;

@@ -5,6 +5,8 @@
 
 #include <vector>
 
+#include "base/text.h"
+
 namespace lightspeed {
 namespace {
 
@@ -62,6 +64,32 @@ TEST(Client, FollowsNextPagesOnlyIntoItsOwnApiBase) {
     EXPECT_EQ(count, 0u) << elsewhere;
     EXPECT_EQ(urls.size(), 1u) << elsewhere << " was requested";
   }
+}
+
+// M2: a transport's error text (which may quote what came over the wire) reaches our messages
+// as valid UTF-8, cut between characters.
+TEST(HostileInput, M2TransportErrorTextIsValidUtf8) {
+  class Failing : public Transport {
+   public:
+    HttpResponse Send(const HttpRequest&) override {
+      return HttpResponse{Delivery::kNotSent, std::string(199, 'x') + "\xC3\xA9 \xFF", 0, {}, ""};
+    }
+  } transport;
+  base::ManualClock clock(base::TimePoint(std::chrono::seconds(1795000000)));
+  FixedToken tokens;
+  ClientOptions o;
+  o.api_base = "https://api.ls.test";
+  o.account_id = "1001";
+  o.transport = &transport;
+  o.tokens = &tokens;
+  o.clock = &clock;
+  std::string seen;
+  o.on_call = [&](const CallRecord& rec) { seen = rec.message; };
+  Client client(o);
+  auto shops = client.ListShops();
+  ASSERT_FALSE(shops.ok());
+  EXPECT_EQ(seen, std::string(199, 'x'));
+  EXPECT_TRUE(base::IsValidUtf8(shops.error().message)) << shops.error().message;
 }
 
 }  // namespace

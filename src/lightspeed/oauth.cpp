@@ -52,8 +52,9 @@ base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
   if (res.delivery != Delivery::kAnswered)
     return base::Error{
         base::ErrorCode::kUnavailable,
-        "Lightspeed's sign-in service could not be reached: " + res.transport_error, "",
-        res.delivery == Delivery::kNotSent ? "transport_not_sent" : "transport_uncertain",
+        "Lightspeed's sign-in service could not be reached: " +
+            wire::Utf8Text(res.transport_error, 200),
+        "", res.delivery == Delivery::kNotSent ? "transport_not_sent" : "transport_uncertain",
         std::nullopt};
   const wire::json body = wire::json::parse(res.body, nullptr, false);
   if (res.status >= 400) {

@@ -2,7 +2,17 @@
 
 #include <algorithm>
 
+#include "base/text.h"
+
 namespace lightspeed::wire {
+namespace {
+
+// Lightspeed's own error text is kept whole up to here (it is stored with each attempt); a plain
+// text or HTML body only up to its first line's worth.
+constexpr size_t kMaxErrorBytes = 500;
+constexpr size_t kMaxPlainErrorBytes = 200;
+
+}  // namespace
 
 std::vector<const json*> Many(const json& parent, const std::string& key) {
   std::vector<const json*> out;
@@ -186,12 +196,7 @@ json EncodeSale(const NewSale& s) {
 }
 
 std::string Utf8Text(const std::string& text, size_t max_bytes) {
-  size_t cut = std::min(text.size(), max_bytes);
-  while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-    --cut;
-  // nlohmann's serializer with `replace` does the cleaning; reading its output back is exact.
-  const json value(text.substr(0, cut));
-  return json::parse(value.dump(-1, ' ', false, json::error_handler_t::replace)).get<std::string>();
+  return base::CutUtf8(text, max_bytes);
 }
 
 std::string ErrorMessage(const std::string& body, int status) {
@@ -199,10 +204,10 @@ std::string ErrorMessage(const std::string& body, int status) {
   if (j.is_object()) {
     for (const char* key : {"message", "error_description", "error"}) {
       const std::string m = Str(j, key);
-      if (!m.empty()) return m;
+      if (!m.empty()) return Utf8Text(m, kMaxErrorBytes);
     }
   }
-  std::string text = Utf8Text(body, 200);
+  std::string text = Utf8Text(body, kMaxPlainErrorBytes);
   if (text.find('<') != std::string::npos || text.empty())
     return "Lightspeed answered HTTP " + std::to_string(status);
   return text;

@@ -79,6 +79,15 @@ TEST(Wire, PlainTextErrorsBecomeValidUtf8) {
   EXPECT_EQ(Utf8Text("api-leaky-\xff", 64), "api-leaky-\xef\xbf\xbd");
 }
 
+// M2: Lightspeed's own error text (a JSON message) is kept within bounds and never split.
+TEST(HostileInput, M2LongJsonErrorMessagesAreCutBetweenCharacters) {
+  std::string m;
+  for (int i = 0; i < 400; ++i) m += "\xC3\xA9";  // 800 bytes of "é"
+  const std::string got = ErrorMessage(json({{"message", m}}).dump(), 400);
+  EXPECT_EQ(got, m.substr(0, 500));
+  EXPECT_NO_THROW(json(ErrorMessage(json({{"message", "a" + m}}).dump(), 400)).dump());
+}
+
 TEST(Wire, SaleEncodingSendsStringsAndMiscCharges) {
   NewSale s;
   s.shop_id = "1";

@@ -14,7 +14,13 @@ Balance ComputeBalance(const Order& order) {
   }
   for (const Refund& r : order.refunds) refunded += r.amount;
   Balance b;
-  b.due = order.total - captured + refunded;
+  // Validation keeps refunds within what was captured; an order stored before that rule may hold
+  // sums that do not add up in 64 bits, and then it is unbalanced rather than wrapped around.
+  if (!Money::Add(order.total, -captured, &b.due) || !Money::Add(b.due, refunded, &b.due)) {
+    b.due = Money();
+    b.message = "Unbalanced: its amounts are too large to add up";
+    return b;
+  }
   if (b.due.IsZero()) {
     b.state = BalanceState::kPaidInFull;
     b.message = "Paid in Full";

@@ -1,5 +1,7 @@
 #include "shop/item_codes.h"
 
+#include "base/text.h"
+
 namespace shop {
 namespace {
 
@@ -14,7 +16,7 @@ bool CheckDigitOk(std::string_view code) {
 }
 
 std::string Quoted(std::string_view s) {
-  return "\"" + std::string(s.substr(0, 32)) + (s.size() > 32 ? "…" : "") + "\"";
+  return "\"" + base::CutUtf8(s, 32) + (s.size() > 32 ? "…" : "") + "\"";
 }
 
 // The UPC-A an 8-digit UPC-E stands for (number system 0 or 1, six digits, check digit), or ""

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/text.h"
 #include "shop/validate.h"
 
 namespace shop {
@@ -64,6 +65,15 @@ TEST(ItemCodesTest, R17CatalogItemWithABadCodeIsRefusedNamingTheField) {
   EXPECT_EQ(ValidateItem(item).error().field, "ean");
   item.ean = WithCheckDigit("400000000007");
   EXPECT_TRUE(ValidateItem(item).ok());
+}
+
+// M2: a long code was quoted in the refusal cut at 32 bytes, inside a character, and the
+// refusal could then not be sent as JSON.
+TEST(HostileInput, M2QuotedCodeIsNotCutInsideACharacter) {
+  const std::string upc = std::string(31, '1') + "\xC3\xA9";
+  auto s = ValidateUpc(upc);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(base::IsValidUtf8(s.error().message)) << s.error().message;
 }
 
 }  // namespace

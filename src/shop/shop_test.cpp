@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "base/text.h"
 #include "shop/eligibility.h"
 #include "shop/validate.h"
 
@@ -136,6 +137,141 @@ TEST_F(ValidateTest, HugeAmountsAreRefusedNotWrapped) {
   EXPECT_FALSE(Validate(o).ok());
 }
 
+// Issue 11, item 3: a 900,000-character first name was stored and exported. Every text field has
+// a length in characters (not bytes), and refuses control characters, bidi overrides and bytes
+// that are not UTF-8, naming the field and the limit.
+TEST_F(ValidateTest, HostileInputTextFieldsHaveLimits) {
+  auto expect_refused = [&](void (*change)(Order&, const std::string&), const std::string& field,
+                            size_t limit) {
+    Order o = PaidOrder();
+    change(o, std::string(limit, 'a'));
+    EXPECT_TRUE(Validate(o).ok()) << field << " at its limit";
+    o = PaidOrder();
+    change(o, std::string(limit + 1, 'a'));
+    auto s = Validate(o);
+    ASSERT_FALSE(s.ok()) << field;
+    EXPECT_EQ(s.error().field, field);
+    EXPECT_NE(s.error().message.find("at most " + std::to_string(limit) + " characters"),
+              std::string::npos)
+        << s.error().message;
+  };
+  using L = TextLimits;
+  expect_refused([](Order& o, const std::string& v) { o.customer.first_name = v; },
+                 "customer.first_name", L::kName);
+  expect_refused([](Order& o, const std::string& v) { o.customer.last_name = v; },
+                 "customer.last_name", L::kName);
+  expect_refused([](Order& o, const std::string& v) { o.customer.phone = v; }, "customer.phone",
+                 L::kPhone);
+  expect_refused(
+      [](Order& o, const std::string& v) {
+        o.billing_address = Address{v, {}, "B", "CO", "1", "US"};
+      },
+      "billing_address.line1", L::kAddressLine);
+  expect_refused(
+      [](Order& o, const std::string& v) {
+        o.shipping_address = Address{"1", v, "B", "CO", "1", "US"};
+      },
+      "shipping_address.line2", L::kAddressLine);
+  expect_refused(
+      [](Order& o, const std::string& v) {
+        o.shipping_address = Address{"1", {}, v, "CO", "1", "US"};
+      },
+      "shipping_address.city", L::kCity);
+  expect_refused(
+      [](Order& o, const std::string& v) {
+        o.billing_address = Address{"1", {}, "B", "CO", v, "US"};
+      },
+      "billing_address.postal_code", L::kPostalCode);
+  expect_refused([](Order& o, const std::string& v) { o.shipping->method = v; }, "shipping.method",
+                 L::kMethod);
+  expect_refused([](Order& o, const std::string& v) { o.payments[0].id = v; }, "payments[0].id",
+                 L::kId);
+  expect_refused([](Order& o, const std::string& v) { o.payments[0].method = v; },
+                 "payments[0].method", L::kMethod);
+  expect_refused([](Order& o, const std::string& v) { o.payments[0].reference = v; },
+                 "payments[0].reference", L::kReference);
+  expect_refused([](Order& o, const std::string& v) { o.lines[0].serial_numbers = {v}; },
+                 "lines[0].serial_numbers", L::kSerial);
+  // The e-mail's limit is the address's: 254 characters in all.
+  Order o = PaidOrder();
+  o.customer.email = std::string(250, 'a') + "@b.co";
+  EXPECT_EQ(Validate(o).error().field, "customer.email");
+}
+
+TEST_F(ValidateTest, HostileInputLimitsCountCharactersNotBytes) {
+  Order o = PaidOrder();
+  std::string name;
+  for (int i = 0; i < 100; ++i) name += "\xC3\xA9";  // 100 characters, 200 bytes
+  o.customer.first_name = name;
+  EXPECT_TRUE(Validate(o).ok());
+  o.customer.first_name = name + "e";
+  EXPECT_EQ(Validate(o).error().field, "customer.first_name");
+}
+
+TEST_F(ValidateTest, HostileInputControlAndBidiCharactersAndBadUtf8AreRefused) {
+  const std::string bad[] = {std::string("Ann\0", 4),
+                             "Ann\nLee",
+                             "Ann\x1B[2J",
+                             "Ann\x7F",
+                             "\xE2\x80\xAE"
+                             "eeL nnA",
+                             "Ann\xE2\x81\xA6",
+                             "Ann\xFF",
+                             "Ann\xC3"};
+  for (const std::string& v : bad) {
+    Order o = PaidOrder();
+    o.customer.last_name = v;
+    ExpectField(o, "customer.last_name");
+    o = PaidOrder();
+    o.shipping_address = Address{"1 Main St", {}, v, "CO", "80302", "US"};
+    ExpectField(o, "shipping_address.city");
+    o = PaidOrder();
+    o.customer.email = "ann" + v + "@example.com";
+    ExpectField(o, "customer.email");
+    auto s = Validate(o);
+    EXPECT_TRUE(base::IsValidUtf8(s.error().message)) << "the refusal can be sent as JSON";
+  }
+  Order o = PaidOrder();
+  o.customer.last_name =
+      "L\xC3\xA9"
+      "e-\xE6\x9D\x8E O'Brien";  // ordinary letters pass
+  EXPECT_TRUE(Validate(o).ok());
+}
+
+TEST(ValidateItemTest, HostileInputItemTextFields) {
+  Item item{"BELL-1", std::string(255, 'd')};
+  EXPECT_TRUE(ValidateItem(item).ok());
+  item.description += "d";
+  EXPECT_EQ(ValidateItem(item).error().field, "description");
+  item.description = "Bell\x1B[2J";
+  EXPECT_EQ(ValidateItem(item).error().field, "description");
+  item.description = "Bell";
+  item.brand = std::string(101, 'b');
+  EXPECT_EQ(ValidateItem(item).error().field, "brand");
+  item.brand = "Bell";
+  item.manufacturer_sku = "BE\xFF";
+  EXPECT_EQ(ValidateItem(item).error().field, "manufacturer_sku");
+}
+
+// Issue 11, item 4: a $9,999,999,999,999.99 refund on a $10 order was accepted.
+TEST_F(ValidateTest, HostileInputRefundsCannotExceedWhatWasCaptured) {
+  Order o = PaidOrder();  // $999.24 captured
+  o.refunds = {Refund{"rf_1", "Stripe", M(99924), {}}};
+  EXPECT_TRUE(Validate(o).ok()) << "a full refund";
+  o.refunds.push_back(Refund{"rf_2", "Stripe", M(1), {}});
+  ExpectField(o, "refunds[1].amount");
+  auto s = ValidatePaymentsAndRefunds(o);
+  EXPECT_NE(s.error().message.find("$999.25"), std::string::npos) << s.error().message;
+  EXPECT_NE(s.error().message.find("$999.24 captured"), std::string::npos) << s.error().message;
+  o.refunds = {Refund{"rf_1", "Stripe", M(999999999999999), {}}};
+  ExpectField(o, "refunds[0].amount");
+  // An authorized payment has not been taken yet: nothing of it can be refunded.
+  o = PaidOrder();
+  o.payments[0].status = PaymentStatus::kAuthorized;
+  o.refunds = {Refund{"rf_1", "Stripe", M(1000), {}}};
+  ExpectField(o, "refunds[0].amount");
+}
+
 TEST(ValidateItemTest, PosSyncNeedsLightspeedId) {
   Item item{"BELL-1", "Bell helmet"};
   item.source = ItemSource::kPosSync;
@@ -190,6 +326,18 @@ TEST(Balance, R2RefundsAddToWhatIsDue) {
   Order o = PaidOrder();
   o.refunds = {Refund{"rf_1", "Online Payments (Stripe)", M(1000), {}}};
   EXPECT_EQ(ComputeBalance(o).message, "Unbalanced: $10.00 due");
+}
+
+// Item 4: sums that do not fit (an order stored before refunds were limited) never wrap around
+// into "Paid in Full".
+TEST(Balance, HostileInputSumsThatDoNotFitAreUnbalanced) {
+  Order o = PaidOrder();
+  o.total = M(INT64_MAX - 10);
+  o.payments.clear();
+  o.refunds = {Refund{"rf_1", "Stripe", M(INT64_MAX - 10), {}}};
+  const Balance b = ComputeBalance(o);
+  EXPECT_EQ(b.state, BalanceState::kUnbalanced);
+  EXPECT_EQ(b.message, "Unbalanced: its amounts are too large to add up");
 }
 
 Connection Connected() { return Connection{true, true, true, true}; }

@@ -1,6 +1,7 @@
 // The contract every Store backend passes. Runs against a real SQLite file; a PostgreSQL factory
 // joins the parameter list when that backend exists.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -332,6 +333,57 @@ TEST_F(StoreContract, AnExpiredLeaseCanBeTakenOver) {
       db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, store::AttemptOutcome::kFailed, 400, "bad item", 7.5})
           .ok());
   EXPECT_EQ(db_->GetOrder(store_, "10023")->attempts.size(), 1u);
+}
+
+// M2: a message cut inside a character (or carrying any byte that is not UTF-8) made every answer
+// that showed the order fail for good. The store keeps only valid UTF-8, cut between characters.
+TEST_F(StoreContract, HostileInputM2StoredMessagesAreValidUtf8) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
+  const auto lease = base::SystemClock().Now() + std::chrono::seconds(60);
+  auto claim = db_->ClaimExport(store_, "10023", "w1", lease);
+  ASSERT_TRUE(claim.ok());
+  // 1,999 bytes, then a two-byte character across the limit, then more.
+  const std::string long_message = std::string(1999, 'a') + "\xC3\xA9" + std::string(500, 'b');
+  ASSERT_TRUE(
+      db_->RetryExportLater(store_, "10023", claim->fence, {}, "caf\xE9 " + long_message, false)
+          .ok());
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->export_record.message,
+            "caf\xEF\xBF\xBD " + std::string(2000 - 7, 'a'));
+  claim = db_->ClaimExport(store_, "10023", "w1", lease);
+  ASSERT_TRUE(claim.ok());
+  ASSERT_TRUE(db_->StopExport(store_, "10023", claim->fence, long_message, {}).ok());
+  ASSERT_TRUE(
+      db_->RecordAttempt(store_, "10023",
+                         ExportAttempt{1, {}, {}, "failed", 400, "Lightspeed: caf\xE9", 1, "x\xFF"})
+          .ok());
+  ASSERT_TRUE(db_->MarkLightspeedReconnect(store_, "\xC3").ok());
+  auto got = db_->GetOrder(store_, "10023");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->export_record.message, std::string(1999, 'a')) << "cut before the character";
+  ASSERT_EQ(got->attempts.size(), 1u);
+  EXPECT_EQ(got->attempts[0].message, "Lightspeed: caf\xEF\xBF\xBD");
+  EXPECT_EQ(got->attempts[0].sent, "x\xEF\xBF\xBD");
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->connection_message, "\xEF\xBF\xBD");
+}
+
+// Issue 11, item 6: spoke.db, -wal and -shm were 0644 (anyone on the machine could read
+// customers' addresses). A database spoke creates is its owner's only.
+TEST_F(StoreContract, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
+  const mode_t old_mask = ::umask(022);  // the usual umask, which gave 0644 before
+  const std::filesystem::path dir = dir_ / "fresh";
+  std::filesystem::create_directories(dir);
+  {
+    auto opened = OpenStore("sqlite://" + (dir / "spoke.db").string());
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    ASSERT_TRUE((*opened)->CreateStore("private", "Private", "USD").ok());
+    for (const char* name : {"spoke.db", "spoke.db-wal", "spoke.db-shm"}) {
+      struct stat st {};
+      ASSERT_EQ(::stat((dir / name).c_str(), &st), 0) << name;
+      EXPECT_EQ(st.st_mode & 0777, 0600u) << name;
+    }
+  }
+  ::umask(old_mask);
 }
 
 TEST_F(StoreContract, LinksPerAccountAndKind) {

@@ -1,5 +1,11 @@
 #include "store/sqlite/db.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 namespace store::sqlite {
 
 base::Error DbError(sqlite3* db, const std::string& what) {
@@ -75,7 +81,27 @@ std::optional<int64_t> Stmt::OptInt(int col) const {
   return Int(col);
 }
 
+namespace {
+
+// The database holds customers' names and addresses and sealed tokens: a file spoke creates is
+// readable by its owner only (0600). SQLite gives the -wal and -shm files the main file's mode,
+// so creating it here first is enough. A file that is already there is left as it is: its owner
+// may have chosen its mode (an older spoke made 0644 files; `chmod 600` them once).
+base::Status CreatePrivately(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return {};
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EEXIST) return {};
+  return base::Unavailable("cannot create database " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
 base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy_timeout_ms) {
+  if (auto created = CreatePrivately(path); !created.ok()) return created.error();
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {

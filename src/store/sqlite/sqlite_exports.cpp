@@ -126,7 +126,7 @@ Status SqliteStore::StopExport(StoreId store, const std::string& number, int64_t
       "updated_at = ? WHERE store_id = ? AND number = ? AND export_fence = ? "
       "AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
-        s.Bind(1, message).Bind(2, NotSentText(not_sent)).Bind(3, NowSeconds());
+        s.Bind(1, StoredMessage(message)).Bind(2, NotSentText(not_sent)).Bind(3, NowSeconds());
         s.Bind(4, store.value).Bind(5, number).Bind(6, fence);
       });
 }
@@ -140,7 +140,9 @@ Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, i
       "export_lease_until = NULL, updated_at = ? WHERE store_id = ? AND number = ? "
       "AND export_fence = ? AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
-        s.Bind(1, message).Bind(2, Secs(not_before)).Bind(3, static_cast<int64_t>(maybe_sent));
+        s.Bind(1, StoredMessage(message))
+            .Bind(2, Secs(not_before))
+            .Bind(3, static_cast<int64_t>(maybe_sent));
         s.Bind(4, NowSeconds()).Bind(5, store.value).Bind(6, number).Bind(7, fence);
       });
 }
@@ -153,8 +155,10 @@ Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
          "http_status, message, units, sent) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM orders "
          "WHERE store_id = ? AND number = ?");
   s.Bind(1, static_cast<int64_t>(a.n)).Bind(2, Secs(a.started_at)).Bind(3, Secs(a.finished_at));
-  s.Bind(4, Name(a.outcome)).Bind(5, static_cast<int64_t>(a.http_status)).Bind(6, a.message);
-  s.Bind(7, a.units).Bind(8, a.sent).Bind(9, store.value).Bind(10, number);
+  s.Bind(4, Name(a.outcome))
+      .Bind(5, static_cast<int64_t>(a.http_status))
+      .Bind(6, StoredMessage(a.message));
+  s.Bind(7, a.units).Bind(8, base::ValidUtf8(a.sent)).Bind(9, store.value).Bind(10, number);
   s.Step();
   return s.status();
 }

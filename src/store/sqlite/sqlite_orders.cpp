@@ -89,7 +89,7 @@ Row ReadOrderRow(const Stmt& s) {
   e.sale_id = s.OptText(17).value_or("");
   if (auto q = s.OptInt(18)) e.queued_at = FromSeconds(*q);
   if (auto x = s.OptInt(19)) e.exported_at = FromSeconds(*x);
-  e.message = s.OptText(20).value_or("");
+  e.message = base::ValidUtf8(s.OptText(20).value_or(""));  // rows written before M2
   e.attempts = static_cast<int>(s.Int(21));
   e.not_sent = NotSentFromText(s.OptText(22));
   return row;
@@ -232,9 +232,9 @@ Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std:
                     FromSeconds(attempts.Int(2)),
                     AttemptOutcome::kFailed,
                     static_cast<int>(attempts.Int(4)),
-                    attempts.Text(5),
+                    base::ValidUtf8(attempts.Text(5)),
                     attempts.Double(6),
-                    attempts.Text(7)};
+                    base::ValidUtf8(attempts.Text(7))};
     Parse(attempts.Text(3), &a.outcome);
     row.record.attempts.push_back(std::move(a));
   }

@@ -47,6 +47,10 @@ StoreInfo ReadStore(const Stmt& s) {
 
 }  // namespace
 
+std::string StoredMessage(std::string_view message) {
+  return base::CutUtf8(message, kMaxMessageBytes);
+}
+
 int64_t SqliteStore::NowSeconds() const {
   return std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch()).count();
 }
@@ -241,7 +245,7 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
       for (auto& [k, v] : types.items())
         if (v.is_string()) out.payment_types[k] = v.get<std::string>();
     Parse(s.Text(8), &out.connection);
-    out.connection_message = s.OptText(9).value_or("");
+    out.connection_message = base::ValidUtf8(s.OptText(9).value_or(""));
     Parse(s.Text(10), &out.customer_marketing);
   }
   if (!s.status().ok()) return s.status().error();
@@ -366,7 +370,7 @@ Status SqliteStore::MarkLightspeedReconnect(StoreId store, const std::string& me
   Stmt s(conn->get(),
          "UPDATE lightspeed_settings SET connection = 'reconnect', connection_message = ?, "
          "access_token_sealed = NULL, updated_at = ? WHERE store_id = ?");
-  s.Bind(1, message).Bind(2, NowSeconds()).Bind(3, store.value);
+  s.Bind(1, StoredMessage(message)).Bind(2, NowSeconds()).Bind(3, store.value);
   s.Step();
   if (!s.status().ok()) return s.status();
   return txn.Commit();

@@ -3,11 +3,20 @@
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
+#include "base/text.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
 namespace store::sqlite {
+
+// Messages that quote outside text (Lightspeed's answers, transport errors, names) are kept as
+// valid UTF-8 of at most this many bytes, cut between characters: every answer that shows them
+// must be able to carry them as JSON (M2).
+constexpr size_t kMaxMessageBytes = 2000;
+std::string StoredMessage(std::string_view message);
 
 class SqliteStore : public Store {
  public:

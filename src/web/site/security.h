@@ -28,8 +28,9 @@ bool CsrfMatches(std::string_view expected, std::string_view given);
 // The value of cookie `name` in a Cookie header, or empty.
 std::string CookieValue(std::string_view cookie_header, std::string_view name);
 // A Set-Cookie value: HttpOnly, SameSite=Lax, Path=/. max_age_seconds < 0: a browser-session
-// cookie; 0: deletes it.
-std::string SetCookie(std::string_view name, std::string_view value, int max_age_seconds = -1);
+// cookie; 0: deletes it. `secure`: sent over HTTPS only (when the site is served over https).
+std::string SetCookie(std::string_view name, std::string_view value, int max_age_seconds = -1,
+                      bool secure = false);
 
 // Headers every page carries (name, value).
 const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
@@ -37,24 +38,57 @@ const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
 // Only same-site paths may be redirect targets ("/orders?x" yes; "//evil", "http://…" no).
 bool IsLocalPath(std::string_view path);
 
-// Slows password guessing: after `max_failures` failed logins for a key (an e-mail or an
-// address) within `window`, further attempts are refused until the window has passed.
+// Slows password guessing, per e-mail and per client address. An attempt is counted before the
+// password is checked, in the same step as the check of the limits, so parallel attempts cannot
+// slip past them while the slow password hash runs.
+//
+// The address limit is looser and much shorter than the e-mail's: it stops one address from
+// trying many e-mails, but the merchant's colleagues behind the same address (an office NAT) are
+// locked out for at most `per_address.window` even while an attacker keeps trying. A locked
+// address is refused before any password is checked, a right one included: checking passwords
+// for a locked address would let it guess on, unthrottled, across e-mails.
+//
+// Memory stays bounded: a key holds at most its limit of attempts, and past `max_keys` keys the
+// ones nobody tried for longest are forgotten first.
 class LoginThrottle {
  public:
-  LoginThrottle(base::Clock& clock, int max_failures = 5,
-                base::Duration window = std::chrono::minutes(5))
-      : clock_(clock), max_failures_(max_failures), window_(window) {}
-  // How long the key must wait, when it must.
-  std::optional<base::Duration> Blocked(const std::string& key);
-  void Failed(const std::string& key);
-  void Succeeded(const std::string& key);
+  struct Limit {
+    int max_failures;       // attempts within `window` before the key must wait
+    base::Duration window;  // how long an attempt counts; also the longest wait
+  };
+  explicit LoginThrottle(base::Clock& clock, Limit per_email = {5, std::chrono::minutes(5)},
+                         Limit per_address = {20, std::chrono::minutes(1)}, size_t max_keys = 10000)
+      : clock_(clock), per_email_(per_email), per_address_(per_address), max_keys_(max_keys) {}
+
+  // Counts one attempt for `email` (compared without case) from `address`. nullopt: go ahead
+  // and check the password; otherwise how long to wait, and nothing was counted.
+  std::optional<base::Duration> Reserve(std::string_view email, std::string_view address);
+  // The password was right: the e-mail's failures are forgotten and this attempt no longer
+  // counts against the address (its earlier failures still do).
+  void Succeeded(std::string_view email, std::string_view address);
 
  private:
+  using Attempts = std::map<std::string, std::vector<base::TimePoint>, std::less<>>;
+  std::optional<base::Duration> Wait(Attempts& keys, const std::string& key, const Limit& limit,
+                                     base::TimePoint now);
+  void Trim(Attempts& keys, const Limit& limit, base::TimePoint now);
+
   base::Clock& clock_;
-  int max_failures_;
-  base::Duration window_;
+  const Limit per_email_, per_address_;
+  const size_t max_keys_;
   std::mutex mu_;
-  std::map<std::string, std::vector<base::TimePoint>> failures_;
+  Attempts emails_;     // guarded by mu_
+  Attempts addresses_;  // guarded by mu_
 };
+
+// Checks a login's password. `password_hash` is the user's, or nullopt for an unknown e-mail:
+// then the password is checked against a fixed dummy hash made once, so an unknown e-mail costs
+// the same Argon2id verify as a known one and the answer's timing does not tell them apart.
+using PasswordVerifier = bool (*)(std::string_view hash, std::string_view password);
+// base::VerifyPassword, and the dummy hash used for unknown e-mails.
+bool DefaultPasswordVerifier(std::string_view hash, std::string_view password);
+const std::string& DummyPasswordHash();
+bool CheckLoginPassword(const std::optional<std::string>& password_hash, std::string_view password,
+                        PasswordVerifier verify = &DefaultPasswordVerifier);
 
 }  // namespace web::site

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace web::site {
 namespace {
 
@@ -37,6 +42,15 @@ TEST(Cookies, ParseAndSetWithHttpOnlyAndSameSiteLax) {
   EXPECT_NE(SetCookie("spoke_session", "", 0).find("Max-Age=0"), std::string::npos);
 }
 
+// Issue 11, item 8: over https the session cookie must never travel in clear.
+TEST(Cookies, HostileInputSecureFlagWhenAsked) {
+  EXPECT_EQ(SetCookie("spoke_session", "v").find("Secure"), std::string::npos);
+  const std::string c = SetCookie("spoke_session", "v", -1, true);
+  EXPECT_NE(c.find("; Secure"), std::string::npos) << c;
+  EXPECT_NE(c.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(SetCookie("spoke_session", "", 0, true).find("Max-Age=0; Secure"), std::string::npos);
+}
+
 TEST(Headers, CspAllowsNoScriptAndFramingIsDenied) {
   std::map<std::string, std::string> h(SecurityHeaders().begin(), SecurityHeaders().end());
   EXPECT_NE(h["Content-Security-Policy"].find("script-src 'none'"), std::string::npos);
@@ -54,21 +68,97 @@ TEST(Redirects, OnlyLocalPaths) {
   EXPECT_FALSE(IsLocalPath("/orders\r\nSet-Cookie: x"));
 }
 
+const base::TimePoint kStart{std::chrono::seconds(1'800'000'000)};
+
 TEST(LoginThrottle, BlocksAfterFiveFailuresUntilTheWindowPasses) {
-  base::ManualClock clock(base::TimePoint{std::chrono::seconds(1'800'000'000)});
-  LoginThrottle t(clock, 5, 5min);
-  for (int i = 0; i < 4; ++i) t.Failed("e:ann@example.com");
-  EXPECT_FALSE(t.Blocked("e:ann@example.com"));
-  t.Failed("e:ann@example.com");
-  auto wait = t.Blocked("e:ann@example.com");
+  base::ManualClock clock(kStart);
+  LoginThrottle t(clock, {5, 5min}, {100, 1min});
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(t.Reserve("ann@example.com", "10.0.0.1")) << i;
+  auto wait = t.Reserve("Ann@Example.com", "10.0.0.2");  // the e-mail, whatever its case
   ASSERT_TRUE(wait);
   EXPECT_EQ(*wait, base::Duration(5min));
-  EXPECT_FALSE(t.Blocked("e:ben@example.com"));  // others are not affected
+  EXPECT_FALSE(t.Reserve("ben@example.com", "10.0.0.1"));  // others are not affected
   clock.Advance(5min);
-  EXPECT_FALSE(t.Blocked("e:ann@example.com"));
-  t.Failed("e:ann@example.com");
-  t.Succeeded("e:ann@example.com");
-  EXPECT_FALSE(t.Blocked("e:ann@example.com"));
+  EXPECT_FALSE(t.Reserve("ann@example.com", "10.0.0.1"));
+  t.Succeeded("ann@example.com", "10.0.0.1");
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(t.Reserve("ann@example.com", "10.0.0.1")) << i;
+}
+
+// Issue 11, item 5a: 50 parallel wrong passwords let 12 through, because the limit was checked,
+// then the slow hash ran, and only then was the failure counted.
+TEST(LoginThrottle, HostileInputParallelAttemptsCannotPassTheLimit) {
+  base::ManualClock clock(kStart);
+  LoginThrottle t(clock, {5, 5min}, {20, 1min});
+  std::atomic<int> allowed_same_email{0}, allowed_same_address{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i)
+    threads.emplace_back([&, i] {
+      if (!t.Reserve("ann@example.com", "10.0.0." + std::to_string(i))) ++allowed_same_email;
+      // The slow password check would run here; the attempt is already counted.
+      std::this_thread::sleep_for(1ms);
+      if (!t.Reserve("user" + std::to_string(i) + "@example.com", "10.9.9.9"))
+        ++allowed_same_address;
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(allowed_same_email.load(), 5);
+  EXPECT_EQ(allowed_same_address.load(), 20);
+}
+
+// Item 5c: a locked address waits a short, bounded time, and a right password from it gives back
+// its own attempt only.
+TEST(LoginThrottle, HostileInputAnAddressLockIsShortAndBounded) {
+  base::ManualClock clock(kStart);
+  LoginThrottle t(clock);  // the site's limits: 5 per e-mail in 5 min, 20 per address in 1 min
+  for (int i = 0; i < 20; ++i)
+    EXPECT_FALSE(t.Reserve("guess" + std::to_string(i) + "@example.com", "10.0.0.1"));
+  // An attacker keeps trying: refused attempts are not counted, so the lock never grows.
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(t.Reserve("x@example.com", "10.0.0.1"));
+  auto wait = t.Reserve("colleague@example.com", "10.0.0.1");
+  ASSERT_TRUE(wait) << "a locked address is refused before any password is checked";
+  EXPECT_LE(*wait, base::Duration(1min));
+  EXPECT_FALSE(t.Reserve("colleague@example.com", "10.0.0.2")) << "other addresses go on";
+  clock.Advance(1min);
+  for (int i = 0; i < 10; ++i)
+    ASSERT_FALSE(t.Reserve("g" + std::to_string(i) + "@example.com", "10.0.0.1")) << i;
+  ASSERT_FALSE(t.Reserve("colleague@example.com", "10.0.0.1")) << "within a minute";
+  t.Succeeded("colleague@example.com", "10.0.0.1");
+  // The right password gave back its own attempt, not the address's ten failures.
+  for (int i = 0; i < 10; ++i)
+    EXPECT_FALSE(t.Reserve("a" + std::to_string(i) + "@example.com", "10.0.0.1")) << i;
+  EXPECT_TRUE(t.Reserve("another@example.com", "10.0.0.1"));
+}
+
+TEST(LoginThrottle, HostileInputASprayOfKeysStaysBounded) {
+  base::ManualClock clock(kStart);
+  LoginThrottle t(clock, {5, 5min}, {20, 1min}, /*max_keys=*/100);
+  for (int i = 0; i < 10000; ++i) {
+    clock.Advance(1ms);
+    (void)t.Reserve("spray" + std::to_string(i) + "@example.com", "10.0." + std::to_string(i));
+  }
+  // The most recent keys are still remembered.
+  for (int i = 0; i < 4; ++i) ASSERT_FALSE(t.Reserve("spray9999@example.com", "10.1.1.1"));
+  EXPECT_TRUE(t.Reserve("spray9999@example.com", "10.1.1.1"));
+}
+
+// Item 5b: an unknown e-mail costs one password check, against a dummy hash, like a wrong
+// password does, so timing does not tell which e-mails have accounts.
+TEST(LoginPassword, HostileInputAnUnknownEmailCostsOneVerifyLikeAWrongPassword) {
+  static std::vector<std::string> hashes;
+  hashes.clear();
+  auto counting = [](std::string_view hash, std::string_view) {
+    hashes.emplace_back(hash);
+    return hash == "right";
+  };
+  EXPECT_FALSE(CheckLoginPassword(std::nullopt, "guess", counting));
+  ASSERT_EQ(hashes.size(), 1u);
+  EXPECT_EQ(hashes[0], DummyPasswordHash());
+  EXPECT_FALSE(CheckLoginPassword(std::string("wrong"), "guess", counting));
+  EXPECT_TRUE(CheckLoginPassword(std::string("right"), "guess", counting));
+  EXPECT_EQ(hashes.size(), 3u);
+  // The dummy is a real Argon2id hash (the same cost), made once, that nothing matches.
+  EXPECT_EQ(DummyPasswordHash().rfind("$argon2id$", 0), 0u) << DummyPasswordHash();
+  EXPECT_EQ(&DummyPasswordHash(), &DummyPasswordHash());
+  EXPECT_FALSE(CheckLoginPassword(std::nullopt, ""));
 }
 
 }  // namespace

@@ -137,8 +137,7 @@ void Site::Redirect(http::Response& res, const std::string& path, int status) {
 
 void Site::SetSiteCookie(http::Response& res, std::string_view name, std::string_view value,
                          int max_age_seconds) const {
-  res.AddHeader("Set-Cookie",
-                SetCookie(name, value, max_age_seconds) + (secure_cookies_ ? "; Secure" : ""));
+  res.AddHeader("Set-Cookie", SetCookie(name, value, max_age_seconds, secure_cookies_));
 }
 
 void Site::AddFlash(const std::string& session, bool error, const std::string& text) {
@@ -201,21 +200,18 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
     return RenderLogin(res, 403, email,
                        "The login form was out of date (or cookies are off). Please try again.");
   }
-  const std::string by_email = "e:" + Lower(email), by_addr = "a:" + req.remote_addr;
-  for (const std::string& key : {by_email, by_addr}) {
-    if (auto wait = throttle_.Blocked(key)) {
-      const double secs = std::chrono::duration<double>(*wait).count();
-      return RenderLogin(res, 429, email,
-                         "Too many failed logins. Try again in " + FormatWait(secs) + ".");
-    }
+  // The attempt is counted before the slow password check (parallel guesses cannot pass the
+  // limit), and an unknown e-mail costs the same check as a wrong password.
+  if (auto wait = throttle_.Reserve(Lower(email), req.remote_addr)) {
+    const double secs = std::chrono::duration<double>(*wait).count();
+    return RenderLogin(res, 429, email,
+                       "Too many failed logins. Try again in " + FormatWait(secs) + ".");
   }
   auto user = store_.FindUser(email);
-  if (!user.ok() || !base::VerifyPassword(user->password_hash, req.Param("password"))) {
-    throttle_.Failed(by_email);
-    throttle_.Failed(by_addr);
+  if (!CheckLoginPassword(user.ok() ? std::optional(user->password_hash) : std::nullopt,
+                          req.Param("password")))
     return RenderLogin(res, 401, email, "Wrong e-mail or password.");
-  }
-  throttle_.Succeeded(by_email);
+  throttle_.Succeeded(Lower(email), req.remote_addr);
   const base::TimePoint now = clock_.Now();
   (void)store_.DeleteIdleSessions(now - options_.sessions.idle);  // sweep now and then
   const std::string id = base::RandomHex(32);
