@@ -790,13 +790,21 @@ TEST_F(ServerTest, StopWithRequestsInFlightReturnsPromptly) {
   ASSERT_TRUE(busy.Send(Get("/slow?ms=200")));
   ASSERT_TRUE(queued.Send(Get("/slow?ms=200")));
   ASSERT_TRUE(half.Send("GET /healthz HTTP/1.1\r\n"));
+  std::atomic<bool> waited{false};
+  std::thread waiter([&] {
+    server_->Wait();
+    waited = true;
+  });
   std::this_thread::sleep_for(milliseconds(50));
+  EXPECT_FALSE(waited);
   const auto start = Clock::now();
   server_->Stop();
   EXPECT_LT(ElapsedMs(start), 1000);
+  waiter.join();
+  EXPECT_TRUE(waited);
   for (Client* c : {&busy, &queued, &half, &idle}) EXPECT_TRUE(c->WaitClosed(milliseconds(1000)));
   server_->Stop();  // again: nothing happens
-  server_->Wait();  // returns at once once stopped
+  server_->Wait();  // returns at once now
   EXPECT_EQ(server_->GetStats().open_connections, 0);
 }
 
