@@ -192,6 +192,7 @@ struct Push {
   bool closed = false;
   std::optional<Reply> reply;
   long answered_after_ms = -1;
+  long peak_rss_kb = 0;  // this process's (client and server) largest VmRSS seen while pushing
 };
 
 // Sends `head`, then what `more` yields (until it yields "" or `max_bytes` are out), reading at
@@ -206,6 +207,7 @@ Push PushUntilClosed(Client& c, const std::string& head, const std::function<std
   bool sending = true;
   std::string received;
   while (Clock::now() < deadline) {
+    out.peak_rss_kb = std::max(out.peak_rss_kb, RssKb());
     pollfd p{c.fd(), static_cast<short>(POLLIN | (sending ? POLLOUT : 0)), 0};
     poll(&p, 1, 50);
     if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -235,6 +237,7 @@ Push PushUntilClosed(Client& c, const std::string& head, const std::function<std
       }
     }
   }
+  out.peak_rss_kb = std::max(out.peak_rss_kb, RssKb());
   c.buffer() = received;
   out.reply = c.Read(milliseconds(10));
   return out;
@@ -472,13 +475,14 @@ TEST_F(ServerTest, H1_ChunkedBodyOverTheLimitGets413AndIsCutEarly) {
       c, "POST /upload HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n",
       [&] { return chunk; }, kMaxSend);
   const long rss_after = RssKb();
-  std::printf("H1 chunked: sent %zu bytes before close; VmRSS %ld -> %ld kB\n", p.sent, rss_before,
-              rss_after);
+  std::printf("H1 chunked: sent %zu bytes before close; VmRSS %ld kB before, %ld peak, %ld after\n",
+              p.sent, rss_before, p.peak_rss_kb, rss_after);
   ASSERT_TRUE(p.reply);
   EXPECT_EQ(p.reply->status, 413);
   EXPECT_EQ(p.reply->body, "spoke error 413\n");
   EXPECT_TRUE(p.closed);
   EXPECT_LT(p.sent, kMaxSend / 4);  // cut after about 1 MiB (plus what the socket buffers held)
+  EXPECT_LT(p.peak_rss_kb - rss_before, 16 * 1024);
   EXPECT_LT(rss_after - rss_before, 16 * 1024);
   EXPECT_EQ(handled_, 0);
 }
@@ -540,15 +544,23 @@ TEST_F(ServerTest, H2_HeaderFloodGets431AndIsCutEarly) {
   Push p = PushUntilClosed(
       c, "GET / HTTP/1.1\r\nHost: t\r\n", [&] { return block; }, kMaxSend);
   const long rss_after = RssKb();
-  std::printf("H2 header flood: sent %zu bytes before close; VmRSS %ld -> %ld kB\n", p.sent,
-              rss_before, rss_after);
+  std::printf(
+      "H2 header flood: sent %zu bytes before close; VmRSS %ld kB before, %ld peak, %ld after\n",
+      p.sent, rss_before, p.peak_rss_kb, rss_after);
   ASSERT_TRUE(p.reply);
   EXPECT_EQ(p.reply->status, 431);
   EXPECT_EQ(p.reply->body, "spoke error 431\n");
   EXPECT_TRUE(p.closed);
   EXPECT_LT(p.sent, kMaxSend / 4);
+  EXPECT_LT(p.peak_rss_kb - rss_before, 16 * 1024);
   EXPECT_LT(rss_after - rss_before, 16 * 1024);
   EXPECT_EQ(handled_, 0);
+  // A head just under the limit still goes through.
+  Client ok(port_);
+  ASSERT_TRUE(ok.Send(Get("/healthz", "X-Big: " + std::string(7 * 1024, 'h') + "\r\n")));
+  auto r = ok.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST_F(ServerTest, H3_SlowlorisAndIdleClientsDoNotStarveOthers) {
