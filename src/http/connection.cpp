@@ -30,6 +30,7 @@ using tcp = asio::ip::tcp;
 constexpr std::chrono::milliseconds kLingerTime{1000};
 constexpr size_t kMaxLingerBytes = 4 * 1024 * 1024;
 constexpr size_t kDrainBufferBytes = 16 * 1024;
+constexpr std::chrono::milliseconds kCancelRetry{10};
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
@@ -102,7 +103,9 @@ void Connection::NextRequest() {
   Arm(deadline);
   socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this(), deadline](error_code ec) {
     if (self->closed_) return;
-    if (ec || self->timed_out_) {
+    // Only a failed wait (the deadline cancels it) means silence: a deadline that passes just as
+    // bytes arrive leaves them to the head read, which answers 408 on a fresh connection.
+    if (ec) {
       self->Close();
       return;
     }
@@ -335,11 +338,20 @@ void Connection::DrainSome() {
 void Connection::Arm(Clock::time_point deadline) {
   timed_out_ = false;
   timer_.expires_at(deadline);
-  timer_.async_wait([self = shared_from_this(), generation = ++timer_generation_](error_code ec) {
+  AwaitDeadline(++timer_generation_);
+}
+
+void Connection::AwaitDeadline(uint64_t generation) {
+  timer_.async_wait([self = shared_from_this(), generation](error_code ec) {
     if (ec || generation != self->timer_generation_ || self->closed_) return;
     self->timed_out_ = true;
     error_code ignored;
     self->socket_.cancel(ignored);
+    // Between two reads of a composed operation (Beast's header read, say) nothing is pending, so
+    // the cancel misses and the operation reads on. Cancel again shortly until it has ended: its
+    // completion disarms or re-arms the timer.
+    self->timer_.expires_after(kCancelRetry);
+    self->AwaitDeadline(generation);
   });
 }
 

@@ -63,7 +63,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Write(Response res, bool close);
   void Linger();
   void DrainSome();
+  // One deadline at a time: when it passes, the pending operation is cancelled (timed_out_ set).
   void Arm(Clock::time_point deadline);
+  void AwaitDeadline(uint64_t generation);
   void Disarm();
 
   const ConnectionContext& context_;

@@ -84,7 +84,7 @@ base::Result<int> Server::Impl::Start() {
   if (base::Status s = CheckLimits(limits); !s.ok()) return s.error();
   {
     std::lock_guard lock(mu);
-    if (started || stopping) return base::Internal("http::Server::Start called twice");
+    if (started || stopping) return base::Internal("http::Server::Start after Start or Stop");
   }
   const std::string where = options.host + ":" + std::to_string(options.port);
   auto fail = [&](const std::string& why) {
