@@ -651,6 +651,37 @@ TEST_F(ServerTest, H3_SlowlorisAndIdleClientsDoNotStarveOthers) {
   EXPECT_TRUE(idle[0]->Read());
 }
 
+// A head arriving a byte at a time keeps Beast's header read between reads most of the time;
+// the deadline must still end it.
+TEST_F(ServerTest, H3_ByteByByteHeadIsCutAtTheDeadline) {
+  StartServer();
+  constexpr int kClients = 16;
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < kClients; ++i) {
+    slow.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(slow.back()->Send("GET /healthz HTTP/1.1\r\nX-Trickle: "));
+  }
+  const auto start = Clock::now();
+  std::vector<long> cut_after(kClients, -1);
+  while (ElapsedMs(start) < 2000 && std::count(cut_after.begin(), cut_after.end(), -1) > 0) {
+    for (int i = 0; i < kClients; ++i) {
+      if (cut_after[i] >= 0) continue;
+      slow[i]->Send("a", milliseconds(1));
+      while (slow[i]->Fill(Clock::now())) {
+      }
+      if (slow[i]->WaitClosed(milliseconds(0))) cut_after[i] = ElapsedMs(start);
+    }
+    std::this_thread::sleep_for(milliseconds(2));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    EXPECT_GE(cut_after[i], 400) << "client " << i;
+    EXPECT_LE(cut_after[i], 1500) << "client " << i;
+    auto r = slow[i]->Read(milliseconds(1));
+    ASSERT_TRUE(r) << "client " << i;
+    EXPECT_EQ(r->status, 408);
+  }
+}
+
 TEST_F(ServerTest, HeadDeadlineGets408) {
   StartServer();
   Client c(port_);
