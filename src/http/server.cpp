@@ -246,11 +246,13 @@ void Server::Wait() {
 
 Server::Stats Server::GetStats() const {
   Stats stats;
+  bool started;
   {
     std::lock_guard lock(impl_->mu);
     stats.open_connections = impl_->open_connections;
+    started = impl_->started;  // `pool` is set before `started`, under mu
   }
-  if (impl_->pool) {
+  if (started) {
     stats.busy_workers = impl_->pool->Busy();
     stats.queued_requests = impl_->pool->Queued();
   }
