@@ -1,0 +1,65 @@
+#include "http/worker_pool.h"
+
+namespace http::detail {
+
+WorkerPool::WorkerPool(int threads, int max_queued) : max_queued_(max_queued) {
+  threads_.reserve(threads);
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+}
+
+WorkerPool::~WorkerPool() { Shutdown(); }
+
+bool WorkerPool::TrySubmit(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= max_queued_) return false;
+    queue_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void WorkerPool::Shutdown() {
+  std::deque<std::function<void()>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    dropped.swap(queue_);
+  }
+  cv_.notify_all();
+  // Destroyed outside the lock: a task's captures may release a connection, whose destructor
+  // takes the server's own lock.
+  dropped.clear();
+  for (std::thread& t : threads_)
+    if (t.joinable()) t.join();
+}
+
+int WorkerPool::Busy() const {
+  std::lock_guard lock(mu_);
+  return busy_;
+}
+
+int WorkerPool::Queued() const {
+  std::lock_guard lock(mu_);
+  return static_cast<int>(queue_.size());
+}
+
+void WorkerPool::Run() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
+      ++busy_;
+    }
+    task();
+    task = nullptr;  // release the captures before counting the worker free
+    std::lock_guard lock(mu_);
+    --busy_;
+  }
+}
+
+}  // namespace http::detail
