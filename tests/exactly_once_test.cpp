@@ -160,7 +160,7 @@ TEST_F(ExactlyOnce, R19ASerialNumberWhoseAnswerWasLostIsNotRecordedTwice) {
 
 TEST_F(ExactlyOnce, R10R20ARefusedCompletionLeavesNoOpenSaleAndANewTaxRateIsFetchedOnRetry) {
   auto settings = svc_.db().GetLightspeedSettings(svc_.store_id());
-  settings->tax_mode = "lightspeed";
+  settings->tax_mode = store::TaxMode::kLightspeed;
   ASSERT_TRUE(svc_.db().PutLightspeedSettings(svc_.store_id(), *settings).ok());
   svc_.SimControl("PUT", "/behaviour", {{"failed_completion", "open_sale"}});
   const auto taxed = [](const std::string& number) {

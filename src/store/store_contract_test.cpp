@@ -355,7 +355,7 @@ TEST_F(StoreContract, HostileInputM2StoredMessagesAreValidUtf8) {
   ASSERT_TRUE(db_->StopExport(store_, "10023", claim->fence, long_message, {}).ok());
   ASSERT_TRUE(
       db_->RecordAttempt(store_, "10023",
-                         ExportAttempt{1, {}, {}, "failed", 400, "Lightspeed: caf\xE9", 1, "x\xFF"})
+                         ExportAttempt{1, {}, {}, store::AttemptOutcome::kFailed, 400, "Lightspeed: caf\xE9", 1, "x\xFF"})
           .ok());
   ASSERT_TRUE(db_->MarkLightspeedReconnect(store_, "\xC3").ok());
   auto got = db_->GetOrder(store_, "10023");
