@@ -48,6 +48,7 @@ class Server {
   // Binds and serves in background threads; returns the bound port.
   base::Result<int> Start();
   // Stops accepting, closes every connection, waits for running handlers; safe to call twice.
+  // Queued requests are dropped. Not from a handler: it would wait for itself.
   void Stop();
   // Blocks until Stop() is called from another thread.
   void Wait();
