@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "api/settings_check.h"
+#include "base/text.h"
 #include "shop/validate.h"
 
 namespace api {
@@ -42,8 +43,11 @@ Result<store::LightspeedSettings> ApplySettingsChange(store::LightspeedSettings 
     *f.target = *f.value;
   }
   if (c.reference_source) {
-    if (c.reference_source->empty() || c.reference_source->size() > 32)
-      return base::Invalid("reference_source", "reference_source must be 1–32 characters");
+    if (c.reference_source->empty() || c.reference_source->size() > 32 ||
+        !base::IsValidUtf8(*c.reference_source) || base::FindUnsafeCharacter(*c.reference_source))
+      return base::Invalid("reference_source",
+                           "reference_source must be 1–32 characters of text (no control "
+                           "characters)");
     s.reference_source = *c.reference_source;
   }
   if (auto st = ReadName("tax_mode", c.tax_mode, &s.tax_mode, "web or lightspeed"); !st.ok())

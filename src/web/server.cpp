@@ -97,11 +97,6 @@ class HttpServer : public Server {
   void Serve(const http::Request& in, http::Response& res) {
     http::Request req = in;
     try {
-      // Every key in a path is text; a path that is not UTF-8 names nothing that exists.
-      if (!base::IsValidUtf8(req.path)) {
-        res.status = 404;
-        return ErrorBody(req.path, res);
-      }
       if (IsApiPath(req.path)) {
         for (const auto& [name, value] : req.params)
           if (!base::IsValidUtf8(name) || !base::IsValidUtf8(value))

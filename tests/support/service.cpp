@@ -72,6 +72,8 @@ TestService::TestService(ServiceOptions options) {
       api::ApiOptions{connections_.get(), [this] { engine_->Wake(); }, options.public_url});
   web::ServerOptions server_options;
   server_options.public_url = options.public_url;
+  server_options.host = options.host;
+  server_options.limits = options.limits;
   server_options.clock = &clock_;
   if (options.site_connections) server_options.connections = connections_.get();
   server_ = web::CreateServer(server_options, *api_, *db_);

@@ -42,6 +42,10 @@ struct ServiceOptions {
   bool site_connections = true;
   // The engine's keep-alive of quiet stores (0: off).
   std::chrono::hours refresh_keepalive{24 * 7};
+  // Where spoke listens ("::" for dual-stack; Call() still uses 127.0.0.1).
+  std::string host = "127.0.0.1";
+  // Read deadlines, header limit and connection caps of the HTTP server.
+  http::Limits limits;
 };
 
 // The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is
