@@ -50,8 +50,8 @@ class AccountCache {
   std::map<std::string, std::string> shop_category_ GUARDED_BY(mu_);
   // account → id → tax
   std::map<std::string, std::map<std::string, SalesTax>> categories_ GUARDED_BY(mu_);
-  std::map<std::string, std::string> customer_category_ GUARDED_BY(mu_), item_class_
-      GUARDED_BY(mu_);
+  std::map<std::string, std::string> customer_category_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> item_class_ GUARDED_BY(mu_);
 };
 
 }  // namespace exporter
