@@ -8,7 +8,7 @@ FUZZ_SMOKE_SECONDS ?= 5
 CCACHE := $(shell command -v ccache 2>/dev/null)
 
 .PHONY: deps browser-deps build test test-browser test-asan test-tsan crash-sweep demo bench \
-	clean format fuzz fuzz-smoke fuzz-build
+	clean format fuzz fuzz-smoke fuzz-build check-threads check-includes
 
 deps:
 	@bash scripts/deps.sh
@@ -92,6 +92,15 @@ bench: build
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+# Clang's thread-safety analysis (-Wthread-safety as an error) over every .cpp under src/, with
+# the flags of $(BUILD)/compile_commands.json, syntax only (base/thread_annotations.h).
+check-threads: deps $(BUILD)/CMakeCache.txt
+	BUILD=$(BUILD) bash scripts/check-threads.sh
+
+# Every #include "<module>/..." in src/ against the module arrows in docs/architecture.md.
+check-includes:
+	bash scripts/check-includes.sh
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

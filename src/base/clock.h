@@ -3,10 +3,10 @@
 #pragma once
 
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <string_view>
 
+#include "base/mutex.h"
 #include "base/result.h"
 
 namespace base {
@@ -29,18 +29,18 @@ class ManualClock : public Clock {
  public:
   explicit ManualClock(TimePoint start) : now_(start) {}
   TimePoint Now() const override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return now_;
   }
   void SleepFor(Duration d) override { Advance(d); }
   void Advance(Duration d) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     now_ += d;
   }
 
  private:
-  mutable std::mutex mu_;
-  TimePoint now_;
+  mutable Mutex mu_;
+  TimePoint now_ GUARDED_BY(mu_);
 };
 
 // "2026-11-20T15:04:05Z" (UTC, whole seconds).

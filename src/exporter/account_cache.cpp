@@ -14,7 +14,7 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
                              "payment: map this payment method to another type in Settings");
   };
   if (!fresh) {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     if (reserved_[account].count(key)) return refused();
     auto acct = payment_types_.find(account);
     if (acct != payment_types_.end()) {
@@ -24,7 +24,7 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
   }
   auto types = client.ListPaymentTypes();
   if (!types.ok()) return types.error();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   auto& known = payment_types_[account];
   auto& reserved = reserved_[account];
   known.clear();
@@ -47,7 +47,7 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
 
 void AccountCache::AddPaymentType(const std::string& account, const std::string& name,
                                   const std::string& id) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   payment_types_[account][NormalizeKey(name)] = id;
 }
 
@@ -62,7 +62,7 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
   std::optional<std::string> customers, shops;
   bool have_categories = false;
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     if (auto it = customer_category_.find(customer_key); it != customer_category_.end())
       customers = it->second;
     if (auto it = shop_category_.find(shop_key); it != shop_category_.end()) shops = it->second;
@@ -81,7 +81,7 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
   if (!customers_own && !shops) {
     auto all = client.ListShops();
     if (!all.ok()) return all.error();
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     for (const auto& shop : *all) {
       shop_category_[account + "|" + shop.id] = shop.tax_category_id;
       if (shop.id == shop_id) shops = shop.tax_category_id;
@@ -102,10 +102,10 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
       if (!tax.ok()) return tax.error();
       parsed[c.id] = std::move(*tax);
     }
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     categories_[account] = std::move(parsed);
   }
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   const auto& known = categories_[account];
   auto it = known.find(category);
   if (it == known.end())
@@ -118,7 +118,7 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
 
 void AccountCache::NoteCustomerTax(const std::string& account, const std::string& customer_id,
                                    const std::string& tax_category_id) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   customer_category_[account + "|" + customer_id] =
       NoCategory(tax_category_id) ? "0" : tax_category_id;
 }
@@ -129,7 +129,7 @@ base::Result<std::map<std::string, std::string>> AccountCache::ItemTaxClasses(
   std::map<std::string, std::string> out;
   std::vector<std::string> unknown;
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     for (const std::string& id : item_ids) {
       auto it = item_class_.find(account + "|" + id);
       if (it != item_class_.end()) {
@@ -142,7 +142,7 @@ base::Result<std::map<std::string, std::string>> AccountCache::ItemTaxClasses(
   if (unknown.empty()) return out;
   auto items = client.ListItems(unknown);
   if (!items.ok()) return items.error();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   for (const std::string& id : unknown) out[id] = "0";  // not found: the category's own rates
   for (const auto& item : *items)
     if (out.count(item.id)) out[item.id] = item.tax_class_id.empty() ? "0" : item.tax_class_id;
@@ -151,7 +151,7 @@ base::Result<std::map<std::string, std::string>> AccountCache::ItemTaxClasses(
 }
 
 void AccountCache::ForgetTaxRates(const std::string& account) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   const std::string prefix = account + "|";
   categories_.erase(account);
   for (auto* m : {&shop_category_, &customer_category_, &item_class_})

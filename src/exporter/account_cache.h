@@ -3,12 +3,12 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "exporter/plan.h"
 #include "lightspeed/client.h"
 
@@ -40,14 +40,18 @@ class AccountCache {
   void ForgetTaxRates(const std::string& account);
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::map<std::string, std::string>> payment_types_;  // account → name → id
-  std::map<std::string, std::set<std::string>> reserved_;  // account → names spoke must not use
+  base::Mutex mu_;
+  // account → name → id
+  std::map<std::string, std::map<std::string, std::string>> payment_types_ GUARDED_BY(mu_);
+  // account → names spoke must not use
+  std::map<std::string, std::set<std::string>> reserved_ GUARDED_BY(mu_);
   // Keyed account|id: a shop's tax category, the account's tax categories, a customer's own
   // tax category, an item's tax class.
-  std::map<std::string, std::string> shop_category_;
-  std::map<std::string, std::map<std::string, SalesTax>> categories_;  // account → id → tax
-  std::map<std::string, std::string> customer_category_, item_class_;
+  std::map<std::string, std::string> shop_category_ GUARDED_BY(mu_);
+  // account → id → tax
+  std::map<std::string, std::map<std::string, SalesTax>> categories_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> customer_category_ GUARDED_BY(mu_);
+  std::map<std::string, std::string> item_class_ GUARDED_BY(mu_);
 };
 
 }  // namespace exporter

@@ -53,7 +53,7 @@ base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
       !saved.ok())
     return saved.error();
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     links_.erase(s.value);  // a new connection may name another account
   }
   auto client = ClientFor(s);
@@ -69,7 +69,7 @@ base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
     settings->register_id.clear();
     settings->employee_id.clear();
     if (auto put = store_.PutLightspeedSettings(s, *settings); !put.ok()) return put.error();
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     links_.erase(s.value);
   }
   return account;
@@ -102,7 +102,7 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
                        settings->connection == store::ConnectionState::kReconnect ? settings->connection_message
                                                            : "Lightspeed is not connected",
                        "", "not_connected", std::nullopt};
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   Link& link = LinkFor(s);
   // The account is learned after connecting; until then only GetAccount (not account-scoped)
   // is meaningful, and it does not use the account id.
@@ -132,7 +132,7 @@ base::Result<bool> Connections::KeepAlive(store::StoreId s, base::Duration older
   if (settings->connection != store::ConnectionState::kConnected) return false;
   lightspeed::TokenManager* tokens = nullptr;
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     tokens = LinkFor(s).tokens.get();
   }
   return tokens->RefreshIfIssuedBefore(clock_.Now() - older_than);
@@ -153,14 +153,14 @@ std::string LapsedMessage(base::TimePoint lapsed_at) {
 }
 
 double Connections::SecondsUntilAdmits(store::StoreId s, double units) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = links_.find(s.value);
   if (it == links_.end() || !it->second->client) return 0;
   return it->second->client->limiter().SecondsToDrain(units);
 }
 
 std::optional<lightspeed::RateLimiter::Snapshot> Connections::Bucket(store::StoreId s) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = links_.find(s.value);
   if (it == links_.end() || !it->second->client) return std::nullopt;
   return it->second->client->limiter().Now();

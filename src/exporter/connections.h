@@ -5,9 +5,9 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "base/mutex.h"
 #include "lightspeed/client.h"
 #include "store/store.h"
 
@@ -57,15 +57,15 @@ class Connections {
  private:
   struct Link;
   base::Result<lightspeed::Account> Adopt(store::StoreId s, const lightspeed::TokenPair& pair);
-  Link& LinkFor(store::StoreId s);
+  Link& LinkFor(store::StoreId s) REQUIRES(mu_);
 
   store::Store& store_;
   LightspeedConfig config_;
   base::Clock& clock_;
   std::unique_ptr<lightspeed::Transport> transport_;
   std::unique_ptr<lightspeed::OAuthClient> oauth_;
-  std::mutex mu_;
-  std::map<int64_t, std::unique_ptr<Link>> links_;
+  base::Mutex mu_;
+  std::map<int64_t, std::unique_ptr<Link>> links_ GUARDED_BY(mu_);
 };
 
 }  // namespace exporter

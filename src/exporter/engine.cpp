@@ -4,12 +4,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "base/mutex.h"
 #include "base/secrets.h"
 #include "base/text.h"
 #include "exporter/account_cache.h"
@@ -34,7 +34,7 @@ class Engine::Impl {
   }
 
   void Start() {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     if (running_) return;
     running_ = true;
     for (int i = 0; i < std::clamp(options_.workers, 1, 64); ++i)
@@ -44,11 +44,11 @@ class Engine::Impl {
 
   void Stop() {
     {
-      std::lock_guard lock(mu_);
+      base::MutexLock lock(mu_);
       if (!running_) return;
       running_ = false;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     if (dispatcher_.joinable()) dispatcher_.join();
     for (auto& w : workers_) w.join();
     workers_.clear();
@@ -56,10 +56,10 @@ class Engine::Impl {
 
   void Wake() {
     {
-      std::lock_guard lock(mu_);
+      base::MutexLock lock(mu_);
       woken_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 
  private:
@@ -86,7 +86,7 @@ class Engine::Impl {
     };
     std::vector<Candidate> order;
     {
-      std::lock_guard lock(mu_);
+      base::MutexLock lock(mu_);
       for (const store::DueStore& d : *due) {
         // Stores without an account still get a lane of their own, so their orders are
         // stopped with a plain reason instead of waiting forever.
@@ -103,7 +103,7 @@ class Engine::Impl {
               [](const Candidate& a, const Candidate& b) { return a.score < b.score; });
     for (const Candidate& c : order) {
       {
-        std::lock_guard lock(mu_);
+        base::MutexLock lock(mu_);
         if (static_cast<int>(queue_.size() + active_) >= options_.workers) break;
       }
       auto numbers = store_.ListDueExports(c.store, options_.batch);
@@ -113,22 +113,24 @@ class Engine::Impl {
         continue;
       }
       if (numbers->empty()) continue;  // taken meanwhile
-      std::lock_guard lock(mu_);
+      base::MutexLock lock(mu_);
       busy_.insert(c.lane);
       last_served_[c.lane] = ++served_counter_;
       queue_.push_back(Turn{c.lane, c.store, std::move(*numbers)});
-      cv_.notify_all();
+      cv_.SignalAll();
     }
   }
 
   void DispatchLoop() {
-    std::unique_lock lock(mu_);
+    base::MutexLock lock(mu_);
     while (running_) {
-      lock.unlock();
+      lock.Unlock();
       Dispatch();
       KeepAlive();
-      lock.lock();
-      cv_.wait_for(lock, options_.poll, [this] { return !running_ || woken_; });
+      lock.Lock();
+      const auto deadline = std::chrono::steady_clock::now() + options_.poll;
+      while (running_ && !woken_ && cv_.WaitUntil(mu_, deadline)) {
+      }
       woken_ = false;
     }
   }
@@ -156,20 +158,20 @@ class Engine::Impl {
   }
 
   void WorkLoop() {
-    std::unique_lock lock(mu_);
+    base::MutexLock lock(mu_);
     while (true) {
-      cv_.wait(lock, [this] { return !running_ || !queue_.empty(); });
+      while (running_ && queue_.empty()) cv_.Wait(mu_);
       if (!running_) return;
       Turn turn = std::move(queue_.front());
       queue_.pop_front();
       ++active_;
-      lock.unlock();
+      lock.Unlock();
       Work(turn);
-      lock.lock();
+      lock.Lock();
       --active_;
       busy_.erase(turn.lane);
       woken_ = true;  // the lane may have more; look again now
-      cv_.notify_all();
+      cv_.SignalAll();
     }
   }
 
@@ -200,7 +202,7 @@ class Engine::Impl {
   }
 
   bool Stopping() {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     return !running_;
   }
 
@@ -286,15 +288,16 @@ class Engine::Impl {
   AttemptPolicy policy_;
   AccountCache cache_;
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool running_ = false, woken_ = false;
-  std::deque<Turn> queue_;
-  int active_ = 0;
-  std::set<std::string> busy_;
-  std::map<std::string, uint64_t> last_served_;
-  uint64_t served_counter_ = 0;
+  base::Mutex mu_;
+  base::CondVar cv_;
+  bool running_ GUARDED_BY(mu_) = false, woken_ GUARDED_BY(mu_) = false;
+  std::deque<Turn> queue_ GUARDED_BY(mu_);
+  int active_ GUARDED_BY(mu_) = 0;
+  std::set<std::string> busy_ GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> last_served_ GUARDED_BY(mu_);
+  uint64_t served_counter_ GUARDED_BY(mu_) = 0;
   base::TimePoint next_keepalive_;  // dispatcher thread only
+  // Written by Start under mu_, joined by Stop: both from the engine's owner.
   std::vector<std::thread> workers_;
   std::thread dispatcher_;
 };

@@ -54,20 +54,24 @@ double DefaultJitter() {
 LeaseKeeper::LeaseKeeper(base::Duration lease, std::function<void()> renew)
     : thread_([this, every = std::max<base::Duration>(lease / 3, std::chrono::milliseconds(100)),
                renew = std::move(renew)] {
-        std::unique_lock lock(mu_);
-        while (!cv_.wait_for(lock, every, [this] { return done_; })) {
-          lock.unlock();
+        base::MutexLock lock(mu_);
+        for (;;) {
+          const auto deadline = std::chrono::steady_clock::now() + every;
+          while (!done_ && cv_.WaitUntil(mu_, deadline)) {
+          }
+          if (done_) return;
+          lock.Unlock();
           renew();
-          lock.lock();
+          lock.Lock();
         }
       }) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     done_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   thread_.join();
 }
 

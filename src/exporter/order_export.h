@@ -3,15 +3,14 @@
 // sale once, record serial numbers, and record how it went. Private to exporter/.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/mutex.h"
 #include "exporter/account_cache.h"
 #include "exporter/call_meter.h"
 #include "exporter/plan.h"
@@ -51,9 +50,9 @@ class LeaseKeeper {
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
+  base::Mutex mu_;
+  base::CondVar cv_;
+  bool done_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -3,7 +3,8 @@
 #include <array>
 #include <cstdio>
 #include <map>
-#include <mutex>
+
+#include "base/mutex.h"
 
 namespace exporter::telemetry {
 namespace {
@@ -16,12 +17,12 @@ struct Account {
 };
 
 struct State {
-  std::mutex mu;
-  std::map<std::string, Account> accounts;
-  std::map<std::string, uint64_t> attempts;
-  std::array<uint64_t, kBuckets.size()> latency{};
-  uint64_t latency_count = 0;
-  double latency_sum = 0;
+  base::Mutex mu;
+  std::map<std::string, Account> accounts GUARDED_BY(mu);
+  std::map<std::string, uint64_t> attempts GUARDED_BY(mu);
+  std::array<uint64_t, kBuckets.size()> latency GUARDED_BY(mu){};
+  uint64_t latency_count GUARDED_BY(mu) = 0;
+  double latency_sum GUARDED_BY(mu) = 0;
 };
 
 State& S() {
@@ -51,7 +52,7 @@ std::string Label(const std::string& v) {
 }
 
 void RecordCall(const std::string& account, int status, double units) {
-  std::lock_guard lock(S().mu);
+  base::MutexLock lock(S().mu);
   Account& a = S().accounts[account];
   ++a.requests;
   a.units += units;
@@ -59,12 +60,12 @@ void RecordCall(const std::string& account, int status, double units) {
 }
 
 void RecordAttempt(const std::string& outcome) {
-  std::lock_guard lock(S().mu);
+  base::MutexLock lock(S().mu);
   ++S().attempts[outcome];
 }
 
 void RecordExportLatency(double seconds) {
-  std::lock_guard lock(S().mu);
+  base::MutexLock lock(S().mu);
   for (size_t i = 0; i < kBuckets.size(); ++i)
     if (seconds <= kBuckets[i]) ++S().latency[i];
   ++S().latency_count;
@@ -72,7 +73,7 @@ void RecordExportLatency(double seconds) {
 }
 
 std::string Render() {
-  std::lock_guard lock(S().mu);
+  base::MutexLock lock(S().mu);
   std::string out =
       "# HELP spoke_lightspeed_requests_total Requests sent to Lightspeed.\n"
       "# TYPE spoke_lightspeed_requests_total counter\n";

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/mutex.h"
 #include "lightspeed/client.h"
 #include "lightspeed/memory_vault_test_util.h"
 #include "sim/sim.h"
@@ -35,7 +36,7 @@ struct Rig {
     c.tokens = tokens.get();
     c.clock = clock;
     c.on_call = [this](const CallRecord& r) {
-      std::lock_guard l(mu);
+      base::MutexLock l(mu);
       calls.push_back(r);
     };
     client = std::make_unique<Client>(c);
@@ -72,8 +73,8 @@ struct Rig {
   std::unique_ptr<MemoryVault> vault;
   std::unique_ptr<TokenManager> tokens;
   std::unique_ptr<Client> client;
-  std::mutex mu;
-  std::vector<CallRecord> calls;
+  base::Mutex mu;
+  std::vector<CallRecord> calls GUARDED_BY(mu);
 };
 
 // 300 mixed requests at bucket 90 / drip 10 on the 2026 model. The emulator and the client share
@@ -139,7 +140,7 @@ TEST(ClientRate, R22SharingTheBucketNeverEarnsTwo429sInARow) {
   c.transport = rig.transport.get();
   c.tokens = rig.tokens.get();
   c.on_call = [&rig](const CallRecord& r) {
-    std::lock_guard l(rig.mu);
+    base::MutexLock l(rig.mu);
     rig.calls.push_back(r);
   };
   Client ours(c);
@@ -157,6 +158,7 @@ TEST(ClientRate, R22SharingTheBucketNeverEarnsTwo429sInARow) {
   done = true;
   other.join();
   int in_a_row = 0, worst = 0, total429 = 0;
+  base::MutexLock l(rig.mu);
   for (const CallRecord& r : rig.calls) {
     in_a_row = r.status == 429 ? in_a_row + 1 : 0;
     total429 += r.status == 429;

@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/mutex.h"
 #include "lightspeed/client.h"
 #include "lightspeed/memory_vault_test_util.h"
 #include "sim/sim.h"
@@ -36,7 +36,7 @@ class ClientSim : public ::testing::Test {
     o.transport = &transport;
     o.tokens = tokens_.get();
     o.on_call = [this](const CallRecord& r) {
-      std::lock_guard l(calls_mu_);
+      base::MutexLock l(calls_mu_);
       calls_.push_back(r);
     };
     return std::make_unique<Client>(o);
@@ -87,8 +87,8 @@ class ClientSim : public ::testing::Test {
   std::unique_ptr<MemoryVault> vault_;
   std::unique_ptr<TokenManager> tokens_;
   std::unique_ptr<Client> client_;
-  std::mutex calls_mu_;
-  std::vector<CallRecord> calls_;
+  base::Mutex calls_mu_;
+  std::vector<CallRecord> calls_ GUARDED_BY(calls_mu_);
 };
 
 TEST_F(ClientSim, AccountAndPickers) {

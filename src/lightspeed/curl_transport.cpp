@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 #include <vector>
 
+#include "base/mutex.h"
 #include "lightspeed/transport.h"
 
 namespace lightspeed {
@@ -110,7 +110,7 @@ class CurlTransport : public Transport {
  private:
   CURL* Take() {
     {
-      std::lock_guard lock(mu_);
+      base::MutexLock lock(mu_);
       if (!idle_.empty()) {
         CURL* h = idle_.back();
         idle_.pop_back();
@@ -121,13 +121,13 @@ class CurlTransport : public Transport {
     return curl_easy_init();
   }
   void Return(CURL* h) {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     idle_.push_back(h);
   }
 
   TransportOptions options_;
-  std::mutex mu_;
-  std::vector<CURL*> idle_;
+  base::Mutex mu_;
+  std::vector<CURL*> idle_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -112,7 +112,7 @@ base::Result<std::string> TokenManager::Refreshed(const std::string& rejected) {
 // Refreshes unless someone already replaced `stale`. Only the lease holder calls Lightspeed, and
 // it re-reads the tokens after taking the lease, so one expiry causes exactly one refresh.
 base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) {
-  std::lock_guard one_at_a_time(refresh_mu_);
+  base::MutexLock one_at_a_time(refresh_mu_);
   const base::TimePoint give_up = clock_.Now() + kLeaseTtl + std::chrono::seconds(5);
   for (;;) {
     auto tokens = vault_.Load();
@@ -162,7 +162,7 @@ base::Result<StoredTokens> TokenManager::RefreshHoldingLease(const StoredTokens&
 }
 
 base::Result<bool> TokenManager::RefreshIfIssuedBefore(base::TimePoint issued_before) {
-  std::lock_guard one_at_a_time(refresh_mu_);
+  base::MutexLock one_at_a_time(refresh_mu_);
   auto due = [issued_before](const StoredTokens& t) {
     return t.refresh_issued_at == base::TimePoint{} || t.refresh_issued_at < issued_before;
   };

@@ -5,10 +5,10 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/result.h"
 #include "lightspeed/transport.h"
 
@@ -81,14 +81,14 @@ class TokenManager : public TokenSource {
 
  private:
   // Trades `current`'s refresh token for a new pair and stores it; the lease is held.
-  base::Result<StoredTokens> RefreshHoldingLease(const StoredTokens& current);
-  base::Result<std::string> RefreshUnless(const std::string& stale);
+  base::Result<StoredTokens> RefreshHoldingLease(const StoredTokens& current) REQUIRES(refresh_mu_);
+  base::Result<std::string> RefreshUnless(const std::string& stale) EXCLUDES(refresh_mu_);
   TokenVault& vault_;
   OAuthClient& oauth_;
   base::Clock& clock_;
   std::string holder_;  // unique per manager: process id + random
   // Threads of this process queue here; the vault's lease then orders processes.
-  std::mutex refresh_mu_;
+  base::Mutex refresh_mu_;
 };
 
 }  // namespace lightspeed

@@ -84,7 +84,7 @@ double RateLimiter::LevelAt(base::TimePoint t) const {
 }
 
 RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
-  std::unique_lock lock(mu_);
+  base::MutexLock lock(mu_);
   const double cost = CostFor(shape);
   // A model that asks for more than an hour was fed numbers no bucket has ("7e16/60"); the
   // request then goes, and the server's answer (a 429 at worst) corrects the model.
@@ -115,14 +115,14 @@ RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
       ++burst_count_;
       return Ticket{cost, shape.Key()};
     }
-    lock.unlock();
+    lock.Unlock();
     clock_.SleepFor(FromSeconds(wait_s + 0.001));
-    lock.lock();
+    lock.Lock();
   }
 }
 
 void RateLimiter::Observe(const Ticket& t, const std::optional<BucketReading>& r) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   inflight_ = std::max(0.0, inflight_ - t.reserved);
   if (!r) return;
   if (r->cost) learned_[t.key] = *r->cost;
@@ -147,33 +147,35 @@ void RateLimiter::Observe(const Ticket& t, const std::optional<BucketReading>& r
 void RateLimiter::OnRateLimited(const Ticket& t, double retry_after_s,
                                 const std::optional<BucketReading>& r) {
   Observe(t, r);
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   const base::TimePoint until = clock_.Now() + FromSeconds(std::max(retry_after_s, 0.0));
   if (until > blocked_until_) blocked_until_ = until;
 }
 
 void RateLimiter::Cancel(const Ticket& t) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   inflight_ = std::max(0.0, inflight_ - t.reserved);
 }
 
 RateLimiter::Snapshot RateLimiter::Now() const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return Snapshot{LevelAt(clock_.Now()), size_, drip_, known_};
 }
 
 double RateLimiter::SecondsToDrain(double units) const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   const double level = LevelAt(clock_.Now()) + inflight_;
   return std::max(0.0, (level + units - size_) / EffectiveDrip());
 }
 
 std::shared_ptr<RateLimiter> LimiterFor(const std::string& api_base, const std::string& account,
                                         base::Clock& clock) {
-  static std::mutex mu;
-  static std::map<std::string, std::weak_ptr<RateLimiter>> limiters;
-  std::lock_guard lock(mu);
-  auto& slot = limiters[api_base + "|" + account];
+  static struct {
+    base::Mutex mu;
+    std::map<std::string, std::weak_ptr<RateLimiter>> limiters GUARDED_BY(mu);
+  } registry;
+  base::MutexLock lock(registry.mu);
+  auto& slot = registry.limiters[api_base + "|" + account];
   if (auto existing = slot.lock()) return existing;
   auto made = std::make_shared<RateLimiter>(clock);
   slot = made;

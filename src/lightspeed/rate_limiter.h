@@ -7,11 +7,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 
 namespace lightspeed {
 
@@ -66,27 +66,29 @@ class RateLimiter {
   double SecondsToDrain(double units) const;
 
  private:
-  double LevelAt(base::TimePoint t) const;  // requires mu_
-  double CostFor(const RequestShape& shape) const;
+  double LevelAt(base::TimePoint t) const REQUIRES(mu_);
+  double CostFor(const RequestShape& shape) const REQUIRES(mu_);
 
   base::Clock& clock_;
-  mutable std::mutex mu_;
+  mutable base::Mutex mu_;
   // Until the first answer: a cautious guess (the smallest bucket Lightspeed documents).
-  double level_ = 0, size_ = 60, drip_ = 1;
-  bool known_ = false;
-  base::TimePoint level_at_{};
-  double inflight_ = 0;
-  base::TimePoint blocked_until_{};
-  int burst_limit_ = 0;  // 0: unknown
-  int64_t burst_window_ = -1;
-  int burst_count_ = 0;
-  std::map<std::string, double> learned_;
+  double level_ GUARDED_BY(mu_) = 0, size_ GUARDED_BY(mu_) = 60, drip_ GUARDED_BY(mu_) = 1;
+  bool known_ GUARDED_BY(mu_) = false;
+  base::TimePoint level_at_ GUARDED_BY(mu_){};
+  double inflight_ GUARDED_BY(mu_) = 0;
+  base::TimePoint blocked_until_ GUARDED_BY(mu_){};
+  int burst_limit_ GUARDED_BY(mu_) = 0;  // 0: unknown
+  int64_t burst_window_ GUARDED_BY(mu_) = -1;
+  int burst_count_ GUARDED_BY(mu_) = 0;
+  std::map<std::string, double> learned_ GUARDED_BY(mu_);
   // Units per second other clients of the same account (another app, another node) are seen to
   // spend: the server's level rising faster than our own requests explain. Waits use what is
   // left of the drip for us.
-  double foreign_rate_ = 0;
-  base::TimePoint last_observed_{};
-  double EffectiveDrip() const { return std::max(drip_ - foreign_rate_, drip_ * 0.1); }
+  double foreign_rate_ GUARDED_BY(mu_) = 0;
+  base::TimePoint last_observed_ GUARDED_BY(mu_){};
+  double EffectiveDrip() const REQUIRES(mu_) {
+    return std::max(drip_ - foreign_rate_, drip_ * 0.1);
+  }
 };
 
 // One limiter per (API base, account) in the process, shared by every thread and client.

@@ -105,7 +105,7 @@ int64_t Engine::NowUs() const {
 HttpResponse Engine::Handle(const HttpRequest& req) {
   try {
     if (req.path.rfind("/API/", 0) == 0) return HandleApi(req);
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     if (req.path.rfind("/_sim/", 0) == 0) return HandleControl(state_, NowUs(), req);
     if (req.path == "/auth/oauth/authorize" && req.method == "GET")
       return OAuthAuthorize(state_, NowUs(), req);
@@ -127,7 +127,7 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
   const std::string auth = req.Header("authorization");
   const std::string bearer = auth.rfind("Bearer ", 0) == 0 ? auth.substr(7) : "";
 
-  std::unique_lock lock(mu_);
+  base::MutexLock lock(mu_);
   auto account_id = VerifyAccess(state_, NowUs(), bearer);
   if (!account_id.ok()) return Unauthorized(account_id.error().message);
   if (route.account_id != 0 && route.account_id != *account_id)
@@ -181,9 +181,9 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
       return finish(r);
     }
     if (fault.action == "delay" && !fault.after_commit) {
-      lock.unlock();
+      lock.Unlock();
       clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
-      lock.lock();
+      lock.Lock();
       auto it = state_.accounts.find(*account_id);
       if (it == state_.accounts.end()) return Unauthorized("The account was removed");
       acct = &it->second;
@@ -199,7 +199,7 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
       (drop || r.reset_mid_answer || fault.action == "delay"))
     NoteUnanswered(*acct, fault.action + " " + key, route.entity, r.body);
   if (fault.action == "delay" && fault.after_commit) {
-    lock.unlock();
+    lock.Unlock();
     clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
   }
   return r;
@@ -208,21 +208,21 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
 AccountInfo Engine::CreateAccount(const std::string& name, int registers, bool demo,
                                   const std::string& redirect_uri, const std::string& client_id,
                                   const std::string& client_secret) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return SeedAccount(state_, NowUs(), name, registers, demo, redirect_uri, client_id,
                      client_secret);
 }
 
 AccountInfo Engine::CreateAccount(const std::string& name, int registers, bool demo,
                                   const std::string& redirect_uri) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return SeedAccount(state_, NowUs(), name, registers, demo, redirect_uri);
 }
 
 base::Status Engine::Save(const std::string& path) {
   std::string text;
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     text = SaveState(state_).dump(1);
   }
   const std::string tmp = path + ".tmp";
@@ -245,7 +245,7 @@ base::Status Engine::Load(const std::string& path) {
   if (j.is_discarded()) return base::Invalid("state_file", path + " is not valid JSON");
   auto state = LoadState(j);
   if (!state.ok()) return state.error();
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   state_ = std::move(*state);
   return base::OkStatus();
 }

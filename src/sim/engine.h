@@ -2,12 +2,12 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/result.h"
 #include "sim/sim.h"
 #include "sim/state.h"
@@ -44,7 +44,7 @@ class Engine {
   // starts every input from there.
   Engine(base::Clock* clock, State state) : clock_(clock), state_(std::move(state)) {}
   State CopyState() {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     return state_;
   }
   HttpResponse Handle(const HttpRequest& req);
@@ -57,12 +57,12 @@ class Engine {
   base::Status Load(const std::string& path);
 
  private:
-  HttpResponse HandleApi(const HttpRequest& req);
-  int64_t NowUs() const;
+  HttpResponse HandleApi(const HttpRequest& req) EXCLUDES(mu_);
+  int64_t NowUs() const REQUIRES(mu_);
 
   base::Clock* clock_;
-  std::mutex mu_;
-  State state_;
+  base::Mutex mu_;
+  State state_ GUARDED_BY(mu_);
 };
 
 // Pieces of the engine, each in its own file; all called with the engine's mutex held.

@@ -132,8 +132,8 @@ base::Status Conn::Exec(const std::string& sql) {
 }
 
 Pool::Lease Pool::Take() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return !free_.empty(); });
+  base::MutexLock lock(mu_);
+  while (free_.empty()) cv_.Wait(mu_);
   auto conn = std::move(free_.back());
   free_.pop_back();
   return Lease(this, std::move(conn));
@@ -141,10 +141,10 @@ Pool::Lease Pool::Take() {
 
 void Pool::Return(std::unique_ptr<Conn> conn) {
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     free_.push_back(std::move(conn));
   }
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 WriteTxn::WriteTxn(Conn& conn) : conn_(conn) { begun_ = conn_.Exec("BEGIN IMMEDIATE"); }

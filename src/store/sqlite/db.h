@@ -4,13 +4,12 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/result.h"
 
 namespace store::sqlite {
@@ -85,10 +84,10 @@ class Pool {
   Lease Take();
 
  private:
-  void Return(std::unique_ptr<Conn> conn);
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Conn>> free_;
+  void Return(std::unique_ptr<Conn> conn) EXCLUDES(mu_);
+  base::Mutex mu_;
+  base::CondVar cv_;
+  std::vector<std::unique_ptr<Conn>> free_ GUARDED_BY(mu_);
 };
 
 // BEGIN IMMEDIATE … COMMIT, rolled back unless Commit() succeeded.
