@@ -196,14 +196,11 @@ Request Connection::BuildRequest(bool with_body) {
   auto& msg = parser_->get();
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
-  ApplyTarget(req.target, req);
   req.version = std::to_string(msg.version() / 10) + "." + std::to_string(msg.version() % 10);
   for (const auto& field : msg)
     req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  if (with_body) {
-    req.body = std::move(msg.body());
-    if (IsUrlEncodedForm(msg[bhttp::field::content_type])) ParseUrlEncoded(req.body, req.params);
-  }
+  if (with_body) req.body = std::move(msg.body());
+  DecodeRequest(req);
   return req;
 }
 

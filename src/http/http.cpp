@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include "http/request_target.h"
+
 namespace http {
 namespace {
 
@@ -124,14 +126,9 @@ void ParseUrlEncoded(std::string_view s, std::multimap<std::string, std::string>
 }
 
 void DecodeRequest(Request& req) {
-  const std::string_view target = req.target;
-  const size_t q = target.find('?');
-  req.path = PercentDecode(target.substr(0, q), false);
   req.params.clear();
-  if (q != std::string_view::npos) ParseUrlEncoded(target.substr(q + 1), req.params);
-  const std::string type = req.Header("Content-Type");
-  if (type.size() >= 33 && strncasecmp(type.c_str(), "application/x-www-form-urlencoded", 33) == 0)
-    ParseUrlEncoded(req.body, req.params);
+  detail::ApplyTarget(req.target, req);
+  if (detail::IsUrlEncodedForm(req.Header("Content-Type"))) ParseUrlEncoded(req.body, req.params);
 }
 
 const char* StatusText(int status) {
