@@ -131,6 +131,12 @@ int Serve(const CommonFlags& f) {
   options.port = env->config.Port();
   options.connections = &connections;
   options.public_url = env->config.public_url;
+  options.threads = env->config.server_threads;
+  options.limits.max_connections = env->config.max_connections;
+  options.limits.max_connections_per_address = env->config.max_connections_per_address;
+  options.limits.head_timeout = std::chrono::seconds(env->config.request_timeout_seconds);
+  options.limits.body_timeout = 3 * options.limits.head_timeout;
+  options.limits.idle_timeout = std::chrono::seconds(env->config.idle_timeout_seconds);
   auto server = web::CreateServer(options, api, *env->db);
   auto port = server->Start();
   if (!port.ok()) return Fail(port.error());

@@ -65,7 +65,15 @@ base::Result<Config> LoadConfig(const std::string& path) {
       {"lightspeed.timeout_seconds", "SPOKE_LIGHTSPEED_TIMEOUT_SECONDS",
        &c.lightspeed_timeout_seconds, 1, 300},
       {"lightspeed.refresh_keepalive_days", "SPOKE_LIGHTSPEED_REFRESH_KEEPALIVE_DAYS",
-       &c.refresh_keepalive_days, 0, 29}};
+       &c.refresh_keepalive_days, 0, 29},
+      {"server.threads", "SPOKE_SERVER_THREADS", &c.server_threads, 1, 256},
+      {"server.max_connections", "SPOKE_SERVER_MAX_CONNECTIONS", &c.max_connections, 1, 1000000},
+      {"server.max_connections_per_address", "SPOKE_SERVER_MAX_CONNECTIONS_PER_ADDRESS",
+       &c.max_connections_per_address, 1, 1000000},
+      {"server.request_timeout_seconds", "SPOKE_SERVER_REQUEST_TIMEOUT_SECONDS",
+       &c.request_timeout_seconds, 1, 600},
+      {"server.idle_timeout_seconds", "SPOKE_SERVER_IDLE_TIMEOUT_SECONDS", &c.idle_timeout_seconds,
+       1, 3600}};
   auto find_int = [&ints](const std::string& key) -> const IntSetting* {
     for (const IntSetting& i : ints)
       if (key == i.key) return &i;

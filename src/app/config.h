@@ -26,6 +26,14 @@ struct Config {
   // lightspeed.refresh_keepalive_days, 0..29: refresh a store's tokens once its refresh token is
   // this many days old, so a quiet store never reaches Lightspeed's 30 days (0 = never).
   int refresh_keepalive_days = 7;
+  // The HTTP server facing the internet (defaults in http::Limits): request handler threads;
+  // open connections in all and from one address; the time a client has to send a request's
+  // head (its body gets three times as long); how long a kept-alive connection may sit idle.
+  int server_threads = 8;                 // server.threads, 1..256
+  int max_connections = 10000;            // server.max_connections
+  int max_connections_per_address = 256;  // server.max_connections_per_address
+  int request_timeout_seconds = 10;       // server.request_timeout_seconds, 1..600
+  int idle_timeout_seconds = 15;          // server.idle_timeout_seconds, 1..3600
 
   std::string Host() const;
   int Port() const;

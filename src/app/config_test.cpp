@@ -88,6 +88,29 @@ TEST_F(ConfigTest, LightspeedTimeoutFromFileOrEnvironmentWithinBounds) {
   EXPECT_EQ(file_bad.error().field, "lightspeed.timeout_seconds");
 }
 
+// Issue 11: the HTTP server's limits for the open internet can be tuned, within bounds.
+TEST_F(ConfigTest, ServerLimitsFromFileOrEnvironmentWithinBounds) {
+  const std::string p = Write(
+      "[server]\nmax_connections = 500\nmax_connections_per_address = 20\n"
+      "request_timeout_seconds = 5\nidle_timeout_seconds = 30\nthreads = 16\n");
+  auto c = LoadConfig(p);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->max_connections, 500);
+  EXPECT_EQ(c->max_connections_per_address, 20);
+  EXPECT_EQ(c->request_timeout_seconds, 5);
+  EXPECT_EQ(c->idle_timeout_seconds, 30);
+  EXPECT_EQ(c->server_threads, 16);
+  EXPECT_EQ(LoadConfig(Write(""))->max_connections, 10000) << "the default";
+  setenv("SPOKE_SERVER_MAX_CONNECTIONS_PER_ADDRESS", "0", 1);
+  auto refused = LoadConfig(p);
+  unsetenv("SPOKE_SERVER_MAX_CONNECTIONS_PER_ADDRESS");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "server.max_connections_per_address");
+  auto too_long = LoadConfig(Write("[server]\nrequest_timeout_seconds = 601\n"));
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().field, "server.request_timeout_seconds");
+}
+
 TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
   auto c = LoadConfig(Write("[server]\nlisen = \"x\"\n"));
   ASSERT_FALSE(c.ok());
