@@ -91,10 +91,13 @@ Result<std::string> Unseal(std::string_view key_hex, std::string_view sealed_hex
           reinterpret_cast<unsigned char*>(plain.data()),
           sealed.data() + crypto_secretbox_xchacha20poly1305_NONCEBYTES,
           sealed.size() - crypto_secretbox_xchacha20poly1305_NONCEBYTES, sealed.data(),
-          key.data()) != 0)
-    return Error{ErrorCode::kUnauthenticated,
-                 "a stored secret cannot be opened with this key (was SPOKE_SECRET_KEY changed?)",
-                 "secret_key", "bad_secret_key", std::nullopt};
+          key.data()) != 0) {
+    Error e = Unauthenticated(
+        "a stored secret cannot be opened with this key (was SPOKE_SECRET_KEY changed?)",
+        "bad_secret_key");
+    e.field = "secret_key";
+    return e;
+  }
   return plain;
 }
 

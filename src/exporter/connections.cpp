@@ -98,10 +98,10 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();
   if (settings->connection != store::ConnectionState::kConnected)
-    return base::Error{base::ErrorCode::kUnauthenticated,
-                       settings->connection == store::ConnectionState::kReconnect ? settings->connection_message
-                                                           : "Lightspeed is not connected",
-                       "", "not_connected", std::nullopt};
+    return base::Unauthenticated(settings->connection == store::ConnectionState::kReconnect
+                                     ? settings->connection_message
+                                     : "Lightspeed is not connected",
+                                 "not_connected");
   base::MutexLock lock(mu_);
   Link& link = LinkFor(s);
   // The account is learned after connecting; until then only GetAccount (not account-scoped)
@@ -140,7 +140,8 @@ base::Result<bool> Connections::KeepAlive(store::StoreId s, base::Duration older
 
 std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::StoreId s) {
   auto settings = store.GetLightspeedSettings(s);
-  if (!settings.ok() || settings->connection != store::ConnectionState::kConnected) return std::nullopt;
+  if (!settings.ok() || settings->connection != store::ConnectionState::kConnected)
+    return std::nullopt;
   auto tokens = store.GetLightspeedTokens(s);
   if (!tokens.ok() || tokens->refresh_issued_at == base::TimePoint{}) return std::nullopt;
   return tokens->refresh_issued_at + kRefreshTokenLife;

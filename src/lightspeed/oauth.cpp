@@ -50,34 +50,30 @@ base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
              "&client_secret=" + Escape(options_.client_secret);
   HttpResponse res = transport_.Send(req);
   if (res.delivery != Delivery::kAnswered)
-    return base::Error{
-        base::ErrorCode::kUnavailable,
+    return base::Unavailable(
         "Lightspeed's sign-in service could not be reached: " +
             wire::Utf8Text(res.transport_error, 200),
-        "", res.delivery == Delivery::kNotSent ? "transport_not_sent" : "transport_uncertain",
-        std::nullopt};
+        res.delivery == Delivery::kNotSent ? "transport_not_sent" : "transport_uncertain");
   const wire::json body = wire::json::parse(res.body, nullptr, false);
   if (res.status >= 400) {
     const std::string error = body.is_object() ? wire::Str(body, "error") : "";
     if (error == "invalid_grant" || error == "invalid_client")
-      return base::Error{base::ErrorCode::kUnauthenticated,
-                         "Reconnect to Lightspeed: Lightspeed no longer accepts this store's "
-                         "authorization (" +
-                             wire::ErrorMessage(res.body, res.status) + ")",
-                         "", "invalid_grant", std::nullopt};
+      return base::Unauthenticated(
+          "Reconnect to Lightspeed: Lightspeed no longer accepts this store's authorization (" +
+              wire::ErrorMessage(res.body, res.status) + ")",
+          "invalid_grant");
     // The token endpoint has its own limit (about five refreshes a minute) and its own outages:
     // both pass, so the export waits instead of stopping.
     if (res.status == 429) {
       const std::string retry = res.Header("retry-after");
-      base::Error e{base::ErrorCode::kRateLimited,
-                    "Lightspeed's sign-in service asked us to slow down", "", "oauth_rate_limited",
-                    retry.empty() ? 15.0 : std::max(1.0, std::atof(retry.c_str()))};
-      return e;
+      return base::RateLimited("Lightspeed's sign-in service asked us to slow down",
+                               retry.empty() ? 15.0 : std::max(1.0, std::atof(retry.c_str())),
+                               "oauth_rate_limited");
     }
-    return base::Error{
-        res.status >= 500 ? base::ErrorCode::kUnavailable : base::ErrorCode::kInvalidInput,
-        "Lightspeed refused the token request: " + wire::ErrorMessage(res.body, res.status), "",
-        "oauth_error", std::nullopt};
+    const std::string message =
+        "Lightspeed refused the token request: " + wire::ErrorMessage(res.body, res.status);
+    if (res.status >= 500) return base::Unavailable(message, "oauth_error");
+    return base::Invalid("", message, "oauth_error");
   }
   TokenPair pair{wire::Str(body, "access_token"), wire::Str(body, "refresh_token")};
   const std::string expires = wire::Str(body, "expires_in");
@@ -87,8 +83,7 @@ base::Result<TokenPair> OAuthClient::TokenRequest(const std::string& form) {
     pair.expires_in_s =
         std::clamp<int64_t>(std::strtoll(expires.c_str(), nullptr, 10), 0, kMaxExpiresIn.count());
   if (pair.access_token.empty() || pair.refresh_token.empty())
-    return base::Error{base::ErrorCode::kUnavailable, "Lightspeed's token answer had no tokens", "",
-                       "oauth_error", std::nullopt};
+    return base::Unavailable("Lightspeed's token answer had no tokens", "oauth_error");
   return pair;
 }
 

@@ -244,11 +244,9 @@ HttpResponse OAuthToken(State& state, int64_t now_us, const HttpRequest& req) {
 base::Result<int64_t> VerifyAccess(State& state, int64_t now_us, const std::string& bearer) {
   auto it = state.access.find(bearer);
   if (bearer.empty() || it == state.access.end())
-    return base::Error{
-        base::ErrorCode::kUnauthenticated, "The access token is unknown", "", "", {}};
+    return base::Unauthenticated("The access token is unknown", "");
   if (it->second.expires_us <= now_us)
-    return base::Error{
-        base::ErrorCode::kUnauthenticated, "The access token has expired", "", "", {}};
+    return base::Unauthenticated("The access token has expired", "");
   AccessToken& tok = it->second;
   if (!tok.used) {
     tok.used = true;

@@ -136,8 +136,7 @@ Result<StoreId> SqliteStore::FindTokenStore(const std::string& token_hash) {
   s.Bind(1, token_hash);
   if (s.Step()) return StoreId{s.Int(0)};
   if (!s.status().ok()) return s.status().error();
-  return base::Error{base::ErrorCode::kUnauthenticated, "unknown API token", "", "unauthenticated",
-                     std::nullopt};
+  return base::Unauthenticated("unknown API token");
 }
 
 Result<PutOutcome> SqliteStore::PutItem(StoreId store, const shop::Item& item) {
