@@ -1,7 +1,9 @@
 // The site manager over real HTTP: login required, sessions in cookies, CSRF refusal, headers.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
+#include <thread>
 
 #include "base/secrets.h"
 #include "tests/support/service.h"
@@ -112,6 +114,21 @@ TEST_F(Site, LogoutEndsTheSessionAndWrongPasswordsAreThrottled) {
   }
   Login("correct horse battery", &status);
   EXPECT_EQ(status, 429);  // even the right password waits out the window
+}
+
+// Issue 11: 50 parallel wrong passwords let 12 through the throttle (each checked the limit,
+// then spent the slow password check, then counted). Now an attempt is counted before the check.
+TEST_F(Site, LoginThrottleHoldsUnderParallelAttempts) {
+  constexpr int kAttempts = 50;
+  std::vector<int> statuses(kAttempts, 0);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAttempts; ++i)
+    threads.emplace_back([this, i, &statuses] { Login("wrong password", &statuses[i]); });
+  for (std::thread& t : threads) t.join();
+  const int checked = static_cast<int>(std::count(statuses.begin(), statuses.end(), 401));
+  const int refused = static_cast<int>(std::count(statuses.begin(), statuses.end(), 429));
+  EXPECT_LE(checked, 5) << "wrong passwords checked beyond the throttle's 5";
+  EXPECT_EQ(checked + refused, kAttempts);
 }
 
 // Found by fuzzing (fuzz/regressions/site_form): a form value whose bytes are not UTF-8 made
