@@ -8,13 +8,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "base/mutex.h"
 #include "http/connection.h"
 #include "http/worker_pool.h"
 
@@ -57,16 +56,17 @@ struct Server::Impl {
   detail::ConnectionContext context;
   std::unique_ptr<detail::WorkerPool> pool;
 
-  mutable std::mutex mu;
-  std::condition_variable stopped_cv;
-  bool started = false;                              // guarded by mu
-  bool stopping = false;                             // guarded by mu
-  bool stopped = false;                              // guarded by mu: Stop() has finished
-  int open_connections = 0;                          // guarded by mu
-  std::unordered_map<std::string, int> per_address;  // guarded by mu
-  std::unordered_map<detail::Connection*, std::weak_ptr<detail::Connection>>
-      connections;     // guarded by mu
-  std::mutex stop_mu;  // one Stop() at a time; a second one waits for the first
+  mutable base::Mutex mu;
+  base::CondVar stopped_cv;
+  bool started GUARDED_BY(mu) = false;
+  bool stopping GUARDED_BY(mu) = false;
+  bool stopped GUARDED_BY(mu) = false;  // Stop() has finished
+  int open_connections GUARDED_BY(mu) = 0;
+  std::unordered_map<std::string, int> per_address GUARDED_BY(mu);
+  std::unordered_map<detail::Connection*, std::weak_ptr<detail::Connection>> connections
+      GUARDED_BY(mu);
+  // One Stop() at a time; a second one waits for the first. Taken before mu, never inside it.
+  base::Mutex stop_mu ACQUIRED_BEFORE(mu);
 
   // Declared after all that connections use: destroying the io_context destroys the connections
   // its pending operations still hold, and they unregister themselves above.
@@ -75,15 +75,15 @@ struct Server::Impl {
   std::optional<asio::steady_timer> accept_retry;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> io_threads;
-  int running_io_threads = 0;  // guarded by mu
-  std::condition_variable io_done_cv;
+  int running_io_threads GUARDED_BY(mu) = 0;
+  base::CondVar io_done_cv;
 };
 
 base::Result<int> Server::Impl::Start() {
   const Limits& limits = options.limits;
   if (base::Status s = CheckLimits(limits); !s.ok()) return s.error();
   {
-    std::lock_guard lock(mu);
+    base::MutexLock lock(mu);
     if (started || stopping) return base::Internal("http::Server::Start after Start or Stop");
   }
   const std::string where = options.host + ":" + std::to_string(options.port);
@@ -129,7 +129,7 @@ base::Result<int> Server::Impl::Start() {
   work.emplace(asio::make_work_guard(ioc));
   asio::dispatch(acceptor->get_executor(), [this] { Accept(); });
   {
-    std::lock_guard lock(mu);
+    base::MutexLock lock(mu);
     started = true;
     running_io_threads = limits.io_threads;
   }
@@ -143,8 +143,8 @@ base::Result<int> Server::Impl::Start() {
           // A handler threw (out of memory, say): keep the loop serving the others.
         }
       }
-      std::lock_guard lock(mu);
-      if (--running_io_threads == 0) io_done_cv.notify_all();
+      base::MutexLock lock(mu);
+      if (--running_io_threads == 0) io_done_cv.SignalAll();
     });
   }
   return port;
@@ -169,7 +169,7 @@ void Server::Impl::OnAccept(error_code ec, tcp::socket socket) {
   std::shared_ptr<detail::Connection> connection;
   if (!ec) {
     const std::string addr = peer.address().to_string();
-    std::lock_guard lock(mu);
+    base::MutexLock lock(mu);
     auto it = per_address.find(addr);
     const int from_addr = it == per_address.end() ? 0 : it->second;
     if (!stopping && open_connections < options.limits.max_connections &&
@@ -188,7 +188,7 @@ void Server::Impl::OnAccept(error_code ec, tcp::socket socket) {
 }
 
 void Server::Impl::Forget(detail::Connection* connection, const std::string& remote_addr) {
-  std::lock_guard lock(mu);
+  base::MutexLock lock(mu);
   --open_connections;
   if (auto it = per_address.find(remote_addr); it != per_address.end() && --it->second == 0)
     per_address.erase(it);
@@ -196,11 +196,11 @@ void Server::Impl::Forget(detail::Connection* connection, const std::string& rem
 }
 
 void Server::Impl::Stop() {
-  std::lock_guard stop_lock(stop_mu);
+  base::MutexLock stop_lock(stop_mu);
   std::vector<std::weak_ptr<detail::Connection>> live;
   bool was_started;
   {
-    std::lock_guard lock(mu);
+    base::MutexLock lock(mu);
     if (stopped) return;
     stopping = true;
     was_started = started;
@@ -220,15 +220,17 @@ void Server::Impl::Stop() {
     pool->Shutdown();
     work.reset();
     {
-      std::unique_lock lock(mu);
-      if (!io_done_cv.wait_for(lock, kStopGrace, [&] { return running_io_threads == 0; }))
-        ioc.stop();
+      base::MutexLock lock(mu);
+      const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+      while (running_io_threads != 0 && io_done_cv.WaitUntil(mu, deadline)) {
+      }
+      if (running_io_threads != 0) ioc.stop();
     }
     for (std::thread& t : io_threads) t.join();
   }
-  std::lock_guard lock(mu);
+  base::MutexLock lock(mu);
   stopped = true;
-  stopped_cv.notify_all();
+  stopped_cv.SignalAll();
 }
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -240,15 +242,15 @@ base::Result<int> Server::Start() { return impl_->Start(); }
 void Server::Stop() { impl_->Stop(); }
 
 void Server::Wait() {
-  std::unique_lock lock(impl_->mu);
-  impl_->stopped_cv.wait(lock, [&] { return impl_->stopped; });
+  base::MutexLock lock(impl_->mu);
+  while (!impl_->stopped) impl_->stopped_cv.Wait(impl_->mu);
 }
 
 Server::Stats Server::GetStats() const {
   Stats stats;
   bool started;
   {
-    std::lock_guard lock(impl_->mu);
+    base::MutexLock lock(impl_->mu);
     stats.open_connections = impl_->open_connections;
     started = impl_->started;  // `pool` is set before `started`, under mu
   }

@@ -11,22 +11,22 @@ WorkerPool::~WorkerPool() { Shutdown(); }
 
 bool WorkerPool::TrySubmit(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     if (stopping_ || queue_.size() >= max_queued_) return false;
     queue_.push_back(std::move(task));
   }
-  cv_.notify_one();
+  cv_.Signal();
   return true;
 }
 
 void WorkerPool::Shutdown() {
   std::deque<std::function<void()>> dropped;
   {
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     stopping_ = true;
     dropped.swap(queue_);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   // Destroyed outside the lock: a task's captures may release a connection, whose destructor
   // takes the server's own lock.
   dropped.clear();
@@ -35,12 +35,12 @@ void WorkerPool::Shutdown() {
 }
 
 int WorkerPool::Busy() const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return busy_;
 }
 
 int WorkerPool::Queued() const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   return static_cast<int>(queue_.size());
 }
 
@@ -48,8 +48,8 @@ void WorkerPool::Run() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      base::MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) cv_.Wait(mu_);
       if (stopping_) return;
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -57,7 +57,7 @@ void WorkerPool::Run() {
     }
     task();
     task = nullptr;  // release the captures before counting the worker free
-    std::lock_guard lock(mu_);
+    base::MutexLock lock(mu_);
     --busy_;
   }
 }

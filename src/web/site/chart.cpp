@@ -8,7 +8,7 @@
 namespace web::site {
 
 void BucketHistory::Add(int64_t store, const LevelSample& s) {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   auto& v = samples_[store];
   v.push_back(s);
   const base::TimePoint cutoff = s.at - span_;
@@ -17,7 +17,7 @@ void BucketHistory::Add(int64_t store, const LevelSample& s) {
 }
 
 std::vector<LevelSample> BucketHistory::Get(int64_t store, base::TimePoint now) const {
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = samples_.find(store);
   if (it == samples_.end()) return {};
   std::vector<LevelSample> out;

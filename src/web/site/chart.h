@@ -4,11 +4,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 
 namespace web::site {
 
@@ -26,8 +26,8 @@ class BucketHistory {
 
  private:
   base::Duration span_;
-  mutable std::mutex mu_;
-  std::map<int64_t, std::vector<LevelSample>> samples_;
+  mutable base::Mutex mu_;
+  std::map<int64_t, std::vector<LevelSample>> samples_ GUARDED_BY(mu_);
 };
 
 // An SVG line chart of the samples over [now − span, now], y from 0 to the bucket size.

@@ -106,7 +106,7 @@ void LoginThrottle::Trim(Attempts& keys, const Limit& limit, base::TimePoint now
 std::optional<base::Duration> LoginThrottle::Reserve(std::string_view email,
                                                      std::string_view address) {
   const std::string e = Key(email, true), a = Key(address, false);
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   const base::TimePoint now = clock_.Now();
   auto by_email = Wait(emails_, e, per_email_, now);
   auto by_address = Wait(addresses_, a, per_address_, now);
@@ -122,7 +122,7 @@ std::optional<base::Duration> LoginThrottle::Reserve(std::string_view email,
 
 void LoginThrottle::Succeeded(std::string_view email, std::string_view address) {
   const std::string e = Key(email, true), a = Key(address, false);
-  std::lock_guard lock(mu_);
+  base::MutexLock lock(mu_);
   emails_.erase(e);
   // Give back this attempt only: a right password for one account must not wipe the address's
   // failures against others.

@@ -3,13 +3,13 @@
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 
 namespace web::site {
 
@@ -69,16 +69,17 @@ class LoginThrottle {
 
  private:
   using Attempts = std::map<std::string, std::vector<base::TimePoint>, std::less<>>;
+  // `keys` is emails_ or addresses_.
   std::optional<base::Duration> Wait(Attempts& keys, const std::string& key, const Limit& limit,
-                                     base::TimePoint now);
-  void Trim(Attempts& keys, const Limit& limit, base::TimePoint now);
+                                     base::TimePoint now) REQUIRES(mu_);
+  void Trim(Attempts& keys, const Limit& limit, base::TimePoint now) REQUIRES(mu_);
 
   base::Clock& clock_;
   const Limit per_email_, per_address_;
   const size_t max_keys_;
-  std::mutex mu_;
-  Attempts emails_;     // guarded by mu_
-  Attempts addresses_;  // guarded by mu_
+  base::Mutex mu_;
+  Attempts emails_ GUARDED_BY(mu_);
+  Attempts addresses_ GUARDED_BY(mu_);
 };
 
 // Checks a login's password. `password_hash` is the user's, or nullopt for an unknown e-mail:

@@ -141,13 +141,13 @@ void Site::SetSiteCookie(http::Response& res, std::string_view name, std::string
 }
 
 void Site::AddFlash(const std::string& session, bool error, const std::string& text) {
-  std::lock_guard lock(flash_mu_);
+  base::MutexLock lock(flash_mu_);
   auto& v = flashes_[session];
   if (v.size() < 50) v.push_back({error, text});
 }
 
 std::vector<Flash> Site::TakeFlashes(const std::string& session) {
-  std::lock_guard lock(flash_mu_);
+  base::MutexLock lock(flash_mu_);
   auto it = flashes_.find(session);
   if (it == flashes_.end()) return {};
   std::vector<Flash> out = std::move(it->second);
@@ -246,23 +246,25 @@ void Site::SampleOnce() {
 void Site::Start() {
   if (!options_.connections || sampler_.joinable()) return;
   sampler_ = std::thread([this] {
-    std::unique_lock lock(sampler_mu_);
+    base::MutexLock lock(sampler_mu_);
     while (!stopping_) {
-      lock.unlock();
+      lock.Unlock();
       SampleOnce();
-      lock.lock();
+      lock.Lock();
       // A real-time wait is right here: the chart samples wall-clock time, and Stop() wakes it.
-      sampler_cv_.wait_for(lock, options_.sample_every, [this] { return stopping_; });
+      const auto deadline = std::chrono::steady_clock::now() + options_.sample_every;
+      while (!stopping_ && sampler_cv_.WaitUntil(sampler_mu_, deadline)) {
+      }
     }
   });
 }
 
 void Site::Stop() {
   {
-    std::lock_guard lock(sampler_mu_);
+    base::MutexLock lock(sampler_mu_);
     stopping_ = true;
   }
-  sampler_cv_.notify_all();
+  sampler_cv_.SignalAll();
   if (sampler_.joinable()) sampler_.join();
 }
 

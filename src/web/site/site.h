@@ -4,14 +4,13 @@
 // and the JSON API can never disagree about what is allowed.
 #pragma once
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "api/api.h"
+#include "base/mutex.h"
 #include "http/http.h"
 #include "web/site/chart.h"
 #include "web/site/html.h"
@@ -90,12 +89,13 @@ class Site {
   const bool secure_cookies_;
   BucketHistory history_;
 
-  std::mutex flash_mu_;
-  std::map<std::string, std::vector<Flash>> flashes_;  // by session hash; shown once
+  base::Mutex flash_mu_;
+  // By session hash; each is shown once.
+  std::map<std::string, std::vector<Flash>> flashes_ GUARDED_BY(flash_mu_);
 
-  std::mutex sampler_mu_;
-  std::condition_variable sampler_cv_;
-  bool stopping_ = false;
+  base::Mutex sampler_mu_;
+  base::CondVar sampler_cv_;
+  bool stopping_ GUARDED_BY(sampler_mu_) = false;
   std::thread sampler_;
 };
 
