@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "api/api.h"
-#include "tests/support/api_json.h"
 #include "base/secrets.h"
 #include "store/store.h"
+#include "tests/support/api_json.h"
 #include "web/server.h"
 
 namespace {
@@ -87,7 +87,8 @@ int main(int argc, char** argv) {
   (void)(*db)->AddApiToken(info->id, base::Sha256Hex(token), "");
   api::Api api(**db, base::SystemClock(), {});
   for (auto [sku, price] : {std::pair{"BIKE", "899.99"}, {"TUBE", "8.99"}})
-    (void)testing_support::PutItemJson(api, info->id, sku, json{{"description", sku}, {"price", price}});
+    (void)testing_support::PutItemJson(api, info->id, sku,
+                                       json{{"description", sku}, {"price", price}});
   web::ServerOptions o;
   o.threads = 8;
   auto server = web::CreateServer(o, api, **db);

@@ -9,11 +9,11 @@
 #include <string>
 
 #include "api/api.h"
-#include "web/api_routes.h"
 #include "api/codec.h"
 #include "fuzz/fuzz_util.h"
 #include "shop/eligibility.h"
 #include "shop/validate.h"
+#include "web/api_routes.h"
 
 namespace {
 

@@ -13,10 +13,10 @@
 
 #include "api/api.h"
 #include "api/codec.h"
-#include "http/http.h"
 #include "base/secrets.h"
 #include "fuzz/fuzz_util.h"
 #include "fuzz/temp_store.h"
+#include "http/http.h"
 #include "web/site/site.h"
 
 namespace {
@@ -30,8 +30,8 @@ struct InProcessServer {
     try {
       if (router.Dispatch(req, res) != http::Router::Match::kFound) res.status = 404;
     } catch (const std::exception& e) {
-      fuzz::Fail("no handler throws", __FILE__, __LINE__, req.method + " " + req.target + ": " +
-                                                              e.what());
+      fuzz::Fail("no handler throws", __FILE__, __LINE__,
+                 req.method + " " + req.target + ": " + e.what());
     }
     return res;
   }

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "api/api.h"
-#include "tests/support/api_json.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
 #include "sim/sim.h"
+#include "tests/support/api_json.h"
 #include "tests/support/child_process.h"
 #include "tests/support/service.h"
 

@@ -46,9 +46,10 @@ TEST_F(HostileInput, M2AnExportMessageWithBrokenUtf8NeverBreaksTheApi) {
                               base::SystemClock().Now() + std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok());
   const std::string cut = "Lightspeed: " + std::string(187, 'a') + "\xC3";  // 200 bytes, split
-  ASSERT_TRUE(db.RecordAttempt(svc_.store_id(), "10023",
-                               store::ExportAttempt{1, {}, {}, store::AttemptOutcome::kFailed, 400, cut, 1})
-                  .ok());
+  ASSERT_TRUE(
+      db.RecordAttempt(svc_.store_id(), "10023",
+                       store::ExportAttempt{1, {}, {}, store::AttemptOutcome::kFailed, 400, cut, 1})
+          .ok());
   ASSERT_TRUE(db.StopExport(svc_.store_id(), "10023", claim->fence, cut, {}).ok());
   Reply order = svc_.Get("/api/v1/orders/10023");
   ASSERT_EQ(order.status, 200) << order.raw.substr(0, 300);

@@ -219,7 +219,8 @@ class Engine::Impl {
 
   void NotConnected(store::StoreId s, const std::string& n, const store::ExportClaim& claim,
                     const base::Error& e) {
-    store::ExportAttempt rec{claim.attempt, clock_.Now(), clock_.Now(), store::AttemptOutcome::kFailed, 0, e.message, 0};
+    store::ExportAttempt rec{
+        claim.attempt, clock_.Now(), clock_.Now(), store::AttemptOutcome::kFailed, 0, e.message, 0};
     // Nothing was sent: if these writes fail, the claim expires and the order is tried again.
     if (auto st = store_.RecordAttempt(s, n, rec); !st.ok())
       spdlog::warn("order {}: attempt not recorded: {}", base::EscapeForLog(n),

@@ -343,8 +343,8 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
   sale.reference_number = order.number;
   sale.reference_source = settings.reference_source;
   sale.completed = true;
-  sale.customer_id =
-      ResolveCustomer(order, links, settings.customer_marketing == store::CustomerMarketing::kConsented, &plan);
+  sale.customer_id = ResolveCustomer(
+      order, links, settings.customer_marketing == store::CustomerMarketing::kConsented, &plan);
   ResolveItems(catalog, links, &sent, &plan);
 
   sale.lines = ItemLines(order, sent, taxed_by_ls, &plan);

@@ -207,12 +207,14 @@ TEST_F(StoreContract, SettingsRoundTrip) {
   s.account_id = "1";
   s.shop_id = "1";
   s.payment_types = {{"Online Payments (Stripe)", "Stripe"}};
-  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, store::CustomerMarketing::kNoConsent)
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing,
+            store::CustomerMarketing::kNoConsent)
       << "no consent until the store says so";
   s.customer_marketing = store::CustomerMarketing::kConsented;
   ASSERT_TRUE(db_->PutLightspeedSettings(store_, s).ok());
   EXPECT_EQ(db_->GetLightspeedSettings(store_)->payment_types, s.payment_types);
-  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing, store::CustomerMarketing::kConsented);
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->customer_marketing,
+            store::CustomerMarketing::kConsented);
   EXPECT_FALSE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
   ASSERT_TRUE(db_->SaveLightspeedTokens(store_, {"a", "r", {}}, "").ok());
   EXPECT_TRUE(ConnectionOf(*db_->GetLightspeedSettings(store_)).connected);
@@ -329,9 +331,10 @@ TEST_F(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   auto stopped = db_->GetOrder(store_, "10023");
   EXPECT_EQ(stopped->export_record.state, ExportState::kNeedsAttention);
   EXPECT_EQ(stopped->export_record.message, "Lightspeed: bad item");
-  ASSERT_TRUE(
-      db_->RecordAttempt(store_, "10023", ExportAttempt{2, {}, {}, store::AttemptOutcome::kFailed, 400, "bad item", 7.5})
-          .ok());
+  ASSERT_TRUE(db_->RecordAttempt(
+                     store_, "10023",
+                     ExportAttempt{2, {}, {}, store::AttemptOutcome::kFailed, 400, "bad item", 7.5})
+                  .ok());
   EXPECT_EQ(db_->GetOrder(store_, "10023")->attempts.size(), 1u);
 }
 
@@ -354,8 +357,10 @@ TEST_F(StoreContract, HostileInputM2StoredMessagesAreValidUtf8) {
   ASSERT_TRUE(claim.ok());
   ASSERT_TRUE(db_->StopExport(store_, "10023", claim->fence, long_message, {}).ok());
   ASSERT_TRUE(
-      db_->RecordAttempt(store_, "10023",
-                         ExportAttempt{1, {}, {}, store::AttemptOutcome::kFailed, 400, "Lightspeed: caf\xE9", 1, "x\xFF"})
+      db_->RecordAttempt(
+             store_, "10023",
+             ExportAttempt{
+                 1, {}, {}, store::AttemptOutcome::kFailed, 400, "Lightspeed: caf\xE9", 1, "x\xFF"})
           .ok());
   ASSERT_TRUE(db_->MarkLightspeedReconnect(store_, "\xC3").ok());
   auto got = db_->GetOrder(store_, "10023");

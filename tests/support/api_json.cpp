@@ -38,9 +38,8 @@ JsonReply PutOrderJson(api::Api& api, store::StoreId s, const std::string& numbe
 }
 
 JsonReply RequestExportJson(api::Api& api, store::StoreId s, const std::string& number) {
-  return Reply(api.RequestExport(s, number), 202, [](const store::ExportRecord& e) {
-    return api::codec::ExportToJson(e, nullptr);
-  });
+  return Reply(api.RequestExport(s, number), 202,
+               [](const store::ExportRecord& e) { return api::codec::ExportToJson(e, nullptr); });
 }
 
 JsonReply PutSettingsJson(api::Api& api, store::StoreId s, const nlohmann::json& change) {

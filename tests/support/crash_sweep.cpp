@@ -15,13 +15,13 @@
 #include <thread>
 
 #include "api/api.h"
-#include "tests/support/api_json.h"
 #include "base/secrets.h"
 #include "exporter/connections.h"
 #include "exporter/existing_sale.h"
 #include "shop/item_codes.h"
 #include "sim/sim.h"
 #include "store/store.h"
+#include "tests/support/api_json.h"
 #include "tests/support/child_process.h"
 
 namespace testing_support {
@@ -324,9 +324,10 @@ class Sweep {
       return Fail("connect: " + c.error().message);
     api_ = std::make_unique<api::Api>(*db_, base::SystemClock(),
                                       api::ApiOptions{connections_.get(), nullptr});
-    if (!Expect(PutSettingsJson(*api_, store_, json{{"shop_id", account_.shop_id},
-                                                         {"register_id", account_.register_id},
-                                                         {"employee_id", account_.employee_id}}),
+    if (!Expect(PutSettingsJson(*api_, store_,
+                                json{{"shop_id", account_.shop_id},
+                                     {"register_id", account_.register_id},
+                                     {"employee_id", account_.employee_id}}),
                 200, "settings"))
       return false;
     return AddWave(1);
