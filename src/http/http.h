@@ -41,6 +41,16 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 
+  // For emulators and tests only (lsr-sim's transport faults): break the transport on purpose
+  // instead of answering. A service never sets this.
+  enum class Abort {
+    kNone,
+    kDropWithoutAnswer,  // not a byte of the answer: the connection is reset
+    kResetMidBody,       // the head (Content-Length of the whole body), about half the body, reset
+    kShortBody,          // announces one byte more than the body, sends the body, then closes
+  };
+  Abort abort = Abort::kNone;
+
   // Replaces every header of that name (case-insensitive).
   void SetHeader(std::string_view name, std::string value);
   // Adds one more (Set-Cookie may appear several times).
