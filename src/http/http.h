@@ -1,6 +1,6 @@
 // HTTP messages and routing, independent of the server that carries them: a parsed request, the
 // response a handler fills in, and a router from method + path pattern to handler. Used by spoke's
-// web/ (and meant for lsr-sim too), so the project keeps one HTTP stack.
+// web/ and by lsr-sim (sim/), so the project keeps one HTTP stack.
 #pragma once
 
 #include <functional>
