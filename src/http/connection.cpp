@@ -83,6 +83,14 @@ void Connection::Close() {
   socket_.close(ignored);
 }
 
+// Close() with SO_LINGER 0: the shutdown sends what was written and a FIN, the close then a reset,
+// so nothing the peer got can pass for a whole answer.
+void Connection::Reset() {
+  error_code ignored;
+  socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+  Close();
+}
+
 void Connection::NextRequest() {
   if (closed_) return;
   parser_.emplace();
@@ -264,7 +272,11 @@ void Connection::Fail(int status) {
 void Connection::Write(Response res, bool close) {
   if (closed_) return;
   parser_.reset();
-  close = close || !keep_alive_;
+  if (res.abort == Response::Abort::kDropWithoutAnswer) {
+    Reset();
+    return;
+  }
+  close = close || !keep_alive_ || res.abort != Response::Abort::kNone;
   const int status = res.status >= 100 && res.status <= 999 ? res.status : 500;
   bhttp::response<bhttp::string_body> out;
   out.version(version_ == 10 ? 10 : 11);
@@ -284,6 +296,12 @@ void Connection::Write(Response res, bool close) {
     if (!res.body.empty() && out.find(bhttp::field::content_type) == out.end())
       out.set(bhttp::field::content_type, "text/plain");
     out.content_length(res.body.size());
+    // An emulator's broken answer (http.h): the length stays that of the whole body, or one more.
+    if (res.abort == Response::Abort::kResetMidBody) {
+      res.body.resize(std::min(res.body.size(), std::max<size_t>(1, res.body.size() / 2)));
+    } else if (res.abort == Response::Abort::kShortBody) {
+      out.content_length(res.body.size() + 1);
+    }
     // HEAD: the length GET would have, without the body.
     if (!head_) out.body() = std::move(res.body);
   }
@@ -291,13 +309,16 @@ void Connection::Write(Response res, bool close) {
   response_.emplace(std::move(out));
   phase_ = Phase::kWrite;
   Arm(Clock::now() + limits_.write_timeout);
+  const bool reset = res.abort == Response::Abort::kResetMidBody;
   bhttp::async_write(socket_, *response_,
-                     [self = shared_from_this(), close](error_code ec, size_t) {
+                     [self = shared_from_this(), close, reset](error_code ec, size_t) {
                        if (self->closed_) return;
                        self->Disarm();
                        self->response_.reset();
                        if (ec) {
                          self->Close();
+                       } else if (reset) {
+                         self->Reset();
                        } else if (close) {
                          self->Linger();
                        } else {

@@ -58,6 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Dispatch();
   void RunHandler(Request req);  // on a worker thread
   void Fail(int status);         // an answer of the server's own, then close
+  void Reset();                  // closes with a reset (Response::Abort)
   void FillError(const Request& req, Response& res) const;
   Request BuildRequest(bool with_body);
   void Write(Response res, bool close);

@@ -1,6 +1,6 @@
 // HTTP messages and routing, independent of the server that carries them: a parsed request, the
 // response a handler fills in, and a router from method + path pattern to handler. Used by spoke's
-// web/ (and meant for lsr-sim too), so the project keeps one HTTP stack.
+// web/ and by lsr-sim (sim/), so the project keeps one HTTP stack.
 #pragma once
 
 #include <functional>
@@ -40,6 +40,16 @@ struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+
+  // For emulators and tests only (lsr-sim's transport faults): break the transport on purpose
+  // instead of answering. A service never sets this.
+  enum class Abort {
+    kNone,
+    kDropWithoutAnswer,  // not a byte of the answer: the connection is reset
+    kResetMidBody,       // the head (Content-Length of the whole body), about half the body, reset
+    kShortBody,          // announces one byte more than the body, sends the body, then closes
+  };
+  Abort abort = Abort::kNone;
 
   // Replaces every header of that name (case-insensitive).
   void SetHeader(std::string_view name, std::string value);

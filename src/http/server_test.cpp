@@ -287,6 +287,21 @@ class ServerTest : public ::testing::Test {
     port_ = *port;
   }
 
+  static std::string AbortBody() {
+    std::string body;
+    for (int i = 0; i < 1000; ++i) body += static_cast<char>('0' + i % 10);
+    return body;
+  }
+
+  // A connection the handler broke leaves the server serving others as before.
+  void ExpectStillServing() {
+    Client c(port_);
+    ASSERT_TRUE(c.Send(Get("/healthz")));
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->body, "ok");
+  }
+
   void TearDown() override {
     release_.set_value();  // no-op if a test already released blocked handlers
     if (server_) server_->Stop();
@@ -319,6 +334,12 @@ class ServerTest : public ::testing::Test {
       res.status = 204;
     } else if (req.path == "/healthz") {
       res.body = "ok";
+    } else if (req.path == "/abort") {
+      res.SetContent(AbortBody(), "application/json");
+      const std::string how = req.Param("how");
+      res.abort = how == "drop"    ? Response::Abort::kDropWithoutAnswer
+                  : how == "reset" ? Response::Abort::kResetMidBody
+                                   : Response::Abort::kShortBody;
     } else {
       res.status = 404;
       res.body = "no such page";
@@ -862,6 +883,52 @@ TEST_F(ServerTest, StopWithRequestsInFlightReturnsPromptly) {
   server_->Stop();  // again: nothing happens
   server_->Wait();  // returns at once now
   EXPECT_EQ(server_->GetStats().open_connections, 0);
+}
+
+// Response::Abort, lsr-sim's transport faults: each breaks the answer on a connection that was
+// kept alive (it answered once before), as its name says.
+TEST_F(ServerTest, AbortDropWithoutAnswerClosesBeforeAnyByte) {
+  StartServer();
+  Client c(port_);
+  ASSERT_TRUE(c.Send(Get("/healthz")));
+  ASSERT_TRUE(c.Read());
+  ASSERT_TRUE(c.Send(Get("/abort?how=drop")));
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_EQ(c.buffer(), "") << "not a byte of an answer";
+  EXPECT_EQ(handled_, 2) << "the handler ran";
+  ExpectStillServing();
+}
+
+TEST_F(ServerTest, AbortResetMidBodySendsTheHeadAndHalfTheBody) {
+  StartServer();
+  Client c(port_);
+  ASSERT_TRUE(c.Send(Get("/healthz")));
+  ASSERT_TRUE(c.Read());
+  ASSERT_TRUE(c.Send(Get("/abort?how=reset")));
+  EXPECT_TRUE(c.WaitClosed());
+  const std::string got = c.buffer();
+  ASSERT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  const size_t end = got.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << got;
+  EXPECT_NE(got.substr(0, end).find("Content-Length: 1000"), std::string::npos) << got;
+  EXPECT_EQ(got.substr(end + 4), AbortBody().substr(0, 500));
+  ExpectStillServing();
+}
+
+TEST_F(ServerTest, AbortShortBodyPromisesOneByteMoreThenCloses) {
+  StartServer();
+  Client c(port_);
+  ASSERT_TRUE(c.Send(Get("/healthz")));
+  ASSERT_TRUE(c.Read());
+  ASSERT_TRUE(c.Send(Get("/abort?how=short")));
+  EXPECT_TRUE(c.WaitClosed());
+  const std::string got = c.buffer();
+  ASSERT_EQ(got.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << got;
+  const size_t end = got.find("\r\n\r\n");
+  ASSERT_NE(end, std::string::npos) << got;
+  EXPECT_NE(got.substr(0, end).find("Content-Length: 1001"), std::string::npos) << got;
+  EXPECT_EQ(got.substr(end + 4), AbortBody());
+  ExpectStillServing();
 }
 
 }  // namespace

@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port to serve on (port 0 = any free port)")
       ->capture_default_str();
   app.add_option("--state", state_file, "state file: loaded at start, saved on SIGINT/SIGTERM");
-  app.add_option("--threads", threads, "HTTP worker threads (one per kept-alive connection)")
+  app.add_option("--threads", threads, "threads that run requests (idle connections hold none)")
+      ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_option("--create-account", seed_name,
                  "create a demo account with this name at start and print its credentials");

@@ -16,7 +16,7 @@ struct SimOptions {
   int port = 0;                    // 0 = any free port (Start() returns the one bound)
   std::string state_file;          // "" = in memory only; else loaded by Start, saved by Stop
   base::Clock* clock = nullptr;    // nullptr = base::SystemClock(); must outlive the Simulator
-  int threads = 64;                // HTTP worker threads (one per kept-alive connection)
+  int threads = 64;                // threads that run requests, 1..256 (0 = 64)
 };
 
 struct AccountInfo {

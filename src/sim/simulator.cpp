@@ -1,15 +1,29 @@
-// The HTTP adapter: cpp-httplib in front of the Engine.
-#include <httplib.h>
-#include <signal.h>
+// The HTTP adapter: the project's http::Server in front of the Engine.
+#include <cctype>
+#include <chrono>
 
-#include <algorithm>
-#include <thread>
-
+#include "http/server.h"
 #include "sim/engine.h"
 #include "sim/sim.h"
-#include "sim/sockets.h"
 
 namespace sim {
+namespace {
+
+// The server's limits are for the open internet; lsr-sim serves tests and benchmarks on loopback,
+// where every client shares one address and nothing arrives slowly on purpose.
+http::Limits EmulatorLimits(int threads) {
+  http::Limits l;
+  l.max_header_bytes = 64 * 1024;            // long list queries (IN,[…], or=) fit
+  l.max_body_bytes = 64 * 1024 * 1024;       // far above any request a client of lsr-sim sends
+  l.idle_timeout = std::chrono::seconds(5);  // keep-alive wait, as lsr-sim always had
+  l.max_connections = 10'000;
+  l.max_connections_per_address = 10'000;  // every client is 127.0.0.1
+  l.worker_threads = threads;
+  l.max_queued_requests = 100'000;  // only a fault may refuse a request, never the queue
+  return l;
+}
+
+}  // namespace
 
 class Simulator::Impl {
  public:
@@ -22,35 +36,22 @@ class Simulator::Impl {
 
   base::Result<int> Start() {
     if (started_) return port_;
+    const int threads = options_.threads > 0 ? options_.threads : 64;
+    if (threads > 256) return base::Invalid("threads", "threads must be 1..256");
     if (!options_.state_file.empty())
       if (auto st = engine_.Load(options_.state_file); !st.ok()) return st.error();
-    // A dropped connection makes httplib write to a dead socket; do not let SIGPIPE kill us.
-    signal(SIGPIPE, SIG_IGN);
-    const int threads = options_.threads > 0 ? options_.threads : 64;
-    server_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-    server_.set_keep_alive_max_count(100000);
-    server_.set_keep_alive_timeout(5);
-    server_.set_tcp_nodelay(true);
-    auto handler = [this](const httplib::Request& req, httplib::Response& res) { Serve(req, res); };
-    server_.Get(".*", handler);
-    server_.Post(".*", handler);
-    server_.Put(".*", handler);
-    server_.Delete(".*", handler);
-    port_ = options_.port == 0
-                ? server_.bind_to_any_port(options_.host)
-                : (server_.bind_to_port(options_.host, options_.port) ? options_.port : -1);
-    if (port_ <= 0)
-      return base::Unavailable("cannot bind " + options_.host + ":" +
-                               std::to_string(options_.port));
-    RaiseListenBacklog(port_, 1024);  // httplib's backlog of 5 drops bursts of connections
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 5000 && !server_.is_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    if (!server_.is_running()) {
-      server_.stop();
-      thread_.join();
-      return base::Unavailable("the HTTP server did not start");
+    http::ServerOptions o;
+    o.host = options_.host;
+    o.port = options_.port;
+    o.limits = EmulatorLimits(threads);
+    o.handler = [this](const http::Request& req, http::Response& res) { Serve(req, res); };
+    server_ = std::make_unique<http::Server>(std::move(o));
+    auto port = server_->Start();
+    if (!port.ok()) {
+      server_.reset();
+      return port.error();
     }
+    port_ = *port;
     started_ = true;
     return port_;
   }
@@ -58,10 +59,7 @@ class Simulator::Impl {
   base::Status Stop() {
     if (!started_) return base::OkStatus();
     started_ = false;
-    server_.stop();
-    // Workers idle in keep-alive would wait out their timeout before noticing the stop.
-    ShutdownConnections(port_, -1);
-    if (thread_.joinable()) thread_.join();
+    server_->Stop();
     if (!options_.state_file.empty()) return engine_.Save(options_.state_file);
     return base::OkStatus();
   }
@@ -77,10 +75,17 @@ class Simulator::Impl {
   std::string BaseUrl() const { return "http://" + options_.host + ":" + std::to_string(port_); }
 
  private:
-  void Serve(const httplib::Request& req, httplib::Response& res) {
+  void Serve(const http::Request& req, http::Response& res) {
+    // The methods lsr-sim has always served (HEAD as GET); others find no route.
+    if (req.method != "GET" && req.method != "HEAD" && req.method != "POST" &&
+        req.method != "PUT" && req.method != "DELETE") {
+      res.status = 404;
+      return;
+    }
     HttpRequest in;
     in.method = req.method;
     in.path = req.path;
+    // The raw query: sim/query.h decodes it its own way, unlike form decoding (req.params).
     const size_t q = req.target.find('?');
     if (q != std::string::npos) in.query = req.target.substr(q + 1);
     in.body = req.body;
@@ -90,43 +95,21 @@ class Simulator::Impl {
       in.headers.emplace(lower, v);
     }
     HttpResponse out = engine_.Handle(in);
-    if (out.drop_connection && ShutdownConnections(req.local_port, req.remote_port) > 0) {
-      res.status = 500;  // never reaches the client: the socket is already reset
-      return;
-    }
     res.status = out.status;
-    for (const auto& [k, v] : out.headers) res.set_header(k, v);
-    if (out.reset_mid_answer) {
-      // The status line and headers go out, then half the body, then the connection is reset.
-      const size_t part = std::max<size_t>(1, out.body.size() / 2);
-      // httplib 0.11 announces no length for a provider; without one, a cut body would read as
-      // a whole (short) answer ended by the close.
-      res.set_header("Content-Length", std::to_string(out.body.size()));
-      res.set_content_provider(
-          out.body.size(), out.content_type,
-          [body = std::move(out.body), part, local = req.local_port, remote = req.remote_port](
-              size_t offset, size_t, httplib::DataSink& sink) {
-            if (offset == 0) sink.write(body.data(), std::min(part, body.size()));
-            ShutdownConnections(local, remote);
-            return false;
-          });
-      return;
-    }
+    for (auto& [k, v] : out.headers) res.AddHeader(k, std::move(v));
+    res.SetContent(std::move(out.body), out.content_type);
+    // The transport faults (docs/lsr-sim.md): the engine has already saved what the request did.
     if (out.drop_connection) {
-      // Fallback when the socket was not found: promise a body and never send it.
-      res.set_header("Content-Length", std::to_string(out.body.size() + 1));
-      res.set_content_provider(out.body.size() + 1, out.content_type,
-                               [](size_t, size_t, httplib::DataSink&) { return false; });
-      return;
+      res.abort = http::Response::Abort::kDropWithoutAnswer;
+    } else if (out.reset_mid_answer) {
+      res.abort = http::Response::Abort::kResetMidBody;
     }
-    res.set_content(out.body, out.content_type);
   }
 
   SimOptions options_;
   base::Clock* clock_;
   Engine engine_;
-  httplib::Server server_;
-  std::thread thread_;
+  std::unique_ptr<http::Server> server_;
   int port_ = 0;
   bool started_ = false;
 };
