@@ -120,7 +120,13 @@ base::Result<Client::Answer> Client::Call(const std::string& method, const std::
       e.retry_after_s = retry_s;
       return e;
     }
-    limiter_->Observe(ticket, reading);
+    // A successful answer without rate headers means no bucket to pace to (lsr-sim's `off`
+    // model). Errors prove nothing: a 401 or a proxy's 502 may simply lack the headers.
+    if (!reading && res.status >= 200 && res.status < 300) {
+      limiter_->ObserveUnmetered(ticket);
+    } else {
+      limiter_->Observe(ticket, reading);
+    }
     if (res.status == 401 && !refreshed) {
       if (options_.on_call) options_.on_call(rec);
       refreshed = true;

@@ -123,6 +123,23 @@ TEST(ClientRate, R22ThreeHundredMixedRequestsEarnNo429) {
   EXPECT_GT(units, 600) << "the mix is heavy enough to need waiting";
 }
 
+// Issue 12: lsr-sim under rate model `off` sends no rate headers, and the client then sends
+// without waiting, even after a metered answer had shown it a burst limit.
+TEST(ClientRate, WithoutRateHeadersNothingWaits) {
+  base::ManualClock clock(base::TimePoint(std::chrono::seconds(1'800'000'000)));
+  Rig rig(&clock);
+  ASSERT_TRUE(rig.client->FindItems(ItemKey::kUpc, "735000000117").ok());  // the 2026 model
+  rig.Control("PUT", rig.AccountPath("/rate"), {{"model", "off"}});
+  const auto start = clock.Now();
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE(rig.client->CreateSale(rig.Sale(i)).ok()) << "sale " << i;
+    ASSERT_TRUE(rig.client->FindItems(ItemKey::kUpc, "735000000117").ok()) << "search " << i;
+  }
+  EXPECT_EQ(clock.Now(), start) << "120 requests, more than the 20-per-second burst, no wait";
+  base::MutexLock l(rig.mu);
+  for (const CallRecord& r : rig.calls) EXPECT_NE(r.status, 429);
+}
+
 // Another client spends half the drip on the same account while ours works as fast as the
 // bucket allows: a 429 may happen, but never two in a row.
 TEST(ClientRate, R22SharingTheBucketNeverEarnsTwo429sInARow) {

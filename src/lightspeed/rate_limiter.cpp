@@ -95,9 +95,9 @@ RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
     if (now < blocked_until_) wait_s = SecondsSince(now, blocked_until_);
     const double level = LevelAt(now) + inflight_;
     // Send when the request fits entirely; an empty bucket always admits one request.
-    if (wait_s == 0 && level > 0 && level + cost > size_)
+    if (wait_s == 0 && !unmetered_ && level > 0 && level + cost > size_)
       wait_s = (level + cost - size_) / EffectiveDrip();
-    if (wait_s == 0 && burst_limit_ > 0) {
+    if (wait_s == 0 && !unmetered_ && burst_limit_ > 0) {
       const int64_t window =
           std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
       if (window != burst_window_) {
@@ -141,7 +141,20 @@ void RateLimiter::Observe(const Ticket& t, const std::optional<BucketReading>& r
   size_ = r->size;
   drip_ = r->drip_rate;
   known_ = true;
+  unmetered_ = false;
   if (r->burst_limit) burst_limit_ = *r->burst_limit;
+}
+
+void RateLimiter::ObserveUnmetered(const Ticket& t) {
+  base::MutexLock lock(mu_);
+  inflight_ = std::max(0.0, inflight_ - t.reserved);
+  unmetered_ = true;
+  // What an earlier bucket said no longer applies; if headers come back, they are read afresh.
+  known_ = false;
+  level_ = 0;
+  level_at_ = clock_.Now();
+  burst_limit_ = 0;
+  foreign_rate_ = 0;
 }
 
 void RateLimiter::OnRateLimited(const Ticket& t, double retry_after_s,
@@ -159,11 +172,12 @@ void RateLimiter::Cancel(const Ticket& t) {
 
 RateLimiter::Snapshot RateLimiter::Now() const {
   base::MutexLock lock(mu_);
-  return Snapshot{LevelAt(clock_.Now()), size_, drip_, known_};
+  return Snapshot{LevelAt(clock_.Now()), size_, drip_, known_, unmetered_};
 }
 
 double RateLimiter::SecondsToDrain(double units) const {
   base::MutexLock lock(mu_);
+  if (unmetered_) return 0;
   const double level = LevelAt(clock_.Now()) + inflight_;
   return std::max(0.0, (level + units - size_) / EffectiveDrip());
 }

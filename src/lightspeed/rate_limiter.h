@@ -52,6 +52,10 @@ class RateLimiter {
   Ticket Acquire(const RequestShape& shape);
   // After an answer: forget the reservation and take the server's word for the level.
   void Observe(const Ticket& t, const std::optional<BucketReading>& reading);
+  // After an answer that carries no rate headers (lsr-sim under rate model `off`): the account
+  // shows no bucket, so requests stop waiting on the guessed one until a header is seen again.
+  // A 429's Retry-After still holds.
+  void ObserveUnmetered(const Ticket& t);
   // After a 429: nobody sends before `retry_after_s` has passed.
   void OnRateLimited(const Ticket& t, double retry_after_s, const std::optional<BucketReading>& r);
   // The request never reached Lightspeed: give the reservation back.
@@ -59,7 +63,8 @@ class RateLimiter {
 
   struct Snapshot {
     double level, size, drip_rate;
-    bool known;  // a header has been seen
+    bool known;      // a header has been seen
+    bool unmetered;  // the last answer had no rate headers: nothing is paced
   };
   Snapshot Now() const;
   // Seconds a backlog of `units` needs at the current drip rate, beyond what fits now.
@@ -74,6 +79,7 @@ class RateLimiter {
   // Until the first answer: a cautious guess (the smallest bucket Lightspeed documents).
   double level_ GUARDED_BY(mu_) = 0, size_ GUARDED_BY(mu_) = 60, drip_ GUARDED_BY(mu_) = 1;
   bool known_ GUARDED_BY(mu_) = false;
+  bool unmetered_ GUARDED_BY(mu_) = false;
   base::TimePoint level_at_ GUARDED_BY(mu_){};
   double inflight_ GUARDED_BY(mu_) = 0;
   base::TimePoint blocked_until_ GUARDED_BY(mu_){};

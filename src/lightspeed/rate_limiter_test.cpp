@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 namespace lightspeed {
 namespace {
@@ -107,6 +108,29 @@ TEST(RateLimiterTest, EmptyBucketAdmitsAtOnce) {
   const auto before = clock.Now();
   for (int i = 0; i < 5; ++i) limiter.Observe(limiter.Acquire(Get("Item")), std::nullopt);
   EXPECT_EQ(clock.Now(), before);
+}
+
+// Issue 12: lsr-sim under rate model `off` sends no rate headers. With no bucket in sight the
+// limiter waits for nothing: not for the guess it starts with, not for a bucket or burst limit
+// an earlier answer reported.
+TEST(RateLimiterTest, AnswersWithoutRateHeadersAreNotPaced) {
+  base::ManualClock clock(base::TimePoint(seconds(1000)));
+  RateLimiter limiter(clock);
+  limiter.Observe(limiter.Acquire(Get("Item")), ParseBucketHeaders("59/60", "1", "1", "18/20"));
+  limiter.ObserveUnmetered(limiter.Acquire(Get("Item")));
+  const auto before = clock.Now();
+  const RequestShape sale{"POST", "Sale", 4, true};  // 9 units each
+  std::vector<RateLimiter::Ticket> in_flight;
+  for (int i = 0; i < 200; ++i) in_flight.push_back(limiter.Acquire(sale));
+  EXPECT_EQ(clock.Now(), before) << "200 requests in flight, none waited";
+  EXPECT_TRUE(limiter.Now().unmetered);
+  EXPECT_EQ(limiter.SecondsToDrain(1000), 0);
+  for (const auto& t : in_flight) limiter.ObserveUnmetered(t);
+  // Headers again: the bucket they report is respected again.
+  limiter.Observe(limiter.Acquire(Get("Item")), ParseBucketHeaders("60/60", "1", "1", ""));
+  EXPECT_FALSE(limiter.Now().unmetered);
+  limiter.Cancel(limiter.Acquire(Get("Item")));
+  EXPECT_NEAR(Secs(clock.Now() - before), 1.0, 0.01);
 }
 
 TEST(RateLimiterTest, InFlightReservationsCountForOtherThreads) {

@@ -144,14 +144,15 @@ std::string FormatUnits(int64_t micro) { return FormatFixed(DivRoundHalfAway(mic
 
 std::vector<std::pair<std::string, std::string>> RateHeaders(const RateConfig& rate,
                                                              const Bucket& b, int64_t cost_micro) {
-  const bool off = rate.model == "off";
+  // Under `off` there is no bucket to report: a "0/20" burst header would have clients pace to
+  // a limit the emulator does not enforce.
+  if (rate.model == "off") return {};
   return {
-      {"X-LS-API-Bucket-Level",
-       FormatUnits(off ? 0 : b.level_micro) + "/" + FormatUnits(rate.size_micro)},
+      {"X-LS-API-Bucket-Level", FormatUnits(b.level_micro) + "/" + FormatUnits(rate.size_micro)},
       {"X-LS-API-Drip-Rate", FormatUnits(rate.drip_micro)},
       {"X-LS-API-Request-Cost", FormatUnits(cost_micro)},
       {"X-LS-API-Burst-Level",
-       std::to_string(off ? 0 : b.window_count) + "/" + std::to_string(rate.burst_limit)},
+       std::to_string(b.window_count) + "/" + std::to_string(rate.burst_limit)},
   };
 }
 

@@ -47,7 +47,7 @@ struct Admission {
 Admission Admit(const RateConfig& rate, Bucket* bucket, Stats* stats, int64_t now_us,
                 int64_t cost_micro);
 
-// The X-LS-API-* headers for an answer.
+// The X-LS-API-* headers for an answer; none under the `off` model.
 std::vector<std::pair<std::string, std::string>> RateHeaders(const RateConfig& rate,
                                                              const Bucket& bucket,
                                                              int64_t cost_micro);

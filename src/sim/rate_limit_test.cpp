@@ -134,9 +134,21 @@ TEST_F(Rate, LegacyModel) {
 TEST_F(Rate, OffServesEverything) {
   Rates({{"model", "off"}});
   for (int i = 0; i < 150; ++i) ASSERT_EQ(Api("GET", "Shop.json").status, 200);
-  Answer a = Api("GET", "Shop.json");
-  EXPECT_EQ(a.Header("X-LS-API-Bucket-Level"), "0/100");
-  EXPECT_EQ(a.Header("X-LS-API-Request-Cost"), "1");
+  // No bucket, so no rate headers: a "0/20" burst header would pace clients to a limit that is
+  // not enforced (issue 12).
+  for (const char* path : {"Shop.json", "Item.json", "Item/11.json"}) {
+    Answer a = Api("GET", path);
+    EXPECT_EQ(a.status, 200) << path;
+    for (const auto& [name, value] : a.headers)
+      EXPECT_NE(name.rfind("X-LS-API-", 0), 0u) << path << ": " << name << ": " << value;
+  }
+  Answer w = Api("POST", "PaymentType.json", {{"name", "Check"}});
+  EXPECT_EQ(w.status, 200);
+  EXPECT_EQ(w.Header("X-LS-API-Bucket-Level"), "");
+  EXPECT_EQ(w.Header("X-LS-API-Burst-Level"), "");
+  // Back on a metered model, the headers return.
+  Rates({{"model", "2026"}});
+  EXPECT_FALSE(Api("GET", "Shop.json").Header("X-LS-API-Burst-Level").empty());
 }
 
 TEST_F(Rate, BucketGrowsWithRegisters) {
