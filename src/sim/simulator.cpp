@@ -4,6 +4,7 @@
 
 #include "http/server.h"
 #include "sim/engine.h"
+#include "sim/gzip.h"
 #include "sim/sim.h"
 
 namespace sim {
@@ -97,13 +98,22 @@ class Simulator::Impl {
     HttpResponse out = engine_.Handle(in);
     res.status = out.status;
     for (auto& [k, v] : out.headers) res.AddHeader(k, std::move(v));
-    res.SetContent(std::move(out.body), out.content_type);
     // The transport faults (docs/lsr-sim.md): the engine has already saved what the request did.
     if (out.drop_connection) {
       res.abort = http::Response::Abort::kDropWithoutAnswer;
     } else if (out.reset_mid_answer) {
       res.abort = http::Response::Abort::kResetMidBody;
+    } else if (out.body.size() >= kGzipMinBytes) {
+      // Like Lightspeed: gzip when the client accepts it, never brotli.
+      res.AddHeader("Vary", "Accept-Encoding");
+      if (AcceptsGzip(req.Header("accept-encoding"))) {
+        if (auto packed = Gzip(out.body)) {
+          out.body = std::move(*packed);
+          res.AddHeader("Content-Encoding", "gzip");
+        }
+      }
     }
+    res.SetContent(std::move(out.body), out.content_type);
   }
 
   SimOptions options_;
