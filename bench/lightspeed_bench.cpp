@@ -1,10 +1,13 @@
 // The client against lsr-sim in real time: 300 mixed requests at bucket 90 / drip 10 on the 2026
 // model. Prints the units spent, the time the bucket arithmetic allows, the time taken, and 429s.
+// `lightspeed_bench N off` runs the same mix under rate model `off` and prints requests per
+// second: what the client and the emulator manage when nothing is rate limited (issue 12).
 #include <httplib.h>
 
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lightspeed/client.h"
 #include "lightspeed/memory_vault_test_util.h"
@@ -15,12 +18,15 @@ using namespace lightspeed;
 
 int main(int argc, char** argv) {
   const int requests = argc > 1 ? std::atoi(argv[1]) : 300;
+  const bool off = argc > 2 && std::string(argv[2]) == "off";
   auto simulator = sim::Simulator::Create({});
   const int port = *simulator->Start();
   const sim::AccountInfo a = simulator->CreateAccount("Bench Cycles", 1, true);
   httplib::Client control("127.0.0.1", port);
   control.Put(("/_sim/accounts/" + a.account_id + "/rate").c_str(),
-              json{{"model", "2026"}, {"bucket_size", 90}, {"drip_rate", 10}}.dump(),
+              (off ? json{{"model", "off"}}
+                   : json{{"model", "2026"}, {"bucket_size", 90}, {"drip_rate", 10}})
+                  .dump(),
               "application/json");
   auto transport = CreateCurlTransport({});
   OAuthClient oauth({simulator->BaseUrl(), a.client_id, a.client_secret}, *transport);
@@ -77,6 +83,13 @@ int main(int argc, char** argv) {
   double units = 0;
   for (auto& [k, v] : stats["units"].items()) units += v.get<double>();
   const double floor_s = std::max(0.0, (units - 90) / 10);
+  if (off) {
+    std::printf("| requests (rate model off) | took | requests/s | failures |\n");
+    std::printf("|---|---|---|---|\n");
+    std::printf("| %d | %.2f s | %.0f | %d |\n", requests, took, requests / took, failures);
+    (void)simulator->Stop();
+    return 0;
+  }
   std::printf("| requests | units | bucket arithmetic allows | took | over | 429s | failures |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   std::printf("| %d | %.1f | %.1f s | %.1f s | %+.1f %% | %d | %d |\n", requests, units, floor_s,
