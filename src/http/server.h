@@ -31,8 +31,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // "::" listens dual-stack
   int port = 0;                    // 0: any free port (Start() returns it)
   Limits limits;
-  // Every request that was read whole runs here, on a worker thread.
-  Handler handler;
+  // Every request that was read whole runs here, on a worker thread. The request is the
+  // handler's to change (a router fills in its matches) without copying its body.
+  std::function<void(Request& req, Response& res)> handler;
   // Fills the body of an answer the server gives by itself (400, 408, 413, 431, 503), so it looks
   // like the service's other errors. `req` has what was parsed so far (the head may be partial).
   std::function<void(const Request& req, Response& res)> on_error;

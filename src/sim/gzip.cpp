@@ -5,6 +5,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "sim/json_util.h"
+
 namespace sim {
 namespace {
 
@@ -12,15 +14,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
 }
 
 // q=0 (or 0.0, 0.000) refuses a coding; anything else accepts it (RFC 9110 §12.4.2).

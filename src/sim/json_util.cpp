@@ -3,6 +3,8 @@
 #include <charconv>
 #include <ctime>
 
+#include "http/http.h"
+
 namespace sim {
 
 std::optional<std::string> ScalarText(const Json& v) {
@@ -69,39 +71,10 @@ std::string FormatTimeUs(int64_t us) {
   return buf;
 }
 
-const char* StatusText(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 302:
-      return "Found";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 406:
-      return "Not Acceptable";
-    case 409:
-      return "Conflict";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    default:
-      return "Error";
-  }
-}
-
 std::string ErrorBody(int status, std::string_view message, std::string_view error_class) {
   Json j = Json::object();
   j["httpCode"] = std::to_string(status);
-  j["httpMessage"] = StatusText(status);
+  j["httpMessage"] = http::StatusText(status);
   j["message"] = std::string(message);
   j["errorClass"] = std::string(error_class);
   // Messages quote paths and query fields, whose bytes need not be UTF-8.

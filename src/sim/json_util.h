@@ -38,7 +38,6 @@ std::string FormatTimeUs(int64_t us);
 
 // The Lightspeed error body: {"httpCode","httpMessage","message","errorClass"}.
 std::string ErrorBody(int status, std::string_view message, std::string_view error_class);
-const char* StatusText(int status);
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string Lower(std::string_view s);

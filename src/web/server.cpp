@@ -67,7 +67,7 @@ class HttpServer : public Server {
     so.limits = options_.limits;
     so.limits.max_body_bytes = options_.max_body_bytes;
     so.limits.worker_threads = options_.threads;
-    so.handler = [this](const http::Request& req, http::Response& res) { Serve(req, res); };
+    so.handler = [this](http::Request& req, http::Response& res) { Serve(req, res); };
     so.on_error = [this](const http::Request& req, http::Response& res) {
       ErrorBody(req.path, res);
     };
@@ -94,8 +94,7 @@ class HttpServer : public Server {
     StatusError(res, res.status);
   }
 
-  void Serve(const http::Request& in, http::Response& res) {
-    http::Request req = in;
+  void Serve(http::Request& req, http::Response& res) {
     try {
       if (IsApiPath(req.path)) {
         for (const auto& [name, value] : req.params)
