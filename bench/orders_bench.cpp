@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("spoke-bench-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  auto db = store::OpenStore("sqlite://" + (dir / "spoke.db").string());
+  auto db = store::Open("sqlite://" + (dir / "spoke.db").string());
   if (!db.ok()) return 1;
   auto info = (*db)->CreateStore("bench", "bench", "USD");
   const std::string token = "spk_bench";

@@ -21,11 +21,9 @@ class TempStore {
            ("spoke-fuzz-" + std::string(name) + "-" + std::to_string(getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    store::SqliteOptions o;
-    o.path = (dir_ / "spoke.db").string();
-    o.connections = 1;  // one thread drives it
-    o.clock = clock;
-    auto db = store::OpenSqlite(o);
+    // One connection: one thread drives it.
+    auto db =
+        store::Open("sqlite://" + (dir_ / "spoke.db").string(), {.clock = clock, .pool_size = 1});
     if (!db.ok()) Die("cannot open the store: " + db.error().message);
     db_ = std::move(*db);
     auto s = db_->CreateStore("bikes", "Spoke Cycles", "USD");

@@ -37,7 +37,7 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     ASSERT_TRUE(sim_->Start().ok());
     account_ = sim_->CreateAccount("Crash Cycles", 1, true);
     db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
-    auto db = store::OpenStore(db_url_);
+    auto db = store::Open(db_url_);
     ASSERT_TRUE(db.ok());
     auto s = (*db)->CreateStore("main", "Main", "USD");
     ASSERT_TRUE(s.ok());
@@ -88,7 +88,7 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
   }
 
   std::string ExportState(std::string* last_outcome) {
-    auto db = store::OpenStore(db_url_);
+    auto db = store::Open(db_url_);
     auto s = (*db)->FindStore("main");
     auto r = (*db)->GetOrder(s->id, "9001");
     *last_outcome = r->attempts.empty() ? "" : store::Name(r->attempts.back().outcome);

@@ -28,10 +28,10 @@ class ExactlyOnce : public ::testing::Test {
   }
   // As if an attempt had died after marking the sale as maybe sent: the next one searches first.
   void PretendAnEarlierAttemptMayHaveSent(const std::string& number) {
-    const base::TimePoint long_ago(std::chrono::seconds(1));
-    auto claim = svc_.db().ClaimExport(svc_.store_id(), number, "crashed", long_ago);
+    const base::Duration expired = -std::chrono::hours(1);  // the lease ran out long ago
+    auto claim = svc_.db().ClaimExport(svc_.store_id(), number, "crashed", expired);
     ASSERT_TRUE(claim.ok()) << claim.error().message;
-    ASSERT_TRUE(svc_.db().MarkSending(svc_.store_id(), number, claim->fence, long_ago).ok());
+    ASSERT_TRUE(svc_.db().MarkSending(svc_.store_id(), number, claim->fence, expired).ok());
   }
   // A sale with the order's reference placed in Lightspeed directly: 139.99 as one misc line.
   std::string PlaceSale(const std::string& number, bool completed, bool paid,

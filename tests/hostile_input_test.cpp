@@ -42,8 +42,7 @@ TEST_F(HostileInput, M2AnExportMessageWithBrokenUtf8NeverBreaksTheApi) {
                              [](const shop::Order&, shop::ExportState,
                                 const store::LightspeedSettings&) { return shop::Eligibility{}; })
                   .ok());
-  auto claim = db.ClaimExport(svc_.store_id(), "10023", "test",
-                              base::SystemClock().Now() + std::chrono::minutes(1));
+  auto claim = db.ClaimExport(svc_.store_id(), "10023", "test", std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok());
   const std::string cut = "Lightspeed: " + std::string(187, 'a') + "\xC3";  // 200 bytes, split
   ASSERT_TRUE(

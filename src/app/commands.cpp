@@ -39,7 +39,7 @@ struct Env {
 base::Result<Env> Open(const CommonFlags& f) {
   auto config = LoadConfig(f.config_path);
   if (!config.ok()) return config.error();
-  auto db = store::OpenStore(config->database_url);
+  auto db = store::Open(config->database_url);
   if (!db.ok()) return db.error();
   return Env{std::move(*config), std::move(*db)};
 }
@@ -169,9 +169,7 @@ int Worker(const CommonFlags& f) {
 int Migrate(const CommonFlags& f) {
   auto config = LoadConfig(f.config_path);
   if (!config.ok()) return Fail(config.error());
-  if (config->database_url.rfind("sqlite://", 0) != 0)
-    return Fail(base::Invalid("database.url", "only sqlite:// databases can be migrated yet"));
-  auto applied = store::MigrateSqlite(config->database_url.substr(9));
+  auto applied = store::Migrate(config->database_url);
   if (!applied.ok()) return Fail(applied.error());
   if (applied->empty()) std::cout << "database is up to date\n";
   for (int v : *applied) std::cout << "applied migration " << v << "\n";
@@ -328,7 +326,7 @@ int Demo(int port) {
   const char* dir = mkdtemp(dir_template);
   if (!dir) return Fail(base::Unavailable("cannot create a temporary directory"));
   const std::string db_path = std::string(dir) + "/spoke.db";
-  auto db = store::OpenStore("sqlite://" + db_path);
+  auto db = store::Open("sqlite://" + db_path);
   if (!db.ok()) return Fail(db.error());
   // Lightspeed is played by lsr-sim, in this process, with a demo bike-shop account.
   auto lightspeed = sim::Simulator::Create({});

@@ -30,7 +30,7 @@ class ConnectionsTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
-    auto opened = store::OpenStore(db_url_);
+    auto opened = store::Open(db_url_);
     ASSERT_TRUE(opened.ok());
     db_ = std::move(opened).value();
     store_ = db_->CreateStore("bikes", "Bikes", "USD")->id;

@@ -178,7 +178,7 @@ class Engine::Impl {
   void Work(const Turn& turn) {
     std::vector<std::pair<std::string, store::ExportClaim>> claimed;
     for (const std::string& n : turn.numbers) {
-      auto claim = store_.ClaimExport(turn.store, n, holder_, clock_.Now() + options_.lease);
+      auto claim = store_.ClaimExport(turn.store, n, holder_, options_.lease);
       if (claim.ok()) claimed.push_back({n, *claim});
     }
     if (claimed.empty()) return;
@@ -209,7 +209,7 @@ class Engine::Impl {
   // Nothing was sent for this order in this turn: queued again, its "maybe sent" mark kept.
   void Release(store::StoreId s, const std::pair<std::string, store::ExportClaim>& claimed) {
     const auto& [n, claim] = claimed;
-    if (auto st = store_.RetryExportLater(s, n, claim.fence, clock_.Now(),
+    if (auto st = store_.RetryExportLater(s, n, claim.fence, base::Duration::zero(),
                                           "The export worker stopped before this order's turn",
                                           claim.maybe_sent);
         !st.ok())

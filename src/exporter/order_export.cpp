@@ -133,8 +133,7 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
   const std::string message = "Will try again: " + e.message + a.notes;
   Finish(a, store::AttemptOutcome::kRetry, message);
   Persist(a, "the retry", [&] {
-    return store_.RetryExportLater(a.store, a.number, a.claim.fence, clock_.Now() + wait, message,
-                                   maybe_sent);
+    return store_.RetryExportLater(a.store, a.number, a.claim.fence, wait, message, maybe_sent);
   });
 }
 
@@ -219,15 +218,12 @@ bool OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
 void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
   // Without the mark a restart would not search first: never send unless it is durable. If it
   // cannot be written the claim expires and the order is tried again.
-  if (!Persist(a, "the sending mark", [&] {
-        return store_.MarkSending(a.store, a.number, a.claim.fence, clock_.Now() + policy_.lease);
-      }))
+  if (!Persist(a, "the sending mark",
+               [&] { return store_.MarkSending(a.store, a.number, a.claim.fence, policy_.lease); }))
     return;
   // Ours until the sale and its serials are recorded: the send may wait longer than the lease.
   LeaseKeeper keep(policy_.lease, [&] {
-    if (auto st =
-            store_.MarkSending(a.store, a.number, a.claim.fence, clock_.Now() + policy_.lease);
-        !st.ok())
+    if (auto st = store_.MarkSending(a.store, a.number, a.claim.fence, policy_.lease); !st.ok())
       spdlog::warn("order {}: claim not renewed: {}", base::EscapeForLog(a.number),
                    base::EscapeForLog(st.error().message));
   });

@@ -33,7 +33,7 @@ base::Result<std::string> OrderExport::GatedCreate(
     const std::function<base::Result<std::string>()>& create,
     const std::function<base::Status(const std::string&)>& link) {
   const std::string& account = a.settings.account_id;
-  auto tried = store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
+  auto tried = store_.BeginCreate(account, kind, key, a.gate_holder, policy_.lease);
   if (!tried.ok()) {
     if (tried.error().code != base::ErrorCode::kConflict) return tried.error();
     base::Error wait = base::Unavailable(tried.error().message);
@@ -44,9 +44,7 @@ base::Result<std::string> OrderExport::GatedCreate(
   // refresh); it is let go, and the keeper stopped, only once the outcome is known.
   std::optional<LeaseKeeper> keep;
   keep.emplace(policy_.lease, [&] {
-    if (auto st =
-            store_.BeginCreate(account, kind, key, a.gate_holder, clock_.Now() + policy_.lease);
-        !st.ok())
+    if (auto st = store_.BeginCreate(account, kind, key, a.gate_holder, policy_.lease); !st.ok())
       spdlog::warn("create gate for {} {} not renewed: {}", base::EscapeForLog(kind),
                    base::EscapeForLog(key), base::EscapeForLog(st.error().message));
   });
@@ -71,10 +69,9 @@ base::Result<std::string> OrderExport::GatedCreate(
   keep.reset();
   // After an uncertain create the gate stays shut while that create may still land, so the next
   // writer's search finds it.
-  const base::TimePoint reopen_at = !result.ok() && MayHaveLanded(result.error())
-                                        ? clock_.Now() + policy_.settle
-                                        : base::TimePoint{};
-  if (auto st = store_.EndCreate(account, kind, key, a.gate_holder, reopen_at); !st.ok())
+  const base::Duration reopen_after =
+      !result.ok() && MayHaveLanded(result.error()) ? policy_.settle : base::Duration::zero();
+  if (auto st = store_.EndCreate(account, kind, key, a.gate_holder, reopen_after); !st.ok())
     spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends",
                  base::EscapeForLog(kind), base::EscapeForLog(key),
                  base::EscapeForLog(st.error().message));

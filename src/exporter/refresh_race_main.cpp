@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: refresh_race DB KEY BASE ID SECRET STORE THREADS\n");
     return 2;
   }
-  auto db = store::OpenStore(argv[1]);
+  auto db = store::Open(argv[1]);
   if (!db.ok()) return 3;
   auto info = (*db)->FindStore(argv[6]);
   if (!info.ok()) return 4;

@@ -22,7 +22,7 @@ base::Result<lightspeed::StoredTokens> StoreTokenVault::Load() {
 }
 
 base::Result<bool> StoreTokenVault::TryLease(const std::string& holder, base::Duration ttl) {
-  return store_.LeaseTokenRefresh(id_, holder, clock_.Now() + ttl);
+  return store_.LeaseTokenRefresh(id_, holder, ttl);
 }
 
 base::Status StoreTokenVault::Save(const lightspeed::StoredTokens& t, const std::string& holder) {

@@ -308,7 +308,7 @@ class Sweep {
     Control("/tokens", {{"access_ttl_s", access_ttl_s_}, {"refresh_limit_per_minute", 0}});
 
     db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
-    auto db = store::OpenStore(db_url_);
+    auto db = store::Open(db_url_);
     if (!db.ok()) return Fail("database: " + db.error().message);
     db_ = std::move(*db);
     auto s = db_->CreateStore("main", "Main", "USD");

@@ -21,7 +21,7 @@ TestService::TestService(ServiceOptions options) {
          ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  auto db = store::OpenStore(db_url(), &clock_);
+  auto db = store::Open(db_url(), {.clock = &clock_});
   if (!db.ok()) throw std::runtime_error(db.error().message);
   db_ = std::move(*db);
   token_ = AddStore("bikes");

@@ -1,11 +1,12 @@
 // The create gate: one create per Lightspeed record in flight; search first once one was tried.
+#include "store/rules.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace store::sqlite {
 
 Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::string& kind,
                                       const std::string& key, const std::string& holder,
-                                      base::TimePoint until) {
+                                      base::Duration lease) {
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
@@ -18,9 +19,7 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
     s.Bind(1, account).Bind(2, kind).Bind(3, key);
     if (s.Step()) {
       existed = true;
-      if (s.Text(0) != holder && s.Int(1) >= now)
-        return base::Conflict("create_in_flight", "another export is creating the Lightspeed " +
-                                                      kind + " \"" + key + "\" right now");
+      if (s.Text(0) != holder && s.Int(1) >= now) return rules::CreateInFlight(kind, key);
     }
     if (!s.status().ok()) return s.status().error();
   }
@@ -30,7 +29,7 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
            "holder = excluded.holder, lease_until = excluded.lease_until, "
            "started_at = excluded.started_at");
   put.Bind(1, account).Bind(2, kind).Bind(3, key).Bind(4, holder);
-  put.Bind(5, std::chrono::duration_cast<std::chrono::seconds>(until.time_since_epoch()).count());
+  put.Bind(5, Until(lease));
   put.Bind(6, now);
   put.Step();
   if (!put.status().ok()) return put.status().error();
@@ -40,13 +39,18 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
 
 Status SqliteStore::EndCreate(const std::string& account, const std::string& kind,
                               const std::string& key, const std::string& holder,
-                              base::TimePoint reopen_at) {
+                              base::Duration reopen_after) {
   auto conn = pool_->Take();
   Stmt s(conn->get(),
          "UPDATE lightspeed_creates SET lease_until = ? WHERE account_id = ? AND kind = ? AND "
          "key = ? AND holder = ?");
-  // Whole seconds, rounded up: the gate must not open before `reopen_at`.
-  const auto until = std::chrono::ceil<std::chrono::seconds>(reopen_at.time_since_epoch()).count();
+  // Whole seconds, rounded up: the gate must not open before `reopen_after` has passed (and
+  // opens at once for zero).
+  const int64_t until = reopen_after <= base::Duration::zero()
+                            ? NowSeconds()
+                            : std::chrono::ceil<std::chrono::seconds>(
+                                  (clock_->Now() + reopen_after).time_since_epoch())
+                                  .count();
   s.Bind(1, static_cast<int64_t>(until - 1)).Bind(2, account).Bind(3, kind).Bind(4, key);
   s.Bind(5, holder);
   s.Step();

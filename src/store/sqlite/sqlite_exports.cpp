@@ -1,21 +1,10 @@
 // The export engine's state machine and the Lightspeed links.
-#include <nlohmann/json.hpp>
-
+#include "base/text.h"
+#include "store/rules.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace store::sqlite {
 namespace {
-
-int64_t Secs(base::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-std::string NotSentText(const std::vector<NotSent>& items) {
-  nlohmann::json j = nlohmann::json::array();
-  for (const NotSent& n : items)
-    j.push_back({{"sku", n.sku}, {"amount_cents", n.amount.cents()}, {"reason", n.reason}});
-  return j.dump();
-}
 
 // What makes an order ready to work on (?1: now, in seconds).
 const std::string kDue =
@@ -53,8 +42,7 @@ Result<std::vector<std::string>> SqliteStore::ListDueExports(StoreId store, int 
 }
 
 Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& number,
-                                             const std::string& holder,
-                                             base::TimePoint lease_until) {
+                                             const std::string& holder, base::Duration lease) {
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
@@ -66,12 +54,12 @@ Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& n
          "(export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?) OR "
          "(export_state = 'exporting' AND COALESCE(export_lease_until, 0) < ?)) "
          "RETURNING export_fence, export_attempts, export_maybe_sent");
-  s.Bind(1, holder).Bind(2, Secs(lease_until)).Bind(3, now).Bind(4, store.value);
+  s.Bind(1, holder).Bind(2, Until(lease)).Bind(3, now).Bind(4, store.value);
   s.Bind(5, number).Bind(6, now).Bind(7, now);
   ExportClaim claim;
   const bool got = s.Step();
   if (!s.status().ok()) return s.status().error();
-  if (!got) return base::Conflict("not_due", "order " + number + " is not waiting for export");
+  if (!got) return rules::NotDue(number);
   claim.fence = s.Int(0);
   claim.attempt = static_cast<int>(s.Int(1));
   claim.maybe_sent = s.Int(2) != 0;
@@ -87,18 +75,17 @@ Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const st
   bind(s);
   s.Step();
   if (!s.status().ok()) return s.status();
-  if (conn->Changes() == 0)
-    return base::Conflict("fenced", "order " + number + " was taken over by another worker");
+  if (conn->Changes() == 0) return rules::Fenced(number);
   return {};
 }
 
 Status SqliteStore::MarkSending(StoreId store, const std::string& number, int64_t fence,
-                                base::TimePoint lease_until) {
+                                base::Duration lease) {
   return FencedUpdate(
       "UPDATE orders SET export_maybe_sent = 1, export_lease_until = ?, updated_at = ? "
       "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
-        s.Bind(1, Secs(lease_until)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
+        s.Bind(1, Until(lease)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
         s.Bind(5, fence);
       });
 }
@@ -113,7 +100,7 @@ Status SqliteStore::CompleteExport(StoreId store, const std::string& number, int
       "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
         const int64_t now = NowSeconds();
-        s.Bind(1, sale_id).Bind(2, now).Bind(3, NotSentText(not_sent)).Bind(4, now);
+        s.Bind(1, sale_id).Bind(2, now).Bind(3, rules::NotSentToText(not_sent)).Bind(4, now);
         s.Bind(5, store.value).Bind(6, number).Bind(7, fence);
       });
 }
@@ -126,13 +113,15 @@ Status SqliteStore::StopExport(StoreId store, const std::string& number, int64_t
       "updated_at = ? WHERE store_id = ? AND number = ? AND export_fence = ? "
       "AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
-        s.Bind(1, StoredMessage(message)).Bind(2, NotSentText(not_sent)).Bind(3, NowSeconds());
+        s.Bind(1, rules::StoredMessage(message))
+            .Bind(2, rules::NotSentToText(not_sent))
+            .Bind(3, NowSeconds());
         s.Bind(4, store.value).Bind(5, number).Bind(6, fence);
       });
 }
 
 Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, int64_t fence,
-                                     base::TimePoint not_before, const std::string& message,
+                                     base::Duration wait, const std::string& message,
                                      bool maybe_sent) {
   return FencedUpdate(
       "UPDATE orders SET export_state = 'queued', export_message = ?, export_not_before = ?, "
@@ -140,8 +129,8 @@ Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, i
       "export_lease_until = NULL, updated_at = ? WHERE store_id = ? AND number = ? "
       "AND export_fence = ? AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
-        s.Bind(1, StoredMessage(message))
-            .Bind(2, Secs(not_before))
+        s.Bind(1, rules::StoredMessage(message))
+            .Bind(2, Until(wait))
             .Bind(3, static_cast<int64_t>(maybe_sent));
         s.Bind(4, NowSeconds()).Bind(5, store.value).Bind(6, number).Bind(7, fence);
       });
@@ -154,10 +143,11 @@ Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
          "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
          "http_status, message, units, sent) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM orders "
          "WHERE store_id = ? AND number = ?");
-  s.Bind(1, static_cast<int64_t>(a.n)).Bind(2, Secs(a.started_at)).Bind(3, Secs(a.finished_at));
+  s.Bind(1, static_cast<int64_t>(a.n)).Bind(2, rules::Seconds(a.started_at));
+  s.Bind(3, rules::Seconds(a.finished_at));
   s.Bind(4, Name(a.outcome))
       .Bind(5, static_cast<int64_t>(a.http_status))
-      .Bind(6, StoredMessage(a.message));
+      .Bind(6, rules::StoredMessage(a.message));
   s.Bind(7, a.units).Bind(8, base::ValidUtf8(a.sent)).Bind(9, store.value).Bind(10, number);
   s.Step();
   return s.status();

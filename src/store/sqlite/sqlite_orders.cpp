@@ -1,12 +1,10 @@
 // Orders, payments, refunds and export records.
-#include <nlohmann/json.hpp>
-
+#include "base/text.h"
+#include "store/rules.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace store::sqlite {
 namespace {
-
-using nlohmann::json;
 
 constexpr const char* kOrderColumns =
     "o.id, o.number, o.placed_at, o.status, o.currency, o.email, o.first_name, o.last_name, "
@@ -14,55 +12,8 @@ constexpr const char* kOrderColumns =
     "o.shipping_cents, o.tax_cents, o.total_cents, o.export_state, o.sale_id, o.queued_at, "
     "o.exported_at, o.export_message, o.export_attempts, o.not_sent";
 
-int64_t Seconds(base::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-base::TimePoint FromSeconds(int64_t s) { return base::TimePoint(std::chrono::seconds(s)); }
-
-std::optional<std::string> AddressToText(const std::optional<shop::Address>& a) {
-  if (!a) return std::nullopt;
-  json j = {{"line1", a->line1},
-            {"city", a->city},
-            {"region", a->region},
-            {"postal_code", a->postal_code},
-            {"country", a->country}};
-  j["line2"] = a->line2 ? json(*a->line2) : json(nullptr);
-  return j.dump();
-}
-
-std::optional<shop::Address> AddressFromText(const std::optional<std::string>& text) {
-  if (!text) return std::nullopt;
-  json j = json::parse(*text, nullptr, false);
-  if (!j.is_object()) return std::nullopt;
-  shop::Address a;
-  a.line1 = j.value("line1", "");
-  if (j.contains("line2") && j["line2"].is_string()) a.line2 = j["line2"].get<std::string>();
-  a.city = j.value("city", "");
-  a.region = j.value("region", "");
-  a.postal_code = j.value("postal_code", "");
-  a.country = j.value("country", "");
-  return a;
-}
-
-std::vector<NotSent> NotSentFromText(const std::optional<std::string>& text) {
-  std::vector<NotSent> out;
-  if (!text) return out;
-  json j = json::parse(*text, nullptr, false);
-  if (!j.is_array()) return out;
-  for (const json& n : j)
-    out.push_back(NotSent{n.value("sku", ""), base::Money::FromCents(n.value("amount_cents", 0)),
-                          n.value("reason", "")});
-  return out;
-}
-
-// The parts of an order filled from the catalog on read, cleared to compare input with storage.
-shop::Order WithoutCatalog(shop::Order o) {
-  for (shop::Line& l : o.lines) {
-    l.kind = shop::ItemKind::kInventory;
-    l.description.clear();
-  }
-  return o;
-}
+using rules::FromSeconds;
+using rules::Seconds;
 
 struct Row {
   int64_t id;
@@ -78,8 +29,8 @@ Row ReadOrderRow(const Stmt& s) {
   (void)shop::Parse(s.Text(3), &o.status);
   o.currency = s.Text(4);
   o.customer = shop::Customer{s.Text(5), s.Text(6), s.Text(7), s.OptText(8)};
-  o.billing_address = AddressFromText(s.OptText(9));
-  o.shipping_address = AddressFromText(s.OptText(10));
+  o.billing_address = rules::AddressFromText(s.OptText(9));
+  o.shipping_address = rules::AddressFromText(s.OptText(10));
   o.order_discount = base::Money::FromCents(s.Int(11));
   if (!s.IsNull(13)) o.shipping = shop::Shipping{s.Text(12), base::Money::FromCents(s.Int(13))};
   o.tax = base::Money::FromCents(s.Int(14));
@@ -91,13 +42,8 @@ Row ReadOrderRow(const Stmt& s) {
   if (auto x = s.OptInt(19)) e.exported_at = FromSeconds(*x);
   e.message = base::ValidUtf8(s.OptText(20).value_or(""));  // rows written before M2
   e.attempts = static_cast<int>(s.Int(21));
-  e.not_sent = NotSentFromText(s.OptText(22));
+  e.not_sent = rules::NotSentFromText(s.OptText(22));
   return row;
-}
-
-bool ExportStarted(shop::ExportState s) {
-  return s == shop::ExportState::kQueued || s == shop::ExportState::kExporting ||
-         s == shop::ExportState::kExported;
 }
 
 // Binds the order's own columns as parameters 1..15 (number … total).
@@ -105,7 +51,8 @@ void BindOrderColumns(Stmt& s, const shop::Order& o) {
   s.Bind(1, o.number).Bind(2, Seconds(o.placed_at)).Bind(3, shop::Name(o.status));
   s.Bind(4, o.currency).Bind(5, o.customer.email).Bind(6, o.customer.first_name);
   s.Bind(7, o.customer.last_name).Bind(8, o.customer.phone);
-  s.Bind(9, AddressToText(o.billing_address)).Bind(10, AddressToText(o.shipping_address));
+  s.Bind(9, rules::AddressToText(o.billing_address))
+      .Bind(10, rules::AddressToText(o.shipping_address));
   s.Bind(11, o.order_discount.cents());
   if (o.shipping) {
     s.Bind(12, o.shipping->method).Bind(13, o.shipping->amount.cents());
@@ -113,10 +60,6 @@ void BindOrderColumns(Stmt& s, const shop::Order& o) {
     s.BindNull(12).BindNull(13);
   }
   s.Bind(14, o.tax.cents()).Bind(15, o.total.cents());
-}
-
-base::Error OrderNotFound(const std::string& number) {
-  return base::NotFound("no order numbered \"" + number + "\"");
 }
 
 }  // namespace
@@ -135,9 +78,7 @@ Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, sh
     l.unit_price = base::Money::FromCents(lines.Int(2));
     l.discount = base::Money::FromCents(lines.Int(3));
     l.taxable = lines.Int(4) != 0;
-    json serials = json::parse(lines.Text(5), nullptr, false);
-    if (serials.is_array())
-      for (const json& sn : serials) l.serial_numbers.push_back(sn.get<std::string>());
+    l.serial_numbers = rules::SerialsFromText(lines.Text(5));
     (void)shop::Parse(lines.Text(6), &l.kind);
     l.description = lines.Text(7);
     o->lines.push_back(std::move(l));
@@ -181,7 +122,7 @@ Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Orde
     line.Reset();
     line.Bind(1, order_id).Bind(2, static_cast<int64_t>(i)).Bind(3, l.sku).Bind(4, l.quantity);
     line.Bind(5, l.unit_price.cents()).Bind(6, l.discount.cents());
-    line.Bind(7, static_cast<int64_t>(l.taxable)).Bind(8, json(l.serial_numbers).dump());
+    line.Bind(7, static_cast<int64_t>(l.taxable)).Bind(8, rules::SerialsToText(l.serial_numbers));
     line.Bind(9, shop::Name(l.kind)).Bind(10, l.description);
     line.Step();
     if (!line.status().ok()) return line.status();
@@ -218,7 +159,7 @@ Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std:
   s.Bind(1, store.value).Bind(2, number);
   if (!s.Step()) {
     if (!s.status().ok()) return s.status().error();
-    return OrderNotFound(number);
+    return rules::OrderNotFound(number);
   }
   Row row = ReadOrderRow(s);
   if (auto st = LoadChildren(conn, store, row.id, &row.record.order); !st.ok()) return st.error();
@@ -250,17 +191,10 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
   if (!existing.ok() && existing.error().code != base::ErrorCode::kNotFound)
     return existing.error();
   int64_t order_id = 0;
-  PutOutcome outcome = PutOutcome::kCreated;
-  if (existing.ok()) {
-    // A web store retrying the same PUT gets a quiet 200 whatever the export state.
-    if (WithoutCatalog(existing->order) == WithoutCatalog(order)) return PutOutcome::kUnchanged;
-    if (ExportStarted(existing->export_record.state))
-      return base::Conflict(
-          existing->export_record.state == shop::ExportState::kExported ? "already_exported"
-                                                                        : "already_queued",
-          std::string("order ") + order.number + " cannot be changed: its export is " +
-              shop::Name(existing->export_record.state));
-    outcome = PutOutcome::kReplaced;
+  auto decided = rules::DecidePut(existing.ok() ? &*existing : nullptr, order);
+  if (!decided.ok() || *decided == PutOutcome::kUnchanged) return decided;
+  const PutOutcome outcome = *decided;
+  if (outcome == PutOutcome::kReplaced) {
     Stmt update(conn->get(),
                 "UPDATE orders SET number = ?, placed_at = ?, status = ?, currency = ?, "
                 "email = ?, first_name = ?, last_name = ?, phone = ?, billing_address = ?, "
@@ -294,24 +228,9 @@ Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& numb
 }
 
 Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
-  if (filter.limit < 1 || filter.limit > 200)
-    return base::Invalid("limit", "limit must be between 1 and 200");
-  int64_t cursor_placed = 0, cursor_id = 0;
-  if (!filter.cursor.empty()) {
-    const size_t dot = filter.cursor.find('.');
-    auto number = [](const std::string& text, int64_t* out) {
-      if (text.empty() || text.size() > 18) return false;
-      *out = 0;
-      for (char c : text) {
-        if (c < '0' || c > '9') return false;
-        *out = *out * 10 + (c - '0');
-      }
-      return true;
-    };
-    if (dot == std::string::npos || !number(filter.cursor.substr(0, dot), &cursor_placed) ||
-        !number(filter.cursor.substr(dot + 1), &cursor_id))
-      return base::Invalid("cursor", "cursor is not one this server gave out");
-  }
+  if (auto st = rules::CheckOrderFilter(filter); !st.ok()) return st.error();
+  auto cursor = rules::DecodeCursor(filter.cursor);
+  if (!cursor.ok()) return cursor.error();
   std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders o WHERE o.store_id = ?";
   if (!filter.statuses.empty()) {
     sql += " AND o.status IN (";
@@ -319,7 +238,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
     sql += ")";
   }
   if (filter.export_state) sql += " AND o.export_state = ?";
-  if (!filter.cursor.empty()) sql += " AND (o.placed_at < ? OR (o.placed_at = ? AND o.id < ?))";
+  if (*cursor) sql += " AND (o.placed_at < ? OR (o.placed_at = ? AND o.id < ?))";
   sql += " ORDER BY o.placed_at DESC, o.id DESC LIMIT ?";
 
   auto conn = pool_->Take();
@@ -328,8 +247,9 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
   s.Bind(i++, store.value);
   for (shop::OrderStatus st : filter.statuses) s.Bind(i++, shop::Name(st));
   if (filter.export_state) s.Bind(i++, shop::Name(*filter.export_state));
-  if (!filter.cursor.empty()) {
-    s.Bind(i, cursor_placed).Bind(i + 1, cursor_placed).Bind(i + 2, cursor_id);
+  if (*cursor) {
+    const int64_t placed = (*cursor)->placed_seconds;
+    s.Bind(i, placed).Bind(i + 1, placed).Bind(i + 2, (*cursor)->row_id);
     i += 3;
   }
   s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
@@ -339,8 +259,8 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
   OrderPage page;
   if (static_cast<int>(rows.size()) > filter.limit) {
     rows.pop_back();
-    page.next_cursor = std::to_string(Seconds(rows.back().record.order.placed_at)) + "." +
-                       std::to_string(rows.back().id);
+    page.next_cursor =
+        rules::EncodeCursor({Seconds(rows.back().record.order.placed_at), rows.back().id});
   }
   for (Row& row : rows) {
     if (auto st = LoadChildren(*conn, store, row.id, &row.record.order); !st.ok())
@@ -358,7 +278,7 @@ Status SqliteStore::SetOrderStatus(StoreId store, const std::string& number,
   s.Bind(1, shop::Name(status)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
   s.Step();
   if (!s.status().ok()) return s.status();
-  if (conn->Changes() == 0) return OrderNotFound(number);
+  if (conn->Changes() == 0) return rules::OrderNotFound(number);
   return {};
 }
 
@@ -373,15 +293,13 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   find.Bind(1, payment_id).Bind(2, store.value).Bind(3, number);
   if (!find.Step()) {
     if (!find.status().ok()) return find.status();
-    return OrderNotFound(number);
+    return rules::OrderNotFound(number);
   }
   if (find.IsNull(0))
     return base::NotFound("order " + number + " has no payment \"" + payment_id + "\"");
   const std::string status = find.Text(0);
   const int64_t order_id = find.Int(1);
-  if (status != "authorized")
-    return base::Conflict("not_authorized",
-                          "payment " + payment_id + " is " + status + ", not authorized");
+  if (status != "authorized") return rules::NotAuthorized(payment_id, status);
   Stmt update(
       conn->get(),
       "UPDATE order_payments SET status = 'captured' WHERE order_id = ? AND payment_id = ?");
@@ -406,7 +324,7 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   find.Bind(1, store.value).Bind(2, number);
   if (!find.Step()) {
     if (!find.status().ok()) return find.status();
-    return OrderNotFound(number);
+    return rules::OrderNotFound(number);
   }
   const int64_t order_id = find.Int(0), idx = find.Int(1);
   Stmt insert(conn->get(),
@@ -417,8 +335,7 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   insert.Step();
   if (!insert.status().ok()) {
     if (insert.status().error().code == base::ErrorCode::kConflict)
-      return base::Conflict("duplicate_refund",
-                            "order " + number + " already has refund \"" + refund.id + "\"");
+      return rules::DuplicateRefund(number, refund.id);
     return insert.status();
   }
   return txn.Commit();
@@ -434,9 +351,7 @@ Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& 
   auto settings = LoadSettings(*conn, store);
   if (!settings.ok()) return settings.error();
   const shop::Eligibility verdict = check(record->order, record->export_record.state, *settings);
-  if (!verdict.ok())
-    return verdict.conflict ? base::Conflict(verdict.code, verdict.message)
-                            : base::Invalid("", verdict.message, verdict.code);
+  if (!verdict.ok()) return rules::QueueRefusal(verdict);
   const int64_t now = NowSeconds();
   Stmt update(conn->get(),
               "UPDATE orders SET export_state = 'queued', queued_at = ?, export_message = NULL, "

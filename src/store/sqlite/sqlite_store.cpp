@@ -1,8 +1,8 @@
 // Stores, users, tokens, catalog and settings. Orders and exports are in sqlite_orders.cpp.
 #include "store/sqlite/sqlite_store.h"
 
-#include <nlohmann/json.hpp>
-
+#include "base/text.h"
+#include "store/rules.h"
 #include "store/sqlite/migrations.h"
 
 namespace store {
@@ -47,13 +47,9 @@ StoreInfo ReadStore(const Stmt& s) {
 
 }  // namespace
 
-std::string StoredMessage(std::string_view message) {
-  return base::CutUtf8(message, kMaxMessageBytes);
-}
+int64_t SqliteStore::NowSeconds() const { return rules::Seconds(clock_->Now()); }
 
-int64_t SqliteStore::NowSeconds() const {
-  return std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch()).count();
-}
+int64_t SqliteStore::Until(base::Duration d) const { return rules::Seconds(clock_->Now() + d); }
 
 Result<StoreInfo> SqliteStore::CreateStore(const std::string& slug, const std::string& name,
                                            const std::string& currency) {
@@ -62,8 +58,7 @@ Result<StoreInfo> SqliteStore::CreateStore(const std::string& slug, const std::s
   s.Bind(1, slug).Bind(2, name).Bind(3, currency).Bind(4, NowSeconds());
   s.Step();
   if (!s.status().ok()) {
-    if (s.status().error().code == base::ErrorCode::kConflict)
-      return base::Conflict("store_exists", "a store named \"" + slug + "\" already exists");
+    if (s.status().error().code == base::ErrorCode::kConflict) return rules::StoreExists(slug);
     return s.status().error();
   }
   return StoreInfo{StoreId{conn->LastInsertId()}, slug, name, currency};
@@ -104,8 +99,7 @@ Result<User> SqliteStore::AddUser(StoreId store, const std::string& email,
   s.Bind(1, store.value).Bind(2, email).Bind(3, password_hash).Bind(4, NowSeconds());
   s.Step();
   if (!s.status().ok()) {
-    if (s.status().error().code == base::ErrorCode::kConflict)
-      return base::Conflict("user_exists", "a user with e-mail " + email + " already exists");
+    if (s.status().error().code == base::ErrorCode::kConflict) return rules::UserExists(email);
     return s.status().error();
   }
   return User{conn->LastInsertId(), store, email, password_hash};
@@ -239,10 +233,7 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
     // A name this build does not know keeps the default (a newer version wrote it).
     Parse(s.Text(5), &out.tax_mode);
     Parse(s.Text(6), &out.auto_export);
-    auto types = nlohmann::json::parse(s.Text(7), nullptr, false);
-    if (types.is_object())
-      for (auto& [k, v] : types.items())
-        if (v.is_string()) out.payment_types[k] = v.get<std::string>();
+    out.payment_types = rules::PaymentTypesFromText(s.Text(7));
     Parse(s.Text(8), &out.connection);
     out.connection_message = base::ValidUtf8(s.OptText(9).value_or(""));
     Parse(s.Text(10), &out.customer_marketing);
@@ -258,8 +249,6 @@ Result<LightspeedSettings> SqliteStore::GetLightspeedSettings(StoreId store) {
 
 Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSettings& st) {
   auto conn = pool_->Take();
-  nlohmann::json types = nlohmann::json::object();
-  for (const auto& [k, v] : st.payment_types) types[k] = v;
   Stmt s(conn->get(),
          "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
          "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
@@ -272,16 +261,15 @@ Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSetting
          "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing");
   s.Bind(1, store.value).Bind(2, st.account_id).Bind(3, st.shop_id).Bind(4, st.register_id);
   s.Bind(5, st.employee_id).Bind(6, st.reference_source).Bind(7, Name(st.tax_mode));
-  s.Bind(8, Name(st.auto_export)).Bind(9, types.dump()).Bind(10, NowSeconds());
+  s.Bind(8, Name(st.auto_export))
+      .Bind(9, rules::PaymentTypesToText(st.payment_types))
+      .Bind(10, NowSeconds());
   s.Bind(11, Name(st.customer_marketing));
   s.Step();
   return s.status();
 }
 
 namespace {
-int64_t Secs(base::TimePoint t) {
-  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
 // Creates the settings row if the store has none yet, so token updates have a row to change.
 Status EnsureSettingsRow(Conn& conn, StoreId store, int64_t now) {
   Stmt s(conn.get(),
@@ -325,8 +313,11 @@ Status SqliteStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
          "ELSE refresh_lease_holder END, "
          "refresh_lease_until = CASE WHEN refresh_lease_holder = ? THEN NULL "
          "ELSE refresh_lease_until END, updated_at = ? WHERE store_id = ?");
-  s.Bind(1, t.access_sealed).Bind(2, t.refresh_sealed).Bind(3, Secs(t.access_expires_at));
-  s.Bind(4, Secs(t.refresh_issued_at)).Bind(5, holder).Bind(6, holder).Bind(7, NowSeconds());
+  s.Bind(1, t.access_sealed).Bind(2, t.refresh_sealed).Bind(3, rules::Seconds(t.access_expires_at));
+  s.Bind(4, rules::Seconds(t.refresh_issued_at))
+      .Bind(5, holder)
+      .Bind(6, holder)
+      .Bind(7, NowSeconds());
   s.Bind(8, store.value);
   s.Step();
   if (!s.status().ok()) return s.status();
@@ -334,7 +325,7 @@ Status SqliteStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
 }
 
 Result<bool> SqliteStore::LeaseTokenRefresh(StoreId store, const std::string& holder,
-                                            base::TimePoint until) {
+                                            base::Duration ttl) {
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
@@ -342,7 +333,7 @@ Result<bool> SqliteStore::LeaseTokenRefresh(StoreId store, const std::string& ho
          "UPDATE lightspeed_settings SET refresh_lease_holder = ?, refresh_lease_until = ? "
          "WHERE store_id = ? AND (refresh_lease_holder IS NULL OR refresh_lease_holder = ? "
          "OR refresh_lease_until < ?)");
-  s.Bind(1, holder).Bind(2, Secs(until)).Bind(3, store.value).Bind(4, holder);
+  s.Bind(1, holder).Bind(2, Until(ttl)).Bind(3, store.value).Bind(4, holder);
   s.Bind(5, NowSeconds());
   s.Step();
   if (!s.status().ok()) return s.status().error();
@@ -369,52 +360,37 @@ Status SqliteStore::MarkLightspeedReconnect(StoreId store, const std::string& me
   Stmt s(conn->get(),
          "UPDATE lightspeed_settings SET connection = 'reconnect', connection_message = ?, "
          "access_token_sealed = NULL, updated_at = ? WHERE store_id = ?");
-  s.Bind(1, StoredMessage(message)).Bind(2, NowSeconds()).Bind(3, store.value);
+  s.Bind(1, rules::StoredMessage(message)).Bind(2, NowSeconds()).Bind(3, store.value);
   s.Step();
   if (!s.status().ok()) return s.status();
   return txn.Commit();
 }
 
-}  // namespace sqlite
-
-Result<std::unique_ptr<Store>> OpenSqlite(const SqliteOptions& options) {
-  if (options.path.empty() || options.path == ":memory:")
+Result<std::unique_ptr<Store>> Open(const std::string& path, const OpenOptions& options) {
+  if (path.empty() || path == ":memory:")
     return base::Invalid("database.url", "the SQLite database needs a file path");
-  if (options.connections < 1 || options.connections > 64)
-    return base::Invalid("database.connections", "database.connections must be 1..64");
-  std::vector<std::unique_ptr<sqlite::Conn>> conns;
-  for (int i = 0; i < options.connections; ++i) {
-    auto c = sqlite::Conn::Open(options.path, options.busy_timeout_ms);
+  const int connections = options.pool_size ? options.pool_size : 4;
+  if (connections < 1 || connections > 64)
+    return base::Invalid("database.pool_size", "database.pool_size must be 1..64");
+  std::vector<std::unique_ptr<Conn>> conns;
+  for (int i = 0; i < connections; ++i) {
+    auto c = Conn::Open(path, kBusyTimeoutMs);
     if (!c.ok()) return c.error();
     if (i == 0) {
-      auto applied = sqlite::Migrate(**c);
+      auto applied = Migrate(**c);
       if (!applied.ok()) return applied.error();
     }
     conns.push_back(std::move(*c));
   }
   base::Clock* clock = options.clock ? options.clock : &base::SystemClock();
-  return std::unique_ptr<Store>(
-      new sqlite::SqliteStore(std::make_unique<sqlite::Pool>(std::move(conns)), clock));
+  return std::unique_ptr<Store>(new SqliteStore(std::make_unique<Pool>(std::move(conns)), clock));
 }
 
-Result<std::unique_ptr<Store>> OpenStore(const std::string& url, base::Clock* clock) {
-  const std::string prefix = "sqlite://";
-  if (url.rfind(prefix, 0) == 0) {
-    SqliteOptions o;
-    o.path = url.substr(prefix.size());
-    o.clock = clock;
-    return OpenSqlite(o);
-  }
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return base::Invalid("database.url", "PostgreSQL is not supported yet; use sqlite://PATH");
-  return base::Invalid("database.url",
-                       "database.url must start with sqlite:// (got \"" + url + "\")");
-}
-
-Result<std::vector<int>> MigrateSqlite(const std::string& path) {
-  auto c = sqlite::Conn::Open(path, 5000);
+Result<std::vector<int>> Migrate(const std::string& path) {
+  auto c = Conn::Open(path, kBusyTimeoutMs);
   if (!c.ok()) return c.error();
-  return sqlite::Migrate(**c);
+  return Migrate(**c);
 }
 
+}  // namespace sqlite
 }  // namespace store

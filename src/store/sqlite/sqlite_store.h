@@ -4,19 +4,19 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <string_view>
+#include <vector>
 
-#include "base/text.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
 namespace store::sqlite {
 
-// Messages that quote outside text (Lightspeed's answers, transport errors, names) are kept as
-// valid UTF-8 of at most this many bytes, cut between characters: every answer that shows them
-// must be able to carry them as JSON (M2).
-constexpr size_t kMaxMessageBytes = 2000;
-std::string StoredMessage(std::string_view message);
+constexpr int kBusyTimeoutMs = 5000;
+
+// Opens (creating if needed) and migrates the database file at `path`.
+Result<std::unique_ptr<Store>> Open(const std::string& path, const OpenOptions& options);
+// Applies the migrations the file lacks; answers their versions.
+Result<std::vector<int>> Migrate(const std::string& path);
 
 class SqliteStore : public Store {
  public:
@@ -56,7 +56,7 @@ class SqliteStore : public Store {
   Status SaveLightspeedTokens(StoreId store, const SealedTokens& tokens,
                               const std::string& holder) override;
   Result<bool> LeaseTokenRefresh(StoreId store, const std::string& holder,
-                                 base::TimePoint until) override;
+                                 base::Duration lease) override;
   Status ReleaseTokenLease(StoreId store, const std::string& holder) override;
   Status MarkLightspeedReconnect(StoreId store, const std::string& message) override;
 
@@ -70,15 +70,15 @@ class SqliteStore : public Store {
   Result<std::vector<DueStore>> ListDueStores() override;
   Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
-                                  const std::string& holder, base::TimePoint lease_until) override;
+                                  const std::string& holder, base::Duration lease) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
-                     base::TimePoint lease_until) override;
+                     base::Duration lease) override;
   Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
                         const std::string& sale_id, const std::vector<NotSent>& not_sent) override;
   Status StopExport(StoreId store, const std::string& number, int64_t fence,
                     const std::string& message, const std::vector<NotSent>& not_sent) override;
   Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
-                          base::TimePoint not_before, const std::string& message,
+                          base::Duration wait, const std::string& message,
                           bool maybe_sent) override;
   Status RecordAttempt(StoreId store, const std::string& number,
                        const ExportAttempt& attempt) override;
@@ -88,9 +88,9 @@ class SqliteStore : public Store {
                  const std::string& key, const std::string& lightspeed_id) override;
   Result<bool> BeginCreate(const std::string& account, const std::string& kind,
                            const std::string& key, const std::string& holder,
-                           base::TimePoint until) override;
+                           base::Duration lease) override;
   Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
-                   const std::string& holder, base::TimePoint reopen_at) override;
+                   const std::string& holder, base::Duration reopen_after) override;
 
   // sqlite_sessions.cpp
   Status CreateSession(const Session& session) override;
@@ -102,6 +102,7 @@ class SqliteStore : public Store {
 
  private:
   int64_t NowSeconds() const;
+  int64_t Until(base::Duration d) const;  // now + d, in the stored seconds
   // One order with its lines, payments, refunds and export attempts.
   Result<OrderRecord> LoadOrder(Conn& conn, StoreId store, const std::string& number);
   Status LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* order);

@@ -18,7 +18,7 @@ class SessionStore : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto db = store::OpenStore("sqlite://" + (dir_ / "s.db").string());
+    auto db = store::Open("sqlite://" + (dir_ / "s.db").string());
     ASSERT_TRUE(db.ok()) << db.error().message;
     db_ = std::move(*db);
     auto s = db_->CreateStore("bikes", "Bikes", "USD");

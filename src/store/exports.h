@@ -1,0 +1,81 @@
+// The export queue and the export engine's state machine (R20, R21). One of the four concerns
+// store::Store joins (store.h).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "shop/eligibility.h"
+#include "store/lightspeed.h"
+#include "store/orders.h"
+
+namespace store {
+
+// A store with orders ready to work on, and the Lightspeed account its settings name ("" none).
+struct DueStore {
+  StoreId store;
+  std::string account_id;
+};
+
+struct ExportClaim {
+  int64_t fence = 0;
+  int attempt = 0;
+  bool maybe_sent = false;  // an earlier attempt may have created the sale: search first
+};
+
+// Decides, inside the queueing transaction, whether the order may be queued.
+using ExportCheck = std::function<shop::Eligibility(const shop::Order&, shop::ExportState,
+                                                    const LightspeedSettings&)>;
+
+class ExportStore {
+ public:
+  virtual ~ExportStore() = default;
+
+  // Runs `check` on the current order, export state and settings within one write transaction
+  // and, when it passes, moves the order to `queued`. Refusals come back as errors carrying the
+  // eligibility code as `reason` (kConflict for already_*, kInvalidInput otherwise).
+  virtual Result<ExportRecord> QueueExport(StoreId store, const std::string& number,
+                                           const ExportCheck& check) = 0;
+  virtual Result<std::vector<OrderRecord>> ListExports(StoreId store,
+                                                       std::optional<shop::ExportState> state,
+                                                       int limit) = 0;
+  // How many orders stand in each export state.
+  virtual Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) = 0;
+
+  // --- The state machine. Every transition names the fencing token the claim returned; a
+  // worker whose lease was taken over changes nothing (kConflict). Leases are durations measured
+  // on the database's clock. ---
+
+  // Orders are ready to work on when queued and due, or exporting with an expired lease (their
+  // worker died). Every store with such orders, one row each however many it holds, so the
+  // engine can be fair to a store with few orders behind stores with many.
+  virtual Result<std::vector<DueStore>> ListDueStores() = 0;
+  // A store's orders ready to work on, oldest first, at most `limit`.
+  virtual Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) = 0;
+  // queued/expired → exporting, attempt + 1, a new fence and a lease for `lease`.
+  // kConflict when someone else holds it or it is no longer due.
+  virtual Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
+                                          const std::string& holder, base::Duration lease) = 0;
+  // Recorded just before the sale is sent (and again to extend the lease): from here until a
+  // certain outcome, a restart must search Lightspeed before sending again.
+  virtual Status MarkSending(StoreId store, const std::string& number, int64_t fence,
+                             base::Duration lease) = 0;
+  virtual Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
+                                const std::string& sale_id,
+                                const std::vector<NotSent>& not_sent) = 0;
+  virtual Status StopExport(StoreId store, const std::string& number, int64_t fence,
+                            const std::string& message, const std::vector<NotSent>& not_sent) = 0;
+  // Back to queued, due again after `wait`; `maybe_sent` keeps the search-first mark.
+  virtual Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
+                                  base::Duration wait, const std::string& message,
+                                  bool maybe_sent) = 0;
+  virtual Status RecordAttempt(StoreId store, const std::string& number,
+                               const ExportAttempt& attempt) = 0;
+};
+
+}  // namespace store

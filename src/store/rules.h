@@ -1,0 +1,69 @@
+// What every backend shares: the contract's rules that are not a database's (when a replacing PUT
+// conflicts, the order cursor, how a refused queueing reads, the errors callers tell apart) and
+// the stored text forms of the fields kept as JSON. Private to store/: backends include it, no one
+// else.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "shop/eligibility.h"
+#include "shop/order.h"
+#include "store/orders.h"
+
+namespace store::rules {
+
+// Messages that quote outside text (Lightspeed's answers, transport errors, names) are kept as
+// valid UTF-8 of at most this many bytes, cut between characters: every answer that shows them
+// must be able to carry them as JSON (M2).
+constexpr size_t kMaxMessageBytes = 2000;
+std::string StoredMessage(std::string_view message);
+
+// A replacing PUT of `incoming` over `existing` (nullptr: none). An identical order is unchanged
+// whatever its export state (a web store retrying the same PUT gets a quiet 200); a different one
+// conflicts once an export was queued, is running or is done.
+Result<PutOutcome> DecidePut(const OrderRecord* existing, const shop::Order& incoming);
+
+// The newest-first order list's position: the last row's placed time and row id.
+struct OrderCursor {
+  int64_t placed_seconds = 0;
+  int64_t row_id = 0;
+};
+std::string EncodeCursor(const OrderCursor& c);
+// nullopt for "" (the first page); kInvalidInput naming `cursor` for anything not made here.
+Result<std::optional<OrderCursor>> DecodeCursor(const std::string& text);
+Status CheckOrderFilter(const OrderFilter& filter);  // the page size
+
+// A failed eligibility check as QueueExport answers it.
+base::Error QueueRefusal(const shop::Eligibility& verdict);
+
+// The errors callers tell apart by code and reason.
+base::Error OrderNotFound(const std::string& number);
+base::Error StoreExists(const std::string& slug);
+base::Error UserExists(const std::string& email);
+base::Error DuplicateRefund(const std::string& number, const std::string& refund_id);
+base::Error NotAuthorized(const std::string& payment_id, const std::string& status);
+base::Error NotDue(const std::string& number);
+base::Error Fenced(const std::string& number);
+base::Error CreateInFlight(const std::string& kind, const std::string& key);
+
+// Stored as JSON text in one column.
+std::optional<std::string> AddressToText(const std::optional<shop::Address>& a);
+std::optional<shop::Address> AddressFromText(const std::optional<std::string>& text);
+std::string NotSentToText(const std::vector<NotSent>& items);
+std::vector<NotSent> NotSentFromText(const std::optional<std::string>& text);
+std::string SerialsToText(const std::vector<std::string>& serials);
+std::vector<std::string> SerialsFromText(const std::string& text);
+std::string PaymentTypesToText(const std::map<std::string, std::string>& types);
+std::map<std::string, std::string> PaymentTypesFromText(const std::string& text);
+
+// Whole seconds, as every backend stores instants.
+int64_t Seconds(base::TimePoint t);
+base::TimePoint FromSeconds(int64_t s);
+
+}  // namespace store::rules
