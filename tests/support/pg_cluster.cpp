@@ -15,7 +15,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -23,9 +22,11 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
-#include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
+
+#include "base/mutex.h"
 
 namespace testsupport {
 namespace {
@@ -193,16 +194,28 @@ std::atomic<int> database_counter{0};
 struct PgCluster::Server {
   pid_t pid = 0;
   std::thread waiter;
-  std::mutex mu;
-  std::condition_variable ended_cv;
-  bool ended = false;  // guarded by mu
-  int status = 0;      // guarded by mu: the wait status once ended
 
-  // Waits at most `timeout` for the server to end; true once it has.
-  bool WaitEnded(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mu);
-    return ended_cv.wait_for(lock, timeout, [&] { return ended; });
+  void MarkEnded(int wait_status) {
+    base::MutexLock lock(mu_);
+    ended_ = true;
+    status_ = wait_status;
+    ended_cv_.SignalAll();
   }
+  // Waits at most `timeout` for the server to end: then its wait status, else nothing.
+  std::optional<int> WaitEnded(std::chrono::milliseconds timeout) {
+    const auto deadline = steady_clock::now() + timeout;
+    base::MutexLock lock(mu_);
+    while (!ended_ && ended_cv_.WaitUntil(mu_, deadline)) {
+    }
+    if (!ended_) return std::nullopt;
+    return status_;
+  }
+
+ private:
+  base::Mutex mu_;
+  base::CondVar ended_cv_;
+  bool ended_ GUARDED_BY(mu_) = false;
+  int status_ GUARDED_BY(mu_) = 0;  // the wait status, once ended_
 };
 
 PgCluster::PgCluster() = default;
@@ -344,10 +357,7 @@ base::Status PgCluster::StartServer() {
     int status = 0;
     while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
     }
-    std::lock_guard lock(s->mu);
-    s->ended = true;
-    s->status = status;
-    s->ended_cv.notify_all();
+    s->MarkEnded(status);
   });
   auto pid = spawned_pid.get();
   if (!pid) {
@@ -362,8 +372,8 @@ base::Status PgCluster::StartServer() {
   const auto deadline = steady_clock::now() + kReadyDeadline;
   for (;;) {
     if (PQping(conninfo.c_str()) == PQPING_OK) return base::OkStatus();
-    if (s->WaitEnded(std::chrono::milliseconds(10))) {
-      const std::string how = DescribeStatus(s->status);
+    if (auto status = s->WaitEnded(std::chrono::milliseconds(10))) {
+      const std::string how = DescribeStatus(*status);
       StopServer();
       return base::Unavailable("postgres " + how + " before it accepted connections on port " +
                                    std::to_string(port_) + LogTail("server.log"),
