@@ -254,7 +254,9 @@ base::Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
 
   // initdb refuses to run as root (CI runs as root): then initdb and the server run as an
   // unprivileged user, in a dir under /tmp (which any user can reach, unlike, say, /root/tmp).
-  fs::path parent = fs::temp_directory_path();
+  std::error_code no_tmpdir;
+  fs::path parent = fs::temp_directory_path(no_tmpdir);
+  if (no_tmpdir) parent = "/tmp";
   if (geteuid() == 0) {
     const passwd* pw = getpwnam("postgres");
     if (pw == nullptr) pw = getpwnam("nobody");
@@ -301,10 +303,13 @@ base::Result<std::unique_ptr<PgCluster>> PgCluster::Start() {
   auto initdb_status = RunToEnd(initdb);
   if (!initdb_status) return initdb_status.error();
   if (*initdb_status != 0) {
-    return base::Unavailable("initdb " + DescribeStatus(*initdb_status) + " (exit codes 120-125: " +
-                                 "the harness could not set up the child)" +
-                                 cluster->LogTail("initdb.log"),
-                             "pg_initdb");
+    const int code = WIFEXITED(*initdb_status) ? WEXITSTATUS(*initdb_status) : 0;
+    const std::string setup = code >= 120 && code <= 125 ? " (the harness could not set up the "
+                                                           "child: see Spawn)"
+                                                         : "";
+    return base::Unavailable(
+        "initdb " + DescribeStatus(*initdb_status) + setup + cluster->LogTail("initdb.log"),
+        "pg_initdb");
   }
 
   // The port was free when we looked; if someone took it since, one more try on another.
