@@ -1,0 +1,118 @@
+// The PostgreSQL implementation of store::Store. Private to store/.
+//
+// Every method is one transaction on a pooled connection (pool.h). Instants are stored as whole
+// epoch seconds (BIGINT), as the SQLite backend stores them, so rules.h's forms apply unchanged.
+// "Now" is the database's clock (`now()`), so nodes with skewed clocks agree on leases; a test
+// may stand in a clock of its own (OpenOptions::clock), whose seconds are then bound instead.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pool.h"
+#include "store/store.h"
+
+namespace store::postgres {
+
+// Opens a pool on `url` (postgresql:// or postgres://) and migrates the database.
+Result<std::unique_ptr<Store>> Open(const std::string& url, const OpenOptions& options);
+// Applies the migrations the database lacks, under an advisory lock (two nodes migrating at once
+// wait for each other); answers their versions.
+Result<std::vector<int>> Migrate(const std::string& url);
+
+class PostgresStore : public Store {
+ public:
+  PostgresStore(std::unique_ptr<Pool> pool, base::Clock* clock)
+      : pool_(std::move(pool)), clock_(clock) {}
+
+  // pg_store.cpp: stores, users, API tokens, the catalog, settings and tokens.
+  Result<StoreInfo> CreateStore(const std::string& slug, const std::string& name,
+                                const std::string& currency) override;
+  Result<StoreInfo> GetStore(StoreId id) override;
+  Result<StoreInfo> FindStore(const std::string& slug) override;
+  Result<std::vector<StoreInfo>> ListStores() override;
+  Result<User> AddUser(StoreId store, const std::string& email,
+                       const std::string& password_hash) override;
+  Result<User> FindUser(const std::string& email) override;
+  Status AddApiToken(StoreId store, const std::string& token_hash,
+                     const std::string& label) override;
+  Result<StoreId> FindTokenStore(const std::string& token_hash) override;
+  Result<PutOutcome> PutItem(StoreId store, const shop::Item& item) override;
+  Result<shop::Item> GetItem(StoreId store, const std::string& sku) override;
+  Result<ItemPage> ListItems(StoreId store, const std::string& cursor, int limit) override;
+  Result<std::map<std::string, shop::Item>> GetItems(StoreId store,
+                                                     const std::vector<std::string>& skus) override;
+  Result<LightspeedSettings> GetLightspeedSettings(StoreId store) override;
+  Status PutLightspeedSettings(StoreId store, const LightspeedSettings& settings) override;
+  Result<SealedTokens> GetLightspeedTokens(StoreId store) override;
+  Status SaveLightspeedTokens(StoreId store, const SealedTokens& tokens,
+                              const std::string& holder) override;
+  Result<bool> LeaseTokenRefresh(StoreId store, const std::string& holder,
+                                 base::Duration ttl) override;
+  Status ReleaseTokenLease(StoreId store, const std::string& holder) override;
+  Status MarkLightspeedReconnect(StoreId store, const std::string& message) override;
+
+  // pg_orders.cpp: orders, payments, refunds, queueing and the export lists.
+  Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) override;
+  Result<OrderRecord> GetOrder(StoreId store, const std::string& number) override;
+  Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) override;
+  Status SetOrderStatus(StoreId store, const std::string& number,
+                        shop::OrderStatus status) override;
+  Status CapturePayment(StoreId store, const std::string& number,
+                        const std::string& payment_id) override;
+  Status AddRefund(StoreId store, const std::string& number, const shop::Refund& refund) override;
+  Result<ExportRecord> QueueExport(StoreId store, const std::string& number,
+                                   const ExportCheck& check) override;
+  Result<std::vector<OrderRecord>> ListExports(StoreId store,
+                                               std::optional<shop::ExportState> state,
+                                               int limit) override;
+  Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
+
+  // pg_exports.cpp: the state machine and the links.
+  Result<std::vector<DueStore>> ListDueStores() override;
+  Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
+  Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
+                                  const std::string& holder, base::Duration lease) override;
+  Status MarkSending(StoreId store, const std::string& number, int64_t fence,
+                     base::Duration lease) override;
+  Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
+                        const std::string& sale_id, const std::vector<NotSent>& not_sent) override;
+  Status StopExport(StoreId store, const std::string& number, int64_t fence,
+                    const std::string& message, const std::vector<NotSent>& not_sent) override;
+  Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
+                          base::Duration wait, const std::string& message,
+                          bool maybe_sent) override;
+  Status RecordAttempt(StoreId store, const std::string& number,
+                       const ExportAttempt& attempt) override;
+  Result<std::map<std::string, std::string>> GetLinks(StoreId store, const std::string& account,
+                                                      const std::string& kind) override;
+  Status PutLink(StoreId store, const std::string& account, const std::string& kind,
+                 const std::string& key, const std::string& lightspeed_id) override;
+
+  // pg_creates.cpp: the create gate.
+  Result<bool> BeginCreate(const std::string& account, const std::string& kind,
+                           const std::string& key, const std::string& holder,
+                           base::Duration lease) override;
+  Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
+                   const std::string& holder, base::Duration reopen_after) override;
+
+  // pg_sessions.cpp
+  Status CreateSession(const Session& session) override;
+  Result<Session> FindSession(const std::string& id_hash) override;
+  Status TouchSession(const std::string& id_hash, base::TimePoint at) override;
+  Status SetSessionOAuthState(const std::string& id_hash, const std::string& state) override;
+  Status DeleteSession(const std::string& id_hash) override;
+  Result<int64_t> DeleteIdleSessions(base::TimePoint before) override;
+
+ private:
+  // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"
+  // bind this and read it as `kNowSql`'s expression.
+  std::optional<int64_t> ClockSeconds() const;
+
+  std::unique_ptr<Pool> pool_;
+  base::Clock* clock_;  // nullptr: the database's clock
+};
+
+}  // namespace store::postgres
