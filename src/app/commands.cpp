@@ -39,7 +39,7 @@ struct Env {
 base::Result<Env> Open(const CommonFlags& f) {
   auto config = LoadConfig(f.config_path);
   if (!config.ok()) return config.error();
-  auto db = store::Open(config->database_url);
+  auto db = store::Open(config->database_url, {.pool_size = config->database_pool_size});
   if (!db.ok()) return db.error();
   return Env{std::move(*config), std::move(*db)};
 }

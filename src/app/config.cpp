@@ -61,6 +61,7 @@ base::Result<Config> LoadConfig(const std::string& path) {
   };
   const IntSetting ints[] = {
       {"export.workers", "SPOKE_EXPORT_WORKERS", &c.workers, 1, 64},
+      {"database.pool_size", "SPOKE_DATABASE_POOL_SIZE", &c.database_pool_size, 0, 64},
       {"export.lease_seconds", "SPOKE_EXPORT_LEASE_SECONDS", &c.lease_seconds, 2, 3600},
       {"lightspeed.timeout_seconds", "SPOKE_LIGHTSPEED_TIMEOUT_SECONDS",
        &c.lightspeed_timeout_seconds, 1, 300},
@@ -170,7 +171,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
     if (!url.ok()) return url.error();
     c.public_url = *url;
   }
-  if (c.database_url.rfind("sqlite://", 0) != 0 && c.database_url.rfind("postgresql://", 0) != 0)
+  if (c.database_url.rfind("sqlite://", 0) != 0 && c.database_url.rfind("postgresql://", 0) != 0 &&
+      c.database_url.rfind("postgres://", 0) != 0)
     return Invalid("database.url", "database.url must start with sqlite:// or postgresql://");
   if (c.key_file.empty()) {
     std::filesystem::path db = c.database_url.rfind("sqlite://", 0) == 0

@@ -9,8 +9,9 @@
 namespace app {
 
 struct Config {
-  std::string listen = "127.0.0.1:8080";                      // server.listen, host:port
-  std::string database_url = "sqlite://./spoke.db";           // database.url
+  std::string listen = "127.0.0.1:8080";             // server.listen, host:port
+  std::string database_url = "sqlite://./spoke.db";  // database.url
+  int database_pool_size = 0;  // database.pool_size, 0..64 connections (0: 4 SQLite, 8 PostgreSQL)
   std::string api_base = "https://api.lightspeedapp.com";     // lightspeed.api_base
   std::string auth_base = "https://cloud.lightspeedapp.com";  // lightspeed.auth_base
   std::string client_id;                                      // lightspeed.client_id

@@ -111,6 +111,22 @@ TEST_F(ConfigTest, ServerLimitsFromFileOrEnvironmentWithinBounds) {
   EXPECT_EQ(too_long.error().field, "server.request_timeout_seconds");
 }
 
+// Issue 13: PostgreSQL URLs (both schemes) and the pool size.
+TEST_F(ConfigTest, DatabaseUrlAndPoolSize) {
+  auto pg = LoadConfig(
+      Write("[database]\nurl = \"postgres://spoke@127.0.0.1:5432/spoke\"\npool_size = 16\n"));
+  ASSERT_TRUE(pg.ok()) << pg.error().message;
+  EXPECT_EQ(pg->database_url, "postgres://spoke@127.0.0.1:5432/spoke");
+  EXPECT_EQ(pg->database_pool_size, 16);
+  EXPECT_EQ(LoadConfig(Write(""))->database_pool_size, 0) << "the backend's default";
+  auto too_many = LoadConfig(Write("[database]\npool_size = 65\n"));
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.error().field, "database.pool_size");
+  auto mysql = LoadConfig(Write("[database]\nurl = \"mysql://x\"\n"));
+  ASSERT_FALSE(mysql.ok());
+  EXPECT_EQ(mysql.error().field, "database.url");
+}
+
 TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
   auto c = LoadConfig(Write("[server]\nlisen = \"x\"\n"));
   ASSERT_FALSE(c.ok());
