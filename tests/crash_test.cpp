@@ -16,6 +16,7 @@
 #include "tests/support/api_json.h"
 #include "tests/support/child_process.h"
 #include "tests/support/service.h"
+#include "tests/support/test_database.h"
 
 namespace {
 
@@ -36,7 +37,7 @@ class CrashRecovery : public ::testing::TestWithParam<const char*> {
     sim_ = sim::Simulator::Create({});
     ASSERT_TRUE(sim_->Start().ok());
     account_ = sim_->CreateAccount("Crash Cycles", 1, true);
-    db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
+    db_url_ = testsupport::TestDatabaseUrl(dir_);
     auto db = store::Open(db_url_);
     ASSERT_TRUE(db.ok());
     auto s = (*db)->CreateStore("main", "Main", "USD");

@@ -23,6 +23,7 @@
 #include "store/store.h"
 #include "tests/support/api_json.h"
 #include "tests/support/child_process.h"
+#include "tests/support/test_database.h"
 
 namespace testing_support {
 
@@ -307,7 +308,7 @@ class Sweep {
     // Lightspeed's five refreshes a minute, whose limit is not what this sweep is about.
     Control("/tokens", {{"access_ttl_s", access_ttl_s_}, {"refresh_limit_per_minute", 0}});
 
-    db_url_ = "sqlite://" + (dir_ / "spoke.db").string();
+    db_url_ = testsupport::TestDatabaseUrl(dir_);
     auto db = store::Open(db_url_);
     if (!db.ok()) return Fail("database: " + db.error().message);
     db_ = std::move(*db);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/secrets.h"
+#include "tests/support/test_database.h"
 
 namespace testing_support {
 
@@ -21,7 +22,8 @@ TestService::TestService(ServiceOptions options) {
          ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  auto db = store::Open(db_url(), {.clock = &clock_});
+  db_url_ = testsupport::TestDatabaseUrl(dir_);
+  auto db = store::Open(db_url_, {.clock = &clock_});
   if (!db.ok()) throw std::runtime_error(db.error().message);
   db_ = std::move(*db);
   token_ = AddStore("bikes");

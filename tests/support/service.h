@@ -105,7 +105,8 @@ class TestService {
   sim::Simulator& simulator() { return *sim_; }
 
   const std::filesystem::path& dir() const { return dir_; }
-  std::string db_url() const { return "sqlite://" + (dir_ / "spoke.db").string(); }
+  // The test's database (test_database.h: SQLite, or PostgreSQL under SPOKE_TEST_DATABASE).
+  const std::string& db_url() const { return db_url_; }
   store::Store& db() { return *db_; }
   store::StoreId store_id() const { return store_id_; }
   const std::string& token() const { return token_; }
@@ -113,6 +114,7 @@ class TestService {
 
  private:
   std::filesystem::path dir_;
+  std::string db_url_;
   OffsetClock clock_;
   std::unique_ptr<store::Store> db_;
   std::unique_ptr<sim::Simulator> sim_;
