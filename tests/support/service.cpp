@@ -22,7 +22,7 @@ TestService::TestService(ServiceOptions options) {
          ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  db_url_ = testsupport::TestDatabaseUrl(dir_);
+  db_url_ = testsupport::TestDatabaseUrl(dir_, options.postgres);
   auto db = store::Open(db_url_, {.clock = &clock_});
   if (!db.ok()) throw std::runtime_error(db.error().message);
   db_ = std::move(*db);

@@ -46,6 +46,8 @@ struct ServiceOptions {
   std::string host = "127.0.0.1";
   // Read deadlines, header limit and connection caps of the HTTP server.
   http::Limits limits;
+  // PostgreSQL whatever SPOKE_TEST_DATABASE says (tests that are about several nodes).
+  bool postgres = false;
 };
 
 // The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is

@@ -13,8 +13,8 @@ bool TestingOnPostgres() {
   return v && std::string_view(v) == "postgres";
 }
 
-std::string TestDatabaseUrl(const std::filesystem::path& dir) {
-  if (!TestingOnPostgres()) return "sqlite://" + (dir / "spoke.db").string();
+std::string TestDatabaseUrl(const std::filesystem::path& dir, bool postgres) {
+  if (!postgres && !TestingOnPostgres()) return "sqlite://" + (dir / "spoke.db").string();
   auto url = SharedPgCluster().CreateDatabase("");
   if (!url.ok()) {
     std::fprintf(stderr, "SPOKE_TEST_DATABASE=postgres: no database: %s\n",

@@ -10,7 +10,7 @@ namespace testsupport {
 
 // "sqlite://<dir>/spoke.db", or a new PostgreSQL database's URL. Aborts loudly when PostgreSQL
 // was asked for and cannot start: such a test is never skipped.
-std::string TestDatabaseUrl(const std::filesystem::path& dir);
+std::string TestDatabaseUrl(const std::filesystem::path& dir, bool postgres = false);
 bool TestingOnPostgres();
 
 }  // namespace testsupport

@@ -1,0 +1,252 @@
+// Several nodes on one PostgreSQL (issue 13): one `spoke serve` and two `spoke worker` processes
+// share a throwaway PostgreSQL server and export the orders of several stores, each with its own
+// lsr-sim account under one OAuth app. Halfway through, one worker is killed (SIGKILL). Then the
+// Lightspeed side is checked account by account: one sale per order (never two for a reference),
+// one customer per e-mail, not one 429; and the run is compared with the slowest account's bucket
+// bound (the time its bucket needs to let its units through), because the accounts must drain side
+// by side, not one node's worth at a time. Bounded in count and time; prints a table.
+//
+//   multi_node --accounts 8 --orders 300 [--bucket 20 --drip 4] [--deadline-seconds 600]
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/service.h"
+
+namespace {
+
+using testing_support::ChildProcess;
+using testing_support::json;
+using testing_support::Reply;
+using testing_support::ServiceOptions;
+using testing_support::TestService;
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  int accounts = 8;
+  int orders = 300;
+  double bucket = 20;        // units
+  double drip = 4;           // units per second
+  int deadline_seconds = 0;  // 0: 60 s plus 2 s per order per account
+  double max_ratio = 1.5;    // the run against the slowest account's bucket bound
+};
+Args args;
+
+struct Shop {
+  std::string slug, token, account_id;
+  std::vector<std::string> numbers;
+  int customers = 0;
+};
+
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+    ::close(fd);
+    return 0;
+  }
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+class MultiNode : public ::testing::Test {
+ protected:
+  MultiNode()
+      : svc_(ServiceOptions{.first_backoff = std::chrono::milliseconds(200),
+                            .max_backoff = std::chrono::milliseconds(2000),
+                            .postgres = true}) {}
+
+  // Each store gets its own lsr-sim account (under the test app) with a small bucket, so the
+  // bucket, not the machine, sets the pace.
+  void SetUpShops() {
+    for (int k = 1; k <= args.accounts; ++k) {
+      const std::string slug = "node" + std::to_string(k);
+      auto m = svc_.AddConnectedStore(slug);
+      shops_.push_back({slug, m.token, m.account.account_id, {}, 0});
+      svc_.SimControl("PUT", "/rate",
+                      {{"model", "2026"}, {"bucket_size", args.bucket}, {"drip_rate", args.drip}},
+                      m.account.account_id);
+      Reply item =
+          svc_.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), m.token);
+      ASSERT_LT(item.status, 300) << item.raw;
+    }
+  }
+
+  std::vector<std::string> NodeEnvironment(int threads) {
+    testing_support::WorkerEnv w{svc_.db_url(), (svc_.dir() / "spoke.key").string(),
+                                 svc_.simulator().BaseUrl(), svc_.account().client_id,
+                                 svc_.account().client_secret};
+    w.threads = threads;
+    w.lease_seconds = 3;
+    std::vector<std::string> env = testing_support::WorkerEnvironment(w);
+    env.push_back("SPOKE_EXPORT_LANE_LEASE_SECONDS=3");
+    return env;
+  }
+
+  ChildProcess StartNode(const std::string& role, const std::string& name, int port) {
+    std::vector<std::string> env = NodeEnvironment(4);
+    env.push_back("SPOKE_WORKER_NODE_NAME=" + name);
+    if (port) env.push_back("SPOKE_SERVER_LISTEN=127.0.0.1:" + std::to_string(port));
+    ChildProcess child;
+    std::string error;
+    EXPECT_TRUE(
+        child.Start({SPOKE_BINARY, role}, env, (svc_.dir() / (name + ".log")).string(), &error))
+        << error;
+    return child;
+  }
+
+  Reply Call(int port, const std::string& method, const std::string& path, const json& body,
+             const std::string& token) {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    httplib::Headers h{{"Authorization", "Bearer " + token}};
+    auto r = method == "PUT"    ? c.Put(path.c_str(), h, body.dump(), "application/json")
+             : method == "POST" ? c.Post(path.c_str(), h, body.dump(), "application/json")
+                                : c.Get(path.c_str(), h);
+    Reply out;
+    if (!r) return out;
+    out.status = r->status;
+    out.raw = r->body;
+    out.body = json::parse(r->body, nullptr, false);
+    return out;
+  }
+
+  // How many of the shops' orders are exported, read from the database.
+  int Exported() {
+    int n = 0;
+    for (const Shop& s : shops_) {
+      auto id = svc_.db().FindStore(s.slug);
+      if (!id.ok()) continue;
+      auto counts = svc_.db().CountExports(id->id);
+      if (counts.ok()) n += static_cast<int>((*counts)[shop::ExportState::kExported]);
+    }
+    return n;
+  }
+
+  TestService svc_;
+  std::vector<Shop> shops_;
+};
+
+TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
+  ASSERT_NO_FATAL_FAILURE(SetUpShops());
+  const int port = FreePort();
+  ASSERT_GT(port, 0);
+  ChildProcess serve = StartNode("serve", "serve-1", port);
+  ChildProcess worker1 = StartNode("worker", "worker-1", 0);
+  ChildProcess worker2 = StartNode("worker", "worker-2", 0);
+  for (int i = 0; i < 100; ++i) {  // the serve node answers once it has migrated and listens
+    if (Call(port, "GET", "/healthz", nullptr, "").status == 200) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  // Orders spread over the shops; three orders per new customer.
+  const auto started = Clock::now();
+  for (int i = 0; i < args.orders; ++i) {
+    Shop& s = shops_[static_cast<size_t>(i % args.accounts)];
+    const int nth = static_cast<int>(s.numbers.size());
+    const std::string number = "M" + std::to_string(100000 + i);
+    const std::string email = "c" + std::to_string(nth / 3) + "." + s.slug + "@example.com";
+    if (nth % 3 == 0) ++s.customers;
+    Reply put = Call(port, "PUT", "/api/v1/orders/" + number,
+                     testing_support::HelmetOrder(number, email), s.token);
+    ASSERT_EQ(put.status, 201) << put.raw;
+    s.numbers.push_back(number);
+  }
+  for (Shop& s : shops_) {
+    Reply q = Call(port, "POST", "/api/v1/exports", {{"orders", s.numbers}}, s.token);
+    ASSERT_EQ(q.status, 200) << q.raw;
+  }
+
+  const int deadline_s = args.deadline_seconds ? args.deadline_seconds
+                                               : 60 + 2 * args.orders / std::max(1, args.accounts);
+  const auto deadline = started + std::chrono::seconds(deadline_s);
+  bool killed = false;
+  int exported = 0;
+  while (Clock::now() < deadline) {
+    exported = Exported();
+    if (!killed && exported >= args.orders / 2) {
+      ::kill(worker1.pid(), SIGKILL);
+      ASSERT_TRUE(worker1.WaitEnded(std::chrono::seconds(10)));
+      killed = true;
+      std::printf("worker-1 killed at %d of %d exported, %.1f s in\n", exported, args.orders,
+                  std::chrono::duration<double>(Clock::now() - started).count());
+    }
+    if (exported == args.orders) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const double run_s = std::chrono::duration<double>(Clock::now() - started).count();
+  EXPECT_TRUE(killed) << "the run ended before a worker could be killed halfway";
+  EXPECT_EQ(exported, args.orders) << "not every order was exported within " << deadline_s << " s";
+  EXPECT_TRUE(worker2.Stop(std::chrono::seconds(20)));
+  EXPECT_TRUE(serve.Stop(std::chrono::seconds(20)));
+  EXPECT_EQ(worker2.Describe(), "exited with 0");
+  EXPECT_EQ(serve.Describe(), "exited with 0");
+
+  // Lightspeed's side, account by account.
+  double slowest_bound = 0;
+  std::printf("%-8s %7s %6s %9s %6s %8s %8s\n", "account", "orders", "sales", "customers", "429s",
+              "units", "bound_s");
+  for (const Shop& s : shops_) {
+    const json stats = svc_.SimControl("GET", "/stats", nullptr, s.account_id);
+    double units = 0;
+    for (const auto& [kind, u] : stats["units"].items()) units += u.get<double>();
+    const double bound = std::max(0.0, units - args.bucket) / args.drip;
+    slowest_bound = std::max(slowest_bound, bound);
+    const int sales = stats["requests"].value("POST Sale", 0);
+    const int customers = stats["requests"].value("POST Customer", 0);
+    std::printf("%-8s %7zu %6d %9d %6d %8.1f %8.1f\n", s.slug.c_str(), s.numbers.size(), sales,
+                customers, stats.value("rate_limited", 0), units, bound);
+    EXPECT_TRUE(stats["duplicate_references"].empty()) << s.slug << ": " << stats.dump();
+    EXPECT_EQ(sales, static_cast<int>(s.numbers.size())) << s.slug << ": one sale per order";
+    EXPECT_EQ(customers, s.customers) << s.slug << ": one customer per e-mail";
+    EXPECT_EQ(stats.value("rate_limited", 0), 0) << s.slug << ": no 429";
+  }
+  std::printf("run %.1f s; slowest account's bucket bound %.1f s; ratio %.2f (at most %.2f)\n",
+              run_s, slowest_bound, run_s / std::max(slowest_bound, 0.001), args.max_ratio);
+  EXPECT_LE(run_s, args.max_ratio * slowest_bound) << "the accounts did not drain side by side";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const double v = std::atof(argv[i + 1]);
+    if (flag == "--accounts")
+      args.accounts = static_cast<int>(v);
+    else if (flag == "--orders")
+      args.orders = static_cast<int>(v);
+    else if (flag == "--bucket")
+      args.bucket = v;
+    else if (flag == "--drip")
+      args.drip = v;
+    else if (flag == "--deadline-seconds")
+      args.deadline_seconds = static_cast<int>(v);
+    else if (flag == "--max-ratio")
+      args.max_ratio = v;
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  if (args.accounts < 1 || args.orders < args.accounts) {
+    std::fprintf(stderr, "need at least one account and one order per account\n");
+    return 2;
+  }
+  return RUN_ALL_TESTS();
+}
