@@ -90,7 +90,10 @@ class Pool::Impl {
   }
 
   // An idle connection, or a new one while fewer than `size_` exist; waits (bounded) otherwise.
-  base::Result<std::unique_ptr<pqxx::connection>> Checkout() EXCLUDES(mu_) {
+  // `*refused` tells a failed connect (worth another try: the server may be restarting) from a
+  // pool that stayed full.
+  base::Result<std::unique_ptr<pqxx::connection>> Checkout(bool* refused) EXCLUDES(mu_) {
+    *refused = false;
     const auto deadline = std::chrono::steady_clock::now() + kCheckoutWait;
     {
       base::MutexLock lock(mu_);
@@ -111,6 +114,7 @@ class Pool::Impl {
       return std::make_unique<pqxx::connection>(url_);
     } catch (const std::exception& e) {
       Forget();
+      *refused = true;
       return base::Unavailable("cannot connect to the database: " + Redacted(e.what()));
     }
   }
@@ -178,12 +182,11 @@ base::Status Pool::Run(const std::function<base::Status(pqxx::work&)>& work) {
       base::SystemClock().SleepFor(backoff);
       backoff *= 2;
     }
-    auto conn = impl_->Checkout();
+    bool refused = false;
+    auto conn = impl_->Checkout(&refused);
     if (!conn.ok()) {
       // The server may be restarting: a connection refused now may be accepted in a moment.
-      if (conn.error().code != base::ErrorCode::kUnavailable || attempt == kAttempts ||
-          conn.error().message.rfind("the database is busy", 0) == 0)
-        return conn.error();
+      if (!refused || attempt == kAttempts) return conn.error();
       last = conn.error().message;
       continue;
     }
