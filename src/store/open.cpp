@@ -1,6 +1,7 @@
 // store::Open and store::Migrate: the backend is the URL's scheme.
 #include <string_view>
 
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
@@ -33,10 +34,6 @@ base::Error UnknownScheme(std::string_view url) {
                            ")");
 }
 
-base::Error PostgresNotBuilt() {
-  return base::Invalid("database.url", "PostgreSQL is not supported yet; use sqlite://PATH");
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Store>> Open(const std::string& url, const OpenOptions& options) {
@@ -45,7 +42,7 @@ Result<std::unique_ptr<Store>> Open(const std::string& url, const OpenOptions& o
     case Backend::kSqlite:
       return sqlite::Open(rest, options);
     case Backend::kPostgres:
-      return PostgresNotBuilt();
+      return postgres::Open(rest, options);
     case Backend::kUnknown:
       break;
   }
@@ -58,7 +55,7 @@ Result<std::vector<int>> Migrate(const std::string& url) {
     case Backend::kSqlite:
       return sqlite::Migrate(rest);
     case Backend::kPostgres:
-      return PostgresNotBuilt();
+      return postgres::Migrate(rest);
     case Backend::kUnknown:
       break;
   }

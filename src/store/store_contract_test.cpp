@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "store/store.h"
+#include "tests/support/pg_cluster.h"
 
 namespace store {
 namespace {
@@ -29,7 +30,19 @@ std::string FreshSqlite(const std::filesystem::path& dir) {
   return "sqlite://" + (dir / "spoke.db").string();
 }
 
+// A fresh database on the process's throwaway PostgreSQL server (which aborts the process, loudly,
+// if it cannot start: PostgreSQL tests are never skipped).
+std::string FreshPostgres(const std::filesystem::path&) {
+  auto url = testsupport::SharedPgCluster().CreateDatabase("");
+  if (!url.ok()) {
+    ADD_FAILURE() << "cannot create a PostgreSQL database: " << url.error().message;
+    return "postgresql://unusable";
+  }
+  return *url;
+}
+
 const Backend kSqlite{"sqlite", FreshSqlite};
+const Backend kPostgres{"postgres", FreshPostgres};
 
 void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
@@ -471,7 +484,7 @@ TEST(StoreSqlite, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
   std::filesystem::remove_all(dir);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(kSqlite),
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(kSqlite, kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& info) {
                            return std::string(info.param.name);
                          });

@@ -110,6 +110,16 @@ class PostgresStore : public Store {
   // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"
   // bind this and read it as `kNowSql`'s expression.
   std::optional<int64_t> ClockSeconds() const;
+  // The test clock's now + `d` in seconds, or nullopt: bound for UntilSql's until parameter.
+  std::optional<int64_t> ClockUntil(base::Duration d) const;
+  // One order per row with its lines, payments and refunds (and export attempts when asked),
+  // the children aggregated as JSON so a page of orders is one query.
+  static std::string OrderSelect(bool with_attempts);
+  static OrderRecord ReadOrder(const pqxx::row& row, int64_t* id);
+  Result<LightspeedSettings> LoadSettings(pqxx::work& w, StoreId store);
+  // An UPDATE guarded by the order's fencing token; kConflict when no row matched.
+  template <typename... Args>
+  Status FencedUpdate(const std::string& number, const std::string& sql, Args&&... args);
 
   std::unique_ptr<Pool> pool_;
   base::Clock* clock_;  // nullptr: the database's clock

@@ -4,10 +4,10 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "base/mutex.h"
 #include "base/result.h"
@@ -16,7 +16,8 @@ namespace store::postgres {
 
 // "now" in epoch seconds inside a statement: the bound test clock ($1, BIGINT or NULL) or the
 // database's clock. Statements that need now take it as their first parameter.
-inline constexpr const char* kNowSql = "COALESCE($1::BIGINT, FLOOR(EXTRACT(EPOCH FROM now()))::BIGINT)";
+inline constexpr const char* kNowSql =
+    "COALESCE($1::BIGINT, FLOOR(EXTRACT(EPOCH FROM now()))::BIGINT)";
 
 class Pool {
  public:

@@ -1,0 +1,226 @@
+// Versioned schema in PostgreSQL's dialect. Append new migrations; never edit one that has
+// shipped. Version 1 is the SQLite schema as of its migration 9, translated: BIGSERIAL ids,
+// instants as BIGINT epoch seconds, units as DOUBLE PRECISION, flags as BOOLEAN, users' e-mail
+// unique whatever its case (a unique index on lower(email); lookups use lower() too).
+#include <algorithm>
+
+#include "store/postgres/pg_sql.h"
+#include "store/postgres/pg_store.h"
+
+namespace store::postgres {
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Any fixed number: every spoke node migrating the same database takes this lock first.
+constexpr int64_t kMigrationLock = 0x73706f6b65;  // "spoke"
+
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE stores (
+  id BIGSERIAL PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE users (
+  id BIGSERIAL PRIMARY KEY,
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  email TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX users_email ON users (lower(email));
+CREATE TABLE api_tokens (
+  id BIGSERIAL PRIMARY KEY,
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  label TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+);
+-- SKUs page in byte order, as SQLite's BINARY collation sorts them (lines join items on sku,
+-- so both say so).
+CREATE TABLE items (
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  sku TEXT COLLATE "C" NOT NULL,
+  description TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  source TEXT NOT NULL,
+  lightspeed_item_id TEXT,
+  upc TEXT, ean TEXT, manufacturer_sku TEXT, brand TEXT,
+  price_cents BIGINT NOT NULL,
+  cost_cents BIGINT, msrp_cents BIGINT,
+  serialized BOOLEAN NOT NULL DEFAULT FALSE,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (store_id, sku)
+);
+CREATE TABLE orders (
+  id BIGSERIAL PRIMARY KEY,
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  number TEXT NOT NULL,
+  placed_at BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  currency TEXT NOT NULL,
+  email TEXT NOT NULL, first_name TEXT NOT NULL, last_name TEXT NOT NULL, phone TEXT,
+  billing_address TEXT, shipping_address TEXT,
+  order_discount_cents BIGINT NOT NULL,
+  shipping_method TEXT, shipping_cents BIGINT,
+  tax_cents BIGINT NOT NULL,
+  total_cents BIGINT NOT NULL,
+  export_state TEXT NOT NULL DEFAULT 'not_exported',
+  sale_id TEXT,
+  queued_at BIGINT, exported_at BIGINT,
+  export_message TEXT,
+  export_attempts INTEGER NOT NULL DEFAULT 0,
+  not_sent TEXT,
+  updated_at BIGINT NOT NULL,
+  export_fence BIGINT NOT NULL DEFAULT 0,
+  export_lease_holder TEXT,
+  export_lease_until BIGINT,
+  export_not_before BIGINT,
+  export_maybe_sent BOOLEAN NOT NULL DEFAULT FALSE,
+  UNIQUE (store_id, number)
+);
+CREATE INDEX orders_newest ON orders (store_id, placed_at DESC, id DESC);
+CREATE INDEX orders_by_export ON orders (store_id, export_state, placed_at DESC, id DESC);
+CREATE INDEX orders_export_due ON orders (export_state, export_not_before);
+CREATE TABLE order_lines (
+  order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  sku TEXT COLLATE "C" NOT NULL,
+  quantity BIGINT NOT NULL,
+  unit_price_cents BIGINT NOT NULL,
+  discount_cents BIGINT NOT NULL,
+  taxable BOOLEAN NOT NULL,
+  serial_numbers TEXT NOT NULL DEFAULT '',
+  kind TEXT,
+  description TEXT,
+  PRIMARY KEY (order_id, idx)
+);
+CREATE TABLE order_payments (
+  order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  payment_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount_cents BIGINT NOT NULL,
+  status TEXT NOT NULL,
+  reference TEXT,
+  PRIMARY KEY (order_id, idx),
+  UNIQUE (order_id, payment_id)
+);
+CREATE TABLE order_refunds (
+  order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  idx INTEGER NOT NULL,
+  refund_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  amount_cents BIGINT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (order_id, idx),
+  UNIQUE (order_id, refund_id)
+);
+CREATE TABLE lightspeed_settings (
+  store_id BIGINT PRIMARY KEY REFERENCES stores(id),
+  account_id TEXT NOT NULL DEFAULT '',
+  shop_id TEXT NOT NULL DEFAULT '',
+  register_id TEXT NOT NULL DEFAULT '',
+  employee_id TEXT NOT NULL DEFAULT '',
+  reference_source TEXT NOT NULL DEFAULT 'web',
+  tax_mode TEXT NOT NULL DEFAULT 'web',
+  auto_export TEXT NOT NULL DEFAULT 'off',
+  payment_types TEXT NOT NULL DEFAULT '{}',
+  connection TEXT NOT NULL DEFAULT 'none',
+  refresh_token_sealed TEXT,
+  updated_at BIGINT NOT NULL,
+  access_token_sealed TEXT,
+  access_expires_at BIGINT,
+  refresh_lease_holder TEXT,
+  refresh_lease_until BIGINT,
+  connection_message TEXT,
+  customer_marketing TEXT NOT NULL DEFAULT 'no_consent',
+  refresh_token_at BIGINT
+);
+CREATE TABLE export_attempts (
+  id BIGSERIAL PRIMARY KEY,
+  order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  n INTEGER NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT NOT NULL,
+  outcome TEXT NOT NULL,
+  http_status INTEGER NOT NULL DEFAULT 0,
+  message TEXT NOT NULL DEFAULT '',
+  units DOUBLE PRECISION NOT NULL DEFAULT 0,
+  sent TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX export_attempts_order ON export_attempts (order_id, n);
+CREATE TABLE lightspeed_links (
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  account_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  lightspeed_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (store_id, account_id, kind, key)
+);
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id BIGINT NOT NULL REFERENCES users(id),
+  csrf_token TEXT NOT NULL,
+  oauth_state TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_last_seen ON sessions (last_seen_at);
+-- The create gate; `taken` counts how often the gate was taken, so BeginCreate's one statement
+-- can tell a key tried before (taken > 1) from a new one.
+CREATE TABLE lightspeed_creates (
+  account_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  key TEXT NOT NULL,
+  holder TEXT NOT NULL,
+  lease_until BIGINT NOT NULL,
+  started_at BIGINT NOT NULL,
+  taken BIGINT NOT NULL DEFAULT 1,
+  PRIMARY KEY (account_id, kind, key)
+);
+)sql"},
+};
+
+}  // namespace
+
+base::Result<std::vector<int>> ApplyMigrations(Pool& pool) {
+  return pool.Get<std::vector<int>>([](pqxx::work& w) -> base::Result<std::vector<int>> {
+    // Held until this transaction ends: a second node migrating at the same time waits here,
+    // then finds the versions applied. Nothing before it, not even the IF NOT EXISTS below,
+    // is safe to run concurrently.
+    w.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLock);
+    w.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "applied_at BIGINT NOT NULL)");
+    std::vector<int> present;
+    for (const auto& row : w.exec("SELECT version FROM schema_migrations"))
+      present.push_back(row[0].as<int>());
+    std::vector<int> applied;
+    for (const Migration& m : kMigrations) {
+      if (std::find(present.begin(), present.end(), m.version) != present.end()) continue;
+      w.exec(m.sql);
+      w.exec_params(
+          "INSERT INTO schema_migrations (version, applied_at) "
+          "VALUES ($1, FLOOR(EXTRACT(EPOCH FROM now()))::BIGINT)",
+          m.version);
+      applied.push_back(m.version);
+    }
+    return applied;
+  });
+}
+
+Result<std::vector<int>> Migrate(const std::string& url) {
+  auto pool = Pool::Open(url, 1);
+  if (!pool.ok()) return pool.error();
+  return ApplyMigrations(**pool);
+}
+
+}  // namespace store::postgres

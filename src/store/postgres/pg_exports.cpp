@@ -1,0 +1,178 @@
+// The export engine's state machine and the Lightspeed links.
+#include "base/text.h"
+#include "store/postgres/pg_sql.h"
+#include "store/postgres/pg_store.h"
+#include "store/rules.h"
+
+namespace store::postgres {
+namespace {
+
+const std::string kNow = kNowSql;
+
+// What makes an order ready to work on ($1: the test clock's now, or NULL).
+const std::string kDue = "((export_state = 'queued' AND COALESCE(export_not_before, 0) <= " + kNow +
+                         ") OR (export_state = 'exporting' AND " +
+                         "COALESCE(export_lease_until, 0) < " + kNow + "))";
+
+}  // namespace
+
+template <typename... Args>
+Status PostgresStore::FencedUpdate(const std::string& number, const std::string& sql,
+                                   Args&&... args) {
+  return pool_->Run([&](pqxx::work& w) -> Status {
+    auto r = w.exec_params0(sql, std::forward<Args>(args)...);
+    if (r.affected_rows() == 0) return rules::Fenced(number);
+    return {};
+  });
+}
+
+Result<std::vector<DueStore>> PostgresStore::ListDueStores() {
+  return pool_->Get<std::vector<DueStore>>([&](pqxx::work& w) -> Result<std::vector<DueStore>> {
+    std::vector<DueStore> out;
+    for (const auto& row : w.exec_params(
+             "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT DISTINCT store_id "
+             "FROM orders WHERE " +
+                 kDue +
+                 ") d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
+                 "ORDER BY d.store_id",
+             ClockSeconds()))
+      out.push_back({StoreId{row[0].as<int64_t>()}, row[1].as<std::string>()});
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> PostgresStore::ListDueExports(StoreId store, int limit) {
+  // A plain read: ClaimExport decides who gets each order, so nothing here needs locking.
+  return pool_->Get<std::vector<std::string>>(
+      [&](pqxx::work& w) -> Result<std::vector<std::string>> {
+        std::vector<std::string> out;
+        for (const auto& row :
+             w.exec_params("SELECT number FROM orders WHERE store_id = $2 AND " + kDue +
+                               " ORDER BY COALESCE(queued_at, 0), id LIMIT $3",
+                           ClockSeconds(), store.value, static_cast<int64_t>(limit)))
+          out.push_back(row[0].as<std::string>());
+        return out;
+      });
+}
+
+Result<ExportClaim> PostgresStore::ClaimExport(StoreId store, const std::string& number,
+                                               const std::string& holder, base::Duration lease) {
+  // One statement: a rival that claimed first holds the row lock; once it commits, PostgreSQL
+  // checks the condition again on the new row, which is no longer due.
+  return pool_->Get<ExportClaim>([&](pqxx::work& w) -> Result<ExportClaim> {
+    auto r = w.exec_params(
+        "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
+        "export_fence = export_fence + 1, export_lease_holder = $2, export_lease_until = " +
+            UntilSql(3, 4) + ", updated_at = " + kNow +
+            " WHERE store_id = $5 AND number = $6 AND " + kDue +
+            " RETURNING export_fence, export_attempts, export_maybe_sent",
+        ClockSeconds(), holder, ClockUntil(lease), Micros(lease), store.value, number);
+    if (r.empty()) return rules::NotDue(number);
+    ExportClaim claim;
+    claim.fence = r[0][0].as<int64_t>();
+    claim.attempt = r[0][1].as<int>();
+    claim.maybe_sent = r[0][2].as<bool>();
+    return claim;
+  });
+}
+
+Status PostgresStore::MarkSending(StoreId store, const std::string& number, int64_t fence,
+                                  base::Duration lease) {
+  return FencedUpdate(number,
+                      "UPDATE orders SET export_maybe_sent = TRUE, export_lease_until = " +
+                          UntilSql(2, 3) + ", updated_at = " + kNow +
+                          " WHERE store_id = $4 AND number = $5 AND export_fence = $6 "
+                          "AND export_state = 'exporting'",
+                      ClockSeconds(), ClockUntil(lease), Micros(lease), store.value, number, fence);
+}
+
+Status PostgresStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,
+                                     const std::string& sale_id,
+                                     const std::vector<NotSent>& not_sent) {
+  return FencedUpdate(
+      number,
+      "UPDATE orders SET export_state = 'exported', sale_id = $2, exported_at = " + kNow +
+          ", export_message = NULL, not_sent = $3, export_maybe_sent = FALSE, "
+          "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
+          "updated_at = " +
+          kNow +
+          " WHERE store_id = $4 AND number = $5 AND export_fence = $6 "
+          "AND export_state = 'exporting'",
+      ClockSeconds(), sale_id, rules::NotSentToText(not_sent), store.value, number, fence);
+}
+
+Status PostgresStore::StopExport(StoreId store, const std::string& number, int64_t fence,
+                                 const std::string& message, const std::vector<NotSent>& not_sent) {
+  return FencedUpdate(
+      number,
+      "UPDATE orders SET export_state = 'needs_attention', export_message = $2, not_sent = $3, "
+      "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
+      "updated_at = " +
+          kNow +
+          " WHERE store_id = $4 AND number = $5 AND export_fence = $6 "
+          "AND export_state = 'exporting'",
+      ClockSeconds(), rules::StoredMessage(message), rules::NotSentToText(not_sent), store.value,
+      number, fence);
+}
+
+Status PostgresStore::RetryExportLater(StoreId store, const std::string& number, int64_t fence,
+                                       base::Duration wait, const std::string& message,
+                                       bool maybe_sent) {
+  return FencedUpdate(
+      number,
+      "UPDATE orders SET export_state = 'queued', export_message = $2, export_not_before = " +
+          UntilSql(3, 4) +
+          ", export_maybe_sent = export_maybe_sent OR $5::boolean, export_lease_holder = NULL, "
+          "export_lease_until = NULL, updated_at = " +
+          kNow +
+          " WHERE store_id = $6 AND number = $7 AND export_fence = $8 "
+          "AND export_state = 'exporting'",
+      ClockSeconds(), rules::StoredMessage(message), ClockUntil(wait), Micros(wait), maybe_sent,
+      store.value, number, fence);
+}
+
+Status PostgresStore::RecordAttempt(StoreId store, const std::string& number,
+                                    const ExportAttempt& a) {
+  return pool_->Run([&](pqxx::work& w) -> Status {
+    w.exec_params0(
+        "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
+        "http_status, message, units, sent) SELECT id, $1::integer, $2::bigint, $3::bigint, "
+        "$4::text, $5::integer, $6::text, $7::double precision, $8::text FROM orders "
+        "WHERE store_id = $9 AND number = $10",
+        a.n, rules::Seconds(a.started_at), rules::Seconds(a.finished_at), Name(a.outcome),
+        a.http_status, rules::StoredMessage(a.message), a.units, base::ValidUtf8(a.sent),
+        store.value, number);
+    return {};
+  });
+}
+
+Result<std::map<std::string, std::string>> PostgresStore::GetLinks(StoreId store,
+                                                                   const std::string& account,
+                                                                   const std::string& kind) {
+  using Links = std::map<std::string, std::string>;
+  return pool_->Get<Links>([&](pqxx::work& w) -> Result<Links> {
+    Links out;
+    for (const auto& row :
+         w.exec_params("SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = $1 AND "
+                       "account_id = $2 AND kind = $3",
+                       store.value, account, kind))
+      out[row[0].as<std::string>()] = row[1].as<std::string>();
+    return out;
+  });
+}
+
+Status PostgresStore::PutLink(StoreId store, const std::string& account, const std::string& kind,
+                              const std::string& key, const std::string& lightspeed_id) {
+  return pool_->Run([&](pqxx::work& w) -> Status {
+    w.exec_params0(
+        "INSERT INTO lightspeed_links (store_id, account_id, kind, key, lightspeed_id, "
+        "created_at) VALUES ($2, $3, $4, $5, $6, " +
+            kNow +
+            ") ON CONFLICT (store_id, account_id, kind, key) "
+            "DO UPDATE SET lightspeed_id = excluded.lightspeed_id",
+        ClockSeconds(), store.value, account, kind, key, lightspeed_id);
+    return {};
+  });
+}
+
+}  // namespace store::postgres
