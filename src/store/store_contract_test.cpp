@@ -126,6 +126,16 @@ TEST_P(StoreContract, OrderRoundTripsEveryField) {
   EXPECT_EQ(got->export_record.state, ExportState::kNotExported);
 }
 
+// Keys from outside (a URL's path) may not be UTF-8: nothing is stored under them, on either
+// backend (PostgreSQL cannot even hold such text).
+TEST_P(StoreContract, KeysThatAreNotUtf8FindNothing) {
+  const std::string bad = "\xFF\xFE";
+  EXPECT_EQ(db_->GetOrder(store_, bad).error().code, base::ErrorCode::kNotFound);
+  EXPECT_EQ(db_->GetItem(store_, bad).error().code, base::ErrorCode::kNotFound);
+  EXPECT_EQ(db_->FindStore(bad).error().code, base::ErrorCode::kNotFound);
+  EXPECT_EQ(db_->FindSession(bad).error().code, base::ErrorCode::kNotFound);
+}
+
 TEST_P(StoreContract, SamePutTwiceStoresOneOrder) {
   ASSERT_EQ(*db_->PutOrder(store_, Order("10023", 100)), PutOutcome::kCreated);
   ASSERT_EQ(*db_->PutOrder(store_, Order("10023", 100)), PutOutcome::kUnchanged);

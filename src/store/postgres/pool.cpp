@@ -221,6 +221,13 @@ base::Status Pool::Run(const std::function<base::Status(pqxx::work&)>& work) {
       last = "the database detected a deadlock: " + impl_->Redacted(e.what());
     } catch (const pqxx::unique_violation& e) {
       answer = base::Conflict("duplicate", impl_->Redacted(e.what()));
+    } catch (const pqxx::data_exception& e) {
+      // 22021: text that is not UTF-8, which PostgreSQL cannot hold, so nothing is stored under
+      // it: a lookup by such a key finds nothing, as on SQLite (writes are validated before).
+      if (e.sqlstate() == "22021")
+        answer = base::NotFound("nothing is stored under text that is not valid UTF-8");
+      else
+        answer = base::Internal("database error: " + impl_->Redacted(e.what()));
     } catch (const pqxx::sql_error& e) {
       answer = base::Internal("database error: " + impl_->Redacted(e.what()));
     } catch (const std::exception& e) {
