@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,9 +33,22 @@ struct ExportClaim {
 using ExportCheck = std::function<shop::Eligibility(const shop::Order&, shop::ExportState,
                                                     const LightspeedSettings&)>;
 
+// Tells an idle export engine that work may have arrived, from any process on the database.
+class QueueWatch {
+ public:
+  virtual ~QueueWatch() = default;
+  // True when work may have arrived, false when `timeout` passed without news. Never fails: a
+  // watch that lost its connection answers true (look now) and reconnects on a later call.
+  virtual bool Wait(base::Duration timeout) = 0;
+};
+
 class ExportStore {
  public:
   virtual ~ExportStore() = default;
+
+  // A watch on the export queue across processes, or nullptr when the backend has none (then
+  // the engine polls). PostgreSQL: LISTEN/NOTIFY.
+  virtual Result<std::unique_ptr<QueueWatch>> WatchQueue() = 0;
 
   // Runs `check` on the current order, export state and settings within one write transaction
   // and, when it passes, moves the order to `queued`. Refusals come back as errors carrying the

@@ -187,6 +187,19 @@ CREATE TABLE lightspeed_creates (
   PRIMARY KEY (account_id, kind, key)
 );
 )sql"},
+    // Idle export engines LISTEN on spoke_exports (pg_watch.cpp): an order becoming queued, by
+    // any node and any path, wakes them within the transaction's commit, not at the next poll.
+    // PostgreSQL folds identical notifications of one transaction into one.
+    {2, R"sql(
+CREATE FUNCTION spoke_exports_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('spoke_exports', '');
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER orders_queued_notify AFTER UPDATE OF export_state ON orders
+  FOR EACH ROW WHEN (NEW.export_state = 'queued') EXECUTE FUNCTION spoke_exports_notify();
+)sql"},
 };
 
 }  // namespace

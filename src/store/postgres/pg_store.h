@@ -71,6 +71,7 @@ class PostgresStore : public Store {
   Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
 
   // pg_exports.cpp: the state machine and the links.
+  Result<std::unique_ptr<QueueWatch>> WatchQueue() override;  // pg_watch.cpp
   Result<std::vector<DueStore>> ListDueStores() override;
   Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,

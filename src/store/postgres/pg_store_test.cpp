@@ -192,3 +192,44 @@ TEST(PostgresStore, LeasesRunOnTheDatabaseClock) {
 
 }  // namespace
 }  // namespace store
+
+namespace store {
+namespace {
+
+// New work reaches an idle node without polling: an order queued through another node's store
+// wakes a watch at once (LISTEN/NOTIFY), a quiet queue lets it sleep, and a watch outlives a
+// server restart (it reconnects, answering "look now" meanwhile).
+TEST(PostgresStore, QueuedWorkWakesAWatchOnAnotherNode) {
+  const std::string url = FreshDatabase();
+  auto serve = OpenOrDie(url), worker = OpenOrDie(url);
+  ASSERT_TRUE(serve && worker);
+  auto store = serve->CreateStore("bikes", "Boulder Bikes", "USD");
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE(serve->PutOrder(store->id, Order("W1")).ok());
+  auto watch = worker->WatchQueue();
+  ASSERT_TRUE(watch.ok()) << watch.error().message;
+  ASSERT_TRUE(*watch);
+  EXPECT_FALSE((*watch)->Wait(std::chrono::milliseconds(200))) << "nothing was queued";
+
+  const auto queued_at = std::chrono::steady_clock::now();
+  std::thread queue([&] { ASSERT_TRUE(serve->QueueExport(store->id, "W1", Allow()).ok()); });
+  EXPECT_TRUE((*watch)->Wait(std::chrono::seconds(5)));
+  const auto woke_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - queued_at)
+                           .count();
+  queue.join();
+  EXPECT_LT(woke_ms, 1000) << "woken by the notification, not by the timeout";
+
+  ASSERT_TRUE(testsupport::SharedPgCluster().Restart().ok());
+  // The first calls notice the lost connection and listen again ("look now" meanwhile); a
+  // quiet answer means it listens on the new server.
+  bool quiet = false;
+  for (int i = 0; i < 20 && !quiet; ++i) quiet = !(*watch)->Wait(std::chrono::milliseconds(100));
+  ASSERT_TRUE(quiet) << "the watch never listened again after the restart";
+  ASSERT_TRUE(serve->PutOrder(store->id, Order("W2")).ok());
+  ASSERT_TRUE(serve->QueueExport(store->id, "W2", Allow()).ok());
+  EXPECT_TRUE((*watch)->Wait(std::chrono::seconds(5))) << "listening again after the restart";
+}
+
+}  // namespace
+}  // namespace store

@@ -119,6 +119,14 @@ class Pool::Impl {
     }
   }
 
+  base::Result<std::unique_ptr<pqxx::connection>> Dedicated() {
+    try {
+      return std::make_unique<pqxx::connection>(url_);
+    } catch (const std::exception& e) {
+      return base::Unavailable("cannot connect to the database: " + Redacted(e.what()));
+    }
+  }
+
   // Back to the idle list, or dropped when it broke (the next checkout opens a fresh one).
   void Return(std::unique_ptr<pqxx::connection> conn) EXCLUDES(mu_) {
     if (!conn->is_open()) {
@@ -163,6 +171,8 @@ class Pool::Impl {
   std::vector<std::unique_ptr<pqxx::connection>> idle_ GUARDED_BY(mu_);
   int open_ GUARDED_BY(mu_) = 0;  // idle and checked out
 };
+
+base::Result<std::unique_ptr<pqxx::connection>> Pool::Dedicated() { return impl_->Dedicated(); }
 
 base::Result<std::unique_ptr<Pool>> Pool::Open(const std::string& url, int size) {
   if (size < 1 || size > 64)

@@ -41,6 +41,8 @@ class Pool {
     if (!st.ok()) return st.error();
     return std::move(*out);
   }
+  // A connection of its own, outside the pool (a LISTEN must keep its session).
+  base::Result<std::unique_ptr<pqxx::connection>> Dedicated();
   ~Pool();
 
  private:

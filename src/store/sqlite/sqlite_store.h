@@ -67,6 +67,8 @@ class SqliteStore : public Store {
                                                int limit) override;
   Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
 
+  // SQLite has no way to tell another process: engines poll.
+  Result<std::unique_ptr<QueueWatch>> WatchQueue() override { return {nullptr}; }
   Result<std::vector<DueStore>> ListDueStores() override;
   Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
