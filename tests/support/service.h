@@ -27,6 +27,8 @@ struct Reply {
   std::string raw;
 };
 
+class TestService;
+
 struct ServiceOptions {
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds: one whole request
   int workers = 4;                      // export.workers
@@ -46,6 +48,9 @@ struct ServiceOptions {
   std::string host = "127.0.0.1";
   // Read deadlines, header limit and connection caps of the HTTP server.
   http::Limits limits;
+  // Another `spoke serve` node: this server opens that service's SQLite file (its store, token
+  // and API see the same rows) instead of a fresh one; it must outlive this one.
+  const TestService* share_database_of = nullptr;
 };
 
 // The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is
@@ -105,7 +110,7 @@ class TestService {
   sim::Simulator& simulator() { return *sim_; }
 
   const std::filesystem::path& dir() const { return dir_; }
-  std::string db_url() const { return "sqlite://" + (dir_ / "spoke.db").string(); }
+  const std::string& db_url() const { return db_url_; }
   store::Store& db() { return *db_; }
   store::StoreId store_id() const { return store_id_; }
   const std::string& token() const { return token_; }
@@ -113,6 +118,7 @@ class TestService {
 
  private:
   std::filesystem::path dir_;
+  std::string db_url_;
   OffsetClock clock_;
   std::unique_ptr<store::Store> db_;
   std::unique_ptr<sim::Simulator> sim_;
