@@ -233,3 +233,50 @@ TEST_F(Site, SettingsListsTheChosenShopsRegistersAndItsEmployees) {
 }
 
 }  // namespace
+
+// Issue 13: two `spoke serve` nodes on one database. A user's requests may land on either, so
+// the session, the flash an action leaves and the login throttle's count are the database's.
+TEST(SiteOnTwoNodes, SessionFlashAndLoginThrottleAreSharedThroughTheDatabase) {
+  TestService a;
+  TestService b({.share_database_of = &a});
+  auto hash = base::HashPassword("correct horse battery");
+  ASSERT_TRUE(hash.ok());
+  ASSERT_TRUE(a.db().AddUser(a.store_id(), "clerk@example.com", *hash).ok());
+  auto login = [](TestService& node, const std::string& password, int* status) {
+    httplib::Client c("127.0.0.1", node.port());
+    auto form = c.Get("/login");
+    EXPECT_TRUE(form);
+    auto r = c.Post("/login", httplib::Headers{{"Cookie", CookiePair(form, "spoke_login")}},
+                    httplib::Params{{"csrf", Field(form->body, "csrf")},
+                                    {"email", "clerk@example.com"},
+                                    {"password", password}});
+    EXPECT_TRUE(r);
+    *status = r ? r->status : 0;
+    return r ? CookiePair(r, "spoke_session") : std::string();
+  };
+
+  int status = 0;
+  const std::string cookie = login(a, "correct horse battery", &status);
+  ASSERT_EQ(status, 303);
+  httplib::Client on_a("127.0.0.1", a.port()), on_b("127.0.0.1", b.port());
+  httplib::Headers h{{"Cookie", cookie}};
+  const std::string token = Field(on_a.Get("/settings/lightspeed", h)->body, "csrf");
+  auto saved = on_a.Post("/settings/lightspeed", h,
+                         httplib::Params{{"csrf", token}, {"customer_marketing", "consented"}});
+  ASSERT_EQ(saved->status, 303);
+  auto next = on_b.Get("/orders", h);
+  ASSERT_EQ(next->status, 200) << "node B knows A's session";
+  EXPECT_NE(next->body.find("Settings saved."), std::string::npos)
+      << "the flash left on A is shown by B";
+  EXPECT_EQ(on_a.Get("/orders", h)->body.find("Settings saved."), std::string::npos)
+      << "and only once";
+
+  for (int i = 0; i < 5; ++i) {
+    login(i % 2 ? b : a, "wrong password", &status);
+    EXPECT_EQ(status, 401) << i;
+  }
+  login(b, "correct horse battery", &status);
+  EXPECT_EQ(status, 429) << "failures counted on either node lock the e-mail on both";
+  login(a, "correct horse battery", &status);
+  EXPECT_EQ(status, 429);
+}

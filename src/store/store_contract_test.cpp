@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "store/store.h"
 #include "tests/support/pg_cluster.h"
@@ -492,6 +495,117 @@ TEST(StoreSqlite, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
   }
   ::umask(old_mask);
   std::filesystem::remove_all(dir);
+}
+
+// Issue 13: a flash added on one node is shown once on the next page, whichever node serves it.
+TEST_P(StoreContract, FlashesComeBackInOrderOnceAndGoWithTheirSession) {
+  auto user = db_->AddUser(store_, "clerk@example.com", "hash");
+  ASSERT_TRUE(user.ok());
+  for (const char* id : {"s1", "s2"}) {
+    Session s;
+    s.id_hash = id;
+    s.user_id = user->id;
+    s.csrf_token = "csrf";
+    ASSERT_TRUE(db_->CreateSession(s).ok());
+  }
+  ASSERT_TRUE(db_->AddFlash("s1", {false, "Settings saved."}).ok());
+  ASSERT_TRUE(db_->AddFlash("s1", {true, "Not exported: <b>&</b> ✓"}).ok());
+  ASSERT_TRUE(db_->AddFlash("s2", {false, "other session"}).ok());
+  ASSERT_TRUE(db_->AddFlash("gone", {false, "no such session"}).ok()) << "dropped, not an error";
+  Reopen();
+  auto taken = db_->TakeFlashes("s1");
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  ASSERT_EQ(taken->size(), 2u);
+  EXPECT_FALSE((*taken)[0].error);
+  EXPECT_EQ((*taken)[0].text, "Settings saved.");
+  EXPECT_TRUE((*taken)[1].error);
+  EXPECT_EQ((*taken)[1].text, "Not exported: <b>&</b> ✓");
+  EXPECT_TRUE(db_->TakeFlashes("s1")->empty()) << "each is shown once";
+  EXPECT_TRUE(db_->TakeFlashes("gone")->empty());
+  for (int i = 0; i < kMaxSessionFlashes + 10; ++i)
+    ASSERT_TRUE(db_->AddFlash("s1", {false, std::to_string(i)}).ok());
+  EXPECT_EQ(db_->TakeFlashes("s1")->size(), static_cast<size_t>(kMaxSessionFlashes));
+  ASSERT_TRUE(db_->DeleteSession("s2").ok());
+  ASSERT_TRUE(db_->CreateSession({.id_hash = "s2", .user_id = user->id, .csrf_token = "c"}).ok());
+  EXPECT_TRUE(db_->TakeFlashes("s2")->empty()) << "a deleted session's flashes went with it";
+}
+
+constexpr LoginLimits kLimits{{5, std::chrono::minutes(5)}, {7, std::chrono::minutes(1)}};
+
+TEST_P(StoreContract, LoginAttemptsPastTheLimitWaitAndAreNotCounted) {
+  for (int i = 0; i < 5; ++i) {
+    auto r = db_->ReserveLoginAttempt("ann@example.com", "10.0.0.1", kLimits);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(*r) << i;
+  }
+  for (int i = 0; i < 3; ++i) {
+    auto wait = db_->ReserveLoginAttempt("ann@example.com", "10.0.0.1", kLimits);
+    ASSERT_TRUE(wait.ok() && *wait) << i;
+    EXPECT_GT(**wait, base::Duration::zero());
+    EXPECT_LE(**wait, kLimits.per_email.window);
+  }
+  // The refused three were not counted against the address: two more e-mails still fit its 7.
+  EXPECT_FALSE(*db_->ReserveLoginAttempt("ben@example.com", "10.0.0.1", kLimits));
+  EXPECT_FALSE(*db_->ReserveLoginAttempt("cat@example.com", "10.0.0.1", kLimits));
+  auto locked = db_->ReserveLoginAttempt("dan@example.com", "10.0.0.1", kLimits);
+  ASSERT_TRUE(locked.ok() && *locked) << "a locked address waits whatever the e-mail";
+  EXPECT_LE(**locked, kLimits.per_address.window);
+  EXPECT_FALSE(*db_->ReserveLoginAttempt("dan@example.com", "10.0.0.2", kLimits));
+}
+
+TEST_P(StoreContract, ASuccessfulLoginForgetsTheEmailAndGivesBackOneAddressAttempt) {
+  for (int i = 0; i < 4; ++i)
+    ASSERT_FALSE(*db_->ReserveLoginAttempt("ann@example.com", "10.0.0.1", kLimits));
+  ASSERT_FALSE(*db_->ReserveLoginAttempt("ben@example.com", "10.0.0.1", kLimits));
+  ASSERT_TRUE(db_->LoginSucceeded("ben@example.com", "10.0.0.1").ok());
+  // The address holds ann's four; ben's right password gave back only its own attempt.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_FALSE(*db_->ReserveLoginAttempt("x" + std::to_string(i), "10.0.0.1", kLimits)) << i;
+  EXPECT_TRUE(*db_->ReserveLoginAttempt("y", "10.0.0.1", kLimits));
+  // ann's e-mail is forgotten after her success: five more from another address.
+  ASSERT_TRUE(db_->LoginSucceeded("ann@example.com", "10.0.0.9").ok());
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(*db_->ReserveLoginAttempt("ann@example.com", "10.0.0.2", kLimits)) << i;
+  EXPECT_TRUE(*db_->ReserveLoginAttempt("ann@example.com", "10.0.0.3", kLimits));
+}
+
+TEST_P(StoreContract, LoginAttemptsExpireOnTheDatabasesClock) {
+  base::ManualClock clock(base::TimePoint(std::chrono::seconds(1'800'000'000)));
+  auto opened = Open(url_, {.clock = &clock});
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Store& db = **opened;
+  for (int i = 0; i < 5; ++i)
+    ASSERT_FALSE(*db.ReserveLoginAttempt("ann", "a" + std::to_string(i), kLimits));
+  clock.Advance(std::chrono::minutes(2));
+  auto wait = db.ReserveLoginAttempt("ann", "b", kLimits);
+  ASSERT_TRUE(wait.ok() && *wait);
+  EXPECT_EQ(**wait, base::Duration(std::chrono::minutes(3)));
+  clock.Advance(std::chrono::minutes(3) - std::chrono::milliseconds(1));
+  EXPECT_TRUE(*db.ReserveLoginAttempt("ann", "b", kLimits));
+  clock.Advance(std::chrono::milliseconds(1));
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(*db.ReserveLoginAttempt("ann", "b", kLimits)) << i;
+  EXPECT_TRUE(*db.ReserveLoginAttempt("ann", "c", kLimits));
+}
+
+// Two nodes (two Store objects on one database), ten threads each, one e-mail: the attempt is
+// counted in the same transaction as the limit check, so no more than the limit get through.
+TEST_P(StoreContract, HostileInputParallelLoginAttemptsOnTwoNodesNeverPassTheLimit) {
+  auto other = Open(url_);
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  std::atomic<int> allowed{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 20; ++i)
+    threads.emplace_back([&, i] {
+      Store& node = i % 2 ? **other : *db_;
+      auto r = node.ReserveLoginAttempt("ann@example.com", "10.0.0." + std::to_string(i), kLimits);
+      if (!r.ok())
+        ++failed;
+      else if (!*r)
+        ++allowed;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(allowed.load(), 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(kSqlite, kPostgres),

@@ -22,11 +22,12 @@ TestService::TestService(ServiceOptions options) {
          ("spoke-e2e-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
-  db_url_ = testsupport::TestDatabaseUrl(dir_, options.postgres);
+  const TestService* first = options.share_database_of;
+  db_url_ = first ? first->db_url() : testsupport::TestDatabaseUrl(dir_, options.postgres);
   auto db = store::Open(db_url_, {.clock = &clock_});
   if (!db.ok()) throw std::runtime_error(db.error().message);
   db_ = std::move(*db);
-  token_ = AddStore("bikes");
+  token_ = first ? first->token() : AddStore("bikes");
   store_id_ = db_->FindStore("bikes")->id;
   sim_ = sim::Simulator::Create({});
   if (!sim_->Start().ok()) throw std::runtime_error("lsr-sim did not start");

@@ -27,6 +27,8 @@ struct Reply {
   std::string raw;
 };
 
+class TestService;
+
 struct ServiceOptions {
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds: one whole request
   int workers = 4;                      // export.workers
@@ -48,6 +50,9 @@ struct ServiceOptions {
   http::Limits limits;
   // PostgreSQL whatever SPOKE_TEST_DATABASE says (tests that are about several nodes).
   bool postgres = false;
+  // Another `spoke serve` node: this server opens that service's SQLite file (its store, token
+  // and API see the same rows) instead of a fresh one; it must outlive this one.
+  const TestService* share_database_of = nullptr;
 };
 
 // The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is

@@ -200,6 +200,25 @@ $$;
 CREATE TRIGGER orders_queued_notify AFTER UPDATE OF export_state ON orders
   FOR EACH ROW WHEN (NEW.export_state = 'queued') EXECUTE FUNCTION spoke_exports_notify();
 )sql"},
+    // The site's state shared by every `spoke serve` node: flash messages per session and the
+    // login throttle's attempts (pg_site.cpp).
+    {3, R"sql(
+CREATE TABLE session_flashes (
+  id BIGSERIAL PRIMARY KEY,
+  session_hash TEXT NOT NULL REFERENCES sessions(id_hash) ON DELETE CASCADE,
+  error BOOLEAN NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX session_flashes_session ON session_flashes (session_hash, id);
+CREATE TABLE login_attempts (
+  id BIGSERIAL PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('email', 'address')),
+  key TEXT NOT NULL,
+  attempted_ms BIGINT NOT NULL
+);
+CREATE INDEX login_attempts_key ON login_attempts (kind, key, attempted_ms);
+CREATE INDEX login_attempts_age ON login_attempts (kind, attempted_ms);
+)sql"},
 };
 
 }  // namespace

@@ -107,6 +107,14 @@ class PostgresStore : public Store {
   Status DeleteSession(const std::string& id_hash) override;
   Result<int64_t> DeleteIdleSessions(base::TimePoint before) override;
 
+  // pg_site.cpp: flash messages and login attempts.
+  Status AddFlash(const std::string& session_hash, const SessionFlash& flash) override;
+  Result<std::vector<SessionFlash>> TakeFlashes(const std::string& session_hash) override;
+  Result<std::optional<base::Duration>> ReserveLoginAttempt(const std::string& email_key,
+                                                            const std::string& address_key,
+                                                            const LoginLimits& limits) override;
+  Status LoginSucceeded(const std::string& email_key, const std::string& address_key) override;
+
  private:
   // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"
   // bind this and read it as `kNowSql`'s expression.

@@ -201,6 +201,26 @@ ALTER TABLE lightspeed_settings ADD COLUMN customer_marketing TEXT NOT NULL DEFA
     {9, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN refresh_token_at INTEGER;
 )sql"},
+    // The site's flash messages and login attempts, in the database so that a user's requests
+    // may land on any `spoke serve` node (issue 13). Attempts are instants in milliseconds: a
+    // refused login says how long to wait. Old attempts are deleted as their window passes.
+    {11, R"sql(
+CREATE TABLE session_flashes (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_hash TEXT NOT NULL REFERENCES sessions(id_hash) ON DELETE CASCADE,
+  error INTEGER NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX session_flashes_session ON session_flashes (session_hash, id);
+CREATE TABLE login_attempts (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('email', 'address')),
+  key TEXT NOT NULL,
+  attempted_ms INTEGER NOT NULL
+);
+CREATE INDEX login_attempts_key ON login_attempts (kind, key, attempted_ms);
+CREATE INDEX login_attempts_age ON login_attempts (kind, attempted_ms);
+)sql"},
 };
 
 }  // namespace

@@ -102,6 +102,14 @@ class SqliteStore : public Store {
   Status DeleteSession(const std::string& id_hash) override;
   Result<int64_t> DeleteIdleSessions(base::TimePoint before) override;
 
+  // sqlite_site.cpp: flash messages and login attempts.
+  Status AddFlash(const std::string& session_hash, const SessionFlash& flash) override;
+  Result<std::vector<SessionFlash>> TakeFlashes(const std::string& session_hash) override;
+  Result<std::optional<base::Duration>> ReserveLoginAttempt(const std::string& email_key,
+                                                            const std::string& address_key,
+                                                            const LoginLimits& limits) override;
+  Status LoginSucceeded(const std::string& email_key, const std::string& address_key) override;
+
  private:
   int64_t NowSeconds() const;
   int64_t Until(base::Duration d) const;  // now + d, in the stored seconds

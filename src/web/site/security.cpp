@@ -1,7 +1,5 @@
 #include "web/site/security.h"
 
-#include <algorithm>
-
 #include "base/secrets.h"
 
 namespace web::site {
@@ -77,59 +75,13 @@ std::string Key(std::string_view text, bool lower) {
 
 }  // namespace
 
-std::optional<base::Duration> LoginThrottle::Wait(Attempts& keys, const std::string& key,
-                                                  const Limit& limit, base::TimePoint now) {
-  auto it = keys.find(key);
-  if (it == keys.end()) return std::nullopt;
-  auto& times = it->second;
-  std::erase_if(times, [&](base::TimePoint t) { return now - t >= limit.window; });
-  if (static_cast<int>(times.size()) < limit.max_failures) return std::nullopt;
-  return times.front() + limit.window - now;
+base::Result<std::optional<base::Duration>> LoginThrottle::Reserve(std::string_view email,
+                                                                   std::string_view address) {
+  return store_.ReserveLoginAttempt(Key(email, true), Key(address, false), limits_);
 }
 
-void LoginThrottle::Trim(Attempts& keys, const Limit& limit, base::TimePoint now) {
-  if (keys.size() <= max_keys_) return;
-  std::erase_if(keys, [&](const auto& kv) {
-    return kv.second.empty() || now - kv.second.back() >= limit.window;
-  });
-  if (keys.size() <= max_keys_) return;
-  // Still too many (a spray of addresses or e-mails): forget the half tried least recently.
-  std::vector<base::TimePoint> last;
-  last.reserve(keys.size());
-  for (const auto& [key, times] : keys) last.push_back(times.back());
-  auto middle = last.begin() + static_cast<std::ptrdiff_t>(last.size() / 2);
-  std::nth_element(last.begin(), middle, last.end());
-  const base::TimePoint cut = *middle;
-  std::erase_if(keys, [&](const auto& kv) { return kv.second.back() < cut; });
-}
-
-std::optional<base::Duration> LoginThrottle::Reserve(std::string_view email,
-                                                     std::string_view address) {
-  const std::string e = Key(email, true), a = Key(address, false);
-  base::MutexLock lock(mu_);
-  const base::TimePoint now = clock_.Now();
-  auto by_email = Wait(emails_, e, per_email_, now);
-  auto by_address = Wait(addresses_, a, per_address_, now);
-  if (by_email || by_address)
-    return std::max(by_email.value_or(base::Duration::zero()),
-                    by_address.value_or(base::Duration::zero()));
-  emails_[e].push_back(now);
-  addresses_[a].push_back(now);
-  Trim(emails_, per_email_, now);
-  Trim(addresses_, per_address_, now);
-  return std::nullopt;
-}
-
-void LoginThrottle::Succeeded(std::string_view email, std::string_view address) {
-  const std::string e = Key(email, true), a = Key(address, false);
-  base::MutexLock lock(mu_);
-  emails_.erase(e);
-  // Give back this attempt only: a right password for one account must not wipe the address's
-  // failures against others.
-  if (auto it = addresses_.find(a); it != addresses_.end() && !it->second.empty()) {
-    it->second.pop_back();
-    if (it->second.empty()) addresses_.erase(it);
-  }
+base::Status LoginThrottle::Succeeded(std::string_view email, std::string_view address) {
+  return store_.LoginSucceeded(Key(email, true), Key(address, false));
 }
 
 bool DefaultPasswordVerifier(std::string_view hash, std::string_view password) {

@@ -1,15 +1,15 @@
-// The site manager's security rules as pure functions: session idle expiry, CSRF comparison,
-// cookies, security headers and a small login throttle. No I/O, so each rule has a unit test.
+// The site manager's security rules: session idle expiry, CSRF comparison, cookies and security
+// headers as pure functions, each with a unit test, and the login throttle over the store.
 #pragma once
 
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/clock.h"
-#include "base/mutex.h"
+#include "base/result.h"
+#include "store/access.h"
 
 namespace web::site {
 
@@ -48,38 +48,29 @@ bool IsLocalPath(std::string_view path);
 // address is refused before any password is checked, a right one included: checking passwords
 // for a locked address would let it guess on, unthrottled, across e-mails.
 //
-// Memory stays bounded: a key holds at most its limit of attempts, and past `max_keys` keys the
-// ones nobody tried for longest are forgotten first.
+// The attempts live in the database (store::AccessStore::ReserveLoginAttempt), so every `spoke
+// serve` node on it counts the same attempts, measured on the database's clock. Storage stays
+// bounded: a key holds at most its limit of attempts, and attempts are deleted once their window
+// has passed.
 class LoginThrottle {
  public:
-  struct Limit {
-    int max_failures;       // attempts within `window` before the key must wait
-    base::Duration window;  // how long an attempt counts; also the longest wait
-  };
-  explicit LoginThrottle(base::Clock& clock, Limit per_email = {5, std::chrono::minutes(5)},
-                         Limit per_address = {20, std::chrono::minutes(1)}, size_t max_keys = 10000)
-      : clock_(clock), per_email_(per_email), per_address_(per_address), max_keys_(max_keys) {}
+  using Limit = store::LoginLimit;
+  explicit LoginThrottle(store::AccessStore& store, Limit per_email = {5, std::chrono::minutes(5)},
+                         Limit per_address = {20, std::chrono::minutes(1)})
+      : store_(store), limits_{per_email, per_address} {}
 
   // Counts one attempt for `email` (compared without case) from `address`. nullopt: go ahead
-  // and check the password; otherwise how long to wait, and nothing was counted.
-  std::optional<base::Duration> Reserve(std::string_view email, std::string_view address);
+  // and check the password; otherwise how long to wait, and nothing was counted. An error when
+  // the database could not be asked: the caller refuses the login (fails closed).
+  base::Result<std::optional<base::Duration>> Reserve(std::string_view email,
+                                                      std::string_view address);
   // The password was right: the e-mail's failures are forgotten and this attempt no longer
   // counts against the address (its earlier failures still do).
-  void Succeeded(std::string_view email, std::string_view address);
+  base::Status Succeeded(std::string_view email, std::string_view address);
 
  private:
-  using Attempts = std::map<std::string, std::vector<base::TimePoint>, std::less<>>;
-  // `keys` is emails_ or addresses_.
-  std::optional<base::Duration> Wait(Attempts& keys, const std::string& key, const Limit& limit,
-                                     base::TimePoint now) REQUIRES(mu_);
-  void Trim(Attempts& keys, const Limit& limit, base::TimePoint now) REQUIRES(mu_);
-
-  base::Clock& clock_;
-  const Limit per_email_, per_address_;
-  const size_t max_keys_;
-  base::Mutex mu_;
-  Attempts emails_ GUARDED_BY(mu_);
-  Attempts addresses_ GUARDED_BY(mu_);
+  store::AccessStore& store_;
+  const store::LoginLimits limits_;
 };
 
 // Checks a login's password. `password_hash` is the user's, or nullopt for an unknown e-mail:

@@ -50,7 +50,7 @@ Site::Site(api::Api& api, store::Store& store, SiteOptions options)
       store_(store),
       options_(std::move(options)),
       clock_(options_.clock ? *options_.clock : base::SystemClock()),
-      throttle_(clock_),
+      throttle_(store_),
       secure_cookies_(options_.public_url.rfind("https://", 0) == 0) {}
 
 Site::~Site() { Stop(); }
@@ -141,17 +141,19 @@ void Site::SetSiteCookie(http::Response& res, std::string_view name, std::string
 }
 
 void Site::AddFlash(const std::string& session, bool error, const std::string& text) {
-  base::MutexLock lock(flash_mu_);
-  auto& v = flashes_[session];
-  if (v.size() < 50) v.push_back({error, text});
+  if (auto r = store_.AddFlash(session, {error, text}); !r.ok())
+    spdlog::error("a flash message was not stored: {}", r.error().message);
 }
 
 std::vector<Flash> Site::TakeFlashes(const std::string& session) {
-  base::MutexLock lock(flash_mu_);
-  auto it = flashes_.find(session);
-  if (it == flashes_.end()) return {};
-  std::vector<Flash> out = std::move(it->second);
-  flashes_.erase(it);
+  auto taken = store_.TakeFlashes(session);
+  if (!taken.ok()) {
+    spdlog::error("flash messages could not be read: {}", taken.error().message);
+    return {};
+  }
+  std::vector<Flash> out;
+  out.reserve(taken->size());
+  for (store::SessionFlash& f : *taken) out.push_back({f.error, std::move(f.text)});
   return out;
 }
 
@@ -202,8 +204,14 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
   }
   // The attempt is counted before the slow password check (parallel guesses cannot pass the
   // limit), and an unknown e-mail costs the same check as a wrong password.
-  if (auto wait = throttle_.Reserve(Lower(email), req.remote_addr)) {
-    const double secs = std::chrono::duration<double>(*wait).count();
+  auto wait = throttle_.Reserve(Lower(email), req.remote_addr);
+  if (!wait.ok()) {
+    // Fail closed: without the shared count a guesser would be unthrottled.
+    spdlog::error("login throttle unavailable, login refused: {}", wait.error().message);
+    return RenderLogin(res, 503, email, "Logging in is not possible right now; try again shortly.");
+  }
+  if (*wait) {
+    const double secs = std::chrono::duration<double>(**wait).count();
     return RenderLogin(res, 429, email,
                        "Too many failed logins. Try again in " + FormatWait(secs) + ".");
   }
@@ -211,7 +219,8 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
   if (!CheckLoginPassword(user.ok() ? std::optional(user->password_hash) : std::nullopt,
                           req.Param("password")))
     return RenderLogin(res, 401, email, "Wrong e-mail or password.");
-  throttle_.Succeeded(Lower(email), req.remote_addr);
+  if (auto r = throttle_.Succeeded(Lower(email), req.remote_addr); !r.ok())
+    spdlog::warn("a successful login was not forgotten by the throttle: {}", r.error().message);
   const base::TimePoint now = clock_.Now();
   (void)store_.DeleteIdleSessions(now - options_.sessions.idle);  // sweep now and then
   const std::string id = base::RandomHex(32);
@@ -227,8 +236,7 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
 }
 
 void Site::Logout(Ctx& c) {
-  (void)store_.DeleteSession(c.session.id_hash);
-  TakeFlashes(c.session.id_hash);
+  (void)store_.DeleteSession(c.session.id_hash);  // its flashes go with it
   SetSiteCookie(c.res, kSessionCookie, "", 0);
   Redirect(c.res, "/login");
 }

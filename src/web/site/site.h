@@ -4,7 +4,6 @@
 // and the JSON API can never disagree about what is allowed.
 #pragma once
 
-#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,6 +55,7 @@ class Site {
   // A Set-Cookie header: Secure when spoke is served over https (server.public_url).
   void SetSiteCookie(http::Response& res, std::string_view name, std::string_view value,
                      int max_age_seconds = -1) const;
+  // Flashes are kept in the store by session hash, so the next page may come from any node.
   void AddFlash(const std::string& session, bool error, const std::string& text);
   std::vector<Flash> TakeFlashes(const std::string& session);
   void LoginPage(const http::Request& req, http::Response& res);
@@ -88,10 +88,6 @@ class Site {
   LoginThrottle throttle_;
   const bool secure_cookies_;
   BucketHistory history_;
-
-  base::Mutex flash_mu_;
-  // By session hash; each is shown once.
-  std::map<std::string, std::vector<Flash>> flashes_ GUARDED_BY(flash_mu_);
 
   base::Mutex sampler_mu_;
   base::CondVar sampler_cv_;
