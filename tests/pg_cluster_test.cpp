@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,12 +21,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace {
 
 using testsupport::PgCluster;
+using testsupport::PgClusterOptions;
 using testsupport::SharedPgCluster;
 
 // The first value of the first row of `sql`, or "ERROR: ..." (so a failure shows in the assert).
@@ -153,6 +157,55 @@ TEST(PgCluster, DestructionStopsTheServerAndRemovesItsFiles) {
   EXPECT_EQ(errno, ESRCH);
   EXPECT_TRUE(ConnectRefused("127.0.0.1", port));
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(data_dir).parent_path()));
+}
+
+// The cached data dir every Start copies: made once, under a lock, by whichever Start comes first
+// (the others wait, then copy); one that is not whole is made again. A template of its own here,
+// so the machine-wide one other test processes copy from is left alone.
+TEST(PgCluster, ParallelStartsShareANewTemplateAndABrokenOneIsRebuilt) {
+  namespace fs = std::filesystem;
+  const fs::path template_dir = "/tmp/spoke-pg-template-test-" + std::to_string(getpid());
+  const fs::path marker = template_dir / "spoke-template-ready";  // pg_cluster.cpp writes it last
+  fs::remove_all(template_dir);
+  fs::remove(template_dir.string() + ".lock");
+  const PgClusterOptions options{template_dir.string(), ""};
+
+  std::optional<base::Result<std::unique_ptr<PgCluster>>> started[2];
+  {
+    std::thread first([&] { started[0].emplace(PgCluster::Start(options)); });
+    std::thread second([&] { started[1].emplace(PgCluster::Start(options)); });
+    first.join();
+    second.join();
+  }
+  for (auto& result : started) {
+    ASSERT_TRUE(result->ok()) << result->error().message;
+    const std::string url = (**result)->Url();
+    EXPECT_EQ(QueryValue(url, "SELECT 1"), "1");
+    // The copy belongs to the server's user, mode 0700 (PostgreSQL refuses anything looser).
+    struct stat data {};
+    ASSERT_EQ(stat(QueryValue(url, "SHOW data_directory").c_str(), &data), 0);
+    EXPECT_EQ(data.st_mode & 0777, 0700u);
+    if (geteuid() == 0) {
+      EXPECT_NE(data.st_uid, 0u);
+    }
+  }
+  EXPECT_NE((**started[0])->port(), (**started[1])->port());
+  EXPECT_TRUE(fs::exists(marker));
+  started[0].reset();
+  started[1].reset();
+
+  // Not whole: the marker is missing. The next Start makes it again instead of copying it.
+  fs::remove(marker);
+  std::ofstream(template_dir / "data" / "left_by_a_dead_builder") << "x";
+  auto again = PgCluster::Start(options);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(QueryValue((*again)->Url(), "SELECT 1"), "1");
+  EXPECT_TRUE(fs::exists(marker));
+  EXPECT_FALSE(fs::exists(template_dir / "data" / "left_by_a_dead_builder"));
+  again->reset();
+
+  fs::remove_all(template_dir);
+  fs::remove(template_dir.string() + ".lock");
 }
 
 // `pg_cluster`, the executable, as a child with pipes on its stdin and stdout.
