@@ -217,6 +217,13 @@ Result<ConnectionStatus> Api::LightspeedStatus(store::StoreId s) {
   out.queue_length =
       (*counts)[shop::ExportState::kQueued] + (*counts)[shop::ExportState::kExporting];
   out.needs_attention = (*counts)[shop::ExportState::kNeedsAttention];
+  out.queued = (*counts)[shop::ExportState::kQueued];
+  out.exporting = (*counts)[shop::ExportState::kExporting];
+  out.lane = store::LaneName(s, settings->account_id);
+  auto lanes = store_.ListLanes();
+  if (!lanes.ok()) return lanes.error();
+  for (const store::LaneLease& l : *lanes)
+    if (l.lane == out.lane) out.driving_node = l.node;
   out.connected = store::ConnectionOf(*settings).connected;
   out.connection = settings->connection;
   out.lapses_at = exporter::ConnectionLapsesAt(store_, s);

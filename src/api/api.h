@@ -64,7 +64,11 @@ struct ConnectionStatus {
   std::string oauth_redirect_uri, oauth_redirect_problem;  // exactly one is set
   store::LightspeedSettings settings;
   std::optional<lightspeed::RateLimiter::Snapshot> bucket;  // once an answer showed it
-  int64_t queue_length = 0, needs_attention = 0;
+  int64_t queue_length = 0, needs_attention = 0;            // queue_length: queued + exporting
+  int64_t queued = 0, exporting = 0;                        // the backlog, by state
+  // The store's lane (its Lightspeed account, store::LaneName) and the node driving it now ("" when
+  // no node holds the lane's lease: nothing due, or no worker running).
+  std::string lane, driving_node;
   std::optional<double> expected_drain_seconds;  // null until a bucket was seen
 };
 

@@ -488,6 +488,9 @@ json ConnectionStatusToJson(const ConnectionStatus& st) {
           {"bucket", bucket},
           {"queue_length", st.queue_length},
           {"needs_attention", st.needs_attention},
+          {"backlog", {{"queued", st.queued}, {"exporting", st.exporting}}},
+          {"lane", st.lane},
+          {"driving_node", text_or_null(st.driving_node)},
           {"expected_drain_seconds",
            st.expected_drain_seconds ? json(*st.expected_drain_seconds) : json(nullptr)}};
 }

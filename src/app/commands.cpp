@@ -71,6 +71,7 @@ exporter::EngineOptions EngineOptionsOf(const Config& c) {
   // A request that timed out may still be carried out; wait as long again before searching.
   o.settle = std::chrono::seconds(c.lightspeed_timeout_seconds);
   o.refresh_keepalive = std::chrono::hours(24 * c.refresh_keepalive_days);
+  o.node = c.node_name;
   return o;
 }
 
@@ -130,6 +131,7 @@ int Serve(const CommonFlags& f) {
   options.host = env->config.Host();
   options.port = env->config.Port();
   options.connections = &connections;
+  options.engine = &engine;
   options.public_url = env->config.public_url;
   options.threads = env->config.server_threads;
   options.limits.max_connections = env->config.max_connections;
@@ -368,6 +370,7 @@ int Demo(int port) {
   web::ServerOptions options;
   options.port = port;
   options.connections = &connections;
+  options.engine = &engine;
   auto server = web::CreateServer(options, api, **db);
   auto bound = server->Start();
   if (!bound.ok())

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -15,6 +16,7 @@
 #include <string_view>
 
 #include "base/secrets.h"
+#include "base/text.h"
 #include "base/url.h"
 
 namespace app {
@@ -122,6 +124,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
           st = str(&c.client_id);
         else if (key == "security.key_file")
           st = str(&c.key_file);
+        else if (key == "worker.node_name")
+          st = str(&c.node_name);
         else if (const IntSetting* i = find_int(key)) {
           auto v = value.value<int64_t>();
           if (!v)
@@ -151,7 +155,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
                       {"SPOKE_LIGHTSPEED_AUTH_BASE", &c.auth_base},
                       {"SPOKE_LIGHTSPEED_CLIENT_ID", &c.client_id},
                       {"SPOKE_LIGHTSPEED_CLIENT_SECRET", &c.client_secret},
-                      {"SPOKE_KEY_FILE", &c.key_file}};
+                      {"SPOKE_KEY_FILE", &c.key_file},
+                      {"SPOKE_WORKER_NODE_NAME", &c.node_name}};
   for (const Env& e : envs)
     if (const char* v = std::getenv(e.name)) *e.target = v;
   for (const IntSetting& i : ints) {
@@ -166,6 +171,15 @@ base::Result<Config> LoadConfig(const std::string& path) {
       return Invalid(i.key, std::string(i.key) + " must be from " + std::to_string(i.min) + " to " +
                                 std::to_string(i.max));
   if (auto s = CheckListen(c.listen, "server.listen"); !s.ok()) return s.error();
+  if (!c.node_name.empty()) {
+    const bool printable = base::IsValidUtf8(c.node_name) &&
+                           std::none_of(c.node_name.begin(), c.node_name.end(), [](char ch) {
+                             return (ch >= 0 && ch < 0x20) || ch == 0x7f;
+                           });
+    if (c.node_name.size() > 200 || !printable)
+      return Invalid("worker.node_name",
+                     "worker.node_name must be 1 to 200 bytes of printable UTF-8 (or unset)");
+  }
   if (!c.public_url.empty()) {
     auto url = base::ParsePublicUrl(c.public_url, "server.public_url");
     if (!url.ok()) return url.error();

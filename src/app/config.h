@@ -18,6 +18,9 @@ struct Config {
   std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
   int workers = 4;            // export.workers, 1..64
   int lease_seconds = 120;    // export.lease_seconds, 2..3600: how long a claim outlives a crash
+  // worker.node_name: this process's name among the nodes sharing the database (lane leases, the
+  // Exports page, /metrics); 1..200 bytes of printable UTF-8. "" = hostname-pid-random.
+  std::string node_name;
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds, 1..300: one whole request
   std::string key_file;                 // security.key_file; default: spoke.key beside the database
   std::string secret_key;               // SPOKE_SECRET_KEY (64 hex) or read from key_file

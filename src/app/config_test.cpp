@@ -27,6 +27,23 @@ class ConfigTest : public ::testing::Test {
   std::filesystem::path dir_;
 };
 
+// Issue 13: the node's name among workers sharing a database.
+TEST_F(ConfigTest, WorkerNodeNameIsReadAndCheckedNamingTheKey) {
+  unsetenv("SPOKE_WORKER_NODE_NAME");
+  auto unset = LoadConfig(Write("[export]\nworkers = 2\n"));
+  ASSERT_TRUE(unset.ok()) << unset.error().message;
+  EXPECT_EQ(unset->node_name, "") << "the engine makes hostname-pid-random";
+  auto named = LoadConfig(Write("[worker]\nnode_name = \"worker-2\"\n"));
+  ASSERT_TRUE(named.ok()) << named.error().message;
+  EXPECT_EQ(named->node_name, "worker-2");
+  auto bad = LoadConfig(Write("[worker]\nnode_name = \"a\\nb\"\n"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "worker.node_name");
+  auto unknown = LoadConfig(Write("[worker]\nname = \"worker-2\"\n"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "worker.name");
+}
+
 TEST_F(ConfigTest, ReadsKeysAndEnvironmentOverrides) {
   const std::string p = Write(
       "[server]\nlisten = \"127.0.0.1:9000\"\n[database]\nurl = \"sqlite:///tmp/x.db\"\n"

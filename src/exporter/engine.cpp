@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <set>
@@ -17,6 +19,22 @@
 #include "exporter/plan.h"
 
 namespace exporter {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+
+std::string DefaultNodeName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, 5, "host");
+  return std::string(host) + "-" + std::to_string(getpid()) + "-" + base::RandomHex(2);
+}
+
+// How long this node counts as alive after each heartbeat; renewed every third of it.
+base::Duration HeartbeatTtl(base::Duration poll) {
+  return std::max<base::Duration>(3 * poll, std::chrono::seconds(5));
+}
+
+}  // namespace
 
 class Engine::Impl {
  public:
@@ -25,7 +43,9 @@ class Engine::Impl {
         connections_(connections),
         options_(options),
         clock_(options.clock ? *options.clock : base::SystemClock()),
-        holder_(std::to_string(getpid()) + "-" + base::RandomHex(4)) {
+        holder_(std::to_string(getpid()) + "-" + base::RandomHex(4)),
+        node_(options.node.empty() ? DefaultNodeName() : options.node) {
+    options_.lane_lease = std::max<base::Duration>(options_.lane_lease, std::chrono::seconds(3));
     policy_.lease = options.lease;
     policy_.max_attempts = options.max_attempts;
     policy_.first_backoff = options.first_backoff;
@@ -52,6 +72,27 @@ class Engine::Impl {
     if (dispatcher_.joinable()) dispatcher_.join();
     for (auto& w : workers_) w.join();
     workers_.clear();
+    // Every lane goes back at once, and this node stops counting in the others' fair shares.
+    std::map<std::string, Held> held;
+    {
+      base::MutexLock lock(mu_);
+      held.swap(held_);
+    }
+    for (const auto& [lane, h] : held) ReleaseLane(lane);
+    if (auto st = store_.Heartbeat(node_, -std::chrono::seconds(1)); !st.ok())
+      spdlog::warn("node {}: leaving not recorded: {}", base::EscapeForLog(node_),
+                   base::EscapeForLog(st.error().message));
+    next_heartbeat_ = {};
+  }
+
+  const std::string& node() const { return node_; }
+
+  std::vector<std::string> HeldLanes() {
+    base::MutexLock lock(mu_);
+    std::vector<std::string> out;
+    for (const auto& [lane, h] : held_)
+      if (Steady::now() < h.valid_until) out.push_back(lane);
+    return out;
   }
 
   void Wake() {
@@ -65,6 +106,7 @@ class Engine::Impl {
  private:
   struct Turn {
     std::string lane;
+    std::string lease_lane;  // the account's lane, as leased across nodes
     store::StoreId store;
     std::vector<std::string> numbers;
   };
@@ -77,13 +119,21 @@ class Engine::Impl {
     auto due = store_.ListDueStores();
     if (!due.ok()) {
       spdlog::warn("export queue unreadable: {}", base::EscapeForLog(due.error().message));
+      // The held lanes' leases are still renewed (as if they had work): the queue will be back.
+      std::set<std::string> held;
+      for (const std::string& lane : HeldLanes()) held.insert(lane);
+      SteerLanes(held);
       return;
     }
     struct Candidate {
       double score;
       std::string lane;
+      std::string lease_lane;
       store::StoreId store;
     };
+    std::set<std::string> due_lanes;
+    for (const store::DueStore& d : *due) due_lanes.insert(store::LaneName(d.store, d.account_id));
+    const Share share = SteerLanes(due_lanes);
     std::vector<Candidate> order;
     {
       base::MutexLock lock(mu_);
@@ -96,7 +146,8 @@ class Engine::Impl {
         if (busy_.count(lane)) continue;
         // Soonest admission first; never-served or least recently served first among equals.
         const double wait = connections_.SecondsUntilAdmits(d.store, 8.0);
-        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane, d.store});
+        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane,
+                         store::LaneName(d.store, d.account_id), d.store});
       }
     }
     std::sort(order.begin(), order.end(),
@@ -106,6 +157,7 @@ class Engine::Impl {
         base::MutexLock lock(mu_);
         if (static_cast<int>(queue_.size() + active_) >= options_.workers) break;
       }
+      if (!HoldOrTake(c.lease_lane, share)) continue;
       auto numbers = store_.ListDueExports(c.store, options_.batch);
       if (!numbers.ok()) {
         spdlog::warn("export queue of store {} unreadable: {}", c.store.value,
@@ -116,9 +168,159 @@ class Engine::Impl {
       base::MutexLock lock(mu_);
       busy_.insert(c.lane);
       last_served_[c.lane] = ++served_counter_;
-      queue_.push_back(Turn{c.lane, c.store, std::move(*numbers)});
+      ++driving_[c.lease_lane];
+      queue_.push_back(Turn{c.lane, c.lease_lane, c.store, std::move(*numbers)});
       cv_.SignalAll();
     }
+  }
+
+  // --- Lanes across nodes. Leases are renewed and timed on the steady clock: only intervals
+  // matter here, and the database measures the lease itself. ---
+
+  struct Held {
+    int64_t fence = 0;
+    Steady::time_point renew_at, valid_until, last_work;
+  };
+  // How many lanes this node may hold this pass, and who holds the others.
+  struct Share {
+    size_t lanes = 0;
+    std::map<std::string, std::string> holders;  // lane → node, for lanes held by other nodes
+    bool known = false;                          // false: the leases were unreadable; take none
+  };
+
+  void Heartbeat(Steady::time_point now) {
+    if (now < next_heartbeat_) return;
+    const base::Duration ttl = HeartbeatTtl(options_.poll);
+    if (auto st = store_.Heartbeat(node_, ttl); !st.ok()) {
+      spdlog::warn("node {}: heartbeat not recorded: {}", base::EscapeForLog(node_),
+                   base::EscapeForLog(st.error().message));
+      return;
+    }
+    next_heartbeat_ = now + std::chrono::duration_cast<Steady::duration>(ttl / 3);
+  }
+
+  // Renews the lanes this node holds, forgets lost ones, releases idle ones and those beyond its
+  // fair share, and answers the share for taking more.
+  Share SteerLanes(const std::set<std::string>& due_lanes) {
+    const Steady::time_point now = Steady::now();
+    Heartbeat(now);
+    std::map<std::string, Held> held;
+    std::map<std::string, int> driving;
+    {
+      base::MutexLock lock(mu_);
+      held = held_;
+      driving = driving_;
+    }
+    for (auto& [lane, h] : held) {
+      if (due_lanes.count(lane) || driving.count(lane)) h.last_work = now;
+      if (now >= h.renew_at) Renew(lane, &h, now);
+    }
+    std::erase_if(held, [&](const auto& kv) { return now >= kv.second.valid_until; });
+
+    Share share;
+    auto leases = store_.ListLanes();
+    auto live = store_.ListLiveNodes();
+    if (!leases.ok() || !live.ok()) {
+      spdlog::warn(
+          "lane leases unreadable: {}",
+          base::EscapeForLog(!leases.ok() ? leases.error().message : live.error().message));
+    } else {
+      share.known = true;
+      std::set<std::string> lanes = due_lanes;
+      for (const store::LaneLease& l : *leases) {
+        lanes.insert(l.lane);
+        if (l.node != node_) share.holders[l.lane] = l.node;
+      }
+      size_t nodes = live->size();
+      if (std::find(live->begin(), live->end(), node_) == live->end()) ++nodes;
+      share.lanes = (lanes.size() + nodes - 1) / nodes;
+    }
+
+    // Idle lanes go back; then, when more nodes joined, the lanes beyond this node's share that
+    // are between turns (those without due work first).
+    std::vector<std::string> release;
+    for (const auto& [lane, h] : held)
+      if (!driving.count(lane) && now - h.last_work >= options_.lane_idle) release.push_back(lane);
+    if (share.known && held.size() - release.size() > share.lanes) {
+      size_t excess = held.size() - release.size() - share.lanes;
+      for (bool with_work : {false, true})
+        for (const auto& [lane, h] : held) {
+          if (excess == 0) break;
+          if (driving.count(lane) || due_lanes.count(lane) != with_work) continue;
+          if (std::find(release.begin(), release.end(), lane) != release.end()) continue;
+          release.push_back(lane);
+          --excess;
+        }
+    }
+    for (const std::string& lane : release) held.erase(lane);
+    {
+      base::MutexLock lock(mu_);
+      // Lanes taken meanwhile are none (only this thread takes); keep what was computed.
+      held_ = held;
+    }
+    for (const std::string& lane : release) ReleaseLane(lane);
+    return share;
+  }
+
+  void Renew(const std::string& lane, Held* h, Steady::time_point now) {
+    auto renewed = store_.LeaseLane(lane, node_, options_.lane_lease);
+    if (!renewed.ok()) {
+      spdlog::warn("lane {}: lease not renewed: {}", base::EscapeForLog(lane),
+                   base::EscapeForLog(renewed.error().message));
+      return;  // kept until valid_until; tried again next pass
+    }
+    if (!renewed->has_value()) {
+      spdlog::warn("lane {}: lease lost to another node", base::EscapeForLog(lane));
+      h->valid_until = now;
+      return;
+    }
+    Stamp(h, **renewed, now);
+  }
+
+  void Stamp(Held* h, int64_t fence, Steady::time_point at) {
+    const auto lease = std::chrono::duration_cast<Steady::duration>(options_.lane_lease);
+    h->fence = fence;
+    h->renew_at = at + lease / 3;
+    // The database counts whole seconds: the lease may end up to a second before at + lease.
+    h->valid_until = at + lease - std::chrono::seconds(1);
+  }
+
+  // Whether this node may give `lane` a turn now: it holds the lane, or takes it within its share.
+  bool HoldOrTake(const std::string& lane, const Share& share) {
+    if (Holds(lane)) return true;
+    if (!share.known || share.holders.count(lane)) return false;
+    {
+      base::MutexLock lock(mu_);
+      if (held_.size() >= share.lanes) return false;
+    }
+    const Steady::time_point now = Steady::now();
+    auto taken = store_.LeaseLane(lane, node_, options_.lane_lease);
+    if (!taken.ok()) {
+      spdlog::warn("lane {}: lease not taken: {}", base::EscapeForLog(lane),
+                   base::EscapeForLog(taken.error().message));
+      return false;
+    }
+    if (!taken->has_value()) return false;
+    Held h;
+    Stamp(&h, **taken, now);
+    h.last_work = now;
+    spdlog::info("node {}: drives lane {} (fence {})", base::EscapeForLog(node_),
+                 base::EscapeForLog(lane), **taken);
+    base::MutexLock lock(mu_);
+    held_[lane] = h;
+    return true;
+  }
+
+  bool Holds(const std::string& lane) {
+    base::MutexLock lock(mu_);
+    auto it = held_.find(lane);
+    return it != held_.end() && Steady::now() < it->second.valid_until;
+  }
+
+  void ReleaseLane(const std::string& lane) {
+    if (auto st = store_.ReleaseLane(lane, node_); !st.ok())
+      spdlog::warn("lane {}: not released ({}); its lease will run out", base::EscapeForLog(lane),
+                   base::EscapeForLog(st.error().message));
   }
 
   void DispatchLoop() {
@@ -170,12 +372,14 @@ class Engine::Impl {
       lock.Lock();
       --active_;
       busy_.erase(turn.lane);
+      if (--driving_[turn.lease_lane] <= 0) driving_.erase(turn.lease_lane);
       woken_ = true;  // the lane may have more; look again now
       cv_.SignalAll();
     }
   }
 
   void Work(const Turn& turn) {
+    if (!Holds(turn.lease_lane)) return;  // lost since the turn was queued: another node drives it
     std::vector<std::pair<std::string, store::ExportClaim>> claimed;
     for (const std::string& n : turn.numbers) {
       auto claim = store_.ClaimExport(turn.store, n, holder_, options_.lease);
@@ -191,9 +395,10 @@ class Engine::Impl {
     Prefetch prefetch = Lookups(turn.store, **client, claimed);
     OrderExport exporter(store_, clock_, cache_, policy_, holder_);
     for (size_t i = 0; i < claimed.size(); ++i) {
-      if (Stopping()) {
+      if (Stopping() || !Holds(turn.lease_lane)) {
         // The rest of the turn goes back to the queue at once, for this node after a restart
         // or another node, instead of waiting for the engine (or for their leases to run out).
+        // A lane whose lease was lost stops here too: its new holder paces the bucket now.
         for (size_t j = i; j < claimed.size(); ++j) Release(turn.store, claimed[j]);
         return;
       }
@@ -297,7 +502,11 @@ class Engine::Impl {
   std::set<std::string> busy_ GUARDED_BY(mu_);
   std::map<std::string, uint64_t> last_served_ GUARDED_BY(mu_);
   uint64_t served_counter_ GUARDED_BY(mu_) = 0;
-  base::TimePoint next_keepalive_;  // dispatcher thread only
+  std::string node_;
+  std::map<std::string, Held> held_ GUARDED_BY(mu_);    // lanes this node holds
+  std::map<std::string, int> driving_ GUARDED_BY(mu_);  // lane → its turns queued or running
+  base::TimePoint next_keepalive_;                      // dispatcher thread only
+  Steady::time_point next_heartbeat_;  // dispatcher thread only (and Stop, after the join)
   // Written by Start under mu_, joined by Stop: both from the engine's owner.
   std::vector<std::thread> workers_;
   std::thread dispatcher_;
@@ -309,5 +518,7 @@ Engine::~Engine() { impl_->Stop(); }
 void Engine::Start() { impl_->Start(); }
 void Engine::Stop() { impl_->Stop(); }
 void Engine::Wake() { impl_->Wake(); }
+const std::string& Engine::node() const { return impl_->node(); }
+std::vector<std::string> Engine::HeldLanes() const { return impl_->HeldLanes(); }
 
 }  // namespace exporter

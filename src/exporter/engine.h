@@ -7,9 +7,20 @@
 // bucket admits a request soonest goes next; ties go round-robin, so one store's backlog never
 // starves another. A worker takes a small batch of its lane's orders and looks them up together
 // (`or=` on referenceNumber and on Contact.email) before exporting them one by one.
+//
+// Several nodes (`spoke worker` processes) may share one database (issue 13). A node drives a lane
+// only while it holds the lane's lease (store::ExportStore::LeaseLane), so each account's bucket
+// is paced by one node's limiter. A node takes no more than its fair share of lanes — the lanes
+// with work (due or leased), divided by the live nodes (heartbeats), rounded up — keeps those it
+// holds, sheds the rest when more nodes join, renews its leases every third of their lifetime,
+// releases a lane that has had no work for `lane_idle`, and all its lanes on Stop. A lane whose
+// lease was lost gets no further turns from this node. Orders are still claimed one by one with
+// their own fences, so exactly-once never depends on lane leases.
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "base/clock.h"
 #include "exporter/connections.h"
@@ -33,6 +44,12 @@ struct EngineOptions {
   // keepalive_every.
   base::Duration refresh_keepalive = std::chrono::hours(24 * 7);
   base::Duration keepalive_every = std::chrono::hours(1);
+  // This node's name in lane leases, the status page and /metrics (default: hostname-pid-random).
+  std::string node;
+  // A lane lease's lifetime, renewed every third of it while the lane is held (at least 3 s).
+  base::Duration lane_lease = std::chrono::seconds(15);
+  // A held lane with no due orders and no turn for this long is released to other nodes.
+  base::Duration lane_idle = std::chrono::seconds(30);
 };
 
 class Engine {
@@ -43,6 +60,10 @@ class Engine {
   void Stop();
   // New work was queued: look now rather than at the next poll.
   void Wake();
+  // This node's name (EngineOptions::node or the default made from the host and process).
+  const std::string& node() const;
+  // The lanes this node holds now, by name.
+  std::vector<std::string> HeldLanes() const;
 
  private:
   class Impl;

@@ -23,6 +23,18 @@ struct DueStore {
   std::string account_id;
 };
 
+// A lane is one Lightspeed account's export work: LaneName(store, "") is "store-<id>" for a store
+// whose settings name no account (its orders still need a lane, to be stopped with a reason).
+std::string LaneName(StoreId store, const std::string& account_id);
+
+// Who drives a lane: one node at a time, from when it took the lease until `until`.
+struct LaneLease {
+  std::string lane;
+  std::string node;
+  int64_t fence = 0;  // grows by one each time the lane changes hands (or its lease lapsed)
+  base::TimePoint until;
+};
+
 struct ExportClaim {
   int64_t fence = 0;
   int attempt = 0;
@@ -90,6 +102,26 @@ class ExportStore {
                                   bool maybe_sent) = 0;
   virtual Status RecordAttempt(StoreId store, const std::string& number,
                                const ExportAttempt& attempt) = 0;
+
+  // --- Lanes across nodes (issue 13): several `spoke worker` nodes on one database drive each
+  // lane (Lightspeed account) from one node at a time, so one rate-limit bucket is paced by one
+  // limiter. A lease runs while `until` is not past, on the database's clock; names are 1..200
+  // bytes of UTF-8 (kInvalidInput naming `lane` or `node` otherwise). ---
+
+  // Takes the lane when it is free or its lease ran out (fence + 1; also when `node` itself let
+  // it lapse), renews it while `node` holds it (same fence), each time until now + `ttl`.
+  // nullopt while another node's lease runs.
+  virtual Result<std::optional<int64_t>> LeaseLane(const std::string& lane, const std::string& node,
+                                                   base::Duration ttl) = 0;
+  // Ends `node`'s lease at once; nothing when another node holds the lane (or none does). The
+  // fence is kept, so the next holder's is higher.
+  virtual Status ReleaseLane(const std::string& lane, const std::string& node) = 0;
+  // The leases that run, by lane.
+  virtual Result<std::vector<LaneLease>> ListLanes() = 0;
+  // `node` is alive until now + `ttl` (a node leaving says so with a negative ttl).
+  virtual Status Heartbeat(const std::string& node, base::Duration ttl) = 0;
+  // The nodes whose heartbeat has not run out, by name.
+  virtual Result<std::vector<std::string>> ListLiveNodes() = 0;
 };
 
 }  // namespace store

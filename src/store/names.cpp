@@ -69,4 +69,8 @@ shop::Connection ConnectionOf(const LightspeedSettings& s) {
                           !s.shop_id.empty(), !s.register_id.empty(), !s.employee_id.empty()};
 }
 
+std::string LaneName(StoreId store, const std::string& account_id) {
+  return account_id.empty() ? "store-" + std::to_string(store.value) : account_id;
+}
+
 }  // namespace store

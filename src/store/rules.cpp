@@ -104,6 +104,16 @@ base::Error CreateInFlight(const std::string& kind, const std::string& key) {
                                                 " \"" + key + "\" right now");
 }
 
+Status CheckLaneNames(const std::string& lane, const std::string& node) {
+  for (const auto& [field, name] : {std::pair<const char*, const std::string&>{"lane", lane},
+                                    std::pair<const char*, const std::string&>{"node", node}}) {
+    if (name.empty() || name.size() > kMaxLaneNameBytes || !base::IsValidUtf8(name))
+      return base::Invalid(field, std::string(field) + " must be 1 to " +
+                                      std::to_string(kMaxLaneNameBytes) + " bytes of UTF-8");
+  }
+  return {};
+}
+
 std::optional<std::string> AddressToText(const std::optional<shop::Address>& a) {
   if (!a) return std::nullopt;
   json j = {{"line1", a->line1},

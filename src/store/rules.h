@@ -52,6 +52,10 @@ base::Error NotDue(const std::string& number);
 base::Error Fenced(const std::string& number);
 base::Error CreateInFlight(const std::string& kind, const std::string& key);
 
+// Lane and node names (exports.h): 1..kMaxLaneNameBytes bytes of valid UTF-8.
+constexpr size_t kMaxLaneNameBytes = 200;
+Status CheckLaneNames(const std::string& lane, const std::string& node);
+
 // Stored as JSON text in one column.
 std::optional<std::string> AddressToText(const std::optional<shop::Address>& a);
 std::optional<shop::Address> AddressFromText(const std::optional<std::string>& text);

@@ -471,6 +471,73 @@ TEST_P(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASea
       << "a stale holder's end does not open someone else's gate";
 }
 
+// Issue 13: one node drives a lane at a time; a dead node's lane is taken over with a higher
+// fence, so its holder can tell it lost the lane.
+TEST_P(StoreContract, LaneLeaseTakeRenewRefuseAndTakeOverWithAHigherFence) {
+  const auto ttl = std::chrono::seconds(30);
+  auto taken = db_->LeaseLane("1001", "worker-1", ttl);
+  ASSERT_TRUE(taken.ok()) << taken.error().message;
+  ASSERT_TRUE(taken->has_value()) << "a free lane is taken";
+  auto renewed = db_->LeaseLane("1001", "worker-1", ttl);
+  ASSERT_TRUE(renewed.ok() && renewed->has_value());
+  EXPECT_EQ(**renewed, **taken) << "the holder renews under the same fence";
+  auto refused = db_->LeaseLane("1001", "worker-2", ttl);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->has_value()) << "worker-1's lease runs";
+  EXPECT_TRUE(db_->LeaseLane("store-7", "worker-2", ttl)->has_value()) << "another lane is free";
+
+  auto lanes = db_->ListLanes();
+  ASSERT_TRUE(lanes.ok()) << lanes.error().message;
+  ASSERT_EQ(lanes->size(), 2u);
+  EXPECT_EQ((*lanes)[0].lane, "1001");
+  EXPECT_EQ((*lanes)[0].node, "worker-1");
+  EXPECT_EQ((*lanes)[0].fence, **taken);
+  EXPECT_GT((*lanes)[0].until, base::SystemClock().Now() + std::chrono::seconds(20));
+  EXPECT_EQ((*lanes)[1].lane, "store-7");
+  EXPECT_EQ((*lanes)[1].node, "worker-2");
+
+  // worker-1 dies: its lease runs out and worker-2 takes the lane over.
+  ASSERT_TRUE(db_->LeaseLane("1001", "worker-1", kExpired)->has_value());
+  Reopen();  // survives a restart
+  auto over = db_->LeaseLane("1001", "worker-2", ttl);
+  ASSERT_TRUE(over.ok() && over->has_value());
+  EXPECT_GT(**over, **taken) << "a new holder gets a higher fence";
+  EXPECT_FALSE(db_->LeaseLane("1001", "worker-1", ttl)->has_value()) << "the old holder lost it";
+  // A holder that let its own lease lapse starts a new term too.
+  ASSERT_TRUE(db_->LeaseLane("1001", "worker-2", kExpired)->has_value());
+  EXPECT_GT(**db_->LeaseLane("1001", "worker-2", ttl), **over);
+
+  EXPECT_EQ(db_->LeaseLane("", "worker-1", ttl).error().field, "lane");
+  EXPECT_EQ(db_->LeaseLane("1001", "", ttl).error().field, "node");
+}
+
+TEST_P(StoreContract, LaneReleaseOnlyByItsHolderAndTheFenceKeepsGrowing) {
+  const auto ttl = std::chrono::seconds(30);
+  const int64_t first = **db_->LeaseLane("1001", "worker-1", ttl);
+  ASSERT_TRUE(db_->ReleaseLane("1001", "worker-2").ok()) << "not held by worker-2: nothing";
+  EXPECT_FALSE(db_->LeaseLane("1001", "worker-2", ttl)->has_value()) << "still worker-1's";
+  ASSERT_TRUE(db_->ReleaseLane("1001", "worker-1").ok());
+  EXPECT_TRUE(db_->ListLanes()->empty()) << "a released lane is driven by no one";
+  auto next = db_->LeaseLane("1001", "worker-2", ttl);
+  ASSERT_TRUE(next.ok() && next->has_value()) << "a released lane is free at once";
+  EXPECT_GT(**next, first);
+  ASSERT_TRUE(db_->ReleaseLane("1001", "worker-1").ok());
+  EXPECT_EQ(db_->ListLanes()->at(0).node, "worker-2") << "a stale release changes nothing";
+  ASSERT_TRUE(db_->ReleaseLane("never-leased", "worker-1").ok());
+}
+
+TEST_P(StoreContract, LiveNodesAreThoseWhoseHeartbeatRuns) {
+  EXPECT_TRUE(db_->ListLiveNodes()->empty());
+  ASSERT_TRUE(db_->Heartbeat("worker-2", std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(db_->Heartbeat("worker-1", std::chrono::seconds(30)).ok());
+  ASSERT_TRUE(db_->Heartbeat("crashed", kExpired).ok());
+  EXPECT_EQ(*db_->ListLiveNodes(), (std::vector<std::string>{"worker-1", "worker-2"}));
+  ASSERT_TRUE(db_->Heartbeat("crashed", std::chrono::seconds(30)).ok()) << "back again";
+  ASSERT_TRUE(db_->Heartbeat("worker-2", -std::chrono::seconds(1)).ok()) << "leaving";
+  EXPECT_EQ(*db_->ListLiveNodes(), (std::vector<std::string>{"crashed", "worker-1"}));
+  EXPECT_EQ(db_->Heartbeat("", std::chrono::seconds(30)).error().field, "node");
+}
+
 }  // namespace
 }  // namespace store
 

@@ -5,7 +5,26 @@
 namespace web {
 using exporter::telemetry::Label;
 
-std::string RenderMetrics(store::Store& store) {
+namespace {
+
+std::string NodeMetrics(const exporter::Engine& engine) {
+  const std::string node = Label(engine.node());
+  std::string out =
+      "# HELP spoke_node_info This process's node name in lane leases.\n"
+      "# TYPE spoke_node_info gauge\n"
+      "spoke_node_info{node=\"" +
+      node +
+      "\"} 1\n"
+      "# HELP spoke_node_lane Lanes (Lightspeed accounts) this node drives now.\n"
+      "# TYPE spoke_node_lane gauge\n";
+  for (const std::string& lane : engine.HeldLanes())
+    out += "spoke_node_lane{node=\"" + node + "\",lane=\"" + Label(lane) + "\"} 1\n";
+  return out;
+}
+
+}  // namespace
+
+std::string RenderMetrics(store::Store& store, const exporter::Engine* engine) {
   std::string out = "# HELP spoke_exports Orders by export state.\n# TYPE spoke_exports gauge\n";
   std::string queue =
       "# HELP spoke_export_queue_depth Orders queued or exporting.\n"
@@ -26,7 +45,8 @@ std::string RenderMetrics(store::Store& store) {
                             (*counts)[shop::ExportState::kExporting]) +
              "\n";
   }
-  return out + queue + exporter::telemetry::Render();
+  return out + queue + exporter::telemetry::Render() +
+         (engine ? NodeMetrics(*engine) : std::string());
 }
 
 }  // namespace web

@@ -137,7 +137,7 @@ class HttpServer : public Server {
     router_.Get("/metrics", [this](const http::Request& req, http::Response& res) {
       if (!base::IsLoopbackHost(req.remote_addr))
         return JsonError(res, 403, "forbidden", "metrics are served on loopback only");
-      res.SetContent(RenderMetrics(store_), "text/plain; version=0.0.4");
+      res.SetContent(RenderMetrics(store_, options_.engine), "text/plain; version=0.0.4");
     });
     AddApiRoutes(router_, api, store_);
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "exporter/engine.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -25,6 +26,8 @@ struct ServerOptions {
   // server.public_url, checked ("" = none): the base of the OAuth redirect URI.
   std::string public_url;
   base::Clock* clock = nullptr;  // the site's sessions and dates; default: the system clock
+  // This process's export engine, for its node and lanes in /metrics; may be null.
+  const exporter::Engine* engine = nullptr;
 };
 
 class Server {

@@ -79,6 +79,7 @@ TestService::TestService(ServiceOptions options) {
   server_options.limits = options.limits;
   server_options.clock = &clock_;
   if (options.site_connections) server_options.connections = connections_.get();
+  server_options.engine = engine_.get();
   server_ = web::CreateServer(server_options, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);

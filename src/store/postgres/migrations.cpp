@@ -219,6 +219,20 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_key ON login_attempts (kind, key, attempted_ms);
 CREATE INDEX login_attempts_age ON login_attempts (kind, attempted_ms);
 )sql"},
+    // Lanes across nodes: which node drives each Lightspeed account's exports, and which nodes
+    // are alive to share them (pg_lanes.cpp). A released lane keeps its row: fences only grow.
+    {4, R"sql(
+CREATE TABLE export_lanes (
+  lane TEXT PRIMARY KEY,
+  node TEXT NOT NULL,
+  fence BIGINT NOT NULL,
+  lease_until BIGINT NOT NULL
+);
+CREATE TABLE export_nodes (
+  node TEXT PRIMARY KEY,
+  alive_until BIGINT NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

@@ -99,6 +99,14 @@ class PostgresStore : public Store {
   Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
                    const std::string& holder, base::Duration reopen_after) override;
 
+  // pg_lanes.cpp: lanes across nodes and the nodes' heartbeats.
+  Result<std::optional<int64_t>> LeaseLane(const std::string& lane, const std::string& node,
+                                           base::Duration ttl) override;
+  Status ReleaseLane(const std::string& lane, const std::string& node) override;
+  Result<std::vector<LaneLease>> ListLanes() override;
+  Status Heartbeat(const std::string& node, base::Duration ttl) override;
+  Result<std::vector<std::string>> ListLiveNodes() override;
+
   // pg_sessions.cpp
   Status CreateSession(const Session& session) override;
   Result<Session> FindSession(const std::string& id_hash) override;

@@ -201,6 +201,20 @@ ALTER TABLE lightspeed_settings ADD COLUMN customer_marketing TEXT NOT NULL DEFA
     {9, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN refresh_token_at INTEGER;
 )sql"},
+    // Lanes across nodes (issue 13): which node drives each Lightspeed account's exports, and
+    // which nodes are alive to share them. A released lane keeps its row, so fences only grow.
+    {10, R"sql(
+CREATE TABLE export_lanes (
+  lane TEXT PRIMARY KEY,
+  node TEXT NOT NULL,
+  fence INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL
+);
+CREATE TABLE export_nodes (
+  node TEXT PRIMARY KEY,
+  alive_until INTEGER NOT NULL
+);
+)sql"},
     // The site's flash messages and login attempts, in the database so that a user's requests
     // may land on any `spoke serve` node (issue 13). Attempts are instants in milliseconds: a
     // refused login says how long to wait. Old attempts are deleted as their window passes.

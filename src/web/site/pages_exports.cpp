@@ -33,6 +33,14 @@ void Site::ExportsPage(Ctx& c) {
     b += "unknown until Lightspeed answers the first call";
   b += "</td><td class=\"num\">" + std::to_string(status->needs_attention) +
        "</td></tr></tbody></table>";
+  // Issue 13: with several worker nodes, which one sends this account's sales.
+  b += "<p id=\"driving-node\">" +
+       (status->driving_node.empty()
+            ? std::string(queue == 0 ? "No node is sending: nothing is waiting."
+                                     : "No node is sending right now; a running worker takes "
+                                       "the queue within seconds.")
+            : "Sending from node " + Escape(status->driving_node) + ".") +
+       "</p>";
   if (status->bucket) {
     char line[160];
     std::snprintf(line, sizeof line,
