@@ -72,6 +72,7 @@ exporter::EngineOptions EngineOptionsOf(const Config& c) {
   o.settle = std::chrono::seconds(c.lightspeed_timeout_seconds);
   o.refresh_keepalive = std::chrono::hours(24 * c.refresh_keepalive_days);
   o.node = c.node_name;
+  o.lane_lease = std::chrono::seconds(c.lane_lease_seconds);
   return o;
 }
 

@@ -65,6 +65,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
       {"export.workers", "SPOKE_EXPORT_WORKERS", &c.workers, 1, 64},
       {"database.pool_size", "SPOKE_DATABASE_POOL_SIZE", &c.database_pool_size, 0, 64},
       {"export.lease_seconds", "SPOKE_EXPORT_LEASE_SECONDS", &c.lease_seconds, 2, 3600},
+      {"export.lane_lease_seconds", "SPOKE_EXPORT_LANE_LEASE_SECONDS", &c.lane_lease_seconds, 3,
+       600},
       {"lightspeed.timeout_seconds", "SPOKE_LIGHTSPEED_TIMEOUT_SECONDS",
        &c.lightspeed_timeout_seconds, 1, 300},
       {"lightspeed.refresh_keepalive_days", "SPOKE_LIGHTSPEED_REFRESH_KEEPALIVE_DAYS",

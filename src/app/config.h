@@ -17,7 +17,10 @@ struct Config {
   std::string client_id;                                      // lightspeed.client_id
   std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
   int workers = 4;            // export.workers, 1..64
-  int lease_seconds = 120;    // export.lease_seconds, 2..3600: how long a claim outlives a crash
+  // export.lane_lease_seconds, 3..600: how long a node that died keeps its accounts' lanes
+  // before another node takes them over (renewed by a live node every third of it).
+  int lane_lease_seconds = 15;
+  int lease_seconds = 120;  // export.lease_seconds, 2..3600: how long a claim outlives a crash
   // worker.node_name: this process's name among the nodes sharing the database (lane leases, the
   // Exports page, /metrics); 1..200 bytes of printable UTF-8. "" = hostname-pid-random.
   std::string node_name;

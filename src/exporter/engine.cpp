@@ -59,6 +59,15 @@ class Engine::Impl {
     running_ = true;
     for (int i = 0; i < std::clamp(options_.workers, 1, 64); ++i)
       workers_.emplace_back([this] { WorkLoop(); });
+    auto watch = store_.WatchQueue();
+    if (!watch.ok())
+      spdlog::warn("not told of new exports ({}); looking every {} ms",
+                   base::EscapeForLog(watch.error().message),
+                   std::chrono::duration_cast<std::chrono::milliseconds>(options_.poll).count());
+    else if (*watch)
+      watcher_ = std::thread(
+          [this, w = std::shared_ptr<store::QueueWatch>(std::move(*watch))] { WatchLoop(*w); });
+    poll_ = watcher_.joinable() ? std::max(options_.poll, options_.watched_poll) : options_.poll;
     dispatcher_ = std::thread([this] { DispatchLoop(); });
   }
 
@@ -70,6 +79,7 @@ class Engine::Impl {
     }
     cv_.SignalAll();
     if (dispatcher_.joinable()) dispatcher_.join();
+    if (watcher_.joinable()) watcher_.join();
     for (auto& w : workers_) w.join();
     workers_.clear();
     // Every lane goes back at once, and this node stops counting in the others' fair shares.
@@ -323,6 +333,12 @@ class Engine::Impl {
                    base::EscapeForLog(st.error().message));
   }
 
+  // New work queued by any node wakes the dispatcher at once (the watch's own thread).
+  void WatchLoop(store::QueueWatch& watch) {
+    while (!Stopping())
+      if (watch.Wait(std::chrono::milliseconds(500))) Wake();
+  }
+
   void DispatchLoop() {
     base::MutexLock lock(mu_);
     while (running_) {
@@ -330,7 +346,7 @@ class Engine::Impl {
       Dispatch();
       KeepAlive();
       lock.Lock();
-      const auto deadline = std::chrono::steady_clock::now() + options_.poll;
+      const auto deadline = std::chrono::steady_clock::now() + poll_;
       while (running_ && !woken_ && cv_.WaitUntil(mu_, deadline)) {
       }
       woken_ = false;
@@ -510,6 +526,8 @@ class Engine::Impl {
   // Written by Start under mu_, joined by Stop: both from the engine's owner.
   std::vector<std::thread> workers_;
   std::thread dispatcher_;
+  std::thread watcher_;
+  base::Duration poll_;  // written by Start before the dispatcher runs
 };
 
 Engine::Engine(store::Store& store, Connections& connections, EngineOptions options)

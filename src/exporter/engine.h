@@ -29,9 +29,12 @@
 namespace exporter {
 
 struct EngineOptions {
-  int workers = 4;                                         // threads, 1..64
-  int batch = 10;                                          // orders per lane turn
-  base::Duration poll = std::chrono::milliseconds(250);    // how often to look for work
+  int workers = 4;                                       // threads, 1..64
+  int batch = 10;                                        // orders per lane turn
+  base::Duration poll = std::chrono::milliseconds(250);  // how often to look for work
+  // How often to look when the store tells the engine of new work from any node (PostgreSQL's
+  // LISTEN/NOTIFY: store::ExportStore::WatchQueue); only retries falling due wait for it.
+  base::Duration watched_poll = std::chrono::seconds(1);
   base::Duration lease = std::chrono::seconds(120);        // a claim's lifetime
   int max_attempts = 12;                                   // retryable failures before attention
   base::Duration first_backoff = std::chrono::seconds(2);  // doubles per attempt, jittered
