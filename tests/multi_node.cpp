@@ -94,9 +94,7 @@ class MultiNode : public ::testing::Test {
                                  svc_.account().client_secret};
     w.threads = threads;
     w.lease_seconds = 3;
-    std::vector<std::string> env = testing_support::WorkerEnvironment(w);
-    env.push_back("SPOKE_EXPORT_LANE_LEASE_SECONDS=3");
-    return env;
+    return testing_support::WorkerEnvironment(w);
   }
 
   ChildProcess StartNode(const std::string& role, const std::string& name, int port) {

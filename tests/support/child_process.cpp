@@ -110,14 +110,16 @@ std::string ChildProcess::Describe() const {
 }
 
 std::vector<std::string> WorkerEnvironment(const WorkerEnv& w) {
-  std::vector<std::string> env = {"SPOKE_DATABASE_URL=" + w.database_url,
-                                  "SPOKE_KEY_FILE=" + w.key_file,
-                                  "SPOKE_LIGHTSPEED_API_BASE=" + w.lightspeed_base,
-                                  "SPOKE_LIGHTSPEED_AUTH_BASE=" + w.lightspeed_base,
-                                  "SPOKE_LIGHTSPEED_CLIENT_ID=" + w.client_id,
-                                  "SPOKE_LIGHTSPEED_CLIENT_SECRET=" + w.client_secret,
-                                  "SPOKE_EXPORT_WORKERS=" + std::to_string(w.threads),
-                                  "SPOKE_EXPORT_LEASE_SECONDS=" + std::to_string(w.lease_seconds)};
+  std::vector<std::string> env = {
+      "SPOKE_DATABASE_URL=" + w.database_url,
+      "SPOKE_KEY_FILE=" + w.key_file,
+      "SPOKE_LIGHTSPEED_API_BASE=" + w.lightspeed_base,
+      "SPOKE_LIGHTSPEED_AUTH_BASE=" + w.lightspeed_base,
+      "SPOKE_LIGHTSPEED_CLIENT_ID=" + w.client_id,
+      "SPOKE_LIGHTSPEED_CLIENT_SECRET=" + w.client_secret,
+      "SPOKE_EXPORT_WORKERS=" + std::to_string(w.threads),
+      "SPOKE_EXPORT_LEASE_SECONDS=" + std::to_string(w.lease_seconds),
+      "SPOKE_EXPORT_LANE_LEASE_SECONDS=" + std::to_string(w.lane_lease_seconds)};
   if (!w.crash_point.empty()) env.push_back("SPOKE_CRASH_POINT=" + w.crash_point);
   if (w.crash_hit > 0) env.push_back("SPOKE_CRASH_HIT=" + std::to_string(w.crash_hit));
   // A sanitizer build (make test-asan / test-tsan) makes the worker's reports fatal too.

@@ -55,6 +55,7 @@ struct WorkerEnv {
   std::string database_url, key_file, lightspeed_base, client_id, client_secret;
   int threads = 1;
   int lease_seconds = 2;
+  int lane_lease_seconds = 3;  // a killed worker's accounts are taken over this soon
   std::string crash_point;
   int crash_hit = 0;
 };
