@@ -7,3 +7,4 @@ echo "## orders_bench ($(date -u +%Y-%m-%d), $(nproc) cores)"
 echo "## lightspeed_bench"
 ./build/bench/lightspeed_bench 300
 if [ -x bench/sim/run.sh ]; then bash bench/sim/run.sh; fi
+if [ -x bench/export_nodes.sh ]; then bash bench/export_nodes.sh; fi

@@ -7,6 +7,10 @@
 // by side, not one node's worth at a time. Bounded in count and time; prints a table.
 //
 //   multi_node --accounts 8 --orders 300 [--bucket 20 --drip 4] [--deadline-seconds 600]
+//
+// As a benchmark (bench/export_nodes.sh): `--bench` turns lsr-sim's rate model off, kills nobody
+// and prints the sales per second; `--workers N` sets the worker processes beside `serve` (0: one
+// node), `--sqlite` puts the nodes on one SQLite file instead of PostgreSQL.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -39,6 +43,10 @@ struct Args {
   double drip = 4;           // units per second
   int deadline_seconds = 0;  // 0: 60 s plus 2 s per order per account
   double max_ratio = 1.5;    // the run against the slowest account's bucket bound
+  // Benchmark mode (bench/export_nodes.sh): the rate model off, nobody killed, sales per second.
+  bool bench = false;
+  int workers = 2;       // `spoke worker` processes beside the `spoke serve` one
+  bool postgres = true;  // false: one SQLite file
 };
 Args args;
 
@@ -68,7 +76,7 @@ class MultiNode : public ::testing::Test {
   MultiNode()
       : svc_(ServiceOptions{.first_backoff = std::chrono::milliseconds(200),
                             .max_backoff = std::chrono::milliseconds(2000),
-                            .postgres = true}) {}
+                            .postgres = args.postgres}) {}
 
   // Each store gets its own lsr-sim account (under the test app) with a small bucket, so the
   // bucket, not the machine, sets the pace.
@@ -77,9 +85,12 @@ class MultiNode : public ::testing::Test {
       const std::string slug = "node" + std::to_string(k);
       auto m = svc_.AddConnectedStore(slug);
       shops_.push_back({slug, m.token, m.account.account_id, {}, 0});
-      svc_.SimControl("PUT", "/rate",
-                      {{"model", "2026"}, {"bucket_size", args.bucket}, {"drip_rate", args.drip}},
-                      m.account.account_id);
+      svc_.SimControl(
+          "PUT", "/rate",
+          args.bench
+              ? json{{"model", "off"}}
+              : json{{"model", "2026"}, {"bucket_size", args.bucket}, {"drip_rate", args.drip}},
+          m.account.account_id);
       Reply item =
           svc_.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), m.token);
       ASSERT_LT(item.status, 300) << item.raw;
@@ -146,8 +157,10 @@ TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
   const int port = FreePort();
   ASSERT_GT(port, 0);
   ChildProcess serve = StartNode("serve", "serve-1", port);
-  ChildProcess worker1 = StartNode("worker", "worker-1", 0);
-  ChildProcess worker2 = StartNode("worker", "worker-2", 0);
+  std::vector<ChildProcess> workers;
+  for (int w = 1; w <= args.workers; ++w)
+    workers.push_back(StartNode("worker", "worker-" + std::to_string(w), 0));
+  const bool kill_one = !args.bench && !workers.empty();
   for (int i = 0; i < 100; ++i) {  // the serve node answers once it has migrated and listens
     if (Call(port, "GET", "/healthz", nullptr, "").status == 200) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -182,9 +195,9 @@ TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
   int exported = 0;
   while (Clock::now() < deadline) {
     exported = Exported();
-    if (!killed && exported >= args.orders / 2) {
-      ::kill(worker1.pid(), SIGKILL);
-      ASSERT_TRUE(worker1.WaitEnded(std::chrono::seconds(10)));
+    if (kill_one && !killed && exported >= args.orders / 2) {
+      ::kill(workers[0].pid(), SIGKILL);
+      ASSERT_TRUE(workers[0].WaitEnded(std::chrono::seconds(10)));
       killed = true;
       std::printf("worker-1 killed at %d of %d exported, %.1f s in\n", exported, args.orders,
                   std::chrono::duration<double>(Clock::now() - started).count());
@@ -193,11 +206,13 @@ TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const double run_s = std::chrono::duration<double>(Clock::now() - started).count();
-  EXPECT_TRUE(killed) << "the run ended before a worker could be killed halfway";
+  if (kill_one) EXPECT_TRUE(killed) << "the run ended before a worker could be killed halfway";
   EXPECT_EQ(exported, args.orders) << "not every order was exported within " << deadline_s << " s";
-  EXPECT_TRUE(worker2.Stop(std::chrono::seconds(20)));
+  for (size_t w = kill_one ? 1 : 0; w < workers.size(); ++w) {
+    EXPECT_TRUE(workers[w].Stop(std::chrono::seconds(20)));
+    EXPECT_EQ(workers[w].Describe(), "exited with 0");
+  }
   EXPECT_TRUE(serve.Stop(std::chrono::seconds(20)));
-  EXPECT_EQ(worker2.Describe(), "exited with 0");
   EXPECT_EQ(serve.Describe(), "exited with 0");
 
   // Lightspeed's side, account by account.
@@ -221,6 +236,12 @@ TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
   }
   std::printf("run %.1f s; slowest account's bucket bound %.1f s; ratio %.2f (at most %.2f)\n",
               run_s, slowest_bound, run_s / std::max(slowest_bound, 0.001), args.max_ratio);
+  if (args.bench) {
+    std::printf("BENCH %s nodes=%d accounts=%d orders=%d run_s=%.2f sales_per_s=%.1f\n",
+                args.postgres ? "postgresql" : "sqlite", 1 + args.workers, args.accounts,
+                args.orders, run_s, exported / std::max(run_s, 0.001));
+    return;
+  }
   EXPECT_LE(run_s, args.max_ratio * slowest_bound) << "the accounts did not drain side by side";
 }
 
@@ -228,10 +249,25 @@ TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    const double v = std::atof(argv[i + 1]);
-    if (flag == "--accounts")
+    if (flag == "--bench") {
+      args.bench = true;
+      continue;
+    }
+    if (flag == "--sqlite") {
+      args.postgres = false;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", flag.c_str());
+      return 2;
+    }
+    ++i;
+    const double v = std::atof(argv[i]);
+    if (flag == "--workers")
+      args.workers = static_cast<int>(v);
+    else if (flag == "--accounts")
       args.accounts = static_cast<int>(v);
     else if (flag == "--orders")
       args.orders = static_cast<int>(v);
