@@ -10,7 +10,8 @@
 //
 // As a benchmark (bench/export_nodes.sh): `--bench` turns lsr-sim's rate model off, kills nobody
 // and prints the sales per second; `--workers N` sets the worker processes beside `serve` (0: one
-// node), `--sqlite` puts the nodes on one SQLite file instead of PostgreSQL.
+// node), `--sqlite` puts the nodes on one SQLite file instead of PostgreSQL, `--delay-ms N` answers
+// every Lightspeed request N ms late (lsr-sim's delay fault).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -47,6 +48,7 @@ struct Args {
   bool bench = false;
   int workers = 2;       // `spoke worker` processes beside the `spoke serve` one
   bool postgres = true;  // false: one SQLite file
+  int delay_ms = 0;      // every Lightspeed request answered this much later (internet latency)
 };
 Args args;
 
@@ -94,6 +96,10 @@ class MultiNode : public ::testing::Test {
       Reply item =
           svc_.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), m.token);
       ASSERT_LT(item.status, 300) << item.raw;
+      if (args.delay_ms > 0)
+        svc_.SimControl("POST", "/faults",
+                        {{"action", "delay"}, {"delay_ms", args.delay_ms}, {"count", "unlimited"}},
+                        m.account.account_id);
       // The bound counts the run's units only, not the connecting and settings checks.
       svc_.SimControl("DELETE", "/stats", nullptr, m.account.account_id);
     }
@@ -237,9 +243,9 @@ TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
   std::printf("run %.1f s; slowest account's bucket bound %.1f s; ratio %.2f (at most %.2f)\n",
               run_s, slowest_bound, run_s / std::max(slowest_bound, 0.001), args.max_ratio);
   if (args.bench) {
-    std::printf("BENCH %s nodes=%d accounts=%d orders=%d run_s=%.2f sales_per_s=%.1f\n",
+    std::printf("BENCH %s nodes=%d accounts=%d orders=%d delay_ms=%d run_s=%.2f sales_per_s=%.1f\n",
                 args.postgres ? "postgresql" : "sqlite", 1 + args.workers, args.accounts,
-                args.orders, run_s, exported / std::max(run_s, 0.001));
+                args.orders, args.delay_ms, run_s, exported / std::max(run_s, 0.001));
     return;
   }
   EXPECT_LE(run_s, args.max_ratio * slowest_bound) << "the accounts did not drain side by side";
@@ -265,7 +271,9 @@ int main(int argc, char** argv) {
     }
     ++i;
     const double v = std::atof(argv[i]);
-    if (flag == "--workers")
+    if (flag == "--delay-ms")
+      args.delay_ms = static_cast<int>(v);
+    else if (flag == "--workers")
       args.workers = static_cast<int>(v);
     else if (flag == "--accounts")
       args.accounts = static_cast<int>(v);
