@@ -71,6 +71,12 @@ Status CheckOrderFilter(const OrderFilter& filter) {
   return {};
 }
 
+void CutItemPage(ItemPage* page, int limit) {
+  if (limit < 0 || static_cast<int>(page->items.size()) <= limit) return;
+  page->items.resize(static_cast<size_t>(limit));
+  page->next_cursor = page->items.empty() ? "" : page->items.back().sku;
+}
+
 base::Error QueueRefusal(const shop::Eligibility& verdict) {
   return verdict.conflict ? base::Conflict(verdict.code, verdict.message)
                           : base::Invalid("", verdict.message, verdict.code);

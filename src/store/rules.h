@@ -38,6 +38,9 @@ std::string EncodeCursor(const OrderCursor& c);
 // nullopt for "" (the first page); kInvalidInput naming `cursor` for anything not made here.
 Result<std::optional<OrderCursor>> DecodeCursor(const std::string& text);
 Status CheckOrderFilter(const OrderFilter& filter);  // the page size
+// Items are listed by SKU after the cursor (the last SKU shown); a backend reads limit + 1 rows
+// and this keeps `limit`, setting the next cursor when there was one more.
+void CutItemPage(ItemPage* page, int limit);
 
 // A failed eligibility check as QueueExport answers it.
 base::Error QueueRefusal(const shop::Eligibility& verdict);

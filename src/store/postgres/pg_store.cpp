@@ -263,10 +263,7 @@ Result<ItemPage> PostgresStore::ListItems(StoreId store, const std::string& curs
                            " FROM items WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3",
                        store.value, cursor, static_cast<int64_t>(limit) + 1))
       page.items.push_back(ReadItem(row));
-    if (static_cast<int>(page.items.size()) > limit) {
-      page.items.pop_back();
-      page.next_cursor = page.items.back().sku;
-    }
+    rules::CutItemPage(&page, limit);
     return page;
   });
 }

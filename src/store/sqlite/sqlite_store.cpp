@@ -192,10 +192,7 @@ Result<ItemPage> SqliteStore::ListItems(StoreId store, const std::string& cursor
   ItemPage page;
   while (s.Step()) page.items.push_back(ReadItem(s));
   if (!s.status().ok()) return s.status().error();
-  if (static_cast<int>(page.items.size()) > limit) {
-    page.items.pop_back();
-    page.next_cursor = page.items.back().sku;
-  }
+  rules::CutItemPage(&page, limit);
   return page;
 }
 
