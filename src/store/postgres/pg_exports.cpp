@@ -57,15 +57,16 @@ Result<std::vector<std::string>> PostgresStore::ListDueExports(StoreId store, in
 
 Result<ExportClaim> PostgresStore::ClaimExport(StoreId store, const std::string& number,
                                                const std::string& holder, base::Duration lease) {
-  // One statement: a rival that claimed first holds the row lock; once it commits, PostgreSQL
-  // checks the condition again on the new row, which is no longer due.
+  // One statement. The row is locked FOR UPDATE SKIP LOCKED: a rival in the middle of claiming
+  // it makes this claim answer "not due" at once instead of waiting for the rival's commit; a
+  // rival that committed first left a row that is no longer due (checked again under the lock).
   return pool_->Get<ExportClaim>([&](pqxx::work& w) -> Result<ExportClaim> {
     auto r = w.exec_params(
         "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
         "export_fence = export_fence + 1, export_lease_holder = $2, export_lease_until = " +
             UntilSql(3, 4) + ", updated_at = " + kNow +
-            " WHERE store_id = $5 AND number = $6 AND " + kDue +
-            " RETURNING export_fence, export_attempts, export_maybe_sent",
+            " WHERE id = (SELECT id FROM orders WHERE store_id = $5 AND number = $6 AND " + kDue +
+            " FOR UPDATE SKIP LOCKED) RETURNING export_fence, export_attempts, export_maybe_sent",
         ClockSeconds(), holder, ClockUntil(lease), Micros(lease), store.value, number);
     if (r.empty()) return rules::NotDue(number);
     ExportClaim claim;
