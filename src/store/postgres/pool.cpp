@@ -74,11 +74,23 @@ std::vector<std::string> SecretsOf(const std::string& url) {
   return out;
 }
 
+// A host that drops packets would hold a connect until the kernel gives up (minutes): unless the
+// URL says otherwise, libpq stops trying after 10 s.
+std::string WithConnectTimeout(std::string url) {
+  if (url.find("connect_timeout=") != std::string::npos) return url;
+  const size_t hash = url.find('#');
+  const std::string tail = hash == std::string::npos ? "" : url.substr(hash);
+  url = url.substr(0, hash);
+  url += (url.find('?') == std::string::npos ? "?" : "&");
+  return url + "connect_timeout=10" + tail;
+}
+
 }  // namespace
 
 class Pool::Impl {
  public:
-  Impl(std::string url, int size) : url_(std::move(url)), secrets_(SecretsOf(url_)), size_(size) {}
+  Impl(std::string url, int size)
+      : url_(WithConnectTimeout(std::move(url))), secrets_(SecretsOf(url_)), size_(size) {}
 
   // libpq's and the server's words, without the URL's password (libpq may quote what it parsed).
   std::string Redacted(std::string text) const {
