@@ -44,7 +44,9 @@ class Engine::Impl {
         options_(options),
         clock_(options.clock ? *options.clock : base::SystemClock()),
         holder_(std::to_string(getpid()) + "-" + base::RandomHex(4)),
-        node_(options.node.empty() ? DefaultNodeName() : options.node) {
+        // A configured name gets a suffix of its own: two processes started with the same name
+        // (one config deployed twice) must not share every lease as if they were one node.
+        node_(options.node.empty() ? DefaultNodeName() : options.node + "#" + base::RandomHex(2)) {
     options_.lane_lease = std::max<base::Duration>(options_.lane_lease, std::chrono::seconds(3));
     policy_.lease = options.lease;
     policy_.max_attempts = options.max_attempts;
@@ -57,6 +59,7 @@ class Engine::Impl {
     base::MutexLock lock(mu_);
     if (running_) return;
     running_ = true;
+    dispatching_ = true;
     for (int i = 0; i < std::clamp(options_.workers, 1, 64); ++i)
       workers_.emplace_back([this] { WorkLoop(); });
     auto watch = store_.WatchQueue();
@@ -69,6 +72,7 @@ class Engine::Impl {
           [this, w = std::shared_ptr<store::QueueWatch>(std::move(*watch))] { WatchLoop(*w); });
     poll_ = watcher_.joinable() ? std::max(options_.poll, options_.watched_poll) : options_.poll;
     dispatcher_ = std::thread([this] { DispatchLoop(); });
+    keepalive_ = std::thread([this] { KeepAliveLoop(); });
   }
 
   void Stop() {
@@ -78,10 +82,18 @@ class Engine::Impl {
       running_ = false;
     }
     cv_.SignalAll();
-    if (dispatcher_.joinable()) dispatcher_.join();
-    if (watcher_.joinable()) watcher_.join();
+    // The workers first: a sale in flight may outlast a lane lease, so the dispatcher goes on
+    // renewing the leases (and starts no turn) until the last worker is done.
     for (auto& w : workers_) w.join();
     workers_.clear();
+    {
+      base::MutexLock lock(mu_);
+      dispatching_ = false;
+    }
+    cv_.SignalAll();
+    if (dispatcher_.joinable()) dispatcher_.join();
+    if (watcher_.joinable()) watcher_.join();
+    if (keepalive_.joinable()) keepalive_.join();
     // Every lane goes back at once, and this node stops counting in the others' fair shares.
     std::map<std::string, Held> held;
     {
@@ -165,7 +177,7 @@ class Engine::Impl {
     for (const Candidate& c : order) {
       {
         base::MutexLock lock(mu_);
-        if (static_cast<int>(queue_.size() + active_) >= options_.workers) break;
+        if (!running_ || static_cast<int>(queue_.size() + active_) >= options_.workers) break;
       }
       if (!HoldOrTake(c.lease_lane, share)) continue;
       auto numbers = store_.ListDueExports(c.store, options_.batch);
@@ -341,15 +353,28 @@ class Engine::Impl {
 
   void DispatchLoop() {
     base::MutexLock lock(mu_);
-    while (running_) {
+    while (dispatching_) {
       lock.Unlock();
       Dispatch();
-      KeepAlive();
       lock.Lock();
       const auto deadline = std::chrono::steady_clock::now() + poll_;
-      while (running_ && !woken_ && cv_.WaitUntil(mu_, deadline)) {
+      while (dispatching_ && !woken_ && cv_.WaitUntil(mu_, deadline)) {
       }
       woken_ = false;
+    }
+  }
+
+  // The keep-alive has a thread of its own: a slow token endpoint must not hold up the
+  // dispatcher, which renews the lane leases.
+  void KeepAliveLoop() {
+    base::MutexLock lock(mu_);
+    while (running_) {
+      lock.Unlock();
+      KeepAlive();
+      lock.Lock();
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      while (running_ && cv_.WaitUntil(mu_, deadline)) {
+      }
     }
   }
 
@@ -384,29 +409,32 @@ class Engine::Impl {
       queue_.pop_front();
       ++active_;
       lock.Unlock();
-      Work(turn);
+      const bool claimed = Work(turn);
       lock.Lock();
       --active_;
       busy_.erase(turn.lane);
       if (--driving_[turn.lease_lane] <= 0) driving_.erase(turn.lease_lane);
-      woken_ = true;  // the lane may have more; look again now
+      // The lane may have more: look again now. Not after a turn that claimed nothing (its orders
+      // were taken or locked by another node): that would only ask the same question at once.
+      if (claimed) woken_ = true;
       cv_.SignalAll();
     }
   }
 
-  void Work(const Turn& turn) {
-    if (!Holds(turn.lease_lane)) return;  // lost since the turn was queued: another node drives it
+  // Answers whether it claimed anything.
+  bool Work(const Turn& turn) {
+    if (!Holds(turn.lease_lane)) return false;  // lost since queued: another node drives it
     std::vector<std::pair<std::string, store::ExportClaim>> claimed;
     for (const std::string& n : turn.numbers) {
       auto claim = store_.ClaimExport(turn.store, n, holder_, options_.lease);
       if (claim.ok()) claimed.push_back({n, *claim});
     }
-    if (claimed.empty()) return;
+    if (claimed.empty()) return false;
     auto client = connections_.ClientFor(turn.store);
     if (!client.ok()) {
       // Not connected (R3): each order is stopped with the reason, through the usual path.
       for (auto& [n, claim] : claimed) NotConnected(turn.store, n, claim, client.error());
-      return;
+      return true;
     }
     Prefetch prefetch = Lookups(turn.store, **client, claimed);
     OrderExport exporter(store_, clock_, cache_, policy_, holder_);
@@ -416,10 +444,11 @@ class Engine::Impl {
         // or another node, instead of waiting for the engine (or for their leases to run out).
         // A lane whose lease was lost stops here too: its new holder paces the bucket now.
         for (size_t j = i; j < claimed.size(); ++j) Release(turn.store, claimed[j]);
-        return;
+        return true;
       }
       exporter.Run(turn.store, claimed[i].first, claimed[i].second, **client, prefetch);
     }
+    return true;
   }
 
   bool Stopping() {
@@ -512,6 +541,8 @@ class Engine::Impl {
 
   base::Mutex mu_;
   base::CondVar cv_;
+  // running_: workers take turns; dispatching_: leases are renewed (until the workers are done).
+  bool dispatching_ GUARDED_BY(mu_) = false;
   bool running_ GUARDED_BY(mu_) = false, woken_ GUARDED_BY(mu_) = false;
   std::deque<Turn> queue_ GUARDED_BY(mu_);
   int active_ GUARDED_BY(mu_) = 0;
@@ -521,12 +552,13 @@ class Engine::Impl {
   std::string node_;
   std::map<std::string, Held> held_ GUARDED_BY(mu_);    // lanes this node holds
   std::map<std::string, int> driving_ GUARDED_BY(mu_);  // lane → its turns queued or running
-  base::TimePoint next_keepalive_;                      // dispatcher thread only
+  base::TimePoint next_keepalive_;                      // keep-alive thread only
   Steady::time_point next_heartbeat_;  // dispatcher thread only (and Stop, after the join)
   // Written by Start under mu_, joined by Stop: both from the engine's owner.
   std::vector<std::thread> workers_;
   std::thread dispatcher_;
   std::thread watcher_;
+  std::thread keepalive_;
   base::Duration poll_;  // written by Start before the dispatcher runs
 };
 

@@ -74,15 +74,25 @@ std::vector<std::string> SecretsOf(const std::string& url) {
   return out;
 }
 
-// A host that drops packets would hold a connect until the kernel gives up (minutes): unless the
-// URL says otherwise, libpq stops trying after 10 s.
-std::string WithConnectTimeout(std::string url) {
-  if (url.find("connect_timeout=") != std::string::npos) return url;
-  const size_t hash = url.find('#');
-  const std::string tail = hash == std::string::npos ? "" : url.substr(hash);
-  url = url.substr(0, hash);
-  url += (url.find('?') == std::string::npos ? "?" : "&");
-  return url + "connect_timeout=10" + tail;
+// Connection settings the URL does not choose itself:
+// - connect_timeout: a host that drops packets would hold a connect for minutes;
+// - TCP keepalives: a server that vanished mid-statement is noticed in about 25 s, not at the
+//   kernel's retransmission timeout;
+// - idle_in_transaction_session_timeout (60 s): a node cut off between its UPDATE and COMMIT
+//   does not hold that row's lock, and with it other nodes' claims, for hours.
+// A URL with a '#' is left as given (it may be part of a password that was not encoded).
+std::string WithConnectionDefaults(std::string url) {
+  if (url.find('#') != std::string::npos) return url;
+  const std::pair<const char*, const char*> defaults[] = {
+      {"connect_timeout", "10"}, {"keepalives", "1"},
+      {"keepalives_idle", "10"}, {"keepalives_interval", "5"},
+      {"keepalives_count", "3"}, {"options", "-c%20idle_in_transaction_session_timeout%3D60000"}};
+  for (const auto& [key, value] : defaults) {
+    if (url.find(std::string(key) + "=") != std::string::npos) continue;
+    url += (url.find('?') == std::string::npos ? "?" : "&");
+    url += std::string(key) + "=" + value;
+  }
+  return url;
 }
 
 }  // namespace
@@ -90,12 +100,13 @@ std::string WithConnectTimeout(std::string url) {
 class Pool::Impl {
  public:
   Impl(std::string url, int size)
-      : url_(WithConnectTimeout(std::move(url))), secrets_(SecretsOf(url_)), size_(size) {}
+      : url_(WithConnectionDefaults(std::move(url))), secrets_(SecretsOf(url_)), size_(size) {}
 
   // libpq's and the server's words, without the URL's password (libpq may quote what it parsed).
   std::string Redacted(std::string text) const {
     for (const std::string& secret : secrets_)
-      for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
+      for (size_t at = text.find(secret); at != std::string::npos;
+           at = text.find(secret, at + 3))  // past the "***" just written
         text.replace(at, secret.size(), "***");
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     return text;
