@@ -15,9 +15,13 @@ ACCOUNTS=${ACCOUNTS:-16}
 ORDERS=${ORDERS:-1600}
 BUCKET=${BUCKET:-20}
 DRIP=${DRIP:-10}
+# A worker thread waits out its account's bucket, so a node drives at most export.workers
+# accounts at once: with two nodes left after the kill, 8 threads each cover 16 accounts.
+THREADS=${THREADS:-8}
 bin="$BUILD/tests/multi_node"
 if [ ! -x "$bin" ]; then
   echo "multi-node: $bin is missing; build it: cmake --build $BUILD --target multi_node spoke" >&2
   exit 2
 fi
-timeout 1800 "$bin" --accounts "$ACCOUNTS" --orders "$ORDERS" --bucket "$BUCKET" --drip "$DRIP"
+timeout 1800 "$bin" --accounts "$ACCOUNTS" --orders "$ORDERS" --bucket "$BUCKET" --drip "$DRIP" \
+  --threads "$THREADS"

@@ -11,7 +11,7 @@
 // As a benchmark (bench/export_nodes.sh): `--bench` turns lsr-sim's rate model off, kills nobody
 // and prints the sales per second; `--workers N` sets the worker processes beside `serve` (0: one
 // node), `--sqlite` puts the nodes on one SQLite file instead of PostgreSQL, `--delay-ms N` answers
-// every Lightspeed request N ms late (lsr-sim's delay fault).
+// every Lightspeed request N ms late (lsr-sim's delay fault), `--threads N` sets export.workers.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -48,6 +48,7 @@ struct Args {
   bool bench = false;
   int workers = 2;       // `spoke worker` processes beside the `spoke serve` one
   bool postgres = true;  // false: one SQLite file
+  int threads = 4;       // export.workers per node
   int delay_ms = 0;      // every Lightspeed request answered this much later (internet latency)
 };
 Args args;
@@ -115,7 +116,7 @@ class MultiNode : public ::testing::Test {
   }
 
   ChildProcess StartNode(const std::string& role, const std::string& name, int port) {
-    std::vector<std::string> env = NodeEnvironment(4);
+    std::vector<std::string> env = NodeEnvironment(args.threads);
     env.push_back("SPOKE_WORKER_NODE_NAME=" + name);
     if (port) env.push_back("SPOKE_SERVER_LISTEN=127.0.0.1:" + std::to_string(port));
     ChildProcess child;
@@ -271,7 +272,9 @@ int main(int argc, char** argv) {
     }
     ++i;
     const double v = std::atof(argv[i]);
-    if (flag == "--delay-ms")
+    if (flag == "--threads")
+      args.threads = static_cast<int>(v);
+    else if (flag == "--delay-ms")
       args.delay_ms = static_cast<int>(v);
     else if (flag == "--workers")
       args.workers = static_cast<int>(v);
