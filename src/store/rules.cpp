@@ -189,6 +189,15 @@ std::map<std::string, std::string> PaymentTypesFromText(const std::string& text)
   return out;
 }
 
+std::optional<int64_t> OptCents(const std::optional<base::Money>& m) {
+  if (!m) return std::nullopt;
+  return m->cents();
+}
+std::optional<base::Money> OptMoney(const std::optional<int64_t>& cents) {
+  if (!cents) return std::nullopt;
+  return base::Money::FromCents(*cents);
+}
+
 int64_t Seconds(base::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }

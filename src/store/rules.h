@@ -69,6 +69,10 @@ std::vector<std::string> SerialsFromText(const std::string& text);
 std::string PaymentTypesToText(const std::map<std::string, std::string>& types);
 std::map<std::string, std::string> PaymentTypesFromText(const std::string& text);
 
+// Money that may be absent (an item's cost, its MSRP), as stored: cents or NULL.
+std::optional<int64_t> OptCents(const std::optional<base::Money>& m);
+std::optional<base::Money> OptMoney(const std::optional<int64_t>& cents);
+
 // Whole seconds, as every backend stores instants.
 int64_t Seconds(base::TimePoint t);
 base::TimePoint FromSeconds(int64_t s);

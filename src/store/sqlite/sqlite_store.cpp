@@ -10,14 +10,8 @@ namespace store {
 namespace sqlite {
 namespace {
 
-std::optional<int64_t> OptCents(const std::optional<base::Money>& m) {
-  if (!m) return std::nullopt;
-  return m->cents();
-}
-std::optional<base::Money> OptMoney(const std::optional<int64_t>& c) {
-  if (!c) return std::nullopt;
-  return base::Money::FromCents(*c);
-}
+using rules::OptCents;
+using rules::OptMoney;
 
 constexpr const char* kItemColumns =
     "sku, description, kind, source, lightspeed_item_id, upc, ean, manufacturer_sku, brand, "
