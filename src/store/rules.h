@@ -42,6 +42,10 @@ Status CheckOrderFilter(const OrderFilter& filter);  // the page size
 // and this keeps `limit`, setting the next cursor when there was one more.
 void CutItemPage(ItemPage* page, int limit);
 
+// A key from outside (a URL's path) with a NUL byte: PostgreSQL cannot hold one and libpq would
+// cut the key at it, so a backend answers "not found" instead of looking it up.
+inline bool HasNul(std::string_view key) { return key.find('\0') != std::string_view::npos; }
+
 // A failed eligibility check as QueueExport answers it.
 base::Error QueueRefusal(const shop::Eligibility& verdict);
 

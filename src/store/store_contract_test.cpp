@@ -131,12 +131,19 @@ TEST_P(StoreContract, OrderRoundTripsEveryField) {
 
 // Keys from outside (a URL's path) may not be UTF-8: nothing is stored under them, on either
 // backend (PostgreSQL cannot even hold such text).
-TEST_P(StoreContract, KeysThatAreNotUtf8FindNothing) {
+TEST_P(StoreContract, KeysThatAreNotUtf8OrHoldANulFindNothing) {
   const std::string bad = "\xFF\xFE";
   EXPECT_EQ(db_->GetOrder(store_, bad).error().code, base::ErrorCode::kNotFound);
   EXPECT_EQ(db_->GetItem(store_, bad).error().code, base::ErrorCode::kNotFound);
   EXPECT_EQ(db_->FindStore(bad).error().code, base::ErrorCode::kNotFound);
   EXPECT_EQ(db_->FindSession(bad).error().code, base::ErrorCode::kNotFound);
+  // A NUL inside a key that exists up to it: the stored "10023" is not "10023\0x".
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  const std::string with_nul("10023\0x", 7);
+  EXPECT_EQ(db_->GetOrder(store_, with_nul).error().code, base::ErrorCode::kNotFound);
+  EXPECT_EQ(db_->GetItem(store_, std::string("TREK-FX2\0", 9)).error().code,
+            base::ErrorCode::kNotFound);
+  EXPECT_EQ(db_->FindStore(std::string("bikes\0", 6)).error().code, base::ErrorCode::kNotFound);
 }
 
 TEST_P(StoreContract, SamePutTwiceStoresOneOrder) {

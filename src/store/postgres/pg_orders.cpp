@@ -235,6 +235,9 @@ Result<PutOutcome> PostgresStore::PutOrder(StoreId store, const shop::Order& ord
 }
 
 Result<OrderRecord> PostgresStore::GetOrder(StoreId store, const std::string& number) {
+  // PostgreSQL text cannot hold a NUL and libpq would cut the key there: nothing is stored under
+  // it.
+  if (rules::HasNul(number)) return rules::OrderNotFound(number);
   return pool_->Get<OrderRecord>([&](pqxx::work& w) -> Result<OrderRecord> {
     auto r = w.exec_params(OrderSelect(true) + " WHERE o.store_id = $1 AND o.number = $2",
                            store.value, number);

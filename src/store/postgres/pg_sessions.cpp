@@ -20,6 +20,7 @@ Status PostgresStore::CreateSession(const Session& session) {
 }
 
 Result<Session> PostgresStore::FindSession(const std::string& id_hash) {
+  if (rules::HasNul(id_hash)) return base::NotFound("no such session");
   return pool_->Get<Session>([&](pqxx::work& w) -> Result<Session> {
     auto r = w.exec_params(
         "SELECT s.user_id, u.store_id, u.email, s.csrf_token, s.oauth_state, s.created_at, "

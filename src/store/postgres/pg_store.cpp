@@ -149,6 +149,9 @@ Result<StoreInfo> PostgresStore::GetStore(StoreId id) {
 }
 
 Result<StoreInfo> PostgresStore::FindStore(const std::string& slug) {
+  // PostgreSQL text cannot hold a NUL and libpq would cut the key there: nothing is stored under
+  // it.
+  if (rules::HasNul(slug)) return base::NotFound("no such store");
   return pool_->Get<StoreInfo>([&](pqxx::work& w) -> Result<StoreInfo> {
     auto r = w.exec_params("SELECT id, slug, name, currency FROM stores WHERE slug = $1", slug);
     if (r.empty()) return base::NotFound("no store named \"" + slug + "\"");
@@ -180,6 +183,7 @@ Result<User> PostgresStore::AddUser(StoreId store, const std::string& email,
 }
 
 Result<User> PostgresStore::FindUser(const std::string& email) {
+  if (rules::HasNul(email)) return base::NotFound("no such user");
   return pool_->Get<User>([&](pqxx::work& w) -> Result<User> {
     auto r = w.exec_params(
         "SELECT id, store_id, email, password_hash FROM users WHERE lower(email) = lower($1)",
@@ -203,6 +207,7 @@ Status PostgresStore::AddApiToken(StoreId store, const std::string& token_hash,
 }
 
 Result<StoreId> PostgresStore::FindTokenStore(const std::string& token_hash) {
+  if (rules::HasNul(token_hash)) return base::Unauthenticated("unknown API token");
   return pool_->Get<StoreId>([&](pqxx::work& w) -> Result<StoreId> {
     auto r = w.exec_params("SELECT store_id FROM api_tokens WHERE token_hash = $1", token_hash);
     if (r.empty()) return base::Unauthenticated("unknown API token");
@@ -240,6 +245,7 @@ Result<PutOutcome> PostgresStore::PutItem(StoreId store, const shop::Item& item)
 }
 
 Result<shop::Item> PostgresStore::GetItem(StoreId store, const std::string& sku) {
+  if (rules::HasNul(sku)) return base::NotFound("no such item");
   return pool_->Get<shop::Item>([&](pqxx::work& w) -> Result<shop::Item> {
     auto r =
         w.exec_params("SELECT " + kItemColumns + " FROM items WHERE store_id = $1 AND sku = $2",
