@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -127,6 +128,30 @@ TEST_P(StoreContract, OrderRoundTripsEveryField) {
   EXPECT_EQ(got->order.lines[0].kind, shop::ItemKind::kInventory);
   EXPECT_EQ(got->order.total, o.total);
   EXPECT_EQ(got->export_record.state, ExportState::kNotExported);
+}
+
+// A web store retrying a PUT of a new item in parallel: the item is created once, and only one
+// of the answers says so (20 items, 8 PUTs of each released at once).
+TEST_P(StoreContract, ParallelPutsOfANewItemCreateItOnce) {
+  for (int round = 0; round < 20; ++round) {
+    shop::Item helmet{"HELMET-" + std::to_string(round), "Helmet"};
+    helmet.price = M(12999);
+    std::atomic<int> created{0}, failed{0};
+    std::latch start(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&] {
+        start.arrive_and_wait();
+        auto r = db_->PutItem(store_, helmet);
+        if (!r.ok())
+          ++failed;
+        else if (*r == PutOutcome::kCreated)
+          ++created;
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failed.load(), 0) << helmet.sku;
+    EXPECT_EQ(created.load(), 1) << helmet.sku;
+  }
 }
 
 // Keys from outside (a URL's path) may not be UTF-8: nothing is stored under them, on either

@@ -225,7 +225,10 @@ Result<PutOutcome> PostgresStore::PutItem(StoreId store, const shop::Item& item)
       if (ReadItem(found[0]) == item) return PutOutcome::kUnchanged;
       outcome = PutOutcome::kReplaced;
     }
-    w.exec_params0(
+    // A new SKU has no row to lock: a rival may insert it first. `xmax = 0` on the upsert's row
+    // tells this insert from an update of the rival's, so only one of two racing PUTs says
+    // "created", as on SQLite.
+    auto upserted = w.exec_params(
         "INSERT INTO items (store_id, sku, description, kind, source, lightspeed_item_id, upc, "
         "ean, manufacturer_sku, brand, price_cents, cost_cents, msrp_cents, serialized, "
         "updated_at) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15," +
@@ -236,10 +239,13 @@ Result<PutOutcome> PostgresStore::PutItem(StoreId store, const shop::Item& item)
             "ean = excluded.ean, manufacturer_sku = excluded.manufacturer_sku, "
             "brand = excluded.brand, price_cents = excluded.price_cents, "
             "cost_cents = excluded.cost_cents, msrp_cents = excluded.msrp_cents, "
-            "serialized = excluded.serialized, updated_at = excluded.updated_at",
+            "serialized = excluded.serialized, updated_at = excluded.updated_at "
+            "RETURNING (xmax = 0)",
         ClockSeconds(), store.value, item.sku, item.description, shop::Name(item.kind),
         shop::Name(item.source), item.lightspeed_item_id, item.upc, item.ean, item.manufacturer_sku,
         item.brand, item.price.cents(), OptCents(item.cost), OptCents(item.msrp), item.serialized);
+    if (found.empty() && !upserted.empty() && !upserted[0][0].as<bool>())
+      outcome = PutOutcome::kReplaced;
     return outcome;
   });
 }
