@@ -68,12 +68,14 @@ std::optional<base::Duration> WaitFor(pqxx::work& w, const char* kind, const std
 }  // namespace
 
 Status PostgresStore::AddFlash(const std::string& session_hash, const SessionFlash& flash) {
-  // A session that is gone or already full gets nothing. The cap is soft across nodes (two adds
-  // at once may both see 49); it only keeps a session's flashes from growing without bound.
+  // A session that is gone or already full gets nothing. The session row is locked (FOR KEY
+  // SHARE), so a logout at the same moment either waits for this add or is seen as gone: never a
+  // foreign-key error. The cap is soft across nodes (two adds at once may both see 49); it only
+  // keeps a session's flashes from growing without bound.
   return pool_->Run([&](pqxx::work& w) -> Status {
     w.exec_params(
         "INSERT INTO session_flashes (session_hash, error, text) SELECT $1, $2, $3 "
-        "WHERE EXISTS (SELECT 1 FROM sessions WHERE id_hash = $1) "
+        "WHERE EXISTS (SELECT 1 FROM sessions WHERE id_hash = $1 FOR KEY SHARE) "
         "AND (SELECT COUNT(*) FROM session_flashes WHERE session_hash = $1) < $4",
         session_hash, flash.error, flash.text, kMaxSessionFlashes);
     return Status();
