@@ -156,7 +156,7 @@ bool WaitFor(const std::function<bool()>& done, std::chrono::seconds limit) {
   return done();
 }
 
-TEST(Lanes, TwoNodesShareTheAccountsAndDriveEachFromOneNodeAtATime) {
+TEST(Lanes, R22TwoNodesShareTheAccountsAndDriveEachFromOneNodeAtATime) {
   TestService svc;
   auto a = MakeNode(svc, "worker-1");
   auto b = MakeNode(svc, "worker-2");
@@ -199,7 +199,7 @@ TEST(Lanes, TwoNodesShareTheAccountsAndDriveEachFromOneNodeAtATime) {
   EXPECT_NE(metrics.raw.find("spoke_node_info{node=\""), std::string::npos) << metrics.raw;
 }
 
-TEST(Lanes, WhenOneNodeStopsMidRunTheOtherFinishesEverything) {
+TEST(Lanes, R20WhenOneNodeStopsMidRunTheOtherFinishesEverythingOnce) {
   TestService svc;
   auto a = MakeNode(svc, "worker-1");
   auto b = MakeNode(svc, "worker-2");
@@ -224,7 +224,7 @@ TEST(Lanes, WhenOneNodeStopsMidRunTheOtherFinishesEverything) {
 // A node killed mid-sale: its lanes stay leased and its heartbeat runs until they expire; the
 // survivor leaves those accounts alone meanwhile, then takes them over with a higher fence and
 // settles the order it had in flight by searching first (the order's "maybe sent" mark).
-TEST(Lanes, AKilledNodesLanesAreTakenOverWhenTheirLeasesRunOut) {
+TEST(Lanes, R20R22AKilledNodesLanesAreTakenOverWhenTheirLeasesRunOut) {
   TestService svc;
   const auto shops = FourShopsWithOrders(svc, 4, 50);
   store::Store& db = svc.db();

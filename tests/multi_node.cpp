@@ -159,7 +159,7 @@ class MultiNode : public ::testing::Test {
   std::vector<Shop> shops_;
 };
 
-TEST_F(MultiNode, ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
+TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce) {
   ASSERT_NO_FATAL_FAILURE(SetUpShops());
   const int port = FreePort();
   ASSERT_GT(port, 0);

@@ -160,16 +160,16 @@ class Engine::Impl {
     {
       base::MutexLock lock(mu_);
       for (const store::DueStore& d : *due) {
-        // Stores without an account still get a lane of their own, so their orders are
-        // stopped with a plain reason instead of waiting forever.
-        const std::string account =
-            d.account_id.empty() ? "store-" + std::to_string(d.store.value) : d.account_id;
-        std::string lane = account + "|" + std::to_string(d.store.value);
+        // Stores without an account still get a lane of their own ("store-<id>"), so their
+        // orders are stopped with a plain reason instead of waiting forever. The account's lane
+        // is leased across nodes; each of its stores takes turns within it.
+        const std::string lease_lane = store::LaneName(d.store, d.account_id);
+        std::string lane = lease_lane + "|" + std::to_string(d.store.value);
         if (busy_.count(lane)) continue;
         // Soonest admission first; never-served or least recently served first among equals.
         const double wait = connections_.SecondsUntilAdmits(d.store, 8.0);
-        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane,
-                         store::LaneName(d.store, d.account_id), d.store});
+        order.push_back(
+            {wait * 1e6 + static_cast<double>(last_served_[lane]), lane, lease_lane, d.store});
       }
     }
     std::sort(order.begin(), order.end(),
@@ -200,7 +200,6 @@ class Engine::Impl {
   // matter here, and the database measures the lease itself. ---
 
   struct Held {
-    int64_t fence = 0;
     Steady::time_point renew_at, valid_until, last_work;
   };
   // How many lanes this node may hold this pass, and who holds the others.
@@ -296,12 +295,11 @@ class Engine::Impl {
       h->valid_until = now;
       return;
     }
-    Stamp(h, **renewed, now);
+    Stamp(h, now);
   }
 
-  void Stamp(Held* h, int64_t fence, Steady::time_point at) {
+  void Stamp(Held* h, Steady::time_point at) {
     const auto lease = std::chrono::duration_cast<Steady::duration>(options_.lane_lease);
-    h->fence = fence;
     h->renew_at = at + lease / 3;
     // The database counts whole seconds: the lease may end up to a second before at + lease.
     h->valid_until = at + lease - std::chrono::seconds(1);
@@ -324,7 +322,7 @@ class Engine::Impl {
     }
     if (!taken->has_value()) return false;
     Held h;
-    Stamp(&h, **taken, now);
+    Stamp(&h, now);
     h.last_work = now;
     spdlog::info("node {}: drives lane {} (fence {})", base::EscapeForLog(node_),
                  base::EscapeForLog(lane), **taken);

@@ -86,7 +86,7 @@ TEST(PostgresStore, TwoNodesMigratingAtOnceApplyEachVersionOnce) {
 }
 
 // R20: many workers on several nodes claim the same due orders; each order goes to exactly one.
-TEST(PostgresStore, ManyWorkersClaimingAtOnceClaimEachOrderExactlyOnce) {
+TEST(PostgresStore, R20ManyWorkersClaimingAtOnceClaimEachOrderExactlyOnce) {
   const std::string url = FreshDatabase();
   auto db = OpenOrDie(url);
   ASSERT_TRUE(db);
@@ -205,7 +205,7 @@ namespace {
 // New work reaches an idle node without polling: an order queued through another node's store
 // wakes a watch at once (LISTEN/NOTIFY), a quiet queue lets it sleep, and a watch outlives a
 // server restart (it reconnects, answering "look now" meanwhile).
-TEST(PostgresStore, QueuedWorkWakesAWatchOnAnotherNode) {
+TEST(PostgresStore, R27QueuedWorkWakesAWatchOnAnotherNode) {
   const std::string url = FreshDatabase();
   auto serve = OpenOrDie(url), worker = OpenOrDie(url);
   ASSERT_TRUE(serve && worker);
