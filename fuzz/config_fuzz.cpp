@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "app/config.h"
@@ -66,10 +67,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const toml::parse_error&) {
     FUZZ_CHECK(false, "accepted a file toml++ refuses");
   }
-  if (auto v = t["export"]["workers"].value<int64_t>())
+  // What the file says, read without toml++'s float-to-int cast (it has no range check).
+  auto whole = [&](const char* key) -> std::optional<double> {
+    const toml::node* n = t["export"][key].node();
+    if (n && n->is_integer()) return static_cast<double>(*n->value_exact<int64_t>());
+    if (n && n->is_floating_point()) return n->value_exact<double>();
+    return std::nullopt;
+  };
+  if (auto v = whole("workers"))
     FUZZ_CHECK(*v == config->workers, "export.workers " + std::to_string(*v) + " became " +
                                           std::to_string(config->workers));
-  if (auto v = t["export"]["lease_seconds"].value<int64_t>())
+  if (auto v = whole("lease_seconds"))
     FUZZ_CHECK(*v == config->lease_seconds, "export.lease_seconds " + std::to_string(*v) +
                                                 " became " + std::to_string(config->lease_seconds));
   return 0;

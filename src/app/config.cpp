@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -36,8 +37,11 @@ base::Status CheckListen(const std::string& listen, const std::string& key) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
     return Invalid(key, key + " must be host:port, e.g. 127.0.0.1:8080");
-  const std::optional<int> port = WholeNumber(std::string_view(listen).substr(colon + 1));
-  if (!port || *port < 0 || *port > 65535)
+  const std::string_view port_text = std::string_view(listen).substr(colon + 1);
+  const std::optional<int> port = WholeNumber(port_text);
+  // Digits only: from_chars reads "-0" as port 0.
+  if (!port || port_text.find_first_not_of("0123456789") != std::string_view::npos ||
+      *port > 65535)
     return Invalid(key, key + " has a bad port: \"" + listen + "\"");
   return {};
 }
@@ -129,8 +133,13 @@ base::Result<Config> LoadConfig(const std::string& path) {
         else if (key == "worker.node_name")
           st = str(&c.node_name);
         else if (const IntSetting* i = find_int(key)) {
-          auto v = value.value<int64_t>();
-          if (!v)
+          // A float such as 4.0 is read by hand: toml++ casts it to int64 without a range check.
+          std::optional<double> v;
+          if (value.is_floating_point())
+            v = value.value_exact<double>();
+          else if (auto n = value.value<int64_t>())
+            v = static_cast<double>(*n);
+          if (!v || !std::isfinite(*v) || std::trunc(*v) != *v)
             st = Invalid(key, file + ": " + key + " must be a whole number");
           else if (*v < INT_MIN || *v > INT_MAX)  // would wrap into range as an int
             st = Invalid(key, file + ": " + key + " is out of range");

@@ -163,6 +163,25 @@ TEST_F(ConfigTest, RefusesUnknownKeysAndBadValuesNamingTheKey) {
   c = LoadConfig(Write("[export]\nworkers = 42949672972\n"));
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().field, "export.workers");
+  // Found by fuzzing (fuzz/regressions/config): "-0" was read as port 0.
+  c = LoadConfig(Write("[server]\nlisten = \"[::-0\"\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "server.listen");
+  // Found by fuzzing (fuzz/regressions/config): a float past 2^63 was cast to an integer by
+  // toml++ (undefined behaviour). A whole float is read; anything else is refused by name.
+  c = LoadConfig(Write("[export]\nworkers = 5.5e78\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "export.workers");
+  EXPECT_NE(c.error().message.find("out of range"), std::string::npos) << c.error().message;
+  c = LoadConfig(Write("[export]\nworkers = 2.5\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("whole number"), std::string::npos) << c.error().message;
+  c = LoadConfig(Write("[export]\nworkers = nan\n"));
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().field, "export.workers");
+  c = LoadConfig(Write("[export]\nworkers = 3.0\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->workers, 3);
   setenv("SPOKE_EXPORT_WORKERS", "12abc", 1);
   c = LoadConfig(Write(""));
   unsetenv("SPOKE_EXPORT_WORKERS");
