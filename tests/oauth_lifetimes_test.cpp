@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "base/secrets.h"
+#include "base/time_zone.h"
 #include "tests/support/service.h"
 
 namespace {
@@ -143,9 +145,12 @@ TEST(TokenLifetimes, AQuietStoreStaysConnectedThroughTheKeepAlive) {
   const json first = svc.Get("/api/v1/lightspeed/status").body["lapses_at"];
   ASSERT_TRUE(first.is_string());
   Clerk clerk(svc, "127.0.0.1");
-  EXPECT_NE(
-      clerk.Get("/settings/lightspeed")->body.find("would lapse on " + first.get<std::string>()),
-      std::string::npos);
+  // The page shows it in the store's time zone (UTC unless set).
+  const auto lapses = base::ParseTime(first.get<std::string>(), "lapses_at");
+  ASSERT_TRUE(lapses.ok());
+  EXPECT_NE(clerk.Get("/settings/lightspeed")
+                ->body.find("would lapse on " + base::FormatInZone(*lapses, "UTC")),
+            std::string::npos);
   svc.AdvanceTime(std::chrono::duration_cast<std::chrono::seconds>(8 * kDay));
   Reply kept = WaitForLapseChange(svc, first);
   EXPECT_GT(kept.body["lapses_at"].get<std::string>(), first.get<std::string>());
@@ -221,6 +226,67 @@ TEST(TokenLifetimes, TheSixthRefreshInAMinuteWaitsInsteadOfFailingTheOrder) {
   Reply done = svc.WaitForExport("10039");
   EXPECT_EQ(done.body["export"]["state"], "exported") << done.raw;
   EXPECT_EQ(svc.SimControl("GET", "/stats")["refreshes"], 6);
+}
+
+}  // namespace
+
+namespace {
+
+// Presses Connect as a clerk would and approves on "Lightspeed"; answers spoke's last answer.
+httplib::Result ConnectThroughTheSite(TestService& svc, Clerk& clerk) {
+  auto go = clerk.PressConnect();
+  EXPECT_EQ(go->status, 303) << go->body;
+  const std::string authorize = go->get_header_value("Location");
+  httplib::Client lightspeed(svc.simulator().BaseUrl());
+  auto back = lightspeed.Get(authorize.substr(svc.simulator().BaseUrl().size()).c_str());
+  EXPECT_EQ(back->status, 302) << back->body;
+  return clerk.Get(back->get_header_value("Location").substr(std::string(kPublic).size()));
+}
+
+// Issue 14, item 3: a revoked authorization stops every order with one message that blames the
+// connection, not the sale; after the merchant connects again they go out by themselves, once.
+TEST(Recovery, OrdersStoppedByALostConnectionResumeWhenTheStoreConnectsAgain) {
+  ServiceOptions o;
+  o.public_url = kPublic;
+  o.registered_redirect_uri = kRegistered;
+  o.site_connections = true;
+  TestService svc(o);
+  svc.Connect();
+  ASSERT_LT(svc.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 300);
+  for (const char* n : {"R1", "R2", "R3"})
+    ASSERT_LT(svc.Put(std::string("/api/v1/orders/") + n,
+                      testing_support::HelmetOrder(n, std::string(n) + "@example.com"))
+                  .status,
+              300);
+  svc.SimControl("PUT", "/tokens",
+                 {{"expire_access_tokens", true}, {"revoke_refresh_tokens", true}});
+  svc.StartEngine();
+  ASSERT_LT(svc.Post("/api/v1/exports", {{"orders", {"R1", "R2", "R3"}}}).status, 300);
+  std::set<std::string> messages;
+  for (const char* n : {"R1", "R2", "R3"}) {
+    Reply r = svc.WaitForExport(n);
+    ASSERT_EQ(r.body["export"]["state"], "needs_attention") << r.raw;
+    messages.insert(r.body["export"]["message"].get<std::string>());
+  }
+  ASSERT_EQ(messages.size(), 1u) << "one cause, one message: " << *messages.begin() << " / "
+                                 << *messages.rbegin();
+  const std::string message = *messages.begin();
+  EXPECT_EQ(message.rfind("Waiting for the Lightspeed connection", 0), 0u) << message;
+  EXPECT_EQ(message.find("refused the sale"), std::string::npos) << message;
+  EXPECT_EQ(svc.SimControl("GET", "/stats")["requests"].value("POST Sale", 0), 0);
+
+  Clerk clerk(svc, "127.0.0.1:" + std::to_string(svc.port()));
+  auto exports = clerk.Get("/exports");
+  EXPECT_NE(exports->body.find("Retry all 3 orders"), std::string::npos);
+  EXPECT_NE(exports->body.find("aria-label=\"Retry order R2\""), std::string::npos);
+  auto done = ConnectThroughTheSite(svc, clerk);
+  EXPECT_EQ(done->status, 303);
+  auto settings = clerk.Get("/settings/lightspeed");
+  EXPECT_NE(settings->body.find("3 orders that were waiting for the connection are being sent"),
+            std::string::npos);
+  for (const char* n : {"R1", "R2", "R3"})
+    EXPECT_EQ(svc.WaitForExport(n).body["export"]["state"], "exported") << n;
+  EXPECT_EQ(svc.SimControl("GET", "/stats")["requests"].value("POST Sale", 0), 3);
 }
 
 }  // namespace

@@ -47,10 +47,38 @@ TEST_F(Site, PagesNeedALoginAndRedirectToIt) {
     auto r = c.Get(p);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 302) << p;
-    EXPECT_EQ(r->get_header_value("Location"), "/login") << p;
+    EXPECT_EQ(r->get_header_value("Location").rfind("/login?next=", 0), 0u) << p;
   }
   auto post = c.Post("/orders/export", httplib::Params{{"orders", "10001"}});
   EXPECT_EQ(post->status, 302);
+  EXPECT_EQ(post->get_header_value("Location"), "/login") << "a form's data is gone: no return";
+}
+
+// Issue 14: logging in returns to the page that was asked for (a bookmark, a link in an e-mail).
+TEST_F(Site, LoginReturnsToThePageThatWasAskedFor) {
+  auto c = Client();
+  c.set_follow_location(false);
+  auto asked = c.Get("/orders/10001?x=1");
+  ASSERT_EQ(asked->status, 302);
+  auto form = c.Get(asked->get_header_value("Location"));
+  ASSERT_EQ(form->status, 200);
+  EXPECT_EQ(Field(form->body, "next"), "/orders/10001?x=1");
+  auto r = c.Post("/login", httplib::Headers{{"Cookie", CookiePair(form, "spoke_login")}},
+                  httplib::Params{{"csrf", Field(form->body, "csrf")},
+                                  {"next", Field(form->body, "next")},
+                                  {"email", "clerk@example.com"},
+                                  {"password", "correct horse battery"}});
+  ASSERT_EQ(r->status, 303);
+  EXPECT_EQ(r->get_header_value("Location"), "/orders/10001?x=1");
+  // Only to a page of this site: anything else leads to Open Orders.
+  auto form2 = c.Get("/login");
+  auto off = c.Post("/login", httplib::Headers{{"Cookie", CookiePair(form2, "spoke_login")}},
+                    httplib::Params{{"csrf", Field(form2->body, "csrf")},
+                                    {"next", "//evil.example/"},
+                                    {"email", "clerk@example.com"},
+                                    {"password", "correct horse battery"}});
+  ASSERT_EQ(off->status, 303);
+  EXPECT_EQ(off->get_header_value("Location"), "/orders");
 }
 
 TEST_F(Site, LoginSetsAnHttpOnlySameSiteCookieAndPagesCarrySecurityHeaders) {
@@ -280,3 +308,61 @@ TEST(SiteOnTwoNodes, SessionFlashAndLoginThrottleAreSharedThroughTheDatabase) {
   login(a, "correct horse battery", &status);
   EXPECT_EQ(status, 429);
 }
+
+namespace {
+
+// Issue 14, item 5: times in the store's time zone, money with thousands separators, a refund
+// after export in the merchant's words, and why a PayPal order has no billing address.
+TEST_F(Site, PagesSpeakInTheStoresTimeZoneAndAMerchantsWords) {
+  svc_.Connect();
+  testing_support::Reply bad =
+      svc_.Put("/api/v1/settings/lightspeed", {{"time_zone", "Mars/Base"}});
+  EXPECT_EQ(bad.status, 422) << bad.raw;
+  EXPECT_EQ(bad.body["error"]["field"], "time_zone");
+  testing_support::Reply zone =
+      svc_.Put("/api/v1/settings/lightspeed", {{"time_zone", "America/Chicago"}});
+  ASSERT_EQ(zone.status, 200) << zone.raw;
+  EXPECT_EQ(zone.body["time_zone"], "America/Chicago");
+
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  auto big = testing_support::PaidOrder("10001");
+  big["lines"][0]["quantity"] = 3;
+  big["lines"][0]["serial_numbers"] = nlohmann::json::array();
+  big["total"] = "2799.22";
+  big["payments"][0]["amount"] = "2799.22";
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10001", big).status, 201);
+  ASSERT_EQ(svc_.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 201);
+  ASSERT_EQ(
+      svc_.Put("/api/v1/orders/P1", testing_support::HelmetOrder("P1", "p@example.com", "PayPal"))
+          .status,
+      201);
+
+  const std::string cookie = Login();
+  auto c = Client();
+  httplib::Headers h{{"Cookie", cookie}};
+  auto list = c.Get("/orders", h)->body;
+  EXPECT_NE(list.find("2026-11-20 09:04 CST"), std::string::npos) << "placed 15:04 UTC";
+  EXPECT_NE(list.find("$2,799.22"), std::string::npos);
+  auto settings = c.Get("/settings/lightspeed", h)->body;
+  EXPECT_NE(settings.find("<option selected>America/Chicago</option>"), std::string::npos);
+  auto paypal = c.Get("/orders/P1", h)->body;
+  EXPECT_NE(paypal.find("PayPal does not give the store the buyer's billing address"),
+            std::string::npos);
+
+  svc_.StartEngine();
+  ASSERT_EQ(svc_.Post("/api/v1/orders/10001/export").status, 202);
+  ASSERT_EQ(svc_.WaitForExport("10001").body["export"]["state"], "exported");
+  ASSERT_LT(svc_.Post("/api/v1/orders/10001/refunds",
+                      {{"id", "r1"}, {"method", "Online Payments (Stripe)"}, {"amount", "25.00"}})
+                .status,
+            300);
+  const std::string words = "Refunded $25.00 after export: refund it in Lightspeed too";
+  EXPECT_NE(c.Get("/orders?status=all", h)->body.find(words), std::string::npos);
+  auto order = c.Get("/orders/10001", h)->body;
+  EXPECT_NE(order.find(words), std::string::npos);
+  EXPECT_EQ(order.find("Unbalanced: $25.00 due"), std::string::npos);
+  EXPECT_NE(order.find("Exported order: refund it in Lightspeed as well"), std::string::npos)
+      << "R24";
+}
+
+}  // namespace

@@ -4,6 +4,7 @@
 
 #include "api/settings_check.h"
 #include "base/text.h"
+#include "base/time_zone.h"
 #include "shop/validate.h"
 
 namespace api {
@@ -60,6 +61,13 @@ Result<store::LightspeedSettings> ApplySettingsChange(store::LightspeedSettings 
                          "no_consent or consented");
       !st.ok())
     return st.error();
+  if (c.time_zone) {
+    if (!base::IsTimeZone(*c.time_zone))
+      return base::Invalid("time_zone",
+                           "time_zone must be a zone of the tz database, such as "
+                           "America/Chicago or Europe/Amsterdam");
+    s.time_zone = *c.time_zone;
+  }
   if (c.payment_types) {
     for (const auto& [web, type] : *c.payment_types)
       if (web.empty() || type.empty())
@@ -204,6 +212,7 @@ Result<ConnectionStatus> Api::ConnectLightspeed(store::StoreId s,
     return base::Unavailable("this server has no Lightspeed configuration");
   auto account = options_.connections->Connect(s, refresh_token);
   if (!account.ok()) return account.error();
+  (void)ResumeAfterReconnect(s);  // best effort: each order can still be retried by hand
   return LightspeedStatus(s);
 }
 
@@ -313,6 +322,26 @@ Result<std::vector<BatchResult>> Api::RequestExports(store::StoreId s,
     return base::Invalid("orders", "at most " + std::to_string(kMaxBatch) + " orders at a time");
   std::vector<BatchResult> out;
   for (const std::string& n : numbers) out.push_back({n, Queue(s, n, false)});
+  return out;
+}
+
+Result<int> Api::ResumeAfterReconnect(store::StoreId s) {
+  auto stopped = store_.ListExports(s, shop::ExportState::kNeedsAttention, kMaxBatch);
+  if (!stopped.ok()) return stopped.error();
+  int resumed = 0;
+  for (const store::OrderRecord& r : *stopped)
+    if (exporter::IsStoppedForConnection(r.export_record.message) &&
+        Queue(s, r.order.number, true).ok())
+      ++resumed;
+  return resumed;
+}
+
+Result<std::vector<BatchResult>> Api::RetryAll(store::StoreId s) {
+  auto stopped = store_.ListExports(s, shop::ExportState::kNeedsAttention, kMaxBatch);
+  if (!stopped.ok()) return stopped.error();
+  std::vector<BatchResult> out;
+  for (const store::OrderRecord& r : *stopped)
+    out.push_back({r.order.number, Queue(s, r.order.number, true)});
   return out;
 }
 

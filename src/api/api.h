@@ -52,7 +52,7 @@ struct Written {
 // typed them (text from JSON or a form); the operation checks and reads them.
 struct SettingsChange {
   std::optional<std::string> account_id, shop_id, register_id, employee_id, reference_source,
-      tax_mode, auto_export, customer_marketing;
+      tax_mode, auto_export, customer_marketing, time_zone;
   std::optional<std::map<std::string, std::string>> payment_types;
 };
 
@@ -112,6 +112,12 @@ class Api {
   static constexpr size_t kMaxBatch = 500;
   Result<std::vector<BatchResult>> RequestExports(store::StoreId s,
                                                   const std::vector<std::string>& numbers);
+  // After the store connects again: the orders stopped because Lightspeed no longer accepted its
+  // authorization (exporter::IsStoppedForConnection) are queued again. Answers how many.
+  Result<int> ResumeAfterReconnect(store::StoreId s);
+  // Every order that needs attention, retried ("Retry all"); each is queued or refused on its
+  // own, at most kMaxBatch at a time.
+  Result<std::vector<BatchResult>> RetryAll(store::StoreId s);
   Result<std::vector<store::OrderRecord>> ListExports(store::StoreId s,
                                                       std::optional<shop::ExportState> state,
                                                       int limit);

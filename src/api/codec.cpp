@@ -311,7 +311,8 @@ base::Result<SettingsChange> SettingsChangeFromJson(const json& j) {
   for (auto [key, target] : {std::pair{"reference_source", &c.reference_source},
                              {"tax_mode", &c.tax_mode},
                              {"auto_export", &c.auto_export},
-                             {"customer_marketing", &c.customer_marketing}})
+                             {"customer_marketing", &c.customer_marketing},
+                             {"time_zone", &c.time_zone}})
     if (r.Get(key)) *target = r.Str(key, false);
   if (const json* types = r.Get("payment_types")) {
     if (!types->is_object()) {
@@ -437,6 +438,7 @@ json SettingsToJson(const store::LightspeedSettings& s) {
           {"tax_mode", store::Name(s.tax_mode)},
           {"auto_export", store::Name(s.auto_export)},
           {"customer_marketing", store::Name(s.customer_marketing)},
+          {"time_zone", s.time_zone},
           {"payment_types", types},
           {"connection", store::Name(s.connection)}};
 }

@@ -147,6 +147,20 @@ std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::St
   return tokens->refresh_issued_at + kRefreshTokenLife;
 }
 
+namespace {
+constexpr std::string_view kWaitingForConnection =
+    "Waiting for the Lightspeed connection: this order is sent by itself once the store is "
+    "connected again in Settings → Lightspeed.";
+}  // namespace
+
+std::string StoppedForConnection(const std::string& why) {
+  return std::string(kWaitingForConnection) + (why.empty() ? "" : " " + why);
+}
+
+bool IsStoppedForConnection(std::string_view export_message) {
+  return export_message.rfind(kWaitingForConnection, 0) == 0;
+}
+
 std::string LapsedMessage(base::TimePoint lapsed_at) {
   return "Reconnect to Lightspeed: the connection lapsed on " + base::FormatTime(lapsed_at) +
          " (Lightspeed forgets an authorization that is not used for 30 days). Press Connect in "

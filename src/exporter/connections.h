@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/mutex.h"
 #include "lightspeed/client.h"
@@ -32,6 +33,14 @@ constexpr base::Duration kRefreshTokenLife = std::chrono::hours(24 * 30);
 std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::StoreId s);
 // The plain-words "connect again" message for a connection that lapsed at `lapsed_at`.
 std::string LapsedMessage(base::TimePoint lapsed_at);
+
+// The one wording of an order stopped because Lightspeed no longer accepts the store's
+// authorization (revoked, lapsed), whichever call noticed it: the order is not to blame.
+// `why` is the store's reconnect reason (LightspeedSettings::connection_message), the same for
+// every order it stopped. Orders stopped with it are queued again when the store connects
+// (api::Api::ResumeAfterReconnect).
+std::string StoppedForConnection(const std::string& why);
+bool IsStoppedForConnection(std::string_view export_message);
 
 class Connections {
  public:

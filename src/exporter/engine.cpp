@@ -467,13 +467,17 @@ class Engine::Impl {
 
   void NotConnected(store::StoreId s, const std::string& n, const store::ExportClaim& claim,
                     const base::Error& e) {
+    // Not connected any more (a store that never was cannot queue): one wording, and the order
+    // resumes by itself when the store connects again.
+    const std::string message =
+        e.code == base::ErrorCode::kUnauthenticated ? StoppedForConnection(e.message) : e.message;
     store::ExportAttempt rec{
-        claim.attempt, clock_.Now(), clock_.Now(), store::AttemptOutcome::kFailed, 0, e.message, 0};
+        claim.attempt, clock_.Now(), clock_.Now(), store::AttemptOutcome::kFailed, 0, message, 0};
     // Nothing was sent: if these writes fail, the claim expires and the order is tried again.
     if (auto st = store_.RecordAttempt(s, n, rec); !st.ok())
       spdlog::warn("order {}: attempt not recorded: {}", base::EscapeForLog(n),
                    base::EscapeForLog(st.error().message));
-    if (auto st = store_.StopExport(s, n, claim.fence, e.message, {}); !st.ok())
+    if (auto st = store_.StopExport(s, n, claim.fence, message, {}); !st.ok())
       spdlog::warn("order {}: not stopped ({}); it will be tried again", base::EscapeForLog(n),
                    base::EscapeForLog(st.error().message));
   }

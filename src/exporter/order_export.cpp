@@ -8,6 +8,7 @@
 
 #include "base/crash_points.h"
 #include "base/text.h"
+#include "exporter/connections.h"
 #include "exporter/existing_sale.h"
 #include "exporter/telemetry.h"
 
@@ -138,7 +139,15 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
 }
 
 void OrderExport::Fail(Attempt& a, const base::Error& e, const std::string& what) {
-  const std::string message = what + e.message + a.notes;
+  // A lost connection is not the sale's fault and is said one way, however it was noticed: with
+  // the store's reconnect reason (stored by whichever call noticed it first) when there is one.
+  std::string message = what + e.message + a.notes;
+  if (e.code == base::ErrorCode::kUnauthenticated) {
+    auto now = store_.GetLightspeedSettings(a.store);
+    const bool known = now.ok() && now->connection == store::ConnectionState::kReconnect &&
+                       !now->connection_message.empty();
+    message = StoppedForConnection(known ? now->connection_message : e.message) + a.notes;
+  }
   Finish(a, store::AttemptOutcome::kFailed, message);
   Persist(a, "the stop", [&] {
     return store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent);
@@ -297,6 +306,8 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   // Checked again just before sending (R1–R5): a refund may have arrived while it was queued.
   const shop::Eligibility now = shop::CheckEligibility(
       a.record.order, shop::ExportState::kNotExported, store::ConnectionOf(a.settings));
+  if (now.code == "not_connected" && a.settings.connection == store::ConnectionState::kReconnect)
+    return Fail(a, base::Unauthenticated(now.message, now.code), "");
   if (!now.ok()) return Fail(a, base::Invalid("", now.message), "");
 
   for (int pass = 0; pass < 3 && a.plan.hold.empty() && !a.plan.Ready(); ++pass) {

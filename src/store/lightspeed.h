@@ -42,6 +42,7 @@ struct LightspeedSettings {
   AutoExport auto_export = AutoExport::kOff;
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
   CustomerMarketing customer_marketing = CustomerMarketing::kNoConsent;
+  std::string time_zone = "UTC";  // IANA name: how the site manager shows times (issue 14)
   ConnectionState connection = ConnectionState::kNone;
   std::string connection_message;  // why a reconnect is needed
   bool operator==(const LightspeedSettings&) const = default;

@@ -233,6 +233,10 @@ CREATE TABLE export_nodes (
   alive_until BIGINT NOT NULL
 );
 )sql"},
+    // The store's time zone, for the times the site manager shows (issue 14).
+    {5, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+)sql"},
 };
 
 }  // namespace

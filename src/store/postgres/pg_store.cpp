@@ -294,8 +294,8 @@ Result<std::map<std::string, shop::Item>> PostgresStore::GetItems(
 Result<LightspeedSettings> PostgresStore::LoadSettings(pqxx::work& w, StoreId store) {
   auto r = w.exec_params(
       "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
-      "auto_export, payment_types, connection, connection_message, customer_marketing "
-      "FROM lightspeed_settings WHERE store_id = $1",
+      "auto_export, payment_types, connection, connection_message, customer_marketing, "
+      "time_zone FROM lightspeed_settings WHERE store_id = $1",
       store.value);
   LightspeedSettings out;
   if (r.empty()) return out;
@@ -312,6 +312,7 @@ Result<LightspeedSettings> PostgresStore::LoadSettings(pqxx::work& w, StoreId st
   Parse(row[8].as<std::string>(), &out.connection);
   out.connection_message = base::ValidUtf8(OptText(row[9]).value_or(""));
   Parse(row[10].as<std::string>(), &out.customer_marketing);
+  out.time_zone = row[11].as<std::string>();
   return out;
 }
 
@@ -325,17 +326,18 @@ Status PostgresStore::PutLightspeedSettings(StoreId store, const LightspeedSetti
     w.exec_params0(
         "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
         "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
-        "customer_marketing) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10," +
+        "customer_marketing, time_zone) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10," +
             kNow +
-            ",$11) ON CONFLICT (store_id) DO UPDATE SET "
+            ",$11,$12) ON CONFLICT (store_id) DO UPDATE SET "
             "account_id = excluded.account_id, shop_id = excluded.shop_id, "
             "register_id = excluded.register_id, employee_id = excluded.employee_id, "
             "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
             "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
-            "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing",
+            "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing, "
+            "time_zone = excluded.time_zone",
         ClockSeconds(), store.value, st.account_id, st.shop_id, st.register_id, st.employee_id,
         st.reference_source, Name(st.tax_mode), Name(st.auto_export),
-        rules::PaymentTypesToText(st.payment_types), Name(st.customer_marketing));
+        rules::PaymentTypesToText(st.payment_types), Name(st.customer_marketing), st.time_zone);
     return {};
   });
 }

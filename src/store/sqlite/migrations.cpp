@@ -235,6 +235,10 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_key ON login_attempts (kind, key, attempted_ms);
 CREATE INDEX login_attempts_age ON login_attempts (kind, attempted_ms);
 )sql"},
+    // The store's time zone, for the times the site manager shows (issue 14).
+    {12, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+)sql"},
 };
 
 }  // namespace

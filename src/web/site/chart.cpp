@@ -1,6 +1,7 @@
 #include "web/site/chart.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "web/site/html.h"
@@ -49,7 +50,7 @@ std::string RenderLevelChart(const std::vector<LevelSample>& samples, base::Time
   auto y = [&](double level) { return kTop + plot_h * (1 - std::clamp(level / size, 0.0, 1.0)); };
 
   std::string svg = "<svg class=\"chart\" viewBox=\"0 0 " + Num(kW) + " " + Num(kH) +
-                    "\" role=\"img\" aria-label=\"Lightspeed bucket level over the last hour\" "
+                    "\" role=\"img\" aria-label=\"Lightspeed capacity in use over the last hour\" "
                     "xmlns=\"http://www.w3.org/2000/svg\">";
   svg += "<rect x=\"" + Num(kLeft) + "\" y=\"" + Num(kTop) + "\" width=\"" + Num(plot_w) +
          "\" height=\"" + Num(plot_h) + "\" fill=\"#f7f9fc\" stroke=\"#cfd6e2\"/>";
@@ -58,7 +59,8 @@ std::string RenderLevelChart(const std::vector<LevelSample>& samples, base::Time
     svg += "<line x1=\"" + Num(kLeft) + "\" x2=\"" + Num(kLeft + plot_w) + "\" y1=\"" +
            Num(y(level)) + "\" y2=\"" + Num(y(level)) + "\" stroke=\"#e3e7ee\"/>";
     svg += "<text x=\"" + Num(kLeft - 6) + "\" y=\"" + Num(y(level) + 4) +
-           "\" font-size=\"11\" text-anchor=\"end\" fill=\"#5a6375\">" + Num(level) + "</text>";
+           "\" font-size=\"11\" text-anchor=\"end\" fill=\"#5a6375\">" + std::to_string(i * 25) +
+           "%</text>";
   }
   for (int m = 0; m <= 60; m += 15) {  // time axis: minutes ago
     const double px = kLeft + plot_w * (1 - m / 60.0);
@@ -78,7 +80,10 @@ std::string RenderLevelChart(const std::vector<LevelSample>& samples, base::Time
     const LevelSample& last = samples.back();
     svg += "<circle cx=\"" + Num(x(last.at)) + "\" cy=\"" + Num(y(last.level)) +
            "\" r=\"3.5\" fill=\"#2f5ea8\"><title>" +
-           Escape(Num(last.level) + " of " + Num(last.size) + " units") + "</title></circle>";
+           Escape(std::to_string(static_cast<int>(std::lround(
+                      100 * std::clamp(last.size > 0 ? last.level / last.size : 0.0, 0.0, 1.0)))) +
+                  "% in use") +
+           "</title></circle>";
   }
   svg += "</svg>";
   return svg;

@@ -28,7 +28,10 @@ TEST(Chart, DrawsALineOrSaysThereWasNothing) {
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
   // Full bucket at "now": the right edge at the top of the plot.
   EXPECT_NE(svg.find("710.0,12.0"), std::string::npos);
-  EXPECT_NE(svg.find("60.0 of 60.0 units"), std::string::npos);
+  // In a merchant's words: how much of the capacity was in use, not bucket units.
+  EXPECT_NE(svg.find("100% in use"), std::string::npos);
+  EXPECT_NE(svg.find(">50%</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("units"), std::string::npos);
 }
 
 }  // namespace

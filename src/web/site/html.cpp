@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/time_zone.h"
+
 namespace web::site {
 
 std::string Escape(std::string_view text) {
@@ -50,17 +52,23 @@ std::string UrlEncode(std::string_view text) {
 }
 
 std::string FormatMoney(const base::Money& m, std::string_view currency) {
-  if (currency == "USD") return m.Dollars();
-  return m.ToString() + " " + std::string(currency);
+  // ToString is "-1234567.89": group the whole part in threes.
+  std::string plain = m.ToString();
+  const bool negative = !plain.empty() && plain[0] == '-';
+  if (negative) plain.erase(0, 1);
+  const size_t dot = plain.find('.');
+  std::string grouped;
+  for (size_t i = 0; i < dot; ++i) {
+    if (i > 0 && (dot - i) % 3 == 0) grouped += ',';
+    grouped += plain[i];
+  }
+  grouped += plain.substr(dot);
+  if (currency == "USD") return (negative ? "-$" : "$") + grouped;
+  return (negative ? "-" : "") + grouped + " " + std::string(currency);
 }
 
-std::string FormatWhen(base::TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm);
-  return buf;
+std::string FormatWhen(base::TimePoint t, std::string_view time_zone) {
+  return base::FormatInZone(t, time_zone);
 }
 
 std::string FormatWait(double seconds) {
@@ -86,6 +94,7 @@ std::string RenderPage(const Layout& l, std::string_view body) {
     h += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(l.refresh_seconds) + "\">";
   h += "<title>" + Escape(l.title) + " · spoke</title>";
   h += "<link rel=\"stylesheet\" href=\"/site.css\"></head><body>";
+  h += "<a class=\"skip\" href=\"#main\">Skip to content</a>";
   h += "<header><span class=\"brand\">spoke</span>";
   if (!l.user_email.empty()) {
     auto item = [&](const char* key, const char* href, const char* label) {
@@ -101,7 +110,7 @@ std::string RenderPage(const Layout& l, std::string_view body) {
          "<span>" + Escape(l.user_email) +
          "</span> <button type=\"submit\">Log out</button></form>";
   }
-  h += "</header><main>";
+  h += "</header><main id=\"main\" tabindex=\"-1\">";
   for (const Flash& f : l.flashes)
     h += std::string("<p class=\"flash ") + (f.error ? "error" : "ok") + "\" role=\"" +
          (f.error ? "alert" : "status") + "\">" + Escape(f.text) + "</p>";
@@ -133,7 +142,10 @@ td.num,th.num{text-align:right;white-space:nowrap}
 .flash.error{background:#fde8e8;border:1px solid #f0a5a5}
 .paid{color:#1c7a35}
 .unbalanced{color:#a33a00;font-weight:600}
-.muted{color:#6a7385;font-size:.9em}
+.muted{color:#555e6f;font-size:.9em}
+.skip{position:absolute;left:-9999px;top:.4rem;z-index:10;padding:.4rem .8rem;background:#fff;color:#1d2f4f;border-radius:4px}
+.skip:focus{left:.6rem}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .tag{display:inline-block;padding:0 .4rem;border-radius:3px;background:#eef0f4;font-size:.85em}
 .tag.attention{background:#fde8e8;color:#8a1f1f}
 .reason{color:#6a4a00}
@@ -155,6 +167,16 @@ svg.chart{width:100%;height:auto;max-width:720px;background:#fff}
  th.hide-sm,td.hide-sm{display:none}
  main{padding:.6rem}
  td,th{padding:.35rem .3rem}
+ table.orders thead,table.cards thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
+ table.orders,table.orders tbody,table.orders tr,table.orders td,
+ table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+ table.orders tr,table.cards tr{border:1px solid #dde1e8;border-radius:6px;margin-bottom:.6rem;padding:.3rem .6rem;background:#fff}
+ table.orders td,table.cards td{border:0;padding:.2rem 0 .2rem 6.5rem;position:relative;text-align:left;white-space:normal;overflow-wrap:anywhere}
+ table.orders td::before,table.cards td::before{content:attr(data-label);position:absolute;left:0;width:6rem;font-weight:600;color:#555e6f;font-size:.85em}
+ table.orders td.hide-sm,table.cards td.hide-sm{display:block}
+ table.orders td:not([data-label]),table.cards td:not([data-label]){padding-left:0}
+ table.cards td:empty{display:none}
+ .logout span{display:none}
 }
 )css";
 

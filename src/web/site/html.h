@@ -17,8 +17,8 @@ std::string Escape(std::string_view text);
 std::string UrlEncode(std::string_view text);
 // "$899.99" for USD; "899.99 EUR" for other currencies.
 std::string FormatMoney(const base::Money& m, std::string_view currency);
-// "2026-11-20 15:04 UTC".
-std::string FormatWhen(base::TimePoint t);
+// "2026-11-20 09:04 CST": `t` in the store's time zone (an IANA name; UTC when unknown).
+std::string FormatWhen(base::TimePoint t, std::string_view time_zone);
 // "about 3 minutes", "12 seconds", "under a second".
 std::string FormatWait(double seconds);
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 namespace web::site {
 namespace {
 
@@ -36,6 +38,13 @@ TEST(Html, UrlEncodeKeepsUnreservedOnly) {
 TEST(Html, MoneyAndWaits) {
   EXPECT_EQ(FormatMoney(base::Money::FromCents(89999), "USD"), "$899.99");
   EXPECT_EQ(FormatMoney(base::Money::FromCents(1250), "EUR"), "12.50 EUR");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(273017), "USD"), "$2,730.17");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(-2500), "USD"), "-$25.00");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(100000), "USD"), "$1,000.00");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(99999), "USD"), "$999.99");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(-123456789012), "EUR"), "-1,234,567,890.12 EUR");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(0), "USD"), "$0.00");
+  EXPECT_EQ(FormatMoney(base::Money::FromCents(INT64_MIN), "USD"), "-$92,233,720,368,547,758.08");
   EXPECT_EQ(FormatWait(0.2), "under a second");
   EXPECT_EQ(FormatWait(12), "12 seconds");
   EXPECT_EQ(FormatWait(600), "about 10 minutes");

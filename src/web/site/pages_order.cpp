@@ -1,5 +1,7 @@
 // Order details: lines, totals, payments (Capture), refunds, the balance, the status section with
 // its export box, the export timeline and the lines not sent (R8), and the R24 reminder.
+#include <cctype>
+
 #include "web/site/site.h"
 #include "web/site/views.h"
 
@@ -9,6 +11,15 @@ namespace {
 std::string Row(const std::string& label, const std::string& value, const char* cls = "") {
   return std::string("<tr class=\"") + cls + "\"><th>" + label + "</th><td class=\"num\">" + value +
          "</td></tr>";
+}
+
+bool PaidWithPayPal(const shop::Order& o) {
+  for (const shop::Payment& p : o.payments) {
+    std::string m = p.method;
+    for (char& ch : m) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (m.find("paypal") != std::string::npos) return true;
+  }
+  return false;
 }
 
 std::string AddressHtml(const std::optional<shop::Address>& a) {
@@ -74,7 +85,7 @@ void Site::OrderPage(Ctx& c) {
 
   std::string b = "<p><a href=\"/orders\">← Open Orders</a></p><h1>Order #" + Escape(o.number) +
                   " <span class=\"tag\">" + StatusLabel(o.status) + "</span></h1>";
-  b += "<p class=\"balance-message\">" + BalanceHtml(balance) + "</p>";
+  b += "<p class=\"balance-message\">" + BalanceHtml(*rec, balance) + "</p>";
   if (e.state == shop::ExportState::kExported && !o.refunds.empty())  // R24
     b += "<p class=\"notice refund-reminder\">Exported order: refund it in Lightspeed as well</p>";
 
@@ -83,7 +94,7 @@ void Site::OrderPage(Ctx& c) {
        base_path + "/status\">" + csrf +
        "<label for=\"order-status\">Status</label><select id=\"order-status\" name=\"status\">" +
        StatusOptions(o.status) + "</select><div class=\"export-box\">";
-  const std::string state = ExportStateHtml(e, why);
+  const std::string state = ExportStateHtml(e, why, c.time_zone);
   if (state.empty())
     b += "<label class=\"box\"><input type=\"checkbox\" name=\"export\" value=\"1\" "
          "id=\"export-box\"> Export to Lightspeed</label>";
@@ -92,20 +103,26 @@ void Site::OrderPage(Ctx& c) {
   b += "</div><div class=\"actions\"><button type=\"submit\">Save</button></div></form>";
   if (e.state == shop::ExportState::kNeedsAttention)
     b += "<form method=\"post\" action=\"" + base_path + "/retry\">" + csrf +
-         "<button type=\"submit\" class=\"secondary\">Retry export</button></form>";
+         "<button type=\"submit\" class=\"secondary\" aria-label=\"Retry export of order " +
+         Escape(o.number) + "\">Retry export</button></form>";
   b += "</section>";
 
   // Customer and addresses.
   b += "<div class=\"grid\"><section><h2>Customer</h2><p>" +
        Escape(o.customer.first_name + " " + o.customer.last_name) + "<br>" +
        Escape(o.customer.email) + (o.customer.phone ? "<br>" + Escape(*o.customer.phone) : "") +
-       "</p><p class=\"muted\">Placed " + Escape(FormatWhen(o.placed_at)) +
-       "</p></section><section><h2>Billing address</h2><p>" + AddressHtml(o.billing_address) +
+       "</p><p class=\"muted\">Placed " + Escape(FormatWhen(o.placed_at, c.time_zone)) +
+       "</p></section><section><h2>Billing address</h2><p>" +
+       (o.billing_address || !PaidWithPayPal(o)
+            ? AddressHtml(o.billing_address)
+            : "<span class=\"muted\" id=\"no-billing\">None: PayPal does not give the store "
+              "the buyer's billing address.</span>") +
        "</p></section><section><h2>Shipping address</h2><p>" + AddressHtml(o.shipping_address) +
        "</p></section></div>";
 
   // Lines and totals.
-  b += "<section><h2>Lines</h2><div class=\"table-wrap\"><table><thead><tr><th>SKU</th><th>Item"
+  b += "<section><h2>Lines</h2><div class=\"table-wrap\"><table class=\"cards lines\"><thead>"
+       "<tr><th>SKU</th><th>Item"
        "</th><th class=\"num\">Qty</th><th class=\"num\">Price</th><th class=\"num\">Discount</th>"
        "<th class=\"num\">Amount</th></tr></thead><tbody>";
   base::Money subtotal;
@@ -121,11 +138,13 @@ void Site::OrderPage(Ctx& c) {
       for (const auto& sn : l.serial_numbers) serials += (serials.empty() ? "" : ", ") + sn;
       desc += "<br><span class=\"muted\">Serial " + Escape(serials) + "</span>";
     }
-    b += "<tr><td>" + Escape(l.sku) + "</td><td>" + desc + "</td><td class=\"num\">" +
-         std::to_string(l.quantity) + "</td><td class=\"num\">" +
-         Escape(FormatMoney(l.unit_price, cur)) + "</td><td class=\"num\">" +
+    b += "<tr><td data-label=\"SKU\">" + Escape(l.sku) + "</td><td data-label=\"Item\">" + desc +
+         "</td><td class=\"num\" data-label=\"Qty\">" + std::to_string(l.quantity) +
+         "</td><td class=\"num\" data-label=\"Price\">" + Escape(FormatMoney(l.unit_price, cur)) +
+         "</td><td class=\"num\"" + (l.discount.IsZero() ? "" : " data-label=\"Discount\"") + ">" +
          (l.discount.IsZero() ? "" : Escape(FormatMoney(l.discount, cur))) +
-         "</td><td class=\"num\">" + Escape(FormatMoney(l.Amount(), cur)) + "</td></tr>";
+         "</td><td class=\"num\" data-label=\"Amount\">" + Escape(FormatMoney(l.Amount(), cur)) +
+         "</td></tr>";
   }
   b += "</tbody></table></div><table class=\"totals\">";
   b += Row("Subtotal", Escape(FormatMoney(subtotal, cur)));
@@ -161,8 +180,8 @@ void Site::OrderPage(Ctx& c) {
          "Amount</th><th>When</th></tr></thead><tbody>";
     for (const shop::Refund& r : o.refunds)
       b += "<tr><td>" + Escape(r.id) + "</td><td>" + Escape(r.method) + "</td><td class=\"num\">" +
-           Escape(FormatMoney(r.amount, cur)) + "</td><td>" + Escape(FormatWhen(r.at)) +
-           "</td></tr>";
+           Escape(FormatMoney(r.amount, cur)) + "</td><td>" +
+           Escape(FormatWhen(r.at, c.time_zone)) + "</td></tr>";
     b += "</tbody></table>";
   }
   b += "</section>";
@@ -188,7 +207,8 @@ void Site::OrderPage(Ctx& c) {
 
   // Export timeline: every attempt with Lightspeed's answer (R27).
   b += "<section class=\"timeline\"><h2>Export timeline</h2>";
-  if (e.queued_at) b += "<p class=\"muted\">Queued " + Escape(FormatWhen(*e.queued_at)) + "</p>";
+  if (e.queued_at)
+    b += "<p class=\"muted\">Queued " + Escape(FormatWhen(*e.queued_at, c.time_zone)) + "</p>";
   if (rec->attempts.empty()) {
     b += "<p class=\"muted\">No attempts yet.</p>";
   } else {
@@ -198,10 +218,10 @@ void Site::OrderPage(Ctx& c) {
       std::snprintf(units, sizeof units, "%.1f", a.units);
       b += "<li class=\"attempt\"><strong>Attempt " + std::to_string(a.n) + ": " +
            OutcomeLabel(a.outcome) + "</strong><br><span class=\"muted\">" +
-           Escape(FormatWhen(a.started_at)) +
+           Escape(FormatWhen(a.started_at, c.time_zone)) +
            (a.http_status ? " · HTTP " + std::to_string(a.http_status) : std::string()) + " · " +
            units + " units</span>";
-      if (!a.message.empty()) b += "<br>Lightspeed said: " + Escape(a.message);
+      if (!a.message.empty()) b += "<br>" + Escape(a.message);
       if (!a.sent.empty()) b += "<br><span class=\"muted\">Sent: " + Escape(a.sent) + "</span>";
       b += "</li>";
     }

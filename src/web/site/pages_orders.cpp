@@ -108,13 +108,13 @@ void Site::OrdersPage(Ctx& c) {
     in_flight = in_flight || InFlight(r.export_record);
     const std::string n = Escape(o.number);
     body += "<tr data-order=\"" + n + "\"><td><a href=\"/orders/" + UrlEncode(o.number) + "\">#" +
-            n + "</a></td><td class=\"hide-sm\">" + Escape(FormatWhen(o.placed_at)) + "</td><td>" +
-            Escape(o.customer.first_name + " " + o.customer.last_name) +
+            n + "</a></td><td class=\"hide-sm\">" + Escape(FormatWhen(o.placed_at, c.time_zone)) +
+            "</td><td>" + Escape(o.customer.first_name + " " + o.customer.last_name) +
             "<br><span class=\"muted\">" + Escape(o.customer.email) +
             "</span></td><td class=\"num\">" + Escape(FormatMoney(o.total, o.currency)) +
-            "</td><td class=\"balance\">" + BalanceHtml(balance) + "</td><td class=\"hide-sm\">" +
-            StatusLabel(o.status) + "</td><td class=\"export\">";
-    const std::string state = ExportStateHtml(r.export_record, why);
+            "</td><td class=\"balance\">" + BalanceHtml(r, balance) +
+            "</td><td class=\"hide-sm\">" + StatusLabel(o.status) + "</td><td class=\"export\">";
+    const std::string state = ExportStateHtml(r.export_record, why, c.time_zone);
     if (state.empty()) {
       any_box = true;
       body += "<label class=\"box\"><input type=\"checkbox\" name=\"orders\" value=\"" + n +

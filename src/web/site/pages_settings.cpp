@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/secrets.h"
+#include "base/time_zone.h"
 #include "base/url.h"
 #include "web/site/site.h"
 
@@ -94,7 +95,8 @@ void Site::SettingsPage(Ctx& c) {
          Escape(st.account_id) + ".</p>" +
          (lapses_at ? "<p class=\"muted\" id=\"connection-lapses\">spoke refreshes this "
                       "connection while it runs. If nothing refreshed it, it would lapse on " +
-                          base::FormatTime(*lapses_at) + " and you would have to connect again.</p>"
+                          Escape(FormatWhen(*lapses_at, c.time_zone)) +
+                          " and you would have to connect again.</p>"
                     : std::string());
   else if (st.connection == store::ConnectionState::kReconnect)
     b += "<p class=\"unbalanced\" id=\"connection-state\">" +
@@ -221,6 +223,16 @@ void Site::SettingsPage(Ctx& c) {
        "beside the web order number</label><input id=\"reference_source\" "
        "name=\"reference_source\" maxlength=\"32\" value=\"" +
        Escape(st.reference_source) + "\"></section>";
+  b += "<section><h2>Time zone</h2><label for=\"time_zone\">Times on these pages are shown in"
+       "</label><select id=\"time_zone\" name=\"time_zone\">";
+  bool zone_listed = false;
+  for (const std::string& z : base::TimeZoneNames()) {
+    zone_listed = zone_listed || z == st.time_zone;
+    b += "<option" + std::string(z == st.time_zone ? " selected" : "") + ">" + Escape(z) +
+         "</option>";
+  }
+  if (!zone_listed) b += "<option selected>" + Escape(st.time_zone) + "</option>";
+  b += "</select></section>";
   b += "<div class=\"actions\"><button type=\"submit\">Save settings</button></div></form>";
   Html(c, "Settings → Lightspeed", "settings", b);
 }
@@ -233,7 +245,8 @@ void Site::SettingsPost(Ctx& c) {
                              {"tax_mode", &change.tax_mode},
                              {"auto_export", &change.auto_export},
                              {"reference_source", &change.reference_source},
-                             {"customer_marketing", &change.customer_marketing}})
+                             {"customer_marketing", &change.customer_marketing},
+                             {"time_zone", &change.time_zone}})
     if (c.req.HasParam(key)) *target = c.req.Param(key);
   const std::vector<std::string> web = c.req.Params("pt_web"), ls = c.req.Params("pt_ls");
   if (!web.empty() && web.size() == ls.size()) {
@@ -307,11 +320,17 @@ void Site::ConnectCallback(Ctx& c) {
   }
   auto account =
       options_.connections->ConnectWithCode(c.session.store_id, c.req.Param("code"), *redirect);
-  if (!account.ok())
+  if (!account.ok()) {
     AddFlash(c.session.id_hash, true, "Lightspeed did not connect: " + account.error().message);
-  else
+  } else {
+    const auto resumed = api_.ResumeAfterReconnect(c.session.store_id);
+    const int n = resumed.ok() ? *resumed : 0;
     AddFlash(c.session.id_hash, false,
-             "Connected to Lightspeed. Choose the shop, register and employee below.");
+             n > 0 ? "Connected to Lightspeed. " + std::to_string(n) +
+                         (n == 1 ? " order that was waiting for the connection is being sent."
+                                 : " orders that were waiting for the connection are being sent.")
+                   : "Connected to Lightspeed. Choose the shop, register and employee below.");
+  }
   Redirect(c.res, "/settings/lightspeed");
 }
 

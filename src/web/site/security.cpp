@@ -60,6 +60,17 @@ bool IsLocalPath(std::string_view path) {
   return path.find_first_of("\r\n") == std::string_view::npos;
 }
 
+std::string AfterLogin(std::string_view next) {
+  if (!IsLocalPath(next) || next.size() > 2048 || next.rfind("/login", 0) == 0 ||
+      next.rfind("/logout", 0) == 0)
+    return "/orders";
+  // Printable ASCII only (a request target is): browsers drop tabs and turn '\\' into '/', so
+  // "/\t/evil.example" or "/\\evil.example" would lead off the site.
+  for (char ch : next)
+    if (ch <= ' ' || ch >= 0x7f || ch == '\\') return "/orders";
+  return std::string(next);
+}
+
 namespace {
 
 // Keys are kept short whatever is typed into the form; longer e-mails share a key (stricter).

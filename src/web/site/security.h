@@ -37,6 +37,9 @@ const std::vector<std::pair<std::string, std::string>>& SecurityHeaders();
 
 // Only same-site paths may be redirect targets ("/orders?x" yes; "//evil", "http://…" no).
 bool IsLocalPath(std::string_view path);
+// Where a login leads: `next` (the page that was asked for) when it is a page of this site,
+// else "/orders". Never back to the login or logout page.
+std::string AfterLogin(std::string_view next);
 
 // Slows password guessing, per e-mail and per client address. An attempt is counted before the
 // password is checked, in the same step as the check of the limits, so parallel attempts cannot

@@ -73,6 +73,21 @@ TEST(Redirects, OnlyLocalPaths) {
   EXPECT_FALSE(IsLocalPath("/orders\r\nSet-Cookie: x"));
 }
 
+// Issue 14: login returns to the page that was asked for, and only to a page of this site.
+TEST(Redirects, AfterLoginReturnsToTheAskedPageOfThisSiteOnly) {
+  EXPECT_EQ(AfterLogin("/orders/10023"), "/orders/10023");
+  EXPECT_EQ(AfterLogin("/orders?status=all&export=queued"), "/orders?status=all&export=queued");
+  EXPECT_EQ(AfterLogin(""), "/orders");
+  EXPECT_EQ(AfterLogin("//evil.example/"), "/orders");
+  EXPECT_EQ(AfterLogin("https://evil.example/"), "/orders");
+  EXPECT_EQ(AfterLogin("/\t/evil.example"), "/orders");
+  EXPECT_EQ(AfterLogin("/x\\evil"), "/orders");
+  EXPECT_EQ(AfterLogin("/login?next=/orders"), "/orders");
+  EXPECT_EQ(AfterLogin("/logout"), "/orders");
+  EXPECT_EQ(AfterLogin("/orders/caf\xc3\xa9"), "/orders") << "a request target is ASCII";
+  EXPECT_EQ(AfterLogin("/" + std::string(3000, 'a')), "/orders");
+}
+
 const base::TimePoint kStart{std::chrono::seconds(1'800'000'000)};
 
 // The throttle keeps its attempts in the database: a fresh SQLite file on a hand-moved clock.

@@ -72,6 +72,7 @@ void Site::Register(http::Router& http) {
   http.Post(R"(/orders/([^/]+)/payments/([^/]+)/capture)", Guard(&Site::CapturePost, true));
   http.Post(R"(/orders/([^/]+)/retry)", Guard(&Site::RetryPost, true));
   http.Get("/exports", Guard(&Site::ExportsPage, false));
+  http.Post("/exports/retry-all", Guard(&Site::RetryAllPost, true));
   http.Get("/settings/lightspeed", Guard(&Site::SettingsPage, false));
   http.Post("/settings/lightspeed", Guard(&Site::SettingsPost, true));
   http.Post("/settings/lightspeed/connect", Guard(&Site::ConnectPost, true));
@@ -84,20 +85,22 @@ http::Handler Site::Guard(PageFn fn, bool post) {
     // Browsers send forms as UTF-8; other bytes are a hand-made request, refused whole.
     for (const auto& [name, value] : req.params)
       if (!base::IsValidUtf8(name) || !base::IsValidUtf8(value)) return ErrorPage(res, 422);
+    // After logging in, a page asked for by address (a bookmark, a link in an e-mail) is shown.
+    const std::string next = post ? "" : "next=" + UrlEncode(req.target);
     const std::string id = CookieValue(req.Header("Cookie"), kSessionCookie);
-    if (id.empty()) return Redirect(res, "/login", 302);
+    if (id.empty()) return Redirect(res, next.empty() ? "/login" : "/login?" + next, 302);
     auto session = store_.FindSession(base::Sha256Hex(id));
     if (!session.ok()) {
       if (session.error().code != base::ErrorCode::kNotFound)
         spdlog::error("session lookup failed: {}", session.error().message);
       SetSiteCookie(res, kSessionCookie, "", 0);
-      return Redirect(res, "/login", 302);
+      return Redirect(res, next.empty() ? "/login" : "/login?" + next, 302);
     }
     const base::TimePoint now = clock_.Now();
     if (IsIdleExpired(session->last_seen_at, now, options_.sessions)) {
       (void)store_.DeleteSession(session->id_hash);
       SetSiteCookie(res, kSessionCookie, "", 0);
-      return Redirect(res, "/login?expired=1", 302);
+      return Redirect(res, "/login?expired=1" + (next.empty() ? "" : "&" + next), 302);
     }
     if (NeedsTouch(session->last_seen_at, now, options_.sessions))
       (void)store_.TouchSession(session->id_hash, now);
@@ -113,7 +116,8 @@ http::Handler Site::Guard(PageFn fn, bool post) {
                      kHtml);
       return;
     }
-    Ctx c{req, res, std::move(*session)};
+    auto settings = store_.GetLightspeedSettings(session->store_id);
+    Ctx c{req, res, std::move(*session), settings.ok() ? settings->time_zone : "UTC"};
     (this->*fn)(c);
   };
 }
@@ -158,7 +162,7 @@ std::vector<Flash> Site::TakeFlashes(const std::string& session) {
 }
 
 void Site::RenderLogin(http::Response& res, int status, const std::string& email,
-                       const std::string& error) {
+                       const std::string& error, const std::string& next) {
   // Double-submit token: the form's hidden field must match the cookie set with the form.
   const std::string token = base::RandomHex(16);
   SetSiteCookie(res, kLoginCookie, token);
@@ -171,6 +175,9 @@ void Site::RenderLogin(http::Response& res, int status, const std::string& email
                  "<section class=\"login\"><h1>Log in to spoke</h1>"
                  "<form method=\"post\" action=\"/login\">" +
                      CsrfField(token) +
+                     (next.empty() ? std::string()
+                                   : "<input type=\"hidden\" name=\"next\" value=\"" +
+                                         Escape(next) + "\">") +
                      "<label for=\"email\">E-mail</label><input id=\"email\" name=\"email\" "
                      "type=\"email\" autocomplete=\"username\" required value=\"" +
                      Escape(email) +
@@ -187,20 +194,23 @@ void Site::LoginPage(const http::Request& req, http::Response& res) {
   if (!id.empty()) {
     auto s = store_.FindSession(base::Sha256Hex(id));
     if (s.ok() && !IsIdleExpired(s->last_seen_at, clock_.Now(), options_.sessions))
-      return Redirect(res, "/orders");
+      return Redirect(res, AfterLogin(req.Param("next")));
   }
   RenderLogin(res, 200, "",
               req.HasParam("expired") ? "Your session ended after a while without use; log "
                                         "in again."
-                                      : "");
+                                      : "",
+              AfterLogin(req.Param("next")) == "/orders" ? "" : req.Param("next"));
 }
 
 void Site::LoginPost(const http::Request& req, http::Response& res) {
   SetSecurityHeaders(res);
   const std::string email = req.Param("email");
+  const std::string next = AfterLogin(req.Param("next")) == "/orders" ? "" : req.Param("next");
   if (!CsrfMatches(CookieValue(req.Header("Cookie"), kLoginCookie), req.Param("csrf"))) {
     return RenderLogin(res, 403, email,
-                       "The login form was out of date (or cookies are off). Please try again.");
+                       "The login form was out of date (or cookies are off). Please try again.",
+                       next);
   }
   // The attempt is counted before the slow password check (parallel guesses cannot pass the
   // limit), and an unknown e-mail costs the same check as a wrong password.
@@ -208,17 +218,18 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
   if (!wait.ok()) {
     // Fail closed: without the shared count a guesser would be unthrottled.
     spdlog::error("login throttle unavailable, login refused: {}", wait.error().message);
-    return RenderLogin(res, 503, email, "Logging in is not possible right now; try again shortly.");
+    return RenderLogin(res, 503, email, "Logging in is not possible right now; try again shortly.",
+                       next);
   }
   if (*wait) {
     const double secs = std::chrono::duration<double>(**wait).count();
     return RenderLogin(res, 429, email,
-                       "Too many failed logins. Try again in " + FormatWait(secs) + ".");
+                       "Too many failed logins. Try again in " + FormatWait(secs) + ".", next);
   }
   auto user = store_.FindUser(email);
   if (!CheckLoginPassword(user.ok() ? std::optional(user->password_hash) : std::nullopt,
                           req.Param("password")))
-    return RenderLogin(res, 401, email, "Wrong e-mail or password.");
+    return RenderLogin(res, 401, email, "Wrong e-mail or password.", next);
   if (auto r = throttle_.Succeeded(Lower(email), req.remote_addr); !r.ok())
     spdlog::warn("a successful login was not forgotten by the throttle: {}", r.error().message);
   const base::TimePoint now = clock_.Now();
@@ -230,9 +241,9 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
   s.csrf_token = base::RandomHex(32);
   s.created_at = s.last_seen_at = now;
   if (auto r = store_.CreateSession(s); !r.ok())
-    return RenderLogin(res, 503, email, "Could not log in right now: " + r.error().message);
+    return RenderLogin(res, 503, email, "Could not log in right now: " + r.error().message, next);
   SetSiteCookie(res, kSessionCookie, id);
-  Redirect(res, "/orders");
+  Redirect(res, AfterLogin(next));
 }
 
 void Site::Logout(Ctx& c) {

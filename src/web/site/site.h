@@ -41,6 +41,7 @@ class Site {
     const http::Request& req;
     http::Response& res;
     store::Session session;
+    std::string time_zone;  // the store's, for every time a page shows
   };
   using PageFn = void (Site::*)(Ctx&);
 
@@ -61,7 +62,7 @@ class Site {
   void LoginPage(const http::Request& req, http::Response& res);
   void LoginPost(const http::Request& req, http::Response& res);
   void RenderLogin(http::Response& res, int status, const std::string& email,
-                   const std::string& error);
+                   const std::string& error, const std::string& next = "");
   void Logout(Ctx& c);
   void SampleOnce();
 
@@ -75,6 +76,7 @@ class Site {
   void RetryPost(Ctx& c);
   // pages_exports.cpp
   void ExportsPage(Ctx& c);
+  void RetryAllPost(Ctx& c);
   // pages_settings.cpp
   void SettingsPage(Ctx& c);
   void SettingsPost(Ctx& c);

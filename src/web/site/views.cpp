@@ -10,11 +10,24 @@ std::string BalanceHtml(const shop::Balance& b) {
          Escape(b.message) + "</span>";
 }
 
-std::string ExportStateHtml(const store::ExportRecord& e, const shop::Eligibility& why) {
+std::string BalanceHtml(const store::OrderRecord& r, const shop::Balance& b) {
+  const store::ExportRecord& e = r.export_record;
+  if (e.state != shop::ExportState::kExported) return BalanceHtml(b);
+  base::Money refunded;
+  for (const shop::Refund& f : r.order.refunds)
+    if (!e.exported_at || f.at >= *e.exported_at) refunded += f.amount;
+  if (refunded.IsZero()) return BalanceHtml(b);
+  return "<span class=\"unbalanced refunded\">Refunded " +
+         Escape(FormatMoney(refunded, r.order.currency)) +
+         " after export: refund it in Lightspeed too</span>";
+}
+
+std::string ExportStateHtml(const store::ExportRecord& e, const shop::Eligibility& why,
+                            std::string_view time_zone) {
   switch (e.state) {
     case shop::ExportState::kExported:
       return "<span class=\"exported\">Exported " +
-             (e.exported_at ? Escape(FormatWhen(*e.exported_at)) : std::string()) +
+             (e.exported_at ? Escape(FormatWhen(*e.exported_at, time_zone)) : std::string()) +
              "<br>Lightspeed sale <strong class=\"sale-id\">#" + Escape(e.sale_id) +
              "</strong></span>";
     case shop::ExportState::kQueued:
