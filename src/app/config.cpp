@@ -40,8 +40,7 @@ base::Status CheckListen(const std::string& listen, const std::string& key) {
   const std::string_view port_text = std::string_view(listen).substr(colon + 1);
   const std::optional<int> port = WholeNumber(port_text);
   // Digits only: from_chars reads "-0" as port 0.
-  if (!port || port_text.find_first_not_of("0123456789") != std::string_view::npos ||
-      *port > 65535)
+  if (!port || port_text.find_first_not_of("0123456789") != std::string_view::npos || *port > 65535)
     return Invalid(key, key + " has a bad port: \"" + listen + "\"");
   return {};
 }

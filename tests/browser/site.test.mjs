@@ -135,7 +135,7 @@ test('not logged in: every page redirects to the login page', async () => {
   const page = await newPage();
   for (const p of ['orders', 'orders/10001', 'exports', 'settings/lightspeed']) {
     await page.goto(site.url + p);
-    assert.match(page.url(), /\/login$/, `${p} should redirect to /login`);
+    assert.match(page.url(), /\/login\?next=/, `${p} should redirect to /login`);
   }
   assert.ok(await page.isVisible('#password'));
   await shot(page, 'redirected-to-login');
@@ -251,5 +251,76 @@ test('a POST without the CSRF token is refused and changes nothing', async () =>
   assert.ok(await page.$(`input[name=orders][value="${n}"]`), 'the order was not exported');
   await page.setContent(await without.text());
   await shot(page, 'csrf-refused');
+  await page.context().close();
+});
+
+// Issue 14: the page that was asked for (a bookmark, a link in an e-mail) opens after logging in.
+test('login returns to the page that was asked for', async () => {
+  const page = await newPage();
+  await page.goto(site.url + 'exports');
+  assert.match(page.url(), /\/login\?next=/);
+  await page.fill('#email', site.email);
+  await page.fill('#password', site.password);
+  await Promise.all([page.waitForURL(/\/exports$/), page.click('button[type=submit]')]);
+  assert.equal((await page.textContent('h1')).trim(), 'Exports');
+  await shot(page, 'login-returns');
+  await page.context().close();
+});
+
+// Issue 14: at 390 px Open Orders are cards with the balance and the Export box in view, and
+// neither the list nor an order's Lines table scrolls sideways.
+test('phone (390 px wide): order cards, balance and Export box in view, nothing scrolls sideways', async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  await login(page);
+  const width = () => page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(await width() <= 390, `Open Orders is ${await width()} px wide`);
+  const inView = async (locator, what) => {
+    const b = await locator.boundingBox();
+    assert.ok(b, `${what} is shown`);
+    assert.ok(b.x >= 0 && b.x + b.width <= 390, `${what} at x=${b.x}, ${b.width} px wide`);
+  };
+  await inView(page.locator('tr[data-order] td.balance').first(), 'the balance');
+  await inView(page.locator('tr[data-order] input[name=orders]').first(), 'an Export box');
+  const cards = await page.$$eval('tr[data-order]', (rows) =>
+    rows.slice(0, 2).map((r) => getComputedStyle(r).display));
+  assert.deepEqual(cards, ['block', 'block'], 'rows are stacked as cards');
+  await shot(page, 'phone-orders');
+  const number = (await exportableNumbers(page))[0];
+  await page.goto(site.url + 'orders/' + number);
+  assert.ok(await width() <= 390, `the order page is ${await width()} px wide`);
+  await inView(page.locator('table.lines td[data-label=Amount]').first(), 'a line amount');
+  await shot(page, 'phone-order');
+  await context.close();
+});
+
+// Issue 14: Lightspeed forgets the store's authorization (the merchant revoked the app); the
+// order says what it waits for, and after Connect it goes out by itself, once.
+test('reconnect then resume: an order stopped by a lost connection is sent after Connect', async () => {
+  const page = await newPage();
+  await login(page);
+  const n = (await exportableNumbers(page))[0];
+  assert.ok(n, 'an exportable order on page 1');
+  const { base, account } = site.sim;
+  const revoke = await fetch(`${base}/_sim/accounts/${account}/tokens`, {
+    method: 'PUT', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ expire_access_tokens: true, revoke_refresh_tokens: true }),
+  });
+  assert.equal(revoke.status, 200);
+  await page.check(`input[name=orders][value="${n}"]`);
+  await Promise.all([page.waitForURL(/\/orders/), page.click('#export-selected')]);
+  await page.goto(site.url + 'orders/' + n);
+  await waitFor(page, 'text=Waiting for the Lightspeed connection');
+  assert.equal(await page.$('text=refused the sale'), null, 'the sale is not blamed');
+  await shot(page, 'waiting-for-connection');
+  await page.goto(site.url + 'settings/lightspeed');
+  await page.click('form[action="/settings/lightspeed/connect"] button');
+  await page.waitForSelector('.flash.ok');
+  assert.match(await page.textContent('.flash.ok'), /waiting for the connection (is|are) being sent/);
+  await page.goto(site.url + 'orders/' + n);
+  await waitFor(page, '.sale-id');
+  assert.equal((await lightspeedSales(n)).length, 1, 'exactly one sale');
+  await shot(page, 'resumed-after-reconnect');
   await page.context().close();
 });
