@@ -242,6 +242,30 @@ TEST_F(ExportPreview, R2AnUnbalancedOrderSaysWhyItCannotBeExported) {
   EXPECT_EQ(p.body["lines"].size(), 2u) << "what it would send is still shown";
 }
 
+TEST_F(ExportPreview, R10InTaxModeLightspeedTheTaxAndTotalAreLightspeeds) {
+  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"tax_mode", "lightspeed"}}).status, 200);
+  ASSERT_EQ(svc_.Put("/api/v1/orders/L1", JaneOrder("L1")).status, 201);
+  svc_.SimControl("DELETE", "/stats");
+  Reply p = Preview("L1");
+  ASSERT_EQ(p.status, 200) << p.raw;
+  EXPECT_EQ(p.body["tax"]["mode"], "lightspeed");
+  EXPECT_EQ(p.body["tax"]["web_order_tax"], "81.40");
+  EXPECT_NE(p.body["tax"]["how"].get<std::string>().find("Lightspeed adds the tax"),
+            std::string::npos);
+  ASSERT_EQ(p.body["charges"].size(), 1u) << "shipping only: no web tax line";
+  EXPECT_TRUE(p.body["expected_total"].is_null()) << "Lightspeed's rates are not asked for";
+  EXPECT_EQ(p.body["notes"][0],
+            "The sale's total depends on Lightspeed's tax: $1106.37 (the web total less the lines "
+            "not sent) if Lightspeed's tax comes to the web order's $81.40");
+  EXPECT_TRUE(Requests().empty()) << Requests().dump();
+  // Queued, it still shows what it will send.
+  ASSERT_EQ(svc_.Post("/api/v1/orders/L1/export").status, 202);
+  Reply queued = Preview("L1");
+  EXPECT_EQ(queued.body["state"], "queued");
+  EXPECT_EQ(queued.body["lines"].size(), 2u);
+  EXPECT_EQ(queued.body["notes"][0], "On its way to Lightspeed: this is what it will send");
+}
+
 TEST_F(ExportPreview, R3NotConnectedStillPreviewsFromWhatSpokeKnows) {
   TestService fresh;  // never connected
   ASSERT_LT(fresh

@@ -100,9 +100,14 @@ void FillFromPlan(const store::OrderRecord& rec, const std::map<std::string, sho
   }
   out->not_sent = plan.not_sent;
   out->expected_total = plan.expected_total;
-  if (!plan.expected_total && plan.hold.empty() && settings.tax_mode == store::TaxMode::kLightspeed)
-    out->notes.push_back("The total depends on Lightspeed's tax: " + o.total.Dollars() +
-                         " if it matches the web order's");
+  if (!plan.expected_total && plan.hold.empty() &&
+      settings.tax_mode == store::TaxMode::kLightspeed) {
+    base::Money sent = o.total;  // R11: what was paid for lines not sent is not in the sale
+    for (const store::NotSent& n : plan.not_sent) sent -= n.amount;
+    out->notes.push_back("The sale's total depends on Lightspeed's tax: " + sent.Dollars() +
+                         (plan.not_sent.empty() ? "" : " (the web total less the lines not sent)") +
+                         " if Lightspeed's tax comes to the web order's " + o.tax.Dollars());
+  }
 }
 
 }  // namespace
@@ -147,13 +152,12 @@ Result<ExportPreview> Api::PreviewExport(store::StoreId s, const std::string& nu
       *into = std::move(*known);
     }
   }
-  FillFromPlan(*rec, *catalog, *settings, exporter::PlanExport(o, *catalog, *settings, links),
-               &out);
-
   if (e.state == shop::ExportState::kQueued || e.state == shop::ExportState::kExporting)
     out.notes.push_back("On its way to Lightspeed: this is what it will send");
   else if (e.state == shop::ExportState::kNeedsAttention && !e.message.empty())
     out.notes.push_back("Needs attention: " + e.message);
+  FillFromPlan(*rec, *catalog, *settings, exporter::PlanExport(o, *catalog, *settings, links),
+               &out);
   out.notes.push_back(
       "Nothing has been sent: this preview uses what spoke already knows of the Lightspeed "
       "account. What is new to spoke is looked up in Lightspeed when the order is exported, and "
