@@ -204,8 +204,11 @@ TEST_F(ExportPreview, R6R7R8R9R11ShowsTheSaleThatIsThenSentWithoutTouchingLights
   // The timeline's "Sent:" names what was sent (issue 14, item 5).
   const std::string sent = done.body["export"]["timeline"].back()["sent"];
   for (const char* words :
-       {"Jane Cooper (customer ", "2 lines", "Trek FX 2 Disc ×1", "Aero Road Helmet M ×2",
-        "Shipping: UPS Ground $25.00", "paid Stripe $1106.37"})
+       {"Sale J1 (web) for Jane Cooper (customer ",
+        "), 2 lines — Trek FX 2 Disc ×1 @ $749.99 less $",
+        "; Aero Road Helmet M ×2 @ $129.99 less $",
+        " — Shipping: UPS Ground $25.00; Sales tax (web order) $81.40 — paid Stripe $1106.37 "
+        "(payment type "})
     EXPECT_NE(sent.find(words), std::string::npos) << words << " not in: " << sent;
 
   // Exported: the preview says so and plans nothing (R1).

@@ -27,8 +27,8 @@ namespace {
 
 // The sale in plain words for the export timeline, naming what a clerk looks for in Lightspeed
 // (ids in parentheses): "Sale 10023 (web) for Jane Cooper (customer 42), 2 lines — Trek FX 2 ×1
-// @ $749.99 (item 7), Helmet ×2 @ $129.99 less $2.57 (item 9); Shipping: UPS Ground $25.00 —
-// paid Stripe $1106.37 (payment type 3)".
+// @ $749.99 (item 7); Helmet ×2 @ $129.99 less $2.57 (item 9) — Shipping: UPS Ground $25.00;
+// Sales tax (web order) $81.40 — paid Stripe $1106.37 (payment type 3)".
 std::string Describe(const shop::Order& order, const Draft& draft) {
   const lightspeed::NewSale& sale = draft.sale;
   std::string name = order.customer.first_name;
@@ -41,7 +41,8 @@ std::string Describe(const shop::Order& order, const Draft& draft) {
                     (draft.order_lines.size() == 1 ? " line — " : " lines — ");
   for (size_t i = 0; i < sale.lines.size(); ++i) {
     const auto& l = sale.lines[i];
-    if (i) out += i == draft.order_lines.size() ? "; " : ", ";
+    // Descriptions hold commas ("Giant Escape 3, M, blue"): lines are parted by semicolons.
+    if (i) out += i == draft.order_lines.size() ? " — " : "; ";
     if (i < draft.order_lines.size()) {
       const shop::Line& web = order.lines[draft.order_lines[i]];
       out += (web.description.empty() ? web.sku : web.description) + " ×" +
