@@ -221,6 +221,23 @@ TEST_F(Site, TheOrderPageShowsWhatWillBeSentWithoutSendingAndNotOnceExported) {
   EXPECT_NE(after->body.find("Sent: Sale 10023 (web) for Ann Lee (customer "), std::string::npos);
 }
 
+TEST_F(Site, WhatWillBeSentSaysWhyAnUnbalancedOrderCannotBeExported) {
+  svc_.Connect();
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  auto due = testing_support::PaidOrder("10024");
+  due["payments"][0]["amount"] = "986.74";
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10024", due).status, 201);
+  auto page = Client().Get("/orders/10024", httplib::Headers{{"Cookie", Login()}});
+  ASSERT_EQ(page->status, 200);
+  const size_t at = page->body.find("<details id=\"what-will-be-sent\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = page->body.substr(at, page->body.find("</details>", at) - at);
+  for (const char* words :
+       {"Cannot be exported now: Unbalanced: $12.50 due", "The export would stop here: Payments",
+        "Sale total in Lightspeed: none, the export would stop"})
+    EXPECT_NE(section.find(words), std::string::npos) << words << " not in " << section;
+}
+
 TEST_F(Site, TheJsonApiStillRefusesFormBodies) {
   auto c = Client();
   auto r = c.Post("/api/v1/exports", httplib::Headers{{"Authorization", "Bearer " + svc_.token()}},

@@ -70,8 +70,11 @@ std::string ExportPreviewHtml(const api::ExportPreview& p) {
   if (p.payments.empty()) b += "<tr><td colspan=\"4\" class=\"muted\">No payments.</td></tr>";
   b += "</tbody></table></div>";
 
-  b += "<p class=\"preview-total\"><strong>Sale total in Lightspeed: " +
-       (p.expected_total ? Money(*p.expected_total, cur) : std::string("not known yet")) +
+  // The planner names no total for an order it holds: nothing would be sent.
+  const std::string total = p.expected_total ? Money(*p.expected_total, cur)
+                            : p.hold.empty() ? std::string("not known yet")
+                                             : std::string("none, the export would stop");
+  b += "<p class=\"preview-total\"><strong>Sale total in Lightspeed: " + total +
        "</strong> <span class=\"muted\">(web order total " + Money(p.web_total, cur) +
        ")</span></p>";
 
