@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/codec.h"
+#include "exporter/plan.h"
 #include "fuzz/fuzz_util.h"
 #include "shop/eligibility.h"
 #include "shop/validate.h"
@@ -65,6 +66,30 @@ void PutItem(const std::string& sku, const std::string& body) {
   FUZZ_CHECK(*again == *item, "the item reads back differently: " + shown.dump());
 }
 
+// The export preview's source (exporter::Plan::draft) for an accepted order, planned as for a
+// store that knows nothing of its Lightspeed account yet: every sale line comes from a line that
+// is sent (R8), every payment names its method and type, and what a plan that holds nothing pays
+// is the sale's total (R11) — a preview never shows a sale Lightspeed would refuse as unbalanced.
+void CheckDraft(const shop::Order& order) {
+  store::LightspeedSettings settings;
+  settings.shop_id = settings.register_id = settings.employee_id = "1";
+  const exporter::Plan plan = exporter::PlanExport(order, Catalog(), settings, exporter::Links{});
+  const exporter::Draft& d = plan.draft;
+  FUZZ_CHECK(d.order_lines.size() <= d.sale.lines.size(), "more order lines than sale lines");
+  for (size_t i : d.order_lines)
+    FUZZ_CHECK(i < order.lines.size() && shop::IsSentToLightspeed(order.lines[i]),
+               "a sale line from a line that is not sent");
+  FUZZ_CHECK(d.payment_methods.size() == d.sale.payments.size() &&
+                 d.payment_type_names.size() == d.sale.payments.size(),
+             "a payment without its method or type");
+  if (plan.hold.empty() && plan.expected_total) {
+    base::Money paid;
+    for (const auto& p : d.sale.payments) paid += p.amount;
+    FUZZ_CHECK(paid == *plan.expected_total, "payments " + paid.ToString() + " for a total of " +
+                                                 plan.expected_total->ToString());
+  }
+}
+
 void PutOrder(const std::string& number, const std::string& body) {
   if (!shop::IsValidKey(number)) return;  // answered before the body is read
   auto j = api::codec::ParseBody(body);
@@ -95,6 +120,7 @@ void PutOrder(const std::string& number, const std::string& body) {
   (void)api::codec::BalanceToJson(shop::ComputeBalance(*order)).dump();
   for (auto state : {shop::ExportState::kNotExported, shop::ExportState::kNeedsAttention})
     (void)shop::CheckEligibility(*order, state, shop::Connection{true, true, true, true});
+  CheckDraft(*order);
 }
 
 void AddRefund(const std::string& body) {

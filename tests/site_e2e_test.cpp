@@ -221,6 +221,51 @@ TEST_F(Site, SettingsExplainWebTaxAndSaveCustomerMarketingConsent) {
             std::string::npos);
 }
 
+TEST_F(Site, TheOrderPageShowsWhatWillBeSentWithoutSendingAndNotOnceExported) {
+  svc_.Connect();
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10023", testing_support::PaidOrder("10023")).status, 201);
+  svc_.SimControl("DELETE", "/stats");
+  httplib::Headers h{{"Cookie", Login()}};
+  auto page = Client().Get("/orders/10023", h);
+  ASSERT_EQ(page->status, 200);
+  const std::string& html = page->body;
+  const size_t at = html.find("<details id=\"what-will-be-sent\">");
+  ASSERT_NE(at, std::string::npos) << html;
+  const std::string section = html.substr(at, html.find("</details>", at) - at);
+  for (const char* words : {"What will be sent to Lightspeed", "Trek FX 2 Disc, M, black",
+                            "Serial WTU123X4567", "Shipping: UPS Ground", "Sales tax (web order)",
+                            "Stripe", "Sale total in Lightspeed: $999.24", "UPC 601842123454"})
+    EXPECT_NE(section.find(words), std::string::npos) << words << " not in " << section;
+  EXPECT_TRUE(svc_.SimControl("GET", "/stats")["requests"].empty())
+      << "nothing asked of Lightspeed";
+
+  svc_.StartEngine();
+  ASSERT_EQ(svc_.Post("/api/v1/orders/10023/export").status, 202);
+  ASSERT_EQ(svc_.WaitForExport("10023").body["export"]["state"], "exported");
+  auto after = Client().Get("/orders/10023", h);
+  EXPECT_EQ(after->body.find("what-will-be-sent"), std::string::npos)
+      << "R1: an exported order is not sent again";
+  EXPECT_NE(after->body.find("Sent: Sale 10023 (web) for Ann Lee (customer "), std::string::npos);
+}
+
+TEST_F(Site, WhatWillBeSentSaysWhyAnUnbalancedOrderCannotBeExported) {
+  svc_.Connect();
+  ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
+  auto due = testing_support::PaidOrder("10024");
+  due["payments"][0]["amount"] = "986.74";
+  ASSERT_EQ(svc_.Put("/api/v1/orders/10024", due).status, 201);
+  auto page = Client().Get("/orders/10024", httplib::Headers{{"Cookie", Login()}});
+  ASSERT_EQ(page->status, 200);
+  const size_t at = page->body.find("<details id=\"what-will-be-sent\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string section = page->body.substr(at, page->body.find("</details>", at) - at);
+  for (const char* words :
+       {"Cannot be exported now: Unbalanced: $12.50 due", "The export would stop here: Payments",
+        "Sale total in Lightspeed: none, the export would stop"})
+    EXPECT_NE(section.find(words), std::string::npos) << words << " not in " << section;
+}
+
 TEST_F(Site, TheJsonApiStillRefusesFormBodies) {
   auto c = Client();
   auto r = c.Post("/api/v1/exports", httplib::Headers{{"Authorization", "Bearer " + svc_.token()}},

@@ -78,6 +78,52 @@ struct BatchResult {
   Result<store::ExportRecord> result;
 };
 
+// What exporting an order would send now (issue 14, item 8): the planned sale from the pure
+// planner (exporter::PlanExport) over spoke's own records — the catalog and the Lightspeed records
+// it has already linked (customers by e-mail, items by SKU, payment types by name). Making it
+// sends nothing to Lightspeed and writes nothing. A record not linked yet is looked up in
+// Lightspeed when the order is exported, and created only if not found: `lookup` says how.
+struct ExportPreview {
+  std::string number, currency;
+  store::ExportRecord export_record;  // the state; the sale id once exported
+  // Exported already (R1): nothing is planned, the order will not be sent again.
+  bool exported = false;
+  shop::Eligibility exportable;  // why it cannot be exported now (R1–R5)
+  std::string hold;              // why the exporter would hold it (R7, R10, R11), "" when not
+  std::string reference_number, reference_source;  // R6: what the sale carries
+  struct Customer {
+    std::string name, email;
+    std::string id;      // the linked Lightspeed customer, "" when not known yet
+    std::string lookup;  // when not known: how it is found or created (R13)
+  } customer;
+  struct Line {
+    std::string sku, description;
+    int64_t quantity = 0;
+    base::Money unit_price, discount, total;  // discount: the line's and its order-discount share
+    std::string item_id, lookup;              // as for the customer (R16, R17)
+    std::vector<std::string> serial_numbers;  // R19
+  };
+  std::vector<Line> lines;
+  struct Charge {
+    std::string note;  // "Shipping: UPS Ground", "Sales tax (web order)"
+    base::Money amount;
+  };
+  std::vector<Charge> charges;  // misc-charge lines (R9, R10 web)
+  store::TaxMode tax_mode = store::TaxMode::kWeb;
+  base::Money web_tax;
+  std::string tax;  // how the tax reaches Lightspeed, in plain words
+  struct Payment {
+    std::string method, type_name;  // the web method and the Lightspeed payment type (R12)
+    std::string type_id, lookup;    // as for the customer
+    base::Money amount;
+  };
+  std::vector<Payment> payments;
+  std::vector<store::NotSent> not_sent;       // R8
+  std::optional<base::Money> expected_total;  // the sale's total in Lightspeed, when known
+  base::Money web_total;
+  std::vector<std::string> notes;  // what else a clerk should know, in plain words
+};
+
 class Api {
  public:
   Api(store::Store& store, base::Clock& clock, ApiOptions options)
@@ -106,6 +152,8 @@ class Api {
   Result<ConnectionStatus> ConnectLightspeed(store::StoreId s, const std::string& refresh_token);
   Result<ConnectionStatus> LightspeedStatus(store::StoreId s);
 
+  // Sends nothing to Lightspeed and writes nothing (preview.cpp).
+  Result<ExportPreview> PreviewExport(store::StoreId s, const std::string& number);
   Result<store::ExportRecord> RequestExport(store::StoreId s, const std::string& number);
   Result<store::ExportRecord> RetryExport(store::StoreId s, const std::string& number);
   // At most kMaxBatch numbers; each is queued or refused on its own.

@@ -469,6 +469,62 @@ json OrderViewToJson(const OrderView& v, bool with_timeline) {
   return out;
 }
 
+json ExportPreviewToJson(const ExportPreview& p) {
+  const auto id = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
+  json lines = json::array();
+  for (const ExportPreview::Line& l : p.lines)
+    lines.push_back({{"sku", l.sku},
+                     {"description", l.description},
+                     {"quantity", l.quantity},
+                     {"unit_price", l.unit_price.ToString()},
+                     {"discount", l.discount.ToString()},
+                     {"total", l.total.ToString()},
+                     {"item_id", id(l.item_id)},
+                     {"lookup", id(l.lookup)},
+                     {"serial_numbers", l.serial_numbers}});
+  json charges = json::array();
+  for (const ExportPreview::Charge& c : p.charges)
+    charges.push_back({{"note", c.note}, {"amount", c.amount.ToString()}});
+  json payments = json::array();
+  for (const ExportPreview::Payment& pay : p.payments)
+    payments.push_back({{"method", pay.method},
+                        {"payment_type", pay.type_name},
+                        {"payment_type_id", id(pay.type_id)},
+                        {"amount", pay.amount.ToString()},
+                        {"lookup", id(pay.lookup)}});
+  json not_sent = json::array();
+  for (const store::NotSent& n : p.not_sent)
+    not_sent.push_back({{"sku", n.sku}, {"amount", n.amount.ToString()}, {"reason", n.reason}});
+  const shop::Eligibility& e = p.exportable;
+  json out = {{"number", p.number},
+              {"currency", p.currency},
+              {"state", shop::Name(p.export_record.state)},
+              {"exported", p.exported},
+              {"sale_id", id(p.export_record.sale_id)},
+              {"exported_at", Opt(p.export_record.exported_at)},
+              {"exportable",
+               {{"ok", e.ok()},
+                {"code", e.ok() ? json(nullptr) : json(e.code)},
+                {"message", e.ok() ? json(nullptr) : json(e.message)}}},
+              {"hold", id(p.hold)},
+              {"not_sent", not_sent},
+              {"web_total", p.web_total.ToString()},
+              {"notes", p.notes}};
+  if (p.exported) return out;  // R1: nothing will be sent, so there is no sale to show
+  out["reference"] = {{"number", p.reference_number}, {"source", p.reference_source}};
+  out["customer"] = {{"name", p.customer.name},
+                     {"email", p.customer.email},
+                     {"id", id(p.customer.id)},
+                     {"lookup", id(p.customer.lookup)}};
+  out["lines"] = lines;
+  out["charges"] = charges;
+  out["tax"] = {
+      {"mode", store::Name(p.tax_mode)}, {"web_order_tax", p.web_tax.ToString()}, {"how", p.tax}};
+  out["payments"] = payments;
+  out["expected_total"] = Opt(p.expected_total);
+  return out;
+}
+
 json ConnectionStatusToJson(const ConnectionStatus& st) {
   auto text_or_null = [](const std::string& s) { return s.empty() ? json(nullptr) : json(s); };
   json bucket = nullptr;

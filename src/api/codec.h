@@ -35,6 +35,8 @@ json ExportToJson(const store::ExportRecord& record,
                   const std::vector<store::ExportAttempt>* attempts);
 // The order with its balance, export record (with the timeline when asked) and exportability.
 json OrderViewToJson(const OrderView& view, bool with_timeline);
+// GET /api/v1/orders/{n}/export/preview: what an export would send (ids null while not known).
+json ExportPreviewToJson(const ExportPreview& preview);
 json SettingsToJson(const store::LightspeedSettings& settings);
 json ConnectionStatusToJson(const ConnectionStatus& status);
 json ErrorJson(const base::Error& error);

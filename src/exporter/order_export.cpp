@@ -26,22 +26,42 @@ bool IdLess(const std::string& a, const std::string& b) {
 
 namespace {
 
-// The sale in plain words for the export timeline: what a clerk needs to compare with Lightspeed.
-std::string Describe(const lightspeed::NewSale& sale) {
-  std::string out = "Sale " + sale.reference_number + " (" + sale.reference_source +
-                    ") for customer " + sale.customer_id + ": ";
+// The sale in plain words for the export timeline, naming what a clerk looks for in Lightspeed
+// (ids in parentheses): "Sale 10023 (web) for Jane Cooper (customer 42), 2 lines — Trek FX 2 ×1
+// @ $749.99 (item 7); Helmet ×2 @ $129.99 less $2.57 (item 9) — Shipping: UPS Ground $25.00;
+// Sales tax (web order) $81.40 — paid Stripe $1106.37 (payment type 3)".
+std::string Describe(const shop::Order& order, const Draft& draft) {
+  const lightspeed::NewSale& sale = draft.sale;
+  std::string name = order.customer.first_name;
+  if (!order.customer.last_name.empty())
+    name += (name.empty() ? "" : " ") + order.customer.last_name;
+  if (name.empty()) name = order.customer.email;
+  std::string out = "Sale " + sale.reference_number + " (" + sale.reference_source + ") for " +
+                    name + " (customer " + sale.customer_id + "), " +
+                    std::to_string(draft.order_lines.size()) +
+                    (draft.order_lines.size() == 1 ? " line — " : " lines — ");
   for (size_t i = 0; i < sale.lines.size(); ++i) {
     const auto& l = sale.lines[i];
-    if (i) out += "; ";
-    out += l.item_id == "0" ? l.note + " " + l.unit_price.Dollars()
-                            : "item " + l.item_id + " × " + std::to_string(l.quantity) + " @ " +
-                                  l.unit_price.Dollars();
-    if (!l.discount.IsZero()) out += " less " + l.discount.Dollars();
+    // Descriptions hold commas ("Giant Escape 3, M, blue"): lines are parted by semicolons.
+    if (i) out += i == draft.order_lines.size() ? " — " : "; ";
+    if (i < draft.order_lines.size()) {
+      const shop::Line& web = order.lines[draft.order_lines[i]];
+      out += (web.description.empty() ? web.sku : web.description) + " ×" +
+             std::to_string(l.quantity) + " @ " + l.unit_price.Dollars();
+      if (!l.discount.IsZero()) out += " less " + l.discount.Dollars();
+      out += " (item " + l.item_id + ")";
+    } else {
+      out += l.note + " " + l.unit_price.Dollars();
+    }
   }
-  out += ". Payments: ";
-  for (size_t i = 0; i < sale.payments.size(); ++i)
-    out += (i ? ", type " : "type ") + sale.payments[i].payment_type_id + " " +
-           sale.payments[i].amount.Dollars();
+  out += " — paid ";
+  for (size_t i = 0; i < sale.payments.size(); ++i) {
+    const std::string type =
+        i < draft.payment_type_names.size() ? draft.payment_type_names[i] : "payment";
+    out += (i ? ", " : "") + type + " " + sale.payments[i].amount.Dollars() + " (payment type " +
+           sale.payments[i].payment_type_id + ")";
+  }
+  if (sale.payments.empty()) out += "nothing";
   return out;
 }
 
@@ -237,7 +257,7 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
                    base::EscapeForLog(st.error().message));
   });
   CrashPoint("after_intent");
-  a.sent = Describe(*a.plan.sale);
+  a.sent = Describe(a.record.order, a.plan.draft);
   auto sale = client.CreateSale(*a.plan.sale);
   CrashPoint("after_send");
   if (!sale.ok()) {

@@ -208,17 +208,21 @@ void TakeOff(Money amount, std::vector<MethodPayment>* payments) {
 }
 
 // R12: the Lightspeed payment type of each payment, or the type names still to find or create.
+// A type not known yet gets the id "" (the sale is not sent until every type is known).
 std::vector<lightspeed::NewSalePayment> SalePayments(const std::vector<MethodPayment>& payments,
                                                      const store::LightspeedSettings& settings,
                                                      const Links& links, Plan* plan) {
   std::vector<lightspeed::NewSalePayment> out;
   for (const MethodPayment& p : payments) {
     const std::string name = PaymentTypeName(p.method, settings);
+    plan->draft.payment_methods.push_back(p.method);
+    plan->draft.payment_type_names.push_back(name);
     const auto type = links.payment_type_by_name.find(NormalizeKey(name));
     if (type != links.payment_type_by_name.end()) {
       out.push_back({type->second, p.amount});
       continue;
     }
+    out.push_back({"", p.amount});
     bool listed = false;
     for (const std::string& n : plan->payment_types)
       listed = listed || NormalizeKey(n) == NormalizeKey(name);
@@ -379,6 +383,9 @@ Plan PlanExport(const shop::Order& order, const std::map<std::string, shop::Item
     for (const std::string& serial : sent[i].line->serial_numbers)
       plan.serials.push_back({i, serial, sent[i].line->sku});
   if (plan.hold.empty()) plan.expected_total = expected;
+  for (const SentLine& s : sent)
+    plan.draft.order_lines.push_back(static_cast<size_t>(s.line - order.lines.data()));
+  plan.draft.sale = sale;
 
   const bool missing =
       plan.customer || !plan.items.empty() || !plan.payment_types.empty() || plan.needs_tax_rates;

@@ -53,6 +53,17 @@ struct SerialNeed {
   std::string serial, sku;
 };
 
+// The sale as planned so far, for people (the order page's preview, the timeline's "Sent:" line):
+// filled even while prerequisites are missing or the order is held. Ids not known yet are "" (the
+// customer, an item, a payment type); once the plan is Ready, `sale` is exactly Plan::sale.
+struct Draft {
+  lightspeed::NewSale sale;
+  // sale.lines[i] sells order.lines[order_lines[i]]; the lines after these are misc charges.
+  std::vector<size_t> order_lines;
+  // sale.payments[i]: the web payment method and the Lightspeed payment type it maps to (R12).
+  std::vector<std::string> payment_methods, payment_type_names;
+};
+
 struct Plan {
   // Prerequisites still missing. The sale is planned only when all of these are empty/false.
   std::optional<CustomerNeed> customer;
@@ -77,6 +88,7 @@ struct Plan {
 
   // The completed sale (R6, R7, R9, R10, R11), once nothing is missing and nothing holds it.
   std::optional<lightspeed::NewSale> sale;
+  Draft draft;
   // R19: created after the sale, per serial number; known even while prerequisites are missing.
   std::vector<SerialNeed> serials;
   // What Lightspeed will show as the sale's total: known once nothing holds the order and the tax

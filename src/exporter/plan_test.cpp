@@ -1020,6 +1020,46 @@ TEST_F(PlanTest, EveryMissingPrerequisiteIsReportedInOnePass) {
   EXPECT_TRUE(plan.serials.empty());
 }
 
+// The draft: what the preview shows and the timeline names, known before anything is resolved.
+TEST_F(PlanTest, DraftShowsTheWholeSaleWhilePrerequisitesAreMissing) {
+  links_.customer_by_email.clear();
+  links_.payment_type_by_name.clear();
+  shop::Order o = BikeOrder();
+  o.lines.push_back(Line("GC-50", 1, 5000));
+  o.lines.push_back(Line("PUMP-X", 2, 5999));
+  PayInFull(&o);
+  const Plan plan = Run(o);
+  ASSERT_FALSE(plan.Ready());
+  const Draft& d = plan.draft;
+  EXPECT_EQ(d.sale.customer_id, "") << "to be found or created";
+  ASSERT_EQ(d.order_lines, (std::vector<size_t>{0, 2})) << "R8: the gift card is not a sale line";
+  ASSERT_EQ(d.sale.lines.size(), 4u) << "bike, pump, shipping, web tax";
+  EXPECT_EQ(d.sale.lines[0].item_id, "277");
+  EXPECT_EQ(d.sale.lines[1].item_id, "") << "the pump is still to be found or created";
+  EXPECT_EQ(d.sale.lines[1].quantity, 2);
+  EXPECT_EQ(d.sale.lines[2].note, "Shipping: UPS Ground");
+  EXPECT_EQ(d.sale.lines[3].note, "Sales tax (web order)");
+  ASSERT_EQ(d.sale.payments.size(), 1u);
+  EXPECT_EQ(d.sale.payments[0].payment_type_id, "");
+  EXPECT_EQ(d.sale.payments[0].amount, o.total - M(5000)) << "R11: less the gift card";
+  EXPECT_EQ(d.payment_methods, std::vector<std::string>{kStripe});
+  EXPECT_EQ(d.payment_type_names, std::vector<std::string>{"Stripe"});
+  EXPECT_EQ(plan.expected_total, SumOfLines(d.sale));
+}
+
+TEST_F(PlanTest, DraftIsTheSaleOnceReadyAndKeptWhenHeld) {
+  const Plan ready = Run(BikeOrder());
+  ASSERT_TRUE(ready.Ready());
+  EXPECT_EQ(ready.draft.sale.internal_note, ready.sale->internal_note);
+  EXPECT_EQ(ready.draft.sale.lines.size(), ready.sale->lines.size());
+  EXPECT_EQ(ready.draft.sale.payments[0].payment_type_id, "7");
+  shop::Order short_paid = BikeOrder();
+  short_paid.payments[0].amount -= M(100);
+  const Plan held = Run(short_paid);
+  ASSERT_FALSE(held.hold.empty());
+  EXPECT_EQ(held.draft.sale.lines.size(), 3u) << "a held order still shows what it would send";
+}
+
 TEST_F(PlanTest, PlanningIsRepeatable) {
   const shop::Order o = BikeOrder();
   const Plan a = Run(o), b = Run(o);

@@ -234,6 +234,10 @@ void AddApiRoutes(http::Router& r, api::Api& api, store::Store& store) {
         [&api, export_json](store::StoreId s, const http::Request& req, http::Response& res) {
           Reply(res, api.RetryExport(s, req.matches[1]), 202, export_json);
         });
+  route("GET", order + "/export/preview",
+        [&api](store::StoreId s, const http::Request& req, http::Response& res) {
+          Reply(res, api.PreviewExport(s, req.matches[1]), 200, api::codec::ExportPreviewToJson);
+        });
   route("POST", "/api/v1/exports",
         [&api, body, export_json](store::StoreId s, const http::Request& req, http::Response& res) {
           auto j = body(req);

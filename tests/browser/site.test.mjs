@@ -178,6 +178,41 @@ test('R2: unbalanced orders show their message and no export box', async () => {
   await page.context().close();
 });
 
+test('an order page shows what will be sent, closed until opened, without a script', async () => {
+  const page = await newPage();
+  await login(page);
+  const [n] = await exportableNumbers(page);
+  await page.click(`a[href="/orders/${n}"]`);
+  // The order's own lines and total, as the page lists them.
+  const lines = await page.$$eval('section', (ss) => [...ss.find((s) =>
+    s.querySelector('h2')?.textContent === 'Lines').querySelector('table').tBodies[0].rows].map((r) => ({
+    sku: r.cells[0].textContent, notSent: r.cells[1].textContent.includes('not sent'),
+    qty: r.cells[2].textContent, amount: r.cells[5].textContent })));
+  const total = await page.$eval('table.totals', (t) => [...t.rows].find((r) =>
+    r.cells[0].textContent === 'Total').cells[1].textContent);
+  const sent = lines.filter((l) => !l.notSent);
+  assert.ok(sent.length >= 1, `order ${n} has a line to send`);
+
+  const table = page.locator('#what-will-be-sent table.preview-lines');
+  assert.equal(await table.isVisible(), false, 'closed at first');
+  await page.click('#what-will-be-sent summary');
+  assert.equal(await table.isVisible(), true, 'opened by a click, no script needed');
+  const shown = await page.$$eval('#what-will-be-sent table.preview-lines tbody tr:not(.charge)',
+    (rs) => rs.map((r) => ({ sku: r.cells[1].textContent, qty: r.cells[2].textContent })));
+  assert.deepEqual(shown, sent.map((l) => ({ sku: l.sku, qty: l.qty })), 'the lines sent, in order');
+  const saleTotal = await page.textContent('#what-will-be-sent .preview-total');
+  if (sent.length === lines.length) {
+    assert.ok(saleTotal.includes(`Sale total in Lightspeed: ${total}`), `${saleTotal} vs ${total}`);
+  } else {
+    assert.match(await page.textContent('#what-will-be-sent .preview-not-sent'), /gift card|non-inventory/);
+  }
+  assert.match(await page.textContent('#what-will-be-sent'), /Nothing has been sent/);
+  await shot(page, 'what-will-be-sent');
+  // Opening it sent nothing: the order is still exportable.
+  assert.ok(await page.$('#export-box'), 'still waiting for a clerk to export it');
+  await page.context().close();
+});
+
 test('R26: tick two boxes, export, both show a sale id within seconds and exist in Lightspeed', async () => {
   const page = await newPage();
   await login(page);

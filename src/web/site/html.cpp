@@ -160,6 +160,9 @@ label{display:block;margin:.4rem 0 .15rem;font-weight:600}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center;margin:.6rem 0}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:1rem}
 .timeline li{margin-bottom:.6rem}
+summary{cursor:pointer}
+summary h2{display:inline;margin:0}
+.preview details[open] summary{margin-bottom:.6rem}
 .login{max-width:360px;margin:3rem auto}
 .login input{width:100%}
 svg.chart{width:100%;height:auto;max-width:720px;background:#fff}

@@ -1,5 +1,6 @@
 // Order details: lines, totals, payments (Capture), refunds, the balance, the status section with
-// its export box, the export timeline and the lines not sent (R8), and the R24 reminder.
+// its export box, what an export would send (pages_preview.cpp), the export timeline and the lines
+// not sent (R8), and the R24 reminder.
 #include <cctype>
 
 #include "web/site/site.h"
@@ -185,6 +186,11 @@ void Site::OrderPage(Ctx& c) {
     b += "</tbody></table>";
   }
   b += "</section>";
+
+  // What an export would send now (no Lightspeed request); an exported order is not sent again.
+  if (e.state != shop::ExportState::kExported)
+    if (auto preview = api_.PreviewExport(s, number); preview.ok())
+      b += ExportPreviewHtml(*preview);
 
   // Not sent (R8): what was left out, or what will be.
   std::string not_sent;

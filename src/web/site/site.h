@@ -101,4 +101,7 @@ class Site {
 // (404, 405, 408, 413, 431, 500 …) outside /api. Keeps res.status.
 void ErrorPage(http::Response& res, int status);
 
+// The order page's "What will be sent" section (pages_preview.cpp).
+std::string ExportPreviewHtml(const api::ExportPreview& preview);
+
 }  // namespace web::site
