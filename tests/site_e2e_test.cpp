@@ -411,3 +411,39 @@ TEST_F(Site, PagesSpeakInTheStoresTimeZoneAndAMerchantsWords) {
 }
 
 }  // namespace
+
+namespace {
+
+// Issue 14, item 7: while Lightspeed cannot be asked, Settings shows the shop, register and
+// employee by their last known names, says why they cannot be changed, and saving the other
+// settings keeps them.
+TEST_F(Site, SettingsWhileDisconnectedShowTheLastKnownNamesAndSayWhy) {
+  svc_.Connect();
+  auto c = Client();
+  httplib::Headers h{{"Cookie", Login()}};
+  ASSERT_NE(c.Get("/settings/lightspeed", h)->body.find(">Sam Spokes</option>"),
+            std::string::npos);  // the lists loaded once: their names are remembered
+  const nlohmann::json before = svc_.Get("/api/v1/settings/lightspeed").body;
+  ASSERT_TRUE(svc_.db()
+                  .MarkLightspeedReconnect(svc_.store_id(),
+                                           "Reconnect to Lightspeed: the authorization was revoked")
+                  .ok());
+  auto page = c.Get("/settings/lightspeed", h);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("<strong>Sam Spokes</strong>"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("<strong>Register 1</strong>"), std::string::npos);
+  EXPECT_NE(page->body.find("id=\"pickers-off\""), std::string::npos);
+  EXPECT_NE(page->body.find("Lightspeed is not connected, so these cannot be changed now"),
+            std::string::npos);
+  EXPECT_EQ(page->body.find("name=\"shop_id\""), std::string::npos) << "no raw id boxes";
+  auto saved = c.Post("/settings/lightspeed", h,
+                      httplib::Params{{"csrf", Field(page->body, "csrf")},
+                                      {"time_zone", "Europe/Amsterdam"},
+                                      {"tax_mode", "web"}});
+  EXPECT_EQ(saved->status, 303);
+  const nlohmann::json after = svc_.Get("/api/v1/settings/lightspeed").body;
+  EXPECT_EQ(after["time_zone"], "Europe/Amsterdam");
+  for (const char* k : {"shop_id", "register_id", "employee_id"}) EXPECT_EQ(after[k], before[k]);
+}
+
+}  // namespace

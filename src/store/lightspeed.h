@@ -78,7 +78,9 @@ class LightspeedStore {
   virtual Status MarkLightspeedReconnect(StoreId store, const std::string& message) = 0;
 
   // What spoke has learned of a Lightspeed account: kind is "customer", "item" or
-  // "payment_type"; key is the normalized email, the web SKU or the normalized type name.
+  // "payment_type"; key is the normalized email, the web SKU or the normalized type name. Kind
+  // "name" keeps the last known name of a shop, register or employee (key "shop:<id>" …), for
+  // Settings while Lightspeed cannot be asked.
   virtual Result<std::map<std::string, std::string>> GetLinks(StoreId store,
                                                               const std::string& account,
                                                               const std::string& kind) = 0;

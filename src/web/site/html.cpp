@@ -163,6 +163,7 @@ label{display:block;margin:.4rem 0 .15rem;font-weight:600}
 summary{cursor:pointer}
 summary h2{display:inline;margin:0}
 .preview details[open] summary{margin-bottom:.6rem}
+.picked .label{display:inline-block;min-width:6rem;font-weight:600}
 .login{max-width:360px;margin:3rem auto}
 .login input{width:100%}
 svg.chart{width:100%;height:auto;max-width:720px;background:#fff}

@@ -2,6 +2,7 @@
 // shop / register / employee pickers filled from Lightspeed, payment type mapping, tax mode,
 // automatic export and the reference source.
 #include <functional>
+#include <map>
 #include <set>
 
 #include "base/secrets.h"
@@ -16,16 +17,22 @@ struct Choice {
   std::string id, label;
 };
 
-// A <select> of Lightspeed records, or a text box when Lightspeed could not list them.
+// A <select> of Lightspeed records; when Lightspeed cannot list them, the saved choice by its last
+// known name, read-only (the form then leaves it as it is).
 std::string Picker(const std::string& name, const std::string& label, const std::string& current,
-                   const base::Result<std::vector<Choice>>& choices) {
-  std::string h = "<label for=\"" + name + "\">" + label + "</label>";
+                   const base::Result<std::vector<Choice>>& choices,
+                   const std::string& known_name) {
   if (!choices.ok()) {
-    return h + "<input id=\"" + name + "\" name=\"" + name + "\" value=\"" + Escape(current) +
-           "\" inputmode=\"numeric\"> <span class=\"muted\">(Lightspeed id; the list could not be "
-           "loaded: " +
-           Escape(choices.error().message) + ")</span>";
+    std::string shown = "<span class=\"muted\">none chosen</span>";
+    if (!current.empty() && current != "0")
+      shown = known_name.empty() ? "Lightspeed id " + Escape(current)
+                                 : "<strong>" + Escape(known_name) +
+                                       "</strong> <span class=\"muted\">(Lightspeed id " +
+                                       Escape(current) + ")</span>";
+    return "<p class=\"picked\" id=\"" + name + "-saved\"><span class=\"label\">" + label +
+           "</span> " + shown + "</p>";
   }
+  std::string h = "<label for=\"" + name + "\">" + label + "</label>";
   h += "<select id=\"" + name + "\" name=\"" + name + "\"><option value=\"\">— choose —</option>";
   bool listed = false;
   for (const Choice& c : *choices) {
@@ -149,12 +156,39 @@ void Site::SettingsPage(Ctx& c) {
   }
 
   b += "<form method=\"post\" action=\"/settings/lightspeed\">" + CsrfField(c.session.csrf_token);
+  // The names last seen in Lightspeed's lists, kept as links of kind "name", so a disconnected
+  // store still reads "Downtown", not an id. Refreshed whenever the lists load.
+  std::map<std::string, std::string> names;
+  if (auto known = store_.GetLinks(s, st.account_id, "name"); known.ok()) names = *known;
+  auto remember = [&](const char* kind, const std::string& id,
+                      const base::Result<std::vector<Choice>>& list) -> std::string {
+    const std::string key = std::string(kind) + ":" + id;
+    if (list.ok())
+      for (const Choice& ch : *list)
+        if (ch.id == id && names[key] != ch.label) {
+          (void)store_.PutLink(s, st.account_id, "name", key, ch.label);  // a hint only
+          names[key] = ch.label;
+        }
+    return names[key];
+  };
+  const std::string shop_name = remember("shop", st.shop_id, shops);
+  const std::string register_name = remember("register", st.register_id, registers);
+  const std::string employee_name = remember("employee", st.employee_id, employees);
   b += "<section><h2>Where sales are rung up</h2>";
-  b += Picker("shop_id", "Shop", st.shop_id, shops);
-  b += Picker("register_id", "Register", st.register_id, registers);
-  b += Picker("employee_id", "Employee", st.employee_id, employees);
-  b += "<p class=\"muted\">Registers and employees are those of the saved shop: after choosing "
-       "another shop, save, then pick its register and employee.</p></section>";
+  b += Picker("shop_id", "Shop", st.shop_id, shops, shop_name);
+  b += Picker("register_id", "Register", st.register_id, registers, register_name);
+  b += Picker("employee_id", "Employee", st.employee_id, employees, employee_name);
+  if (!shops.ok())
+    b += "<p class=\"notice\" id=\"pickers-off\">" +
+         std::string(st.connection == store::ConnectionState::kConnected
+                         ? "Lightspeed's lists could not be loaded (" +
+                               Escape(shops.error().message) + "), so these cannot be changed now."
+                         : "Lightspeed is not connected, so these cannot be changed now: the "
+                           "choices come from Lightspeed. Connect above to change them.") +
+         " Saving below keeps them as they are.</p></section>";
+  else
+    b += "<p class=\"muted\">Registers and employees are those of the saved shop: after choosing "
+         "another shop, save, then pick its register and employee.</p></section>";
 
   // Payment type mapping: every web payment method the store has seen, plus those mapped.
   std::set<std::string> methods;
