@@ -58,6 +58,7 @@ class PostgresStore : public Store {
   Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) override;
   Result<OrderRecord> GetOrder(StoreId store, const std::string& number) override;
   Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) override;
+  Result<int64_t> CountOrders(StoreId store, const OrderFilter& filter, int64_t at_most) override;
   Status SetOrderStatus(StoreId store, const std::string& number,
                         shop::OrderStatus status) override;
   Status CapturePayment(StoreId store, const std::string& number,
@@ -133,6 +134,8 @@ class PostgresStore : public Store {
   // the children aggregated as JSON so a page of orders is one query.
   static std::string OrderSelect(bool with_attempts);
   static OrderRecord ReadOrder(const pqxx::row& row, int64_t* id);
+  // orders.hold (rules::ExportHold) of the order as it now stands, after a payment or refund.
+  static void WriteHold(pqxx::work& w, int64_t order_id);
   Result<LightspeedSettings> LoadSettings(pqxx::work& w, StoreId store);
   // An UPDATE guarded by the order's fencing token; kConflict when no row matched.
   template <typename... Args>

@@ -1,4 +1,7 @@
 // Orders, payments, refunds and export records.
+#include <algorithm>
+#include <variant>
+
 #include "base/text.h"
 #include "store/rules.h"
 #include "store/sqlite/sqlite_store.h"
@@ -218,8 +221,16 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
     order_id = conn->LastInsertId();
   }
   if (auto s = WriteChildren(*conn, order_id, order); !s.ok()) return s.error();
+  if (auto s = WriteHold(*conn, order_id, order); !s.ok()) return s.error();
   if (auto s = txn.Commit(); !s.ok()) return s.error();
   return outcome;
+}
+
+Status SqliteStore::WriteHold(Conn& conn, int64_t order_id, const shop::Order& order) {
+  Stmt s(conn.get(), "UPDATE orders SET hold = ? WHERE id = ?");
+  s.Bind(1, rules::ExportHold(order)).Bind(2, order_id);
+  s.Step();
+  return s.status();
 }
 
 Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& number) {
@@ -227,47 +238,118 @@ Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& numb
   return LoadOrder(*conn, store, number);
 }
 
-Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
-  if (auto st = rules::CheckOrderFilter(filter); !st.ok()) return st.error();
-  auto cursor = rules::DecodeCursor(filter.cursor);
-  if (!cursor.ok()) return cursor.error();
-  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders o WHERE o.store_id = ?";
-  if (!filter.statuses.empty()) {
-    sql += " AND o.status IN (";
-    for (size_t i = 0; i < filter.statuses.size(); ++i) sql += i ? ",?" : "?";
-    sql += ")";
-  }
-  if (filter.export_state) sql += " AND o.export_state = ?";
-  if (*cursor) sql += " AND (o.placed_at < ? OR (o.placed_at = ? AND o.id < ?))";
-  sql += " ORDER BY o.placed_at DESC, o.id DESC LIMIT ?";
+namespace {
 
+// The conditions after "WHERE o.store_id = ?" that ListOrders and CountOrders share, with the
+// values to bind in order (parameter 1 is the store).
+struct OrderWhere {
+  std::string sql;
+  std::vector<std::variant<int64_t, std::string>> values;
+};
+
+OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::OrderQuery& q,
+                          bool with_cursor) {
+  OrderWhere w;
+  if (!f.statuses.empty()) {
+    w.sql += " AND o.status IN (";
+    for (size_t i = 0; i < f.statuses.size(); ++i) {
+      w.sql += i ? ",?" : "?";
+      w.values.emplace_back(std::string(shop::Name(f.statuses[i])));
+    }
+    w.sql += ")";
+  }
+  if (f.export_state) {
+    w.sql += " AND o.export_state = ?";
+    w.values.emplace_back(std::string(shop::Name(*f.export_state)));
+  }
+  if (f.needs_action) w.sql += std::string(" AND ") + rules::kNeedsActionSql;
+  if (q.search.active) {
+    std::string parts;
+    if (!q.search.number_prefix.empty()) {
+      // Order numbers are ASCII below 0x7f, so every number with the prefix sorts below this.
+      parts +=
+          "SELECT id FROM orders WHERE store_id = ? AND lower(number) >= ? AND "
+          "lower(number) < ?";
+      w.values.emplace_back(store.value);
+      w.values.emplace_back(q.search.number_prefix);
+      w.values.emplace_back(q.search.number_prefix + "\x7f");
+    }
+    if (!q.search.substring.empty()) {
+      if (!parts.empty()) parts += " UNION ALL ";
+      // One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
+      std::string phrase = "\"";
+      for (char c : q.search.substring)
+        phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
+      parts += "SELECT rowid FROM orders_search WHERE orders_search MATCH ?";
+      w.values.emplace_back(phrase + "\"");
+    }
+    w.sql += parts.empty() ? " AND 0" : " AND o.id IN (" + parts + ")";
+  }
+  if (with_cursor && q.cursor) {
+    w.sql += std::string(" AND (o.") + (q.by_total ? "total_cents" : "placed_at") + ", o.id) " +
+             (q.ReadDescending() ? "<" : ">") + " (?, ?)";
+    w.values.emplace_back(q.cursor->key);
+    w.values.emplace_back(q.cursor->row_id);
+  }
+  return w;
+}
+
+void BindWhere(Stmt& s, const OrderWhere& w, int* i) {
+  for (const auto& v : w.values) std::visit([&](const auto& value) { s.Bind((*i)++, value); }, v);
+}
+
+}  // namespace
+
+Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
+  auto query = rules::PlanOrderQuery(filter);
+  if (!query.ok()) return query.error();
+  const OrderWhere where = MakeOrderWhere(store, filter, *query, true);
+  const char* dir = query->ReadDescending() ? " DESC" : " ASC";
+  const std::string sql = std::string("SELECT ") + kOrderColumns +
+                          " FROM orders o WHERE o.store_id = ?" + where.sql + " ORDER BY o." +
+                          (query->by_total ? "total_cents" : "placed_at") + dir + ", o.id" + dir +
+                          " LIMIT ?";
+  std::vector<std::pair<int64_t, OrderRecord>> rows;
+  {
+    auto conn = pool_->Take();
+    Stmt s(conn->get(), sql.c_str());
+    int i = 1;
+    s.Bind(i++, store.value);
+    BindWhere(s, where, &i);
+    s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
+    while (s.Step()) {
+      Row row = ReadOrderRow(s);
+      rows.emplace_back(row.id, std::move(row.record));
+    }
+    if (!s.status().ok()) return s.status().error();
+    for (auto& [id, record] : rows)
+      if (auto st = LoadChildren(*conn, store, id, &record.order); !st.ok()) return st.error();
+  }
+  auto page = rules::MakeOrderPage(*query, filter.limit, std::move(rows));
+  if (page) return std::move(*page);
+  OrderFilter first = filter;  // a Previous page that reached the start: the first page
+  first.cursor.clear();
+  return ListOrders(store, first);
+}
+
+Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filter,
+                                         int64_t at_most) {
+  auto query = rules::PlanOrderQuery(filter);
+  if (!query.ok()) return query.error();
+  const OrderWhere where = MakeOrderWhere(store, filter, *query, false);
   auto conn = pool_->Take();
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE o.store_id = ?" +
+                       where.sql + " LIMIT ?)")
+                          .c_str());
   int i = 1;
   s.Bind(i++, store.value);
-  for (shop::OrderStatus st : filter.statuses) s.Bind(i++, shop::Name(st));
-  if (filter.export_state) s.Bind(i++, shop::Name(*filter.export_state));
-  if (*cursor) {
-    const int64_t placed = (*cursor)->placed_seconds;
-    s.Bind(i, placed).Bind(i + 1, placed).Bind(i + 2, (*cursor)->row_id);
-    i += 3;
+  BindWhere(s, where, &i);
+  s.Bind(i++, std::max<int64_t>(at_most, 0));
+  if (!s.Step()) {
+    if (!s.status().ok()) return s.status().error();
+    return int64_t{0};
   }
-  s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
-  std::vector<Row> rows;
-  while (s.Step()) rows.push_back(ReadOrderRow(s));
-  if (!s.status().ok()) return s.status().error();
-  OrderPage page;
-  if (static_cast<int>(rows.size()) > filter.limit) {
-    rows.pop_back();
-    page.next_cursor =
-        rules::EncodeCursor({Seconds(rows.back().record.order.placed_at), rows.back().id});
-  }
-  for (Row& row : rows) {
-    if (auto st = LoadChildren(*conn, store, row.id, &row.record.order); !st.ok())
-      return st.error();
-    page.orders.push_back(std::move(row.record));
-  }
-  return page;
+  return s.Int(0);
 }
 
 Status SqliteStore::SetOrderStatus(StoreId store, const std::string& number,
@@ -310,6 +392,9 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   touch.Bind(1, NowSeconds()).Bind(2, order_id);
   touch.Step();
   if (!touch.status().ok()) return touch.status();
+  auto changed = LoadOrder(*conn, store, number);
+  if (!changed.ok()) return changed.error();
+  if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;
   return txn.Commit();
 }
 
@@ -338,6 +423,9 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
       return rules::DuplicateRefund(number, refund.id);
     return insert.status();
   }
+  auto changed = LoadOrder(*conn, store, number);
+  if (!changed.ok()) return changed.error();
+  if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;
   return txn.Commit();
 }
 

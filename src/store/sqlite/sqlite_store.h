@@ -44,6 +44,7 @@ class SqliteStore : public Store {
   Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) override;
   Result<OrderRecord> GetOrder(StoreId store, const std::string& number) override;
   Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) override;
+  Result<int64_t> CountOrders(StoreId store, const OrderFilter& filter, int64_t at_most) override;
   Status SetOrderStatus(StoreId store, const std::string& number,
                         shop::OrderStatus status) override;
   Status CapturePayment(StoreId store, const std::string& number,
@@ -125,6 +126,8 @@ class SqliteStore : public Store {
   Result<OrderRecord> LoadOrder(Conn& conn, StoreId store, const std::string& number);
   Status LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* order);
   Status WriteChildren(Conn& conn, int64_t order_id, const shop::Order& order);
+  // orders.hold (rules::ExportHold), after every write that can change it.
+  Status WriteHold(Conn& conn, int64_t order_id, const shop::Order& order);
   Result<LightspeedSettings> LoadSettings(Conn& conn, StoreId store);
 
   // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
