@@ -240,8 +240,8 @@ Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& numb
 
 namespace {
 
-// The conditions after "WHERE o.store_id = ?" that ListOrders and CountOrders share, with the
-// values to bind in order (parameter 1 is the store).
+// "FROM … WHERE …" over `orders o` that ListOrders and CountOrders share, with the values to
+// bind in order.
 struct OrderWhere {
   std::string sql;
   std::vector<std::variant<int64_t, std::string>> values;
@@ -250,6 +250,35 @@ struct OrderWhere {
 OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::OrderQuery& q,
                           bool with_cursor) {
   OrderWhere w;
+  if (q.search.active) {
+    // The matching rows' ids first, then the orders looked up by id (CROSS JOIN keeps that
+    // order): walking the store's whole date index and testing each row against the matches
+    // would read every order of the store for a search that matches a handful.
+    std::string parts;
+    if (!q.search.number_prefix.empty()) {
+      // Order numbers are ASCII below 0x7f, so every number with the prefix sorts below this.
+      parts +=
+          "SELECT id FROM orders WHERE store_id = ? AND lower(number) >= ? AND "
+          "lower(number) < ?";
+      w.values.emplace_back(store.value);
+      w.values.emplace_back(q.search.number_prefix);
+      w.values.emplace_back(q.search.number_prefix + "\x7f");
+    }
+    if (!q.search.substring.empty()) {
+      if (!parts.empty()) parts += " UNION ";
+      // One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
+      std::string phrase = "\"";
+      for (char c : q.search.substring)
+        phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
+      parts += "SELECT rowid AS id FROM orders_search WHERE orders_search MATCH ?";
+      w.values.emplace_back(phrase + "\"");
+    }
+    if (parts.empty()) parts = "SELECT 0 AS id WHERE 0";
+    w.sql = " FROM (" + parts + ") AS m CROSS JOIN orders o ON o.id = m.id WHERE o.store_id = ?";
+  } else {
+    w.sql = " FROM orders o WHERE o.store_id = ?";
+  }
+  w.values.emplace_back(store.value);
   if (!f.statuses.empty()) {
     w.sql += " AND o.status IN (";
     for (size_t i = 0; i < f.statuses.size(); ++i) {
@@ -263,28 +292,6 @@ OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::Orde
     w.values.emplace_back(std::string(shop::Name(*f.export_state)));
   }
   if (f.needs_action) w.sql += std::string(" AND ") + rules::kNeedsActionSql;
-  if (q.search.active) {
-    std::string parts;
-    if (!q.search.number_prefix.empty()) {
-      // Order numbers are ASCII below 0x7f, so every number with the prefix sorts below this.
-      parts +=
-          "SELECT id FROM orders WHERE store_id = ? AND lower(number) >= ? AND "
-          "lower(number) < ?";
-      w.values.emplace_back(store.value);
-      w.values.emplace_back(q.search.number_prefix);
-      w.values.emplace_back(q.search.number_prefix + "\x7f");
-    }
-    if (!q.search.substring.empty()) {
-      if (!parts.empty()) parts += " UNION ALL ";
-      // One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
-      std::string phrase = "\"";
-      for (char c : q.search.substring)
-        phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
-      parts += "SELECT rowid FROM orders_search WHERE orders_search MATCH ?";
-      w.values.emplace_back(phrase + "\"");
-    }
-    w.sql += parts.empty() ? " AND 0" : " AND o.id IN (" + parts + ")";
-  }
   if (with_cursor && q.cursor) {
     w.sql += std::string(" AND (o.") + (q.by_total ? "total_cents" : "placed_at") + ", o.id) " +
              (q.ReadDescending() ? "<" : ">") + " (?, ?)";
@@ -305,8 +312,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
   if (!query.ok()) return query.error();
   const OrderWhere where = MakeOrderWhere(store, filter, *query, true);
   const char* dir = query->ReadDescending() ? " DESC" : " ASC";
-  const std::string sql = std::string("SELECT ") + kOrderColumns +
-                          " FROM orders o WHERE o.store_id = ?" + where.sql + " ORDER BY o." +
+  const std::string sql = std::string("SELECT ") + kOrderColumns + where.sql + " ORDER BY o." +
                           (query->by_total ? "total_cents" : "placed_at") + dir + ", o.id" + dir +
                           " LIMIT ?";
   std::vector<std::pair<int64_t, OrderRecord>> rows;
@@ -314,7 +320,6 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
     auto conn = pool_->Take();
     Stmt s(conn->get(), sql.c_str());
     int i = 1;
-    s.Bind(i++, store.value);
     BindWhere(s, where, &i);
     s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
     while (s.Step()) {
@@ -338,11 +343,8 @@ Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filte
   if (!query.ok()) return query.error();
   const OrderWhere where = MakeOrderWhere(store, filter, *query, false);
   auto conn = pool_->Take();
-  Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE o.store_id = ?" +
-                       where.sql + " LIMIT ?)")
-                          .c_str());
+  Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1" + where.sql + " LIMIT ?)").c_str());
   int i = 1;
-  s.Bind(i++, store.value);
   BindWhere(s, where, &i);
   s.Bind(i++, std::max<int64_t>(at_most, 0));
   if (!s.Step()) {
