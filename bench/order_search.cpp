@@ -2,7 +2,8 @@
 // it) on SQLite and on a throwaway PostgreSQL, then p50/p95 of the Open Orders page's queries
 // through the store API: search by number, e-mail fragment and name fragment, with the filters and
 // sorts, and the count the page shows. Prints a table; asserts nothing.
-//   order_search [ORDERS=1000000] [sqlite|postgres|both]
+//   order_search [ORDERS=1000000] [sqlite|postgres|both|postgresql://…]
+// (a URL: that empty database instead of a throwaway server, e.g. to look at query plans after)
 // The orders are made by one INSERT … SELECT per store inside the database (no lines or payments:
 // a page loads those per shown row whatever the search, and orders_bench measures that).
 #include <libpq-fe.h>
@@ -111,7 +112,7 @@ bool ExecPostgres(const std::string& url, const std::string& sql) {
   PGconn* c = PQconnectdb(url.c_str());
   bool ok = PQstatus(c) == CONNECTION_OK;
   if (ok) {
-    PGresult* r = PQexec(c, ("BEGIN;" + sql + "COMMIT;").c_str());
+    PGresult* r = PQexec(c, ("SET client_min_messages = warning;BEGIN;" + sql + "COMMIT;").c_str());
     ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (ok) {  // the planner needs statistics; a vacuum lets counts use index-only scans
@@ -271,6 +272,8 @@ void Run(const char* backend, const std::string& url, int64_t total,
     std::mt19937_64 rng(14);
     std::vector<double> ms;
     size_t rows = 0;
+    double slowest = 0;
+    std::string slowest_q;
     for (int i = 0; i < runs + 5; ++i) {
       const store::OrderFilter f = c.make(rng);
       const auto t0 = Clock::now();
@@ -285,8 +288,15 @@ void Run(const char* backend, const std::string& url, int64_t total,
         if (page.ok()) rows += page->orders.size();
       }
       if (i >= 5) ms.push_back(Ms(Clock::now() - t0));  // the first few warm the cache
+      if (i >= 5 && ms.back() > slowest) {
+        slowest = ms.back();
+        slowest_q = f.q;
+      }
     }
     std::sort(ms.begin(), ms.end());
+    if (!slowest_q.empty())
+      std::fprintf(stderr, "%s: %s: slowest q \"%s\" %.1f ms\n", backend, c.name.c_str(),
+                   slowest_q.c_str(), slowest);
     std::printf("| %s | %s: p50 / p95 (mean %s %.0f) | %.1f ms / %.1f ms |\n", backend,
                 c.name.c_str(), c.count ? "count" : "rows", static_cast<double>(rows) / (runs + 5),
                 ms[ms.size() / 2], ms[ms.size() * 95 / 100]);
@@ -326,7 +336,10 @@ int main(int argc, char** argv) {
     else
       std::filesystem::remove_all(dir);
   }
-  if (which == "both" || which == "postgres") {
+  if (which.rfind("postgresql://", 0) == 0) {
+    Run("PostgreSQL", which, total,
+        [&](const std::string& sql) { return ExecPostgres(which, sql); });
+  } else if (which == "both" || which == "postgres") {
     auto cluster = testsupport::PgCluster::Start();
     if (!cluster.ok()) {
       std::fprintf(stderr, "PostgreSQL: %s\n", cluster.error().message.c_str());

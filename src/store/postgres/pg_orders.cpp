@@ -275,8 +275,15 @@ std::string EscapeLike(const std::string& text) {
 
 // The conditions after "WHERE o.store_id = $1" that ListOrders and CountOrders share; their
 // values are appended to `args` (all text, cast where used).
+// A search that matches more orders of the store than this is read by walking the list's index
+// (the planner's choice); one that matches fewer, by looking its matches up by id. Without that,
+// the planner, misjudging how a pattern's matches spread over time, walked a whole store of
+// 1,000,000 orders for an e-mail fragment with no open orders (3.8 s; bench/order_search).
+constexpr int64_t kWalkAbove = 50000;
+
+// `ids`: the search's matches, found already (the search condition becomes "one of these").
 std::string OrderWhere(const OrderFilter& f, const rules::OrderQuery& q, bool with_cursor,
-                       std::vector<std::string>* args) {
+                       std::vector<std::string>* args, const std::vector<int64_t>* ids = nullptr) {
   const auto arg = [&](std::string value) {
     args->push_back(std::move(value));
     return "$" + std::to_string(args->size());
@@ -289,7 +296,9 @@ std::string OrderWhere(const OrderFilter& f, const rules::OrderQuery& q, bool wi
   }
   if (f.export_state) sql += " AND o.export_state = " + arg(shop::Name(*f.export_state));
   if (f.needs_action) sql += std::string(" AND ") + rules::kNeedsActionSql;
-  if (q.search.active) {
+  if (q.search.active && ids) {
+    sql += " AND o.id = ANY(" + arg(IntArray(*ids)) + "::bigint[])";
+  } else if (q.search.active) {
     std::vector<std::string> parts;
     if (!q.search.number_prefix.empty())
       parts.push_back("lower(o.number) LIKE " + arg(EscapeLike(q.search.number_prefix) + "%"));
@@ -313,15 +322,33 @@ std::string OrderWhere(const OrderFilter& f, const rules::OrderQuery& q, bool wi
 Result<OrderPage> PostgresStore::ListOrders(StoreId store, const OrderFilter& filter) {
   auto query = rules::PlanOrderQuery(filter);
   if (!query.ok()) return query.error();
-  std::vector<std::string> args{std::to_string(store.value)};
-  const std::string where = OrderWhere(filter, *query, true, &args);
   const char* dir = query->ReadDescending() ? " DESC" : " ASC";
-  args.push_back(std::to_string(filter.limit + 1));
-  const std::string sql = OrderSelect(false) + " WHERE o.store_id = $1::bigint" + where +
-                          " ORDER BY o." + (query->by_total ? "total_cents" : "placed_at") + dir +
-                          ", o.id" + dir + " LIMIT $" + std::to_string(args.size()) + "::bigint";
   auto rows = pool_->Get<std::vector<std::pair<int64_t, OrderRecord>>>(
       [&](pqxx::work& w) -> Result<std::vector<std::pair<int64_t, OrderRecord>>> {
+        std::optional<std::vector<int64_t>> ids;
+        if (query->search.active) {
+          std::vector<std::string> args{std::to_string(store.value)};
+          const std::string matches = OrderWhere(OrderFilter{}, *query, false, &args);
+          args.push_back(std::to_string(kWalkAbove + 1));
+          ids.emplace();
+          for (const auto& row :
+               w.exec_params("SELECT o.id FROM orders o WHERE o.store_id = $1::bigint" + matches +
+                                 " LIMIT $" + std::to_string(args.size()) + "::bigint",
+                             pqxx::prepare::make_dynamic_params(args)))
+            ids->push_back(row[0].as<int64_t>());
+          if (static_cast<int64_t>(ids->size()) > kWalkAbove) ids.reset();
+        }
+        std::vector<std::string> args{std::to_string(store.value)};
+        const std::string where = OrderWhere(filter, *query, true, &args, ids ? &*ids : nullptr);
+        // Sorting by an expression keeps the planner from walking the whole date or total index
+        // testing each row against the ids (it did: 155 ms for 2,240 ids); it fetches the ids
+        // through the primary key and sorts them instead.
+        const char* plus = ids ? " + 0" : "";
+        args.push_back(std::to_string(filter.limit + 1));
+        const std::string sql = OrderSelect(false) + " WHERE o.store_id = $1::bigint" + where +
+                                " ORDER BY o." + (query->by_total ? "total_cents" : "placed_at") +
+                                plus + dir + ", o.id" + plus + dir + " LIMIT $" +
+                                std::to_string(args.size()) + "::bigint";
         std::vector<std::pair<int64_t, OrderRecord>> out;
         for (const auto& row : w.exec_params(sql, pqxx::prepare::make_dynamic_params(args))) {
           int64_t id = 0;

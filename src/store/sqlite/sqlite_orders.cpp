@@ -240,41 +240,57 @@ Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& numb
 
 namespace {
 
+using Values = std::vector<std::variant<int64_t, std::string>>;
+
+// A search that matches more rows than this (in all stores) is read by walking the list's index
+// and testing each row; one that matches fewer, by looking its matches up by id and sorting them.
+// Measured on 1,000,000 orders (bench/order_search): looking up 265,000 matches of "gmail" took
+// 350 ms, walking 13 ms; for a handful of matches walking reads the whole store.
+// A walk stops after this many rows of the list; a search that filled no page by then is looked
+// up by id after all: its matches are rare under the filter. Only ASCII queries walk.
+constexpr int64_t kWalkAbove = 50000, kWalkRows = 5000;
+
+// One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
+std::string Phrase(const std::string& text) {
+  std::string phrase = "\"";
+  for (char c : text) phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return phrase + "\"";
+}
+
+// The ids a search matches, as SELECTs joined by `glue` (" UNION " or " UNION ALL ").
+std::string SearchIds(StoreId store, const rules::Search& search, const char* glue,
+                      Values* values) {
+  std::string parts;
+  if (!search.number_prefix.empty()) {
+    // Order numbers are ASCII below 0x7f, so every number with the prefix sorts below this.
+    parts +=
+        "SELECT id FROM orders WHERE store_id = ? AND lower(number) >= ? AND lower(number) < ?";
+    values->emplace_back(store.value);
+    values->emplace_back(search.number_prefix);
+    values->emplace_back(search.number_prefix + "\x7f");
+  }
+  if (!search.substring.empty()) {
+    if (!parts.empty()) parts += glue;
+    parts += "SELECT rowid AS id FROM orders_search WHERE orders_search MATCH ?";
+    values->emplace_back(Phrase(search.substring));
+  }
+  return parts.empty() ? "SELECT 0 AS id WHERE 0" : parts;
+}
+
 // "FROM … WHERE …" over `orders o` that ListOrders and CountOrders share, with the values to
 // bind in order.
 struct OrderWhere {
   std::string sql;
-  std::vector<std::variant<int64_t, std::string>> values;
+  Values values;
 };
 
 OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::OrderQuery& q,
                           bool with_cursor) {
   OrderWhere w;
   if (q.search.active) {
-    // The matching rows' ids first, then the orders looked up by id (CROSS JOIN keeps that
-    // order): walking the store's whole date index and testing each row against the matches
-    // would read every order of the store for a search that matches a handful.
-    std::string parts;
-    if (!q.search.number_prefix.empty()) {
-      // Order numbers are ASCII below 0x7f, so every number with the prefix sorts below this.
-      parts +=
-          "SELECT id FROM orders WHERE store_id = ? AND lower(number) >= ? AND "
-          "lower(number) < ?";
-      w.values.emplace_back(store.value);
-      w.values.emplace_back(q.search.number_prefix);
-      w.values.emplace_back(q.search.number_prefix + "\x7f");
-    }
-    if (!q.search.substring.empty()) {
-      if (!parts.empty()) parts += " UNION ";
-      // One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
-      std::string phrase = "\"";
-      for (char c : q.search.substring)
-        phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
-      parts += "SELECT rowid AS id FROM orders_search WHERE orders_search MATCH ?";
-      w.values.emplace_back(phrase + "\"");
-    }
-    if (parts.empty()) parts = "SELECT 0 AS id WHERE 0";
-    w.sql = " FROM (" + parts + ") AS m CROSS JOIN orders o ON o.id = m.id WHERE o.store_id = ?";
+    // The matching ids first, then the orders looked up by id (CROSS JOIN keeps that order).
+    w.sql = " FROM (" + SearchIds(store, q.search, " UNION ", &w.values) +
+            ") AS m CROSS JOIN orders o ON o.id = m.id WHERE o.store_id = ?";
   } else {
     w.sql = " FROM orders o WHERE o.store_id = ?";
   }
@@ -301,6 +317,32 @@ OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::Orde
   return w;
 }
 
+// A walk's test of one row against the search (see kWalkAbove), as a column: the number's
+// beginning, or LIKE over the e-mail and the name — the same as the trigram index for the ASCII
+// queries a walk is used for (LIKE folds ASCII letters only).
+std::string WalkTest(const rules::Search& search, Values* values) {
+  std::string test = "0";
+  if (!search.number_prefix.empty()) {
+    test += " OR (lower(o.number) >= ? AND lower(o.number) < ?)";
+    values->emplace_back(search.number_prefix);
+    values->emplace_back(search.number_prefix + "\x7f");
+  }
+  if (!search.substring.empty()) {
+    std::string pattern = "%";
+    for (char c : search.substring) {
+      if (c == '\\' || c == '%' || c == '_') pattern += '\\';
+      pattern += c;
+    }
+    pattern += "%";
+    test +=
+        " OR o.email LIKE ? ESCAPE '\\' OR (o.first_name || ' ' || o.last_name) LIKE ? "
+        "ESCAPE '\\'";
+    values->emplace_back(pattern);
+    values->emplace_back(pattern);
+  }
+  return "(" + test + ")";
+}
+
 void BindWhere(Stmt& s, const OrderWhere& w, int* i) {
   for (const auto& v : w.values) std::visit([&](const auto& value) { s.Bind((*i)++, value); }, v);
 }
@@ -310,23 +352,68 @@ void BindWhere(Stmt& s, const OrderWhere& w, int* i) {
 Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
   auto query = rules::PlanOrderQuery(filter);
   if (!query.ok()) return query.error();
-  const OrderWhere where = MakeOrderWhere(store, filter, *query, true);
-  const char* dir = query->ReadDescending() ? " DESC" : " ASC";
-  const std::string sql = std::string("SELECT ") + kOrderColumns + where.sql + " ORDER BY o." +
-                          (query->by_total ? "total_cents" : "placed_at") + dir + ", o.id" + dir +
-                          " LIMIT ?";
   std::vector<std::pair<int64_t, OrderRecord>> rows;
-  {
+  {  // the connection goes back before a Previous page that reached the start asks again
     auto conn = pool_->Take();
-    Stmt s(conn->get(), sql.c_str());
-    int i = 1;
-    BindWhere(s, where, &i);
-    s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
-    while (s.Step()) {
-      Row row = ReadOrderRow(s);
-      rows.emplace_back(row.id, std::move(row.record));
+    bool walk = false;
+    if (query->search.active) {  // how broad is the search? (a row matching twice counts twice)
+      Values values;
+      const std::string ids = SearchIds(store, query->search, " UNION ALL ", &values);
+      Stmt probe(conn->get(), ("SELECT COUNT(*) FROM (" + ids + " LIMIT ?)").c_str());
+      int i = 1;
+      for (const auto& v : values)
+        std::visit([&](const auto& value) { probe.Bind(i++, value); }, v);
+      probe.Bind(i, kWalkAbove + 1);
+      bool ascii = true;
+      for (unsigned char c : query->search.substring) ascii = ascii && c < 0x80;
+      if (probe.Step()) walk = ascii && probe.Int(0) > kWalkAbove;
+      if (!probe.status().ok()) return probe.status().error();
     }
-    if (!s.status().ok()) return s.status().error();
+    const char* dir = query->ReadDescending() ? " DESC" : " ASC";
+    const std::string order =
+        std::string("o.") + (query->by_total ? "total_cents" : "placed_at") + dir + ", o.id" + dir;
+    const auto read = [&](const OrderWhere& where) -> Status {
+      rows.clear();
+      Stmt s(conn->get(), (std::string("SELECT ") + kOrderColumns + where.sql + " ORDER BY " +
+                           order + " LIMIT ?")
+                              .c_str());
+      int i = 1;
+      BindWhere(s, where, &i);
+      s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
+      while (s.Step()) {
+        Row row = ReadOrderRow(s);
+        rows.emplace_back(row.id, std::move(row.record));
+      }
+      return s.status();
+    };
+    bool found = false;
+    if (walk) {  // the list in its order, each row tested, until a page is full or the bound
+      rules::OrderQuery plain = *query;
+      plain.search.active = false;
+      const OrderWhere list = MakeOrderWhere(store, filter, plain, true);
+      Values test_values;
+      const std::string test = WalkTest(query->search, &test_values);
+      Stmt s(conn->get(), (std::string("SELECT ") + kOrderColumns + ", " + test + list.sql +
+                           " ORDER BY " + order + " LIMIT ?")
+                              .c_str());
+      int i = 1;
+      for (const auto& v : test_values)
+        std::visit([&](const auto& value) { s.Bind(i++, value); }, v);
+      BindWhere(s, list, &i);
+      s.Bind(i, kWalkRows);
+      int64_t walked = 0;
+      while (static_cast<int>(rows.size()) <= filter.limit && s.Step()) {
+        ++walked;
+        if (s.Int(23) == 0) continue;
+        Row row = ReadOrderRow(s);
+        rows.emplace_back(row.id, std::move(row.record));
+      }
+      if (!s.status().ok()) return s.status().error();
+      found = static_cast<int>(rows.size()) > filter.limit || walked < kWalkRows;
+    }
+    if (!found) {
+      if (auto st = read(MakeOrderWhere(store, filter, *query, true)); !st.ok()) return st.error();
+    }
     for (auto& [id, record] : rows)
       if (auto st = LoadChildren(*conn, store, id, &record.order); !st.ok()) return st.error();
   }
@@ -341,6 +428,7 @@ Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filte
                                          int64_t at_most) {
   auto query = rules::PlanOrderQuery(filter);
   if (!query.ok()) return query.error();
+  // Counting walks no faster than looking the matches up: it cannot stop after a page.
   const OrderWhere where = MakeOrderWhere(store, filter, *query, false);
   auto conn = pool_->Take();
   Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1" + where.sql + " LIMIT ?)").c_str());
