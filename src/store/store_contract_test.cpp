@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/postgres/pg_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "tests/support/pg_cluster.h"
 
@@ -308,6 +310,60 @@ TEST_P(StoreContract, SearchFindsNumbersEmailsAndNamesCaseInsensitively) {
     EXPECT_EQ(page.error().field, "q");
     EXPECT_EQ(db_->CountOrders(store_, bad, 10).error().field, "q");
   }
+}
+
+// A broad search is read another way (walking the list, testing each row) than a narrow one
+// (looking its matches up by id); both find the same orders in the same order, pages included.
+TEST_P(StoreContract, BroadSearchesFindWhatNarrowOnesFind) {
+  const char* names[][3] = {{"ann@example.com", "Ann", "Lee"},
+                            {"bob@smithworks.io", "Bob", "Smith"},
+                            {"carla@example.org", "Carla", "Smithson"},
+                            {"dee@annex.example", "Dee", "Annan"},
+                            {"zoë@example.net", "Zoë", "Ünal"}};
+  for (int i = 0; i < 15; ++i) {
+    shop::Order o = Order("1" + std::to_string(100 + i), 1000 + i % 5);
+    o.customer = {names[i % 5][0], names[i % 5][1], names[i % 5][2], std::nullopt};
+    o.total = M(99924 + (i % 4) * 100);
+    if (i % 6 == 5) o.status = OrderStatus::kCancelled;
+    ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  }
+  ASSERT_TRUE(db_->QueueExport(store_, "1103", Allow()).ok());
+  const auto walk = [&](int64_t above, int64_t rows) {
+    auto* s = dynamic_cast<sqlite::SqliteStore*>(db_.get());
+    auto* p = dynamic_cast<postgres::PostgresStore*>(db_.get());
+    ASSERT_TRUE(s || p);
+    if (s) s->SetSearchWalkForTest(above, rows);
+    if (p) p->SetSearchWalkForTest(above);
+  };
+  const auto all_pages = [&](OrderFilter f) {
+    std::vector<std::string> out;
+    f.limit = 2;
+    for (int guard = 0; guard < 20; ++guard) {
+      auto page = db_->ListOrders(store_, f);
+      EXPECT_TRUE(page.ok()) << page.error().message;
+      if (!page.ok()) break;
+      for (const auto& r : page->orders) out.push_back(r.order.number);
+      if (page->next_cursor.empty()) break;
+      f.cursor = page->next_cursor;
+    }
+    return out;
+  };
+  for (const char* q : {"smith", "ANN", "11", "110", "%", "zoë", "example", "nobody"}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      OrderFilter f;
+      f.q = q;
+      if (variant == 1) f.statuses = {OrderStatus::kOpen};
+      if (variant == 2) f.sort = OrderSort::kTotalHigh;
+      if (variant == 3) f.export_state = ExportState::kQueued;
+      walk(50000, 5000);
+      const std::vector<std::string> narrow = all_pages(f);
+      walk(0, 1000);  // every search is broad: walked to the end of the list
+      EXPECT_EQ(all_pages(f), narrow) << q << " variant " << variant;
+      walk(0, 1);  // broad, and the walk gives up after one row: looked up by id after all
+      EXPECT_EQ(all_pages(f), narrow) << q << " variant " << variant;
+    }
+  }
+  walk(50000, 5000);
 }
 
 // Sorts by date and total, both ways, paged forward and back with cursors that know their sort.

@@ -275,12 +275,6 @@ std::string EscapeLike(const std::string& text) {
 
 // The conditions after "WHERE o.store_id = $1" that ListOrders and CountOrders share; their
 // values are appended to `args` (all text, cast where used).
-// A search that matches more orders of the store than this is read by walking the list's index
-// (the planner's choice); one that matches fewer, by looking its matches up by id. Without that,
-// the planner, misjudging how a pattern's matches spread over time, walked a whole store of
-// 1,000,000 orders for an e-mail fragment with no open orders (3.8 s; bench/order_search).
-constexpr int64_t kWalkAbove = 50000;
-
 // `ids`: the search's matches, found already (the search condition becomes "one of these").
 std::string OrderWhere(const OrderFilter& f, const rules::OrderQuery& q, bool with_cursor,
                        std::vector<std::string>* args, const std::vector<int64_t>* ids = nullptr) {
@@ -329,14 +323,14 @@ Result<OrderPage> PostgresStore::ListOrders(StoreId store, const OrderFilter& fi
         if (query->search.active) {
           std::vector<std::string> args{std::to_string(store.value)};
           const std::string matches = OrderWhere(OrderFilter{}, *query, false, &args);
-          args.push_back(std::to_string(kWalkAbove + 1));
+          args.push_back(std::to_string(walk_above_ + 1));
           ids.emplace();
           for (const auto& row :
                w.exec_params("SELECT o.id FROM orders o WHERE o.store_id = $1::bigint" + matches +
                                  " LIMIT $" + std::to_string(args.size()) + "::bigint",
                              pqxx::prepare::make_dynamic_params(args)))
             ids->push_back(row[0].as<int64_t>());
-          if (static_cast<int64_t>(ids->size()) > kWalkAbove) ids.reset();
+          if (static_cast<int64_t>(ids->size()) > walk_above_) ids.reset();
         }
         std::vector<std::string> args{std::to_string(store.value)};
         const std::string where = OrderWhere(filter, *query, true, &args, ids ? &*ids : nullptr);

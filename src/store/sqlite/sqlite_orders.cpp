@@ -242,13 +242,9 @@ namespace {
 
 using Values = std::vector<std::variant<int64_t, std::string>>;
 
-// A search that matches more rows than this (in all stores) is read by walking the list's index
-// and testing each row; one that matches fewer, by looking its matches up by id and sorting them.
-// Measured on 1,000,000 orders (bench/order_search): looking up 265,000 matches of "gmail" took
-// 350 ms, walking 13 ms; for a handful of matches walking reads the whole store.
-// A walk stops after this many rows of the list; a search that filled no page by then is looked
-// up by id after all: its matches are rare under the filter. Only ASCII queries walk.
-constexpr int64_t kWalkAbove = 50000, kWalkRows = 5000;
+// A broad search (SqliteStore::walk_above_) walks the list testing each row; a walk that filled
+// no page within walk_rows_ rows looks the matches up by id after all (they are rare under the
+// filter). Only ASCII queries walk: the walk's LIKE folds ASCII letters only.
 
 // One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
 std::string Phrase(const std::string& text) {
@@ -317,7 +313,7 @@ OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::Orde
   return w;
 }
 
-// A walk's test of one row against the search (see kWalkAbove), as a column: the number's
+// A walk's test of one row against the search (see walk_above_), as a column: the number's
 // beginning, or LIKE over the e-mail and the name — the same as the trigram index for the ASCII
 // queries a walk is used for (LIKE folds ASCII letters only).
 std::string WalkTest(const rules::Search& search, Values* values) {
@@ -363,10 +359,10 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
       int i = 1;
       for (const auto& v : values)
         std::visit([&](const auto& value) { probe.Bind(i++, value); }, v);
-      probe.Bind(i, kWalkAbove + 1);
+      probe.Bind(i, walk_above_ + 1);
       bool ascii = true;
       for (unsigned char c : query->search.substring) ascii = ascii && c < 0x80;
-      if (probe.Step()) walk = ascii && probe.Int(0) > kWalkAbove;
+      if (probe.Step()) walk = ascii && probe.Int(0) > walk_above_;
       if (!probe.status().ok()) return probe.status().error();
     }
     const char* dir = query->ReadDescending() ? " DESC" : " ASC";
@@ -400,7 +396,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
       for (const auto& v : test_values)
         std::visit([&](const auto& value) { s.Bind(i++, value); }, v);
       BindWhere(s, list, &i);
-      s.Bind(i, kWalkRows);
+      s.Bind(i, walk_rows_);
       int64_t walked = 0;
       while (static_cast<int>(rows.size()) <= filter.limit && s.Step()) {
         ++walked;
@@ -409,7 +405,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
         rows.emplace_back(row.id, std::move(row.record));
       }
       if (!s.status().ok()) return s.status().error();
-      found = static_cast<int>(rows.size()) > filter.limit || walked < kWalkRows;
+      found = static_cast<int>(rows.size()) > filter.limit || walked < walk_rows_;
     }
     if (!found) {
       if (auto st = read(MakeOrderWhere(store, filter, *query, true)); !st.ok()) return st.error();

@@ -22,6 +22,11 @@ class SqliteStore : public Store {
  public:
   SqliteStore(std::unique_ptr<Pool> pool, base::Clock* clock)
       : pool_(std::move(pool)), clock_(clock) {}
+  // Tests: how broad a search must be to walk the list, and the walk's bound (see below).
+  void SetSearchWalkForTest(int64_t above, int64_t rows) {
+    walk_above_ = above;
+    walk_rows_ = rows;
+  }
 
   Result<StoreInfo> CreateStore(const std::string& slug, const std::string& name,
                                 const std::string& currency) override;
@@ -137,6 +142,10 @@ class SqliteStore : public Store {
 
   std::unique_ptr<Pool> pool_;
   base::Clock* clock_;
+  // A search matching more than walk_above_ orders (of all stores) walks the list, testing each
+  // row, for at most walk_rows_ rows; one matching fewer looks its matches up by id. On 1,000,000
+  // orders (bench/order_search) looking up 265,000 matches of "gmail" took 350 ms, walking 13 ms.
+  int64_t walk_above_ = 50000, walk_rows_ = 5000;
 };
 
 }  // namespace store::sqlite
