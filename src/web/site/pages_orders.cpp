@@ -368,6 +368,13 @@ void Site::ExportSelected(Ctx& c) {
       return Redirect(c.res, back);
     }
     const shop::Connection conn = store::ConnectionOf(*settings);
+    if (!conn.connected || !conn.has_shop || !conn.has_register || !conn.has_employee) {
+      // R3: nothing can go until then, whatever the orders
+      AddFlash(c.session.id_hash, true,
+               "Nothing was exported: Lightspeed is not connected and set up yet (Settings → "
+               "Lightspeed).");
+      return Redirect(c.res, back);
+    }
     int64_t read = 0, skipped = 0;
     bool more = false;
     for (;;) {
