@@ -1,6 +1,7 @@
 // The contract every Store backend passes, run once per backend (INSTANTIATE_TEST_SUITE_P at the
 // end) against a real database: a SQLite file, a throwaway PostgreSQL cluster.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -834,6 +835,84 @@ TEST_P(StoreContract, LiveNodesAreThoseWhoseHeartbeatRuns) {
 
 namespace store {
 namespace {
+
+// Migration 12 on a database that already holds orders: the search index is filled and `hold` is
+// computed by the migration's SQL exactly as rules::ExportHold computes it on every write.
+TEST(StoreSqlite, MigrationTwelveIndexesAndHoldsOrdersStoredBeforeIt) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("spoke-store-m12-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "spoke.db").string();
+  StoreId store;
+  {
+    auto opened = Open("sqlite://" + path);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Store& db = **opened;
+    auto s = db.CreateStore("bikes", "Bikes", "USD");
+    ASSERT_TRUE(s.ok());
+    store = s->id;
+    shop::Item gc{"GC-50", "Gift card", shop::ItemKind::kGiftCard};
+    gc.price = M(5000);
+    ASSERT_TRUE(db.PutItem(store, gc).ok());
+    shop::Order paid;
+    paid.number = "P1";
+    paid.customer = {"ann@example.com", "Ann", "Lee", std::nullopt};
+    paid.lines = {shop::Line{"BIKE", 1, M(1000), M(0), true, {}}};
+    paid.total = M(1000);
+    paid.payments = {shop::Payment{"p", "Stripe", M(1000), shop::PaymentStatus::kCaptured, {}}};
+    shop::Order refunded = paid;
+    refunded.number = "R1";
+    refunded.refunds = {shop::Refund{"r", "Stripe", M(100), {}}};
+    shop::Order authorized = paid;
+    authorized.number = "A1";
+    authorized.payments[0].status = shop::PaymentStatus::kAuthorized;
+    shop::Order gift = paid;
+    gift.number = "G1";
+    gift.lines = {shop::Line{"GC-50", 1, M(1000), M(0), true, {}}};
+    gift.lines[0].kind = shop::ItemKind::kGiftCard;
+    shop::Order shipped_gift = gift;  // shipping is something to send
+    shipped_gift.number = "G2";
+    shipped_gift.shipping = shop::Shipping{"UPS", M(500)};
+    shipped_gift.total = M(1500);
+    shipped_gift.payments[0].amount = M(1500);
+    for (const auto& o : {paid, refunded, authorized, gift, shipped_gift})
+      ASSERT_TRUE(db.PutOrder(store, o).ok());
+  }
+  // Back to before migration 12: its index, triggers and column gone, hold forgotten.
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(raw,
+                         "DROP TRIGGER orders_search_insert; DROP TRIGGER orders_search_update; "
+                         "DROP TRIGGER orders_search_delete; DROP TABLE orders_search; "
+                         "DROP INDEX orders_by_total; DROP INDEX orders_by_number; "
+                         "DROP INDEX orders_needing_action; ALTER TABLE orders DROP COLUMN hold; "
+                         "DELETE FROM schema_migrations WHERE version = 12;",
+                         nullptr, nullptr, &err),
+            SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(raw);
+  {
+    auto opened = Open("sqlite://" + path);  // migrates
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    OrderFilter needs;
+    needs.needs_action = true;
+    needs.sort = OrderSort::kOldest;
+    auto page = (*opened)->ListOrders(store, needs);
+    ASSERT_TRUE(page.ok()) << page.error().message;
+    std::vector<std::string> numbers;
+    for (const auto& r : page->orders) numbers.push_back(r.order.number);
+    EXPECT_EQ(numbers, (std::vector<std::string>{"R1", "A1", "G1"}));
+    OrderFilter search;
+    search.q = "ann@";
+    auto count = (*opened)->CountOrders(store, search, 100);
+    ASSERT_TRUE(count.ok()) << count.error().message;
+    EXPECT_EQ(*count, 5);
+  }
+  std::filesystem::remove_all(dir);
+}
 
 TEST(StoreSqlite, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
   const mode_t old_mask = ::umask(022);  // the usual umask, which gave 0644 before
