@@ -1,12 +1,14 @@
 // The contract every Store backend passes, run once per backend (INSTANTIATE_TEST_SUITE_P at the
 // end) against a real database: a SQLite file, a throwaway PostgreSQL cluster.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <latch>
 #include <thread>
 #include <vector>
@@ -836,17 +838,14 @@ TEST_P(StoreContract, LiveNodesAreThoseWhoseHeartbeatRuns) {
 namespace store {
 namespace {
 
-// Migration 12 on a database that already holds orders: the search index is filled and `hold` is
-// computed by the migration's SQL exactly as rules::ExportHold computes it on every write.
-TEST(StoreSqlite, MigrationTwelveIndexesAndHoldsOrdersStoredBeforeIt) {
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("spoke-store-m12-" + std::to_string(getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "spoke.db").string();
+// Orders stored before the order search's migration (SQLite 12, PostgreSQL 5): `undo` takes the
+// database back to before it (its indexes, triggers and column gone); reopening migrates again,
+// which must fill the search index and compute hold exactly as rules::ExportHold does.
+void MigrationIndexesAndHoldsOrdersStoredBeforeIt(const std::string& url,
+                                                  const std::function<void()>& undo) {
   StoreId store;
   {
-    auto opened = Open("sqlite://" + path);
+    auto opened = Open(url);
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     Store& db = **opened;
     auto s = db.CreateStore("bikes", "Bikes", "USD");
@@ -879,39 +878,64 @@ TEST(StoreSqlite, MigrationTwelveIndexesAndHoldsOrdersStoredBeforeIt) {
     for (const auto& o : {paid, refunded, authorized, gift, shipped_gift})
       ASSERT_TRUE(db.PutOrder(store, o).ok());
   }
-  // Back to before migration 12: its index, triggers and column gone, hold forgotten.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  char* err = nullptr;
-  EXPECT_EQ(sqlite3_exec(raw,
-                         "DROP TRIGGER orders_search_insert; DROP TRIGGER orders_search_update; "
-                         "DROP TRIGGER orders_search_delete; DROP TABLE orders_search; "
-                         "DROP INDEX orders_by_total; DROP INDEX orders_by_number; "
-                         "DROP INDEX orders_needing_action; ALTER TABLE orders DROP COLUMN hold; "
-                         "DELETE FROM schema_migrations WHERE version = 12;",
-                         nullptr, nullptr, &err),
-            SQLITE_OK)
-      << (err ? err : "");
-  sqlite3_free(err);
-  sqlite3_close(raw);
-  {
-    auto opened = Open("sqlite://" + path);  // migrates
-    ASSERT_TRUE(opened.ok()) << opened.error().message;
-    OrderFilter needs;
-    needs.needs_action = true;
-    needs.sort = OrderSort::kOldest;
-    auto page = (*opened)->ListOrders(store, needs);
-    ASSERT_TRUE(page.ok()) << page.error().message;
-    std::vector<std::string> numbers;
-    for (const auto& r : page->orders) numbers.push_back(r.order.number);
-    EXPECT_EQ(numbers, (std::vector<std::string>{"R1", "A1", "G1"}));
-    OrderFilter search;
-    search.q = "ann@";
-    auto count = (*opened)->CountOrders(store, search, 100);
-    ASSERT_TRUE(count.ok()) << count.error().message;
-    EXPECT_EQ(*count, 5);
-  }
+  undo();
+  auto opened = Open(url);  // migrates
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  OrderFilter needs;
+  needs.needs_action = true;
+  needs.sort = OrderSort::kOldest;
+  auto page = (*opened)->ListOrders(store, needs);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  std::vector<std::string> numbers;
+  for (const auto& r : page->orders) numbers.push_back(r.order.number);
+  EXPECT_EQ(numbers, (std::vector<std::string>{"R1", "A1", "G1"}));
+  OrderFilter search;
+  search.q = "ann@";
+  auto count = (*opened)->CountOrders(store, search, 100);
+  ASSERT_TRUE(count.ok()) << count.error().message;
+  EXPECT_EQ(*count, 5);
+}
+
+TEST(StoreSqlite, MigrationTwelveIndexesAndHoldsOrdersStoredBeforeIt) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("spoke-store-m12-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "spoke.db").string();
+  MigrationIndexesAndHoldsOrdersStoredBeforeIt("sqlite://" + path, [&] {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(raw,
+                           "DROP TRIGGER orders_search_insert; DROP TRIGGER orders_search_update; "
+                           "DROP TRIGGER orders_search_delete; DROP TABLE orders_search; "
+                           "DROP INDEX orders_by_total; DROP INDEX orders_by_number; "
+                           "DROP INDEX orders_needing_action; ALTER TABLE orders DROP COLUMN hold; "
+                           "DELETE FROM schema_migrations WHERE version = 12;",
+                           nullptr, nullptr, &err),
+              SQLITE_OK)
+        << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(raw);
+  });
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StorePostgres, MigrationFiveIndexesAndHoldsOrdersStoredBeforeIt) {
+  const std::string url = FreshPostgres({});
+  MigrationIndexesAndHoldsOrdersStoredBeforeIt(url, [&] {
+    PGconn* c = PQconnectdb(url.c_str());
+    ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+    PGresult* r =
+        PQexec(c,
+               "SET client_min_messages = warning; DROP INDEX orders_search; "
+               "DROP INDEX orders_by_total; DROP INDEX orders_by_number; "
+               "DROP INDEX orders_needing_action; ALTER TABLE orders DROP COLUMN hold; "
+               "DROP EXTENSION pg_trgm; DELETE FROM schema_migrations WHERE version = 5;");
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+  });
 }
 
 TEST(StoreSqlite, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
