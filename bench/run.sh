@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "## orders_bench ($(date -u +%Y-%m-%d), $(nproc) cores)"
 ./build/bench/orders_bench "${ORDERS_TOTAL:-100000}"
+echo "## order_search (1,000,000 orders, SQLite and a throwaway PostgreSQL; a few minutes)"
+./build/bench/order_search "${SEARCH_ORDERS:-1000000}" both
 echo "## lightspeed_bench"
 ./build/bench/lightspeed_bench 300
 if [ -x bench/sim/run.sh ]; then bash bench/sim/run.sh; fi

@@ -215,6 +215,52 @@ TEST_F(OrdersApi, ListIsNewestFirstWithFiltersAndCursor) {
   EXPECT_EQ(svc_.Get("/api/v1/orders?export_state=exported").body["orders"].size(), 0u);
 }
 
+// Issue 14: q, sort, needs_action, count and prev_cursor on GET /api/v1/orders.
+TEST_F(OrdersApi, ListSearchesSortsCountsAndPagesBack) {
+  const char* people[][3] = {{"Ann.Lee@Example.com", "Ann", "Lee"},
+                             {"bob@smithworks.io", "Bob", "Smith"},
+                             {"carla@example.org", "Carla", "Smithson"}};
+  for (int i = 0; i < 3; ++i) {
+    json o = PaidOrder("S" + std::to_string(i + 1));
+    o["placed_at"] = "2026-11-0" + std::to_string(i + 1) + "T10:00:00Z";
+    o["customer"]["email"] = people[i][0];
+    o["customer"]["first_name"] = people[i][1];
+    o["customer"]["last_name"] = people[i][2];
+    if (i == 2) o["payments"][0]["status"] = "authorized";  // unbalanced: needs action
+    ASSERT_EQ(svc_.Put("/api/v1/orders/S" + std::to_string(i + 1), o).status, 201);
+  }
+  Reply smith = svc_.Get("/api/v1/orders?q=SMITH&count=true");
+  ASSERT_EQ(smith.status, 200) << smith.raw;
+  ASSERT_EQ(smith.body["orders"].size(), 2u);
+  EXPECT_EQ(smith.body["orders"][0]["number"], "S3");
+  EXPECT_EQ(smith.body["count"], 2);
+  EXPECT_EQ(smith.body["count_exact"], true);
+  EXPECT_EQ(svc_.Get("/api/v1/orders?q=s2").body["orders"][0]["number"], "S2");
+  EXPECT_EQ(svc_.Get("/api/v1/orders?q=lee%40ex&status=open_orders").body["orders"].size(), 1u);
+  Reply oldest = svc_.Get("/api/v1/orders?sort=oldest&limit=1");
+  EXPECT_EQ(oldest.body["orders"][0]["number"], "S1");
+  EXPECT_TRUE(oldest.body["prev_cursor"].is_null());
+  Reply second = svc_.Get("/api/v1/orders?sort=oldest&limit=1&cursor=" +
+                          oldest.body["next_cursor"].get<std::string>());
+  EXPECT_EQ(second.body["orders"][0]["number"], "S2");
+  Reply back = svc_.Get("/api/v1/orders?sort=oldest&limit=1&cursor=" +
+                        second.body["prev_cursor"].get<std::string>());
+  EXPECT_EQ(back.body["orders"][0]["number"], "S1");
+  Reply needs = svc_.Get("/api/v1/orders?needs_action=true");
+  ASSERT_EQ(needs.body["orders"].size(), 1u);
+  EXPECT_EQ(needs.body["orders"][0]["number"], "S3");
+  for (const char* bad : {"sort=biggest", "needs_action=yes", "count=1", "q=%00x", "q=%0A"}) {
+    Reply r = svc_.Get(std::string("/api/v1/orders?") + bad);
+    EXPECT_EQ(r.status, 422) << bad;
+    EXPECT_EQ(r.body["error"]["field"], std::string(bad).substr(0, std::string(bad).find('=')))
+        << bad;
+  }
+  EXPECT_EQ(svc_.Get("/api/v1/orders?q=" + std::string(101, 'a')).body["error"]["field"], "q");
+  Reply wrong_sort = svc_.Get("/api/v1/orders?sort=total_desc&cursor=" +
+                              oldest.body["next_cursor"].get<std::string>());
+  EXPECT_EQ(wrong_sort.body["error"]["field"], "cursor");
+}
+
 TEST_F(OrdersApi, RefundsAreRecordedAndChangeTheBalance) {
   ASSERT_EQ(svc_.Put("/api/v1/orders/10023", PaidOrder("10023")).status, 201);
   Reply r =

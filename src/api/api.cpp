@@ -153,8 +153,13 @@ Result<OrderViewPage> Api::ListOrders(store::StoreId s, const store::OrderFilter
   if (!settings.ok()) return settings.error();
   OrderViewPage out;
   out.next_cursor = page->next_cursor;
+  out.prev_cursor = page->prev_cursor;
   for (store::OrderRecord& r : page->orders) out.orders.push_back(ViewOf(std::move(r), *settings));
   return out;
+}
+
+Result<int64_t> Api::CountOrders(store::StoreId s, const store::OrderFilter& filter) {
+  return store_.CountOrders(s, filter, kMaxCount);
 }
 
 Result<OrderView> Api::SetOrderStatus(store::StoreId s, const std::string& number,

@@ -39,6 +39,7 @@ struct OrderView {
 struct OrderViewPage {
   std::vector<OrderView> orders;
   std::string next_cursor;  // empty on the last page
+  std::string prev_cursor;  // empty on the first page
 };
 
 // A write's result and whether it created the thing (201) or changed an existing one (200).
@@ -140,6 +141,10 @@ class Api {
   Result<Written<OrderView>> PutOrder(store::StoreId s, shop::Order order);
   Result<OrderView> GetOrder(store::StoreId s, const std::string& number);
   Result<OrderViewPage> ListOrders(store::StoreId s, const store::OrderFilter& filter);
+  // How many orders match (cursor and limit aside), counted up to kMaxCount: a busy store's
+  // "all orders" stays cheap to count, and kMaxCount then means "at least".
+  static constexpr int64_t kMaxCount = 10000;
+  Result<int64_t> CountOrders(store::StoreId s, const store::OrderFilter& filter);
   Result<OrderView> SetOrderStatus(store::StoreId s, const std::string& number,
                                    shop::OrderStatus status);
   Result<OrderView> CapturePayment(store::StoreId s, const std::string& number,

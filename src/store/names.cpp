@@ -25,6 +25,10 @@ constexpr Names<AttemptOutcome, 4> kOutcomes{{{AttemptOutcome::kExported, "expor
                                               {AttemptOutcome::kAdopted, "adopted"},
                                               {AttemptOutcome::kRetry, "retry"},
                                               {AttemptOutcome::kFailed, "failed"}}};
+constexpr Names<OrderSort, 4> kSorts{{{OrderSort::kNewest, "newest"},
+                                      {OrderSort::kOldest, "oldest"},
+                                      {OrderSort::kTotalHigh, "total_desc"},
+                                      {OrderSort::kTotalLow, "total_asc"}}};
 
 template <typename E, size_t N>
 const char* NameIn(const Names<E, N>& names, E v) {
@@ -50,11 +54,13 @@ const char* Name(AutoExport v) { return NameIn(kAutoExports, v); }
 const char* Name(CustomerMarketing v) { return NameIn(kMarketing, v); }
 const char* Name(ConnectionState v) { return NameIn(kConnections, v); }
 const char* Name(AttemptOutcome v) { return NameIn(kOutcomes, v); }
+const char* Name(OrderSort v) { return NameIn(kSorts, v); }
 
 bool Parse(std::string_view name, TaxMode* out) { return ParseIn(kTaxModes, name, out); }
 bool Parse(std::string_view name, AutoExport* out) { return ParseIn(kAutoExports, name, out); }
 bool Parse(std::string_view name, CustomerMarketing* out) { return ParseIn(kMarketing, name, out); }
 bool Parse(std::string_view name, ConnectionState* out) { return ParseIn(kConnections, name, out); }
+bool Parse(std::string_view name, OrderSort* out) { return ParseIn(kSorts, name, out); }
 bool Parse(std::string_view name, AttemptOutcome* out) {
   // Early versions recorded a created sale as "sent".
   if (name == "sent") {

@@ -59,16 +59,32 @@ struct OrderRecord {
   std::vector<ExportAttempt> attempts;  // filled by GetOrder only
 };
 
+// How a list of orders is sorted; every sort breaks ties by the order's row (newest row first
+// when descending), so a page boundary is exact.
+enum class OrderSort { kNewest, kOldest, kTotalHigh, kTotalLow };
+const char* Name(OrderSort v);  // "newest" | "oldest" | "total_desc" | "total_asc"
+bool Parse(std::string_view name, OrderSort* out);
+
 struct OrderFilter {
   std::vector<shop::OrderStatus> statuses;  // empty: any
   std::optional<shop::ExportState> export_state;
-  std::string cursor;  // from OrderPage::next_cursor
+  // Only orders that cannot be exported as they are and need someone to act: not cancelled, and
+  // either stopped in needs_attention or not exported and held by their own data — unbalanced
+  // (R2) or nothing to send (R4). Orders merely not connected yet (R3) are not among them.
+  bool needs_action = false;
+  // Search, case-insensitive: order numbers starting with q, and (q of 3 or more characters)
+  // customer e-mails and "first last" names containing q. Spaces around q are ignored; at most
+  // 100 bytes of UTF-8 without control characters (kInvalidInput naming `q`).
+  std::string q;
+  OrderSort sort = OrderSort::kNewest;
+  std::string cursor;  // OrderPage::next_cursor or prev_cursor, made for the same sort
   int limit = 50;      // 1..200
 };
 
 struct OrderPage {
   std::vector<OrderRecord> orders;
   std::string next_cursor;  // empty on the last page
+  std::string prev_cursor;  // empty on the first page
 };
 
 struct ItemPage {
@@ -100,6 +116,10 @@ class OrderStore {
   virtual Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) = 0;
   virtual Result<OrderRecord> GetOrder(StoreId store, const std::string& number) = 0;
   virtual Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) = 0;
+  // How many orders match `filter` (its cursor and limit aside), counted up to `at_most`: a
+  // result of `at_most` means "at least that many".
+  virtual Result<int64_t> CountOrders(StoreId store, const OrderFilter& filter,
+                                      int64_t at_most) = 0;
   virtual Status SetOrderStatus(StoreId store, const std::string& number,
                                 shop::OrderStatus status) = 0;
   // authorized → captured; kConflict from any other payment status.

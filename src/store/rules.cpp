@@ -1,5 +1,6 @@
 #include "store/rules.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
@@ -50,25 +51,140 @@ Result<PutOutcome> DecidePut(const OrderRecord* existing, const shop::Order& inc
   return PutOutcome::kReplaced;
 }
 
-std::string EncodeCursor(const OrderCursor& c) {
-  return std::to_string(c.placed_seconds) + "." + std::to_string(c.row_id);
+namespace {
+
+char SortLetter(OrderSort s) {
+  switch (s) {
+    case OrderSort::kNewest:
+      return 'n';
+    case OrderSort::kOldest:
+      return 'o';
+    case OrderSort::kTotalHigh:
+      return 'h';
+    case OrderSort::kTotalLow:
+      return 'l';
+  }
+  return 'n';
 }
 
-Result<std::optional<OrderCursor>> DecodeCursor(const std::string& text) {
+bool ParseSigned(std::string_view text, int64_t* out) {
+  const bool negative = !text.empty() && text[0] == '-';
+  if (!ParseDigits(negative ? text.substr(1) : text, out)) return false;
+  if (negative) *out = -*out;
+  return true;
+}
+
+bool IsNumberChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+int64_t SortKey(const OrderQuery& q, const OrderRecord& r) {
+  return q.by_total ? r.order.total.cents() : Seconds(r.order.placed_at);
+}
+
+}  // namespace
+
+std::string EncodeCursor(const OrderCursor& c) {
+  return std::string{SortLetter(c.sort), c.before ? 'b' : 'a'} + std::to_string(c.key) + "." +
+         std::to_string(c.row_id);
+}
+
+Result<std::optional<OrderCursor>> DecodeCursor(const std::string& text, OrderSort sort) {
   if (text.empty()) return std::optional<OrderCursor>();
-  const size_t dot = text.find('.');
-  OrderCursor c;
-  if (dot == std::string::npos ||
-      !ParseDigits(std::string_view(text).substr(0, dot), &c.placed_seconds) ||
-      !ParseDigits(std::string_view(text).substr(dot + 1), &c.row_id))
+  const auto invalid = [] {
     return base::Invalid("cursor", "cursor is not one this server gave out");
+  };
+  OrderCursor c;
+  std::string_view rest = text;
+  if (rest[0] < '0' || rest[0] > '9') {  // the old form has no letters and is newest-first
+    if (rest.size() < 2 || (rest[1] != 'a' && rest[1] != 'b')) return invalid();
+    bool known = false;
+    for (OrderSort s :
+         {OrderSort::kNewest, OrderSort::kOldest, OrderSort::kTotalHigh, OrderSort::kTotalLow})
+      if (SortLetter(s) == rest[0]) {
+        c.sort = s;
+        known = true;
+      }
+    if (!known) return invalid();
+    c.before = rest[1] == 'b';
+    rest.remove_prefix(2);
+  }
+  const size_t dot = rest.find('.');
+  if (dot == std::string::npos || !ParseSigned(rest.substr(0, dot), &c.key) ||
+      !ParseDigits(rest.substr(dot + 1), &c.row_id))
+    return invalid();
+  if (c.sort != sort)
+    return base::Invalid("cursor", "cursor was made for another sort order; start from page 1");
   return std::optional<OrderCursor>(c);
 }
 
-Status CheckOrderFilter(const OrderFilter& filter) {
+Result<Search> ParseSearch(const std::string& q) {
+  Search s;
+  const auto space = [](char c) { return c == ' ' || c == '\t'; };
+  size_t b = 0, e = q.size();
+  while (b < e && space(q[b])) ++b;
+  while (e > b && space(q[e - 1])) --e;
+  if (b == e) return s;
+  const std::string text = q.substr(b, e - b);
+  if (text.size() > kMaxQueryBytes)
+    return base::Invalid("q", "q must be at most " + std::to_string(kMaxQueryBytes) + " bytes");
+  if (!base::IsValidUtf8(text)) return base::Invalid("q", "q must be valid UTF-8");
+  for (unsigned char c : text)
+    if (c < 0x20 || c == 0x7f) return base::Invalid("q", "q must not hold control characters");
+  s.active = true;
+  bool number = true;
+  for (char c : text) number = number && IsNumberChar(c);
+  if (number) {
+    s.number_prefix = text;
+    for (char& c : s.number_prefix)
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (base::CountCodePoints(text) >= kMinSubstringChars) s.substring = text;
+  return s;
+}
+
+Result<OrderQuery> PlanOrderQuery(const OrderFilter& filter) {
   if (filter.limit < 1 || filter.limit > 200)
     return base::Invalid("limit", "limit must be between 1 and 200");
-  return {};
+  OrderQuery q;
+  auto search = ParseSearch(filter.q);
+  if (!search.ok()) return search.error();
+  q.search = std::move(*search);
+  q.sort = filter.sort;
+  q.by_total = filter.sort == OrderSort::kTotalHigh || filter.sort == OrderSort::kTotalLow;
+  q.descending = filter.sort == OrderSort::kNewest || filter.sort == OrderSort::kTotalHigh;
+  auto cursor = DecodeCursor(filter.cursor, filter.sort);
+  if (!cursor.ok()) return cursor.error();
+  q.cursor = *cursor;
+  return q;
+}
+
+std::string ExportHold(const shop::Order& order) {
+  shop::Order open = order;
+  open.status = shop::OrderStatus::kOpen;  // the hold is the order's data, not its status
+  const shop::Eligibility verdict = shop::CheckEligibility(
+      open, shop::ExportState::kNotExported, shop::Connection{true, true, true, true});
+  return verdict.code == "unbalanced" || verdict.code == "nothing_to_export" ? verdict.code : "";
+}
+
+std::optional<OrderPage> MakeOrderPage(const OrderQuery& query, int limit,
+                                       std::vector<std::pair<int64_t, OrderRecord>> rows) {
+  const bool before = query.cursor && query.cursor->before;
+  const bool more = static_cast<int>(rows.size()) > limit;
+  if (more) rows.resize(static_cast<size_t>(limit));
+  if (before && !more && static_cast<int>(rows.size()) < limit) return std::nullopt;
+  if (before) std::reverse(rows.begin(), rows.end());
+  OrderPage page;
+  if (!rows.empty()) {
+    const auto at = [&](const std::pair<int64_t, OrderRecord>& row, bool b) {
+      return EncodeCursor({query.sort, b, SortKey(query, row.second), row.first});
+    };
+    if (before ? true : more) page.next_cursor = at(rows.back(), false);
+    if (before ? more : query.cursor.has_value()) page.prev_cursor = at(rows.front(), true);
+  }
+  for (auto& row : rows) page.orders.push_back(std::move(row.second));
+  return page;
 }
 
 void CutItemPage(ItemPage* page, int limit) {

@@ -29,15 +29,55 @@ std::string StoredMessage(std::string_view message);
 // conflicts once an export was queued, is running or is done.
 Result<PutOutcome> DecidePut(const OrderRecord* existing, const shop::Order& incoming);
 
-// The newest-first order list's position: the last row's placed time and row id.
+// A position in an order list (keyset paging): the sort it was made for, whether it asks for the
+// rows after it (Next) or before it (Previous), and the boundary row's sort key (placed time in
+// seconds or total in cents) and row id.
 struct OrderCursor {
-  int64_t placed_seconds = 0;
+  OrderSort sort = OrderSort::kNewest;
+  bool before = false;
+  int64_t key = 0;
   int64_t row_id = 0;
 };
 std::string EncodeCursor(const OrderCursor& c);
-// nullopt for "" (the first page); kInvalidInput naming `cursor` for anything not made here.
-Result<std::optional<OrderCursor>> DecodeCursor(const std::string& text);
-Status CheckOrderFilter(const OrderFilter& filter);  // the page size
+// nullopt for "" (the first page); kInvalidInput naming `cursor` for anything not made here or
+// made for another sort. A cursor of the old form "<placed>.<id>" still reads as newest-first.
+Result<std::optional<OrderCursor>> DecodeCursor(const std::string& text, OrderSort sort);
+
+// OrderFilter::q, checked and split into what each index answers.
+constexpr size_t kMaxQueryBytes = 100;
+constexpr size_t kMinSubstringChars = 3;  // trigram indexes cannot look up less
+struct Search {
+  bool active = false;        // q was given (not blank)
+  std::string number_prefix;  // lower-case; empty when q cannot begin an order number
+  std::string substring;      // q trimmed, when it has kMinSubstringChars or more; else empty
+};
+Result<Search> ParseSearch(const std::string& q);
+
+// What a backend needs to run ListOrders/CountOrders: the filter checked (limit, q, cursor).
+struct OrderQuery {
+  Search search;
+  OrderSort sort = OrderSort::kNewest;
+  bool by_total = false;  // the sort key: total_cents, else placed_at
+  bool descending = true;
+  std::optional<OrderCursor> cursor;
+  // Rows are read in this direction: the sort's, or its reverse for a Previous page.
+  bool ReadDescending() const { return descending != (cursor && cursor->before); }
+};
+Result<OrderQuery> PlanOrderQuery(const OrderFilter& filter);
+
+// The needs_action filter as SQL over `orders o`, the same text on both backends.
+constexpr const char* kNeedsActionSql =
+    "(o.status <> 'cancelled' AND (o.export_state = 'needs_attention' OR "
+    "(o.export_state = 'not_exported' AND o.hold <> '')))";
+// What in the order itself keeps it from export, whatever its status and export state: "unbalanced"
+// (R2), "nothing_to_export" (R4) or "" — stored as orders.hold on every write that changes it.
+std::string ExportHold(const shop::Order& order);
+
+// A page from rows read in the query's direction (at most limit + 1, with their row ids): cut to
+// `limit`, put in the sort's order, the cursors set. nullopt when a Previous page reached the
+// start and came back short: then the caller serves the first page instead.
+std::optional<OrderPage> MakeOrderPage(const OrderQuery& query, int limit,
+                                       std::vector<std::pair<int64_t, OrderRecord>> rows);
 // Items are listed by SKU after the cursor (the last SKU shown); a backend reads limit + 1 rows
 // and this keeps `limit`, setting the next cursor when there was one more.
 void CutItemPage(ItemPage* page, int limit);

@@ -1,15 +1,20 @@
 // The contract every Store backend passes, run once per backend (INSTANTIATE_TEST_SUITE_P at the
 // end) against a real database: a SQLite file, a throwaway PostgreSQL cluster.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <latch>
 #include <thread>
 #include <vector>
 
+#include "store/postgres/pg_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 #include "tests/support/pg_cluster.h"
 
@@ -225,6 +230,263 @@ TEST_P(StoreContract, ListNewestFirstWithCursorAndFilters) {
   OrderFilter bad;
   bad.cursor = "garbage";
   EXPECT_EQ(db_->ListOrders(store_, bad).error().field, "cursor");
+}
+
+// Issue 14: search by number prefix, e-mail or name part, case-insensitive, with the filters.
+TEST_P(StoreContract, SearchFindsNumbersEmailsAndNamesCaseInsensitively) {
+  struct Who {
+    const char* number;
+    const char* email;
+    const char* first;
+    const char* last;
+  };
+  const Who people[] = {{"10023", "Ann.Lee@Example.com", "Ann", "Lee"},
+                        {"10024", "bob@smithworks.io", "Bob", "Smith"},
+                        {"A-77", "carla@example.org", "Carla", "Smithson"},
+                        {"20001", "dee%50_off@example.com", "Dee", "O'Hara \\ Ng"},
+                        {"20002", "zoë@example.net", "Zoë", "Ünal"}};
+  int placed = 1000;
+  for (const Who& p : people) {
+    shop::Order o = Order(p.number, placed++);
+    o.customer = {p.email, p.first, p.last, std::nullopt};
+    ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  }
+  auto other = db_->CreateStore("other", "Other", "USD");
+  ASSERT_TRUE(other.ok());
+  shop::Order theirs = Order("10025", 5000);
+  theirs.customer = {"smith@other.com", "Sam", "Smith", std::nullopt};
+  ASSERT_TRUE(db_->PutOrder(other->id, theirs).ok());
+
+  const auto found = [&](const std::string& q, OrderFilter f = {}) {
+    f.q = q;
+    std::vector<std::string> numbers;
+    auto page = db_->ListOrders(store_, f);
+    EXPECT_TRUE(page.ok()) << q << ": " << page.error().message;
+    if (page.ok())
+      for (const auto& r : page->orders) numbers.push_back(r.order.number);
+    auto count = db_->CountOrders(store_, f, 1000);
+    EXPECT_TRUE(count.ok());
+    if (count.ok()) {
+      EXPECT_EQ(*count, static_cast<int64_t>(numbers.size())) << q;
+    }
+    return numbers;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(found("1002"), (V{"10024", "10023"}));  // number prefix, newest first
+  EXPECT_EQ(found("10023"), (V{"10023"}));
+  EXPECT_EQ(found("a-7"), (V{"A-77"}));             // prefix, any case
+  EXPECT_EQ(found("0023"), V{});                    // numbers match from their start only
+  EXPECT_EQ(found("SMITH"), (V{"A-77", "10024"}));  // name and e-mail parts; not other stores
+  EXPECT_EQ(found("lee@ex"), (V{"10023"}));
+  EXPECT_EQ(found("  ann lee "), (V{"10023"}));  // "first last", spaces around ignored
+  EXPECT_EQ(found("ith"), (V{"A-77", "10024"}));
+  EXPECT_EQ(found("nobody"), V{});
+  EXPECT_EQ(found("zoë"), (V{"20002"}));
+  // Hostile strings are text, never patterns or syntax.
+  EXPECT_EQ(found("%50_"), (V{"20001"}));
+  EXPECT_EQ(found("%%%"), V{});
+  EXPECT_EQ(found("___"), V{});
+  EXPECT_EQ(found("o'hara"), (V{"20001"}));
+  EXPECT_EQ(found("\" OR 1"), V{});
+  EXPECT_EQ(found("a \\ n"), (V{"20001"}));
+  EXPECT_EQ(found("a\\"), V{});
+  // Under 3 characters only numbers' beginnings are searched.
+  EXPECT_EQ(found("2"), (V{"20002", "20001"}));
+  EXPECT_EQ(found("Le"), V{});
+  // Combined with the filters.
+  ASSERT_TRUE(db_->SetOrderStatus(store_, "10024", OrderStatus::kCompleted).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "A-77", Allow()).ok());
+  OrderFilter open;
+  open.statuses = {OrderStatus::kOpen, OrderStatus::kProcessing, OrderStatus::kShipped};
+  EXPECT_EQ(found("smith", open), (V{"A-77"}));
+  OrderFilter queued;
+  queued.export_state = ExportState::kQueued;
+  EXPECT_EQ(found("smith", queued), (V{"A-77"}));
+  EXPECT_EQ(found("lee", queued), V{});
+  // Bad queries are refused naming q.
+  OrderFilter bad;
+  for (std::string q : {std::string(101, 'a'), std::string("ab\xff"), std::string("a\0b", 3),
+                        std::string("a\nb")}) {
+    bad.q = q;
+    auto page = db_->ListOrders(store_, bad);
+    ASSERT_FALSE(page.ok());
+    EXPECT_EQ(page.error().field, "q");
+    EXPECT_EQ(db_->CountOrders(store_, bad, 10).error().field, "q");
+  }
+}
+
+// A broad search is read another way (walking the list, testing each row) than a narrow one
+// (looking its matches up by id); both find the same orders in the same order, pages included.
+TEST_P(StoreContract, BroadSearchesFindWhatNarrowOnesFind) {
+  const char* names[][3] = {{"ann@example.com", "Ann", "Lee"},
+                            {"bob@smithworks.io", "Bob", "Smith"},
+                            {"carla@example.org", "Carla", "Smithson"},
+                            {"dee@annex.example", "Dee", "Annan"},
+                            {"zoë@example.net", "Zoë", "Ünal"}};
+  for (int i = 0; i < 15; ++i) {
+    shop::Order o = Order("1" + std::to_string(100 + i), 1000 + i % 5);
+    o.customer = {names[i % 5][0], names[i % 5][1], names[i % 5][2], std::nullopt};
+    o.total = M(99924 + (i % 4) * 100);
+    if (i % 6 == 5) o.status = OrderStatus::kCancelled;
+    ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  }
+  ASSERT_TRUE(db_->QueueExport(store_, "1103", Allow()).ok());
+  const auto walk = [&](int64_t above, int64_t rows) {
+    auto* s = dynamic_cast<sqlite::SqliteStore*>(db_.get());
+    auto* p = dynamic_cast<postgres::PostgresStore*>(db_.get());
+    ASSERT_TRUE(s || p);
+    if (s) s->SetSearchWalkForTest(above, rows);
+    if (p) p->SetSearchWalkForTest(above);
+  };
+  const auto all_pages = [&](OrderFilter f) {
+    std::vector<std::string> out;
+    f.limit = 2;
+    for (int guard = 0; guard < 20; ++guard) {
+      auto page = db_->ListOrders(store_, f);
+      EXPECT_TRUE(page.ok()) << page.error().message;
+      if (!page.ok()) break;
+      for (const auto& r : page->orders) out.push_back(r.order.number);
+      if (page->next_cursor.empty()) break;
+      f.cursor = page->next_cursor;
+    }
+    return out;
+  };
+  for (const char* q : {"smith", "ANN", "11", "110", "%", "zoë", "example", "nobody"}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      OrderFilter f;
+      f.q = q;
+      if (variant == 1) f.statuses = {OrderStatus::kOpen};
+      if (variant == 2) f.sort = OrderSort::kTotalHigh;
+      if (variant == 3) f.export_state = ExportState::kQueued;
+      walk(50000, 5000);
+      const std::vector<std::string> narrow = all_pages(f);
+      walk(0, 1000);  // every search is broad: walked to the end of the list
+      EXPECT_EQ(all_pages(f), narrow) << q << " variant " << variant;
+      walk(0, 1);  // broad, and the walk gives up after one row: looked up by id after all
+      EXPECT_EQ(all_pages(f), narrow) << q << " variant " << variant;
+    }
+  }
+  walk(50000, 5000);
+}
+
+// Sorts by date and total, both ways, paged forward and back with cursors that know their sort.
+TEST_P(StoreContract, SortsAndPagesForwardAndBack) {
+  // 9 orders; totals tie in threes, dates in pairs, so both keys need the row to break ties.
+  for (int i = 0; i < 9; ++i) {
+    shop::Order o = Order("S" + std::to_string(i), 1000 + i / 2);
+    o.shipping = shop::Shipping{"UPS Ground", M(2500 + (i % 3) * 100)};
+    o.total = M(99924 + (i % 3) * 100);
+    o.payments[0].amount = o.total;
+    ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  }
+  const auto walk = [&](OrderSort sort) {
+    OrderFilter f;
+    f.sort = sort;
+    f.limit = 2;
+    std::vector<std::string> forward;
+    std::vector<std::string> cursors_back;
+    for (int guard = 0; guard < 20; ++guard) {
+      auto page = db_->ListOrders(store_, f);
+      EXPECT_TRUE(page.ok()) << page.error().message;
+      if (!page.ok()) break;
+      EXPECT_EQ(page->prev_cursor.empty(), f.cursor.empty());
+      for (auto& r : page->orders) forward.push_back(r.order.number);
+      if (page->next_cursor.empty()) {
+        // And back again from the last page, each Previous page the one seen before.
+        std::vector<std::string> backward;
+        std::string prev = page->prev_cursor;
+        for (int g = 0; g < 20 && !prev.empty(); ++g) {
+          OrderFilter b = f;
+          b.cursor = prev;
+          auto back = db_->ListOrders(store_, b);
+          EXPECT_TRUE(back.ok());
+          if (!back.ok()) break;
+          for (auto it = back->orders.rbegin(); it != back->orders.rend(); ++it)
+            backward.push_back(it->order.number);
+          prev = back->prev_cursor;
+        }
+        std::vector<std::string> expected(forward.rbegin() + page->orders.size(), forward.rend());
+        EXPECT_EQ(backward, expected) << Name(sort);
+        break;
+      }
+      f.cursor = page->next_cursor;
+    }
+    return forward;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(walk(OrderSort::kNewest), (V{"S8", "S7", "S6", "S5", "S4", "S3", "S2", "S1", "S0"}));
+  EXPECT_EQ(walk(OrderSort::kOldest), (V{"S0", "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"}));
+  EXPECT_EQ(walk(OrderSort::kTotalHigh), (V{"S8", "S5", "S2", "S7", "S4", "S1", "S6", "S3", "S0"}));
+  EXPECT_EQ(walk(OrderSort::kTotalLow), (V{"S0", "S3", "S6", "S1", "S4", "S7", "S2", "S5", "S8"}));
+  // A cursor is for its own sort only.
+  OrderFilter f;
+  f.limit = 2;
+  auto first = db_->ListOrders(store_, f);
+  ASSERT_TRUE(first.ok());
+  f.cursor = first->next_cursor;
+  f.sort = OrderSort::kTotalHigh;
+  EXPECT_EQ(db_->ListOrders(store_, f).error().field, "cursor");
+  // A Previous page that reaches the start comes back as the whole first page.
+  f.sort = OrderSort::kNewest;
+  f.limit = 4;
+  auto p1 = db_->ListOrders(store_, f);  // after S7: S6 S5 S4 S3
+  ASSERT_TRUE(p1.ok());
+  OrderFilter back = f;
+  back.cursor = p1->prev_cursor;  // before S6: only S8 and S7
+  auto p0 = db_->ListOrders(store_, back);
+  ASSERT_TRUE(p0.ok());
+  ASSERT_EQ(p0->orders.size(), 4u);
+  EXPECT_EQ(p0->orders.front().order.number, "S8");
+  EXPECT_TRUE(p0->prev_cursor.empty());
+  EXPECT_EQ(db_->CountOrders(store_, {}, 1000).value(), 9);
+  EXPECT_EQ(db_->CountOrders(store_, {}, 5).value(), 5);  // counted up to the cap
+}
+
+// Needs action: unbalanced or nothing to send while not exported, or stopped in needs_attention;
+// never cancelled ones; kept current by payments and refunds.
+TEST_P(StoreContract, NeedsActionIsWhatCannotBeExportedAsItIs) {
+  shop::Order paid = Order("P1", 1000);
+  shop::Order unpaid = Order("U1", 1001);
+  unpaid.payments[0].status = shop::PaymentStatus::kAuthorized;
+  shop::Order gift = Order("G1", 1002);
+  gift.lines = {shop::Line{"GC-50", 1, M(5000), M(0), true, {}}};
+  gift.lines[0].kind = shop::ItemKind::kGiftCard;
+  gift.shipping.reset();
+  gift.tax = M(0);
+  gift.total = M(5000);
+  gift.payments[0].amount = M(5000);
+  shop::Order cancelled = Order("C1", 1003);
+  cancelled.payments.clear();
+  cancelled.status = OrderStatus::kCancelled;
+  shop::Order stuck = Order("X1", 1004);
+  for (const auto& o : {paid, unpaid, gift, cancelled, stuck})
+    ASSERT_TRUE(db_->PutOrder(store_, o).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "X1", Allow()).ok());
+  auto claim = db_->ClaimExport(store_, "X1", "w", std::chrono::minutes(1));
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  ASSERT_TRUE(db_->StopExport(store_, "X1", claim->fence, "Lightspeed refused it", {}).ok());
+  OrderFilter needs;
+  needs.needs_action = true;
+  const auto numbers = [&] {
+    std::vector<std::string> out;
+    auto page = db_->ListOrders(store_, needs);
+    EXPECT_TRUE(page.ok());
+    if (page.ok())
+      for (const auto& r : page->orders) out.push_back(r.order.number);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(numbers(), (V{"X1", "G1", "U1"}));
+  EXPECT_EQ(db_->CountOrders(store_, needs, 100).value(), 3);
+  ASSERT_TRUE(db_->CapturePayment(store_, "U1", "pay_1").ok());  // now balanced
+  EXPECT_EQ(numbers(), (V{"X1", "G1"}));
+  ASSERT_TRUE(db_->AddRefund(store_, "P1",
+                             shop::Refund{"r1", "Stripe", M(100),
+                                          base::TimePoint(std::chrono::seconds(2000))})
+                  .ok());  // a refund after payment leaves it unbalanced
+  EXPECT_EQ(numbers(), (V{"X1", "G1", "P1"}));
+  needs.q = "p1";
+  EXPECT_EQ(numbers(), (V{"P1"}));
 }
 
 TEST_P(StoreContract, CaptureOnlyFromAuthorized) {
@@ -576,6 +838,106 @@ TEST_P(StoreContract, LiveNodesAreThoseWhoseHeartbeatRuns) {
 namespace store {
 namespace {
 
+// Orders stored before the order search's migration (SQLite 12, PostgreSQL 5): `undo` takes the
+// database back to before it (its indexes, triggers and column gone); reopening migrates again,
+// which must fill the search index and compute hold exactly as rules::ExportHold does.
+void MigrationIndexesAndHoldsOrdersStoredBeforeIt(const std::string& url,
+                                                  const std::function<void()>& undo) {
+  StoreId store;
+  {
+    auto opened = Open(url);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Store& db = **opened;
+    auto s = db.CreateStore("bikes", "Bikes", "USD");
+    ASSERT_TRUE(s.ok());
+    store = s->id;
+    shop::Item gc{"GC-50", "Gift card", shop::ItemKind::kGiftCard};
+    gc.price = M(5000);
+    ASSERT_TRUE(db.PutItem(store, gc).ok());
+    shop::Order paid;
+    paid.number = "P1";
+    paid.customer = {"ann@example.com", "Ann", "Lee", std::nullopt};
+    paid.lines = {shop::Line{"BIKE", 1, M(1000), M(0), true, {}}};
+    paid.total = M(1000);
+    paid.payments = {shop::Payment{"p", "Stripe", M(1000), shop::PaymentStatus::kCaptured, {}}};
+    shop::Order refunded = paid;
+    refunded.number = "R1";
+    refunded.refunds = {shop::Refund{"r", "Stripe", M(100), {}}};
+    shop::Order authorized = paid;
+    authorized.number = "A1";
+    authorized.payments[0].status = shop::PaymentStatus::kAuthorized;
+    shop::Order gift = paid;
+    gift.number = "G1";
+    gift.lines = {shop::Line{"GC-50", 1, M(1000), M(0), true, {}}};
+    gift.lines[0].kind = shop::ItemKind::kGiftCard;
+    shop::Order shipped_gift = gift;  // shipping is something to send
+    shipped_gift.number = "G2";
+    shipped_gift.shipping = shop::Shipping{"UPS", M(500)};
+    shipped_gift.total = M(1500);
+    shipped_gift.payments[0].amount = M(1500);
+    for (const auto& o : {paid, refunded, authorized, gift, shipped_gift})
+      ASSERT_TRUE(db.PutOrder(store, o).ok());
+  }
+  undo();
+  auto opened = Open(url);  // migrates
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  OrderFilter needs;
+  needs.needs_action = true;
+  needs.sort = OrderSort::kOldest;
+  auto page = (*opened)->ListOrders(store, needs);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  std::vector<std::string> numbers;
+  for (const auto& r : page->orders) numbers.push_back(r.order.number);
+  EXPECT_EQ(numbers, (std::vector<std::string>{"R1", "A1", "G1"}));
+  OrderFilter search;
+  search.q = "ann@";
+  auto count = (*opened)->CountOrders(store, search, 100);
+  ASSERT_TRUE(count.ok()) << count.error().message;
+  EXPECT_EQ(*count, 5);
+}
+
+TEST(StoreSqlite, MigrationTwelveIndexesAndHoldsOrdersStoredBeforeIt) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("spoke-store-m12-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "spoke.db").string();
+  MigrationIndexesAndHoldsOrdersStoredBeforeIt("sqlite://" + path, [&] {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(raw,
+                           "DROP TRIGGER orders_search_insert; DROP TRIGGER orders_search_update; "
+                           "DROP TRIGGER orders_search_delete; DROP TABLE orders_search; "
+                           "DROP INDEX orders_by_total; DROP INDEX orders_by_number; "
+                           "DROP INDEX orders_needing_action; ALTER TABLE orders DROP COLUMN hold; "
+                           "DELETE FROM schema_migrations WHERE version = 12;",
+                           nullptr, nullptr, &err),
+              SQLITE_OK)
+        << (err ? err : "");
+    sqlite3_free(err);
+    sqlite3_close(raw);
+  });
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StorePostgres, MigrationFiveIndexesAndHoldsOrdersStoredBeforeIt) {
+  const std::string url = FreshPostgres({});
+  MigrationIndexesAndHoldsOrdersStoredBeforeIt(url, [&] {
+    PGconn* c = PQconnectdb(url.c_str());
+    ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+    PGresult* r =
+        PQexec(c,
+               "SET client_min_messages = warning; DROP INDEX orders_search; "
+               "DROP INDEX orders_by_total; DROP INDEX orders_by_number; "
+               "DROP INDEX orders_needing_action; ALTER TABLE orders DROP COLUMN hold; "
+               "DROP EXTENSION pg_trgm; DELETE FROM schema_migrations WHERE version = 5;");
+    EXPECT_EQ(PQresultStatus(r), PGRES_COMMAND_OK) << PQerrorMessage(c);
+    PQclear(r);
+    PQfinish(c);
+  });
+}
+
 TEST(StoreSqlite, HostileInputDatabaseFilesAreCreatedOwnerOnly) {
   const mode_t old_mask = ::umask(022);  // the usual umask, which gave 0644 before
   const std::filesystem::path dir =
@@ -731,6 +1093,12 @@ TEST(StoreNames, EveryValueRoundTripsThroughItsName) {
   for (auto v : {store::ConnectionState::kNone, store::ConnectionState::kConnected,
                  store::ConnectionState::kReconnect}) {
     store::ConnectionState back = store::ConnectionState::kNone;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (auto v : {store::OrderSort::kNewest, store::OrderSort::kOldest, store::OrderSort::kTotalHigh,
+                 store::OrderSort::kTotalLow}) {
+    store::OrderSort back = store::OrderSort::kNewest;
     EXPECT_TRUE(store::Parse(store::Name(v), &back));
     EXPECT_EQ(back, v);
   }

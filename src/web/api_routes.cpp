@@ -72,6 +72,14 @@ base::Result<store::OrderFilter> OrderFilterOf(const http::Request& req) {
                            "needs_attention");
     f.export_state = st;
   }
+  if (const std::string v = req.Param("needs_action"); !v.empty()) {
+    if (v != "true" && v != "false")
+      return base::Invalid("needs_action", "needs_action must be true or false");
+    f.needs_action = v == "true";
+  }
+  if (const std::string name = req.Param("sort"); !name.empty() && !store::Parse(name, &f.sort))
+    return base::Invalid("sort", "sort must be newest, oldest, total_desc or total_asc");
+  f.q = req.Param("q");
   f.cursor = req.Param("cursor");
   return f;
 }
@@ -204,11 +212,28 @@ void AddApiRoutes(http::Router& r, api::Api& api, store::Store& store) {
         [&api](store::StoreId s, const http::Request& req, http::Response& res) {
           auto filter = OrderFilterOf(req);
           if (!filter.ok()) return SendError(res, filter.error());
-          Reply(res, api.ListOrders(s, *filter), 200, [](const api::OrderViewPage& page) {
+          const std::string count = req.Param("count");
+          if (!count.empty() && count != "true" && count != "false")
+            return SendError(res, base::Invalid("count", "count must be true or false"));
+          std::optional<int64_t> matching;
+          if (count == "true") {
+            auto n = api.CountOrders(s, *filter);
+            if (!n.ok()) return SendError(res, n.error());
+            matching = *n;
+          }
+          Reply(res, api.ListOrders(s, *filter), 200, [&](const api::OrderViewPage& page) {
             json orders = json::array();
             for (const api::OrderView& v : page.orders)
               orders.push_back(api::codec::OrderViewToJson(v, false));
-            return json{{"orders", orders}, {"next_cursor", NextCursor(page.next_cursor)}};
+            json out{{"orders", orders},
+                     {"next_cursor", NextCursor(page.next_cursor)},
+                     {"prev_cursor", NextCursor(page.prev_cursor)}};
+            if (matching) {
+              // Counted up to api::Api::kMaxCount; at the cap it is a lower bound.
+              out["count"] = *matching;
+              out["count_exact"] = *matching < api::Api::kMaxCount;
+            }
+            return out;
           });
         });
   route("POST", order + R"(/payments/([^/]+)/capture)",

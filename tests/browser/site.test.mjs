@@ -359,3 +359,45 @@ test('reconnect then resume: an order stopped by a lost connection is sent after
   await shot(page, 'resumed-after-reconnect');
   await page.context().close();
 });
+
+test('issue 14: search finds orders by part of a customer name; the heading says so', async () => {
+  const page = await newPage();
+  await login(page);
+  await page.fill('#q', 'okaf');
+  await Promise.all([page.waitForURL(/q=okaf/), page.click('form.filters button[type=submit]')]);
+  assert.equal((await page.textContent('h1')).trim(), 'Search: okaf');
+  const customers = await page.$$eval('tr[data-order] td[data-label="Customer"]',
+                                      (cells) => cells.map((c) => c.textContent));
+  assert.ok(customers.length >= 1, 'the demo has orders of Ben Okafor');
+  for (const c of customers) assert.match(c, /Okafor/);
+  assert.match(await page.textContent('.pager .range'), new RegExp(`^1–${customers.length} of ${customers.length}$`));
+  assert.equal(await page.inputValue('#q'), 'okaf');
+  await shot(page, 'search-by-name');
+  await page.context().close();
+});
+
+test('issue 14: select all ticks every box on the page, counts them, and exports them from the top button', async () => {
+  const page = await newPage();
+  await login(page);
+  const numbers = await exportableNumbers(page);
+  assert.ok(numbers.length >= 2, 'exportable orders on page 1');
+  assert.ok(await page.isVisible('#select-all'), 'the script shows the select-all box');
+  await page.check('#select-all');
+  const ticked = await page.$$eval('input[type=checkbox][name=orders]', (bs) => bs.every((b) => b.checked));
+  assert.ok(ticked, 'every box on the page is ticked');
+  assert.equal((await page.textContent('.list-head .selected-count')).trim(), `${numbers.length} selected`);
+  await page.uncheck(`input[name=orders][value="${numbers[0]}"]`);
+  assert.equal((await page.textContent('.list-head .selected-count')).trim(), `${numbers.length - 1} selected`);
+  assert.equal(await page.$eval('#select-all', (b) => b.indeterminate), true);
+  await page.check('#select-all');
+  await shot(page, 'select-all');
+  await Promise.all([page.waitForURL(/\/orders/),
+                     page.click('.list-head button[name=scope][value=selected]')]);
+  const flash = await page.textContent('.flash.ok');
+  if (numbers.length <= 10) for (const n of numbers) assert.match(flash, new RegExp(`#${n}`));
+  else assert.match(flash, new RegExp(`Sending ${numbers.length} orders`));
+  for (const n of numbers)
+    assert.equal(await page.$(`tr[data-order="${n}"] input[type=checkbox]`), null, `${n} is on its way`);
+  // They go out one by one at Lightspeed's pace; the first sale id shows they are flowing.
+  await waitFor(page, numbers.map((n) => `tr[data-order="${n}"] .sale-id`).join(', '), 60);
+  await shot(page, 'select-all-exported');

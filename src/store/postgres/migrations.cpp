@@ -233,8 +233,37 @@ CREATE TABLE export_nodes (
   alive_until BIGINT NOT NULL
 );
 )sql"},
-    // The store's time zone, for the times the site manager shows (issue 14).
+    // Open Orders for a busy store (issue 14): search, sorts, the needs-action filter.
+    // `hold` is rules::ExportHold of the order, written with every change to it; the UPDATE below
+    // computes the same rule once for the orders already stored. orders_search is a pg_trgm GIN
+    // index of each order's e-mail and "first last" name, lower-cased (a trusted extension since
+    // PostgreSQL 13: the database's owner may create it); numbers are found by prefix through
+    // orders_by_number.
     {5, R"sql(
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+ALTER TABLE orders ADD COLUMN hold TEXT NOT NULL DEFAULT '';
+UPDATE orders SET hold = CASE
+  WHEN total_cents
+       - COALESCE((SELECT SUM(amount_cents) FROM order_payments p
+                   WHERE p.order_id = orders.id AND p.status = 'captured'), 0)
+       + COALESCE((SELECT SUM(amount_cents) FROM order_refunds r
+                   WHERE r.order_id = orders.id), 0) <> 0 THEN 'unbalanced'
+  WHEN COALESCE(shipping_cents, 0) > 0 THEN ''
+  WHEN EXISTS (SELECT 1 FROM order_lines l LEFT JOIN items i
+               ON i.store_id = orders.store_id AND i.sku = l.sku
+               WHERE l.order_id = orders.id
+                 AND COALESCE(l.kind, i.kind, 'inventory') = 'inventory') THEN ''
+  ELSE 'nothing_to_export' END;
+CREATE INDEX orders_by_total ON orders (store_id, total_cents DESC, id DESC);
+CREATE INDEX orders_by_number ON orders (store_id, lower(number) text_pattern_ops);
+CREATE INDEX orders_needing_action ON orders (store_id, placed_at DESC, id DESC)
+  WHERE status <> 'cancelled' AND (export_state = 'needs_attention'
+        OR (export_state = 'not_exported' AND hold <> ''));
+CREATE INDEX orders_search ON orders
+  USING gin (lower(email || E'\n' || first_name || ' ' || last_name) gin_trgm_ops);
+)sql"},
+    // The store's time zone, for the times the site manager shows (issue 14).
+    {6, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
 };

@@ -235,8 +235,51 @@ CREATE TABLE login_attempts (
 CREATE INDEX login_attempts_key ON login_attempts (kind, key, attempted_ms);
 CREATE INDEX login_attempts_age ON login_attempts (kind, attempted_ms);
 )sql"},
-    // The store's time zone, for the times the site manager shows (issue 14).
+    // Open Orders for a busy store (issue 14): search, sorts, the needs-action filter.
+    // `hold` is rules::ExportHold of the order, written with every change to it; the UPDATE below
+    // computes the same rule once for the orders already stored. orders_search is a contentless
+    // FTS5 trigram index of each order's e-mail and "first last" name (case-insensitive
+    // substrings of 3 or more characters), kept by triggers; numbers are found by prefix through
+    // orders_by_number.
     {12, R"sql(
+ALTER TABLE orders ADD COLUMN hold TEXT NOT NULL DEFAULT '';
+UPDATE orders SET hold = CASE
+  WHEN total_cents
+       - COALESCE((SELECT SUM(amount_cents) FROM order_payments p
+                   WHERE p.order_id = orders.id AND p.status = 'captured'), 0)
+       + COALESCE((SELECT SUM(amount_cents) FROM order_refunds r
+                   WHERE r.order_id = orders.id), 0) <> 0 THEN 'unbalanced'
+  WHEN COALESCE(shipping_cents, 0) > 0 THEN ''
+  WHEN EXISTS (SELECT 1 FROM order_lines l LEFT JOIN items i
+               ON i.store_id = orders.store_id AND i.sku = l.sku
+               WHERE l.order_id = orders.id
+                 AND COALESCE(l.kind, i.kind, 'inventory') = 'inventory') THEN ''
+  ELSE 'nothing_to_export' END;
+CREATE INDEX orders_by_total ON orders (store_id, total_cents DESC, id DESC);
+CREATE INDEX orders_by_number ON orders (store_id, lower(number));
+CREATE INDEX orders_needing_action ON orders (store_id, placed_at DESC, id DESC)
+  WHERE status <> 'cancelled' AND (export_state = 'needs_attention'
+        OR (export_state = 'not_exported' AND hold <> ''));
+CREATE VIRTUAL TABLE orders_search USING fts5(email, name, content='', tokenize='trigram');
+INSERT INTO orders_search (rowid, email, name)
+  SELECT id, email, first_name || ' ' || last_name FROM orders;
+CREATE TRIGGER orders_search_insert AFTER INSERT ON orders BEGIN
+  INSERT INTO orders_search (rowid, email, name)
+    VALUES (new.id, new.email, new.first_name || ' ' || new.last_name);
+END;
+CREATE TRIGGER orders_search_update AFTER UPDATE OF email, first_name, last_name ON orders BEGIN
+  INSERT INTO orders_search (orders_search, rowid, email, name)
+    VALUES ('delete', old.id, old.email, old.first_name || ' ' || old.last_name);
+  INSERT INTO orders_search (rowid, email, name)
+    VALUES (new.id, new.email, new.first_name || ' ' || new.last_name);
+END;
+CREATE TRIGGER orders_search_delete AFTER DELETE ON orders BEGIN
+  INSERT INTO orders_search (orders_search, rowid, email, name)
+    VALUES ('delete', old.id, old.email, old.first_name || ' ' || old.last_name);
+END;
+)sql"},
+    // The store's time zone, for the times the site manager shows (issue 14).
+    {13, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
 };

@@ -1,4 +1,7 @@
 // Orders, payments, refunds and export records.
+#include <algorithm>
+#include <variant>
+
 #include "base/text.h"
 #include "store/rules.h"
 #include "store/sqlite/sqlite_store.h"
@@ -218,8 +221,16 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
     order_id = conn->LastInsertId();
   }
   if (auto s = WriteChildren(*conn, order_id, order); !s.ok()) return s.error();
+  if (auto s = WriteHold(*conn, order_id, order); !s.ok()) return s.error();
   if (auto s = txn.Commit(); !s.ok()) return s.error();
   return outcome;
+}
+
+Status SqliteStore::WriteHold(Conn& conn, int64_t order_id, const shop::Order& order) {
+  Stmt s(conn.get(), "UPDATE orders SET hold = ? WHERE id = ?");
+  s.Bind(1, rules::ExportHold(order)).Bind(2, order_id);
+  s.Step();
+  return s.status();
 }
 
 Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& number) {
@@ -227,47 +238,204 @@ Result<OrderRecord> SqliteStore::GetOrder(StoreId store, const std::string& numb
   return LoadOrder(*conn, store, number);
 }
 
-Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
-  if (auto st = rules::CheckOrderFilter(filter); !st.ok()) return st.error();
-  auto cursor = rules::DecodeCursor(filter.cursor);
-  if (!cursor.ok()) return cursor.error();
-  std::string sql = std::string("SELECT ") + kOrderColumns + " FROM orders o WHERE o.store_id = ?";
-  if (!filter.statuses.empty()) {
-    sql += " AND o.status IN (";
-    for (size_t i = 0; i < filter.statuses.size(); ++i) sql += i ? ",?" : "?";
-    sql += ")";
-  }
-  if (filter.export_state) sql += " AND o.export_state = ?";
-  if (*cursor) sql += " AND (o.placed_at < ? OR (o.placed_at = ? AND o.id < ?))";
-  sql += " ORDER BY o.placed_at DESC, o.id DESC LIMIT ?";
+namespace {
 
+using Values = std::vector<std::variant<int64_t, std::string>>;
+
+// A broad search (SqliteStore::walk_above_) walks the list testing each row; a walk that filled
+// no page within walk_rows_ rows looks the matches up by id after all (they are rare under the
+// filter). Only ASCII queries walk: the walk's LIKE folds ASCII letters only.
+
+// One FTS5 phrase (quotes doubled): with the trigram tokenizer, a substring match.
+std::string Phrase(const std::string& text) {
+  std::string phrase = "\"";
+  for (char c : text) phrase += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return phrase + "\"";
+}
+
+// The ids a search matches, as SELECTs joined by `glue` (" UNION " or " UNION ALL ").
+std::string SearchIds(StoreId store, const rules::Search& search, const char* glue,
+                      Values* values) {
+  std::string parts;
+  if (!search.number_prefix.empty()) {
+    // Order numbers are ASCII below 0x7f, so every number with the prefix sorts below this.
+    parts +=
+        "SELECT id FROM orders WHERE store_id = ? AND lower(number) >= ? AND lower(number) < ?";
+    values->emplace_back(store.value);
+    values->emplace_back(search.number_prefix);
+    values->emplace_back(search.number_prefix + "\x7f");
+  }
+  if (!search.substring.empty()) {
+    if (!parts.empty()) parts += glue;
+    parts += "SELECT rowid AS id FROM orders_search WHERE orders_search MATCH ?";
+    values->emplace_back(Phrase(search.substring));
+  }
+  return parts.empty() ? "SELECT 0 AS id WHERE 0" : parts;
+}
+
+// "FROM … WHERE …" over `orders o` that ListOrders and CountOrders share, with the values to
+// bind in order.
+struct OrderWhere {
+  std::string sql;
+  Values values;
+};
+
+OrderWhere MakeOrderWhere(StoreId store, const OrderFilter& f, const rules::OrderQuery& q,
+                          bool with_cursor) {
+  OrderWhere w;
+  if (q.search.active) {
+    // The matching ids first, then the orders looked up by id (CROSS JOIN keeps that order).
+    w.sql = " FROM (" + SearchIds(store, q.search, " UNION ", &w.values) +
+            ") AS m CROSS JOIN orders o ON o.id = m.id WHERE o.store_id = ?";
+  } else {
+    w.sql = " FROM orders o WHERE o.store_id = ?";
+  }
+  w.values.emplace_back(store.value);
+  if (!f.statuses.empty()) {
+    w.sql += " AND o.status IN (";
+    for (size_t i = 0; i < f.statuses.size(); ++i) {
+      w.sql += i ? ",?" : "?";
+      w.values.emplace_back(std::string(shop::Name(f.statuses[i])));
+    }
+    w.sql += ")";
+  }
+  if (f.export_state) {
+    w.sql += " AND o.export_state = ?";
+    w.values.emplace_back(std::string(shop::Name(*f.export_state)));
+  }
+  if (f.needs_action) w.sql += std::string(" AND ") + rules::kNeedsActionSql;
+  if (with_cursor && q.cursor) {
+    w.sql += std::string(" AND (o.") + (q.by_total ? "total_cents" : "placed_at") + ", o.id) " +
+             (q.ReadDescending() ? "<" : ">") + " (?, ?)";
+    w.values.emplace_back(q.cursor->key);
+    w.values.emplace_back(q.cursor->row_id);
+  }
+  return w;
+}
+
+// A walk's test of one row against the search (see walk_above_), as a column: the number's
+// beginning, or LIKE over the e-mail and the name — the same as the trigram index for the ASCII
+// queries a walk is used for (LIKE folds ASCII letters only).
+std::string WalkTest(const rules::Search& search, Values* values) {
+  std::string test = "0";
+  if (!search.number_prefix.empty()) {
+    test += " OR (lower(o.number) >= ? AND lower(o.number) < ?)";
+    values->emplace_back(search.number_prefix);
+    values->emplace_back(search.number_prefix + "\x7f");
+  }
+  if (!search.substring.empty()) {
+    std::string pattern = "%";
+    for (char c : search.substring) {
+      if (c == '\\' || c == '%' || c == '_') pattern += '\\';
+      pattern += c;
+    }
+    pattern += "%";
+    test +=
+        " OR o.email LIKE ? ESCAPE '\\' OR (o.first_name || ' ' || o.last_name) LIKE ? "
+        "ESCAPE '\\'";
+    values->emplace_back(pattern);
+    values->emplace_back(pattern);
+  }
+  return "(" + test + ")";
+}
+
+void BindWhere(Stmt& s, const OrderWhere& w, int* i) {
+  for (const auto& v : w.values) std::visit([&](const auto& value) { s.Bind((*i)++, value); }, v);
+}
+
+}  // namespace
+
+Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filter) {
+  auto query = rules::PlanOrderQuery(filter);
+  if (!query.ok()) return query.error();
+  std::vector<std::pair<int64_t, OrderRecord>> rows;
+  {  // the connection goes back before a Previous page that reached the start asks again
+    auto conn = pool_->Take();
+    bool walk = false;
+    if (query->search.active) {  // how broad is the search? (a row matching twice counts twice)
+      Values values;
+      const std::string ids = SearchIds(store, query->search, " UNION ALL ", &values);
+      Stmt probe(conn->get(), ("SELECT COUNT(*) FROM (" + ids + " LIMIT ?)").c_str());
+      int i = 1;
+      for (const auto& v : values)
+        std::visit([&](const auto& value) { probe.Bind(i++, value); }, v);
+      probe.Bind(i, walk_above_ + 1);
+      bool ascii = true;
+      for (unsigned char c : query->search.substring) ascii = ascii && c < 0x80;
+      if (probe.Step()) walk = ascii && probe.Int(0) > walk_above_;
+      if (!probe.status().ok()) return probe.status().error();
+    }
+    const char* dir = query->ReadDescending() ? " DESC" : " ASC";
+    const std::string order =
+        std::string("o.") + (query->by_total ? "total_cents" : "placed_at") + dir + ", o.id" + dir;
+    const auto read = [&](const OrderWhere& where) -> Status {
+      rows.clear();
+      Stmt s(conn->get(), (std::string("SELECT ") + kOrderColumns + where.sql + " ORDER BY " +
+                           order + " LIMIT ?")
+                              .c_str());
+      int i = 1;
+      BindWhere(s, where, &i);
+      s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
+      while (s.Step()) {
+        Row row = ReadOrderRow(s);
+        rows.emplace_back(row.id, std::move(row.record));
+      }
+      return s.status();
+    };
+    bool found = false;
+    if (walk) {  // the list in its order, each row tested, until a page is full or the bound
+      rules::OrderQuery plain = *query;
+      plain.search.active = false;
+      const OrderWhere list = MakeOrderWhere(store, filter, plain, true);
+      Values test_values;
+      const std::string test = WalkTest(query->search, &test_values);
+      Stmt s(conn->get(), (std::string("SELECT ") + kOrderColumns + ", " + test + list.sql +
+                           " ORDER BY " + order + " LIMIT ?")
+                              .c_str());
+      int i = 1;
+      for (const auto& v : test_values)
+        std::visit([&](const auto& value) { s.Bind(i++, value); }, v);
+      BindWhere(s, list, &i);
+      s.Bind(i, walk_rows_);
+      int64_t walked = 0;
+      while (static_cast<int>(rows.size()) <= filter.limit && s.Step()) {
+        ++walked;
+        if (s.Int(23) == 0) continue;
+        Row row = ReadOrderRow(s);
+        rows.emplace_back(row.id, std::move(row.record));
+      }
+      if (!s.status().ok()) return s.status().error();
+      found = static_cast<int>(rows.size()) > filter.limit || walked < walk_rows_;
+    }
+    if (!found) {
+      if (auto st = read(MakeOrderWhere(store, filter, *query, true)); !st.ok()) return st.error();
+    }
+    for (auto& [id, record] : rows)
+      if (auto st = LoadChildren(*conn, store, id, &record.order); !st.ok()) return st.error();
+  }
+  auto page = rules::MakeOrderPage(*query, filter.limit, std::move(rows));
+  if (page) return std::move(*page);
+  OrderFilter first = filter;  // a Previous page that reached the start: the first page
+  first.cursor.clear();
+  return ListOrders(store, first);
+}
+
+Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filter,
+                                         int64_t at_most) {
+  auto query = rules::PlanOrderQuery(filter);
+  if (!query.ok()) return query.error();
+  // Counting walks no faster than looking the matches up: it cannot stop after a page.
+  const OrderWhere where = MakeOrderWhere(store, filter, *query, false);
   auto conn = pool_->Take();
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1" + where.sql + " LIMIT ?)").c_str());
   int i = 1;
-  s.Bind(i++, store.value);
-  for (shop::OrderStatus st : filter.statuses) s.Bind(i++, shop::Name(st));
-  if (filter.export_state) s.Bind(i++, shop::Name(*filter.export_state));
-  if (*cursor) {
-    const int64_t placed = (*cursor)->placed_seconds;
-    s.Bind(i, placed).Bind(i + 1, placed).Bind(i + 2, (*cursor)->row_id);
-    i += 3;
+  BindWhere(s, where, &i);
+  s.Bind(i++, std::max<int64_t>(at_most, 0));
+  if (!s.Step()) {
+    if (!s.status().ok()) return s.status().error();
+    return int64_t{0};
   }
-  s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
-  std::vector<Row> rows;
-  while (s.Step()) rows.push_back(ReadOrderRow(s));
-  if (!s.status().ok()) return s.status().error();
-  OrderPage page;
-  if (static_cast<int>(rows.size()) > filter.limit) {
-    rows.pop_back();
-    page.next_cursor =
-        rules::EncodeCursor({Seconds(rows.back().record.order.placed_at), rows.back().id});
-  }
-  for (Row& row : rows) {
-    if (auto st = LoadChildren(*conn, store, row.id, &row.record.order); !st.ok())
-      return st.error();
-    page.orders.push_back(std::move(row.record));
-  }
-  return page;
+  return s.Int(0);
 }
 
 Status SqliteStore::SetOrderStatus(StoreId store, const std::string& number,
@@ -310,6 +478,9 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   touch.Bind(1, NowSeconds()).Bind(2, order_id);
   touch.Step();
   if (!touch.status().ok()) return touch.status();
+  auto changed = LoadOrder(*conn, store, number);
+  if (!changed.ok()) return changed.error();
+  if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;
   return txn.Commit();
 }
 
@@ -338,6 +509,9 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
       return rules::DuplicateRefund(number, refund.id);
     return insert.status();
   }
+  auto changed = LoadOrder(*conn, store, number);
+  if (!changed.ok()) return changed.error();
+  if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;
   return txn.Commit();
 }
 

@@ -22,6 +22,11 @@ class SqliteStore : public Store {
  public:
   SqliteStore(std::unique_ptr<Pool> pool, base::Clock* clock)
       : pool_(std::move(pool)), clock_(clock) {}
+  // Tests: how broad a search must be to walk the list, and the walk's bound (see below).
+  void SetSearchWalkForTest(int64_t above, int64_t rows) {
+    walk_above_ = above;
+    walk_rows_ = rows;
+  }
 
   Result<StoreInfo> CreateStore(const std::string& slug, const std::string& name,
                                 const std::string& currency) override;
@@ -44,6 +49,7 @@ class SqliteStore : public Store {
   Result<PutOutcome> PutOrder(StoreId store, const shop::Order& order) override;
   Result<OrderRecord> GetOrder(StoreId store, const std::string& number) override;
   Result<OrderPage> ListOrders(StoreId store, const OrderFilter& filter) override;
+  Result<int64_t> CountOrders(StoreId store, const OrderFilter& filter, int64_t at_most) override;
   Status SetOrderStatus(StoreId store, const std::string& number,
                         shop::OrderStatus status) override;
   Status CapturePayment(StoreId store, const std::string& number,
@@ -125,6 +131,8 @@ class SqliteStore : public Store {
   Result<OrderRecord> LoadOrder(Conn& conn, StoreId store, const std::string& number);
   Status LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* order);
   Status WriteChildren(Conn& conn, int64_t order_id, const shop::Order& order);
+  // orders.hold (rules::ExportHold), after every write that can change it.
+  Status WriteHold(Conn& conn, int64_t order_id, const shop::Order& order);
   Result<LightspeedSettings> LoadSettings(Conn& conn, StoreId store);
 
   // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
@@ -134,6 +142,10 @@ class SqliteStore : public Store {
 
   std::unique_ptr<Pool> pool_;
   base::Clock* clock_;
+  // A search matching more than walk_above_ orders (of all stores) walks the list, testing each
+  // row, for at most walk_rows_ rows; one matching fewer looks its matches up by id. On 1,000,000
+  // orders (bench/order_search) looking up 265,000 matches of "gmail" took 350 ms, walking 13 ms.
+  int64_t walk_above_ = 50000, walk_rows_ = 5000;
 };
 
 }  // namespace store::sqlite

@@ -93,7 +93,8 @@ std::string RenderPage(const Layout& l, std::string_view body) {
   if (l.refresh_seconds > 0)
     h += "<meta http-equiv=\"refresh\" content=\"" + std::to_string(l.refresh_seconds) + "\">";
   h += "<title>" + Escape(l.title) + " · spoke</title>";
-  h += "<link rel=\"stylesheet\" href=\"/site.css\"></head><body>";
+  h += "<link rel=\"stylesheet\" href=\"/site.css\">";
+  h += "<script src=\"/site.js\" defer></script></head><body>";
   h += "<a class=\"skip\" href=\"#main\">Skip to content</a>";
   h += "<header><span class=\"brand\">spoke</span>";
   if (!l.user_email.empty()) {
@@ -167,6 +168,10 @@ summary h2{display:inline;margin:0}
 .login{max-width:360px;margin:3rem auto}
 .login input{width:100%}
 svg.chart{width:100%;height:auto;max-width:720px;background:#fff}
+.list-head,.list-foot{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.4rem 1rem}
+.pager{display:flex;flex-wrap:wrap;gap:.8rem;align-items:center}
+.select-all{display:inline-flex;gap:.3rem;margin:0 0 0 .6rem;font-weight:400}
+.select-all[hidden],.selected-count[hidden]{display:none}
 @media (max-width:640px){
  th.hide-sm,td.hide-sm{display:none}
  main{padding:.6rem}
@@ -183,5 +188,41 @@ svg.chart{width:100%;height:auto;max-width:720px;background:#fff}
  .logout span{display:none}
 }
 )css";
+
+const char kScript[] =
+    R"js(// spoke: progressive enhancement for Open Orders; the page works without it.
+(function () {
+  'use strict';
+  var form = document.getElementById('orders-form');
+  var all = document.getElementById('select-all');
+  if (!form) return;
+  var counts = form.querySelectorAll('.selected-count');
+  function boxes() { return form.querySelectorAll('input[type=checkbox][name=orders]'); }
+  function update() {
+    var list = boxes(), n = 0, i;
+    for (i = 0; i < list.length; i++) if (list[i].checked) n++;
+    for (i = 0; i < counts.length; i++) {
+      counts[i].textContent = n + ' selected';
+      counts[i].hidden = false;
+    }
+    if (all) {
+      all.checked = list.length > 0 && n === list.length;
+      all.indeterminate = n > 0 && n < list.length;
+    }
+  }
+  if (all) {
+    all.parentNode.hidden = false;
+    all.addEventListener('change', function () {
+      var list = boxes();
+      for (var i = 0; i < list.length; i++) list[i].checked = all.checked;
+      update();
+    });
+  }
+  form.addEventListener('change', function (e) {
+    if (e.target && e.target.name === 'orders') update();
+  });
+  update();
+})();
+)js";
 
 }  // namespace web::site

@@ -42,5 +42,8 @@ std::string CsrfField(std::string_view token);
 
 // The stylesheet served at /site.css (a file of our own keeps the CSP free of inline styles).
 extern const char kStylesheet[];
+// The script served at /site.js: progressive enhancement only (Open Orders' select-all box and
+// live count of ticked boxes); every task works without it.
+extern const char kScript[];
 
 }  // namespace web::site

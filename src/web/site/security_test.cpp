@@ -56,10 +56,11 @@ TEST(Cookies, HostileInputSecureFlagWhenAsked) {
   EXPECT_NE(SetCookie("spoke_session", "", 0, true).find("Max-Age=0; Secure"), std::string::npos);
 }
 
-TEST(Headers, CspAllowsNoScriptAndFramingIsDenied) {
+TEST(Headers, CspAllowsOnlyOurOwnScriptFileAndFramingIsDenied) {
   std::map<std::string, std::string> h(SecurityHeaders().begin(), SecurityHeaders().end());
-  EXPECT_NE(h["Content-Security-Policy"].find("script-src 'none'"), std::string::npos);
+  EXPECT_NE(h["Content-Security-Policy"].find("script-src 'self';"), std::string::npos);
   EXPECT_EQ(h["Content-Security-Policy"].find("unsafe-inline"), std::string::npos);
+  EXPECT_EQ(h["Content-Security-Policy"].find("unsafe-eval"), std::string::npos);
   EXPECT_EQ(h["X-Frame-Options"], "DENY");
   EXPECT_EQ(h["X-Content-Type-Options"], "nosniff");
   EXPECT_FALSE(h["Referrer-Policy"].empty());

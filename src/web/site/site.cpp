@@ -61,6 +61,11 @@ void Site::Register(http::Router& http) {
     res.SetHeader("X-Content-Type-Options", "nosniff");
     res.SetContent(kStylesheet, "text/css; charset=utf-8");
   });
+  http.Get("/site.js", [](const http::Request&, http::Response& res) {
+    res.SetHeader("Cache-Control", "max-age=300");
+    res.SetHeader("X-Content-Type-Options", "nosniff");
+    res.SetContent(kScript, "text/javascript; charset=utf-8");
+  });
   http.Get("/", [this](const http::Request&, http::Response& res) { Redirect(res, "/orders"); });
   http.Get("/login", [this](const http::Request& q, http::Response& r) { LoginPage(q, r); });
   http.Post("/login", [this](const http::Request& q, http::Response& r) { LoginPost(q, r); });
@@ -105,6 +110,7 @@ http::Handler Site::Guard(PageFn fn, bool post) {
     if (NeedsTouch(session->last_seen_at, now, options_.sessions))
       (void)store_.TouchSession(session->id_hash, now);
     if (post && !CsrfMatches(session->csrf_token, req.Param("csrf"))) {
+      if (fn == &Site::ExportSelected) return StaleExportForm(req, res, *session);
       res.status = 403;
       Layout l{"Refused", "", session->email, session->csrf_token, {}, 0};
       l.flashes.push_back({true,

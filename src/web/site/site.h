@@ -69,6 +69,9 @@ class Site {
   // pages_orders.cpp
   void OrdersPage(Ctx& c);
   void ExportSelected(Ctx& c);
+  // An export form refused for its CSRF token: back to its list with its boxes still ticked.
+  void StaleExportForm(const http::Request& req, http::Response& res,
+                       const store::Session& session);
   // pages_order.cpp
   void OrderPage(Ctx& c);
   void OrderStatusPost(Ctx& c);
