@@ -401,3 +401,5 @@ test('issue 14: select all ticks every box on the page, counts them, and exports
   // They go out one by one at Lightspeed's pace; the first sale id shows they are flowing.
   await waitFor(page, numbers.map((n) => `tr[data-order="${n}"] .sale-id`).join(', '), 60);
   await shot(page, 'select-all-exported');
+  await page.context().close();
+});
