@@ -23,6 +23,15 @@ using testing_support::TestService;
 constexpr char kPublic[] = "https://spoke.example.com";
 constexpr char kRegistered[] = "https://spoke.example.com/settings/lightspeed/callback";
 
+// spoke at its public https address, registered with Lightspeed, with the site's Connect button.
+ServiceOptions BehindItsPublicAddress() {
+  ServiceOptions o;
+  o.public_url = kPublic;
+  o.registered_redirect_uri = kRegistered;
+  o.site_connections = true;
+  return o;
+}
+
 // A clerk signed in to the site manager; `host` is the Host header the browser sends.
 class Clerk {
  public:
@@ -60,11 +69,7 @@ std::string Param(const std::string& url, const std::string& name) {
 // Item 1: Lightspeed sends the merchant back only to the app's registered https address. With
 // server.public_url set, Connect names it, lsr-sim accepts it, and the code exchange connects.
 TEST(OAuthRedirect, ConnectUsesThePublicHttpsAddressLightspeedHasRegistered) {
-  ServiceOptions o;
-  o.public_url = kPublic;
-  o.registered_redirect_uri = kRegistered;
-  o.site_connections = true;
-  TestService svc(o);
+  TestService svc(BehindItsPublicAddress());
   Clerk clerk(svc, "127.0.0.1:" + std::to_string(svc.port()));
   auto go = clerk.PressConnect();
   ASSERT_EQ(go->status, 303) << go->body;
@@ -246,11 +251,7 @@ httplib::Result ConnectThroughTheSite(TestService& svc, Clerk& clerk) {
 // Issue 14, item 3: a revoked authorization stops every order with one message that blames the
 // connection, not the sale; after the merchant connects again they go out by themselves, once.
 TEST(Recovery, OrdersStoppedByALostConnectionResumeWhenTheStoreConnectsAgain) {
-  ServiceOptions o;
-  o.public_url = kPublic;
-  o.registered_redirect_uri = kRegistered;
-  o.site_connections = true;
-  TestService svc(o);
+  TestService svc(BehindItsPublicAddress());
   svc.Connect();
   ASSERT_LT(svc.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 300);
   for (const char* n : {"R1", "R2", "R3"})
