@@ -15,6 +15,7 @@
 #include "base/secrets.h"
 #include "base/text.h"
 #include "exporter/account_cache.h"
+#include "exporter/item_lookup.h"
 #include "exporter/order_export.h"
 #include "exporter/plan.h"
 
@@ -483,13 +484,14 @@ class Engine::Impl {
   }
 
   // R27, frugal: one request for all references that may already be in Lightspeed, one for all
-  // customer e-mails without a link.
+  // customer e-mails without a link, one per item code key for all items without a link.
   Prefetch Lookups(store::StoreId s, lightspeed::Client& client,
                    const std::vector<std::pair<std::string, store::ExportClaim>>& claimed) {
     Prefetch p;
-    if (claimed.size() < 2) return p;
     auto settings = store_.GetLightspeedSettings(s);
     if (!settings.ok()) return p;
+    LookUpItems(s, client, *settings, claimed, &p);
+    if (claimed.size() < 2) return p;
     std::vector<std::string> refs;
     for (auto& [n, claim] : claimed)
       if (claim.maybe_sent) refs.push_back(n);
@@ -531,6 +533,40 @@ class Engine::Impl {
       }
     }
     return p;
+  }
+
+  // The items the turn's orders still need (R17), searched together: a live find becomes a link,
+  // a "found nowhere" a hint for the create gate.
+  void LookUpItems(store::StoreId s, lightspeed::Client& client,
+                   const store::LightspeedSettings& settings,
+                   const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
+                   Prefetch* p) {
+    Links links;
+    auto item_links = store_.GetLinks(s, settings.account_id, "item");
+    if (!item_links.ok()) return;
+    links.item_by_sku = std::move(*item_links);
+    std::map<std::string, ItemNeed> needs;
+    for (auto& [n, claim] : claimed) {
+      auto record = store_.GetOrder(s, n);
+      if (!record.ok()) continue;
+      std::vector<std::string> skus;
+      for (const auto& l : record->order.lines) skus.push_back(l.sku);
+      auto catalog = store_.GetItems(s, skus);
+      if (!catalog.ok()) continue;
+      for (ItemNeed& need : PlanExport(record->order, *catalog, settings, links).items)
+        needs.emplace(need.sku, std::move(need));
+    }
+    if (needs.size() < 2) return;  // one item: its own search costs no more
+    std::vector<ItemNeed> list;
+    for (auto& [sku, need] : needs) list.push_back(std::move(need));
+    ItemLookup found = exporter::LookUpItems(
+        list, [&client](lightspeed::ItemKey key, const std::vector<std::string>& values) {
+          return client.FindItemsByCodes(key, values);
+        });
+    // A link not stored is only a lookup lost: the item is searched again by its attempt.
+    for (const auto& [sku, id] : found.found)
+      (void)store_.PutLink(s, settings.account_id, "item", sku, id);
+    p->items_missing = std::move(found.missing);
   }
 
   store::Store& store_;

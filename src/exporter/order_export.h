@@ -13,6 +13,7 @@
 #include "base/mutex.h"
 #include "exporter/account_cache.h"
 #include "exporter/call_meter.h"
+#include "exporter/item_lookup.h"
 #include "exporter/plan.h"
 #include "lightspeed/client.h"
 #include "store/store.h"
@@ -36,6 +37,9 @@ struct Prefetch {
   std::map<std::string, std::vector<lightspeed::Sale>> sales_by_reference;
   std::set<std::string> references_searched;
   std::set<std::string> emails_searched;  // searched; found ones are stored as links
+  // Items searched by all their codes (item_lookup.h) and found nowhere, with the codes searched;
+  // found ones are stored as links.
+  std::map<std::string, ItemCodes> items_missing;
 };
 
 // Renews a lease (`renew`) every third of its length until destroyed. A Lightspeed call can wait
@@ -93,7 +97,7 @@ class OrderExport {
   // order_prerequisites.cpp: customer, items, payment types, tax rates, serial numbers.
   base::Status Resolve(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
   base::Status ResolveCustomer(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  base::Status ResolveItems(Attempt& a, lightspeed::Client& client);
+  base::Status ResolveItems(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
   base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client);
   // Tax mode `lightspeed`: the sales tax for the order's customer and its items' tax classes,
   // as far as the plan asks for them; plans again.

@@ -114,7 +114,8 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
   return {};
 }
 
-base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
+base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
+                                       const Prefetch& prefetch) {
   for (const ItemNeed& need : a.plan.items) {
     // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create. Archived
     // items are searched too: Lightspeed keeps their codes taken, so a new item with the same
@@ -150,9 +151,13 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
       a.links.item_by_sku[need.sku] = id;
       return {};
     };
+    // The lane's batch may have searched this item by the same codes and found it nowhere
+    // (R27): then, as for customers, the gate searches only if a create of it was ever tried.
+    const auto hint = prefetch.items_missing.find(need.sku);
+    const bool searched = hint != prefetch.items_missing.end() && hint->second == CodesOf(need);
     std::string refused;  // Lightspeed's words when it refused our create for a taken code
     auto made = GatedCreate(
-        a, "item", need.sku, /*always_search=*/true, search,
+        a, "item", need.sku, /*always_search=*/!searched, search,
         [&]() -> base::Result<std::string> {
           auto i = client.CreateItem(need.create);
           if (i.ok()) return i->id;
@@ -215,7 +220,7 @@ base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
                                   const Prefetch& prefetch) {
   if (a.plan.customer)
     if (auto s = ResolveCustomer(a, client, prefetch); !s.ok()) return s;
-  if (auto s = ResolveItems(a, client); !s.ok()) return s;
+  if (auto s = ResolveItems(a, client, prefetch); !s.ok()) return s;
   if (auto s = ResolvePaymentTypes(a, client); !s.ok()) return s;
   return LoadTax(a, client);
 }
