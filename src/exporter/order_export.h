@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -40,6 +41,8 @@ struct Prefetch {
   // Items searched by all their codes (item_lookup.h) and found nowhere, with the codes searched;
   // found ones are stored as links.
   std::map<std::string, ItemCodes> items_missing;
+  // When the lane turn began: payment types listed since answer its misses (AccountCache).
+  std::optional<base::TimePoint> turn_started;
 };
 
 // Renews a lease (`renew`) every third of its length until destroyed. A Lightspeed call can wait
@@ -98,7 +101,8 @@ class OrderExport {
   base::Status Resolve(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
   base::Status ResolveCustomer(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
   base::Status ResolveItems(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client);
+  base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+                                   const Prefetch& prefetch);
   // Tax mode `lightspeed`: the sales tax for the order's customer and its items' tax classes,
   // as far as the plan asks for them; plans again.
   base::Status LoadTax(Attempt& a, lightspeed::Client& client);

@@ -182,7 +182,8 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
   return {};
 }
 
-base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client) {
+base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+                                              const Prefetch& prefetch) {
   const std::string& account = a.settings.account_id;
   for (const std::string& name : a.plan.payment_types) {
     const std::string key = NormalizeKey(name);
@@ -191,7 +192,8 @@ base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& cl
       a.links.payment_type_by_name[key] = id;
       return {};
     };
-    auto cached = cache_.FindPaymentType(account, client, name, /*fresh=*/false);
+    auto cached =
+        cache_.FindPaymentType(account, client, name, /*fresh=*/false, prefetch.turn_started);
     if (!cached.ok()) return cached.error();
     if (*cached) {
       if (auto s = link(**cached); !s.ok()) return s;
@@ -221,7 +223,7 @@ base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
   if (a.plan.customer)
     if (auto s = ResolveCustomer(a, client, prefetch); !s.ok()) return s;
   if (auto s = ResolveItems(a, client, prefetch); !s.ok()) return s;
-  if (auto s = ResolvePaymentTypes(a, client); !s.ok()) return s;
+  if (auto s = ResolvePaymentTypes(a, client, prefetch); !s.ok()) return s;
   return LoadTax(a, client);
 }
 
