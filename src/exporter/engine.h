@@ -33,7 +33,8 @@ struct EngineOptions {
   int workers = 4;  // threads, 1..64
   int batch = 10;   // orders per lane turn
   // Customer lookups reach past the turn while the backlog allows: the e-mails of up to this many
-  // due orders of the store are searched at once (R27; 1..500, default 50).
+  // due orders of the store are searched at once (R27; at most 50 e-mails, one request's worth;
+  // default 50, a value no larger than `batch` keeps to the turn's own orders).
   int lookahead = 50;
   // How long such a search's "no customer has this e-mail" is trusted by later turns; a create
   // still searches first once a create of that e-mail was tried (default 5 min).
