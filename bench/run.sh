@@ -8,5 +8,7 @@ echo "## order_search (1,000,000 orders, SQLite and a throwaway PostgreSQL; a fe
 ./build/bench/order_search "${SEARCH_ORDERS:-1000000}" both
 echo "## lightspeed_bench"
 ./build/bench/lightspeed_bench 300
+echo "## units_bench (units per order against the lower bound)"
+./build/bench/units_bench 300
 if [ -x bench/sim/run.sh ]; then bash bench/sim/run.sh; fi
 if [ -x bench/export_nodes.sh ]; then bash bench/export_nodes.sh; fi

@@ -87,6 +87,42 @@ TEST_F(ExactlyOnce, R13R20AfterALostCustomerAnswerTheNextOrderOfTheTurnSearchesA
   EXPECT_EQ(svc_.Lightspeed()->FindCustomersByEmail("other@example.com")->size(), 1u);
 }
 
+TEST_F(ExactlyOnce, R17R20AfterALostItemAnswerTheTurnsBatchedNotFoundIsNotTrusted) {
+  // One lane turn needs two new items; its batched search finds neither (R27), so every order of
+  // the turn starts from "not found". The first item create's answer is lost.
+  for (const char* sku : {"NEW-A", "NEW-B"})
+    ASSERT_EQ(svc_.Put(std::string("/api/v1/items/") + sku,
+                       {{"sku", sku},
+                        {"description", std::string("Part ") + sku},
+                        {"source", "supplier_sync"},
+                        {"manufacturer_sku", std::string("M-") + sku},
+                        {"price", "139.99"}})
+                  .status,
+              201);
+  svc_.SimControl(
+      "POST", "/faults",
+      json::array(
+          {{{"method", "POST"}, {"path", "Item"}, {"action", "drop_after_commit"}, {"count", 1}}}));
+  const auto order = [](const std::string& number, const std::string& sku) {
+    json o = Order(number, number + "@example.com");
+    o["lines"][0]["sku"] = sku;
+    return o;
+  };
+  Queue("I0", order("I0", "NEW-A"));
+  Queue("I1", order("I1", "NEW-A"));
+  Queue("I2", order("I2", "NEW-B"));
+  Queue("I3", order("I3", "NEW-A"));
+  svc_.StartEngine();
+  for (const char* n : {"I0", "I1", "I2", "I3"}) {
+    Reply r = svc_.WaitForExport(n, 30);
+    EXPECT_EQ(r.body["export"]["state"], "exported") << r.raw;
+    EXPECT_EQ(Sales(n).size(), 1u) << n;
+  }
+  for (const char* sku : {"NEW-A", "NEW-B"})
+    EXPECT_EQ(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, sku)->size(), 1u)
+        << "one Lightspeed item per SKU, though the first create was never answered: " << sku;
+}
+
 TEST_F(ExactlyOnce, R20AnOpenPaidSaleWithThePlannedTotalIsCompletedNotSentAgain) {
   Queue("O1", Order("O1", "o1@example.com"));
   PretendAnEarlierAttemptMayHaveSent("O1");

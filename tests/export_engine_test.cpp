@@ -442,4 +442,37 @@ TEST_F(ExportEngine, R27FrugalLookupsAreBatchedAndLinksSkipThem) {
   EXPECT_EQ(Requests("GET Item"), 1) << "the helmet was looked up once, then linked";
 }
 
+TEST_F(ExportEngine, R17R27ATurnsUnlinkedItemsAreSearchedTogetherOneRequestPerCodeKey) {
+  const json more[] = {
+      {{"sku", "NEW-EAN"},
+       {"description", "Bell"},
+       {"source", "supplier_sync"},
+       {"ean", "2100000000005"},
+       {"price", "9.99"}},
+      {{"sku", "NEW-SKU"}, {"description", "Spoke key"}, {"source", "site"}, {"price", "4.99"}}};
+  for (const json& item : more)
+    ASSERT_LT(svc_.Put("/api/v1/items/" + item["sku"].get<std::string>(), item).status, 300);
+  const std::vector<std::pair<std::string, std::vector<LineSpec>>> orders = {
+      {"B1", {{"HELMET", 1, 12999}, {"TREK-FX2", 1, 74999}}},
+      {"B2", {{"NEW-EAN", 1, 999}}},
+      {"B3", {{"NEW-SKU", 2, 499}, {"TREK-FX2", 1, 74999}}}};
+  for (const auto& [n, lines] : orders)
+    ASSERT_LT(svc_.Put("/api/v1/orders/" + n, MakeOrder(n, "items@example.com", lines)).status,
+              300);
+  ASSERT_EQ(svc_.Post("/api/v1/exports", {{"orders", {"B1", "B2", "B3"}}}).status, 200);
+  svc_.StartEngine();
+  for (const auto& [n, lines] : orders)
+    ASSERT_EQ(svc_.WaitForExport(n).body["export"]["state"], "exported") << n;
+  // Searched one by one that would be 7 requests: the helmet by UPC; the Trek by UPC,
+  // manufacturer SKU and custom SKU; the bell by EAN and custom SKU; the spoke key by custom SKU.
+  EXPECT_EQ(Requests("GET Item"), 4) << "one or= search per code key for the whole turn";
+  EXPECT_EQ(Requests("POST Item"), 3) << "the helmet was found, the other three created once";
+  for (const char* sku : {"TREK-FX2", "NEW-EAN", "NEW-SKU"}) {
+    auto found = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, sku);
+    ASSERT_TRUE(found.ok());
+    EXPECT_EQ(found->size(), 1u) << sku;
+  }
+  ExpectNoDuplicates();
+}
+
 }  // namespace

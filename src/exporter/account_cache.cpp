@@ -2,10 +2,9 @@
 
 namespace exporter {
 
-base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std::string& account,
-                                                                       lightspeed::Client& client,
-                                                                       const std::string& name,
-                                                                       bool fresh) {
+base::Result<std::optional<std::string>> AccountCache::FindPaymentType(
+    const std::string& account, lightspeed::Client& client, const std::string& name, bool fresh,
+    std::optional<base::TimePoint> listed_since) {
   const std::string key = NormalizeKey(name);
   const auto refused = [&name]() {
     return base::Invalid("payment_types",
@@ -20,11 +19,16 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(const std
     if (acct != payment_types_.end()) {
       auto it = acct->second.find(key);
       if (it != acct->second.end()) return std::optional<std::string>(it->second);
+      auto listed = listed_at_.find(account);
+      if (listed_since && listed != listed_at_.end() && listed->second >= *listed_since)
+        return std::optional<std::string>();
     }
   }
+  const base::TimePoint now = listed_since ? *listed_since : base::TimePoint();
   auto types = client.ListPaymentTypes();
   if (!types.ok()) return types.error();
   base::MutexLock lock(mu_);
+  if (listed_since) listed_at_[account] = now;
   auto& known = payment_types_[account];
   auto& reserved = reserved_[account];
   known.clear();

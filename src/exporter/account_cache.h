@@ -18,11 +18,13 @@ class AccountCache {
  public:
   // The id of the payment type named `name` (compared with NormalizeKey), listing the account's
   // types at most once per miss, or always when `fresh` (after an uncertain create); nullopt
-  // when Lightspeed has none of that name. A name that is Lightspeed's reserved adjustment type
-  // is refused (invalid, naming payment_types): a web payment must never be booked as one.
-  base::Result<std::optional<std::string>> FindPaymentType(const std::string& account,
-                                                           lightspeed::Client& client,
-                                                           const std::string& name, bool fresh);
+  // when Lightspeed has none of that name. A miss is not listed again when the types were listed
+  // at or after `listed_since` (a lane turn's start: one list answers all of the turn's names).
+  // A name that is Lightspeed's reserved adjustment type is refused (invalid, naming
+  // payment_types): a web payment must never be booked as one.
+  base::Result<std::optional<std::string>> FindPaymentType(
+      const std::string& account, lightspeed::Client& client, const std::string& name, bool fresh,
+      std::optional<base::TimePoint> listed_since = std::nullopt);
   void AddPaymentType(const std::string& account, const std::string& name, const std::string& id);
   // The sales tax a sale to `customer_id` ("" for none) gets at `shop_id`: the customer's own
   // tax category when it has one, else the shop's. Lightspeed's records are fetched once and
@@ -43,6 +45,8 @@ class AccountCache {
   base::Mutex mu_;
   // account → name → id
   std::map<std::string, std::map<std::string, std::string>> payment_types_ GUARDED_BY(mu_);
+  // account → when its types were last listed, on the caller's clock
+  std::map<std::string, base::TimePoint> listed_at_ GUARDED_BY(mu_);
   // account → names spoke must not use
   std::map<std::string, std::set<std::string>> reserved_ GUARDED_BY(mu_);
   // Keyed account|id: a shop's tax category, the account's tax categories, a customer's own

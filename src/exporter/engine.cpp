@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -15,11 +16,16 @@
 #include "base/secrets.h"
 #include "base/text.h"
 #include "exporter/account_cache.h"
+#include "exporter/item_lookup.h"
 #include "exporter/order_export.h"
 #include "exporter/plan.h"
 
 namespace exporter {
 namespace {
+
+// E-mails a wide customer search asks for at once: one request's worth
+// (Client::FindCustomersByEmails).
+constexpr size_t kEmailsPerSearch = 50;
 
 using Steady = std::chrono::steady_clock;
 
@@ -483,13 +489,14 @@ class Engine::Impl {
   }
 
   // R27, frugal: one request for all references that may already be in Lightspeed, one for all
-  // customer e-mails without a link.
+  // customer e-mails without a link, one per item code key for all items without a link.
   Prefetch Lookups(store::StoreId s, lightspeed::Client& client,
                    const std::vector<std::pair<std::string, store::ExportClaim>>& claimed) {
     Prefetch p;
-    if (claimed.size() < 2) return p;
+    p.turn_started = clock_.Now();
     auto settings = store_.GetLightspeedSettings(s);
     if (!settings.ok()) return p;
+    LookUpItems(s, client, *settings, claimed, &p);
     std::vector<std::string> refs;
     for (auto& [n, claim] : claimed)
       if (claim.maybe_sent) refs.push_back(n);
@@ -502,35 +509,99 @@ class Engine::Impl {
     }
     auto links = store_.GetLinks(s, settings->account_id, "customer");
     if (!links.ok()) return p;
-    std::set<std::string> emails;
-    for (auto& [n, claim] : claimed) {
+    const auto unlinked = [&](const std::string& n) -> std::optional<std::string> {
       auto order = store_.GetOrder(s, n);
-      if (!order.ok()) continue;
+      if (!order.ok()) return std::nullopt;
       const std::string email = NormalizeKey(order->order.customer.email);
-      if (!links->count(email)) emails.insert(email);
-    }
-    if (emails.size() > 1) {
-      auto customers = client.FindCustomersByEmails({emails.begin(), emails.end()});
-      if (customers.ok()) {
-        std::map<std::string, std::string> best;
-        for (const auto& c : *customers) {
-          cache_.NoteCustomerTax(settings->account_id, c.id, c.tax_category_id);
-          if (c.archived) continue;
-          for (const auto& e : c.emails) {
-            auto& id = best[NormalizeKey(e)];
-            if (id.empty() || IdLess(c.id, id)) id = c.id;
-          }
-        }
-        for (const auto& [email, id] : best) {
-          if (!emails.count(email)) continue;
-          // A link not stored is only a lookup lost: the e-mail is searched again, not trusted.
-          if (auto st = store_.PutLink(s, settings->account_id, "customer", email, id); !st.ok())
-            emails.erase(email);
-        }
+      if (links->count(email)) return std::nullopt;
+      return email;
+    };
+    std::set<std::string> emails;  // the turn's e-mails without a link
+    for (auto& [n, claim] : claimed)
+      if (auto email = unlinked(n)) emails.insert(*email);
+    if (emails.empty()) return p;
+    const std::string& account = settings->account_id;
+    const base::TimePoint now = clock_.Now();
+    {
+      // An earlier turn's wide search may have covered them all, recently enough.
+      base::MutexLock lock(mu_);
+      auto hint = emails_missing_.find(account);
+      if (hint != emails_missing_.end() &&
+          now - hint->second.searched_at < options_.lookahead_ttl &&
+          std::includes(hint->second.emails.begin(), hint->second.emails.end(), emails.begin(),
+                        emails.end())) {
         p.emails_searched = std::move(emails);
+        return p;
       }
     }
+    // Wider while the backlog allows: the next due orders' e-mails too, up to one request's worth.
+    std::set<std::string> wide = emails;
+    if (options_.lookahead > static_cast<int>(claimed.size())) {
+      auto next = store_.ListDueExports(s, options_.lookahead);
+      if (next.ok())
+        for (const std::string& n : *next) {
+          if (wide.size() >= kEmailsPerSearch) break;
+          if (auto email = unlinked(n)) wide.insert(*email);
+        }
+    }
+    if (wide.size() < 2) return p;  // one e-mail: its own search costs no more
+    auto customers = client.FindCustomersByEmails({wide.begin(), wide.end()});
+    if (!customers.ok()) return p;
+    std::map<std::string, std::string> best;
+    for (const auto& c : *customers) {
+      cache_.NoteCustomerTax(account, c.id, c.tax_category_id);
+      if (c.archived) continue;
+      for (const auto& e : c.emails) {
+        auto& id = best[NormalizeKey(e)];
+        if (id.empty() || IdLess(c.id, id)) id = c.id;
+      }
+    }
+    std::set<std::string> missing = wide;
+    for (const auto& [email, id] : best) {
+      if (!wide.count(email)) continue;
+      // A link not stored is only a lookup lost: the e-mail is searched again, not trusted.
+      if (auto st = store_.PutLink(s, account, "customer", email, id); !st.ok())
+        emails.erase(email);
+      missing.erase(email);
+    }
+    p.emails_searched = std::move(emails);
+    base::MutexLock lock(mu_);
+    emails_missing_[account] = {now, std::move(missing)};
     return p;
+  }
+
+  // The items the turn's orders still need (R17), searched together: a live find becomes a link,
+  // a "found nowhere" a hint for the create gate.
+  void LookUpItems(store::StoreId s, lightspeed::Client& client,
+                   const store::LightspeedSettings& settings,
+                   const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
+                   Prefetch* p) {
+    Links links;
+    auto item_links = store_.GetLinks(s, settings.account_id, "item");
+    if (!item_links.ok()) return;
+    links.item_by_sku = std::move(*item_links);
+    std::map<std::string, ItemNeed> needs;
+    for (auto& [n, claim] : claimed) {
+      auto record = store_.GetOrder(s, n);
+      if (!record.ok()) continue;
+      std::vector<std::string> skus;
+      for (const auto& l : record->order.lines) skus.push_back(l.sku);
+      auto catalog = store_.GetItems(s, skus);
+      if (!catalog.ok()) continue;
+      for (ItemNeed& need : PlanExport(record->order, *catalog, settings, links).items)
+        needs.emplace(need.sku, std::move(need));
+    }
+    if (needs.size() < 2) return;  // one item: its own search costs no more
+    std::vector<ItemNeed> list;
+    for (auto& [sku, need] : needs) list.push_back(std::move(need));
+    ItemLookup found = exporter::LookUpItems(
+        list, [&client](lightspeed::ItemKey key, const std::vector<std::string>& values) {
+          return client.FindItemsByCodes(key, values);
+        });
+    // A link not stored is only a lookup lost: the item is searched again by its attempt.
+    for (const auto& [sku, id] : found.found)
+      (void)store_.PutLink(s, settings.account_id, "item", sku, id);
+    p->items_missing = std::move(found.missing);
   }
 
   store::Store& store_;
@@ -554,7 +625,14 @@ class Engine::Impl {
   std::string node_;
   std::map<std::string, Held> held_ GUARDED_BY(mu_);    // lanes this node holds
   std::map<std::string, int> driving_ GUARDED_BY(mu_);  // lane → its turns queued or running
-  base::TimePoint next_keepalive_;                      // keep-alive thread only
+  // Per account: the e-mails a lane turn's wide search found in no customer, and when (R27: only
+  // a hint, trusted for lookahead_ttl; the create gate still searches once a create was tried).
+  struct EmailsMissing {
+    base::TimePoint searched_at;
+    std::set<std::string> emails;
+  };
+  std::map<std::string, EmailsMissing> emails_missing_ GUARDED_BY(mu_);
+  base::TimePoint next_keepalive_;     // keep-alive thread only
   Steady::time_point next_heartbeat_;  // dispatcher thread only (and Stop, after the join)
   // Written by Start under mu_, joined by Stop: both from the engine's owner.
   std::vector<std::thread> workers_;

@@ -6,7 +6,8 @@
 // worker at a time, so one sale is in flight per account. Among lanes with work, the one whose
 // bucket admits a request soonest goes next; ties go round-robin, so one store's backlog never
 // starves another. A worker takes a small batch of its lane's orders and looks them up together
-// (`or=` on referenceNumber and on Contact.email) before exporting them one by one.
+// (`or=` on referenceNumber, on Contact.email — reaching to the next due orders' e-mails while the
+// backlog allows — and on each item code key) before exporting them one by one.
 //
 // Several nodes (`spoke worker` processes) may share one database (issue 13). A node drives a lane
 // only while it holds the lane's lease (store::ExportStore::LeaseLane), so each account's bucket
@@ -29,8 +30,15 @@
 namespace exporter {
 
 struct EngineOptions {
-  int workers = 4;                                       // threads, 1..64
-  int batch = 10;                                        // orders per lane turn
+  int workers = 4;  // threads, 1..64
+  int batch = 10;   // orders per lane turn
+  // Customer lookups reach past the turn while the backlog allows: the e-mails of up to this many
+  // due orders of the store are searched at once (R27; at most 50 e-mails, one request's worth;
+  // default 50, a value no larger than `batch` keeps to the turn's own orders).
+  int lookahead = 50;
+  // How long such a search's "no customer has this e-mail" is trusted by later turns; a create
+  // still searches first once a create of that e-mail was tried (default 5 min).
+  base::Duration lookahead_ttl = std::chrono::minutes(5);
   base::Duration poll = std::chrono::milliseconds(250);  // how often to look for work
   // How often to look when the store tells the engine of new work from any node (PostgreSQL's
   // LISTEN/NOTIFY: store::ExportStore::WatchQueue); only retries falling due wait for it.

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "base/mutex.h"
 #include "exporter/account_cache.h"
 #include "exporter/call_meter.h"
+#include "exporter/item_lookup.h"
 #include "exporter/plan.h"
 #include "lightspeed/client.h"
 #include "store/store.h"
@@ -36,6 +38,11 @@ struct Prefetch {
   std::map<std::string, std::vector<lightspeed::Sale>> sales_by_reference;
   std::set<std::string> references_searched;
   std::set<std::string> emails_searched;  // searched; found ones are stored as links
+  // Items searched by all their codes (item_lookup.h) and found nowhere, with the codes searched;
+  // found ones are stored as links.
+  std::map<std::string, ItemCodes> items_missing;
+  // When the lane turn began: payment types listed since answer its misses (AccountCache).
+  std::optional<base::TimePoint> turn_started;
 };
 
 // Renews a lease (`renew`) every third of its length until destroyed. A Lightspeed call can wait
@@ -93,8 +100,9 @@ class OrderExport {
   // order_prerequisites.cpp: customer, items, payment types, tax rates, serial numbers.
   base::Status Resolve(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
   base::Status ResolveCustomer(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  base::Status ResolveItems(Attempt& a, lightspeed::Client& client);
-  base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client);
+  base::Status ResolveItems(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
+  base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+                                   const Prefetch& prefetch);
   // Tax mode `lightspeed`: the sales tax for the order's customer and its items' tax classes,
   // as far as the plan asks for them; plans again.
   base::Status LoadTax(Attempt& a, lightspeed::Client& client);

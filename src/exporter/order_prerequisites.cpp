@@ -114,7 +114,8 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
   return {};
 }
 
-base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
+base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
+                                       const Prefetch& prefetch) {
   for (const ItemNeed& need : a.plan.items) {
     // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create. Archived
     // items are searched too: Lightspeed keeps their codes taken, so a new item with the same
@@ -150,9 +151,13 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
       a.links.item_by_sku[need.sku] = id;
       return {};
     };
+    // The lane's batch may have searched this item by the same codes and found it nowhere
+    // (R27): then, as for customers, the gate searches only if a create of it was ever tried.
+    const auto hint = prefetch.items_missing.find(need.sku);
+    const bool searched = hint != prefetch.items_missing.end() && hint->second == CodesOf(need);
     std::string refused;  // Lightspeed's words when it refused our create for a taken code
     auto made = GatedCreate(
-        a, "item", need.sku, /*always_search=*/true, search,
+        a, "item", need.sku, /*always_search=*/!searched, search,
         [&]() -> base::Result<std::string> {
           auto i = client.CreateItem(need.create);
           if (i.ok()) return i->id;
@@ -177,7 +182,8 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client) {
   return {};
 }
 
-base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client) {
+base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+                                              const Prefetch& prefetch) {
   const std::string& account = a.settings.account_id;
   for (const std::string& name : a.plan.payment_types) {
     const std::string key = NormalizeKey(name);
@@ -186,7 +192,8 @@ base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& cl
       a.links.payment_type_by_name[key] = id;
       return {};
     };
-    auto cached = cache_.FindPaymentType(account, client, name, /*fresh=*/false);
+    auto cached =
+        cache_.FindPaymentType(account, client, name, /*fresh=*/false, prefetch.turn_started);
     if (!cached.ok()) return cached.error();
     if (*cached) {
       if (auto s = link(**cached); !s.ok()) return s;
@@ -215,8 +222,8 @@ base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
                                   const Prefetch& prefetch) {
   if (a.plan.customer)
     if (auto s = ResolveCustomer(a, client, prefetch); !s.ok()) return s;
-  if (auto s = ResolveItems(a, client); !s.ok()) return s;
-  if (auto s = ResolvePaymentTypes(a, client); !s.ok()) return s;
+  if (auto s = ResolveItems(a, client, prefetch); !s.ok()) return s;
+  if (auto s = ResolvePaymentTypes(a, client, prefetch); !s.ok()) return s;
   return LoadTax(a, client);
 }
 

@@ -279,13 +279,47 @@ base::Result<Customer> Client::CreateCustomer(const NewCustomer& customer) {
                           wire::DecodeCustomer);
 }
 
+namespace {
+const char* ItemField(ItemKey key) {
+  return key == ItemKey::kUpc               ? "upc"
+         : key == ItemKey::kEan             ? "ean"
+         : key == ItemKey::kManufacturerSku ? "manufacturerSku"
+                                            : "customSku";
+}
+}  // namespace
+
 base::Result<std::vector<Item>> Client::FindItems(ItemKey key, const std::string& value) {
-  const char* field = key == ItemKey::kUpc               ? "upc"
-                      : key == ItemKey::kEan             ? "ean"
-                      : key == ItemKey::kManufacturerSku ? "manufacturerSku"
-                                                         : "customSku";
-  return List<Item>("Item", std::string(field) + "=" + FilterValue(value) + "&archived=true", {},
+  return List<Item>("Item",
+                    std::string(ItemField(key)) + "=" + FilterValue(value) + "&archived=true", {},
                     wire::DecodeItem);
+}
+
+base::Result<std::vector<Item>> Client::FindItemsByCodes(ItemKey key,
+                                                         const std::vector<std::string>& values) {
+  if (values.size() == 1) return FindItems(key, values[0]);
+  for (const std::string& v : values)
+    if (v.find('|') != std::string::npos)
+      return base::Invalid("code", "an item code holding '|' cannot be searched with or=");
+  // At most 50 operands (Lightspeed takes 100) and about 2,000 characters of them per request.
+  constexpr size_t kMaxOperands = 50, kMaxChars = 2000;
+  std::vector<Item> out;
+  size_t i = 0;
+  while (i < values.size()) {
+    std::string ors;
+    for (size_t n = 0; i < values.size() && n < kMaxOperands; ++i, ++n) {
+      // A value with a comma is sent as "=,value", as FilterValue does.
+      const std::string& v = values[i];
+      std::string operand = Escape(std::string(ItemField(key)) + "=" +
+                                   (v.find(',') == std::string::npos ? v : "=," + v));
+      if (n > 0 && ors.size() + operand.size() + 3 > kMaxChars) break;
+      if (!ors.empty()) ors += "|";
+      ors += operand;
+    }
+    auto page = List<Item>("Item", "or=" + ors + "&archived=true", {}, wire::DecodeItem);
+    if (!page.ok()) return page.error();
+    out.insert(out.end(), page->begin(), page->end());
+  }
+  return out;
 }
 
 base::Result<Item> Client::CreateItem(const NewItem& item) {

@@ -292,6 +292,37 @@ TEST_F(ClientSim, ListsFollowNextAcrossPages) {
       << "two pages after the first list";
 }
 
+TEST_F(ClientSim, ItemsByManyCodesOfOneKeyAreSearchedWithOrInFewRequests) {
+  Control("PUT", "/_sim/accounts/" + account_.account_id + "/rate", {{"model", "off"}});
+  // Manufacturer SKUs need not be unique: 60 codes held by 150 items, so the first request's
+  // answer runs past one page of 100.
+  for (int i = 0; i < 60; ++i) {
+    NewItem item;
+    item.description = "Part " + std::to_string(i);
+    item.manufacturer_sku = "PART,X-" + std::to_string(i);
+    item.default_price = base::Money::FromCents(100);
+    ASSERT_TRUE(client_->CreateItem(item).ok());
+    ASSERT_TRUE(client_->CreateItem(item).ok());
+    if (i % 2 == 0) ASSERT_TRUE(client_->CreateItem(item).ok());
+  }
+  auto before = Stats()["requests"].value("GET Item", 0);
+  std::vector<std::string> codes;
+  for (int i = 0; i < 60; ++i) codes.push_back("part,x-" + std::to_string(i));  // any case
+  codes.push_back("NONE-1");
+  auto found = client_->FindItemsByCodes(ItemKey::kManufacturerSku, codes);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_EQ(found->size(), 150u) << "every page of every request";
+  const int requests = Stats()["requests"].value("GET Item", 0) - before;
+  EXPECT_GE(requests, 3) << "61 operands: two requests, the first answer two pages";
+  EXPECT_LE(requests, 4);
+  EXPECT_FALSE(client_->FindItemsByCodes(ItemKey::kCustomSku, {"A|B", "C"}).ok())
+      << "'|' cannot be an or= operand";
+  auto one = client_->FindItemsByCodes(ItemKey::kUpc, {"735000000070"});
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].id, "7");
+}
+
 TEST_F(ClientSim, AuthorizationCodeExchange) {
   const std::string redirect = "http://127.0.0.1:9/settings/lightspeed/callback";
   const std::string url = oauth_->AuthorizeUrl(redirect, "st4te");
