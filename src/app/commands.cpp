@@ -359,6 +359,7 @@ int Demo(int port) {
   settings->register_id = account.register_id;
   settings->employee_id = account.employee_id;
   settings->payment_types = {{"Online Payments (Stripe)", "Stripe"}};
+  settings->time_zone = "America/Denver";  // the demo bike shop is in Boulder
   if (auto put = (*db)->PutLightspeedSettings(info->id, *settings); !put.ok())
     return Fail(put.error());
   exporter::Engine engine(**db, connections, {});
