@@ -51,18 +51,34 @@ std::string UrlEncode(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// "1234567" → "1,234,567" (digits only).
+std::string GroupDigits(std::string_view digits) {
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatCount(int64_t n) {
+  const std::string plain = std::to_string(n);
+  if (n < 0) return "-" + GroupDigits(std::string_view(plain).substr(1));
+  return GroupDigits(plain);
+}
+
 std::string FormatMoney(const base::Money& m, std::string_view currency) {
   // ToString is "-1234567.89": group the whole part in threes.
   std::string plain = m.ToString();
   const bool negative = !plain.empty() && plain[0] == '-';
   if (negative) plain.erase(0, 1);
   const size_t dot = plain.find('.');
-  std::string grouped;
-  for (size_t i = 0; i < dot; ++i) {
-    if (i > 0 && (dot - i) % 3 == 0) grouped += ',';
-    grouped += plain[i];
-  }
-  grouped += plain.substr(dot);
+  const std::string grouped =
+      GroupDigits(std::string_view(plain).substr(0, dot)) + plain.substr(dot);
   if (currency == "USD") return (negative ? "-$" : "$") + grouped;
   return (negative ? "-" : "") + grouped + " " + std::string(currency);
 }

@@ -2,6 +2,7 @@
 // Every piece of data that reaches a page goes through Escape (or a helper that calls it).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,7 +16,9 @@ namespace web::site {
 std::string Escape(std::string_view text);
 // Percent-encodes everything but unreserved characters, for query strings.
 std::string UrlEncode(std::string_view text);
-// "$899.99" for USD; "899.99 EUR" for other currencies.
+// "1,234": a count with thousands separators.
+std::string FormatCount(int64_t n);
+// "$2,730.17" for USD; "2,730.17 EUR" for other currencies.
 std::string FormatMoney(const base::Money& m, std::string_view currency);
 // "2026-11-20 09:04 CST": `t` in the store's time zone (an IANA name; UTC when unknown).
 std::string FormatWhen(base::TimePoint t, std::string_view time_zone);

@@ -47,6 +47,10 @@ TEST(Html, MoneyAndWaits) {
   EXPECT_EQ(FormatMoney(base::Money::FromCents(99999), "USD"), "$999.99");
   EXPECT_EQ(FormatMoney(base::Money::FromCents(-123456789012), "EUR"), "-1,234,567,890.12 EUR");
   EXPECT_EQ(FormatMoney(base::Money::FromCents(0), "USD"), "$0.00");
+  EXPECT_EQ(FormatCount(312), "312");
+  EXPECT_EQ(FormatCount(1234567), "1,234,567");
+  EXPECT_EQ(FormatCount(-1000), "-1,000");
+  EXPECT_EQ(FormatCount(INT64_MIN), "-9,223,372,036,854,775,808");
   EXPECT_EQ(FormatMoney(base::Money::FromCents(INT64_MIN), "USD"), "-$92,233,720,368,547,758.08");
   EXPECT_EQ(FormatWait(0.2), "under a second");
   EXPECT_EQ(FormatWait(12), "12 seconds");

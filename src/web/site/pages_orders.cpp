@@ -49,16 +49,6 @@ std::string Hidden(const std::string& name, const std::string& value) {
   return "<input type=\"hidden\" name=\"" + Escape(name) + "\" value=\"" + Escape(value) + "\">";
 }
 
-// "1,234"
-std::string Thousands(int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 // The list's filter as the address (GET) or the export form (POST) gives it; what was not
 // understood is reported in `notes` and replaced by the default.
 struct ListChoice {
@@ -158,7 +148,7 @@ std::string ExportActions(bool any_box, int64_t matching, bool capped, size_t ti
   if (matching > 0)
     h += "<button type=\"submit\" name=\"scope\" value=\"matching\" class=\"secondary\">Export "
          "all " +
-         Thousands(matching) + (capped ? "+" : "") + " matching</button>";
+         FormatCount(matching) + (capped ? "+" : "") + " matching</button>";
   return h + "</div>";
 }
 
@@ -307,9 +297,9 @@ void Site::OrdersPage(Ctx& c) {
   std::string pager = "<nav class=\"pager\" aria-label=\"Pages\">";
   if (!page->orders.empty()) {
     const int64_t last = at + static_cast<int64_t>(page->orders.size()) - 1;
-    pager += "<span class=\"range\">" + Thousands(at) + "–" + Thousands(last) + " of " +
-             (capped ? "more than " + Thousands(std::max(matching, last))
-                     : Thousands(std::max(matching, last))) +
+    pager += "<span class=\"range\">" + FormatCount(at) + "–" + FormatCount(last) + " of " +
+             (capped ? "more than " + FormatCount(std::max(matching, last))
+                     : FormatCount(std::max(matching, last))) +
              "</span>";
   }
   if (!page->prev_cursor.empty())
