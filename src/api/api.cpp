@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "api/settings_check.h"
@@ -330,24 +331,27 @@ Result<std::vector<BatchResult>> Api::RequestExports(store::StoreId s,
   return out;
 }
 
-Result<int> Api::ResumeAfterReconnect(store::StoreId s) {
-  auto stopped = store_.ListExports(s, shop::ExportState::kNeedsAttention, kMaxBatch);
-  if (!stopped.ok()) return stopped.error();
-  int resumed = 0;
-  for (const store::OrderRecord& r : *stopped)
-    if (exporter::IsStoppedForConnection(r.export_record.message) &&
-        Queue(s, r.order.number, true).ok())
-      ++resumed;
-  return resumed;
-}
-
-Result<std::vector<BatchResult>> Api::RetryAll(store::StoreId s) {
+Result<std::vector<BatchResult>> Api::RetryStopped(
+    store::StoreId s, const std::function<bool(const store::ExportRecord&)>& which) {
   auto stopped = store_.ListExports(s, shop::ExportState::kNeedsAttention, kMaxBatch);
   if (!stopped.ok()) return stopped.error();
   std::vector<BatchResult> out;
   for (const store::OrderRecord& r : *stopped)
-    out.push_back({r.order.number, Queue(s, r.order.number, true)});
+    if (!which || which(r.export_record))
+      out.push_back({r.order.number, Queue(s, r.order.number, true)});
   return out;
+}
+
+Result<int> Api::ResumeAfterReconnect(store::StoreId s) {
+  auto retried = RetryStopped(
+      s, [](const store::ExportRecord& e) { return exporter::IsStoppedForConnection(e.message); });
+  if (!retried.ok()) return retried.error();
+  return static_cast<int>(std::count_if(retried->begin(), retried->end(),
+                                        [](const BatchResult& b) { return b.result.ok(); }));
+}
+
+Result<std::vector<BatchResult>> Api::RetryAll(store::StoreId s) {
+  return RetryStopped(s, nullptr);
 }
 
 Result<std::vector<store::OrderRecord>> Api::ListExports(store::StoreId s,

@@ -177,6 +177,9 @@ class Api {
 
  private:
   Result<store::ExportRecord> Queue(store::StoreId s, const std::string& number, bool retry);
+  // Retries the needs-attention orders `which` accepts (all when null), at most kMaxBatch.
+  Result<std::vector<BatchResult>> RetryStopped(
+      store::StoreId s, const std::function<bool(const store::ExportRecord&)>& which);
   // R26 automatic export: queues the order when the store's mode says it is ready.
   void MaybeAutoExport(store::StoreId s, const std::string& number);
 

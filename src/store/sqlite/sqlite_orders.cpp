@@ -14,6 +14,7 @@ constexpr const char* kOrderColumns =
     "o.phone, o.billing_address, o.shipping_address, o.order_discount_cents, o.shipping_method, "
     "o.shipping_cents, o.tax_cents, o.total_cents, o.export_state, o.sale_id, o.queued_at, "
     "o.exported_at, o.export_message, o.export_attempts, o.not_sent";
+constexpr int kOrderColumnCount = 23;  // a column selected after kOrderColumns has this index
 
 using rules::FromSeconds;
 using rules::Seconds;
@@ -339,8 +340,8 @@ std::string WalkTest(const rules::Search& search, Values* values) {
   return "(" + test + ")";
 }
 
-void BindWhere(Stmt& s, const OrderWhere& w, int* i) {
-  for (const auto& v : w.values) std::visit([&](const auto& value) { s.Bind((*i)++, value); }, v);
+void BindValues(Stmt& s, const Values& values, int* i) {
+  for (const auto& v : values) std::visit([&](const auto& value) { s.Bind((*i)++, value); }, v);
 }
 
 }  // namespace
@@ -357,8 +358,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
       const std::string ids = SearchIds(store, query->search, " UNION ALL ", &values);
       Stmt probe(conn->get(), ("SELECT COUNT(*) FROM (" + ids + " LIMIT ?)").c_str());
       int i = 1;
-      for (const auto& v : values)
-        std::visit([&](const auto& value) { probe.Bind(i++, value); }, v);
+      BindValues(probe, values, &i);
       probe.Bind(i, walk_above_ + 1);
       bool ascii = true;
       for (unsigned char c : query->search.substring) ascii = ascii && c < 0x80;
@@ -374,7 +374,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
                            order + " LIMIT ?")
                               .c_str());
       int i = 1;
-      BindWhere(s, where, &i);
+      BindValues(s, where.values, &i);
       s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
       while (s.Step()) {
         Row row = ReadOrderRow(s);
@@ -393,14 +393,13 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
                            " ORDER BY " + order + " LIMIT ?")
                               .c_str());
       int i = 1;
-      for (const auto& v : test_values)
-        std::visit([&](const auto& value) { s.Bind(i++, value); }, v);
-      BindWhere(s, list, &i);
+      BindValues(s, test_values, &i);
+      BindValues(s, list.values, &i);
       s.Bind(i, walk_rows_);
       int64_t walked = 0;
       while (static_cast<int>(rows.size()) <= filter.limit && s.Step()) {
         ++walked;
-        if (s.Int(23) == 0) continue;
+        if (s.Int(kOrderColumnCount) == 0) continue;  // the walk's test
         Row row = ReadOrderRow(s);
         rows.emplace_back(row.id, std::move(row.record));
       }
@@ -429,7 +428,7 @@ Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filte
   auto conn = pool_->Take();
   Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1" + where.sql + " LIMIT ?)").c_str());
   int i = 1;
-  BindWhere(s, where, &i);
+  BindValues(s, where.values, &i);
   s.Bind(i++, std::max<int64_t>(at_most, 0));
   if (!s.Step()) {
     if (!s.status().ok()) return s.status().error();

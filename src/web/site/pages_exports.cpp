@@ -94,7 +94,7 @@ void Site::ExportsPage(Ctx& c) {
       b += "<li><a href=\"/orders/" + UrlEncode(r.order.number) + "\">#" + Escape(r.order.number) +
            "</a> → Lightspeed sale #" + Escape(r.export_record.sale_id) +
            (r.export_record.exported_at
-                ? " · " + Escape(FormatWhen(*r.export_record.exported_at, c.time_zone))
+                ? " · " + Escape(FormatWhen(*r.export_record.exported_at, c.time_zone()))
                 : std::string()) +
            "</li>";
     b += "</ul></section>";

@@ -74,7 +74,7 @@ void Site::OrderPage(Ctx& c) {
                                : rec.error().message) +
                     "</p><p><a href=\"/orders\">Back to Open Orders</a></p>");
   }
-  auto settings = store_.GetLightspeedSettings(s);
+  const auto& settings = c.settings;
   const shop::Connection conn = settings.ok() ? store::ConnectionOf(*settings) : shop::Connection{};
   const shop::Order& o = rec->order;
   const store::ExportRecord& e = rec->export_record;
@@ -95,7 +95,7 @@ void Site::OrderPage(Ctx& c) {
        base_path + "/status\">" + csrf +
        "<label for=\"order-status\">Status</label><select id=\"order-status\" name=\"status\">" +
        StatusOptions(o.status) + "</select><div class=\"export-box\">";
-  const std::string state = ExportStateHtml(e, why, c.time_zone);
+  const std::string state = ExportStateHtml(e, why, c.time_zone());
   if (state.empty())
     b += "<label class=\"box\"><input type=\"checkbox\" name=\"export\" value=\"1\" "
          "id=\"export-box\"> Export to Lightspeed</label>";
@@ -112,7 +112,7 @@ void Site::OrderPage(Ctx& c) {
   b += "<div class=\"grid\"><section><h2>Customer</h2><p>" +
        Escape(o.customer.first_name + " " + o.customer.last_name) + "<br>" +
        Escape(o.customer.email) + (o.customer.phone ? "<br>" + Escape(*o.customer.phone) : "") +
-       "</p><p class=\"muted\">Placed " + Escape(FormatWhen(o.placed_at, c.time_zone)) +
+       "</p><p class=\"muted\">Placed " + Escape(FormatWhen(o.placed_at, c.time_zone())) +
        "</p></section><section><h2>Billing address</h2><p>" +
        (o.billing_address || !PaidWithPayPal(o)
             ? AddressHtml(o.billing_address)
@@ -182,7 +182,7 @@ void Site::OrderPage(Ctx& c) {
     for (const shop::Refund& r : o.refunds)
       b += "<tr><td>" + Escape(r.id) + "</td><td>" + Escape(r.method) + "</td><td class=\"num\">" +
            Escape(FormatMoney(r.amount, cur)) + "</td><td>" +
-           Escape(FormatWhen(r.at, c.time_zone)) + "</td></tr>";
+           Escape(FormatWhen(r.at, c.time_zone())) + "</td></tr>";
     b += "</tbody></table>";
   }
   b += "</section>";
@@ -214,7 +214,7 @@ void Site::OrderPage(Ctx& c) {
   // Export timeline: every attempt with Lightspeed's answer (R27).
   b += "<section class=\"timeline\"><h2>Export timeline</h2>";
   if (e.queued_at)
-    b += "<p class=\"muted\">Queued " + Escape(FormatWhen(*e.queued_at, c.time_zone)) + "</p>";
+    b += "<p class=\"muted\">Queued " + Escape(FormatWhen(*e.queued_at, c.time_zone())) + "</p>";
   if (rec->attempts.empty()) {
     b += "<p class=\"muted\">No attempts yet.</p>";
   } else {
@@ -224,7 +224,7 @@ void Site::OrderPage(Ctx& c) {
       std::snprintf(units, sizeof units, "%.1f", a.units);
       b += "<li class=\"attempt\"><strong>Attempt " + std::to_string(a.n) + ": " +
            OutcomeLabel(a.outcome) + "</strong><br><span class=\"muted\">" +
-           Escape(FormatWhen(a.started_at, c.time_zone)) +
+           Escape(FormatWhen(a.started_at, c.time_zone())) +
            (a.http_status ? " · HTTP " + std::to_string(a.http_status) : std::string()) + " · " +
            units + " units</span>";
       if (!a.message.empty()) b += "<br>" + Escape(a.message);

@@ -230,7 +230,7 @@ void Site::OrdersPage(Ctx& c) {
   body += "</form>";
 
   auto page = store_.ListOrders(s, f);
-  auto settings = store_.GetLightspeedSettings(s);
+  const auto& settings = c.settings;
   if (!page.ok() || !settings.ok()) {
     const base::Error& e = page.ok() ? settings.error() : page.error();
     if (e.code == base::ErrorCode::kInvalidInput && e.field == "q")
@@ -268,14 +268,14 @@ void Site::OrdersPage(Ctx& c) {
     rows +=
         "<tr data-order=\"" + n + "\"><td data-label=\"Order\"><a href=\"/orders/" +
         UrlEncode(o.number) + "\">#" + n + "</a></td><td class=\"hide-sm\" data-label=\"Date\">" +
-        Escape(FormatWhen(o.placed_at, c.time_zone)) + "</td><td data-label=\"Customer\">" +
+        Escape(FormatWhen(o.placed_at, c.time_zone())) + "</td><td data-label=\"Customer\">" +
         Escape(o.customer.first_name + " " + o.customer.last_name) + "<br><span class=\"muted\">" +
         Escape(o.customer.email) + "</span></td><td class=\"num\" data-label=\"Total\">" +
         Escape(FormatMoney(o.total, o.currency)) +
         "</td><td class=\"balance\" data-label=\"Balance\">" + BalanceHtml(r, balance) +
         "</td><td class=\"hide-sm\" data-label=\"Status\">" + StatusLabel(o.status) +
         "</td><td class=\"export\" data-label=\"Export\">";
-    const std::string state = ExportStateHtml(r.export_record, why, c.time_zone);
+    const std::string state = ExportStateHtml(r.export_record, why, c.time_zone());
     if (state.empty()) {
       any_box = true;
       const bool tick = kept.count(o.number) > 0;
@@ -352,7 +352,7 @@ void Site::ExportSelected(Ctx& c) {
     ListChoice choice = ChoiceOf(c.req, &notes);
     store::OrderFilter f = choice.filter;
     f.limit = 200;
-    auto settings = store_.GetLightspeedSettings(c.session.store_id);
+    const auto& settings = c.settings;
     if (!settings.ok()) {
       AddFlash(c.session.id_hash, true, "Nothing was exported: " + settings.error().message);
       return Redirect(c.res, back);

@@ -86,7 +86,7 @@ base::Result<std::vector<Choice>> Choices(const base::Result<std::vector<T>>& li
 
 void Site::SettingsPage(Ctx& c) {
   const store::StoreId s = c.session.store_id;
-  auto settings = store_.GetLightspeedSettings(s);
+  const auto& settings = c.settings;
   if (!settings.ok()) {
     AddFlash(c.session.id_hash, true, "Settings could not be read: " + settings.error().message);
     return Html(c, "Settings → Lightspeed", "settings", "<h1>Settings → Lightspeed</h1>");
@@ -102,7 +102,7 @@ void Site::SettingsPage(Ctx& c) {
          Escape(st.account_id) + ".</p>" +
          (lapses_at ? "<p class=\"muted\" id=\"connection-lapses\">spoke refreshes this "
                       "connection while it runs. If nothing refreshed it, it would lapse on " +
-                          Escape(FormatWhen(*lapses_at, c.time_zone)) +
+                          Escape(FormatWhen(*lapses_at, c.time_zone())) +
                           " and you would have to connect again.</p>"
                     : std::string());
   else if (st.connection == store::ConnectionState::kReconnect)
@@ -290,7 +290,7 @@ void Site::SettingsPost(Ctx& c) {
   }
   // The register picker lists the saved shop's registers: a new shop needs one of its own.
   bool register_cleared = false;
-  if (auto saved = store_.GetLightspeedSettings(c.session.store_id);
+  if (const auto& saved = c.settings;
       saved.ok() && change.shop_id && *change.shop_id != saved->shop_id &&
       change.register_id.value_or("") == saved->register_id && !saved->register_id.empty()) {
     change.register_id = "";

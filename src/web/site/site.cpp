@@ -123,7 +123,7 @@ http::Handler Site::Guard(PageFn fn, bool post) {
       return;
     }
     auto settings = store_.GetLightspeedSettings(session->store_id);
-    Ctx c{req, res, std::move(*session), settings.ok() ? settings->time_zone : "UTC"};
+    Ctx c{req, res, std::move(*session), std::move(settings)};
     (this->*fn)(c);
   };
 }
@@ -180,10 +180,8 @@ void Site::RenderLogin(http::Response& res, int status, const std::string& email
       RenderPage(l,
                  "<section class=\"login\"><h1>Log in to spoke</h1>"
                  "<form method=\"post\" action=\"/login\">" +
-                     CsrfField(token) +
-                     (next.empty() ? std::string()
-                                   : "<input type=\"hidden\" name=\"next\" value=\"" +
-                                         Escape(next) + "\">") +
+                     CsrfField(token) + "<input type=\"hidden\" name=\"next\" value=\"" +
+                     Escape(next) + "\">" +
                      "<label for=\"email\">E-mail</label><input id=\"email\" name=\"email\" "
                      "type=\"email\" autocomplete=\"username\" required value=\"" +
                      Escape(email) +
@@ -196,23 +194,24 @@ void Site::RenderLogin(http::Response& res, int status, const std::string& email
 
 void Site::LoginPage(const http::Request& req, http::Response& res) {
   SetSecurityHeaders(res);
+  const std::string next = AfterLogin(req.Param("next"));
   const std::string id = CookieValue(req.Header("Cookie"), kSessionCookie);
   if (!id.empty()) {
     auto s = store_.FindSession(base::Sha256Hex(id));
     if (s.ok() && !IsIdleExpired(s->last_seen_at, clock_.Now(), options_.sessions))
-      return Redirect(res, AfterLogin(req.Param("next")));
+      return Redirect(res, next);
   }
   RenderLogin(res, 200, "",
               req.HasParam("expired") ? "Your session ended after a while without use; log "
                                         "in again."
                                       : "",
-              AfterLogin(req.Param("next")) == "/orders" ? "" : req.Param("next"));
+              next);
 }
 
 void Site::LoginPost(const http::Request& req, http::Response& res) {
   SetSecurityHeaders(res);
   const std::string email = req.Param("email");
-  const std::string next = AfterLogin(req.Param("next")) == "/orders" ? "" : req.Param("next");
+  const std::string next = AfterLogin(req.Param("next"));
   if (!CsrfMatches(CookieValue(req.Header("Cookie"), kLoginCookie), req.Param("csrf"))) {
     return RenderLogin(res, 403, email,
                        "The login form was out of date (or cookies are off). Please try again.",
@@ -249,7 +248,7 @@ void Site::LoginPost(const http::Request& req, http::Response& res) {
   if (auto r = store_.CreateSession(s); !r.ok())
     return RenderLogin(res, 503, email, "Could not log in right now: " + r.error().message, next);
   SetSiteCookie(res, kSessionCookie, id);
-  Redirect(res, AfterLogin(next));
+  Redirect(res, next);
 }
 
 void Site::Logout(Ctx& c) {

@@ -41,7 +41,9 @@ class Site {
     const http::Request& req;
     http::Response& res;
     store::Session session;
-    std::string time_zone;  // the store's, for every time a page shows
+    // The store's settings, read once as the request starts; every page needs its time zone.
+    base::Result<store::LightspeedSettings> settings;
+    std::string_view time_zone() const { return settings.ok() ? settings->time_zone : "UTC"; }
   };
   using PageFn = void (Site::*)(Ctx&);
 
@@ -62,7 +64,7 @@ class Site {
   void LoginPage(const http::Request& req, http::Response& res);
   void LoginPost(const http::Request& req, http::Response& res);
   void RenderLogin(http::Response& res, int status, const std::string& email,
-                   const std::string& error, const std::string& next = "");
+                   const std::string& error, const std::string& next = "/orders");
   void Logout(Ctx& c);
   void SampleOnce();
 

@@ -4,19 +4,23 @@
 
 namespace web::site {
 
-std::string BalanceHtml(const shop::Balance& b) {
+namespace {
+
+std::string PlainBalanceHtml(const shop::Balance& b) {
   const bool paid = b.state == shop::BalanceState::kPaidInFull;
   return std::string("<span class=\"") + (paid ? "paid" : "unbalanced") + "\">" +
          Escape(b.message) + "</span>";
 }
 
+}  // namespace
+
 std::string BalanceHtml(const store::OrderRecord& r, const shop::Balance& b) {
   const store::ExportRecord& e = r.export_record;
-  if (e.state != shop::ExportState::kExported) return BalanceHtml(b);
+  if (e.state != shop::ExportState::kExported) return PlainBalanceHtml(b);
   base::Money refunded;
   for (const shop::Refund& f : r.order.refunds)
     if (!e.exported_at || f.at >= *e.exported_at) refunded += f.amount;
-  if (refunded.IsZero()) return BalanceHtml(b);
+  if (refunded.IsZero()) return PlainBalanceHtml(b);
   return "<span class=\"unbalanced refunded\">Refunded " +
          Escape(FormatMoney(refunded, r.order.currency)) +
          " after export: refund it in Lightspeed too</span>";

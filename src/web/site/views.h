@@ -9,10 +9,8 @@
 
 namespace web::site {
 
-// "Paid in Full" in green, "Unbalanced: $12.50 due" in orange.
-std::string BalanceHtml(const shop::Balance& b);
-// The same for a stored order, except that an exported order refunded afterwards reads
-// "Refunded $25.00 after export: refund it in Lightspeed too" (R24), not "$25.00 due".
+// "Paid in Full" in green, "Unbalanced: $12.50 due" in orange; an exported order refunded
+// afterwards reads "Refunded $25.00 after export: refund it in Lightspeed too" (R24) instead.
 std::string BalanceHtml(const store::OrderRecord& r, const shop::Balance& b);
 // The export column when there is no box to tick: export date and sale id, in flight, needs
 // attention, or the reason it can't be exported. Empty when the order can be exported.
