@@ -43,7 +43,11 @@ class Site {
     store::Session session;
     // The store's settings, read once as the request starts; every page needs its time zone.
     base::Result<store::LightspeedSettings> settings;
-    std::string_view time_zone() const { return settings.ok() ? settings->time_zone : "UTC"; }
+    // (Not `ok() ? time_zone : "UTC"`: that makes a temporary std::string, and a dangling view.)
+    std::string_view time_zone() const {
+      if (settings.ok()) return settings->time_zone;
+      return "UTC";
+    }
   };
   using PageFn = void (Site::*)(Ctx&);
 
