@@ -146,6 +146,19 @@ std::string Indexed(const std::string& key, size_t i) {
   return key + "[" + std::to_string(i) + "]";
 }
 
+// A refund's lines, each an order line's sku and the units given back.
+std::vector<shop::RefundLine> ReadRefundLines(Reader& r) {
+  std::vector<shop::RefundLine> out;
+  const json* lines = r.Array("lines");
+  if (!lines) return out;
+  for (size_t k = 0; k < lines->size(); ++k) {
+    Reader lr((*lines)[k], r.Path(Indexed("lines", k)));
+    out.push_back({lr.Str("sku", true), lr.Int("quantity", true)});
+    if (!lr.ok()) r.Fail(lr.error());
+  }
+  return out;
+}
+
 std::optional<shop::Address> ReadAddress(Reader& parent, const json& j, const std::string& key) {
   const json* v = parent.Get(key);
   if (!v) return std::nullopt;
@@ -281,7 +294,8 @@ base::Result<shop::Order> OrderFromJson(const json& j, const std::string& number
       Reader rr((*refunds)[i], Indexed("refunds", i));
       o.refunds.push_back(shop::Refund{
           rr.Str("id", true), rr.Str("method", true), rr.Amount("amount", true),
-          rr.Time("at", false, std::chrono::time_point_cast<std::chrono::seconds>(now))});
+          rr.Time("at", false, std::chrono::time_point_cast<std::chrono::seconds>(now)),
+          ReadRefundLines(rr)});
       if (!rr.ok()) r.Fail(rr.error());
     }
   }
@@ -294,7 +308,7 @@ base::Result<shop::Refund> RefundFromJson(const json& j, base::TimePoint now) {
   now = std::chrono::time_point_cast<std::chrono::seconds>(now);
   Reader r(j, "");
   shop::Refund refund{r.Str("id", true), r.Str("method", true), r.Amount("amount", true),
-                      r.Time("at", false, now)};
+                      r.Time("at", false, now), ReadRefundLines(r)};
   if (!r.ok()) return r.error();
   if (refund.amount.IsZero()) return Invalid("amount", "amount must be more than 0.00");
   return refund;
@@ -368,11 +382,16 @@ json OrderToJson(const shop::Order& o) {
                         {"status", shop::Name(p.status)},
                         {"reference", Opt(p.reference)}});
   json refunds = json::array();
-  for (const shop::Refund& r : o.refunds)
+  for (const shop::Refund& r : o.refunds) {
+    json lines = json::array();
+    for (const shop::RefundLine& l : r.lines)
+      lines.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
     refunds.push_back({{"id", r.id},
                        {"method", r.method},
                        {"amount", r.amount.ToString()},
-                       {"at", base::FormatTime(r.at)}});
+                       {"at", base::FormatTime(r.at)},
+                       {"lines", lines}});
+  }
   json customer = {{"email", o.customer.email},
                    {"first_name", o.customer.first_name},
                    {"last_name", o.customer.last_name},

@@ -74,10 +74,19 @@ struct Payment {
   bool operator==(const Payment&) const = default;
 };
 
+// Units of one order line given back with a refund (their stock returns in Lightspeed when the
+// refund is sent there).
+struct RefundLine {
+  std::string sku;
+  int64_t quantity = 0;
+  bool operator==(const RefundLine&) const = default;
+};
+
 struct Refund {
   std::string id, method;
   Money amount;
   base::TimePoint at;
+  std::vector<RefundLine> lines;  // empty: an amount only
   bool operator==(const Refund&) const = default;
 };
 

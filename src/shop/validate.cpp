@@ -1,6 +1,7 @@
 #include "shop/validate.h"
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -139,6 +140,37 @@ base::Result<Money> ExpectedTotal(const Order& order) {
   return sum;
 }
 
+namespace {
+
+// The lines a refund names are the order's own, and no more units come back than were sold.
+Status CheckRefundLines(const Order& order, size_t i, std::map<std::string, int64_t>* returned) {
+  const Refund& r = order.refunds[i];
+  if (r.lines.size() > 100)
+    return Invalid(At("refunds", i, "lines"), "a refund names at most 100 lines");
+  for (size_t k = 0; k < r.lines.size(); ++k) {
+    const RefundLine& rl = r.lines[k];
+    const std::string field = At("refunds", i, "lines") + "[" + std::to_string(k) + "]";
+    int64_t sold = 0;
+    for (const Line& l : order.lines)
+      if (l.sku == rl.sku) sold += l.quantity;
+    if (sold == 0)
+      return Invalid(field + ".sku", "refund line " + Quoted(base::CutUtf8(rl.sku, 64)) +
+                                         " is not a line of this order");
+    if (rl.quantity < 1 || rl.quantity > 100000)
+      return Invalid(field + ".quantity", "quantity must be a whole number from 1 to 100000");
+    int64_t& back = (*returned)[rl.sku];
+    back += rl.quantity;
+    if (back > sold)
+      return Invalid(field + ".quantity",
+                     "the refunds would give back " + std::to_string(back) + " of " +
+                         Quoted(rl.sku) + ", more than the " + std::to_string(sold) + " sold",
+                     "refund_exceeds_sold");
+  }
+  return {};
+}
+
+}  // namespace
+
 Status ValidatePaymentsAndRefunds(const Order& order) {
   std::set<std::string> ids;
   Money paid, refunded, captured;
@@ -162,6 +194,7 @@ Status ValidatePaymentsAndRefunds(const Order& order) {
     if (p.status == PaymentStatus::kCaptured) captured += p.amount;
   }
   std::set<std::string> refund_ids;
+  std::map<std::string, int64_t> returned;  // units given back so far, by sku
   for (size_t i = 0; i < order.refunds.size(); ++i) {
     const Refund& r = order.refunds[i];
     if (r.id.empty()) return Invalid(At("refunds", i, "id"), "refund id is required");
@@ -181,6 +214,7 @@ Status ValidatePaymentsAndRefunds(const Order& order) {
                      "the refunds would add up to " + refunded.Dollars() + ", more than the " +
                          captured.Dollars() + " captured for this order",
                      "refund_exceeds_captured");
+    if (auto st = CheckRefundLines(order, i, &returned); !st.ok()) return st;
   }
   return {};
 }

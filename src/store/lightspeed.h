@@ -23,16 +23,21 @@ enum class AutoExport { kOff, kWhenPaid, kWhenPaidAndFulfilled };
 enum class CustomerMarketing { kNoConsent, kConsented };
 // kReconnect: Lightspeed refused the refresh token; a person must connect again.
 enum class ConnectionState { kNone, kConnected, kReconnect };
+// What happens to a refund recorded after export: the merchant refunds it in Lightspeed by hand
+// (R24), or spoke sends it as a refund sale (issue 15).
+enum class RefundMode { kManual, kSend };
 
 const char* Name(TaxMode v);
 const char* Name(AutoExport v);
 const char* Name(CustomerMarketing v);
 const char* Name(ConnectionState v);
+const char* Name(RefundMode v);
 // False (and *out unchanged) for a name that is not one of the values.
 bool Parse(std::string_view name, TaxMode* out);
 bool Parse(std::string_view name, AutoExport* out);
 bool Parse(std::string_view name, CustomerMarketing* out);
 bool Parse(std::string_view name, ConnectionState* out);
+bool Parse(std::string_view name, RefundMode* out);
 
 // What the store chose in Settings → Lightspeed. Tokens are kept apart (encrypted).
 struct LightspeedSettings {
@@ -43,6 +48,7 @@ struct LightspeedSettings {
   std::map<std::string, std::string> payment_types;  // web method → Lightspeed type name
   CustomerMarketing customer_marketing = CustomerMarketing::kNoConsent;
   std::string time_zone = "UTC";  // IANA name: how the site manager shows times (issue 14)
+  RefundMode refunds = RefundMode::kManual;
   ConnectionState connection = ConnectionState::kNone;
   std::string connection_message;  // why a reconnect is needed
   bool operator==(const LightspeedSettings&) const = default;

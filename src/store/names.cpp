@@ -21,6 +21,12 @@ constexpr Names<CustomerMarketing, 2> kMarketing{
 constexpr Names<ConnectionState, 3> kConnections{{{ConnectionState::kNone, "none"},
                                                   {ConnectionState::kConnected, "connected"},
                                                   {ConnectionState::kReconnect, "reconnect"}}};
+constexpr Names<RefundMode, 2> kRefundModes{
+    {{RefundMode::kManual, "manual"}, {RefundMode::kSend, "send"}}};
+constexpr Names<RefundState, 4> kRefundStates{{{RefundState::kQueued, "queued"},
+                                               {RefundState::kSending, "sending"},
+                                               {RefundState::kSent, "sent"},
+                                               {RefundState::kNeedsAttention, "needs_attention"}}};
 constexpr Names<AttemptOutcome, 4> kOutcomes{{{AttemptOutcome::kExported, "exported"},
                                               {AttemptOutcome::kAdopted, "adopted"},
                                               {AttemptOutcome::kRetry, "retry"},
@@ -53,11 +59,15 @@ const char* Name(TaxMode v) { return NameIn(kTaxModes, v); }
 const char* Name(AutoExport v) { return NameIn(kAutoExports, v); }
 const char* Name(CustomerMarketing v) { return NameIn(kMarketing, v); }
 const char* Name(ConnectionState v) { return NameIn(kConnections, v); }
+const char* Name(RefundMode v) { return NameIn(kRefundModes, v); }
+const char* Name(RefundState v) { return NameIn(kRefundStates, v); }
 const char* Name(AttemptOutcome v) { return NameIn(kOutcomes, v); }
 const char* Name(OrderSort v) { return NameIn(kSorts, v); }
 
 bool Parse(std::string_view name, TaxMode* out) { return ParseIn(kTaxModes, name, out); }
 bool Parse(std::string_view name, AutoExport* out) { return ParseIn(kAutoExports, name, out); }
+bool Parse(std::string_view name, RefundMode* out) { return ParseIn(kRefundModes, name, out); }
+bool Parse(std::string_view name, RefundState* out) { return ParseIn(kRefundStates, name, out); }
 bool Parse(std::string_view name, CustomerMarketing* out) { return ParseIn(kMarketing, name, out); }
 bool Parse(std::string_view name, ConnectionState* out) { return ParseIn(kConnections, name, out); }
 bool Parse(std::string_view name, OrderSort* out) { return ParseIn(kSorts, name, out); }

@@ -36,6 +36,20 @@ bool ParseDigits(std::string_view text, int64_t* out) {
 
 }  // namespace
 
+namespace {
+
+// `incoming` is `stored` with more refunds after its own, and nothing else changed.
+bool OnlyRefundsAdded(const shop::Order& stored, const shop::Order& incoming) {
+  if (incoming.refunds.size() <= stored.refunds.size()) return false;
+  if (!std::equal(stored.refunds.begin(), stored.refunds.end(), incoming.refunds.begin()))
+    return false;
+  shop::Order same = WithoutCatalog(incoming);
+  same.refunds.resize(stored.refunds.size());
+  return WithoutCatalog(stored) == same;
+}
+
+}  // namespace
+
 std::string StoredMessage(std::string_view message) {
   return base::CutUtf8(message, kMaxMessageBytes);
 }
@@ -44,6 +58,8 @@ Result<PutOutcome> DecidePut(const OrderRecord* existing, const shop::Order& inc
   if (!existing) return PutOutcome::kCreated;
   if (WithoutCatalog(existing->order) == WithoutCatalog(incoming)) return PutOutcome::kUnchanged;
   const shop::ExportState state = existing->export_record.state;
+  if (state == shop::ExportState::kExported && OnlyRefundsAdded(existing->order, incoming))
+    return PutOutcome::kReplaced;  // R24: refunds are recorded even after export
   if (ExportStarted(state))
     return base::Conflict(
         state == shop::ExportState::kExported ? "already_exported" : "already_queued",
@@ -221,6 +237,18 @@ base::Error NotDue(const std::string& number) {
 base::Error Fenced(const std::string& number) {
   return base::Conflict("fenced", "order " + number + " was taken over by another worker");
 }
+base::Error RefundNotDue(const std::string& number, const std::string& refund_id) {
+  return base::Conflict(
+      "not_due", "refund \"" + refund_id + "\" of order " + number + " is not waiting to be sent");
+}
+base::Error RefundFenced(const std::string& number, const std::string& refund_id) {
+  return base::Conflict("fenced", "refund \"" + refund_id + "\" of order " + number +
+                                      " was taken over by another worker");
+}
+base::Error RefundNotFound(const std::string& number, const std::string& refund_id) {
+  return base::NotFound("refund \"" + refund_id + "\" of order " + number +
+                        " is not sent to Lightspeed");
+}
 base::Error CreateInFlight(const std::string& kind, const std::string& key) {
   return base::Conflict("create_in_flight", "another export is creating the Lightspeed " + kind +
                                                 " \"" + key + "\" right now");
@@ -287,6 +315,34 @@ std::vector<std::string> SerialsFromText(const std::string& text) {
   if (j.is_array())
     for (const json& sn : j)
       if (sn.is_string()) out.push_back(sn.get<std::string>());
+  return out;
+}
+
+std::vector<std::string> AddedRefunds(const OrderRecord* existing, const shop::Order& order) {
+  std::vector<std::string> added;
+  for (const shop::Refund& r : order.refunds) {
+    bool had = false;
+    if (existing)
+      for (const shop::Refund& e : existing->order.refunds) had = had || e.id == r.id;
+    if (!had) added.push_back(r.id);
+  }
+  return added;
+}
+
+std::string RefundLinesToText(const std::vector<shop::RefundLine>& lines) {
+  json j = json::array();
+  for (const shop::RefundLine& l : lines) j.push_back({{"sku", l.sku}, {"quantity", l.quantity}});
+  return j.dump();
+}
+
+std::vector<shop::RefundLine> RefundLinesFromText(const std::string& text) {
+  std::vector<shop::RefundLine> out;
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const json& l : j)
+    if (l.is_object() && l.value("sku", json()).is_string() &&
+        l.value("quantity", json()).is_number_integer())
+      out.push_back({l["sku"].get<std::string>(), l["quantity"].get<int64_t>()});
   return out;
 }
 

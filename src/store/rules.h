@@ -94,6 +94,10 @@ base::Error OrderNotFound(const std::string& number);
 base::Error StoreExists(const std::string& slug);
 base::Error UserExists(const std::string& email);
 base::Error DuplicateRefund(const std::string& number, const std::string& refund_id);
+// A refund export that is not due (claim) or is not in the state a transition expects.
+base::Error RefundNotDue(const std::string& number, const std::string& refund_id);
+base::Error RefundFenced(const std::string& number, const std::string& refund_id);
+base::Error RefundNotFound(const std::string& number, const std::string& refund_id);
 base::Error NotAuthorized(const std::string& payment_id, const std::string& status);
 base::Error NotDue(const std::string& number);
 base::Error Fenced(const std::string& number);
@@ -110,6 +114,10 @@ std::string NotSentToText(const std::vector<NotSent>& items);
 std::vector<NotSent> NotSentFromText(const std::optional<std::string>& text);
 std::string SerialsToText(const std::vector<std::string>& serials);
 std::vector<std::string> SerialsFromText(const std::string& text);
+// The refunds `order` has that the stored order (nullptr: none yet) did not.
+std::vector<std::string> AddedRefunds(const OrderRecord* existing, const shop::Order& order);
+std::string RefundLinesToText(const std::vector<shop::RefundLine>& lines);
+std::vector<shop::RefundLine> RefundLinesFromText(const std::string& text);
 std::string PaymentTypesToText(const std::map<std::string, std::string>& types);
 std::map<std::string, std::string> PaymentTypesFromText(const std::string& text);
 

@@ -1,6 +1,7 @@
-// Durable storage: one object joining four concerns, each its own interface and header —
-// orders and catalog (orders.h), the export queue (exports.h), the Lightspeed link (lightspeed.h)
-// and access (access.h). Code that needs one concern may take that interface alone.
+// Durable storage: one object joining five concerns, each its own interface and header —
+// orders and catalog (orders.h), the export queue (exports.h), the Lightspeed link (lightspeed.h),
+// access (access.h) and refunds sent to Lightspeed (refunds.h). Code that needs one concern may
+// take that interface alone.
 //
 // Backends: SQLite (`sqlite://PATH`, the default) and PostgreSQL (`postgresql://…`), picked by
 // Open() from the URL; both pass the same contract suite (store_contract_test.cpp). Every method
@@ -17,10 +18,15 @@
 #include "store/exports.h"
 #include "store/lightspeed.h"
 #include "store/orders.h"
+#include "store/refunds.h"
 
 namespace store {
 
-class Store : public OrderStore, public ExportStore, public LightspeedStore, public AccessStore {
+class Store : public OrderStore,
+              public ExportStore,
+              public LightspeedStore,
+              public AccessStore,
+              public RefundStore {
  public:
   ~Store() override = default;
 };

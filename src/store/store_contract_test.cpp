@@ -1069,6 +1069,124 @@ TEST_P(StoreContract, HostileInputParallelLoginAttemptsOnTwoNodesNeverPassTheLim
   EXPECT_EQ(allowed.load(), 5);
 }
 
+// --- Refunds sent to Lightspeed (issue 15) ---
+
+class RefundsContract : public StoreContract {
+ protected:
+  // The order exported as sale 4711; the store's refunds setting as given.
+  void Exported(RefundMode mode) {
+    ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+    LightspeedSettings s;
+    s.account_id = "1001";
+    s.refunds = mode;
+    ASSERT_TRUE(db_->PutLightspeedSettings(store_, s).ok());
+    ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
+    auto claim = db_->ClaimExport(store_, "10023", "w1", std::chrono::seconds(60));
+    ASSERT_TRUE(claim.ok());
+    ASSERT_TRUE(db_->CompleteExport(store_, "10023", claim->fence, "4711", {}).ok());
+  }
+  static shop::Refund Refund(const std::string& id, int64_t at_s) {
+    return shop::Refund{id, "Stripe", M(2500), base::TimePoint(std::chrono::seconds(at_s)), {}};
+  }
+  // Now, or later: the refund was recorded after the export.
+  static int64_t Later() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count() +
+           3600;
+  }
+};
+
+TEST_P(RefundsContract, RefundsAfterExportAreQueuedOnlyWhenTheStoreSendsThem) {
+  Exported(RefundMode::kManual);
+  ASSERT_TRUE(db_->AddRefund(store_, "10023", Refund("rf_manual", Later())).ok());
+  EXPECT_TRUE(db_->ListRefundExports(store_, "10023")->empty()) << "manual: R24 as before";
+
+  auto settings = db_->GetLightspeedSettings(store_);
+  EXPECT_EQ(settings->refunds, RefundMode::kManual);
+  settings->refunds = RefundMode::kSend;
+  ASSERT_TRUE(db_->PutLightspeedSettings(store_, *settings).ok());
+  EXPECT_EQ(db_->GetLightspeedSettings(store_)->refunds, RefundMode::kSend);
+
+  shop::Refund lines = Refund("rf_2", Later());
+  lines.lines = {{"TREK-FX2", 1}};
+  ASSERT_TRUE(db_->AddRefund(store_, "10023", lines).ok());
+  ASSERT_TRUE(db_->AddRefund(store_, "10023", Refund("rf_before", 1)).ok());
+  auto queued = db_->ListRefundExports(store_, "10023");
+  ASSERT_TRUE(queued.ok()) << queued.error().message;
+  ASSERT_EQ(queued->size(), 1u) << "only the refund recorded after export, under send";
+  EXPECT_EQ((*queued)[0].refund_id, "rf_2");
+  EXPECT_EQ((*queued)[0].state, RefundState::kQueued);
+  EXPECT_EQ(db_->GetOrder(store_, "10023")->order.refunds[1].lines,
+            (std::vector<shop::RefundLine>{{"TREK-FX2", 1}}));
+  // A replacing import that adds a refund to the exported order (and changes nothing else).
+  shop::Order imported = db_->GetOrder(store_, "10023")->order;
+  imported.refunds.push_back(Refund("rf_import", Later()));
+  EXPECT_EQ(*db_->PutOrder(store_, imported), PutOutcome::kReplaced);
+  EXPECT_EQ(db_->ListRefundExports(store_, "10023")->size(), 2u);
+  imported.total = M(1);
+  EXPECT_EQ(db_->PutOrder(store_, imported).error().reason, "already_exported")
+      << "anything else on an exported order stays unchangeable";
+  auto due = db_->ListDueStores();
+  ASSERT_EQ(due->size(), 1u) << "a due refund makes its store due";
+  EXPECT_EQ((*due)[0].account_id, "1001");
+  EXPECT_EQ(db_->ListDueRefunds(store_, 10)->size(), 2u);
+}
+
+TEST_P(RefundsContract, ARefundExportIsClaimedFencedAndFinishedOnce) {
+  Exported(RefundMode::kSend);
+  ASSERT_TRUE(db_->AddRefund(store_, "10023", Refund("rf_1", Later())).ok());
+  const auto lease = std::chrono::seconds(60);
+  auto first = db_->ClaimRefund(store_, "10023", "rf_1", lease);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->attempt, 1);
+  EXPECT_FALSE(first->maybe_sent);
+  EXPECT_EQ(db_->ClaimRefund(store_, "10023", "rf_1", lease).error().code,
+            base::ErrorCode::kConflict)
+      << "one worker at a time";
+  EXPECT_TRUE(db_->ListDueRefunds(store_, 10)->empty());
+  ASSERT_TRUE(db_->MarkRefundSending(store_, "10023", "rf_1", first->fence).ok());
+  ASSERT_TRUE(db_->RetryRefundLater(store_, "10023", "rf_1", first->fence, kExpired,
+                                    "Lightspeed did not answer", true)
+                  .ok());
+  auto second = db_->ClaimRefund(store_, "10023", "rf_1", lease);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->attempt, 2);
+  EXPECT_TRUE(second->maybe_sent) << "search by reference before sending again";
+  EXPECT_EQ(db_->CompleteRefund(store_, "10023", "rf_1", first->fence, "99").error().code,
+            base::ErrorCode::kConflict)
+      << "a stale worker cannot finish it";
+  ASSERT_TRUE(db_->CompleteRefund(store_, "10023", "rf_1", second->fence, "4712").ok());
+  auto done = db_->ListRefundExports(store_, "10023");
+  ASSERT_EQ(done->size(), 1u);
+  EXPECT_EQ((*done)[0].state, RefundState::kSent);
+  EXPECT_EQ((*done)[0].sale_id, "4712");
+  EXPECT_TRUE((*done)[0].sent_at.has_value());
+  EXPECT_TRUE(db_->ListDueStores()->empty());
+  EXPECT_EQ(db_->RequeueRefund(store_, "10023", "rf_1").error().code, base::ErrorCode::kConflict)
+      << "a sent refund is never queued again";
+}
+
+TEST_P(RefundsContract, AStoppedRefundWaitsForTheMerchantsRetry) {
+  Exported(RefundMode::kSend);
+  ASSERT_TRUE(db_->AddRefund(store_, "10023", Refund("rf_1", Later())).ok());
+  auto claim = db_->ClaimRefund(store_, "10023", "rf_1", std::chrono::seconds(60));
+  ASSERT_TRUE(claim.ok());
+  ASSERT_TRUE(db_->StopRefund(store_, "10023", "rf_1", claim->fence, "No payment type").ok());
+  auto stopped = db_->ListRefundExports(store_, "10023");
+  EXPECT_EQ((*stopped)[0].state, RefundState::kNeedsAttention);
+  EXPECT_EQ((*stopped)[0].message, "No payment type");
+  EXPECT_TRUE(db_->ListDueRefunds(store_, 10)->empty());
+  ASSERT_TRUE(db_->RequeueRefund(store_, "10023", "rf_1").ok());
+  EXPECT_EQ(db_->ListDueRefunds(store_, 10)->size(), 1u);
+  EXPECT_EQ(db_->ListRefundExports(store_, "10023")->at(0).message, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, RefundsContract, ::testing::Values(kSqlite, kPostgres),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                           return std::string(info.param.name);
+                         });
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContract, ::testing::Values(kSqlite, kPostgres),
                          [](const ::testing::TestParamInfo<Backend>& info) {
                            return std::string(info.param.name);
@@ -1105,6 +1223,17 @@ TEST(StoreNames, EveryValueRoundTripsThroughItsName) {
   for (auto v : {store::AttemptOutcome::kExported, store::AttemptOutcome::kAdopted,
                  store::AttemptOutcome::kRetry, store::AttemptOutcome::kFailed}) {
     store::AttemptOutcome back = store::AttemptOutcome::kFailed;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (auto v : {store::RefundMode::kManual, store::RefundMode::kSend}) {
+    store::RefundMode back = store::RefundMode::kManual;
+    EXPECT_TRUE(store::Parse(store::Name(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  for (auto v : {store::RefundState::kQueued, store::RefundState::kSending,
+                 store::RefundState::kSent, store::RefundState::kNeedsAttention}) {
+    store::RefundState back = store::RefundState::kSent;
     EXPECT_TRUE(store::Parse(store::Name(v), &back));
     EXPECT_EQ(back, v);
   }

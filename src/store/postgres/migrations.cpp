@@ -266,6 +266,29 @@ CREATE INDEX orders_search ON orders
     {6, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
+    // Refunds sent to Lightspeed (issue 15): the store's choice, the lines a refund gives back,
+    // and each refund's export with its own claim, fence and "maybe sent" mark.
+    {9, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN refunds TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE order_refunds ADD COLUMN lines TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE refund_exports (
+  order_id BIGINT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  refund_id TEXT NOT NULL,
+  seq BIGSERIAL,
+  state TEXT NOT NULL DEFAULT 'queued',
+  not_before BIGINT NOT NULL DEFAULT 0,
+  fence BIGINT NOT NULL DEFAULT 0,
+  lease_until BIGINT NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  maybe_sent BOOLEAN NOT NULL DEFAULT FALSE,
+  sale_id TEXT NOT NULL DEFAULT '',
+  message TEXT NOT NULL DEFAULT '',
+  queued_at BIGINT NOT NULL,
+  sent_at BIGINT,
+  PRIMARY KEY (order_id, refund_id)
+);
+CREATE INDEX refund_exports_due ON refund_exports (state, not_before);
+)sql"},
 };
 
 }  // namespace

@@ -33,7 +33,10 @@ Result<std::vector<DueStore>> PostgresStore::ListDueStores() {
              "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT DISTINCT store_id "
              "FROM orders WHERE " +
                  kDue +
-                 ") d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
+                 " UNION SELECT o.store_id FROM refund_exports x JOIN orders o "
+                 "ON o.id = x.order_id WHERE (x.state = 'queued' AND x.not_before <= " +
+                 kNow + ") OR (x.state = 'sending' AND x.lease_until < " + kNow +
+                 ")) d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
                  "ORDER BY d.store_id",
              ClockSeconds()))
       out.push_back({StoreId{row[0].as<int64_t>()}, row[1].as<std::string>()});

@@ -59,10 +59,10 @@ std::string WriteOrderSql(bool replace) {
       "status, reference) SELECT o.id, t.i - 1, t.payment_id, t.method, t.amount, t.status, "
       "t.reference FROM o, unnest($26::text[], $27::text[], $28::bigint[], $29::text[], "
       "$30::text[]) WITH ORDINALITY AS t(payment_id, method, amount, status, reference, i))"
-      ", r AS (INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at) "
-      "SELECT o.id, t.i - 1, t.refund_id, t.method, t.amount, t.refunded_at FROM o, "
-      "unnest($31::text[], $32::text[], $33::bigint[], $34::bigint[]) WITH ORDINALITY "
-      "AS t(refund_id, method, amount, refunded_at, i)) "
+      ", r AS (INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at, "
+      "lines) SELECT o.id, t.i - 1, t.refund_id, t.method, t.amount, t.refunded_at, t.lines "
+      "FROM o, unnest($31::text[], $32::text[], $33::bigint[], $34::bigint[], $35::text[]) "
+      "WITH ORDINALITY AS t(refund_id, method, amount, refunded_at, lines, i)) "
       "SELECT id FROM o";
   return sql;
 }
@@ -82,8 +82,8 @@ std::string PostgresStore::OrderSelect(bool with_attempts) {
       "(SELECT COALESCE(json_agg(json_build_array(p.payment_id, p.method, p.amount_cents, "
       "p.status, p.reference) ORDER BY p.idx), '[]') FROM order_payments p "
       "WHERE p.order_id = o.id), "
-      "(SELECT COALESCE(json_agg(json_build_array(r.refund_id, r.method, r.amount_cents, r.at) "
-      "ORDER BY r.idx), '[]') FROM order_refunds r WHERE r.order_id = o.id)";
+      "(SELECT COALESCE(json_agg(json_build_array(r.refund_id, r.method, r.amount_cents, r.at, "
+      "r.lines) ORDER BY r.idx), '[]') FROM order_refunds r WHERE r.order_id = o.id)";
   if (with_attempts)
     sql +=
         ", (SELECT COALESCE(json_agg(json_build_array(a.n, a.started_at, a.finished_at, "
@@ -146,7 +146,8 @@ OrderRecord PostgresStore::ReadOrder(const pqxx::row& r, int64_t* id) {
   }
   for (const json& j : Children(r[25]))
     o.refunds.push_back(shop::Refund{Str(j[0]), Str(j[1]), base::Money::FromCents(Int(j[2])),
-                                     FromSeconds(Int(j[3]))});
+                                     FromSeconds(Int(j[3])),
+                                     rules::RefundLinesFromText(Str(j[4]))});
   if (r.size() > 26) {
     for (const json& j : Children(r[26])) {
       ExportAttempt a{static_cast<int>(Int(j[0])),
@@ -211,9 +212,10 @@ Result<PutOutcome> PostgresStore::PutOrder(StoreId store, const shop::Order& ord
       pay_statuses.push_back(shop::Name(p.status));
       pay_refs.push_back(p.reference);
     }
-    std::vector<std::string> refund_ids, refund_methods;
+    std::vector<std::string> refund_ids, refund_methods, refund_lines;
     std::vector<int64_t> refund_amounts, refund_ats;
     for (const shop::Refund& r : order.refunds) {
+      refund_lines.push_back(rules::RefundLinesToText(r.lines));
       refund_ids.push_back(r.id);
       refund_methods.push_back(r.method);
       refund_amounts.push_back(r.amount.cents());
@@ -236,11 +238,13 @@ Result<PutOutcome> PostgresStore::PutOrder(StoreId store, const shop::Order& ord
         TextArray(serials), TextArray(kinds), TextArray(descriptions), TextArray(pay_ids),
         TextArray(pay_methods), IntArray(pay_amounts), TextArray(pay_statuses), TextArray(pay_refs),
         TextArray(refund_ids), TextArray(refund_methods), IntArray(refund_amounts),
-        IntArray(refund_ats));
+        IntArray(refund_ats), TextArray(refund_lines));
     if (written.empty())  // another writer created it since our lock found nothing
       return base::Unavailable("order " + order.number + " was stored concurrently; try again");
     w.exec_params0("UPDATE orders SET hold = $1 WHERE id = $2", rules::ExportHold(order),
                    written[0][0].as<int64_t>());
+    QueueRefundExports(w, written[0][0].as<int64_t>(),
+                       rules::AddedRefunds(existing ? &*existing : nullptr, order));
     return *decided;
   });
 }
@@ -420,13 +424,14 @@ Status PostgresStore::AddRefund(StoreId store, const std::string& number,
                       store.value, number);
     if (locked.empty()) return rules::OrderNotFound(number);
     w.exec_params0(
-        "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at) "
-        "SELECT $1, COALESCE(MAX(idx) + 1, 0), $2::text, $3::text, $4::bigint, $5::bigint "
-        "FROM order_refunds "
+        "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at, lines) "
+        "SELECT $1, COALESCE(MAX(idx) + 1, 0), $2::text, $3::text, $4::bigint, $5::bigint, "
+        "$6::text FROM order_refunds "
         "WHERE order_id = $1",
         locked[0][0].as<int64_t>(), refund.id, refund.method, refund.amount.cents(),
-        Seconds(refund.at));
+        Seconds(refund.at), rules::RefundLinesToText(refund.lines));
     WriteHold(w, locked[0][0].as<int64_t>());
+    QueueRefundExports(w, locked[0][0].as<int64_t>(), {refund.id});
     return {};
   });
   if (!added.ok() && IsDuplicate(added.error())) return rules::DuplicateRefund(number, refund.id);

@@ -295,7 +295,7 @@ Result<LightspeedSettings> PostgresStore::LoadSettings(pqxx::work& w, StoreId st
   auto r = w.exec_params(
       "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
       "auto_export, payment_types, connection, connection_message, customer_marketing, "
-      "time_zone FROM lightspeed_settings WHERE store_id = $1",
+      "time_zone, refunds FROM lightspeed_settings WHERE store_id = $1",
       store.value);
   LightspeedSettings out;
   if (r.empty()) return out;
@@ -313,6 +313,7 @@ Result<LightspeedSettings> PostgresStore::LoadSettings(pqxx::work& w, StoreId st
   out.connection_message = base::ValidUtf8(OptText(row[9]).value_or(""));
   Parse(row[10].as<std::string>(), &out.customer_marketing);
   out.time_zone = row[11].as<std::string>();
+  Parse(row[12].as<std::string>(), &out.refunds);
   return out;
 }
 
@@ -326,18 +327,19 @@ Status PostgresStore::PutLightspeedSettings(StoreId store, const LightspeedSetti
     w.exec_params0(
         "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
         "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
-        "customer_marketing, time_zone) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10," +
+        "customer_marketing, time_zone, refunds) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10," +
             kNow +
-            ",$11,$12) ON CONFLICT (store_id) DO UPDATE SET "
+            ",$11,$12,$13) ON CONFLICT (store_id) DO UPDATE SET "
             "account_id = excluded.account_id, shop_id = excluded.shop_id, "
             "register_id = excluded.register_id, employee_id = excluded.employee_id, "
             "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
             "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
             "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing, "
-            "time_zone = excluded.time_zone",
+            "time_zone = excluded.time_zone, refunds = excluded.refunds",
         ClockSeconds(), store.value, st.account_id, st.shop_id, st.register_id, st.employee_id,
         st.reference_source, Name(st.tax_mode), Name(st.auto_export),
-        rules::PaymentTypesToText(st.payment_types), Name(st.customer_marketing), st.time_zone);
+        rules::PaymentTypesToText(st.payment_types), Name(st.customer_marketing), st.time_zone,
+        Name(st.refunds));
     return {};
   });
 }

@@ -126,6 +126,24 @@ class PostgresStore : public Store {
                                                             const LoginLimits& limits) override;
   Status LoginSucceeded(const std::string& email_key, const std::string& address_key) override;
 
+  // pg_refunds.cpp: refunds sent to Lightspeed.
+  Result<std::vector<RefundExport>> ListRefundExports(StoreId store,
+                                                      const std::string& number) override;
+  Result<std::vector<RefundExport>> ListDueRefunds(StoreId store, int limit) override;
+  Result<RefundClaim> ClaimRefund(StoreId store, const std::string& number,
+                                  const std::string& refund_id, base::Duration lease) override;
+  Status MarkRefundSending(StoreId store, const std::string& number, const std::string& refund_id,
+                           int64_t fence) override;
+  Status CompleteRefund(StoreId store, const std::string& number, const std::string& refund_id,
+                        int64_t fence, const std::string& sale_id) override;
+  Status StopRefund(StoreId store, const std::string& number, const std::string& refund_id,
+                    int64_t fence, const std::string& message) override;
+  Status RetryRefundLater(StoreId store, const std::string& number, const std::string& refund_id,
+                          int64_t fence, base::Duration wait, const std::string& message,
+                          bool maybe_sent) override;
+  Status RequeueRefund(StoreId store, const std::string& number,
+                       const std::string& refund_id) override;
+
  private:
   // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"
   // bind this and read it as `kNowSql`'s expression.
@@ -139,6 +157,15 @@ class PostgresStore : public Store {
   // orders.hold (rules::ExportHold) of the order as it now stands, after a payment or refund.
   static void WriteHold(pqxx::work& w, int64_t order_id);
   Result<LightspeedSettings> LoadSettings(pqxx::work& w, StoreId store);
+  // Queues those of `refund_ids` (refunds this write added) recorded at or after the order's
+  // export, when the store sends refunds (issue 15). Refunds recorded before the store chose to
+  // send them stay the merchant's to refund by hand.
+  void QueueRefundExports(pqxx::work& w, int64_t order_id,
+                          const std::vector<std::string>& refund_ids);
+  // A refund export's transition guarded by its fence; kConflict when no row matched.
+  template <typename... Args>
+  Status RefundUpdate(const std::string& number, const std::string& refund_id,
+                      const std::string& sql, Args&&... args);
   // An UPDATE guarded by the order's fencing token; kConflict when no row matched.
   template <typename... Args>
   Status FencedUpdate(const std::string& number, const std::string& sql, Args&&... args);

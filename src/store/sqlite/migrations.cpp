@@ -282,6 +282,28 @@ END;
     {13, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
+    // Refunds sent to Lightspeed (issue 15): the store's choice, the lines a refund gives back,
+    // and each refund's export with its own claim, fence and "maybe sent" mark.
+    {16, R"sql(
+ALTER TABLE lightspeed_settings ADD COLUMN refunds TEXT NOT NULL DEFAULT 'manual';
+ALTER TABLE order_refunds ADD COLUMN lines TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE refund_exports (
+  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+  refund_id TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'queued',
+  not_before INTEGER NOT NULL DEFAULT 0,
+  fence INTEGER NOT NULL DEFAULT 0,
+  lease_until INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  maybe_sent INTEGER NOT NULL DEFAULT 0,
+  sale_id TEXT NOT NULL DEFAULT '',
+  message TEXT NOT NULL DEFAULT '',
+  queued_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  PRIMARY KEY (order_id, refund_id)
+);
+CREATE INDEX refund_exports_due ON refund_exports (state, not_before);
+)sql"},
 };
 
 }  // namespace

@@ -19,6 +19,9 @@ Result<std::vector<DueStore>> SqliteStore::ListDueStores() {
       "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT DISTINCT store_id FROM orders "
       "WHERE " +
       kDue +
+      " UNION SELECT o.store_id FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+      "WHERE (x.state = 'queued' AND x.not_before <= ?1) OR "
+      "(x.state = 'sending' AND x.lease_until < ?1)"
       ") d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
       "ORDER BY d.store_id";
   Stmt s(conn->get(), sql.c_str());

@@ -100,13 +100,13 @@ Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, sh
   }
   if (!pays.status().ok()) return pays.status();
   Stmt refunds(conn.get(),
-               "SELECT refund_id, method, amount_cents, at FROM order_refunds "
+               "SELECT refund_id, method, amount_cents, at, lines FROM order_refunds "
                "WHERE order_id = ? ORDER BY idx");
   refunds.Bind(1, order_id);
   while (refunds.Step())
-    o->refunds.push_back(shop::Refund{refunds.Text(0), refunds.Text(1),
-                                      base::Money::FromCents(refunds.Int(2)),
-                                      FromSeconds(refunds.Int(3))});
+    o->refunds.push_back(
+        shop::Refund{refunds.Text(0), refunds.Text(1), base::Money::FromCents(refunds.Int(2)),
+                     FromSeconds(refunds.Int(3)), rules::RefundLinesFromText(refunds.Text(4))});
   return refunds.status();
 }
 
@@ -143,13 +143,14 @@ Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Orde
     if (!pay.status().ok()) return pay.status();
   }
   Stmt refund(conn.get(),
-              "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at) "
-              "VALUES (?,?,?,?,?,?)");
+              "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at, "
+              "lines) VALUES (?,?,?,?,?,?,?)");
   for (size_t i = 0; i < o.refunds.size(); ++i) {
     const shop::Refund& r = o.refunds[i];
     refund.Reset();
     refund.Bind(1, order_id).Bind(2, static_cast<int64_t>(i)).Bind(3, r.id).Bind(4, r.method);
     refund.Bind(5, r.amount.cents()).Bind(6, Seconds(r.at));
+    refund.Bind(7, rules::RefundLinesToText(r.lines));
     refund.Step();
     if (!refund.status().ok()) return refund.status();
   }
@@ -222,6 +223,10 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
     order_id = conn->LastInsertId();
   }
   if (auto s = WriteChildren(*conn, order_id, order); !s.ok()) return s.error();
+  if (auto s = QueueRefundExports(*conn, order_id,
+                                  rules::AddedRefunds(existing.ok() ? &*existing : nullptr, order));
+      !s.ok())
+    return s.error();
   if (auto s = WriteHold(*conn, order_id, order); !s.ok()) return s.error();
   if (auto s = txn.Commit(); !s.ok()) return s.error();
   return outcome;
@@ -498,16 +503,18 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   }
   const int64_t order_id = find.Int(0), idx = find.Int(1);
   Stmt insert(conn->get(),
-              "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at) "
-              "VALUES (?,?,?,?,?,?)");
+              "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at, "
+              "lines) VALUES (?,?,?,?,?,?,?)");
   insert.Bind(1, order_id).Bind(2, idx).Bind(3, refund.id).Bind(4, refund.method);
   insert.Bind(5, refund.amount.cents()).Bind(6, Seconds(refund.at));
+  insert.Bind(7, rules::RefundLinesToText(refund.lines));
   insert.Step();
   if (!insert.status().ok()) {
     if (insert.status().error().code == base::ErrorCode::kConflict)
       return rules::DuplicateRefund(number, refund.id);
     return insert.status();
   }
+  if (auto st = QueueRefundExports(*conn, order_id, {refund.id}); !st.ok()) return st;
   auto changed = LoadOrder(*conn, store, number);
   if (!changed.ok()) return changed.error();
   if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;

@@ -211,7 +211,7 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
   Stmt s(conn.get(),
          "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
          "auto_export, payment_types, connection, connection_message, customer_marketing, "
-         "time_zone FROM lightspeed_settings "
+         "time_zone, refunds FROM lightspeed_settings "
          "WHERE store_id = ?");
   s.Bind(1, store.value);
   LightspeedSettings out;
@@ -229,6 +229,7 @@ Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) 
     out.connection_message = base::ValidUtf8(s.OptText(9).value_or(""));
     Parse(s.Text(10), &out.customer_marketing);
     out.time_zone = s.Text(11);
+    Parse(s.Text(12), &out.refunds);
   }
   if (!s.status().ok()) return s.status().error();
   return out;
@@ -244,20 +245,20 @@ Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSetting
   Stmt s(conn->get(),
          "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
          "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
-         "customer_marketing, time_zone) "
-         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (store_id) DO UPDATE SET "
+         "customer_marketing, time_zone, refunds) "
+         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (store_id) DO UPDATE SET "
          "account_id = excluded.account_id, shop_id = excluded.shop_id, "
          "register_id = excluded.register_id, employee_id = excluded.employee_id, "
          "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
          "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
          "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing, "
-         "time_zone = excluded.time_zone");
+         "time_zone = excluded.time_zone, refunds = excluded.refunds");
   s.Bind(1, store.value).Bind(2, st.account_id).Bind(3, st.shop_id).Bind(4, st.register_id);
   s.Bind(5, st.employee_id).Bind(6, st.reference_source).Bind(7, Name(st.tax_mode));
   s.Bind(8, Name(st.auto_export))
       .Bind(9, rules::PaymentTypesToText(st.payment_types))
       .Bind(10, NowSeconds());
-  s.Bind(11, Name(st.customer_marketing)).Bind(12, st.time_zone);
+  s.Bind(11, Name(st.customer_marketing)).Bind(12, st.time_zone).Bind(13, Name(st.refunds));
   s.Step();
   return s.status();
 }

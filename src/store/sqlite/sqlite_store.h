@@ -124,6 +124,23 @@ class SqliteStore : public Store {
                                                             const LoginLimits& limits) override;
   Status LoginSucceeded(const std::string& email_key, const std::string& address_key) override;
 
+  Result<std::vector<RefundExport>> ListRefundExports(StoreId store,
+                                                      const std::string& number) override;
+  Result<std::vector<RefundExport>> ListDueRefunds(StoreId store, int limit) override;
+  Result<RefundClaim> ClaimRefund(StoreId store, const std::string& number,
+                                  const std::string& refund_id, base::Duration lease) override;
+  Status MarkRefundSending(StoreId store, const std::string& number, const std::string& refund_id,
+                           int64_t fence) override;
+  Status CompleteRefund(StoreId store, const std::string& number, const std::string& refund_id,
+                        int64_t fence, const std::string& sale_id) override;
+  Status StopRefund(StoreId store, const std::string& number, const std::string& refund_id,
+                    int64_t fence, const std::string& message) override;
+  Status RetryRefundLater(StoreId store, const std::string& number, const std::string& refund_id,
+                          int64_t fence, base::Duration wait, const std::string& message,
+                          bool maybe_sent) override;
+  Status RequeueRefund(StoreId store, const std::string& number,
+                       const std::string& refund_id) override;
+
  private:
   int64_t NowSeconds() const;
   int64_t Until(base::Duration d) const;  // now + d, in the stored seconds
@@ -134,6 +151,13 @@ class SqliteStore : public Store {
   // orders.hold (rules::ExportHold), after every write that can change it.
   Status WriteHold(Conn& conn, int64_t order_id, const shop::Order& order);
   Result<LightspeedSettings> LoadSettings(Conn& conn, StoreId store);
+  // Queues those of `refund_ids` (refunds this write added) recorded at or after the order's
+  // export, when the store sends refunds (issue 15). Refunds recorded before the store chose to
+  // send them stay the merchant's to refund by hand.
+  Status QueueRefundExports(Conn& conn, int64_t order_id,
+                            const std::vector<std::string>& refund_ids);
+  Status RefundUpdate(const std::string& sql, const std::string& number,
+                      const std::string& refund_id, const std::function<void(Stmt&)>& bind);
 
   // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
   // lease was taken over, or the state moved on).
