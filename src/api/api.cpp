@@ -62,6 +62,8 @@ Result<store::LightspeedSettings> ApplySettingsChange(store::LightspeedSettings 
                          "no_consent or consented");
       !st.ok())
     return st.error();
+  if (auto st = ReadName("refunds", c.refunds, &s.refunds, "manual or send"); !st.ok())
+    return st.error();
   if (c.time_zone) {
     if (!base::IsTimeZone(*c.time_zone))
       return base::Invalid("time_zone",
@@ -81,13 +83,20 @@ Result<store::LightspeedSettings> ApplySettingsChange(store::LightspeedSettings 
 
 namespace {
 
-OrderView ViewOf(store::OrderRecord record, const store::LightspeedSettings& settings) {
+OrderView ViewOf(store::OrderRecord record, const store::LightspeedSettings& settings,
+                 std::vector<store::RefundExport> refund_exports = {}) {
   OrderView v;
   v.balance = shop::ComputeBalance(record.order);
   v.exportable = shop::CheckEligibility(record.order, record.export_record.state,
                                         store::ConnectionOf(settings));
-  if (record.export_record.state == shop::ExportState::kExported && !record.order.refunds.empty())
-    v.notices.push_back("Exported order: refund it in Lightspeed as well");  // R24
+  for (store::RefundExport& x : refund_exports) v.refund_exports[x.refund_id] = std::move(x);
+  // R24: refunds spoke does not send are the merchant's to make in Lightspeed too.
+  const std::optional<base::TimePoint>& exported_at = record.export_record.exported_at;
+  bool by_hand = false;
+  for (const shop::Refund& r : record.order.refunds)
+    by_hand = by_hand || ((!exported_at || r.at >= *exported_at) && !v.refund_exports.count(r.id));
+  if (record.export_record.state == shop::ExportState::kExported && by_hand)
+    v.notices.push_back("Exported order: refund it in Lightspeed as well");
   v.record = std::move(record);
   return v;
 }
@@ -142,7 +151,9 @@ Result<OrderView> Api::GetOrder(store::StoreId s, const std::string& number) {
   if (!record.ok()) return record.error();
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();
-  return ViewOf(std::move(*record), *settings);
+  auto refunds = store_.ListRefundExports(s, number);
+  if (!refunds.ok()) return refunds.error();
+  return ViewOf(std::move(*record), *settings, std::move(*refunds));
 }
 
 Result<OrderViewPage> Api::ListOrders(store::StoreId s, const store::OrderFilter& filter) {
@@ -320,6 +331,23 @@ Result<store::ExportRecord> Api::RequestExport(store::StoreId s, const std::stri
 
 Result<store::ExportRecord> Api::RetryExport(store::StoreId s, const std::string& number) {
   return Queue(s, number, true);
+}
+
+Result<OrderView> Api::RetryRefund(store::StoreId s, const std::string& number,
+                                   const std::string& refund_id) {
+  auto view = GetOrder(s, number);
+  if (!view.ok()) return view.error();
+  auto it = view->refund_exports.find(refund_id);
+  if (it == view->refund_exports.end())
+    return base::NotFound("order " + number + " has no refund \"" + refund_id +
+                          "\" sent to Lightspeed");
+  if (it->second.state != store::RefundState::kNeedsAttention)
+    return base::Conflict("not_stopped", "refund \"" + refund_id + "\" of order " + number +
+                                             " is " + store::Name(it->second.state) +
+                                             ", not waiting for a retry");
+  if (auto st = store_.RequeueRefund(s, number, refund_id); !st.ok()) return st.error();
+  if (options_.on_queued) options_.on_queued();
+  return GetOrder(s, number);
 }
 
 Result<std::vector<BatchResult>> Api::RequestExports(store::StoreId s,

@@ -34,6 +34,8 @@ struct OrderView {
   shop::Balance balance;
   shop::Eligibility exportable;
   std::vector<std::string> notices;
+  // Refunds sent to Lightspeed (store setting refunds = "send", issue 15), by refund id.
+  std::map<std::string, store::RefundExport> refund_exports;
 };
 
 struct OrderViewPage {
@@ -53,7 +55,7 @@ struct Written {
 // typed them (text from JSON or a form); the operation checks and reads them.
 struct SettingsChange {
   std::optional<std::string> account_id, shop_id, register_id, employee_id, reference_source,
-      tax_mode, auto_export, customer_marketing, time_zone;
+      tax_mode, auto_export, customer_marketing, time_zone, refunds;
   std::optional<std::map<std::string, std::string>> payment_types;
 };
 
@@ -161,6 +163,9 @@ class Api {
   Result<ExportPreview> PreviewExport(store::StoreId s, const std::string& number);
   Result<store::ExportRecord> RequestExport(store::StoreId s, const std::string& number);
   Result<store::ExportRecord> RetryExport(store::StoreId s, const std::string& number);
+  // A refund whose sending stopped (issue 15) is queued again.
+  Result<OrderView> RetryRefund(store::StoreId s, const std::string& number,
+                                const std::string& refund_id);
   // At most kMaxBatch numbers; each is queued or refused on its own.
   static constexpr size_t kMaxBatch = 500;
   Result<std::vector<BatchResult>> RequestExports(store::StoreId s,

@@ -326,7 +326,8 @@ base::Result<SettingsChange> SettingsChangeFromJson(const json& j) {
                              {"tax_mode", &c.tax_mode},
                              {"auto_export", &c.auto_export},
                              {"customer_marketing", &c.customer_marketing},
-                             {"time_zone", &c.time_zone}})
+                             {"time_zone", &c.time_zone},
+                             {"refunds", &c.refunds}})
     if (r.Get(key)) *target = r.Str(key, false);
   if (const json* types = r.Get("payment_types")) {
     if (!types->is_object()) {
@@ -458,6 +459,7 @@ json SettingsToJson(const store::LightspeedSettings& s) {
           {"auto_export", store::Name(s.auto_export)},
           {"customer_marketing", store::Name(s.customer_marketing)},
           {"time_zone", s.time_zone},
+          {"refunds", store::Name(s.refunds)},
           {"payment_types", types},
           {"connection", store::Name(s.connection)}};
 }
@@ -485,6 +487,21 @@ json OrderViewToJson(const OrderView& v, bool with_timeline) {
                        {"code", e.ok() ? json(nullptr) : json(e.code)},
                        {"message", e.ok() ? json(nullptr) : json(e.message)}};
   out["notices"] = v.notices;
+  // Each refund's Lightspeed state when the store sends refunds (issue 15); null otherwise.
+  for (json& r : out["refunds"]) {
+    auto it = v.refund_exports.find(r["id"].get<std::string>());
+    if (it == v.refund_exports.end()) {
+      r["lightspeed"] = nullptr;
+      continue;
+    }
+    const store::RefundExport& x = it->second;
+    r["lightspeed"] = {{"state", store::Name(x.state)},
+                       {"reference", x.number + "-R" + x.refund_id},
+                       {"sale_id", x.sale_id.empty() ? json(nullptr) : json(x.sale_id)},
+                       {"sent_at", x.sent_at ? json(base::FormatTime(*x.sent_at)) : json(nullptr)},
+                       {"attempts", x.attempts},
+                       {"message", x.message.empty() ? json(nullptr) : json(x.message)}};
+  }
   return out;
 }
 

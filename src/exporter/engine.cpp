@@ -19,6 +19,7 @@
 #include "exporter/item_lookup.h"
 #include "exporter/order_export.h"
 #include "exporter/plan.h"
+#include "exporter/refund_export.h"
 
 namespace exporter {
 namespace {
@@ -137,6 +138,7 @@ class Engine::Impl {
     std::string lease_lane;  // the account's lane, as leased across nodes
     store::StoreId store;
     std::vector<std::string> numbers;
+    std::vector<store::RefundExport> refunds;  // due refunds of the store (issue 15)
   };
 
   // One pass: every store with due orders is a lane candidate, however many orders other stores
@@ -192,12 +194,19 @@ class Engine::Impl {
                      base::EscapeForLog(numbers.error().message));
         continue;
       }
-      if (numbers->empty()) continue;  // taken meanwhile
+      // Refunds after the orders: a sale waiting to be sent goes first.
+      std::vector<store::RefundExport> refunds;
+      if (static_cast<int>(numbers->size()) < options_.batch) {
+        auto due_refunds = store_.ListDueRefunds(c.store, options_.batch);
+        if (due_refunds.ok()) refunds = std::move(*due_refunds);
+      }
+      if (numbers->empty() && refunds.empty()) continue;  // taken meanwhile
       base::MutexLock lock(mu_);
       busy_.insert(c.lane);
       last_served_[c.lane] = ++served_counter_;
       ++driving_[c.lease_lane];
-      queue_.push_back(Turn{c.lane, c.lease_lane, c.store, std::move(*numbers)});
+      queue_.push_back(
+          Turn{c.lane, c.lease_lane, c.store, std::move(*numbers), std::move(refunds)});
       cv_.SignalAll();
     }
   }
@@ -433,7 +442,7 @@ class Engine::Impl {
       auto claim = store_.ClaimExport(turn.store, n, holder_, options_.lease);
       if (claim.ok()) claimed.push_back({n, *claim});
     }
-    if (claimed.empty()) return false;
+    if (claimed.empty()) return SendRefunds(turn);
     auto client = connections_.ClientFor(turn.store);
     if (!client.ok()) {
       // Not connected (R3): each order is stopped with the reason, through the usual path.
@@ -452,7 +461,28 @@ class Engine::Impl {
       }
       exporter.Run(turn.store, claimed[i].first, claimed[i].second, **client, prefetch);
     }
+    SendRefunds(turn);
     return true;
+  }
+
+  // The turn's due refunds, one at a time like its sales (issue 15). Answers whether it claimed
+  // any.
+  bool SendRefunds(const Turn& turn) {
+    bool any = false;
+    RefundSender sender(store_, clock_, cache_, policy_);
+    for (const store::RefundExport& r : turn.refunds) {
+      if (Stopping() || !Holds(turn.lease_lane)) break;  // still queued: claimed by nobody
+      auto claim = store_.ClaimRefund(turn.store, r.number, r.refund_id, options_.lease);
+      if (!claim.ok()) continue;
+      any = true;
+      auto client = connections_.ClientFor(turn.store);
+      if (!client.ok()) {
+        sender.NotConnected(turn.store, r, *claim, client.error());
+        continue;
+      }
+      sender.Run(turn.store, r, *claim, **client);
+    }
+    return any;
   }
 
   bool Stopping() {

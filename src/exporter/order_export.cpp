@@ -134,23 +134,28 @@ void OrderExport::Complete(Attempt& a, const std::string& sale_id) {
   CrashPoint("after_success");
 }
 
-void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
-  if (a.claim.attempt >= policy_.max_attempts) {
-    Fail(a, e, "Lightspeed kept failing after " + std::to_string(a.claim.attempt) + " attempts: ");
-    return;
-  }
-  const double factor = std::min(std::pow(2.0, a.claim.attempt - 1), 1e6);
-  auto wait = std::chrono::duration_cast<base::Duration>(policy_.first_backoff * factor);
-  wait = std::min(wait, policy_.max_backoff);
-  const double jitter = policy_.jitter ? policy_.jitter() : DefaultJitter();
+base::Duration RetryWait(const AttemptPolicy& policy, int attempt, const base::Error& e) {
+  const double factor = std::min(std::pow(2.0, attempt - 1), 1e6);
+  auto wait = std::chrono::duration_cast<base::Duration>(policy.first_backoff * factor);
+  wait = std::min(wait, policy.max_backoff);
+  const double jitter = policy.jitter ? policy.jitter() : DefaultJitter();
   wait = std::chrono::duration_cast<base::Duration>(wait * jitter);
   // A write that may still land is not searched for (and written again) before it can no longer.
-  if (MayHaveLanded(e)) wait = std::max(wait, policy_.settle);
+  if (MayHaveLanded(e)) wait = std::max(wait, policy.settle);
   if (e.retry_after_s) {
     const auto after =
         std::chrono::duration_cast<base::Duration>(std::chrono::duration<double>(*e.retry_after_s));
     wait = std::max(wait, after);
   }
+  return wait;
+}
+
+void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
+  if (a.claim.attempt >= policy_.max_attempts) {
+    Fail(a, e, "Lightspeed kept failing after " + std::to_string(a.claim.attempt) + " attempts: ");
+    return;
+  }
+  const base::Duration wait = RetryWait(policy_, a.claim.attempt, e);
   const std::string message = "Will try again: " + e.message + a.notes;
   Finish(a, store::AttemptOutcome::kRetry, message);
   Persist(a, "the retry", [&] {

@@ -137,6 +137,10 @@ class OrderExport {
 // A failed write that Lightspeed may still have carried out (no answer, a broken one, a 5xx).
 bool MayHaveLanded(const base::Error& e);
 
+// How long the `attempt`th failure waits: doubling backoff with jitter, never before a write that
+// may still land has settled, never before Lightspeed's Retry-After.
+base::Duration RetryWait(const AttemptPolicy& policy, int attempt, const base::Error& e);
+
 // The lowest-numbered id: Lightspeed's oldest record among equals.
 bool IdLess(const std::string& a, const std::string& b);
 

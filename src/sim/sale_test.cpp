@@ -172,6 +172,21 @@ TEST_F(Sale, CompletionMovesStockAtTheShopAndShopZeroOnly) {
   EXPECT_EQ(deleted.json["Sale"]["archived"], "true");
 }
 
+TEST_F(Sale, ARefundSaleWithNegativeQuantitiesPaysOutAndReturnsStock) {
+  // Issue 15: two tubes given back (-17.98) and 2.02 more as a misc line, paid out 20.00.
+  Json lines = {{{"itemID", 11}, {"unitQuantity", -2}, {"unitPrice", "8.99"}, {"tax", false}},
+                Misc("-2.02", false)};
+  Json body = SaleBody(lines, {Pay(kCash, "-20.00")});
+  body["taxCategoryID"] = 0;
+  Answer a = Api("POST", "Sale.json", body);
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json["Sale"]["completed"], "true");
+  EXPECT_EQ(a.json["Sale"]["total"], "-20");
+  EXPECT_EQ(a.json["Sale"]["balance"], "0");
+  EXPECT_EQ(Qoh(11, 1), "62") << "the returned units are back in stock";
+  EXPECT_EQ(Qoh(11, 0), "62");
+}
+
 TEST_F(Sale, OpenSaleCompletedLaterByPut) {
   Answer open = Api("POST", "Sale.json", SaleBody({{{"itemID", 11}}}, nullptr, false));
   ASSERT_EQ(open.status, 200) << open.body;

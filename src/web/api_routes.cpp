@@ -248,6 +248,10 @@ void AddApiRoutes(http::Router& r, api::Api& api, store::Store& store) {
           if (!refund.ok()) return SendError(res, refund.error());
           Reply(res, api.AddRefund(s, req.matches[1], std::move(*refund)), 201, OrderJson);
         });
+  route("POST", order + R"(/refunds/([^/]+)/retry)",
+        [&api](store::StoreId s, const http::Request& req, http::Response& res) {
+          Reply(res, api.RetryRefund(s, req.matches[1], req.matches[2]), 202, OrderJson);
+        });
   auto export_json = [](const store::ExportRecord& e) {
     return api::codec::ExportToJson(e, nullptr);
   };
