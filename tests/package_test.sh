@@ -196,5 +196,35 @@ dpkg_root -P spoke
 [ ! -e "$root/var/lib/spoke" ] && [ ! -e "$root/etc/spoke" ] ||
   fail "purge left $(ls -d "$root/var/lib/spoke" "$root/etc/spoke" 2>/dev/null)"
 
+# --- The scripts as on a machine of its own (DPKG_ROOT empty: getent, no --prefix) -----------
+# In a private mount namespace over a copy of /etc and empty /var/lib and /var/log, which vanish
+# with it. Where namespaces are refused (a locked-down container) this part says so.
+if unshare --mount --propagation private true 2>/dev/null; then
+  dpkg-deb -e "$deb" "$tmp/control"
+  cp -a /etc "$tmp/etc-copy"
+  unshare --mount --propagation private bash -euc '
+    fail() { echo "FAIL: $*" >&2; exit 1; }
+    mount --bind "$1/etc-copy" /etc
+    mount -t tmpfs tmpfs /var/lib
+    mount -t tmpfs tmpfs /var/log
+    scripts="$1/control"
+    unset DPKG_ROOT
+    "$scripts/postinst" configure "" || fail "postinst configure (first install)"
+    getent passwd spoke >/dev/null || fail "postinst made no spoke user"
+    [ "$(stat -c %U:%G:%a /var/lib/spoke)" = spoke:spoke:750 ] || fail "/var/lib/spoke"
+    [ "$(stat -c %U:%G:%a /etc/spoke/spoke.key)" = spoke:spoke:600 ] || fail "spoke.key"
+    [ "$(stat -c %U:%G:%a /etc/spoke/secret.env)" = root:spoke:640 ] || fail "secret.env"
+    key="$(cat /etc/spoke/spoke.key)"
+    "$scripts/postinst" configure 0.1.0 || fail "postinst configure (upgrade)"
+    [ "$(cat /etc/spoke/spoke.key)" = "$key" ] || fail "an upgrade replaced the key"
+    "$scripts/prerm" remove && "$scripts/postrm" remove || fail "prerm/postrm remove"
+    [ -f /etc/spoke/spoke.key ] && [ -d /var/lib/spoke ] || fail "remove dropped the key or data"
+    "$scripts/postrm" purge || fail "postrm purge"
+    [ ! -e /etc/spoke ] && [ ! -e /var/lib/spoke ] || fail "purge left /etc/spoke or /var/lib/spoke"
+  ' _ "$tmp" || fail "the maintainer scripts on a machine of their own (above)"
+else
+  echo "NOTE: unshare --mount is refused here: the scripts ran only with DPKG_ROOT set"
+fi
+
 [ "$(host_state)" = "$host_before" ] || fail "the machine's own files changed"
 echo "ok: installed, upgraded, removed and purged in a throwaway root"
