@@ -46,5 +46,5 @@ if(NOT SPOKE_SANITIZE AND NOT SPOKE_FUZZ)
   add_test(NAME package.InstallsIntoAThrowawayRoot
            COMMAND bash ${PROJECT_SOURCE_DIR}/tests/package_test.sh ${PROJECT_BINARY_DIR})
   set_tests_properties(package.InstallsIntoAThrowawayRoot PROPERTIES TIMEOUT 120
-                       SKIP_RETURN_CODE 77)
+                       SKIP_RETURN_CODE 77 ENVIRONMENT CPACK=${CMAKE_CPACK_COMMAND})
 endif()

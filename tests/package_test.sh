@@ -22,7 +22,8 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "SKIP: installing the package into a throwaway root needs root (chown to its spoke user)"
   exit 77
 fi
-for tool in cpack dpkg dpkg-deb dpkg-query dpkg-shlibdeps useradd setpriv sqlite3; do
+cpack="${CPACK:-cpack}"  # ctest passes the cpack of the cmake that configured the build
+for tool in "$cpack" dpkg dpkg-deb dpkg-query dpkg-shlibdeps useradd setpriv sqlite3; do
   command -v "$tool" >/dev/null || fail "$tool is missing (make deps installs it)"
 done
 [ -f "$build/CPackConfig.cmake" ] || fail "$build/CPackConfig.cmake is missing: configure first"
@@ -48,7 +49,7 @@ trap '[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"' EXIT
 chmod 0755 "$tmp"  # the spoke user runs the installed binary from inside it
 
 # --- The package -----------------------------------------------------------------------------
-cpack --config "$build/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1 ||
+"$cpack" --config "$build/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1 ||
   { cat "$tmp/cpack.log"; fail "cpack failed"; }
 debs=("$tmp"/out/spoke_*.deb)
 [ ${#debs[@]} -eq 1 ] && [ -f "${debs[0]}" ] || fail "cpack made no spoke_*.deb: $(ls "$tmp/out")"
