@@ -20,10 +20,13 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "exports a web store's paid orders to Lightspeed Retail (R-Series) as sales")
 set(CPACK_PACKAGE_DESCRIPTION
-    "spoke sends a web store's paid orders to the store's Lightspeed Retail (R-Series) point of
-sale as completed sales, exactly once and inside Lightspeed's rate limit, and gives staff a site
-manager and a JSON API. Also contains lsr-sim, a stateful Lightspeed R-Series emulator.")
-set(CPACK_PACKAGE_CONTACT "spoke maintainers <spoke@localhost>")
+    "spoke sends a web store's paid orders to the store's Lightspeed Retail
+(R-Series) point of sale as completed sales, exactly once and inside
+Lightspeed's rate limit, and gives staff a site manager and a JSON API.
+Also contains lsr-sim, a stateful Lightspeed R-Series emulator.")
+set(SPOKE_PACKAGE_MAINTAINER "spoke maintainers <spoke@localhost>"
+    CACHE STRING "The .deb's Maintainer field: name <e-mail>")
+set(CPACK_PACKAGE_CONTACT "${SPOKE_PACKAGE_MAINTAINER}")
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # spoke_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
