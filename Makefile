@@ -8,7 +8,7 @@ FUZZ_SMOKE_SECONDS ?= 5
 CCACHE := $(shell command -v ccache 2>/dev/null)
 
 .PHONY: deps browser-deps build test test-browser test-asan test-tsan crash-sweep demo bench \
-	clean format fuzz fuzz-smoke fuzz-build check-threads check-includes
+	clean format fuzz fuzz-smoke fuzz-build check-threads check-includes package
 
 deps:
 	@bash scripts/deps.sh
@@ -93,6 +93,19 @@ test-tsan: deps
 crash-sweep: deps
 	BUILD=$(BUILD) bash scripts/crash-sweep.sh
 
+# A Debian package of spoke and lsr-sim (README "Running spoke for a store"), from a Release
+# build of the two binaries in $(PACKAGE_BUILD), without the test-only crash points.
+PACKAGE_BUILD ?= build-package
+$(PACKAGE_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DSPOKE_TEST_HOOKS=OFF \
+	  $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+package: deps $(PACKAGE_BUILD)/CMakeCache.txt
+	cmake --build $(PACKAGE_BUILD) -j $(JOBS) --target spoke lsr-sim
+	rm -f $(PACKAGE_BUILD)/spoke_*.deb
+	cd $(PACKAGE_BUILD) && cpack -G DEB
+	@echo "Package: $$(ls $(abspath $(PACKAGE_BUILD))/spoke_*.deb)"
+
 demo: build
 	$(BUILD)/spoke demo
 
@@ -112,4 +125,4 @@ check-includes:
 	bash scripts/check-includes.sh
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(PACKAGE_BUILD)
