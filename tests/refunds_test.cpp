@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "base/secrets.h"
 #include "tests/support/service.h"
 
 namespace {
@@ -166,15 +167,40 @@ TEST_F(Refunds, AStoppedRefundSaysWhyAndIsSentOnRetry) {
   EXPECT_NE(state["message"].get<std::string>().find("Store credit"), std::string::npos)
       << state.dump();
   EXPECT_TRUE(Sales("R5-Rrf_1").empty());
-  // The merchant maps the method to Cash, then retries.
+  // The merchant maps the method to Cash, then retries from the order page.
   ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"payment_types", {{"Store credit", "Cash"}}}})
                 .status,
             200);
-  Reply retried = svc_.Post("/api/v1/orders/R5/refunds/rf_1/retry");
-  ASSERT_EQ(retried.status, 202) << retried.raw;
+  auto hash = base::HashPassword("correct horse battery");
+  ASSERT_TRUE(hash.ok());
+  ASSERT_TRUE(svc_.db().AddUser(svc_.store_id(), "clerk@example.com", *hash).ok());
+  httplib::Client site("127.0.0.1", svc_.port());
+  auto form = site.Get("/login");
+  ASSERT_TRUE(form);
+  auto login = site.Post("/login", {{"Cookie", testing_support::CookiePair(form, "spoke_login")}},
+                         httplib::Params{{"csrf", testing_support::Field(form->body, "csrf")},
+                                         {"email", "clerk@example.com"},
+                                         {"password", "correct horse battery"}});
+  ASSERT_TRUE(login);
+  const httplib::Headers session{{"Cookie", testing_support::CookiePair(login, "spoke_session")}};
+  auto page = site.Get("/orders/R5", session);
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("Needs attention"), std::string::npos);
+  EXPECT_NE(page->body.find("Store credit"), std::string::npos) << "the reason, in plain words";
+  EXPECT_NE(page->body.find("aria-label=\"Retry refund rf_1\""), std::string::npos);
+  auto retried = site.Post("/orders/R5/refunds/rf_1/retry", session,
+                           httplib::Params{{"csrf", testing_support::Field(page->body, "csrf")}});
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 303);
   state = WaitForRefund("R5", "rf_1");
   ASSERT_EQ(state["state"], "sent") << state.dump();
   EXPECT_EQ(Sales("R5-Rrf_1").size(), 1u);
+  page = site.Get("/orders/R5", session);
+  EXPECT_NE(page->body.find("Lightspeed sale <strong class=\"sale-id\">#" +
+                            state["sale_id"].get<std::string>()),
+            std::string::npos);
+  EXPECT_NE(page->body.find("spoke sends it to Lightspeed"), std::string::npos);
   EXPECT_EQ(svc_.Post("/api/v1/orders/R5/refunds/rf_1/retry").status, 409)
       << "a sent refund is not sent again";
 }

@@ -86,9 +86,14 @@ void Site::OrderPage(Ctx& c) {
 
   std::string b = "<p><a href=\"/orders\">← Open Orders</a></p><h1>Order #" + Escape(o.number) +
                   " <span class=\"tag\">" + StatusLabel(o.status) + "</span></h1>";
-  b += "<p class=\"balance-message\">" + BalanceHtml(*rec, balance) + "</p>";
-  if (e.state == shop::ExportState::kExported && !o.refunds.empty())  // R24
-    b += "<p class=\"notice refund-reminder\">Exported order: refund it in Lightspeed as well</p>";
+  // The API's view of the order: R24's reminder and each refund's Lightspeed state (issue 15).
+  auto view = api_.GetOrder(s, number);
+  std::map<std::string, store::RefundExport> refund_exports;
+  if (view.ok()) refund_exports = view->refund_exports;
+  b += "<p class=\"balance-message\">" + BalanceHtml(*rec, balance, refund_exports) + "</p>";
+  if (view.ok())
+    for (const std::string& notice : view->notices)
+      b += "<p class=\"notice refund-reminder\">" + Escape(notice) + "</p>";
 
   // Status section: the status select and the export box in one form (R26).
   b += "<section class=\"status-section\"><h2>Order status</h2><form method=\"post\" action=\"" +
@@ -177,13 +182,29 @@ void Site::OrderPage(Ctx& c) {
   if (o.payments.empty()) b += "<tr><td colspan=\"5\" class=\"muted\">No payments.</td></tr>";
   b += "</tbody></table></div>";
   if (!o.refunds.empty()) {
-    b += "<h2>Refunds</h2><table><thead><tr><th>Refund</th><th>Method</th><th class=\"num\">"
-         "Amount</th><th>When</th></tr></thead><tbody>";
-    for (const shop::Refund& r : o.refunds)
-      b += "<tr><td>" + Escape(r.id) + "</td><td>" + Escape(r.method) + "</td><td class=\"num\">" +
-           Escape(FormatMoney(r.amount, cur)) + "</td><td>" +
-           Escape(FormatWhen(r.at, c.time_zone())) + "</td></tr>";
-    b += "</tbody></table>";
+    b += "<h2>Refunds</h2><div class=\"table-wrap\"><table class=\"refunds\"><thead><tr>"
+         "<th>Refund</th><th>Method</th><th class=\"num\">Amount</th><th>When</th>"
+         "<th>Lightspeed</th></tr></thead><tbody>";
+    for (const shop::Refund& r : o.refunds) {
+      std::string given_back;
+      for (const shop::RefundLine& l : r.lines)
+        given_back += "<br><span class=\"muted\">" + std::to_string(l.quantity) + " × " +
+                      Escape(l.sku) + " back</span>";
+      auto x = refund_exports.find(r.id);
+      b +=
+          "<tr data-refund=\"" + Escape(r.id) + "\"><td>" + Escape(r.id) + given_back +
+          "</td><td>" + Escape(r.method) + "</td><td class=\"num\">" +
+          Escape(FormatMoney(r.amount, cur)) + "</td><td>" +
+          Escape(FormatWhen(r.at, c.time_zone())) + "</td><td>" +
+          (x == refund_exports.end() ? std::string("<span class=\"muted\">Not sent by spoke</span>")
+                                     : RefundStateHtml(x->second, c.time_zone()));
+      if (x != refund_exports.end() && x->second.state == store::RefundState::kNeedsAttention)
+        b += "<form method=\"post\" action=\"" + base_path + "/refunds/" + UrlEncode(r.id) +
+             "/retry\">" + csrf + "<button type=\"submit\" aria-label=\"Retry refund " +
+             Escape(r.id) + "\">Retry</button></form>";
+      b += "</td></tr>";
+    }
+    b += "</tbody></table></div>";
   }
   b += "</section>";
 
@@ -289,6 +310,18 @@ void Site::RetryPost(Ctx& c) {
              "Order #" + number + " was not retried: " + r.error().message);
   std::string back = c.req.Param("back");
   Redirect(c.res, back == "/exports" ? back : "/orders/" + UrlEncode(number));
+}
+
+void Site::RetryRefundPost(Ctx& c) {
+  const std::string number = c.req.matches[1], refund = c.req.matches[2];
+  if (auto r = api_.RetryRefund(c.session.store_id, number, refund); r.ok())
+    AddFlash(c.session.id_hash, false,
+             "Refund " + refund + " of order #" + number + " is queued for Lightspeed again.");
+  else
+    AddFlash(
+        c.session.id_hash, true,
+        "Refund " + refund + " of order #" + number + " was not retried: " + r.error().message);
+  Redirect(c.res, "/orders/" + UrlEncode(number));
 }
 
 }  // namespace web::site

@@ -246,6 +246,15 @@ void Site::SettingsPage(Ctx& c) {
        Radio("customer_marketing", "consented", "Customers consented to marketing",
              store::Name(st.customer_marketing)) +
        "</section>";
+  b += "<section><h2>Refunds after export</h2><p class=\"muted\">A refund recorded on an "
+       "order that is already in Lightspeed. Sent refunds become a refund sale in Lightspeed "
+       "(reference order-R refund id) that pays the amount out with the refund's payment type "
+       "and puts returned units back in stock. Refunds recorded before you choose to send them "
+       "stay yours to refund in Lightspeed.</p>" +
+       Radio("refunds", "manual", "Manual — staff refund it in Lightspeed too",
+             store::Name(st.refunds)) +
+       Radio("refunds", "send", "Send each refund to Lightspeed", store::Name(st.refunds)) +
+       "</section>";
   b += "<section><h2>Automatic export</h2>" +
        Radio("auto_export", "off", "Off — staff tick the export box", store::Name(st.auto_export)) +
        Radio("auto_export", "when_paid", "When the order is paid in full",
@@ -280,7 +289,8 @@ void Site::SettingsPost(Ctx& c) {
                              {"auto_export", &change.auto_export},
                              {"reference_source", &change.reference_source},
                              {"customer_marketing", &change.customer_marketing},
-                             {"time_zone", &change.time_zone}})
+                             {"time_zone", &change.time_zone},
+                             {"refunds", &change.refunds}})
     if (c.req.HasParam(key)) *target = c.req.Param(key);
   const std::vector<std::string> web = c.req.Params("pt_web"), ls = c.req.Params("pt_ls");
   if (!web.empty() && web.size() == ls.size()) {

@@ -76,6 +76,7 @@ void Site::Register(http::Router& http) {
   http.Post(R"(/orders/([^/]+)/status)", Guard(&Site::OrderStatusPost, true));
   http.Post(R"(/orders/([^/]+)/payments/([^/]+)/capture)", Guard(&Site::CapturePost, true));
   http.Post(R"(/orders/([^/]+)/retry)", Guard(&Site::RetryPost, true));
+  http.Post(R"(/orders/([^/]+)/refunds/([^/]+)/retry)", Guard(&Site::RetryRefundPost, true));
   http.Get("/exports", Guard(&Site::ExportsPage, false));
   http.Post("/exports/retry-all", Guard(&Site::RetryAllPost, true));
   http.Get("/settings/lightspeed", Guard(&Site::SettingsPage, false));

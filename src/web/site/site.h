@@ -83,6 +83,7 @@ class Site {
   void OrderStatusPost(Ctx& c);
   void CapturePost(Ctx& c);
   void RetryPost(Ctx& c);
+  void RetryRefundPost(Ctx& c);
   // pages_exports.cpp
   void ExportsPage(Ctx& c);
   void RetryAllPost(Ctx& c);

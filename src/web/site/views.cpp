@@ -14,16 +14,44 @@ std::string PlainBalanceHtml(const shop::Balance& b) {
 
 }  // namespace
 
-std::string BalanceHtml(const store::OrderRecord& r, const shop::Balance& b) {
+std::string BalanceHtml(const store::OrderRecord& r, const shop::Balance& b,
+                        const std::map<std::string, store::RefundExport>& sent) {
   const store::ExportRecord& e = r.export_record;
   if (e.state != shop::ExportState::kExported) return PlainBalanceHtml(b);
-  base::Money refunded;
+  base::Money refunded, by_hand;
   for (const shop::Refund& f : r.order.refunds)
-    if (!e.exported_at || f.at >= *e.exported_at) refunded += f.amount;
+    if (!e.exported_at || f.at >= *e.exported_at) {
+      refunded += f.amount;
+      if (!sent.count(f.id)) by_hand += f.amount;
+    }
   if (refunded.IsZero()) return PlainBalanceHtml(b);
+  if (by_hand.IsZero())
+    return "<span class=\"paid refunded\">Refunded " +
+           Escape(FormatMoney(refunded, r.order.currency)) +
+           " after export: spoke sends it to Lightspeed</span>";
   return "<span class=\"unbalanced refunded\">Refunded " +
-         Escape(FormatMoney(refunded, r.order.currency)) +
+         Escape(FormatMoney(by_hand, r.order.currency)) +
          " after export: refund it in Lightspeed too</span>";
+}
+
+std::string RefundStateHtml(const store::RefundExport& x, std::string_view time_zone) {
+  switch (x.state) {
+    case store::RefundState::kSent:
+      return "<span class=\"exported\">Sent" +
+             (x.sent_at ? " " + Escape(FormatWhen(*x.sent_at, time_zone)) : std::string()) +
+             "<br>Lightspeed sale <strong class=\"sale-id\">#" + Escape(x.sale_id) +
+             "</strong></span>";
+    case store::RefundState::kQueued:
+      return "<span class=\"tag\">Queued for Lightspeed…</span>" +
+             (x.message.empty() ? std::string()
+                                : " <span class=\"reason\">" + Escape(x.message) + "</span>");
+    case store::RefundState::kSending:
+      return "<span class=\"tag\">Sending to Lightspeed…</span>";
+    case store::RefundState::kNeedsAttention:
+      return "<span class=\"tag attention\">Needs attention</span> <span class=\"reason\">" +
+             Escape(x.message) + "</span>";
+  }
+  return "";
 }
 
 std::string ExportStateHtml(const store::ExportRecord& e, const shop::Eligibility& why,
