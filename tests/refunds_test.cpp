@@ -189,6 +189,10 @@ TEST_F(Refunds, AStoppedRefundSaysWhyAndIsSentOnRetry) {
   EXPECT_NE(page->body.find("Needs attention"), std::string::npos);
   EXPECT_NE(page->body.find("Store credit"), std::string::npos) << "the reason, in plain words";
   EXPECT_NE(page->body.find("aria-label=\"Retry refund rf_1\""), std::string::npos);
+  auto exports = site.Get("/exports", session);
+  ASSERT_TRUE(exports);
+  EXPECT_NE(exports->body.find("Refunds that need attention"), std::string::npos);
+  EXPECT_NE(exports->body.find("href=\"/orders/R5\""), std::string::npos);
   auto retried = site.Post("/orders/R5/refunds/rf_1/retry", session,
                            httplib::Params{{"csrf", testing_support::Field(page->body, "csrf")}});
   ASSERT_TRUE(retried);

@@ -272,6 +272,23 @@ TEST_F(ValidateTest, HostileInputRefundsCannotExceedWhatWasCaptured) {
   ExpectField(o, "refunds[0].amount");
 }
 
+// Issue 15: a refund's lines are the order's own, and no more units come back than were sold,
+// across all of the order's refunds.
+TEST_F(ValidateTest, RefundLinesNameTheOrdersLinesAndNoMoreUnitsThanWereSold) {
+  Order o = PaidOrder();  // one TREK-FX2
+  o.refunds = {Refund{"rf_1", "Stripe", M(1000), {}, {{"TREK-FX2", 1}}}};
+  EXPECT_TRUE(Validate(o).ok());
+  o.refunds.push_back(Refund{"rf_2", "Stripe", M(1000), {}, {{"TREK-FX2", 1}}});
+  ExpectField(o, "refunds[1].lines[0].quantity");
+  EXPECT_EQ(ValidatePaymentsAndRefunds(o).error().reason, "refund_exceeds_sold");
+  o.refunds = {Refund{"rf_1", "Stripe", M(1000), {}, {{"HELMET", 1}}}};
+  ExpectField(o, "refunds[0].lines[0].sku");
+  o.refunds = {Refund{"rf_1", "Stripe", M(1000), {}, {{"TREK-FX2", 0}}}};
+  ExpectField(o, "refunds[0].lines[0].quantity");
+  o.refunds = {Refund{"rf_1", "Stripe", M(1000), {}, {{"TREK-FX2", -3}}}};
+  ExpectField(o, "refunds[0].lines[0].quantity");
+}
+
 TEST(ValidateItemTest, PosSyncNeedsLightspeedId) {
   Item item{"BELL-1", "Bell helmet"};
   item.source = ItemSource::kPosSync;

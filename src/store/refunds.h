@@ -45,6 +45,8 @@ class RefundStore {
   // An order's refund exports, in the order they were queued.
   virtual Result<std::vector<RefundExport>> ListRefundExports(StoreId store,
                                                               const std::string& number) = 0;
+  // The store's refunds that stopped for the merchant, oldest first, at most `limit`.
+  virtual Result<std::vector<RefundExport>> ListStoppedRefunds(StoreId store, int limit) = 0;
   // Refund exports ready to work on (queued and due, or sending with an expired lease), oldest
   // first. The engine's due stores (ExportStore::ListDueStores) include the stores with any.
   virtual Result<std::vector<RefundExport>> ListDueRefunds(StoreId store, int limit) = 0;

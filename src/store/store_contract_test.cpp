@@ -1177,8 +1177,12 @@ TEST_P(RefundsContract, AStoppedRefundWaitsForTheMerchantsRetry) {
   EXPECT_EQ((*stopped)[0].state, RefundState::kNeedsAttention);
   EXPECT_EQ((*stopped)[0].message, "No payment type");
   EXPECT_TRUE(db_->ListDueRefunds(store_, 10)->empty());
+  auto listed = db_->ListStoppedRefunds(store_, 10);
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].number, "10023");
   ASSERT_TRUE(db_->RequeueRefund(store_, "10023", "rf_1").ok());
   EXPECT_EQ(db_->ListDueRefunds(store_, 10)->size(), 1u);
+  EXPECT_TRUE(db_->ListStoppedRefunds(store_, 10)->empty());
   EXPECT_EQ(db_->ListRefundExports(store_, "10023")->at(0).message, "");
 }
 

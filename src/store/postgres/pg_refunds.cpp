@@ -93,6 +93,21 @@ Result<std::vector<RefundExport>> PostgresStore::ListDueRefunds(StoreId store, i
       });
 }
 
+Result<std::vector<RefundExport>> PostgresStore::ListStoppedRefunds(StoreId store, int limit) {
+  return pool_->Get<std::vector<RefundExport>>(
+      [&](pqxx::work& w) -> Result<std::vector<RefundExport>> {
+        std::vector<RefundExport> out;
+        for (const auto& row :
+             w.exec_params("SELECT " + kRefundColumns +
+                               " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                               "WHERE o.store_id = $1 AND x.state = 'needs_attention' "
+                               "ORDER BY x.queued_at, x.seq LIMIT $2",
+                           store.value, static_cast<int64_t>(limit)))
+          out.push_back(ReadRefund(row));
+        return out;
+      });
+}
+
 Result<RefundClaim> PostgresStore::ClaimRefund(StoreId store, const std::string& number,
                                                const std::string& refund_id, base::Duration lease) {
   return pool_->Get<RefundClaim>([&](pqxx::work& w) -> Result<RefundClaim> {

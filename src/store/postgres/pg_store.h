@@ -130,6 +130,7 @@ class PostgresStore : public Store {
   Result<std::vector<RefundExport>> ListRefundExports(StoreId store,
                                                       const std::string& number) override;
   Result<std::vector<RefundExport>> ListDueRefunds(StoreId store, int limit) override;
+  Result<std::vector<RefundExport>> ListStoppedRefunds(StoreId store, int limit) override;
   Result<RefundClaim> ClaimRefund(StoreId store, const std::string& number,
                                   const std::string& refund_id, base::Duration lease) override;
   Status MarkRefundSending(StoreId store, const std::string& number, const std::string& refund_id,

@@ -79,6 +79,20 @@ Result<std::vector<RefundExport>> SqliteStore::ListDueRefunds(StoreId store, int
   return out;
 }
 
+Result<std::vector<RefundExport>> SqliteStore::ListStoppedRefunds(StoreId store, int limit) {
+  auto conn = pool_->Take();
+  Stmt s(conn->get(), (std::string("SELECT ") + kRefundColumns +
+                       " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                       "WHERE o.store_id = ? AND x.state = 'needs_attention' "
+                       "ORDER BY x.queued_at, x.rowid LIMIT ?")
+                          .c_str());
+  s.Bind(1, store.value).Bind(2, static_cast<int64_t>(limit));
+  std::vector<RefundExport> out;
+  while (s.Step()) out.push_back(ReadRefund(s));
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
 Result<RefundClaim> SqliteStore::ClaimRefund(StoreId store, const std::string& number,
                                              const std::string& refund_id, base::Duration lease) {
   auto conn = pool_->Take();

@@ -87,6 +87,18 @@ void Site::ExportsPage(Ctx& c) {
   }
   b += "</section>";
 
+  // Refunds spoke could not send (issue 15): each links to its order, where Retry is.
+  auto refunds = store_.ListStoppedRefunds(s, 100);
+  if (refunds.ok() && !refunds->empty()) {
+    b += "<section class=\"attention\"><h2>Refunds that need attention</h2><div "
+         "class=\"table-wrap\"><table><thead><tr><th>Order</th><th>Refund</th><th>What "
+         "happened</th></tr></thead><tbody>";
+    for (const store::RefundExport& x : *refunds)
+      b += "<tr><td><a href=\"/orders/" + UrlEncode(x.number) + "\">#" + Escape(x.number) +
+           "</a></td><td>" + Escape(x.refund_id) + "</td><td>" + Escape(x.message) + "</td></tr>";
+    b += "</tbody></table></div></section>";
+  }
+
   auto recent = store_.ListExports(s, shop::ExportState::kExported, 10);
   if (recent.ok() && !recent->empty()) {
     b += "<section><h2>Recently exported</h2><ul>";
