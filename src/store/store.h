@@ -17,10 +17,15 @@
 #include "store/exports.h"
 #include "store/lightspeed.h"
 #include "store/orders.h"
+#include "store/reconcile.h"
 
 namespace store {
 
-class Store : public OrderStore, public ExportStore, public LightspeedStore, public AccessStore {
+class Store : public OrderStore,
+              public ExportStore,
+              public LightspeedStore,
+              public AccessStore,
+              public ReconcileStore {
  public:
   ~Store() override = default;
 };
