@@ -14,6 +14,16 @@ std::string RunFailure(const base::Error& e) {
   return "Lightspeed could not be read: " + e.message;
 }
 
+// A Lightspeed call's failure as the run's: a lost authorization is the store's state (409).
+base::Error Failure(const base::Error& e) {
+  if (e.code == base::ErrorCode::kUnauthenticated)
+    return base::Conflict("not_connected",
+                          RunFailure(e) + " Connect the store again in Settings → Lightspeed.");
+  base::Error out = e;
+  out.message = RunFailure(e);
+  return out;
+}
+
 }  // namespace
 
 Reconciler::Reconciler(store::Store& store, Connections& connections, base::Clock& clock,
@@ -68,7 +78,11 @@ base::Status Reconciler::Compare(store::StoreId s, store::ReconcileRun* run) {
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();
   auto client = connections_.ClientFor(s);
-  if (!client.ok()) return base::Error{client.error().code, RunFailure(client.error())};
+  // Not connected is the store's state, not the caller's credentials: a conflict (409).
+  if (!client.ok())
+    return client.error().code == base::ErrorCode::kUnauthenticated
+               ? base::Conflict("not_connected", RunFailure(client.error()))
+               : base::Error{client.error().code, RunFailure(client.error())};
   ReconcileInput in;
   in.from = run->from;
   in.to = run->to;
@@ -91,7 +105,7 @@ base::Status Reconciler::Compare(store::StoreId s, store::ReconcileRun* run) {
   for (int page = 0; page < 10000; ++page) {
     if (auto st = request(); !st.ok()) return st;
     auto got = (*client)->ListSalesPage(window, next);
-    if (!got.ok()) return base::Error{got.error().code, RunFailure(got.error())};
+    if (!got.ok()) return Failure(got.error());
     for (auto& sale : got->sales) in.listed.push_back(std::move(sale));
     next = got->next;
     if (next.empty()) break;
@@ -102,7 +116,7 @@ base::Status Reconciler::Compare(store::StoreId s, store::ReconcileRun* run) {
     const std::vector<std::string> chunk(missing.begin() + start,
                                          missing.begin() + std::min(missing.size(), start + 50));
     auto found = (*client)->FindSalesWithArchived(chunk, settings->reference_source);
-    if (!found.ok()) return base::Error{found.error().code, RunFailure(found.error())};
+    if (!found.ok()) return Failure(found.error());
     in.searched.insert(in.searched.end(), found->begin(), found->end());
   }
   const UnknownCandidates unknown = FindUnknownCandidates(in);

@@ -391,12 +391,11 @@ base::Result<SalePage> Client::ListSalesPage(const SaleWindow& window, const std
   if (window.limit < 1 || window.limit > 100)
     return base::Invalid("limit", "A page holds 1 to 100 sales");
   if (!(window.from < window.to)) return base::Invalid("to", "The window must end after it starts");
-  const std::string url =
-      EntityUrl("Sale") + "?limit=" + std::to_string(window.limit) +
-      "&sort=completeTime&archived=true&completed=true&referenceNumberSource=" +
-      FilterValue(window.source) + "&completeTime=" +
-      Escape(">=," + base::FormatTime(window.from)) + "&completeTime=" +
-      Escape("<," + base::FormatTime(window.to));
+  const std::string url = EntityUrl("Sale") + "?limit=" + std::to_string(window.limit) +
+                          "&sort=completeTime&archived=true&completed=true&referenceNumberSource=" +
+                          FilterValue(window.source) +
+                          "&completeTime=" + Escape(">=," + base::FormatTime(window.from)) +
+                          "&completeTime=" + Escape("<," + base::FormatTime(window.to));
   return SalePageAt(url);
 }
 
@@ -411,10 +410,9 @@ base::Result<std::vector<Sale>> Client::FindSalesWithArchived(
       if (!ors.empty()) ors += "|";
       ors += Escape("referenceNumber=" + references[i]);
     }
-    auto found = List<Sale>("Sale",
-                            "or=" + ors + "&referenceNumberSource=" + FilterValue(source) +
-                                "&archived=true",
-                            RequestShape{"GET", "Sale"}, wire::DecodeSale);
+    auto found = List<Sale>(
+        "Sale", "or=" + ors + "&referenceNumberSource=" + FilterValue(source) + "&archived=true",
+        RequestShape{"GET", "Sale"}, wire::DecodeSale);
     if (!found.ok()) return found.error();
     out.insert(out.end(), found->begin(), found->end());
   }

@@ -87,6 +87,9 @@ void Site::ExportsPage(Ctx& c) {
   }
   b += "</section>";
 
+  b += "<p><a href=\"/exports/reconciliation\" id=\"reconciliation-link\">Reconciliation</a>: "
+       "compare the exported sales with Lightspeed's.</p>";
+
   auto recent = store_.ListExports(s, shop::ExportState::kExported, 10);
   if (recent.ok() && !recent->empty()) {
     b += "<section><h2>Recently exported</h2><ul>";
