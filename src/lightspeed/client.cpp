@@ -391,11 +391,13 @@ base::Result<SalePage> Client::ListSalesPage(const SaleWindow& window, const std
   if (window.limit < 1 || window.limit > 100)
     return base::Invalid("limit", "A page holds 1 to 100 sales");
   if (!(window.from < window.to)) return base::Invalid("to", "The window must end after it starts");
-  const std::string url = EntityUrl("Sale") + "?limit=" + std::to_string(window.limit) +
-                          "&sort=completeTime&archived=true&completed=true&referenceNumberSource=" +
-                          FilterValue(window.source) +
-                          "&completeTime=" + Escape(">=," + base::FormatTime(window.from)) +
-                          "&completeTime=" + Escape("<," + base::FormatTime(window.to));
+  // One between (inclusive at both ends: the caller reads with a margin and decides the edges).
+  // Not two completeTime parameters: a PHP server keeps only the last of a repeated key.
+  const std::string url =
+      EntityUrl("Sale") + "?limit=" + std::to_string(window.limit) +
+      "&sort=completeTime&archived=true&completed=true&referenceNumberSource=" +
+      FilterValue(window.source) + "&completeTime=" +
+      Escape("><," + base::FormatTime(window.from) + "," + base::FormatTime(window.to));
   return SalePageAt(url);
 }
 

@@ -97,8 +97,8 @@ struct Sale {
   std::vector<SaleLineRef> lines;  // in the order Lightspeed lists them
 };
 
-// The sales a reconciliation reads: those of one reference source completed in [from, to),
-// archived ones included, oldest first.
+// The sales a reconciliation reads: those of one reference source completed in [from, to]
+// (Lightspeed's between is inclusive), archived ones included, oldest first.
 struct SaleWindow {
   base::TimePoint from, to;
   std::string source;
