@@ -123,6 +123,19 @@ void Run(const std::string& call, lightspeed::Client& c) {
   if (call == "FindSales") return Check(c.FindSales("1001", "web"));
   if (call == "FindSalesByReferences")
     return Check(c.FindSalesByReferences({"1001", "1002", "1003"}, "web"));
+  if (call == "ListSalesPage") {  // reconciliation's window, and the next page it names
+    const base::TimePoint from = base::TimePoint(std::chrono::seconds(1'763'600'000));
+    const lightspeed::SaleWindow window{from, from + std::chrono::hours(24), "web", 100};
+    auto page = c.ListSalesPage(window, "");
+    Check(page);
+    if (page.ok() && !page->next.empty()) {
+      FUZZ_CHECK(page->next.rfind("https://ls.test/", 0) == 0, "next page at " + page->next);
+      Check(c.ListSalesPage(window, page->next));
+    }
+    return;
+  }
+  if (call == "FindSalesWithArchived")
+    return Check(c.FindSalesWithArchived({"1001", "1002"}, "web"));
   if (call == "CreateSale") return Check(c.CreateSale(sale));
   if (call == "CreateSerialized") {
     base::Status s = c.CreateSerialized({"SN-1", "7", "1", "12"});

@@ -98,6 +98,10 @@ TEST_F(Refunds, AnAmountRefundIsSentOnceThoughItsAnswerWasLost) {
   EXPECT_TRUE(sales[0].completed);
   EXPECT_EQ(sales[0].total, "-25");
   EXPECT_EQ(Sales("R2").size(), 1u) << "the original sale is untouched";
+  // Reconciliation knows the refund sale as spoke's own, with its total.
+  Reply rec = svc_.Get("/api/v1/reconciliation");
+  ASSERT_EQ(rec.status, 200) << rec.raw;
+  EXPECT_TRUE(rec.body["differences"].empty()) << rec.raw;
 }
 
 TEST_F(Refunds, ARefundOfLinesGivesTheUnitsBackAndTheRestAsOneLine) {

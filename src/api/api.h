@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "exporter/connections.h"
+#include "exporter/reconciler.h"
 #include "store/store.h"
 
 namespace api {
@@ -25,6 +26,14 @@ struct ApiOptions {
   std::function<void()> on_queued;
   // server.public_url ("" = none): the status names the OAuth redirect URI it gives.
   std::string public_url;
+  // Reconciliation's reading of Lightspeed (tests page it small and watch its requests).
+  exporter::ReconcileOptions reconcile;
+};
+
+// A reconciliation's period as the caller typed it: RFC 3339 times, or dates ("2026-11-20") in
+// the store's time zone (`to`'s whole day included). Empty: `to` now, `from` 7 days before it.
+struct ReconcileWindow {
+  std::string from, to;
 };
 
 // An order as staff and API clients see it: the web order, its export record (and, for one order,
@@ -179,6 +188,17 @@ class Api {
   Result<std::vector<store::OrderRecord>> ListExports(store::StoreId s,
                                                       std::optional<shop::ExportState> state,
                                                       int limit);
+
+  // Compares the store's exports with Lightspeed's sales for the window, now, and keeps the run
+  // (reconcile.cpp). kInvalidInput naming `from` or `to` for a bad or too long period.
+  Result<store::ReconcileRun> Reconcile(store::StoreId s, const ReconcileWindow& window,
+                                        const std::string& run_kind = "manual");
+  // The newest kept run (of `run_kind` when not empty).
+  Result<std::optional<store::ReconcileRun>> LastReconciliation(store::StoreId s,
+                                                                const std::string& run_kind = "");
+  // The window a ReconcileWindow names, checked.
+  Result<std::pair<base::TimePoint, base::TimePoint>> ReadReconcileWindow(
+      store::StoreId s, const ReconcileWindow& window);
 
  private:
   Result<store::ExportRecord> Queue(store::StoreId s, const std::string& number, bool retry);

@@ -40,6 +40,9 @@ json ExportPreviewToJson(const ExportPreview& preview);
 json SettingsToJson(const store::LightspeedSettings& settings);
 json ConnectionStatusToJson(const ConnectionStatus& status);
 json ErrorJson(const base::Error& error);
+// A reconciliation's result: the window, the run, and its differences with links to the orders
+// (codec_reconcile.cpp).
+json ReconcileRunToJson(const store::ReconcileRun& run);
 // Text for the wire: bytes that are not UTF-8 (a key from a URL may hold any) become U+FFFD.
 std::string Dump(const json& j);
 

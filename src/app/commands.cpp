@@ -117,6 +117,22 @@ class ProgressBar {
   int last_ = -1;
 };
 
+// The daily reconciliation (reconcile.daily_at), or nullptr when it is not configured.
+std::unique_ptr<exporter::DailyReconcile> StartDailyReconcile(
+    Env& env, std::unique_ptr<exporter::Reconciler>& reconciler,
+    exporter::Connections& connections) {
+  if (env.config.reconcile_daily_at.empty()) return nullptr;
+  exporter::DailyReconcileOptions o;
+  if (auto st = exporter::ParseDailyAt(env.config.reconcile_daily_at, "reconcile.daily_at", &o.hour,
+                                       &o.minute);
+      !st.ok())
+    return nullptr;  // LoadConfig refused it already
+  o.node =
+      env.config.node_name.empty() ? "spoke-" + std::to_string(getpid()) : env.config.node_name;
+  reconciler = std::make_unique<exporter::Reconciler>(*env.db, connections, base::SystemClock());
+  return std::make_unique<exporter::DailyReconcile>(*env.db, *reconciler, base::SystemClock(), o);
+}
+
 }  // namespace
 
 int Serve(const CommonFlags& f) {
@@ -144,12 +160,15 @@ int Serve(const CommonFlags& f) {
   auto port = server->Start();
   if (!port.ok()) return Fail(port.error());
   engine.Start();
+  std::unique_ptr<exporter::Reconciler> reconciler;
+  auto daily = StartDailyReconcile(*env, reconciler, connections);
   std::cout << "spoke listening on http://" << options.host << ":" << *port << "/ with "
             << env->config.workers << " export workers"
             << (env->config.public_url.empty() ? std::string()
                                                : "; public address " + env->config.public_url)
             << std::endl;
   WaitForStopSignal(stop);
+  daily.reset();
   server->Stop();
   engine.Stop();
   return 0;
@@ -163,8 +182,11 @@ int Worker(const CommonFlags& f) {
   exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
   exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
   engine.Start();
+  std::unique_ptr<exporter::Reconciler> reconciler;
+  auto daily = StartDailyReconcile(*env, reconciler, connections);
   std::cout << "spoke worker: " << env->config.workers << " export workers" << std::endl;
   WaitForStopSignal(stop);
+  daily.reset();
   engine.Stop();
   return 0;
 }
@@ -399,6 +421,33 @@ int Demo(int port) {
   engine.Stop();
   (void)lightspeed->Stop();
   return 0;
+}
+
+int Reconcile(const CommonFlags& f, const std::string& from, const std::string& to) {
+  auto env = Open(f);
+  if (!env.ok()) return Fail(env.error());
+  if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
+  auto info = StoreFor(*env->db, f.store_slug);
+  if (!info.ok()) return Fail(info.error());
+  exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
+  api::Api api(*env->db, base::SystemClock(), {&connections, nullptr, env->config.public_url});
+  auto run = api.Reconcile(info->id, {from, to});
+  if (!run.ok()) return Fail(run.error());
+  auto money = [](const std::optional<base::Money>& m) {
+    return m ? m->ToString() : std::string("-");
+  };
+  for (const store::ReconcileDifference& d : run->differences)
+    std::cout << d.kind << " order=" << (d.order.empty() ? "-" : base::EscapeForLog(d.order))
+              << " reference=" << base::EscapeForLog(d.reference)
+              << " sale=" << (d.sale_id.empty() ? "-" : base::EscapeForLog(d.sale_id))
+              << " expected=" << money(d.expected_total)
+              << " lightspeed=" << money(d.lightspeed_total) << " : "
+              << base::EscapeForLog(d.message) << "\n";
+  std::cout << run->differences.size()
+            << (run->differences.size() == 1 ? " difference" : " differences") << " from "
+            << base::FormatTime(run->from) << " to " << base::FormatTime(run->to) << " ("
+            << run->requests << " Lightspeed requests)" << std::endl;
+  return run->differences.empty() ? 0 : 3;
 }
 
 }  // namespace app

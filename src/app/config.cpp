@@ -131,6 +131,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
           st = str(&c.key_file);
         else if (key == "worker.node_name")
           st = str(&c.node_name);
+        else if (key == "reconcile.daily_at")
+          st = str(&c.reconcile_daily_at);
         else if (const IntSetting* i = find_int(key)) {
           // A float such as 4.0 is read by hand: toml++ casts it to int64 without a range check.
           std::optional<double> v;
@@ -166,7 +168,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
                       {"SPOKE_LIGHTSPEED_CLIENT_ID", &c.client_id},
                       {"SPOKE_LIGHTSPEED_CLIENT_SECRET", &c.client_secret},
                       {"SPOKE_KEY_FILE", &c.key_file},
-                      {"SPOKE_WORKER_NODE_NAME", &c.node_name}};
+                      {"SPOKE_WORKER_NODE_NAME", &c.node_name},
+                      {"SPOKE_RECONCILE_DAILY_AT", &c.reconcile_daily_at}};
   for (const Env& e : envs)
     if (const char* v = std::getenv(e.name)) *e.target = v;
   for (const IntSetting& i : ints) {
@@ -189,6 +192,15 @@ base::Result<Config> LoadConfig(const std::string& path) {
     if (c.node_name.size() > 200 || !printable)
       return Invalid("worker.node_name",
                      "worker.node_name must be 1 to 200 bytes of printable UTF-8 (or unset)");
+  }
+  if (!c.reconcile_daily_at.empty()) {
+    const std::string& t = c.reconcile_daily_at;
+    auto digit = [&t](size_t i) { return t[i] >= '0' && t[i] <= '9'; };
+    const bool shape = t.size() == 5 && t[2] == ':' && digit(0) && digit(1) && digit(3) && digit(4);
+    if (!shape || (t[0] - '0') * 10 + (t[1] - '0') > 23 || t[3] > '5')
+      return Invalid("reconcile.daily_at",
+                     "reconcile.daily_at must be a time of day from 00:00 to 23:59 (HH:MM, in "
+                     "each store's time zone), or unset for no daily run");
   }
   if (!c.public_url.empty()) {
     auto url = base::ParsePublicUrl(c.public_url, "server.public_url");

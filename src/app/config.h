@@ -24,6 +24,9 @@ struct Config {
   // worker.node_name: this process's name among the nodes sharing the database (lane leases, the
   // Exports page, /metrics); 1..200 bytes of printable UTF-8. "" = hostname-pid-random.
   std::string node_name;
+  // reconcile.daily_at, "HH:MM" (00:00–23:59) in each store's time zone: when the daily
+  // reconciliation runs. "" (the default): no daily run.
+  std::string reconcile_daily_at;
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds, 1..300: one whole request
   std::string key_file;                 // security.key_file; default: spoke.key beside the database
   std::string secret_key;               // SPOKE_SECRET_KEY (64 hex) or read from key_file

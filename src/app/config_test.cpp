@@ -44,6 +44,34 @@ TEST_F(ConfigTest, WorkerNodeNameIsReadAndCheckedNamingTheKey) {
   EXPECT_EQ(unknown.error().field, "worker.name");
 }
 
+// Issue 15: the daily reconciliation is off unless reconcile.daily_at names a time of day.
+TEST_F(ConfigTest, ReconcileDailyAtIsOffByDefaultAndCheckedNamingTheKey) {
+  unsetenv("SPOKE_RECONCILE_DAILY_AT");
+  auto unset = LoadConfig(Write("[export]\nworkers = 2\n"));
+  ASSERT_TRUE(unset.ok()) << unset.error().message;
+  EXPECT_EQ(unset->reconcile_daily_at, "") << "no daily run: today's behaviour";
+  auto set = LoadConfig(Write("[reconcile]\ndaily_at = \"02:30\"\n"));
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->reconcile_daily_at, "02:30");
+  for (const char* bad : {"24:00", "2:30", "02:60", "02:30:00", "noon", ""}) {
+    if (std::string(bad).empty()) continue;  // an empty string is the same as unset
+    auto refused = LoadConfig(Write(std::string("[reconcile]\ndaily_at = \"") + bad + "\"\n"));
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().field, "reconcile.daily_at") << bad;
+  }
+  auto number = LoadConfig(Write("[reconcile]\ndaily_at = 2\n"));
+  ASSERT_FALSE(number.ok());
+  EXPECT_EQ(number.error().field, "reconcile.daily_at");
+  auto unknown = LoadConfig(Write("[reconcile]\nat = \"02:30\"\n"));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "reconcile.at");
+  setenv("SPOKE_RECONCILE_DAILY_AT", "23:59", 1);
+  EXPECT_EQ(LoadConfig(Write("[export]\nworkers = 2\n"))->reconcile_daily_at, "23:59");
+  setenv("SPOKE_RECONCILE_DAILY_AT", "7:00", 1);
+  EXPECT_EQ(LoadConfig(Write("[export]\nworkers = 2\n")).error().field, "reconcile.daily_at");
+  unsetenv("SPOKE_RECONCILE_DAILY_AT");
+}
+
 TEST_F(ConfigTest, ReadsKeysAndEnvironmentOverrides) {
   const std::string p = Write(
       "[server]\nlisten = \"127.0.0.1:9000\"\n[database]\nurl = \"sqlite:///tmp/x.db\"\n"

@@ -57,6 +57,14 @@ int main(int argc, char** argv) {
   exp->add_option("orders", orders, "order numbers");
   exp->add_flag("--all-eligible", all_eligible, "every order that can be exported now");
 
+  auto* reconcile = cli.add_subcommand(
+      "reconcile", "Compare exported sales with Lightspeed's (exit 0 match, 3 differences)");
+  common(reconcile);
+  std::string from, to;
+  reconcile->add_option("--from", from, "start: RFC 3339 or YYYY-MM-DD (default: 7 days ago)");
+  reconcile->add_option("--to", to,
+                        "end: RFC 3339 or YYYY-MM-DD, that day included (default: now)");
+
   auto* demo = cli.add_subcommand("demo", "Run a demo store with sample orders, nothing to set up");
   int port = 8080;
   demo->add_option("--port", port, "port to serve on (default 8080)");
@@ -70,6 +78,7 @@ int main(int argc, char** argv) {
   if (*token_create) return app::TokenCreate(f, label);
   if (*import) return app::Import(f, file);
   if (*exp) return app::Export(f, orders, all_eligible);
+  if (*reconcile) return app::Reconcile(f, from, to);
   if (*demo) return app::Demo(port);
   return 1;
 }

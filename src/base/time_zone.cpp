@@ -41,4 +41,33 @@ std::string FormatInZone(TimePoint t, std::string_view zone, const char* format)
   return date::format(format, date::make_zoned(z, secs));
 }
 
+Result<TimePoint> StartOfDayInZone(std::string_view text, std::string_view zone,
+                                   std::string_view field) {
+  const std::string f(field);
+  auto digits = [&](size_t at, size_t n, int* out) {
+    *out = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      *out = *out * 10 + (text[i] - '0');
+    }
+    return true;
+  };
+  int y = 0, m = 0, d = 0;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !digits(0, 4, &y) ||
+      !digits(5, 2, &m) || !digits(8, 2, &d))
+    return Invalid(f, f + " must be a date like 2026-11-20 or an RFC 3339 time");
+  const date::year_month_day ymd{date::year(y), date::month(m), date::day(d)};
+  if (!ymd.ok() || y < 1970) return Invalid(f, f + " is not a calendar date");
+  const date::time_zone* z = Find(zone);
+  if (z == nullptr) return Invalid(f, "the store's time zone is unknown: " + std::string(zone));
+  const date::local_seconds local{date::local_days(ymd).time_since_epoch()};
+  date::sys_seconds start;
+  try {
+    start = z->to_sys(local, date::choose::earliest);
+  } catch (const std::exception&) {  // midnight skipped by a gap: the gap's end
+    start = z->to_sys(local + std::chrono::hours(1), date::choose::earliest);
+  }
+  return std::chrono::time_point_cast<Duration>(start);
+}
+
 }  // namespace base

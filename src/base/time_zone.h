@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/result.h"
 
 namespace base {
 
@@ -20,5 +21,10 @@ std::vector<std::string> TimeZoneNames();
 // An unknown zone formats in UTC, so a page never fails over a setting.
 std::string FormatInZone(TimePoint t, std::string_view zone,
                          const char* format = "%Y-%m-%d %H:%M %Z");
+
+// The instant a day ("2026-11-20") begins in `zone` (its first local midnight, or the first
+// instant after a gap). kInvalidInput naming `field` for a malformed date or unknown zone.
+Result<TimePoint> StartOfDayInZone(std::string_view date, std::string_view zone,
+                                   std::string_view field);
 
 }  // namespace base

@@ -128,9 +128,14 @@ void OrderExport::Finish(Attempt& a, store::AttemptOutcome outcome, const std::s
 }
 
 void OrderExport::Complete(Attempt& a, const std::string& sale_id) {
-  Persist(a, "the exported sale", [&] {
+  const bool done = Persist(a, "the exported sale", [&] {
     return store_.CompleteExport(a.store, a.number, a.claim.fence, sale_id, a.plan.not_sent);
   });
+  // What was sent, for reconciliation's total_differs (issue 15); an adopted sale's plan is the
+  // one that was sent before.
+  if (done && a.plan.expected_total)
+    Persist(a, "the sale's total",
+            [&] { return store_.RecordSentTotal(a.store, a.number, *a.plan.expected_total); });
   CrashPoint("after_success");
 }
 

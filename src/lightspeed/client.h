@@ -81,6 +81,12 @@ class Client {
                                             const std::string& source);
   base::Result<std::vector<Sale>> FindSalesByReferences(const std::vector<std::string>& references,
                                                         const std::string& source);
+  // One page of a window's sales (no lines: totals and ids only): pass "" as `next` for the
+  // first page, then the page's `next` until it is "". Each call is one request.
+  base::Result<SalePage> ListSalesPage(const SaleWindow& window, const std::string& next);
+  // Sales with these references, archived ones included, without lines; one request per 50.
+  base::Result<std::vector<Sale>> FindSalesWithArchived(const std::vector<std::string>& references,
+                                                        const std::string& source);
   base::Result<Sale> CreateSale(const NewSale& sale);
   // An open sale (a failed completion can leave one): complete it, or archive it.
   base::Status CompleteSale(const std::string& sale_id);
@@ -99,6 +105,8 @@ class Client {
   struct Answer;
   base::Result<Answer> Call(const std::string& method, const std::string& url,
                             const std::string& body, const RequestShape& shape);
+  // GETs one page of a list; `next` is checked to stay within the API base.
+  base::Result<SalePage> SalePageAt(const std::string& url);
   // GETs a list and follows `next` until it is empty.
   template <typename T, typename Decode>
   base::Result<std::vector<T>> List(const std::string& entity, const std::string& query,

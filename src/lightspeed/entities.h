@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/money.h"
 
 namespace lightspeed {
@@ -91,8 +92,21 @@ struct SaleLineRef {
 };
 struct Sale {
   std::string id, reference_number, reference_source, customer_id, total, balance;
+  std::string complete_time;  // RFC 3339 as Lightspeed wrote it; "" while open
   bool completed = false, archived = false, voided = false;
   std::vector<SaleLineRef> lines;  // in the order Lightspeed lists them
+};
+
+// The sales a reconciliation reads: those of one reference source completed in [from, to]
+// (Lightspeed's between is inclusive), archived ones included, oldest first.
+struct SaleWindow {
+  base::TimePoint from, to;
+  std::string source;
+  int limit = 100;  // per page, 1..100
+};
+struct SalePage {
+  std::vector<Sale> sales;
+  std::string next;  // the next page's URL; "" on the last page
 };
 
 struct NewSaleLine {

@@ -94,6 +94,7 @@ Sale DecodeSale(const json& j) {
   s.customer_id = Str(j, "customerID");
   s.total = Str(j, "total");
   s.balance = Str(j, "balance");
+  s.complete_time = Str(j, "completeTime");
   s.completed = Bool(j, "completed");
   s.archived = Bool(j, "archived");
   s.voided = Bool(j, "voided");

@@ -221,6 +221,16 @@ HttpResponse ArchiveRow(Account& acct, int64_t now_us, const std::string& entity
   return JsonAnswer(200, *FindRow(acct, spec->name, *id));
 }
 
+// A merchant voids a completed sale at the register (R-Series has no API call for it that we could
+// confirm): `voided` true, stock back, still listed.
+HttpResponse VoidRow(Account& acct, int64_t now_us, const std::string& sale_id) {
+  const auto id = ParseFixed(sale_id, 0);
+  if (!id || !FindRow(acct, "Sale", *id))
+    return JsonError(404, "No such sale: " + sale_id, "SimControlError");
+  if (auto st = VoidSale(Ctx{&acct, now_us}, *id); !st.ok()) return Bad(st.error().message);
+  return JsonAnswer(200, *FindRow(acct, "Sale", *id));
+}
+
 // A merchant edits a record in Lightspeed's back office (any entity, read-only ones too): the
 // scalar fields given are set as Lightspeed would store them; the answer is the stored row.
 HttpResponse EditRow(Account& acct, const std::string& what, int64_t now_us, const Json& body) {
@@ -364,6 +374,9 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
       return StatsAnswer(acct);
     }
     if (what == "tokens" && req.method == "PUT") return SetTokens(state, acct, now_us, body);
+    if (what.rfind("rows/Sale/", 0) == 0 && what.size() > 15 &&
+        what.compare(what.size() - 5, 5, "/void") == 0 && req.method == "POST")
+      return VoidRow(acct, now_us, what.substr(10, what.size() - 15));
     if (what.rfind("rows/", 0) == 0 && req.method == "GET") return Rows(acct, what.substr(5));
     if (what.rfind("rows/", 0) == 0 && req.method == "PUT")
       return EditRow(acct, what.substr(5), now_us, body);

@@ -46,6 +46,9 @@ base::Status DeleteEntity(Ctx ctx, const EntitySpec& spec, int64_t id);
 base::Result<int64_t> CreateSale(Ctx ctx, const Json& body);
 base::Status UpdateSale(Ctx ctx, int64_t id, const Json& body);
 base::Status DeleteSale(Ctx ctx, int64_t id);
+// A merchant voids a completed sale at the register: `voided` becomes true and its stock comes
+// back; the sale stays listed (archived stays false). kInvalidInput for an open sale.
+base::Status VoidSale(Ctx ctx, int64_t id);
 
 // Item and Serialized rules (item_rules.cpp); `self_id` is the row being updated, 0 on create;
 // `changed` (updates) limits the checks to the fields the body sets.

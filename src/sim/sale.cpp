@@ -396,4 +396,17 @@ base::Status DeleteSale(Ctx ctx, int64_t id) {
   return base::OkStatus();
 }
 
+base::Status VoidSale(Ctx ctx, int64_t id) {
+  Json* sale = FindRow(*ctx.acct, "Sale", id);
+  if (!sale) return base::NotFound("Sale " + std::to_string(id) + " not found");
+  if (!IsTrue(*sale, "completed"))
+    return base::Invalid("saleID", "Only a completed sale can be voided",
+                         "InvalidArgumentException");
+  if (IsTrue(*sale, "voided")) return base::OkStatus();
+  MoveStock(ctx, *sale, -1);
+  (*sale)["voided"] = "true";
+  (*sale)["timeStamp"] = (*sale)["updateTime"] = FormatTimeUs(ctx.now_us);
+  return base::OkStatus();
+}
+
 }  // namespace sim

@@ -1,7 +1,7 @@
-// Durable storage: one object joining five concerns, each its own interface and header —
+// Durable storage: one object joining six concerns, each its own interface and header —
 // orders and catalog (orders.h), the export queue (exports.h), the Lightspeed link (lightspeed.h),
-// access (access.h) and refunds sent to Lightspeed (refunds.h). Code that needs one concern may
-// take that interface alone.
+// access (access.h), refunds sent to Lightspeed (refunds.h) and reconciliation (reconcile.h). Code
+// that needs one concern may take that interface alone.
 //
 // Backends: SQLite (`sqlite://PATH`, the default) and PostgreSQL (`postgresql://…`), picked by
 // Open() from the URL; both pass the same contract suite (store_contract_test.cpp). Every method
@@ -18,6 +18,7 @@
 #include "store/exports.h"
 #include "store/lightspeed.h"
 #include "store/orders.h"
+#include "store/reconcile.h"
 #include "store/refunds.h"
 
 namespace store {
@@ -26,7 +27,8 @@ class Store : public OrderStore,
               public ExportStore,
               public LightspeedStore,
               public AccessStore,
-              public RefundStore {
+              public RefundStore,
+              public ReconcileStore {
  public:
   ~Store() override = default;
 };

@@ -1069,6 +1069,84 @@ TEST_P(StoreContract, HostileInputParallelLoginAttemptsOnTwoNodesNeverPassTheLim
   EXPECT_EQ(allowed.load(), 5);
 }
 
+// Issue 15: the sales spoke recorded, by when their export was recorded and by reference or sale
+// id, with the total that was sent; kept reconciliation runs; one daily claim per store and day.
+TEST_P(StoreContract, ExpectedSalesAndKeptReconcileRuns) {
+  auto exported = [&](const std::string& number, const std::string& sale_id) {
+    ASSERT_TRUE(db_->PutOrder(store_, Order(number, 100)).ok());
+    ASSERT_TRUE(db_->QueueExport(store_, number, Allow()).ok());
+    auto claim = db_->ClaimExport(store_, number, "w1", std::chrono::seconds(60));
+    ASSERT_TRUE(claim.ok());
+    ASSERT_TRUE(db_->CompleteExport(store_, number, claim->fence, sale_id, {}).ok());
+  };
+  const base::TimePoint before = base::SystemClock().Now() - std::chrono::seconds(2);
+  exported("10023", "4711");
+  exported("10024", "4712");
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10025", 100)).ok());  // never exported
+  const base::TimePoint after = base::SystemClock().Now() + std::chrono::seconds(2);
+  EXPECT_EQ(db_->RecordSentTotal(store_, "10025", M(1)).error().code, base::ErrorCode::kNotFound);
+  ASSERT_TRUE(db_->RecordSentTotal(store_, "10023", M(99924)).ok());
+
+  auto in = db_->ListExpectedSales(store_, before, after);
+  ASSERT_TRUE(in.ok()) << in.error().message;
+  ASSERT_EQ(in->size(), 2u);
+  EXPECT_EQ((*in)[0].order_number, "10023");
+  EXPECT_EQ((*in)[0].reference, "10023");
+  EXPECT_EQ((*in)[0].sale_id, "4711");
+  EXPECT_EQ((*in)[0].total, M(99924));
+  EXPECT_FALSE((*in)[1].total.has_value()) << "not recorded: unknown, not zero";
+  EXPECT_TRUE(db_->ListExpectedSales(store_, after, after + std::chrono::hours(1))->empty());
+  EXPECT_TRUE(db_->ListExpectedSales(store_, before - std::chrono::hours(1), before)->empty());
+
+  auto found = db_->FindExpectedSales(store_, {"10024", "10025", "nope"}, {"4711", "999"});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].order_number, "10024");
+  EXPECT_EQ((*found)[1].order_number, "10023");
+
+  EXPECT_FALSE(db_->LastReconcileRun(store_, "")->has_value());
+  ReconcileRun run;
+  run.store = store_;
+  run.from = base::TimePoint(std::chrono::seconds(1'700'000'000));
+  run.to = run.from + std::chrono::hours(24 * 7);
+  run.started_at = run.to;
+  run.finished_at = run.to + std::chrono::seconds(3);
+  run.run_kind = "daily";
+  run.requests = 4;
+  run.differences = {
+      {"total_differs", "10023", "10023", "4711", M(99924), M(99900), "differs by 0.24"},
+      {"unknown_sale", "", "HAND-1", "77", std::nullopt, M(500), "keyed in by hand"}};
+  auto id = db_->SaveReconcileRun(run);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  ReconcileRun failed = run;
+  failed.run_kind = "manual";
+  failed.ok = false;
+  failed.message = "Lightspeed could not be reached";
+  failed.differences.clear();
+  ASSERT_TRUE(db_->SaveReconcileRun(failed).ok());
+  auto daily = db_->LastReconcileRun(store_, "daily");
+  ASSERT_TRUE(daily.ok() && daily->has_value());
+  EXPECT_EQ((*daily)->id, *id);
+  EXPECT_EQ((*daily)->from, run.from);
+  EXPECT_EQ((*daily)->to, run.to);
+  EXPECT_EQ((*daily)->finished_at, run.finished_at);
+  EXPECT_TRUE((*daily)->ok);
+  EXPECT_EQ((*daily)->requests, 4);
+  ASSERT_EQ((*daily)->differences.size(), 2u);
+  EXPECT_EQ((*daily)->differences[0].kind, "total_differs");
+  EXPECT_EQ((*daily)->differences[0].expected_total, M(99924));
+  EXPECT_EQ((*daily)->differences[0].lightspeed_total, M(99900));
+  EXPECT_EQ((*daily)->differences[1].order, "");
+  EXPECT_FALSE((*daily)->differences[1].expected_total.has_value());
+  auto newest = db_->LastReconcileRun(store_, "");
+  EXPECT_FALSE((*newest)->ok);
+  EXPECT_EQ((*newest)->message, "Lightspeed could not be reached");
+
+  EXPECT_TRUE(*db_->ClaimDailyReconcile(store_, "2026-11-29", "node-a"));
+  EXPECT_FALSE(*db_->ClaimDailyReconcile(store_, "2026-11-29", "node-b")) << "one node a day";
+  EXPECT_TRUE(*db_->ClaimDailyReconcile(store_, "2026-11-30", "node-b"));
+}
+
 // --- Refunds sent to Lightspeed (issue 15) ---
 
 class RefundsContract : public StoreContract {

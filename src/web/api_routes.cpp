@@ -344,6 +344,20 @@ void AddApiRoutes(http::Router& r, api::Api& api, store::Store& store) {
         [&api](store::StoreId s, const http::Request&, http::Response& res) {
           Reply(res, api.LightspeedStatus(s), 200, api::codec::ConnectionStatusToJson);
         });
+  // Reconciliation (issue 15): compares now and keeps the run; /last answers the kept one.
+  route("GET", "/api/v1/reconciliation",
+        [&api](store::StoreId s, const http::Request& req, http::Response& res) {
+          Reply(res, api.Reconcile(s, {req.Param("from"), req.Param("to")}), 200,
+                api::codec::ReconcileRunToJson);
+        });
+  route("GET", "/api/v1/reconciliation/last",
+        [&api](store::StoreId s, const http::Request&, http::Response& res) {
+          auto last = api.LastReconciliation(s);
+          if (!last.ok()) return SendError(res, last.error());
+          if (!last->has_value())
+            return SendError(res, base::NotFound("No reconciliation has run for this store yet"));
+          SendJson(res, 200, api::codec::ReconcileRunToJson(**last));
+        });
 }
 
 }  // namespace web

@@ -266,6 +266,31 @@ CREATE INDEX orders_search ON orders
     {6, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
+    // Reconciliation (issue 15): the total of the sale sent for each exported order, the kept
+    // runs with their differences, and the daily run's claim per store and day (one node runs it).
+    {8, R"sql(
+ALTER TABLE orders ADD COLUMN sent_total_cents BIGINT;
+CREATE INDEX orders_by_exported_at ON orders (store_id, exported_at)
+  WHERE export_state = 'exported';
+CREATE TABLE reconcile_runs (
+  id BIGSERIAL PRIMARY KEY,
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  window_from BIGINT NOT NULL, window_to BIGINT NOT NULL,
+  started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,
+  run_kind TEXT NOT NULL,
+  ok BOOLEAN NOT NULL,
+  message TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  differences TEXT NOT NULL
+);
+CREATE INDEX reconcile_runs_newest ON reconcile_runs (store_id, id DESC);
+CREATE TABLE reconcile_daily (
+  store_id BIGINT NOT NULL REFERENCES stores(id),
+  day TEXT NOT NULL,
+  node TEXT NOT NULL,
+  PRIMARY KEY (store_id, day)
+);
+)sql"},
     // Refunds sent to Lightspeed (issue 15): the store's choice, the lines a refund gives back,
     // and each refund's export with its own claim, fence and "maybe sent" mark.
     {9, R"sql(

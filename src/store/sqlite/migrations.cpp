@@ -282,6 +282,31 @@ END;
     {13, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
+    // Reconciliation (issue 15): the total of the sale sent for each exported order, the kept
+    // runs with their differences, and the daily run's claim per store and day (one node runs it).
+    {15, R"sql(
+ALTER TABLE orders ADD COLUMN sent_total_cents INTEGER;
+CREATE INDEX orders_by_exported_at ON orders (store_id, exported_at)
+  WHERE export_state = 'exported';
+CREATE TABLE reconcile_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  window_from INTEGER NOT NULL, window_to INTEGER NOT NULL,
+  started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL,
+  run_kind TEXT NOT NULL,
+  ok INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  requests INTEGER NOT NULL,
+  differences TEXT NOT NULL
+);
+CREATE INDEX reconcile_runs_newest ON reconcile_runs (store_id, id DESC);
+CREATE TABLE reconcile_daily (
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  day TEXT NOT NULL,
+  node TEXT NOT NULL,
+  PRIMARY KEY (store_id, day)
+);
+)sql"},
     // Refunds sent to Lightspeed (issue 15): the store's choice, the lines a refund gives back,
     // and each refund's export with its own claim, fence and "maybe sent" mark.
     {16, R"sql(

@@ -141,6 +141,18 @@ class SqliteStore : public Store {
                           bool maybe_sent) override;
   Status RequeueRefund(StoreId store, const std::string& number,
                        const std::string& refund_id) override;
+  // ReconcileStore
+  Result<std::vector<ExpectedSale>> ListExpectedSales(StoreId store, base::TimePoint from,
+                                                      base::TimePoint to) override;
+  Result<std::vector<ExpectedSale>> FindExpectedSales(
+      StoreId store, const std::vector<std::string>& references,
+      const std::vector<std::string>& sale_ids) override;
+  Status RecordSentTotal(StoreId store, const std::string& number, base::Money total) override;
+  Result<int64_t> SaveReconcileRun(const ReconcileRun& run) override;
+  Result<std::optional<ReconcileRun>> LastReconcileRun(StoreId store,
+                                                       const std::string& run_kind) override;
+  Result<bool> ClaimDailyReconcile(StoreId store, const std::string& day,
+                                   const std::string& node) override;
 
  private:
   int64_t NowSeconds() const;

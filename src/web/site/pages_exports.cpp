@@ -98,6 +98,8 @@ void Site::ExportsPage(Ctx& c) {
            "</a></td><td>" + Escape(x.refund_id) + "</td><td>" + Escape(x.message) + "</td></tr>";
     b += "</tbody></table></div></section>";
   }
+  b += "<p><a href=\"/exports/reconciliation\" id=\"reconciliation-link\">Reconciliation</a>: "
+       "compare the exported sales with Lightspeed's.</p>";
 
   auto recent = store_.ListExports(s, shop::ExportState::kExported, 10);
   if (recent.ok() && !recent->empty()) {

@@ -79,6 +79,8 @@ void Site::Register(http::Router& http) {
   http.Post(R"(/orders/([^/]+)/refunds/([^/]+)/retry)", Guard(&Site::RetryRefundPost, true));
   http.Get("/exports", Guard(&Site::ExportsPage, false));
   http.Post("/exports/retry-all", Guard(&Site::RetryAllPost, true));
+  http.Get("/exports/reconciliation", Guard(&Site::ReconcilePage, false));
+  http.Post("/exports/reconciliation", Guard(&Site::ReconcilePost, true));
   http.Get("/settings/lightspeed", Guard(&Site::SettingsPage, false));
   http.Post("/settings/lightspeed", Guard(&Site::SettingsPost, true));
   http.Post("/settings/lightspeed/connect", Guard(&Site::ConnectPost, true));

@@ -87,6 +87,9 @@ class Site {
   // pages_exports.cpp
   void ExportsPage(Ctx& c);
   void RetryAllPost(Ctx& c);
+  // pages_reconcile.cpp
+  void ReconcilePage(Ctx& c);
+  void ReconcilePost(Ctx& c);
   // pages_settings.cpp
   void SettingsPage(Ctx& c);
   void SettingsPost(Ctx& c);
