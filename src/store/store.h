@@ -1,6 +1,7 @@
-// Durable storage: one object joining four concerns, each its own interface and header —
+// Durable storage: one object joining five concerns, each its own interface and header —
 // orders and catalog (orders.h), the export queue (exports.h), the Lightspeed link (lightspeed.h)
-// and access (access.h). Code that needs one concern may take that interface alone.
+// access (access.h) and alerts (alerts.h). Code that needs one concern may take that interface
+// alone.
 //
 // Backends: SQLite (`sqlite://PATH`, the default) and PostgreSQL (`postgresql://…`), picked by
 // Open() from the URL; both pass the same contract suite (store_contract_test.cpp). Every method
@@ -14,13 +15,18 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "store/access.h"
+#include "store/alerts.h"
 #include "store/exports.h"
 #include "store/lightspeed.h"
 #include "store/orders.h"
 
 namespace store {
 
-class Store : public OrderStore, public ExportStore, public LightspeedStore, public AccessStore {
+class Store : public OrderStore,
+              public ExportStore,
+              public LightspeedStore,
+              public AccessStore,
+              public AlertStore {
  public:
   ~Store() override = default;
 };
