@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "api/import.h"
 #include "app/config.h"
@@ -76,6 +77,15 @@ exporter::EngineOptions EngineOptionsOf(const Config& c) {
   return o;
 }
 
+alerts::Options AlertOptionsOf(const Config& c, const std::string& node) {
+  alerts::Options o;
+  o.secret_key_hex = c.secret_key;
+  o.public_url = c.public_url;
+  o.node = node;
+  o.check_every = std::chrono::seconds(c.alerts_check_seconds);
+  return o;
+}
+
 // Blocks SIGINT/SIGTERM in every thread (call before starting any) and waits for one.
 sigset_t BlockStopSignals() {
   sigset_t set;
@@ -133,6 +143,9 @@ int Serve(const CommonFlags& f) {
   options.port = env->config.Port();
   options.connections = &connections;
   options.engine = &engine;
+  // The alert checker runs on its own thread, never on the engine's dispatcher.
+  alerts::Alerts alerts(*env->db, base::SystemClock(), AlertOptionsOf(env->config, engine.node()));
+  options.alerts = &alerts;
   options.public_url = env->config.public_url;
   options.threads = env->config.server_threads;
   options.limits.max_connections = env->config.max_connections;
@@ -144,6 +157,7 @@ int Serve(const CommonFlags& f) {
   auto port = server->Start();
   if (!port.ok()) return Fail(port.error());
   engine.Start();
+  alerts.Start();
   std::cout << "spoke listening on http://" << options.host << ":" << *port << "/ with "
             << env->config.workers << " export workers"
             << (env->config.public_url.empty() ? std::string()
@@ -151,6 +165,7 @@ int Serve(const CommonFlags& f) {
             << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
+  alerts.Stop();
   engine.Stop();
   return 0;
 }
@@ -162,9 +177,12 @@ int Worker(const CommonFlags& f) {
   if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
   exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
   exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
+  alerts::Alerts alerts(*env->db, base::SystemClock(), AlertOptionsOf(env->config, engine.node()));
   engine.Start();
+  alerts.Start();
   std::cout << "spoke worker: " << env->config.workers << " export workers" << std::endl;
   WaitForStopSignal(stop);
+  alerts.Stop();
   engine.Stop();
   return 0;
 }

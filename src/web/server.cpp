@@ -4,6 +4,7 @@
 
 #include "base/text.h"
 #include "base/url.h"
+#include "web/alert_routes.h"
 #include "web/api_routes.h"
 #include "web/metrics.h"
 #include "web/site/site.h"
@@ -140,6 +141,7 @@ class HttpServer : public Server {
       res.SetContent(RenderMetrics(store_, options_.engine), "text/plain; version=0.0.4");
     });
     AddApiRoutes(router_, api, store_);
+    if (options_.alerts) AddAlertRoutes(router_, *options_.alerts, store_);
   }
 
   ServerOptions options_;
