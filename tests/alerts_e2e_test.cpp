@@ -10,11 +10,14 @@
 
 #include <deque>
 
+#include "base/secrets.h"
 #include "tests/support/service.h"
 #include "tests/support/smtp_sink.h"
 
 namespace {
 
+using testing_support::CookiePair;
+using testing_support::Field;
 using testing_support::json;
 using testing_support::Reply;
 using testing_support::ServiceOptions;
@@ -349,6 +352,140 @@ TEST_F(Alerts, SettingsAreStrictAndThePasswordIsNeverShown) {
   ASSERT_EQ(renewed.status, 200);
   EXPECT_NE(renewed.body["webhook_secret"], before);
   EXPECT_EQ(Secret(), renewed.body["webhook_secret"]);
+}
+
+}  // namespace
+
+namespace {
+
+// Settings → Alerts through the site, without a browser: the form, its refusals in plain words,
+// the test button and what the page shows of incidents and deliveries.
+class AlertsPage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto hash = base::HashPassword("correct horse battery");
+    ASSERT_TRUE(hash.ok());
+    ASSERT_TRUE(svc_.db().AddUser(svc_.store_id(), "clerk@example.com", *hash).ok());
+    auto c = Client();
+    auto form = c.Get("/login");
+    ASSERT_TRUE(form);
+    auto r = c.Post("/login", httplib::Headers{{"Cookie", CookiePair(form, "spoke_login")}},
+                    httplib::Params{{"csrf", Field(form->body, "csrf")},
+                                    {"email", "clerk@example.com"},
+                                    {"password", "correct horse battery"}});
+    ASSERT_TRUE(r);
+    cookie_ = CookiePair(r, "spoke_session");
+  }
+  httplib::Client Client() { return httplib::Client("127.0.0.1", svc_.port()); }
+  std::string Page() {
+    auto c = Client();
+    auto r = c.Get("/settings/alerts", httplib::Headers{{"Cookie", cookie_}});
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    return r ? r->body : "";
+  }
+  // Posts a form with the page's CSRF token; answers the page it leads to.
+  std::string Submit(const std::string& path, httplib::Params params) {
+    params.emplace("csrf", Field(Page(), "csrf"));
+    auto c = Client();
+    auto r = c.Post(path, httplib::Headers{{"Cookie", cookie_}}, params);
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 303) << r->body;
+    EXPECT_EQ(r->get_header_value("Location"), "/settings/alerts");
+    return Page();
+  }
+
+  TestService svc_{Options()};
+  std::string cookie_;
+};
+
+TEST_F(AlertsPage, ShowsOffThenRefusesBadValuesNamingThemAndSaves) {
+  std::string page = Page();
+  EXPECT_NE(page.find("Alerts are <strong>off</strong>"), std::string::npos);
+  EXPECT_NE(page.find("href=\"/settings/alerts\""), std::string::npos) << "in the navigation";
+  const std::string secret = svc_.Get("/api/v1/settings/alerts").body["webhook_secret"];
+  EXPECT_NE(page.find(secret), std::string::npos) << "the secret is shown to verify signatures";
+
+  page = Submit("/settings/alerts", {{"webhook_enabled", "on"},
+                                     {"webhook_url", "http://hooks.example.com/x"},
+                                     {"attention_minutes", "30"}});
+  EXPECT_NE(page.find("Alert settings were not saved: webhook_url must use https:// (plain "
+                      "http:// only to a loopback host)"),
+            std::string::npos)
+      << page;
+  page = Submit("/settings/alerts", {{"attention_minutes", "soon"}});
+  EXPECT_NE(page.find("Needs-attention minutes must be a whole number"), std::string::npos);
+  page = Submit("/settings/alerts", {{"email_enabled", "on"},
+                                     {"smtp_host", "smtp.example.com"},
+                                     {"smtp_from", "spoke@example.com"},
+                                     {"smtp_to", "ann@example.com, not an address"}});
+  EXPECT_NE(page.find("smtp_to must be an e-mail address"), std::string::npos) << page;
+  EXPECT_EQ(svc_.Get("/api/v1/settings/alerts").body["email_enabled"], false) << "nothing saved";
+
+  // A form without its CSRF token changes nothing.
+  auto c = Client();
+  auto forged =
+      c.Post("/settings/alerts", httplib::Headers{{"Cookie", cookie_}},
+             httplib::Params{{"webhook_enabled", "on"}, {"webhook_url", "https://x.example"}});
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(svc_.Get("/api/v1/settings/alerts").body["webhook_url"], "");
+
+  page = Submit("/settings/alerts", {{"email_enabled", "on"},
+                                     {"smtp_host", "smtp.example.com"},
+                                     {"smtp_port", "587"},
+                                     {"smtp_security", "starttls"},
+                                     {"smtp_user", "alerts"},
+                                     {"smtp_password", "pa55word"},
+                                     {"smtp_from", "spoke@example.com"},
+                                     {"smtp_to", "ann@example.com\nbob@example.com"}});
+  EXPECT_NE(page.find("Alert settings saved."), std::string::npos) << page;
+  EXPECT_NE(page.find("Alerts are <strong>on</strong>: e-mail."), std::string::npos);
+  EXPECT_EQ(page.find("pa55word"), std::string::npos) << "the password is never shown";
+  EXPECT_NE(page.find("Password (saved; leave empty to keep it)"), std::string::npos);
+  Reply api = svc_.Get("/api/v1/settings/alerts");
+  EXPECT_EQ(api.body["smtp_to"], json::array({"ann@example.com", "bob@example.com"}));
+  EXPECT_EQ(api.body["smtp_password_set"], true);
+}
+
+TEST_F(AlertsPage, TheTestButtonAndAFailingDeliveryAreShownInPlainWords) {
+  Receiver receiver;
+  std::string page = Submit("/settings/alerts", {{"webhook_enabled", "on"},
+                                                 {"webhook_url", receiver.url()},
+                                                 {"attention_minutes", "0"},
+                                                 {"queue_minutes", "60"},
+                                                 {"token_lapse_days", "7"}});
+  ASSERT_NE(page.find("Alert settings saved."), std::string::npos) << page;
+  receiver.AnswerNext(502);
+  page = Submit("/settings/alerts/test", {});
+  EXPECT_NE(page.find("Webhook test alert: not delivered — the receiver answered HTTP 502."),
+            std::string::npos)
+      << page;
+  page = Submit("/settings/alerts/test", {});
+  EXPECT_NE(page.find("Webhook test alert: delivered (the receiver answered HTTP 200)."),
+            std::string::npos);
+
+  // An incident whose delivery fails: the page says why and when it tries again.
+  svc_.Connect();
+  ASSERT_TRUE(svc_.db().MarkLightspeedReconnect(svc_.store_id(), "the token was revoked").ok());
+  receiver.AnswerNext(500);
+  ASSERT_TRUE(svc_.alerts().CheckOnce().ok());
+  page = Page();
+  EXPECT_NE(page.find("Lightspeed must be connected again before any order can be exported: the "
+                      "token was revoked"),
+            std::string::npos)
+      << page;
+  EXPECT_NE(page.find("<strong>open</strong>"), std::string::npos);
+  EXPECT_NE(page.find("Failing: the receiver answered HTTP 500 — trying again"), std::string::npos)
+      << page;
+  // Still failing an hour on: given up, and the page says so.
+  for (int i = 0; i < 8; ++i) {
+    receiver.AnswerNext(500);
+    svc_.AdvanceTime(std::chrono::minutes(10));
+    ASSERT_TRUE(svc_.alerts().CheckOnce().ok());
+  }
+  page = Page();
+  EXPECT_NE(page.find("<strong>Not delivered</strong>: gave up after"), std::string::npos) << page;
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ class HttpServer : public Server {
       site::SiteOptions site_options{o.connections};
       site_options.public_url = o.public_url;
       site_options.clock = o.clock;
+      site_options.alerts = o.alerts;
       site_ = std::make_unique<site::Site>(api, store, site_options);
     }
     Routes(api);
