@@ -391,12 +391,18 @@ int Demo(int port) {
   options.port = port;
   options.connections = &connections;
   options.engine = &engine;
+  alerts::Options alert_options;
+  alert_options.secret_key_hex = config.secret_key_hex;
+  alert_options.node = engine.node();
+  alerts::Alerts alerts(**db, base::SystemClock(), alert_options);
+  options.alerts = &alerts;
   auto server = web::CreateServer(options, api, **db);
   auto bound = server->Start();
   if (!bound.ok())
     return Fail(base::Unavailable("port " + std::to_string(port) +
                                   " is taken; try: spoke demo --port 8081"));
   engine.Start();
+  alerts.Start();
   // A few shipped orders are already in Lightspeed, so the pages show what an export looks like.
   for (const char* n : {"10001", "10002"}) (void)api.RequestExport(info->id, n);
   const std::string url = "http://127.0.0.1:" + std::to_string(*bound) + "/";
@@ -414,6 +420,7 @@ int Demo(int port) {
             << "Stop with Ctrl-C." << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
+  alerts.Stop();
   engine.Stop();
   (void)lightspeed->Stop();
   return 0;
