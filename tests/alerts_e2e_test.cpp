@@ -217,6 +217,62 @@ TEST_F(Alerts, OneSignedOpenedPerIncidentThroughA500AndOneResolvedWhenRetrySucce
   EXPECT_FALSE(listed.body["incidents"][0]["resolved_at"].is_null());
 }
 
+// Issue 13's several nodes on one PostgreSQL: four checkers (each its own connection pool, as
+// `spoke serve` and `spoke worker` processes have) running at once send each notice once.
+TEST(AlertsAcrossNodes, FourCheckersOnOnePostgresSendEachNoticeOnce) {
+  ServiceOptions o = Options();
+  o.postgres = true;
+  TestService svc(o);
+  svc.Connect();
+  ASSERT_LT(svc.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 300);
+  svc.StartEngine();
+  Receiver receiver;
+  ASSERT_EQ(svc.Put("/api/v1/settings/alerts", {{"webhook_enabled", true},
+                                                {"webhook_url", receiver.url()},
+                                                {"attention_minutes", 0}})
+                .status,
+            200);
+  for (const char* n : {"N1", "N2", "N3"}) {
+    ASSERT_LT(svc.Put(std::string("/api/v1/orders/") + n,
+                      testing_support::HelmetOrder(n, "ann@example.com", "Adjustment"))
+                  .status,
+              300);
+    ASSERT_EQ(svc.Post(std::string("/api/v1/orders/") + n + "/export").status, 202);
+    ASSERT_EQ(svc.WaitForExport(n).body["export"]["state"], "needs_attention");
+  }
+  std::vector<std::unique_ptr<store::Store>> dbs;
+  std::vector<std::unique_ptr<alerts::Alerts>> nodes;
+  for (int i = 0; i < 4; ++i) {
+    auto db = store::Open(svc.db_url());
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    dbs.push_back(std::move(*db));
+    alerts::Options a;
+    a.node = "node-" + std::to_string(i);
+    nodes.push_back(std::make_unique<alerts::Alerts>(*dbs.back(), base::SystemClock(), a));
+  }
+  auto run_all = [&] {
+    std::vector<std::thread> threads;
+    for (auto& n : nodes)
+      threads.emplace_back([&n] {
+        for (int pass = 0; pass < 3; ++pass) (void)n->CheckOnce();
+      });
+    for (auto& t : threads) t.join();
+  };
+  run_all();
+  EXPECT_EQ(receiver.Delivered("opened").size(), 3u);
+  EXPECT_EQ(receiver.hits().size(), 3u) << "no notice sent twice";
+  ASSERT_EQ(
+      svc.Put("/api/v1/settings/lightspeed", {{"payment_types", {{"Adjustment", "Cash"}}}}).status,
+      200);
+  for (const char* n : {"N1", "N2", "N3"}) {
+    ASSERT_EQ(svc.Post(std::string("/api/v1/orders/") + n + "/export/retry").status, 202);
+    ASSERT_EQ(svc.WaitForExport(n).body["export"]["state"], "exported");
+  }
+  run_all();
+  EXPECT_EQ(receiver.Delivered("resolved").size(), 3u);
+  EXPECT_EQ(receiver.hits().size(), 6u);
+}
+
 TEST_F(Alerts, TheSameIncidentByEmailReachesTheSinkOnceThenOneResolved) {
   SmtpSink sink;
   Reply put = svc_.Put("/api/v1/settings/alerts", {{"email_enabled", true},
