@@ -20,7 +20,9 @@ using nlohmann::json;
 using store::AlertChannel;
 
 constexpr int kFactsLimit = 200;  // needs-attention orders considered per pass
-constexpr int kClaimBatch = 20;
+// One delivery per claim: its lease (Options::lease) then covers a single send, whatever the
+// timeouts, so a slow batch never outlives its lease and gets sent twice by another node.
+constexpr int kClaimBatch = 1;
 
 // An order number as one path segment: unreserved characters kept, the rest percent-encoded.
 std::string PathSegment(std::string_view s) {

@@ -59,7 +59,7 @@ struct AlertFacts {
     base::TimePoint since;  // when the order last changed (it was stopped then)
     std::string message;
   };
-  std::vector<AttentionOrder> attention;  // needs-attention orders, oldest first
+  std::vector<AttentionOrder> attention;  // needs-attention orders (not cancelled), oldest first
   std::optional<base::TimePoint> oldest_queued_at;
   std::string oldest_queued_number;
   ConnectionState connection = ConnectionState::kNone;
@@ -130,7 +130,9 @@ class AlertStore {
   virtual Result<std::vector<AlertIncident>> ListAlertIncidents(StoreId store, int limit) = 0;
 
   // Pending deliveries of any store due at `now` whose lease is not running, at most `limit`,
-  // each leased to `holder` until now + `lease` with a new fence.
+  // each leased to `holder` until now + `lease` with a new fence. A "resolved" waits while its
+  // incident's "opened" on the same channel is still pending, so a receiver never gets them
+  // the wrong way round.
   virtual Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(const std::string& holder,
                                                                   base::TimePoint now,
                                                                   base::Duration lease,

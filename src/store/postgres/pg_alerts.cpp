@@ -130,11 +130,11 @@ Status PostgresStore::PutAlertSettings(StoreId store, const AlertSettings& a) {
 Result<AlertFacts> PostgresStore::GetAlertFacts(StoreId store, int limit) {
   return pool_->Get<AlertFacts>([&](pqxx::work& w) -> Result<AlertFacts> {
     AlertFacts out;
-    for (const auto& row :
-         w.exec_params("SELECT number, updated_at, COALESCE(export_message, '') FROM orders "
-                       "WHERE store_id = $1 AND export_state = 'needs_attention' "
-                       "ORDER BY updated_at, id LIMIT $2",
-                       store.value, limit))
+    for (const auto& row : w.exec_params(
+             "SELECT number, updated_at, COALESCE(export_message, '') FROM orders "
+             "WHERE store_id = $1 AND export_state = 'needs_attention' AND status <> 'cancelled' "
+             "ORDER BY updated_at, id LIMIT $2",
+             store.value, limit))
       out.attention.push_back(
           {row[0].as<std::string>(), FromSeconds(row[1].as<int64_t>()), row[2].as<std::string>()});
     auto q = w.exec_params(
@@ -211,10 +211,13 @@ Result<std::vector<AlertDelivery>> PostgresStore::ClaimAlertDeliveries(const std
         std::vector<int64_t> ids;
         for (const auto& row : w.exec_params(
                  "UPDATE alert_deliveries SET lease_holder = $1, lease_until = $2, "
-                 "fence = fence + 1 WHERE id IN (SELECT id FROM alert_deliveries "
-                 "WHERE state = 'pending' AND next_attempt_at <= $3 "
-                 "AND (lease_until IS NULL OR lease_until <= $3) "
-                 "ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
+                 "fence = fence + 1 WHERE id IN (SELECT d.id FROM alert_deliveries d "
+                 "WHERE d.state = 'pending' AND d.next_attempt_at <= $3 "
+                 "AND (d.lease_until IS NULL OR d.lease_until <= $3) AND NOT (d.event = "
+                 "'resolved' AND EXISTS (SELECT 1 FROM alert_deliveries o WHERE o.incident_id = "
+                 "d.incident_id AND o.channel = d.channel AND o.event = 'opened' AND "
+                 "o.state = 'pending')) "
+                 "ORDER BY d.next_attempt_at, d.id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id",
                  holder, until, now, limit))
           ids.push_back(row[0].as<int64_t>());
         std::vector<AlertDelivery> out;

@@ -142,7 +142,7 @@ Result<AlertFacts> SqliteStore::GetAlertFacts(StoreId store, int limit) {
   {
     Stmt s(conn->get(),
            "SELECT number, updated_at, COALESCE(export_message, '') FROM orders "
-           "WHERE store_id = ? AND export_state = 'needs_attention' "
+           "WHERE store_id = ? AND export_state = 'needs_attention' AND status <> 'cancelled' "
            "ORDER BY updated_at, id LIMIT ?");
     s.Bind(1, store.value).Bind(2, int64_t{limit});
     while (s.Step()) out.attention.push_back({s.Text(0), FromSeconds(s.Int(1)), s.Text(2)});
@@ -243,8 +243,11 @@ Result<std::vector<AlertDelivery>> SqliteStore::ClaimAlertDeliveries(const std::
   std::vector<int64_t> ids;
   {
     Stmt s(conn->get(),
-           "SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_attempt_at <= ?1 "
-           "AND (lease_until IS NULL OR lease_until <= ?1) ORDER BY next_attempt_at, id LIMIT ?2");
+           "SELECT id FROM alert_deliveries d WHERE state = 'pending' AND next_attempt_at <= ?1 "
+           "AND (lease_until IS NULL OR lease_until <= ?1) AND NOT (event = 'resolved' AND "
+           "EXISTS (SELECT 1 FROM alert_deliveries o WHERE o.incident_id = d.incident_id "
+           "AND o.channel = d.channel AND o.event = 'opened' AND o.state = 'pending')) "
+           "ORDER BY next_attempt_at, id LIMIT ?2");
     s.Bind(1, now).Bind(2, int64_t{limit});
     while (s.Step()) ids.push_back(s.Int(0));
     if (!s.status().ok()) return s.status().error();
