@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "api/import.h"
 #include "app/config.h"
@@ -73,6 +74,15 @@ exporter::EngineOptions EngineOptionsOf(const Config& c) {
   o.refresh_keepalive = std::chrono::hours(24 * c.refresh_keepalive_days);
   o.node = c.node_name;
   o.lane_lease = std::chrono::seconds(c.lane_lease_seconds);
+  return o;
+}
+
+alerts::Options AlertOptionsOf(const Config& c, const std::string& node) {
+  alerts::Options o;
+  o.secret_key_hex = c.secret_key;
+  o.public_url = c.public_url;
+  o.node = node;
+  o.check_every = std::chrono::seconds(c.alerts_check_seconds);
   return o;
 }
 
@@ -149,6 +159,9 @@ int Serve(const CommonFlags& f) {
   options.port = env->config.Port();
   options.connections = &connections;
   options.engine = &engine;
+  // The alert checker runs on its own thread, never on the engine's dispatcher.
+  alerts::Alerts alerts(*env->db, base::SystemClock(), AlertOptionsOf(env->config, engine.node()));
+  options.alerts = &alerts;
   options.public_url = env->config.public_url;
   options.threads = env->config.server_threads;
   options.limits.max_connections = env->config.max_connections;
@@ -162,6 +175,7 @@ int Serve(const CommonFlags& f) {
   engine.Start();
   std::unique_ptr<exporter::Reconciler> reconciler;
   auto daily = StartDailyReconcile(*env, reconciler, connections);
+  alerts.Start();
   std::cout << "spoke listening on http://" << options.host << ":" << *port << "/ with "
             << env->config.workers << " export workers"
             << (env->config.public_url.empty() ? std::string()
@@ -170,6 +184,7 @@ int Serve(const CommonFlags& f) {
   WaitForStopSignal(stop);
   daily.reset();
   server->Stop();
+  alerts.Stop();
   engine.Stop();
   return 0;
 }
@@ -181,12 +196,15 @@ int Worker(const CommonFlags& f) {
   if (auto s = LoadSecretKey(&env->config); !s.ok()) return Fail(s.error());
   exporter::Connections connections(*env->db, LightspeedConfigOf(env->config));
   exporter::Engine engine(*env->db, connections, EngineOptionsOf(env->config));
+  alerts::Alerts alerts(*env->db, base::SystemClock(), AlertOptionsOf(env->config, engine.node()));
   engine.Start();
   std::unique_ptr<exporter::Reconciler> reconciler;
   auto daily = StartDailyReconcile(*env, reconciler, connections);
+  alerts.Start();
   std::cout << "spoke worker: " << env->config.workers << " export workers" << std::endl;
   WaitForStopSignal(stop);
   daily.reset();
+  alerts.Stop();
   engine.Stop();
   return 0;
 }
@@ -395,12 +413,18 @@ int Demo(int port) {
   options.port = port;
   options.connections = &connections;
   options.engine = &engine;
+  alerts::Options alert_options;
+  alert_options.secret_key_hex = config.secret_key_hex;
+  alert_options.node = engine.node();
+  alerts::Alerts alerts(**db, base::SystemClock(), alert_options);
+  options.alerts = &alerts;
   auto server = web::CreateServer(options, api, **db);
   auto bound = server->Start();
   if (!bound.ok())
     return Fail(base::Unavailable("port " + std::to_string(port) +
                                   " is taken; try: spoke demo --port 8081"));
   engine.Start();
+  alerts.Start();
   // A few shipped orders are already in Lightspeed, so the pages show what an export looks like.
   for (const char* n : {"10001", "10002"}) (void)api.RequestExport(info->id, n);
   const std::string url = "http://127.0.0.1:" + std::to_string(*bound) + "/";
@@ -418,6 +442,7 @@ int Demo(int port) {
             << "Stop with Ctrl-C." << std::endl;
   WaitForStopSignal(stop);
   server->Stop();
+  alerts.Stop();
   engine.Stop();
   (void)lightspeed->Stop();
   return 0;

@@ -81,7 +81,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
       {"server.request_timeout_seconds", "SPOKE_SERVER_REQUEST_TIMEOUT_SECONDS",
        &c.request_timeout_seconds, 1, 600},
       {"server.idle_timeout_seconds", "SPOKE_SERVER_IDLE_TIMEOUT_SECONDS", &c.idle_timeout_seconds,
-       1, 3600}};
+       1, 3600},
+      {"alerts.check_seconds", "SPOKE_ALERTS_CHECK_SECONDS", &c.alerts_check_seconds, 1, 3600}};
   auto find_int = [&ints](const std::string& key) -> const IntSetting* {
     for (const IntSetting& i : ints)
       if (key == i.key) return &i;

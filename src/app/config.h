@@ -44,6 +44,9 @@ struct Config {
   int max_connections_per_address = 256;  // server.max_connections_per_address
   int request_timeout_seconds = 10;       // server.request_timeout_seconds, 1..600
   int idle_timeout_seconds = 15;          // server.idle_timeout_seconds, 1..3600
+  // alerts.check_seconds, 1..3600: how often `spoke serve` and `spoke worker` look for alert
+  // incidents and send due alerts (issue 15; alerts themselves are set per store, off by default).
+  int alerts_check_seconds = 30;
 
   std::string Host() const;
   int Port() const;

@@ -156,6 +156,17 @@ TEST_F(ConfigTest, ServerLimitsFromFileOrEnvironmentWithinBounds) {
   EXPECT_EQ(too_long.error().field, "server.request_timeout_seconds");
 }
 
+// Issue 15: how often the alert checker runs, within bounds.
+TEST_F(ConfigTest, AlertsCheckSecondsWithinBounds) {
+  EXPECT_EQ(LoadConfig(Write(""))->alerts_check_seconds, 30) << "the default";
+  auto c = LoadConfig(Write("[alerts]\ncheck_seconds = 5\n"));
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->alerts_check_seconds, 5);
+  auto refused = LoadConfig(Write("[alerts]\ncheck_seconds = 0\n"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "alerts.check_seconds");
+}
+
 // Issue 13: PostgreSQL URLs (both schemes) and the pool size.
 TEST_F(ConfigTest, DatabaseUrlAndPoolSize) {
   auto pg = LoadConfig(

@@ -1,7 +1,7 @@
-// Durable storage: one object joining six concerns, each its own interface and header —
+// Durable storage: one object joining seven concerns, each its own interface and header —
 // orders and catalog (orders.h), the export queue (exports.h), the Lightspeed link (lightspeed.h),
-// access (access.h), refunds sent to Lightspeed (refunds.h) and reconciliation (reconcile.h). Code
-// that needs one concern may take that interface alone.
+// access (access.h), refunds sent to Lightspeed (refunds.h), reconciliation (reconcile.h) and
+// alerts (alerts.h). Code that needs one concern may take that interface alone.
 //
 // Backends: SQLite (`sqlite://PATH`, the default) and PostgreSQL (`postgresql://…`), picked by
 // Open() from the URL; both pass the same contract suite (store_contract_test.cpp). Every method
@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "store/access.h"
+#include "store/alerts.h"
 #include "store/exports.h"
 #include "store/lightspeed.h"
 #include "store/orders.h"
@@ -28,7 +29,8 @@ class Store : public OrderStore,
               public LightspeedStore,
               public AccessStore,
               public RefundStore,
-              public ReconcileStore {
+              public ReconcileStore,
+              public AlertStore {
  public:
   ~Store() override = default;
 };

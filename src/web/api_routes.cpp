@@ -95,9 +95,8 @@ base::Result<std::optional<shop::ExportState>> ExportStateOf(const http::Request
   return std::optional<shop::ExportState>(st);
 }
 
-using Authed = std::function<void(store::StoreId, const http::Request&, http::Response&)>;
+}  // namespace
 
-// Bearer-token authentication: a token sees only its own store.
 http::Handler WithToken(store::Store& store, Authed handler) {
   return [&store, handler](const http::Request& req, http::Response& res) {
     const std::string auth = req.Header("Authorization");
@@ -115,8 +114,6 @@ http::Handler WithToken(store::Store& store, Authed handler) {
     handler(*s, req, res);
   };
 }
-
-}  // namespace
 
 int HttpStatus(base::ErrorCode code) {
   switch (code) {

@@ -4,6 +4,7 @@
 
 #include "base/text.h"
 #include "base/url.h"
+#include "web/alert_routes.h"
 #include "web/api_routes.h"
 #include "web/metrics.h"
 #include "web/site/site.h"
@@ -53,6 +54,7 @@ class HttpServer : public Server {
       site::SiteOptions site_options{o.connections};
       site_options.public_url = o.public_url;
       site_options.clock = o.clock;
+      site_options.alerts = o.alerts;
       site_ = std::make_unique<site::Site>(api, store, site_options);
     }
     Routes(api);
@@ -140,6 +142,7 @@ class HttpServer : public Server {
       res.SetContent(RenderMetrics(store_, options_.engine), "text/plain; version=0.0.4");
     });
     AddApiRoutes(router_, api, store_);
+    if (options_.alerts) AddAlertRoutes(router_, *options_.alerts, store_);
   }
 
   ServerOptions options_;

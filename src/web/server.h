@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "exporter/engine.h"
 #include "http/server.h"
@@ -28,6 +29,8 @@ struct ServerOptions {
   base::Clock* clock = nullptr;  // the site's sessions and dates; default: the system clock
   // This process's export engine, for its node and lanes in /metrics; may be null.
   const exporter::Engine* engine = nullptr;
+  // Alerts' settings, test button and incidents (API and Settings → Alerts); may be null.
+  alerts::Alerts* alerts = nullptr;
 };
 
 class Server {

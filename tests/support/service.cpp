@@ -80,6 +80,11 @@ TestService::TestService(ServiceOptions options) {
   server_options.clock = &clock_;
   if (options.site_connections) server_options.connections = connections_.get();
   server_options.engine = engine_.get();
+  alerts::Options alert_options = options.alerts;
+  alert_options.secret_key_hex = config.secret_key_hex;
+  alert_options.public_url = options.public_url;
+  alerts_ = std::make_unique<alerts::Alerts>(*db_, clock_, alert_options);
+  server_options.alerts = alerts_.get();
   server_ = web::CreateServer(server_options, *api_, *db_);
   auto port = server_->Start();
   if (!port.ok()) throw std::runtime_error(port.error().message);
@@ -89,6 +94,7 @@ TestService::TestService(ServiceOptions options) {
 TestService::~TestService() {
   server_->Stop();
   server_.reset();
+  alerts_.reset();
   engine_->Stop();
   engine_.reset();
   api_.reset();

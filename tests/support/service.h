@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "exporter/connections.h"
 #include "exporter/engine.h"
@@ -53,6 +54,9 @@ struct ServiceOptions {
   // Another `spoke serve` node: this server opens that service's SQLite file (its store, token
   // and API see the same rows) instead of a fresh one; it must outlive this one.
   const TestService* share_database_of = nullptr;
+  // Alerts (issue 15): served by the API and the site; their checker is run by the test
+  // (alerts().CheckOnce()), not by a thread.
+  alerts::Options alerts;
 };
 
 // The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is
@@ -115,6 +119,7 @@ class TestService {
   // The test's database (test_database.h: SQLite, or PostgreSQL under SPOKE_TEST_DATABASE).
   const std::string& db_url() const { return db_url_; }
   store::Store& db() { return *db_; }
+  alerts::Alerts& alerts() { return *alerts_; }
   store::StoreId store_id() const { return store_id_; }
   const std::string& token() const { return token_; }
   int port() const { return port_; }
@@ -129,6 +134,7 @@ class TestService {
   std::unique_ptr<exporter::Connections> connections_;
   std::unique_ptr<exporter::Engine> engine_;
   std::unique_ptr<api::Api> api_;
+  std::unique_ptr<alerts::Alerts> alerts_;
   std::unique_ptr<web::Server> server_;
   store::StoreId store_id_;
   std::string token_;

@@ -156,6 +156,20 @@ class PostgresStore : public Store {
                                                        const std::string& run_kind) override;
   Result<bool> ClaimDailyReconcile(StoreId store, const std::string& day,
                                    const std::string& node) override;
+  // pg_alerts.cpp: alert settings, incidents and deliveries (alerts.h).
+  Result<AlertSettings> GetAlertSettings(StoreId store) override;
+  Status PutAlertSettings(StoreId store, const AlertSettings& settings) override;
+  Result<AlertFacts> GetAlertFacts(StoreId store, int limit) override;
+  Result<IncidentChanges> SyncIncidents(StoreId store, const std::vector<AlertCondition>& open,
+                                        const std::vector<AlertChannel>& channels,
+                                        base::TimePoint now) override;
+  Result<std::vector<AlertIncident>> ListAlertIncidents(StoreId store, int limit) override;
+  Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(const std::string& holder,
+                                                          base::TimePoint now, base::Duration lease,
+                                                          int limit) override;
+  Status FinishAlertDelivery(int64_t id, int64_t fence, const DeliveryOutcome& outcome,
+                             base::TimePoint now) override;
+  Result<std::vector<AlertDelivery>> ListAlertDeliveries(StoreId store, int limit) override;
 
  private:
   // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"

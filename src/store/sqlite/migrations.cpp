@@ -282,6 +282,61 @@ END;
     {13, R"sql(
 ALTER TABLE lightspeed_settings ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
 )sql"},
+    // Alerts (issue 15): each store's alert settings, the incidents the checker opened and
+    // resolved (one open incident per key), and the notices' deliveries with their attempts.
+    {14, R"sql(
+CREATE TABLE alert_settings (
+  store_id INTEGER PRIMARY KEY REFERENCES stores(id),
+  webhook_enabled INTEGER NOT NULL,
+  email_enabled INTEGER NOT NULL,
+  attention_minutes INTEGER NOT NULL,
+  queue_minutes INTEGER NOT NULL,
+  token_lapse_days INTEGER NOT NULL,
+  webhook_url TEXT NOT NULL,
+  webhook_secret TEXT NOT NULL,
+  smtp_host TEXT NOT NULL,
+  smtp_port INTEGER NOT NULL,
+  smtp_security TEXT NOT NULL,
+  smtp_user TEXT NOT NULL,
+  smtp_password_sealed TEXT NOT NULL,
+  smtp_from TEXT NOT NULL,
+  smtp_to TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE alert_incidents (
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  incident_key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  message TEXT NOT NULL,
+  order_number TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  resolved_at INTEGER
+);
+CREATE UNIQUE INDEX alert_incidents_open ON alert_incidents (store_id, incident_key)
+  WHERE resolved_at IS NULL;
+CREATE INDEX alert_incidents_by_store ON alert_incidents (store_id, id);
+CREATE TABLE alert_deliveries (
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  incident_id INTEGER NOT NULL REFERENCES alert_incidents(id),
+  event TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  delivered_at INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  lease_holder TEXT,
+  lease_until INTEGER,
+  fence INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (incident_id, event, channel)
+);
+CREATE INDEX alert_deliveries_due ON alert_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX alert_deliveries_by_store ON alert_deliveries (store_id, id);
+)sql"},
     // Reconciliation (issue 15): the total of the sale sent for each exported order, the kept
     // runs with their differences, and the daily run's claim per store and day (one node runs it).
     {15, R"sql(

@@ -153,6 +153,20 @@ class SqliteStore : public Store {
                                                        const std::string& run_kind) override;
   Result<bool> ClaimDailyReconcile(StoreId store, const std::string& day,
                                    const std::string& node) override;
+  // sqlite_alerts.cpp: alert settings, incidents and deliveries (alerts.h).
+  Result<AlertSettings> GetAlertSettings(StoreId store) override;
+  Status PutAlertSettings(StoreId store, const AlertSettings& settings) override;
+  Result<AlertFacts> GetAlertFacts(StoreId store, int limit) override;
+  Result<IncidentChanges> SyncIncidents(StoreId store, const std::vector<AlertCondition>& open,
+                                        const std::vector<AlertChannel>& channels,
+                                        base::TimePoint now) override;
+  Result<std::vector<AlertIncident>> ListAlertIncidents(StoreId store, int limit) override;
+  Result<std::vector<AlertDelivery>> ClaimAlertDeliveries(const std::string& holder,
+                                                          base::TimePoint now, base::Duration lease,
+                                                          int limit) override;
+  Status FinishAlertDelivery(int64_t id, int64_t fence, const DeliveryOutcome& outcome,
+                             base::TimePoint now) override;
+  Result<std::vector<AlertDelivery>> ListAlertDeliveries(StoreId store, int limit) override;
 
  private:
   int64_t NowSeconds() const;

@@ -123,6 +123,7 @@ std::string RenderPage(const Layout& l, std::string_view body) {
     item("orders", "/orders", "Open Orders");
     item("exports", "/exports", "Exports");
     item("settings", "/settings/lightspeed", "Settings → Lightspeed");
+    item("alerts", "/settings/alerts", "Settings → Alerts");
     h += "</nav><form class=\"logout\" method=\"post\" action=\"/logout\">" + CsrfField(l.csrf) +
          "<span>" + Escape(l.user_email) +
          "</span> <button type=\"submit\">Log out</button></form>";

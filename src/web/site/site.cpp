@@ -85,6 +85,10 @@ void Site::Register(http::Router& http) {
   http.Post("/settings/lightspeed", Guard(&Site::SettingsPost, true));
   http.Post("/settings/lightspeed/connect", Guard(&Site::ConnectPost, true));
   http.Get("/settings/lightspeed/callback", Guard(&Site::ConnectCallback, false));
+  http.Get("/settings/alerts", Guard(&Site::AlertsPage, false));
+  http.Post("/settings/alerts", Guard(&Site::AlertsPost, true));
+  http.Post("/settings/alerts/secret", Guard(&Site::AlertsSecretPost, true));
+  http.Post("/settings/alerts/test", Guard(&Site::AlertsTestPost, true));
 }
 
 http::Handler Site::Guard(PageFn fn, bool post) {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "base/mutex.h"
 #include "http/http.h"
@@ -25,6 +26,8 @@ struct SiteOptions {
   // server.public_url ("" = none): the OAuth redirect's base; without it only a loopback
   // request may connect.
   std::string public_url;
+  // Settings → Alerts (issue 15); null: the page says alerts are not available here.
+  alerts::Alerts* alerts = nullptr;
 };
 
 class Site {
@@ -95,6 +98,11 @@ class Site {
   void SettingsPost(Ctx& c);
   void ConnectPost(Ctx& c);
   void ConnectCallback(Ctx& c);
+  // pages_alerts.cpp: Settings → Alerts.
+  void AlertsPage(Ctx& c);
+  void AlertsPost(Ctx& c);
+  void AlertsSecretPost(Ctx& c);
+  void AlertsTestPost(Ctx& c);
 
   api::Api& api_;
   store::Store& store_;
