@@ -24,22 +24,6 @@ constexpr int kFactsLimit = 200;  // needs-attention orders considered per pass
 // timeouts, so a slow batch never outlives its lease and gets sent twice by another node.
 constexpr int kClaimBatch = 1;
 
-// An order number as one path segment: unreserved characters kept, the rest percent-encoded.
-std::string PathSegment(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 bool HasControl(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
@@ -223,7 +207,7 @@ struct Alerts::Rendered {
 std::string Alerts::Link(const store::AlertCondition& c) const {
   if (options_.public_url.empty()) return "";
   if (c.kind == "order_attention")
-    return options_.public_url + "/orders/" + PathSegment(c.order_number);
+    return options_.public_url + "/orders/" + base::PercentEncode(c.order_number);
   if (c.kind == "queue_age") return options_.public_url + "/exports";
   if (c.kind == "test") return options_.public_url + "/settings/alerts";
   return options_.public_url + "/settings/lightspeed";

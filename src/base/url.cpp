@@ -1,6 +1,23 @@
 #include "base/url.h"
 
+#include <cctype>
+
 namespace base {
+
+std::string PercentEncode(std::string_view text) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
 
 std::string HostOfAuthority(std::string_view authority) {
   if (!authority.empty() && authority.front() == '[') {

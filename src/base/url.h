@@ -9,6 +9,10 @@
 
 namespace base {
 
+// Percent-encodes everything but RFC 3986's unreserved characters (A-Z a-z 0-9 - _ . ~): one
+// path segment or query value.
+std::string PercentEncode(std::string_view text);
+
 // The host of an authority "host[:port]" or "[v6]:port" (a Host header, a listen address).
 std::string HostOfAuthority(std::string_view authority);
 // localhost, 127.0.0.0/8 (also v4-mapped, ::ffff:127.0.0.1) or ::1 (with or without brackets).

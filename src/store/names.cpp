@@ -36,6 +36,17 @@ constexpr Names<OrderSort, 4> kSorts{{{OrderSort::kNewest, "newest"},
                                       {OrderSort::kTotalHigh, "total_desc"},
                                       {OrderSort::kTotalLow, "total_asc"}}};
 
+constexpr Names<AlertChannel, 2> kChannels{
+    {{AlertChannel::kWebhook, "webhook"}, {AlertChannel::kEmail, "email"}}};
+constexpr Names<SmtpSecurity, 3> kSecurity{{{SmtpSecurity::kStartTls, "starttls"},
+                                            {SmtpSecurity::kTls, "tls"},
+                                            {SmtpSecurity::kNone, "none"}}};
+constexpr Names<AlertEvent, 2> kEvents{
+    {{AlertEvent::kOpened, "opened"}, {AlertEvent::kResolved, "resolved"}}};
+constexpr Names<DeliveryState, 3> kStates{{{DeliveryState::kPending, "pending"},
+                                           {DeliveryState::kDelivered, "delivered"},
+                                           {DeliveryState::kFailed, "failed"}}};
+
 template <typename E, size_t N>
 const char* NameIn(const Names<E, N>& names, E v) {
   for (const auto& [value, name] : names)
@@ -88,5 +99,14 @@ shop::Connection ConnectionOf(const LightspeedSettings& s) {
 std::string LaneName(StoreId store, const std::string& account_id) {
   return account_id.empty() ? "store-" + std::to_string(store.value) : account_id;
 }
+
+const char* Name(AlertChannel v) { return NameIn(kChannels, v); }
+const char* Name(SmtpSecurity v) { return NameIn(kSecurity, v); }
+const char* Name(AlertEvent v) { return NameIn(kEvents, v); }
+const char* Name(DeliveryState v) { return NameIn(kStates, v); }
+bool Parse(std::string_view name, AlertChannel* out) { return ParseIn(kChannels, name, out); }
+bool Parse(std::string_view name, SmtpSecurity* out) { return ParseIn(kSecurity, name, out); }
+bool Parse(std::string_view name, AlertEvent* out) { return ParseIn(kEvents, name, out); }
+bool Parse(std::string_view name, DeliveryState* out) { return ParseIn(kStates, name, out); }
 
 }  // namespace store

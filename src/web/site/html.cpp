@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "base/time_zone.h"
+#include "base/url.h"
 
 namespace web::site {
 
@@ -36,20 +37,7 @@ std::string Escape(std::string_view text) {
   return out;
 }
 
-std::string UrlEncode(std::string_view text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string UrlEncode(std::string_view text) { return base::PercentEncode(text); }
 
 namespace {
 
