@@ -290,4 +290,46 @@ TEST(Recovery, OrdersStoppedByALostConnectionResumeWhenTheStoreConnectsAgain) {
   EXPECT_EQ(svc.SimControl("GET", "/stats")["requests"].value("POST Sale", 0), 3);
 }
 
+// Issue 15: a refund the lost connection stopped is sent by itself once the store connects again.
+TEST(Recovery, ARefundStoppedByALostConnectionIsSentAfterReconnecting) {
+  TestService svc(BehindItsPublicAddress());
+  svc.Connect();
+  ASSERT_LT(svc.Put("/api/v1/items/HELMET", testing_support::HelmetItem()).status, 300);
+  ASSERT_EQ(svc.Put("/api/v1/settings/lightspeed", {{"refunds", "send"}}).status, 200);
+  ASSERT_LT(
+      svc.Put("/api/v1/orders/R9", testing_support::HelmetOrder("R9", "r9@example.com")).status,
+      300);
+  svc.StartEngine();
+  ASSERT_EQ(svc.Post("/api/v1/orders/R9/export").status, 202);
+  ASSERT_EQ(svc.WaitForExport("R9").body["export"]["state"], "exported");
+  svc.SimControl("PUT", "/tokens",
+                 {{"expire_access_tokens", true}, {"revoke_refresh_tokens", true}});
+  ASSERT_EQ(svc.Post("/api/v1/orders/R9/refunds",
+                     {{"id", "rf_1"}, {"method", "Online Payments (Stripe)"}, {"amount", "5.00"}})
+                .status,
+            201);
+  const auto refund_state = [&] {
+    json last;
+    for (int i = 0; i < 400; ++i) {
+      last = svc.Get("/api/v1/orders/R9").body["refunds"][0]["lightspeed"];
+      if (last.is_object() && (last["state"] == "sent" || last["state"] == "needs_attention"))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return last;
+  };
+  json stopped = refund_state();
+  ASSERT_EQ(stopped["state"], "needs_attention") << stopped.dump();
+  EXPECT_EQ(stopped["message"].get<std::string>().rfind("Waiting for the Lightspeed connection", 0),
+            0u)
+      << stopped.dump();
+  Clerk clerk(svc, "127.0.0.1:" + std::to_string(svc.port()));
+  EXPECT_EQ(ConnectThroughTheSite(svc, clerk)->status, 303);
+  json sent = refund_state();
+  EXPECT_EQ(sent["state"], "sent") << sent.dump();
+  auto sales = svc.Lightspeed()->FindSales("R9-Rrf_1", "web");
+  ASSERT_TRUE(sales.ok());
+  EXPECT_EQ(sales->size(), 1u);
+}
+
 }  // namespace

@@ -374,6 +374,14 @@ Result<int> Api::ResumeAfterReconnect(store::StoreId s) {
   auto retried = RetryStopped(
       s, [](const store::ExportRecord& e) { return exporter::IsStoppedForConnection(e.message); });
   if (!retried.ok()) return retried.error();
+  // Refunds the lost connection stopped (issue 15) go again too; they are not counted as orders.
+  if (auto refunds = store_.ListStoppedRefunds(s, kMaxBatch); refunds.ok()) {
+    bool any = false;
+    for (const store::RefundExport& x : *refunds)
+      if (exporter::IsStoppedForConnection(x.message))
+        any = store_.RequeueRefund(s, x.number, x.refund_id).ok() || any;
+    if (any && options_.on_queued) options_.on_queued();
+  }
   return static_cast<int>(std::count_if(retried->begin(), retried->end(),
                                         [](const BatchResult& b) { return b.result.ok(); }));
 }
