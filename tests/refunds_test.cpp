@@ -209,6 +209,11 @@ TEST_F(Refunds, AStoppedRefundSaysWhyAndIsSentOnRetry) {
                             state["sale_id"].get<std::string>()),
             std::string::npos);
   EXPECT_NE(page->body.find("spoke sends it to Lightspeed"), std::string::npos);
+  auto list = site.Get("/orders?q=R5", session);
+  ASSERT_TRUE(list);
+  EXPECT_NE(list->body.find("spoke sends it to Lightspeed"), std::string::npos)
+      << "Open Orders says the same";
+  EXPECT_EQ(list->body.find("refund it in Lightspeed too"), std::string::npos);
   EXPECT_EQ(svc_.Post("/api/v1/orders/R5/refunds/rf_1/retry").status, 409)
       << "a sent refund is not sent again";
 }

@@ -3,6 +3,7 @@
 // exporting them together (R26). Every task works without script; /site.js only adds a
 // select-all box and a live count of the ticked boxes.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "web/site/site.h"
@@ -265,6 +266,11 @@ void Site::OrdersPage(Ctx& c) {
     const shop::Eligibility why = shop::CheckEligibility(o, r.export_record.state, conn);
     in_flight = in_flight || InFlight(r.export_record);
     const std::string n = Escape(o.number);
+    // Refunds spoke sends (issue 15), read only for exported orders refunded at all.
+    std::map<std::string, store::RefundExport> sent;
+    if (r.export_record.state == shop::ExportState::kExported && !o.refunds.empty())
+      if (auto x = store_.ListRefundExports(c.session.store_id, o.number); x.ok())
+        for (store::RefundExport& e : *x) sent[e.refund_id] = std::move(e);
     rows +=
         "<tr data-order=\"" + n + "\"><td data-label=\"Order\"><a href=\"/orders/" +
         UrlEncode(o.number) + "\">#" + n + "</a></td><td class=\"hide-sm\" data-label=\"Date\">" +
@@ -272,7 +278,7 @@ void Site::OrdersPage(Ctx& c) {
         Escape(o.customer.first_name + " " + o.customer.last_name) + "<br><span class=\"muted\">" +
         Escape(o.customer.email) + "</span></td><td class=\"num\" data-label=\"Total\">" +
         Escape(FormatMoney(o.total, o.currency)) +
-        "</td><td class=\"balance\" data-label=\"Balance\">" + BalanceHtml(r, balance) +
+        "</td><td class=\"balance\" data-label=\"Balance\">" + BalanceHtml(r, balance, sent) +
         "</td><td class=\"hide-sm\" data-label=\"Status\">" + StatusLabel(o.status) +
         "</td><td class=\"export\" data-label=\"Export\">";
     const std::string state = ExportStateHtml(r.export_record, why, c.time_zone());
