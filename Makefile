@@ -78,11 +78,12 @@ test-asan: deps
 TSAN_OPTS = halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath scripts/tsan.supp)
 TSAN_ENV = TSAN_OPTIONS=$(TSAN_OPTS)
 TSAN_TARGETS = exporter_test lightspeed_test lightspeed_sim_test store_test pg_store_test e2e_test \
-  http_test
+  http_test alert_store_test alerts_e2e_test reconcile_e2e_test
 TSAN_BUILD ?= build-tsan
 # Not built here (fuzz replays, the soak, the multi-node run), and the end-to-end suites again on
-# PostgreSQL: the PostgreSQL backend's threads are covered by store_test under TSan.
-TSAN_EXCLUDE = '_NOT_BUILT$$|^fuzz\.|^fault_soak\.|^multi_node\.|^e2e_on_postgres\.'
+# PostgreSQL (the exports' and the alerts'): the PostgreSQL backend's threads are covered by
+# store_test and alert_store_test under TSan.
+TSAN_EXCLUDE = '_NOT_BUILT$$|^fuzz\.|^fault_soak\.|^multi_node\.|^e2e_on_postgres\.|^alerts_e2e_on_postgres$$'
 test-tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=thread
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
