@@ -1,7 +1,8 @@
 // The JSON intake of PUT /api/v1/orders/{number}, PUT /api/v1/items/{sku}, POST …/refunds and
 // PUT /api/v1/settings/lightspeed, step for step as api::Api does it (ParseBody, the codec's
 // reader, shop's validation, the answer's JSON) but against an in-memory catalog instead of the
-// database. Input: a first line "order <number>", "item <sku>", "refund" or "settings", then the
+// database; and PUT /api/v1/settings/alerts' reader with the alerts' URL and address checks.
+// Input: a first line "order <number>", "item <sku>", "refund", "settings" or "alerts", then the
 // body. Every refusal must name a field and serialise as an answer; everything accepted must
 // read back identically from the JSON the API answers with.
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "fuzz/fuzz_util.h"
 #include "shop/eligibility.h"
 #include "shop/validate.h"
+#include "web/alert_routes.h"
 #include "web/api_routes.h"
 
 namespace {
@@ -161,6 +163,20 @@ void PutSettings(const std::string& body) {
   FUZZ_CHECK(*again == *next, "the settings read back differently: " + shown.dump());
 }
 
+void PutAlertSettings(const std::string& body) {
+  auto change = web::AlertSettingsChangeFromJson(body);
+  if (!change.ok()) return Refused(change.error());
+  if (change->webhook_url)
+    if (auto s = alerts::CheckWebhookUrl(*change->webhook_url, "webhook_url"); !s.ok())
+      Refused(s.error());
+  if (change->smtp_from)
+    if (auto s = alerts::CheckMailAddress(*change->smtp_from, "smtp_from"); !s.ok())
+      Refused(s.error());
+  if (change->smtp_to)
+    for (const std::string& to : *change->smtp_to)
+      if (auto s = alerts::CheckMailAddress(to, "smtp_to"); !s.ok()) Refused(s.error());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -174,5 +190,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     AddRefund(body);
   else if (kind == "settings")
     PutSettings(body);
+  else if (kind == "alerts")
+    PutAlertSettings(body);
   return 0;
 }

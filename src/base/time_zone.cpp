@@ -57,7 +57,9 @@ Result<TimePoint> StartOfDayInZone(std::string_view text, std::string_view zone,
       !digits(5, 2, &m) || !digits(8, 2, &d))
     return Invalid(f, f + " must be a date like 2026-11-20 or an RFC 3339 time");
   const date::year_month_day ymd{date::year(y), date::month(m), date::day(d)};
-  if (!ymd.ok() || y < 1970) return Invalid(f, f + " is not a calendar date");
+  if (!ymd.ok()) return Invalid(f, f + " is not a calendar date");
+  // Times are kept to the nanosecond in 64 bits: beyond 2262 they would wrap around.
+  if (y < 1970 || y > 2199) return Invalid(f, f + " must be a date from 1970 to 2199");
   const date::time_zone* z = Find(zone);
   if (z == nullptr) return Invalid(f, "the store's time zone is unknown: " + std::string(zone));
   const date::local_seconds local{date::local_days(ymd).time_since_epoch()};

@@ -46,5 +46,18 @@ TEST(TimeZone, AnUnknownZoneFormatsInUtc) {
   EXPECT_EQ(FormatInZone(At("2026-11-20T15:04:00Z"), ""), "2026-11-20 15:04 UTC");
 }
 
+// Issue 15: reconciliation's dates start the day in the store's zone; a year past 2199 is refused
+// (fuzz/time found 9999-12-31 wrapping around to 1816).
+TEST(TimeZone, ADateStartsItsDayInTheZoneWithinTheYearsTimesCanHold) {
+  auto day = StartOfDayInZone("2026-11-20", "America/Denver", "from");
+  ASSERT_TRUE(day.ok()) << day.error().message;
+  EXPECT_EQ(*day, At("2026-11-20T07:00:00Z"));
+  for (const char* bad : {"9999-12-31", "2200-01-01", "1969-12-31", "2026-02-30", "2026-11-2x"}) {
+    auto r = StartOfDayInZone(bad, "America/Denver", "from");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().field, "from") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace base
