@@ -403,3 +403,30 @@ test('issue 14: select all ticks every box on the page, counts them, and exports
   await shot(page, 'select-all-exported');
   await page.context().close();
 });
+
+test('issue 15: refunds are sent on request, and alerts turn on from Settings → Alerts', async () => {
+  const page = await newPage();
+  await login(page);
+  await page.goto(site.url + 'settings/lightspeed');
+  assert.ok(await page.isChecked('input[name=refunds][value=manual]'), 'manual by default (R24)');
+  await page.check('input[name=refunds][value=send]');
+  await Promise.all([page.waitForURL(/\/settings\/lightspeed/),
+                     page.click('button:has-text("Save settings")')]);
+  await page.goto(site.url + 'settings/lightspeed');
+  assert.ok(await page.isChecked('input[name=refunds][value=send]'), 'the choice is kept');
+
+  await page.goto(site.url + 'settings/alerts');
+  assert.match(await page.textContent('#alerts-status'), /off/);
+  await page.check('input[name=webhook_enabled]');
+  await page.fill('#webhook_url', 'http://127.0.0.1:9/spoke-alerts');
+  await Promise.all([page.waitForURL(/\/settings\/alerts/),
+                     page.click('button:has-text("Save alert settings")')]);
+  assert.match(await page.textContent('#alerts-status'), /on.*webhook/s);
+  assert.match(await page.textContent('#webhook-secret'), /\S{16,}/, 'a signing secret to check with');
+  await Promise.all([page.waitForURL(/\/settings\/alerts/),
+                     page.click('button:has-text("Send test alert")')]);
+  // Nothing listens on port 9: the page says so in plain words rather than pretending it went out.
+  assert.match(await page.textContent('.flash'), /Webhook test alert: not delivered — connection refused/);
+  await shot(page, 'alerts-settings');
+  await page.context().close();
+});
