@@ -496,7 +496,7 @@ json OrderViewToJson(const OrderView& v, bool with_timeline) {
     }
     const store::RefundExport& x = it->second;
     r["lightspeed"] = {{"state", store::Name(x.state)},
-                       {"reference", x.number + "-R" + x.refund_id},
+                       {"reference", store::RefundReference(x.number, x.refund_id)},
                        {"sale_id", x.sale_id.empty() ? json(nullptr) : json(x.sale_id)},
                        {"sent_at", x.sent_at ? json(base::FormatTime(*x.sent_at)) : json(nullptr)},
                        {"attempts", x.attempts},

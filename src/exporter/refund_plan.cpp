@@ -4,10 +4,6 @@ namespace exporter {
 
 using base::Money;
 
-std::string RefundReference(const std::string& number, const std::string& refund_id) {
-  return number + "-R" + refund_id;
-}
-
 RefundSalePlan PlanRefund(const shop::Order& order, const shop::Refund& refund,
                           const std::string& sale_id, const store::LightspeedSettings& settings,
                           const Links& links) {

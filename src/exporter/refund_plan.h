@@ -16,8 +16,7 @@
 
 namespace exporter {
 
-// `{order number}-R{refund id}`: the refund sale's referenceNumber (searched before any resend).
-std::string RefundReference(const std::string& number, const std::string& refund_id);
+using store::RefundReference;
 
 struct RefundSalePlan {
   std::optional<lightspeed::NewSale> sale;

@@ -16,6 +16,12 @@
 
 namespace store {
 
+// `{order number}-R{refund id}`: a refund sale's referenceNumber in Lightspeed (searched before
+// any resend; the reconciliation's expected sales build the same in SQL).
+inline std::string RefundReference(const std::string& number, const std::string& refund_id) {
+  return number + "-R" + refund_id;
+}
+
 enum class RefundState { kQueued, kSending, kSent, kNeedsAttention };
 const char* Name(RefundState v);
 bool Parse(std::string_view name, RefundState* out);
