@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <deque>
+#include <thread>
 
 #include "base/secrets.h"
 #include "tests/support/service.h"
@@ -215,6 +216,55 @@ TEST_F(Alerts, OneSignedOpenedPerIncidentThroughA500AndOneResolvedWhenRetrySucce
   Reply listed = svc_.Get("/api/v1/alerts");
   ASSERT_EQ(listed.body["incidents"].size(), 1u) << listed.raw;
   EXPECT_FALSE(listed.body["incidents"][0]["resolved_at"].is_null());
+}
+
+// Issue 15: a refund spoke could not send is one alert at once, and one "resolved" once Retry
+// sent it.
+TEST_F(Alerts, ARefundThatCouldNotBeSentIsOneAlertAndOneResolved) {
+  Receiver receiver;
+  ASSERT_EQ(svc_.Put("/api/v1/settings/alerts",
+                     {{"webhook_enabled", true}, {"webhook_url", receiver.url()}})
+                .status,
+            200);
+  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"refunds", "send"}}).status, 200);
+  ASSERT_LT(
+      svc_.Put("/api/v1/orders/F1", testing_support::HelmetOrder("F1", "ann@example.com", "Cash"))
+          .status,
+      300);
+  ASSERT_EQ(svc_.Post("/api/v1/orders/F1/export").status, 202);
+  ASSERT_EQ(svc_.WaitForExport("F1").body["export"]["state"], "exported");
+  ASSERT_EQ(svc_.Post("/api/v1/orders/F1/refunds",
+                      {{"id", "rf_1"}, {"method", "Store credit"}, {"amount", "5.00"}})
+                .status,
+            201);
+  const auto refund_state = [&] {
+    json last;
+    for (int i = 0; i < 400; ++i) {
+      last = svc_.Get("/api/v1/orders/F1").body["refunds"][0]["lightspeed"];
+      if (last.is_object() && (last["state"] == "sent" || last["state"] == "needs_attention"))
+        break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return last["state"];
+  };
+  ASSERT_EQ(refund_state(), "needs_attention");
+  Check();
+  Check();
+  auto opened = receiver.Delivered("opened");
+  ASSERT_EQ(opened.size(), 1u);
+  const json body = json::parse(opened[0].body);
+  EXPECT_EQ(body["kind"], "refund_attention");
+  EXPECT_EQ(body["subject"], "F1-Rrf_1");
+  EXPECT_EQ(body["order"], "F1");
+  ASSERT_EQ(svc_.Put("/api/v1/settings/lightspeed", {{"payment_types", {{"Store credit", "Cash"}}}})
+                .status,
+            200);
+  ASSERT_EQ(svc_.Post("/api/v1/orders/F1/refunds/rf_1/retry").status, 202);
+  ASSERT_EQ(refund_state(), "sent");
+  Check();
+  Check();
+  EXPECT_EQ(receiver.Delivered("opened").size(), 1u);
+  EXPECT_EQ(receiver.Delivered("resolved").size(), 1u);
 }
 
 // Issue 13's several nodes on one PostgreSQL: four checkers (each its own connection pool, as

@@ -396,6 +396,10 @@ base::Status Alerts::CheckStore(store::StoreId id) {
   if (channels.empty()) return {};  // off: nothing is watched, nothing changes
   auto facts = store_.GetAlertFacts(id, kFactsLimit);
   if (!facts.ok()) return facts.error();
+  auto refunds = store_.ListStoppedRefunds(id, kFactsLimit);
+  if (!refunds.ok()) return refunds.error();
+  for (const store::RefundExport& x : *refunds)
+    facts->stopped_refunds.push_back({x.number, x.refund_id, x.message});
   std::optional<base::TimePoint> lapses;
   if (facts->connection == store::ConnectionState::kConnected)
     lapses = exporter::ConnectionLapsesAt(store_, id);

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "store/refunds.h"
+
 namespace alerts {
 namespace {
 
@@ -34,6 +36,15 @@ std::vector<store::AlertCondition> OpenConditions(const store::AlertFacts& facts
                           " and will not be exported until someone acts";
     if (!o.message.empty()) message += ": " + o.message;
     out.push_back({"order_attention:" + o.number, "order_attention", o.number, message, o.number});
+  }
+  // A refund spoke could not send waits for a person at once: it is never retried by itself.
+  for (const auto& r : facts.stopped_refunds) {
+    const std::string reference = store::RefundReference(r.number, r.refund_id);
+    std::string message = "Refund " + r.refund_id + " of order " + r.number +
+                          " was not sent to Lightspeed and waits for a Retry on the order page";
+    if (!r.message.empty()) message += ": " + r.message;
+    out.push_back(
+        {"refund_attention:" + reference, "refund_attention", reference, message, r.number});
   }
   if (facts.connection == store::ConnectionState::kReconnect) {
     std::string message = "Lightspeed must be connected again before any order can be exported";

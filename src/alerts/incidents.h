@@ -23,7 +23,8 @@ Thresholds ThresholdsOf(const store::AlertSettings& settings);
 // The incidents open at `now`: one per needs-attention order past its threshold, "reconnect"
 // while Lightspeed must be connected again, "token_lapse" while a connected store's refresh
 // token lapses within the threshold (not while a reconnect is needed: that incident says it
-// already), "queue_age" while the oldest queued order waited past its threshold.
+// already), "queue_age" while the oldest queued order waited past its threshold, and one
+// "refund_attention" per refund whose sending to Lightspeed stopped (issue 15), at once.
 std::vector<store::AlertCondition> OpenConditions(const store::AlertFacts& facts,
                                                   std::optional<base::TimePoint> lapses_at,
                                                   const Thresholds& thresholds,

@@ -40,6 +40,17 @@ TEST(OpenConditions, AnOrderOpensOnlyOnceItsTimeInNeedsAttentionReachesTheThresh
   EXPECT_EQ(OpenConditions(facts, std::nullopt, {0, 60, 7}, kNow).size(), 3u);
 }
 
+// Issue 15: a refund spoke could not send is an incident at once, keyed by its reference.
+TEST(OpenConditions, AStoppedRefundOpensAtOnceNamingItsOrder) {
+  store::AlertFacts facts;
+  facts.connection = store::ConnectionState::kConnected;
+  facts.stopped_refunds = {{"10023", "rf_1", "Lightspeed has no payment type \"Store credit\""}};
+  auto open = OpenConditions(facts, kNow + hours(24 * 20), {}, kNow);
+  ASSERT_EQ(Keys(open), std::vector<std::string>{"refund_attention:10023-Rrf_1"});
+  EXPECT_EQ(open[0].order_number, "10023");
+  EXPECT_NE(open[0].message.find("Store credit"), std::string::npos) << open[0].message;
+}
+
 TEST(OpenConditions, ReconnectWinsOverTheLapseWarning) {
   store::AlertFacts facts;
   facts.connection = store::ConnectionState::kReconnect;

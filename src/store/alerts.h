@@ -64,6 +64,12 @@ struct AlertFacts {
   std::string oldest_queued_number;
   ConnectionState connection = ConnectionState::kNone;
   std::string connection_message;
+  // Refunds whose sending to Lightspeed stopped for the merchant (issue 15; refunds.h's
+  // ListStoppedRefunds, added by the checker).
+  struct StoppedRefund {
+    std::string number, refund_id, message;
+  };
+  std::vector<StoppedRefund> stopped_refunds;
 };
 
 // An incident as the checker sees it: open while its condition holds.
