@@ -237,17 +237,7 @@ TEST_F(Alerts, ARefundThatCouldNotBeSentIsOneAlertAndOneResolved) {
                       {{"id", "rf_1"}, {"method", "Store credit"}, {"amount", "5.00"}})
                 .status,
             201);
-  const auto refund_state = [&] {
-    json last;
-    for (int i = 0; i < 400; ++i) {
-      last = svc_.Get("/api/v1/orders/F1").body["refunds"][0]["lightspeed"];
-      if (last.is_object() && (last["state"] == "sent" || last["state"] == "needs_attention"))
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return last["state"];
-  };
-  ASSERT_EQ(refund_state(), "needs_attention");
+  ASSERT_EQ(svc_.WaitForRefund("F1", "rf_1")["state"], "needs_attention");
   Check();
   Check();
   auto opened = receiver.Delivered("opened");
@@ -260,7 +250,7 @@ TEST_F(Alerts, ARefundThatCouldNotBeSentIsOneAlertAndOneResolved) {
                 .status,
             200);
   ASSERT_EQ(svc_.Post("/api/v1/orders/F1/refunds/rf_1/retry").status, 202);
-  ASSERT_EQ(refund_state(), "sent");
+  ASSERT_EQ(svc_.WaitForRefund("F1", "rf_1")["state"], "sent");
   Check();
   Check();
   EXPECT_EQ(receiver.Delivered("opened").size(), 1u);

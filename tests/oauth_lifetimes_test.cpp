@@ -308,24 +308,14 @@ TEST(Recovery, ARefundStoppedByALostConnectionIsSentAfterReconnecting) {
                      {{"id", "rf_1"}, {"method", "Online Payments (Stripe)"}, {"amount", "5.00"}})
                 .status,
             201);
-  const auto refund_state = [&] {
-    json last;
-    for (int i = 0; i < 400; ++i) {
-      last = svc.Get("/api/v1/orders/R9").body["refunds"][0]["lightspeed"];
-      if (last.is_object() && (last["state"] == "sent" || last["state"] == "needs_attention"))
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return last;
-  };
-  json stopped = refund_state();
+  json stopped = svc.WaitForRefund("R9", "rf_1");
   ASSERT_EQ(stopped["state"], "needs_attention") << stopped.dump();
   EXPECT_EQ(stopped["message"].get<std::string>().rfind("Waiting for the Lightspeed connection", 0),
             0u)
       << stopped.dump();
   Clerk clerk(svc, "127.0.0.1:" + std::to_string(svc.port()));
   EXPECT_EQ(ConnectThroughTheSite(svc, clerk)->status, 303);
-  json sent = refund_state();
+  json sent = svc.WaitForRefund("R9", "rf_1");
   EXPECT_EQ(sent["state"], "sent") << sent.dump();
   auto sales = svc.Lightspeed()->FindSales("R9-Rrf_1", "web");
   ASSERT_TRUE(sales.ok());

@@ -38,19 +38,6 @@ class Refunds : public ::testing::Test {
   Reply Refund(const std::string& number, const json& refund) {
     return svc_.Post("/api/v1/orders/" + number + "/refunds", refund);
   }
-  // Polls the order until the refund's Lightspeed state is sent or needs attention.
-  json WaitForRefund(const std::string& number, const std::string& id, int seconds = 30) {
-    json last;
-    for (int i = 0; i < seconds * 20; ++i) {
-      Reply r = svc_.Get("/api/v1/orders/" + number);
-      for (const json& f : r.body["refunds"])
-        if (f["id"] == id) last = f["lightspeed"];
-      if (last.is_object() && (last["state"] == "sent" || last["state"] == "needs_attention"))
-        return last;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return last;
-  }
   std::vector<lightspeed::Sale> Sales(const std::string& reference) {
     auto sales = svc_.Lightspeed()->FindSales(reference, "web");
     EXPECT_TRUE(sales.ok());
@@ -88,7 +75,7 @@ TEST_F(Refunds, AnAmountRefundIsSentOnceThoughItsAnswerWasLost) {
   Reply r = Refund("R2", {{"id", "rf_1"}, {"method", "Cash"}, {"amount", "25.00"}});
   ASSERT_EQ(r.status, 201) << r.raw;
   EXPECT_TRUE(r.body["notices"].empty()) << "spoke sends it: no reminder to refund by hand";
-  json state = WaitForRefund("R2", "rf_1");
+  json state = svc_.WaitForRefund("R2", "rf_1");
   ASSERT_EQ(state["state"], "sent") << state.dump();
   EXPECT_EQ(state["reference"], "R2-Rrf_1");
   EXPECT_EQ(state["attempts"], 2) << "the lost answer made a second attempt, which searched";
@@ -114,7 +101,7 @@ TEST_F(Refunds, ARefundOfLinesGivesTheUnitsBackAndTheRestAsOneLine) {
                           {"lines", {{{"sku", "HELMET"}, {"quantity", 1}}}}});
   ASSERT_EQ(r.status, 201) << r.raw;
   EXPECT_EQ(r.body["refunds"][0]["lines"][0]["sku"], "HELMET");
-  json state = WaitForRefund("R3", "rf_1");
+  json state = svc_.WaitForRefund("R3", "rf_1");
   ASSERT_EQ(state["state"], "sent") << state.dump();
   auto sales = Sales("R3-Rrf_1");
   ASSERT_EQ(sales.size(), 1u);
@@ -152,7 +139,7 @@ TEST_F(Refunds, AfterACrashMidSendTheRefundSaleIsFoundNotSentAgain) {
   ASSERT_TRUE(made.ok()) << made.error().message;
   const int64_t posted = SalesPosted();
   svc_.StartEngine();
-  json state = WaitForRefund("R4", "rf_1");
+  json state = svc_.WaitForRefund("R4", "rf_1");
   ASSERT_EQ(state["state"], "sent") << state.dump();
   EXPECT_EQ(state["sale_id"], made->id);
   EXPECT_EQ(SalesPosted(), posted) << "found by its reference: nothing written again";
@@ -166,7 +153,7 @@ TEST_F(Refunds, AStoppedRefundSaysWhyAndIsSentOnRetry) {
   // Refunded with a method no payment of the order used, and Lightspeed has no such type.
   Reply r = Refund("R5", {{"id", "rf_1"}, {"method", "Store credit"}, {"amount", "5.00"}});
   ASSERT_EQ(r.status, 201) << r.raw;
-  json state = WaitForRefund("R5", "rf_1");
+  json state = svc_.WaitForRefund("R5", "rf_1");
   ASSERT_EQ(state["state"], "needs_attention") << state.dump();
   EXPECT_NE(state["message"].get<std::string>().find("Store credit"), std::string::npos)
       << state.dump();
@@ -201,7 +188,7 @@ TEST_F(Refunds, AStoppedRefundSaysWhyAndIsSentOnRetry) {
                            httplib::Params{{"csrf", testing_support::Field(page->body, "csrf")}});
   ASSERT_TRUE(retried);
   EXPECT_EQ(retried->status, 303);
-  state = WaitForRefund("R5", "rf_1");
+  state = svc_.WaitForRefund("R5", "rf_1");
   ASSERT_EQ(state["state"], "sent") << state.dump();
   EXPECT_EQ(Sales("R5-Rrf_1").size(), 1u);
   page = site.Get("/orders/R5", session);

@@ -183,6 +183,24 @@ Reply TestService::WaitForExport(const std::string& number, int seconds, const s
   return r;
 }
 
+json TestService::WaitForRefund(const std::string& number, const std::string& refund_id,
+                                int seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  json state;
+  while (std::chrono::steady_clock::now() < until) {
+    Reply r = Get("/api/v1/orders/" + number);
+    if (r.body.is_object())
+      for (const json& f : r.body["refunds"])
+        if (f["id"] == refund_id) state = f["lightspeed"];
+    if (state.is_object() && (state["state"] == "sent" || state["state"] == "needs_attention"))
+      return state;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ADD_FAILURE() << "refund " << refund_id << " of order " << number
+                << " was not sent or stopped: " << state.dump();
+  return state;
+}
+
 std::shared_ptr<lightspeed::Client> TestService::Lightspeed() {
   auto c = connections_->ClientFor(store_id_);
   if (!c.ok()) throw std::runtime_error(c.error().message);

@@ -93,6 +93,9 @@ class TestService {
   void StopEngine();
   // Polls the order until its export is exported or needs attention (or `seconds` pass).
   Reply WaitForExport(const std::string& number, int seconds = 20, const std::string& token = "");
+  // Polls the order until the refund's Lightspeed state (refunds[].lightspeed, issue 15) is sent
+  // or needs attention (or `seconds` pass); answers that object.
+  json WaitForRefund(const std::string& number, const std::string& refund_id, int seconds = 20);
   // The connected store's Lightspeed client, to look at what reached the emulator.
   std::shared_ptr<lightspeed::Client> Lightspeed();
   // Moves time forward for spoke (its clock) and lsr-sim (POST /_sim/clock) alike.

@@ -9,9 +9,7 @@
 namespace store::postgres {
 namespace {
 
-int64_t Seconds(base::TimePoint t) {
-  return std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
-}
+using rules::Seconds;
 
 // Exported orders' sales, and the refund sales spoke sent for them ("{number}-R{refund}", paying
 // the refund's amount out). $1: the store.

@@ -64,21 +64,24 @@ const char* OutcomeLabel(store::AttemptOutcome outcome) {
 void Site::OrderPage(Ctx& c) {
   const store::StoreId s = c.session.store_id;
   const std::string number = c.req.matches[1];
-  auto rec = store_.GetOrder(s, number);
-  if (!rec.ok()) {
-    c.res.status = rec.error().code == base::ErrorCode::kNotFound ? 404 : 500;
+  // The API's view of the order: the record, R24's reminder and each refund's Lightspeed state.
+  auto view = api_.GetOrder(s, number);
+  if (!view.ok()) {
+    c.res.status = view.error().code == base::ErrorCode::kNotFound ? 404 : 500;
     return Html(c, "Order not found", "orders",
                 "<h1>Order #" + Escape(number) + "</h1><p class=\"flash error\">" +
-                    Escape(rec.error().code == base::ErrorCode::kNotFound
+                    Escape(view.error().code == base::ErrorCode::kNotFound
                                ? "There is no order with this number in your store."
-                               : rec.error().message) +
+                               : view.error().message) +
                     "</p><p><a href=\"/orders\">Back to Open Orders</a></p>");
   }
+  const store::OrderRecord* rec = &view->record;
+  const std::map<std::string, store::RefundExport>& refund_exports = view->refund_exports;
   const auto& settings = c.settings;
   const shop::Connection conn = settings.ok() ? store::ConnectionOf(*settings) : shop::Connection{};
   const shop::Order& o = rec->order;
   const store::ExportRecord& e = rec->export_record;
-  const shop::Balance balance = shop::ComputeBalance(o);
+  const shop::Balance& balance = view->balance;
   const shop::Eligibility why = shop::CheckEligibility(o, e.state, conn);
   const std::string cur = o.currency;
   const std::string base_path = "/orders/" + UrlEncode(o.number);
@@ -86,14 +89,9 @@ void Site::OrderPage(Ctx& c) {
 
   std::string b = "<p><a href=\"/orders\">← Open Orders</a></p><h1>Order #" + Escape(o.number) +
                   " <span class=\"tag\">" + StatusLabel(o.status) + "</span></h1>";
-  // The API's view of the order: R24's reminder and each refund's Lightspeed state (issue 15).
-  auto view = api_.GetOrder(s, number);
-  std::map<std::string, store::RefundExport> refund_exports;
-  if (view.ok()) refund_exports = view->refund_exports;
   b += "<p class=\"balance-message\">" + BalanceHtml(*rec, balance, refund_exports) + "</p>";
-  if (view.ok())
-    for (const std::string& notice : view->notices)
-      b += "<p class=\"notice refund-reminder\">" + Escape(notice) + "</p>";
+  for (const std::string& notice : view->notices)
+    b += "<p class=\"notice refund-reminder\">" + Escape(notice) + "</p>";
 
   // Status section: the status select and the export box in one form (R26).
   b += "<section class=\"status-section\"><h2>Order status</h2><form method=\"post\" action=\"" +
