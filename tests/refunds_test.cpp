@@ -63,7 +63,7 @@ TEST_F(Refunds, R24ByDefaultARefundAfterExportIsLeftToTheMerchant) {
   EXPECT_TRUE(Sales("R1-Rrf_1").empty());
 }
 
-TEST_F(Refunds, AnAmountRefundIsSentOnceThoughItsAnswerWasLost) {
+TEST_F(Refunds, R20AnAmountRefundIsSentOnceThoughItsAnswerWasLost) {
   SendRefunds();
   svc_.StartEngine();
   Exported("R2");
@@ -114,7 +114,7 @@ TEST_F(Refunds, ARefundOfLinesGivesTheUnitsBackAndTheRestAsOneLine) {
       << "the unit goes back to the item the sale sold (its stock returns)";
 }
 
-TEST_F(Refunds, AfterACrashMidSendTheRefundSaleIsFoundNotSentAgain) {
+TEST_F(Refunds, R20AfterACrashMidSendTheRefundSaleIsFoundNotSentAgain) {
   SendRefunds();
   svc_.StartEngine();
   Exported("R4");
