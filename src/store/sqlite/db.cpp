@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 namespace store::sqlite {
 
@@ -22,7 +23,24 @@ Stmt::Stmt(sqlite3* db, const char* sql) : db_(db) {
   }
 }
 
-Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+Stmt::Stmt(Conn& conn, const char* sql) : db_(conn.get()), cache_(&conn), sql_(sql) {
+  stmt_ = conn.TakeCached(sql_);
+  if (stmt_) return;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+    status_ = DbError(db_, std::string("prepare ") + sql);
+    stmt_ = nullptr;
+  }
+}
+
+Stmt::~Stmt() {
+  if (!cache_ || !stmt_) {
+    sqlite3_finalize(stmt_);
+    return;
+  }
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  cache_->ReturnCached(std::move(sql_), stmt_);
+}
 
 Stmt& Stmt::Bind(int i, int64_t v) {
   if (stmt_) sqlite3_bind_int64(stmt_, i, v);
@@ -102,6 +120,10 @@ base::Status CreatePrivately(const std::string& path) {
 
 base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy_timeout_ms) {
   if (auto created = CreatePrivately(path); !created.ok()) return created.error();
+  // SQLite's memory statistics take a global mutex on every allocation of every connection;
+  // spoke never reads them. Only possible before SQLite is first used (else MISUSE, ignored).
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
@@ -119,7 +141,32 @@ base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy
   return conn;
 }
 
-Conn::~Conn() { sqlite3_close_v2(db_); }
+Conn::~Conn() {
+  for (auto& [sql, stmt] : cached_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+namespace {
+// Statements kept per connection; SQL built at run time (lists of ids) could otherwise grow it
+// without end.
+constexpr size_t kMaxCached = 256;
+}  // namespace
+
+sqlite3_stmt* Conn::TakeCached(const std::string& sql) {
+  auto it = cached_.find(sql);
+  if (it == cached_.end()) return nullptr;
+  sqlite3_stmt* stmt = it->second;
+  cached_.erase(it);  // in use: the same SQL run inside its own loop gets a statement of its own
+  return stmt;
+}
+
+void Conn::ReturnCached(std::string sql, sqlite3_stmt* stmt) {
+  if (cached_.size() >= kMaxCached || cached_.count(sql)) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  cached_.emplace(std::move(sql), stmt);
+}
 
 base::Status Conn::Exec(const std::string& sql) {
   char* err = nullptr;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/mutex.h"
@@ -14,9 +15,15 @@
 
 namespace store::sqlite {
 
+class Conn;
+
 class Stmt {
  public:
+  // Prepared for this use only.
   Stmt(sqlite3* db, const char* sql);
+  // Kept by the connection and reused (reset, bindings cleared) by the next Stmt of the same SQL:
+  // compiling a statement costs more than running most of spoke's.
+  Stmt(Conn& conn, const char* sql);
   ~Stmt();
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
@@ -46,6 +53,8 @@ class Stmt {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   base::Status status_;
+  Conn* cache_ = nullptr;  // where the statement goes back to, when cached
+  std::string sql_;
 };
 
 class Conn {
@@ -58,8 +67,13 @@ class Conn {
   int Changes() const { return sqlite3_changes(db_); }
 
  private:
+  friend class Stmt;
   explicit Conn(sqlite3* db) : db_(db) {}
+  // A connection is used by one thread at a time (a pool lease), so its cache needs no lock.
+  sqlite3_stmt* TakeCached(const std::string& sql);
+  void ReturnCached(std::string sql, sqlite3_stmt* stmt);
   sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> cached_;
 };
 
 // A fixed pool; Lease() blocks until a connection is free.

@@ -397,13 +397,12 @@ base::Result<std::vector<int>> Migrate(Conn& conn) {
   for (const Migration& m : kMigrations) {
     WriteTxn txn(conn);
     if (!txn.begun().ok()) return txn.begun().error();
-    Stmt check(conn.get(), "SELECT 1 FROM schema_migrations WHERE version = ?");
+    Stmt check(conn, "SELECT 1 FROM schema_migrations WHERE version = ?");
     check.Bind(1, static_cast<int64_t>(m.version));
     if (check.Step()) continue;
     if (!check.status().ok()) return check.status().error();
     if (auto s = conn.Exec(m.sql); !s.ok()) return s.error();
-    Stmt mark(conn.get(),
-              "INSERT INTO schema_migrations (version, applied_at) VALUES (?, unixepoch())");
+    Stmt mark(conn, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, unixepoch())");
     mark.Bind(1, static_cast<int64_t>(m.version));
     mark.Step();
     if (!mark.status().ok()) return mark.status().error();

@@ -59,7 +59,7 @@ AlertDelivery ReadDelivery(const Stmt& s) {
 Status QueueDeliveries(Conn& conn, StoreId store, int64_t incident, AlertEvent event,
                        const std::vector<AlertChannel>& channels, int64_t now) {
   for (AlertChannel ch : channels) {
-    Stmt s(conn.get(),
+    Stmt s(conn,
            "INSERT OR IGNORE INTO alert_deliveries (store_id, incident_id, event, channel, "
            "created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)");
     s.Bind(1, store.value).Bind(2, incident).Bind(3, Name(event)).Bind(4, Name(ch));
@@ -74,7 +74,7 @@ Status QueueDeliveries(Conn& conn, StoreId store, int64_t incident, AlertEvent e
 
 Result<AlertSettings> SqliteStore::GetAlertSettings(StoreId store) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT webhook_enabled, email_enabled, attention_minutes, queue_minutes, "
          "token_lapse_days, webhook_url, webhook_secret, smtp_host, smtp_port, smtp_security, "
          "smtp_user, smtp_password_sealed, smtp_from, smtp_to FROM alert_settings "
@@ -103,7 +103,7 @@ Result<AlertSettings> SqliteStore::GetAlertSettings(StoreId store) {
 
 Status SqliteStore::PutAlertSettings(StoreId store, const AlertSettings& a) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO alert_settings (store_id, webhook_enabled, email_enabled, "
          "attention_minutes, queue_minutes, token_lapse_days, webhook_url, webhook_secret, "
          "smtp_host, smtp_port, smtp_security, smtp_user, smtp_password_sealed, smtp_from, "
@@ -140,7 +140,7 @@ Result<AlertFacts> SqliteStore::GetAlertFacts(StoreId store, int limit) {
   auto conn = pool_->Take();
   AlertFacts out;
   {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "SELECT number, updated_at, COALESCE(export_message, '') FROM orders "
            "WHERE store_id = ? AND export_state = 'needs_attention' AND status <> 'cancelled' "
            "ORDER BY updated_at, id LIMIT ?");
@@ -149,7 +149,7 @@ Result<AlertFacts> SqliteStore::GetAlertFacts(StoreId store, int limit) {
     if (!s.status().ok()) return s.status().error();
   }
   {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "SELECT number, queued_at FROM orders WHERE store_id = ? "
            "AND export_state IN ('queued', 'exporting') AND queued_at IS NOT NULL "
            "ORDER BY queued_at, id LIMIT 1");
@@ -177,7 +177,7 @@ Result<IncidentChanges> SqliteStore::SyncIncidents(StoreId store,
   if (!txn.begun().ok()) return txn.begun().error();
   IncidentChanges changes;
   for (const AlertCondition& c : open) {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "INSERT OR IGNORE INTO alert_incidents (store_id, incident_key, kind, subject, "
            "message, order_number, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, store.value).Bind(2, c.key).Bind(3, c.kind).Bind(4, c.subject);
@@ -192,7 +192,7 @@ Result<IncidentChanges> SqliteStore::SyncIncidents(StoreId store,
   }
   std::vector<std::pair<int64_t, std::string>> gone;
   {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "SELECT id, incident_key FROM alert_incidents WHERE store_id = ? "
            "AND resolved_at IS NULL");
     s.Bind(1, store.value);
@@ -205,7 +205,7 @@ Result<IncidentChanges> SqliteStore::SyncIncidents(StoreId store,
     if (!s.status().ok()) return s.status().error();
   }
   for (const auto& [id, key] : gone) {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "UPDATE alert_incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL");
     s.Bind(1, now).Bind(2, id);
     s.Step();
@@ -220,7 +220,7 @@ Result<IncidentChanges> SqliteStore::SyncIncidents(StoreId store,
 
 Result<std::vector<AlertIncident>> SqliteStore::ListAlertIncidents(StoreId store, int limit) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT id, incident_key, kind, subject, message, order_number, opened_at, resolved_at "
          "FROM alert_incidents WHERE store_id = ? "
          "ORDER BY resolved_at IS NOT NULL, CASE WHEN resolved_at IS NULL THEN id ELSE -id END "
@@ -242,7 +242,7 @@ Result<std::vector<AlertDelivery>> SqliteStore::ClaimAlertDeliveries(const std::
   if (!txn.begun().ok()) return txn.begun().error();
   std::vector<int64_t> ids;
   {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "SELECT id FROM alert_deliveries d WHERE state = 'pending' AND next_attempt_at <= ?1 "
            "AND (lease_until IS NULL OR lease_until <= ?1) AND NOT (event = 'resolved' AND "
            "EXISTS (SELECT 1 FROM alert_deliveries o WHERE o.incident_id = d.incident_id "
@@ -254,13 +254,13 @@ Result<std::vector<AlertDelivery>> SqliteStore::ClaimAlertDeliveries(const std::
   }
   std::vector<AlertDelivery> out;
   for (int64_t id : ids) {
-    Stmt u(conn->get(),
+    Stmt u(*conn,
            "UPDATE alert_deliveries SET lease_holder = ?, lease_until = ?, fence = fence + 1 "
            "WHERE id = ?");
     u.Bind(1, holder).Bind(2, Seconds(at + lease)).Bind(3, id);
     u.Step();
     if (!u.status().ok()) return u.status().error();
-    Stmt s(conn->get(), (std::string(kDeliverySelect) + "WHERE d.id = ?").c_str());
+    Stmt s(*conn, (std::string(kDeliverySelect) + "WHERE d.id = ?").c_str());
     s.Bind(1, id);
     if (s.Step()) out.push_back(ReadDelivery(s));
     if (!s.status().ok()) return s.status().error();
@@ -272,7 +272,7 @@ Result<std::vector<AlertDelivery>> SqliteStore::ClaimAlertDeliveries(const std::
 Status SqliteStore::FinishAlertDelivery(int64_t id, int64_t fence, const DeliveryOutcome& o,
                                         base::TimePoint at) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = ?, "
          "next_attempt_at = ?, delivered_at = ?, lease_holder = NULL, lease_until = NULL "
          "WHERE id = ? AND fence = ? AND state = 'pending'");
@@ -294,7 +294,7 @@ Status SqliteStore::FinishAlertDelivery(int64_t id, int64_t fence, const Deliver
 Result<std::vector<AlertDelivery>> SqliteStore::ListAlertDeliveries(StoreId store, int limit) {
   auto conn = pool_->Take();
   Stmt s(
-      conn->get(),
+      *conn,
       (std::string(kDeliverySelect) + "WHERE d.store_id = ? ORDER BY d.id DESC LIMIT ?").c_str());
   s.Bind(1, store.value).Bind(2, int64_t{limit});
   std::vector<AlertDelivery> out;

@@ -13,7 +13,7 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
   const int64_t now = NowSeconds();
   bool existed = false;
   {
-    Stmt s(conn->get(),
+    Stmt s(*conn,
            "SELECT holder, lease_until FROM lightspeed_creates WHERE account_id = ? AND kind = ? "
            "AND key = ?");
     s.Bind(1, account).Bind(2, kind).Bind(3, key);
@@ -23,7 +23,7 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
     }
     if (!s.status().ok()) return s.status().error();
   }
-  Stmt put(conn->get(),
+  Stmt put(*conn,
            "INSERT INTO lightspeed_creates (account_id, kind, key, holder, lease_until, "
            "started_at) VALUES (?,?,?,?,?,?) ON CONFLICT (account_id, kind, key) DO UPDATE SET "
            "holder = excluded.holder, lease_until = excluded.lease_until, "
@@ -41,7 +41,7 @@ Status SqliteStore::EndCreate(const std::string& account, const std::string& kin
                               const std::string& key, const std::string& holder,
                               base::Duration reopen_after) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE lightspeed_creates SET lease_until = ? WHERE account_id = ? AND kind = ? AND "
          "key = ? AND holder = ?");
   // Whole seconds, rounded up: the gate must not open before `reopen_after` has passed (and

@@ -24,7 +24,7 @@ Result<std::vector<DueStore>> SqliteStore::ListDueStores() {
       "(x.state = 'sending' AND x.lease_until < ?1)"
       ") d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
       "ORDER BY d.store_id";
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(*conn, sql.c_str());
   s.Bind(1, NowSeconds());
   std::vector<DueStore> out;
   while (s.Step()) out.push_back({StoreId{s.Int(0)}, s.Text(1)});
@@ -36,7 +36,7 @@ Result<std::vector<std::string>> SqliteStore::ListDueExports(StoreId store, int 
   auto conn = pool_->Take();
   const std::string sql = "SELECT number FROM orders WHERE store_id = ?2 AND " + kDue +
                           " ORDER BY COALESCE(queued_at, 0), id LIMIT ?3";
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(*conn, sql.c_str());
   s.Bind(1, NowSeconds()).Bind(2, store.value).Bind(3, static_cast<int64_t>(limit));
   std::vector<std::string> out;
   while (s.Step()) out.push_back(s.Text(0));
@@ -50,7 +50,7 @@ Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& n
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
   const int64_t now = NowSeconds();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
          "export_fence = export_fence + 1, export_lease_holder = ?, export_lease_until = ?, "
          "updated_at = ? WHERE store_id = ? AND number = ? AND ("
@@ -74,7 +74,7 @@ Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& n
 Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
                                  int64_t fence, const std::function<void(Stmt&)>& bind) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(*conn, sql.c_str());
   bind(s);
   s.Step();
   if (!s.status().ok()) return s.status();
@@ -142,7 +142,7 @@ Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, i
 Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
                                   const ExportAttempt& a) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
          "http_status, message, units, sent) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM orders "
          "WHERE store_id = ? AND number = ?");
@@ -160,7 +160,7 @@ Result<std::map<std::string, std::string>> SqliteStore::GetLinks(StoreId store,
                                                                  const std::string& account,
                                                                  const std::string& kind) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = ? AND account_id = ? "
          "AND kind = ?");
   s.Bind(1, store.value).Bind(2, account).Bind(3, kind);
@@ -173,7 +173,7 @@ Result<std::map<std::string, std::string>> SqliteStore::GetLinks(StoreId store,
 Status SqliteStore::PutLink(StoreId store, const std::string& account, const std::string& kind,
                             const std::string& key, const std::string& lightspeed_id) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO lightspeed_links (store_id, account_id, kind, key, lightspeed_id, "
          "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (store_id, account_id, kind, key) "
          "DO UPDATE SET lightspeed_id = excluded.lightspeed_id");

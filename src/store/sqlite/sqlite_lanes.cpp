@@ -12,7 +12,7 @@ Result<std::optional<int64_t>> SqliteStore::LeaseLane(const std::string& lane,
   if (!txn.begun().ok()) return txn.begun().error();
   // In the upsert's SET and WHERE, bare columns are the stored row's: the holder whose lease
   // still runs renews (same fence); anyone takes a lapsed lease (fence + 1).
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO export_lanes (lane, node, fence, lease_until) VALUES (?1, ?2, 1, ?3) "
          "ON CONFLICT (lane) DO UPDATE SET "
          "fence = CASE WHEN node = excluded.node AND lease_until >= ?4 THEN fence "
@@ -31,7 +31,7 @@ Result<std::optional<int64_t>> SqliteStore::LeaseLane(const std::string& lane,
 Status SqliteStore::ReleaseLane(const std::string& lane, const std::string& node) {
   if (auto st = rules::CheckLaneNames(lane, node); !st.ok()) return st;
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE export_lanes SET lease_until = ?1 WHERE lane = ?2 AND node = ?3 AND "
          "lease_until > ?1");
   s.Bind(1, NowSeconds() - 1).Bind(2, lane).Bind(3, node);
@@ -41,7 +41,7 @@ Status SqliteStore::ReleaseLane(const std::string& lane, const std::string& node
 
 Result<std::vector<LaneLease>> SqliteStore::ListLanes() {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT lane, node, fence, lease_until FROM export_lanes WHERE lease_until >= ? "
          "ORDER BY lane");
   s.Bind(1, NowSeconds());
@@ -54,7 +54,7 @@ Result<std::vector<LaneLease>> SqliteStore::ListLanes() {
 Status SqliteStore::Heartbeat(const std::string& node, base::Duration ttl) {
   if (auto st = rules::CheckLaneNames("-", node); !st.ok()) return st;
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO export_nodes (node, alive_until) VALUES (?, ?) ON CONFLICT (node) "
          "DO UPDATE SET alive_until = excluded.alive_until");
   s.Bind(1, node).Bind(2, Until(ttl));
@@ -64,7 +64,7 @@ Status SqliteStore::Heartbeat(const std::string& node, base::Duration ttl) {
 
 Result<std::vector<std::string>> SqliteStore::ListLiveNodes() {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "SELECT node FROM export_nodes WHERE alive_until >= ? ORDER BY node");
+  Stmt s(*conn, "SELECT node FROM export_nodes WHERE alive_until >= ? ORDER BY node");
   s.Bind(1, NowSeconds());
   std::vector<std::string> out;
   while (s.Step()) out.push_back(s.Text(0));

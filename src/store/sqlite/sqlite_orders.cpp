@@ -69,7 +69,7 @@ void BindOrderColumns(Stmt& s, const shop::Order& o) {
 }  // namespace
 
 Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* o) {
-  Stmt lines(conn.get(),
+  Stmt lines(conn,
              "SELECT l.sku, l.quantity, l.unit_price_cents, l.discount_cents, l.taxable, "
              "l.serial_numbers, COALESCE(l.kind, i.kind), COALESCE(l.description, i.description) "
              "FROM order_lines l LEFT JOIN items i ON i.store_id = ? AND i.sku = l.sku "
@@ -88,7 +88,7 @@ Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, sh
     o->lines.push_back(std::move(l));
   }
   if (!lines.status().ok()) return lines.status();
-  Stmt pays(conn.get(),
+  Stmt pays(conn,
             "SELECT payment_id, method, amount_cents, status, reference FROM order_payments "
             "WHERE order_id = ? ORDER BY idx");
   pays.Bind(1, order_id);
@@ -99,7 +99,7 @@ Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, sh
     o->payments.push_back(std::move(p));
   }
   if (!pays.status().ok()) return pays.status();
-  Stmt refunds(conn.get(),
+  Stmt refunds(conn,
                "SELECT refund_id, method, amount_cents, at, lines FROM order_refunds "
                "WHERE order_id = ? ORDER BY idx");
   refunds.Bind(1, order_id);
@@ -112,12 +112,12 @@ Status SqliteStore::LoadChildren(Conn& conn, StoreId store, int64_t order_id, sh
 
 Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Order& o) {
   for (const char* table : {"order_lines", "order_payments", "order_refunds"}) {
-    Stmt del(conn.get(), (std::string("DELETE FROM ") + table + " WHERE order_id = ?").c_str());
+    Stmt del(conn, (std::string("DELETE FROM ") + table + " WHERE order_id = ?").c_str());
     del.Bind(1, order_id);
     del.Step();
     if (!del.status().ok()) return del.status();
   }
-  Stmt line(conn.get(),
+  Stmt line(conn,
             "INSERT INTO order_lines (order_id, idx, sku, quantity, unit_price_cents, "
             "discount_cents, taxable, serial_numbers, kind, description) "
             "VALUES (?,?,?,?,?,?,?,?,?,?)");
@@ -131,7 +131,7 @@ Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Orde
     line.Step();
     if (!line.status().ok()) return line.status();
   }
-  Stmt pay(conn.get(),
+  Stmt pay(conn,
            "INSERT INTO order_payments (order_id, idx, payment_id, method, amount_cents, status, "
            "reference) VALUES (?,?,?,?,?,?,?)");
   for (size_t i = 0; i < o.payments.size(); ++i) {
@@ -142,7 +142,7 @@ Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Orde
     pay.Step();
     if (!pay.status().ok()) return pay.status();
   }
-  Stmt refund(conn.get(),
+  Stmt refund(conn,
               "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at, "
               "lines) VALUES (?,?,?,?,?,?,?)");
   for (size_t i = 0; i < o.refunds.size(); ++i) {
@@ -158,9 +158,9 @@ Status SqliteStore::WriteChildren(Conn& conn, int64_t order_id, const shop::Orde
 }
 
 Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std::string& number) {
-  Stmt s(conn.get(), (std::string("SELECT ") + kOrderColumns +
-                      " FROM orders o WHERE o.store_id = ? AND o.number = ?")
-                         .c_str());
+  Stmt s(conn, (std::string("SELECT ") + kOrderColumns +
+                " FROM orders o WHERE o.store_id = ? AND o.number = ?")
+                   .c_str());
   s.Bind(1, store.value).Bind(2, number);
   if (!s.Step()) {
     if (!s.status().ok()) return s.status().error();
@@ -168,7 +168,7 @@ Result<OrderRecord> SqliteStore::LoadOrder(Conn& conn, StoreId store, const std:
   }
   Row row = ReadOrderRow(s);
   if (auto st = LoadChildren(conn, store, row.id, &row.record.order); !st.ok()) return st.error();
-  Stmt attempts(conn.get(),
+  Stmt attempts(conn,
                 "SELECT n, started_at, finished_at, outcome, http_status, message, units, sent "
                 "FROM export_attempts WHERE order_id = ? ORDER BY id");
   attempts.Bind(1, row.id);
@@ -200,7 +200,7 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
   if (!decided.ok() || *decided == PutOutcome::kUnchanged) return decided;
   const PutOutcome outcome = *decided;
   if (outcome == PutOutcome::kReplaced) {
-    Stmt update(conn->get(),
+    Stmt update(*conn,
                 "UPDATE orders SET number = ?, placed_at = ?, status = ?, currency = ?, "
                 "email = ?, first_name = ?, last_name = ?, phone = ?, billing_address = ?, "
                 "shipping_address = ?, order_discount_cents = ?, shipping_method = ?, "
@@ -211,7 +211,7 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
     if (update.Step()) order_id = update.Int(0);
     if (!update.status().ok()) return update.status().error();
   } else {
-    Stmt insert(conn->get(),
+    Stmt insert(*conn,
                 "INSERT INTO orders (number, placed_at, status, currency, email, first_name, "
                 "last_name, phone, billing_address, shipping_address, order_discount_cents, "
                 "shipping_method, shipping_cents, tax_cents, total_cents, updated_at, store_id) "
@@ -233,7 +233,7 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
 }
 
 Status SqliteStore::WriteHold(Conn& conn, int64_t order_id, const shop::Order& order) {
-  Stmt s(conn.get(), "UPDATE orders SET hold = ? WHERE id = ?");
+  Stmt s(conn, "UPDATE orders SET hold = ? WHERE id = ?");
   s.Bind(1, rules::ExportHold(order)).Bind(2, order_id);
   s.Step();
   return s.status();
@@ -361,7 +361,7 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
     if (query->search.active) {  // how broad is the search? (a row matching twice counts twice)
       Values values;
       const std::string ids = SearchIds(store, query->search, " UNION ALL ", &values);
-      Stmt probe(conn->get(), ("SELECT COUNT(*) FROM (" + ids + " LIMIT ?)").c_str());
+      Stmt probe(*conn, ("SELECT COUNT(*) FROM (" + ids + " LIMIT ?)").c_str());
       int i = 1;
       BindValues(probe, values, &i);
       probe.Bind(i, walk_above_ + 1);
@@ -375,9 +375,9 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
         std::string("o.") + (query->by_total ? "total_cents" : "placed_at") + dir + ", o.id" + dir;
     const auto read = [&](const OrderWhere& where) -> Status {
       rows.clear();
-      Stmt s(conn->get(), (std::string("SELECT ") + kOrderColumns + where.sql + " ORDER BY " +
-                           order + " LIMIT ?")
-                              .c_str());
+      Stmt s(*conn, (std::string("SELECT ") + kOrderColumns + where.sql + " ORDER BY " + order +
+                     " LIMIT ?")
+                        .c_str());
       int i = 1;
       BindValues(s, where.values, &i);
       s.Bind(i++, static_cast<int64_t>(filter.limit + 1));
@@ -394,9 +394,9 @@ Result<OrderPage> SqliteStore::ListOrders(StoreId store, const OrderFilter& filt
       const OrderWhere list = MakeOrderWhere(store, filter, plain, true);
       Values test_values;
       const std::string test = WalkTest(query->search, &test_values);
-      Stmt s(conn->get(), (std::string("SELECT ") + kOrderColumns + ", " + test + list.sql +
-                           " ORDER BY " + order + " LIMIT ?")
-                              .c_str());
+      Stmt s(*conn, (std::string("SELECT ") + kOrderColumns + ", " + test + list.sql +
+                     " ORDER BY " + order + " LIMIT ?")
+                        .c_str());
       int i = 1;
       BindValues(s, test_values, &i);
       BindValues(s, list.values, &i);
@@ -431,7 +431,7 @@ Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filte
   // Counting walks no faster than looking the matches up: it cannot stop after a page.
   const OrderWhere where = MakeOrderWhere(store, filter, *query, false);
   auto conn = pool_->Take();
-  Stmt s(conn->get(), ("SELECT COUNT(*) FROM (SELECT 1" + where.sql + " LIMIT ?)").c_str());
+  Stmt s(*conn, ("SELECT COUNT(*) FROM (SELECT 1" + where.sql + " LIMIT ?)").c_str());
   int i = 1;
   BindValues(s, where.values, &i);
   s.Bind(i++, std::max<int64_t>(at_most, 0));
@@ -445,8 +445,7 @@ Result<int64_t> SqliteStore::CountOrders(StoreId store, const OrderFilter& filte
 Status SqliteStore::SetOrderStatus(StoreId store, const std::string& number,
                                    shop::OrderStatus status) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
-         "UPDATE orders SET status = ?, updated_at = ? WHERE store_id = ? AND number = ?");
+  Stmt s(*conn, "UPDATE orders SET status = ?, updated_at = ? WHERE store_id = ? AND number = ?");
   s.Bind(1, shop::Name(status)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
   s.Step();
   if (!s.status().ok()) return s.status();
@@ -459,7 +458,7 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun();
-  Stmt find(conn->get(),
+  Stmt find(*conn,
             "SELECT p.status, o.id FROM orders o LEFT JOIN order_payments p "
             "ON p.order_id = o.id AND p.payment_id = ? WHERE o.store_id = ? AND o.number = ?");
   find.Bind(1, payment_id).Bind(2, store.value).Bind(3, number);
@@ -473,12 +472,11 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   const int64_t order_id = find.Int(1);
   if (status != "authorized") return rules::NotAuthorized(payment_id, status);
   Stmt update(
-      conn->get(),
-      "UPDATE order_payments SET status = 'captured' WHERE order_id = ? AND payment_id = ?");
+      *conn, "UPDATE order_payments SET status = 'captured' WHERE order_id = ? AND payment_id = ?");
   update.Bind(1, order_id).Bind(2, payment_id);
   update.Step();
   if (!update.status().ok()) return update.status();
-  Stmt touch(conn->get(), "UPDATE orders SET updated_at = ? WHERE id = ?");
+  Stmt touch(*conn, "UPDATE orders SET updated_at = ? WHERE id = ?");
   touch.Bind(1, NowSeconds()).Bind(2, order_id);
   touch.Step();
   if (!touch.status().ok()) return touch.status();
@@ -493,7 +491,7 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun();
-  Stmt find(conn->get(),
+  Stmt find(*conn,
             "SELECT o.id, (SELECT COALESCE(MAX(idx) + 1, 0) FROM order_refunds r "
             "WHERE r.order_id = o.id) FROM orders o WHERE o.store_id = ? AND o.number = ?");
   find.Bind(1, store.value).Bind(2, number);
@@ -502,7 +500,7 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
     return rules::OrderNotFound(number);
   }
   const int64_t order_id = find.Int(0), idx = find.Int(1);
-  Stmt insert(conn->get(),
+  Stmt insert(*conn,
               "INSERT INTO order_refunds (order_id, idx, refund_id, method, amount_cents, at, "
               "lines) VALUES (?,?,?,?,?,?,?)");
   insert.Bind(1, order_id).Bind(2, idx).Bind(3, refund.id).Bind(4, refund.method);
@@ -533,7 +531,7 @@ Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& 
   const shop::Eligibility verdict = check(record->order, record->export_record.state, *settings);
   if (!verdict.ok()) return rules::QueueRefusal(verdict);
   const int64_t now = NowSeconds();
-  Stmt update(conn->get(),
+  Stmt update(*conn,
               "UPDATE orders SET export_state = 'queued', queued_at = ?, export_message = NULL, "
               "export_not_before = NULL, "
               "updated_at = ? WHERE store_id = ? AND number = ?");
@@ -557,7 +555,7 @@ Result<std::vector<OrderRecord>> SqliteStore::ListExports(StoreId store,
     std::string sql = "SELECT number FROM orders WHERE store_id = ? AND export_state ";
     sql += state ? "= ?" : "!= 'not_exported'";
     sql += " ORDER BY COALESCE(queued_at, 0) DESC, id DESC LIMIT ?";
-    Stmt s(conn->get(), sql.c_str());
+    Stmt s(*conn, sql.c_str());
     int i = 1;
     s.Bind(i++, store.value);
     if (state) s.Bind(i++, shop::Name(*state));
@@ -576,7 +574,7 @@ Result<std::vector<OrderRecord>> SqliteStore::ListExports(StoreId store,
 
 Result<std::map<shop::ExportState, int64_t>> SqliteStore::CountExports(StoreId store) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT export_state, COUNT(*) FROM orders WHERE store_id = ? GROUP BY export_state");
   s.Bind(1, store.value);
   std::map<shop::ExportState, int64_t> out;

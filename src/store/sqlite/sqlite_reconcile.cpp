@@ -39,7 +39,7 @@ Result<std::vector<ExpectedSale>> SqliteStore::ListExpectedSales(StoreId store,
   auto conn = pool_->Take();
   const std::string sql = std::string(kExpectedSelect) +
                           "AND exported_at >= ? AND exported_at < ? ORDER BY exported_at, id";
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(*conn, sql.c_str());
   s.Bind(1, store.value).Bind(2, Seconds(from)).Bind(3, Seconds(to));
   std::vector<ExpectedSale> out;
   while (s.Step()) out.push_back(ReadExpected(s));
@@ -57,7 +57,7 @@ Result<std::vector<ExpectedSale>> SqliteStore::FindExpectedSales(
     for (const std::string& v : *values) {
       const std::string sql =
           std::string(kExpectedSelect) + (by_reference ? "AND reference = ?" : "AND sale_id = ?");
-      Stmt s(conn->get(), sql.c_str());
+      Stmt s(*conn, sql.c_str());
       s.Bind(1, store.value).Bind(2, v);
       while (s.Step()) {
         ExpectedSale e = ReadExpected(s);
@@ -73,7 +73,7 @@ Result<std::vector<ExpectedSale>> SqliteStore::FindExpectedSales(
 
 Status SqliteStore::RecordSentTotal(StoreId store, const std::string& number, base::Money total) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE orders SET sent_total_cents = ? WHERE store_id = ? AND number = ? "
          "AND export_state = 'exported'");
   s.Bind(1, total.cents()).Bind(2, store.value).Bind(3, number);
@@ -88,7 +88,7 @@ Result<int64_t> SqliteStore::SaveReconcileRun(const ReconcileRun& run) {
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO reconcile_runs (store_id, window_from, window_to, started_at, finished_at, "
          "run_kind, ok, message, requests, differences) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
          "RETURNING id");
@@ -105,7 +105,7 @@ Result<int64_t> SqliteStore::SaveReconcileRun(const ReconcileRun& run) {
   if (!s.Step()) return s.status().ok() ? base::Internal("no id for the run") : s.status().error();
   const int64_t id = s.Int(0);
   s.Step();
-  Stmt prune(conn->get(),
+  Stmt prune(*conn,
              "DELETE FROM reconcile_runs WHERE store_id = ?1 AND id NOT IN (SELECT id FROM "
              "reconcile_runs WHERE store_id = ?1 ORDER BY id DESC LIMIT ?2)");
   prune.Bind(1, run.store.value).Bind(2, static_cast<int64_t>(rules::kKeptReconcileRuns));
@@ -118,7 +118,7 @@ Result<int64_t> SqliteStore::SaveReconcileRun(const ReconcileRun& run) {
 Result<std::optional<ReconcileRun>> SqliteStore::LastReconcileRun(StoreId store,
                                                                   const std::string& run_kind) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT id, window_from, window_to, started_at, finished_at, run_kind, ok, message, "
          "requests, differences FROM reconcile_runs WHERE store_id = ? AND (? = '' OR "
          "run_kind = ?) ORDER BY id DESC LIMIT 1");
@@ -145,7 +145,7 @@ Result<std::optional<ReconcileRun>> SqliteStore::LastReconcileRun(StoreId store,
 Result<bool> SqliteStore::ClaimDailyReconcile(StoreId store, const std::string& day,
                                               const std::string& node) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO reconcile_daily (store_id, day, node) VALUES (?, ?, ?) "
          "ON CONFLICT (store_id, day) DO NOTHING");
   s.Bind(1, store.value).Bind(2, day).Bind(3, node);

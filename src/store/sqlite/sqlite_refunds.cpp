@@ -33,7 +33,7 @@ RefundExport ReadRefund(const Stmt& s) {
 
 Status SqliteStore::QueueRefundExports(Conn& conn, int64_t order_id,
                                        const std::vector<std::string>& refund_ids) {
-  Stmt s(conn.get(),
+  Stmt s(conn,
          "INSERT INTO refund_exports (order_id, refund_id, queued_at) "
          "SELECT r.order_id, r.refund_id, ? FROM order_refunds r "
          "JOIN orders o ON o.id = r.order_id "
@@ -54,10 +54,10 @@ Status SqliteStore::QueueRefundExports(Conn& conn, int64_t order_id,
 Result<std::vector<RefundExport>> SqliteStore::ListRefundExports(StoreId store,
                                                                  const std::string& number) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), (std::string("SELECT ") + kRefundColumns +
-                       " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
-                       "WHERE o.store_id = ? AND o.number = ? ORDER BY x.queued_at, x.rowid")
-                          .c_str());
+  Stmt s(*conn, (std::string("SELECT ") + kRefundColumns +
+                 " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                 "WHERE o.store_id = ? AND o.number = ? ORDER BY x.queued_at, x.rowid")
+                    .c_str());
   s.Bind(1, store.value).Bind(2, number);
   std::vector<RefundExport> out;
   while (s.Step()) out.push_back(ReadRefund(s));
@@ -67,11 +67,11 @@ Result<std::vector<RefundExport>> SqliteStore::ListRefundExports(StoreId store,
 
 Result<std::vector<RefundExport>> SqliteStore::ListDueRefunds(StoreId store, int limit) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), (std::string("SELECT ") + kRefundColumns +
-                       " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
-                       "WHERE o.store_id = ?2 AND " +
-                       kRefundDue + " ORDER BY x.queued_at, x.rowid LIMIT ?3")
-                          .c_str());
+  Stmt s(*conn, (std::string("SELECT ") + kRefundColumns +
+                 " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                 "WHERE o.store_id = ?2 AND " +
+                 kRefundDue + " ORDER BY x.queued_at, x.rowid LIMIT ?3")
+                    .c_str());
   s.Bind(1, NowSeconds()).Bind(2, store.value).Bind(3, static_cast<int64_t>(limit));
   std::vector<RefundExport> out;
   while (s.Step()) out.push_back(ReadRefund(s));
@@ -81,11 +81,11 @@ Result<std::vector<RefundExport>> SqliteStore::ListDueRefunds(StoreId store, int
 
 Result<std::vector<RefundExport>> SqliteStore::ListStoppedRefunds(StoreId store, int limit) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), (std::string("SELECT ") + kRefundColumns +
-                       " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
-                       "WHERE o.store_id = ? AND x.state = 'needs_attention' "
-                       "ORDER BY x.queued_at, x.rowid LIMIT ?")
-                          .c_str());
+  Stmt s(*conn, (std::string("SELECT ") + kRefundColumns +
+                 " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                 "WHERE o.store_id = ? AND x.state = 'needs_attention' "
+                 "ORDER BY x.queued_at, x.rowid LIMIT ?")
+                    .c_str());
   s.Bind(1, store.value).Bind(2, static_cast<int64_t>(limit));
   std::vector<RefundExport> out;
   while (s.Step()) out.push_back(ReadRefund(s));
@@ -98,12 +98,12 @@ Result<RefundClaim> SqliteStore::ClaimRefund(StoreId store, const std::string& n
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
-  Stmt s(conn->get(), (std::string("UPDATE refund_exports AS x SET state = 'sending', "
-                                   "attempts = attempts + 1, fence = fence + 1, lease_until = ?2 "
-                                   "WHERE x.refund_id = ?3 AND x.order_id = (SELECT id FROM orders "
-                                   "WHERE store_id = ?4 AND number = ?5) AND ") +
-                       kRefundDue + " RETURNING fence, attempts, maybe_sent")
-                          .c_str());
+  Stmt s(*conn, (std::string("UPDATE refund_exports AS x SET state = 'sending', "
+                             "attempts = attempts + 1, fence = fence + 1, lease_until = ?2 "
+                             "WHERE x.refund_id = ?3 AND x.order_id = (SELECT id FROM orders "
+                             "WHERE store_id = ?4 AND number = ?5) AND ") +
+                 kRefundDue + " RETURNING fence, attempts, maybe_sent")
+                    .c_str());
   s.Bind(1, NowSeconds()).Bind(2, Until(lease)).Bind(3, refund_id).Bind(4, store.value);
   s.Bind(5, number);
   const bool got = s.Step();
@@ -119,7 +119,7 @@ Status SqliteStore::RefundUpdate(const std::string& sql, const std::string& numb
                                  const std::string& refund_id,
                                  const std::function<void(Stmt&)>& bind) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), sql.c_str());
+  Stmt s(*conn, sql.c_str());
   bind(s);
   s.Step();
   if (!s.status().ok()) return s.status();
@@ -181,7 +181,7 @@ Status SqliteStore::RetryRefundLater(StoreId store, const std::string& number,
 Status SqliteStore::RequeueRefund(StoreId store, const std::string& number,
                                   const std::string& refund_id) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE refund_exports SET state = 'queued', not_before = 0, message = '' "
          "WHERE refund_id = ?3 AND state = 'needs_attention' AND order_id = "
          "(SELECT id FROM orders WHERE store_id = ?1 AND number = ?2)");

@@ -14,7 +14,7 @@ base::TimePoint FromSeconds(int64_t s) { return base::TimePoint(std::chrono::sec
 
 Status SqliteStore::CreateSession(const Session& session) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO sessions (id_hash, user_id, csrf_token, oauth_state, created_at, "
          "last_seen_at) VALUES (?, ?, ?, ?, ?, ?)");
   s.Bind(1, session.id_hash)
@@ -29,7 +29,7 @@ Status SqliteStore::CreateSession(const Session& session) {
 
 Result<Session> SqliteStore::FindSession(const std::string& id_hash) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT s.user_id, u.store_id, u.email, s.csrf_token, s.oauth_state, s.created_at, "
          "s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?");
   s.Bind(1, id_hash);
@@ -51,7 +51,7 @@ Result<Session> SqliteStore::FindSession(const std::string& id_hash) {
 
 Status SqliteStore::TouchSession(const std::string& id_hash, base::TimePoint at) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?");
+  Stmt s(*conn, "UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?");
   s.Bind(1, Seconds(at)).Bind(2, id_hash);
   s.Step();
   return s.status();
@@ -59,7 +59,7 @@ Status SqliteStore::TouchSession(const std::string& id_hash, base::TimePoint at)
 
 Status SqliteStore::SetSessionOAuthState(const std::string& id_hash, const std::string& state) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "UPDATE sessions SET oauth_state = ? WHERE id_hash = ?");
+  Stmt s(*conn, "UPDATE sessions SET oauth_state = ? WHERE id_hash = ?");
   s.Bind(1, state).Bind(2, id_hash);
   s.Step();
   if (!s.status().ok()) return s.status();
@@ -69,7 +69,7 @@ Status SqliteStore::SetSessionOAuthState(const std::string& id_hash, const std::
 
 Status SqliteStore::DeleteSession(const std::string& id_hash) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "DELETE FROM sessions WHERE id_hash = ?");
+  Stmt s(*conn, "DELETE FROM sessions WHERE id_hash = ?");
   s.Bind(1, id_hash);
   s.Step();
   return s.status();
@@ -77,7 +77,7 @@ Status SqliteStore::DeleteSession(const std::string& id_hash) {
 
 Result<int64_t> SqliteStore::DeleteIdleSessions(base::TimePoint before) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "DELETE FROM sessions WHERE last_seen_at < ?");
+  Stmt s(*conn, "DELETE FROM sessions WHERE last_seen_at < ?");
   s.Bind(1, Seconds(before));
   s.Step();
   if (!s.status().ok()) return s.status().error();

@@ -18,7 +18,7 @@ int64_t Millis(base::Duration d) {
 // Forgets every attempt of `kind` whose window has passed: this keeps the table bounded, not
 // only the keys being tried now.
 Status TrimAttempts(Conn& conn, const char* kind, int64_t now_ms, const LoginLimit& limit) {
-  Stmt s(conn.get(), "DELETE FROM login_attempts WHERE kind = ? AND attempted_ms <= ?");
+  Stmt s(conn, "DELETE FROM login_attempts WHERE kind = ? AND attempted_ms <= ?");
   s.Bind(1, kind).Bind(2, now_ms - Millis(limit.window));
   s.Step();
   return s.status();
@@ -27,7 +27,7 @@ Status TrimAttempts(Conn& conn, const char* kind, int64_t now_ms, const LoginLim
 // How long `key` must wait before it is under its limit again, or nullopt if it is now.
 Result<std::optional<base::Duration>> WaitFor(Conn& conn, const char* kind, const std::string& key,
                                               int64_t now_ms, const LoginLimit& limit) {
-  Stmt s(conn.get(),
+  Stmt s(conn,
          "SELECT attempted_ms FROM login_attempts WHERE kind = ? AND key = ? "
          "ORDER BY attempted_ms, id");
   s.Bind(1, kind).Bind(2, key);
@@ -42,7 +42,7 @@ Result<std::optional<base::Duration>> WaitFor(Conn& conn, const char* kind, cons
 }
 
 Status Record(Conn& conn, const char* kind, const std::string& key, int64_t now_ms) {
-  Stmt s(conn.get(), "INSERT INTO login_attempts (kind, key, attempted_ms) VALUES (?, ?, ?)");
+  Stmt s(conn, "INSERT INTO login_attempts (kind, key, attempted_ms) VALUES (?, ?, ?)");
   s.Bind(1, kind).Bind(2, key).Bind(3, now_ms);
   s.Step();
   return s.status();
@@ -53,7 +53,7 @@ Status Record(Conn& conn, const char* kind, const std::string& key, int64_t now_
 Status SqliteStore::AddFlash(const std::string& session_hash, const SessionFlash& flash) {
   auto conn = pool_->Take();
   // A session that is gone (logged out meanwhile) or already full gets nothing.
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO session_flashes (session_hash, error, text) SELECT ?, ?, ? "
          "WHERE EXISTS (SELECT 1 FROM sessions WHERE id_hash = ?) "
          "AND (SELECT COUNT(*) FROM session_flashes WHERE session_hash = ?) < ?");
@@ -73,14 +73,13 @@ Result<std::vector<SessionFlash>> SqliteStore::TakeFlashes(const std::string& se
   if (!txn.begun().ok()) return txn.begun().error();
   std::vector<SessionFlash> out;
   {
-    Stmt s(conn->get(),
-           "SELECT error, text FROM session_flashes WHERE session_hash = ? ORDER BY id");
+    Stmt s(*conn, "SELECT error, text FROM session_flashes WHERE session_hash = ? ORDER BY id");
     s.Bind(1, session_hash);
     while (s.Step()) out.push_back({s.Int(0) != 0, s.Text(1)});
     if (!s.status().ok()) return s.status().error();
   }
   if (out.empty()) return out;
-  Stmt del(conn->get(), "DELETE FROM session_flashes WHERE session_hash = ?");
+  Stmt del(*conn, "DELETE FROM session_flashes WHERE session_hash = ?");
   del.Bind(1, session_hash);
   del.Step();
   if (!del.status().ok()) return del.status().error();
@@ -117,14 +116,14 @@ Status SqliteStore::LoginSucceeded(const std::string& email_key, const std::stri
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun();
   {
-    Stmt s(conn->get(), "DELETE FROM login_attempts WHERE kind = ? AND key = ?");
+    Stmt s(*conn, "DELETE FROM login_attempts WHERE kind = ? AND key = ?");
     s.Bind(1, kEmail).Bind(2, email_key);
     s.Step();
     if (!s.status().ok()) return s.status();
   }
   // Only this attempt is given back: a right password for one account must not wipe the
   // address's failures against others.
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "DELETE FROM login_attempts WHERE id = (SELECT id FROM login_attempts WHERE kind = ? "
          "AND key = ? ORDER BY attempted_ms DESC, id DESC LIMIT 1)");
   s.Bind(1, kAddress).Bind(2, address_key);

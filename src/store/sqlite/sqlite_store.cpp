@@ -48,7 +48,7 @@ int64_t SqliteStore::Until(base::Duration d) const { return rules::Seconds(clock
 Result<StoreInfo> SqliteStore::CreateStore(const std::string& slug, const std::string& name,
                                            const std::string& currency) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "INSERT INTO stores (slug, name, currency, created_at) VALUES (?, ?, ?, ?)");
+  Stmt s(*conn, "INSERT INTO stores (slug, name, currency, created_at) VALUES (?, ?, ?, ?)");
   s.Bind(1, slug).Bind(2, name).Bind(3, currency).Bind(4, NowSeconds());
   s.Step();
   if (!s.status().ok()) {
@@ -60,7 +60,7 @@ Result<StoreInfo> SqliteStore::CreateStore(const std::string& slug, const std::s
 
 Result<StoreInfo> SqliteStore::GetStore(StoreId id) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "SELECT id, slug, name, currency FROM stores WHERE id = ?");
+  Stmt s(*conn, "SELECT id, slug, name, currency FROM stores WHERE id = ?");
   s.Bind(1, id.value);
   if (s.Step()) return ReadStore(s);
   if (!s.status().ok()) return s.status().error();
@@ -69,7 +69,7 @@ Result<StoreInfo> SqliteStore::GetStore(StoreId id) {
 
 Result<StoreInfo> SqliteStore::FindStore(const std::string& slug) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "SELECT id, slug, name, currency FROM stores WHERE slug = ?");
+  Stmt s(*conn, "SELECT id, slug, name, currency FROM stores WHERE slug = ?");
   s.Bind(1, slug);
   if (s.Step()) return ReadStore(s);
   if (!s.status().ok()) return s.status().error();
@@ -78,7 +78,7 @@ Result<StoreInfo> SqliteStore::FindStore(const std::string& slug) {
 
 Result<std::vector<StoreInfo>> SqliteStore::ListStores() {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "SELECT id, slug, name, currency FROM stores ORDER BY id");
+  Stmt s(*conn, "SELECT id, slug, name, currency FROM stores ORDER BY id");
   std::vector<StoreInfo> out;
   while (s.Step()) out.push_back(ReadStore(s));
   if (!s.status().ok()) return s.status().error();
@@ -88,7 +88,7 @@ Result<std::vector<StoreInfo>> SqliteStore::ListStores() {
 Result<User> SqliteStore::AddUser(StoreId store, const std::string& email,
                                   const std::string& password_hash) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO users (store_id, email, password_hash, created_at) VALUES (?, ?, ?, ?)");
   s.Bind(1, store.value).Bind(2, email).Bind(3, password_hash).Bind(4, NowSeconds());
   s.Step();
@@ -101,7 +101,7 @@ Result<User> SqliteStore::AddUser(StoreId store, const std::string& email,
 
 Result<User> SqliteStore::FindUser(const std::string& email) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "SELECT id, store_id, email, password_hash FROM users WHERE email = ?");
+  Stmt s(*conn, "SELECT id, store_id, email, password_hash FROM users WHERE email = ?");
   s.Bind(1, email);
   if (s.Step()) return User{s.Int(0), StoreId{s.Int(1)}, s.Text(2), s.Text(3)};
   if (!s.status().ok()) return s.status().error();
@@ -111,7 +111,7 @@ Result<User> SqliteStore::FindUser(const std::string& email) {
 Status SqliteStore::AddApiToken(StoreId store, const std::string& token_hash,
                                 const std::string& label) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO api_tokens (store_id, token_hash, label, created_at) VALUES (?, ?, ?, ?)");
   s.Bind(1, store.value).Bind(2, token_hash).Bind(3, label).Bind(4, NowSeconds());
   s.Step();
@@ -120,7 +120,7 @@ Status SqliteStore::AddApiToken(StoreId store, const std::string& token_hash,
 
 Result<StoreId> SqliteStore::FindTokenStore(const std::string& token_hash) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), "SELECT store_id FROM api_tokens WHERE token_hash = ?");
+  Stmt s(*conn, "SELECT store_id FROM api_tokens WHERE token_hash = ?");
   s.Bind(1, token_hash);
   if (s.Step()) return StoreId{s.Int(0)};
   if (!s.status().ok()) return s.status().error();
@@ -133,7 +133,7 @@ Result<PutOutcome> SqliteStore::PutItem(StoreId store, const shop::Item& item) {
   if (!txn.begun().ok()) return txn.begun().error();
   PutOutcome outcome = PutOutcome::kCreated;
   {
-    Stmt find(conn->get(),
+    Stmt find(*conn,
               (std::string("SELECT ") + kItemColumns + " FROM items WHERE store_id = ? AND sku = ?")
                   .c_str());
     find.Bind(1, store.value).Bind(2, item.sku);
@@ -143,7 +143,7 @@ Result<PutOutcome> SqliteStore::PutItem(StoreId store, const shop::Item& item) {
     }
     if (!find.status().ok()) return find.status().error();
   }
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO items (store_id, sku, description, kind, source, lightspeed_item_id, upc, "
          "ean, manufacturer_sku, brand, price_cents, cost_cents, msrp_cents, serialized, "
          "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -168,7 +168,7 @@ Result<PutOutcome> SqliteStore::PutItem(StoreId store, const shop::Item& item) {
 
 Result<shop::Item> SqliteStore::GetItem(StoreId store, const std::string& sku) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          (std::string("SELECT ") + kItemColumns + " FROM items WHERE store_id = ? AND sku = ?")
              .c_str());
   s.Bind(1, store.value).Bind(2, sku);
@@ -179,9 +179,9 @@ Result<shop::Item> SqliteStore::GetItem(StoreId store, const std::string& sku) {
 
 Result<ItemPage> SqliteStore::ListItems(StoreId store, const std::string& cursor, int limit) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(), (std::string("SELECT ") + kItemColumns +
-                       " FROM items WHERE store_id = ? AND sku > ? ORDER BY sku LIMIT ?")
-                          .c_str());
+  Stmt s(*conn, (std::string("SELECT ") + kItemColumns +
+                 " FROM items WHERE store_id = ? AND sku > ? ORDER BY sku LIMIT ?")
+                    .c_str());
   s.Bind(1, store.value).Bind(2, cursor).Bind(3, static_cast<int64_t>(limit + 1));
   ItemPage page;
   while (s.Step()) page.items.push_back(ReadItem(s));
@@ -193,7 +193,7 @@ Result<ItemPage> SqliteStore::ListItems(StoreId store, const std::string& cursor
 Result<std::map<std::string, shop::Item>> SqliteStore::GetItems(
     StoreId store, const std::vector<std::string>& skus) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          (std::string("SELECT ") + kItemColumns + " FROM items WHERE store_id = ? AND sku = ?")
              .c_str());
   std::map<std::string, shop::Item> found;
@@ -208,7 +208,7 @@ Result<std::map<std::string, shop::Item>> SqliteStore::GetItems(
 }
 
 Result<LightspeedSettings> SqliteStore::LoadSettings(Conn& conn, StoreId store) {
-  Stmt s(conn.get(),
+  Stmt s(conn,
          "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
          "auto_export, payment_types, connection, connection_message, customer_marketing, "
          "time_zone, refunds FROM lightspeed_settings "
@@ -242,7 +242,7 @@ Result<LightspeedSettings> SqliteStore::GetLightspeedSettings(StoreId store) {
 
 Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSettings& st) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
          "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
          "customer_marketing, time_zone, refunds) "
@@ -266,7 +266,7 @@ Status SqliteStore::PutLightspeedSettings(StoreId store, const LightspeedSetting
 namespace {
 // Creates the settings row if the store has none yet, so token updates have a row to change.
 Status EnsureSettingsRow(Conn& conn, StoreId store, int64_t now) {
-  Stmt s(conn.get(),
+  Stmt s(conn,
          "INSERT INTO lightspeed_settings (store_id, updated_at) VALUES (?, ?) "
          "ON CONFLICT (store_id) DO NOTHING");
   s.Bind(1, store.value).Bind(2, now);
@@ -277,7 +277,7 @@ Status EnsureSettingsRow(Conn& conn, StoreId store, int64_t now) {
 
 Result<SealedTokens> SqliteStore::GetLightspeedTokens(StoreId store) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "SELECT access_token_sealed, refresh_token_sealed, access_expires_at, refresh_token_at "
          "FROM lightspeed_settings WHERE store_id = ?");
   s.Bind(1, store.value);
@@ -299,7 +299,7 @@ Status SqliteStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun();
   if (auto e = EnsureSettingsRow(*conn, store, NowSeconds()); !e.ok()) return e;
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE lightspeed_settings SET access_token_sealed = ?, refresh_token_sealed = ?, "
          "access_expires_at = ?, refresh_token_at = ?, connection = 'connected', "
          "connection_message = NULL, "
@@ -323,7 +323,7 @@ Result<bool> SqliteStore::LeaseTokenRefresh(StoreId store, const std::string& ho
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE lightspeed_settings SET refresh_lease_holder = ?, refresh_lease_until = ? "
          "WHERE store_id = ? AND (refresh_lease_holder IS NULL OR refresh_lease_holder = ? "
          "OR refresh_lease_until < ?)");
@@ -338,7 +338,7 @@ Result<bool> SqliteStore::LeaseTokenRefresh(StoreId store, const std::string& ho
 
 Status SqliteStore::ReleaseTokenLease(StoreId store, const std::string& holder) {
   auto conn = pool_->Take();
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE lightspeed_settings SET refresh_lease_holder = NULL, refresh_lease_until = NULL "
          "WHERE store_id = ? AND refresh_lease_holder = ?");
   s.Bind(1, store.value).Bind(2, holder);
@@ -351,7 +351,7 @@ Status SqliteStore::MarkLightspeedReconnect(StoreId store, const std::string& me
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun();
   if (auto e = EnsureSettingsRow(*conn, store, NowSeconds()); !e.ok()) return e;
-  Stmt s(conn->get(),
+  Stmt s(*conn,
          "UPDATE lightspeed_settings SET connection = 'reconnect', connection_message = ?, "
          "access_token_sealed = NULL, updated_at = ? WHERE store_id = ?");
   s.Bind(1, rules::StoredMessage(message)).Bind(2, NowSeconds()).Bind(3, store.value);
