@@ -242,6 +242,17 @@ TEST_F(ClientSim, ADroppedAnswerIsReportedAsUncertain) {
   ExpectUncertainButSaved(*client_, {{"action", "drop_after_commit"}}, "10040");
 }
 
+// Issue 12: writes reuse kept-alive connections (no handshake per sale), yet a write whose reused
+// connection dies after Lightspeed acted on it is never sent again by libcurl on its own (R20).
+TEST_F(ClientSim, R20AWriteOnAReusedConnectionIsNotSentAgainWhenItsAnswerIsLost) {
+  ASSERT_TRUE(client_->ListShops().ok());  // a kept-alive connection
+  ASSERT_TRUE(client_->CreateSale(MiscSale("10039", 1500)).ok());
+  ExpectUncertainButSaved(*client_, {{"action", "drop_after_commit"}}, "10040");
+  EXPECT_EQ(Stats()["requests"].value("POST Sale", 0), 2) << "the lost one was sent once";
+  auto next = client_->CreateSale(MiscSale("10041", 1000));
+  ASSERT_TRUE(next.ok()) << next.error().message;
+}
+
 TEST_F(ClientSim, AnAnswerBrokenAfterItsStatusLineIsUncertain) {
   // Half an answer is no answer, even after a 200 began.
   ExpectUncertainButSaved(*client_, {{"action", "reset_mid_answer"}}, "10041");

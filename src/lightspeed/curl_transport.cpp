@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <vector>
 
 #include "base/mutex.h"
@@ -31,6 +32,26 @@ size_t OnHeader(char* data, size_t size, size_t n, void* out) {
   (*headers)[name] = value;
   return size * n;
 }
+
+// A write's body, handed to libcurl through a read callback that cannot go back: libcurl re-sends
+// a request by itself when a kept-alive connection dies before any answer (the request may have
+// been acted on all the same), and to re-send a body it must rewind it. This body refuses, so
+// that attempt fails with CURLE_SEND_FAIL_REWIND (reported as uncertain) instead of a second
+// sale.
+struct Body {
+  const std::string* data;
+  size_t sent = 0;
+};
+
+size_t ReadBody(char* out, size_t size, size_t n, void* in) {
+  auto* body = static_cast<Body*>(in);
+  const size_t count = std::min(size * n, body->data->size() - body->sent);
+  std::memcpy(out, body->data->data() + body->sent, count);
+  body->sent += count;
+  return count;
+}
+
+int RefuseSeek(void*, curl_off_t, int) { return CURL_SEEKFUNC_CANTSEEK; }
 
 Delivery Classify(CURLcode code) {
   switch (code) {
@@ -74,13 +95,24 @@ class CurlTransport : public Transport {
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &res.headers);
     const bool write = req.method != "GET" && req.method != "HEAD";
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, write ? 1L : 0L);
+    // A write with a body may reuse a kept-alive connection (no new TCP and TLS handshake per
+    // sale): its body cannot be rewound, so libcurl cannot send it twice. One without a body
+    // could be re-sent whole, so it still gets a connection of its own.
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, write && req.body.empty() ? 1L : 0L);
+    // Writes reuse only connections used in the last few seconds: the older a kept-alive
+    // connection, the likelier the server closes it just as a write goes out, and such a write
+    // comes back uncertain (a search by reference before the next attempt).
+    curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, write ? 5L : 60L);
+    Body body{&req.body};
     if (req.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.c_str());
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+      curl_easy_setopt(h, CURLOPT_READDATA, &body);
+      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, RefuseSeek);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip

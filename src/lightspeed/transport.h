@@ -49,9 +49,10 @@ struct TransportOptions {
 // Percent-encodes a query value or form field.
 std::string UrlEscape(const std::string& s);
 
-// libcurl, with kept-alive connections reused per host for reads. Writes (POST/PUT/DELETE) go on
-// a fresh connection: libcurl silently re-sends a request whose reused connection died before an
-// answer, and a re-sent sale would be a duplicate sale.
+// libcurl, with kept-alive connections reused per host. libcurl silently re-sends a request whose
+// reused connection died before an answer, and a re-sent sale would be a duplicate sale: a write's
+// body is given through a reader that cannot rewind, so such a re-send fails (uncertain) instead,
+// and a write without a body goes on a fresh connection.
 std::unique_ptr<Transport> CreateCurlTransport(const TransportOptions& options);
 
 }  // namespace lightspeed
