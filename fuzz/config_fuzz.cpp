@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!config.error().message.empty(), "an empty message");
     return 0;
   }
-  FUZZ_CHECK(config->workers >= 1 && config->workers <= 64, std::to_string(config->workers));
+  FUZZ_CHECK(config->workers >= 1 && config->workers <= 1024, std::to_string(config->workers));
   FUZZ_CHECK(config->lease_seconds >= 2 && config->lease_seconds <= 3600,
              std::to_string(config->lease_seconds));
   const std::string port_text = config->listen.substr(config->listen.rfind(':') + 1);

@@ -27,6 +27,9 @@ namespace {
 // E-mails a wide customer search asks for at once: one request's worth
 // (Client::FindCustomersByEmails).
 constexpr size_t kEmailsPerSearch = 50;
+// About what a completed sale with its lines costs in the 2026 model: the room a lane's bucket
+// needs before its next sale.
+constexpr double kSaleUnits = 8.0;
 
 using Steady = std::chrono::steady_clock;
 
@@ -67,7 +70,7 @@ class Engine::Impl {
     if (running_) return;
     running_ = true;
     dispatching_ = true;
-    for (int i = 0; i < std::clamp(options_.workers, 1, 64); ++i)
+    for (int i = 0; i < std::clamp(options_.workers, 1, 1024); ++i)
       workers_.emplace_back([this] { WorkLoop(); });
     auto watch = store_.WatchQueue();
     if (!watch.ok())
@@ -146,6 +149,7 @@ class Engine::Impl {
   // ordered by when their bucket admits and when they were last served, and the first ones get
   // a turn with their oldest due orders.
   void Dispatch() {
+    skipped_for_bucket_ = false;
     auto due = store_.ListDueStores();
     if (!due.ok()) {
       spdlog::warn("export queue unreadable: {}", base::EscapeForLog(due.error().message));
@@ -160,6 +164,7 @@ class Engine::Impl {
       std::string lane;
       std::string lease_lane;
       store::StoreId store;
+      int sales;  // the turn's size: as many as the bucket admits without a long wait
     };
     std::set<std::string> due_lanes;
     for (const store::DueStore& d : *due) due_lanes.insert(store::LaneName(d.store, d.account_id));
@@ -175,9 +180,19 @@ class Engine::Impl {
         std::string lane = lease_lane + "|" + std::to_string(d.store.value);
         if (busy_.count(lane)) continue;
         // Soonest admission first; never-served or least recently served first among equals.
-        const double wait = connections_.SecondsUntilAdmits(d.store, 8.0);
-        order.push_back(
-            {wait * 1e6 + static_cast<double>(last_served_[lane]), lane, lease_lane, d.store});
+        // A lane that must wait for its bucket gets no thread to wait on: it is looked at again.
+        const double wait = connections_.SecondsUntilAdmits(d.store, kSaleUnits);
+        if (wait > BucketWaitSeconds()) {
+          skipped_for_bucket_ = true;
+          continue;
+        }
+        int sales = 1;
+        while (sales < options_.batch &&
+               connections_.SecondsUntilAdmits(d.store, kSaleUnits * (sales + 1)) <=
+                   BucketWaitSeconds())
+          ++sales;
+        order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane, lease_lane,
+                         d.store, sales});
       }
     }
     std::sort(order.begin(), order.end(),
@@ -188,7 +203,7 @@ class Engine::Impl {
         if (!running_ || static_cast<int>(queue_.size() + active_) >= options_.workers) break;
       }
       if (!HoldOrTake(c.lease_lane, share)) continue;
-      auto numbers = store_.ListDueExports(c.store, options_.batch);
+      auto numbers = store_.ListDueExports(c.store, c.sales);
       if (!numbers.ok()) {
         spdlog::warn("export queue of store {} unreadable: {}", c.store.value,
                      base::EscapeForLog(numbers.error().message));
@@ -196,8 +211,8 @@ class Engine::Impl {
       }
       // Refunds after the orders: a sale waiting to be sent goes first.
       std::vector<store::RefundExport> refunds;
-      if (static_cast<int>(numbers->size()) < options_.batch) {
-        auto due_refunds = store_.ListDueRefunds(c.store, options_.batch);
+      if (static_cast<int>(numbers->size()) < c.sales) {
+        auto due_refunds = store_.ListDueRefunds(c.store, c.sales);
         if (due_refunds.ok()) refunds = std::move(*due_refunds);
       }
       if (numbers->empty() && refunds.empty()) continue;  // taken meanwhile
@@ -370,7 +385,11 @@ class Engine::Impl {
       lock.Unlock();
       Dispatch();
       lock.Lock();
-      const auto deadline = std::chrono::steady_clock::now() + poll_;
+      // A lane left waiting for its bucket is looked at again within bucket_wait, so its next
+      // turn starts while its sale still waits in the limiter, not after a gap.
+      const auto deadline =
+          std::chrono::steady_clock::now() +
+          (skipped_for_bucket_ ? std::min<base::Duration>(poll_, options_.bucket_wait / 2) : poll_);
       while (dispatching_ && !woken_ && cv_.WaitUntil(mu_, deadline)) {
       }
       woken_ = false;
@@ -452,11 +471,17 @@ class Engine::Impl {
     Prefetch prefetch = Lookups(turn.store, **client, claimed);
     OrderExport exporter(store_, clock_, cache_, policy_, holder_);
     for (size_t i = 0; i < claimed.size(); ++i) {
-      if (Stopping() || !Holds(turn.lease_lane)) {
-        // The rest of the turn goes back to the queue at once, for this node after a restart
-        // or another node, instead of waiting for the engine (or for their leases to run out).
-        // A lane whose lease was lost stops here too: its new holder paces the bucket now.
-        for (size_t j = i; j < claimed.size(); ++j) Release(turn.store, claimed[j]);
+      // The rest of the turn goes back to the queue at once, for this node after a restart
+      // or another node, instead of waiting for the engine (or for their leases to run out).
+      // A lane whose lease was lost stops here too: its new holder paces the bucket now. So does
+      // a lane whose bucket is full: the next turn comes when it has room, without holding this
+      // thread meanwhile.
+      const bool bucket_full =
+          i > 0 && connections_.SecondsUntilAdmits(turn.store, kSaleUnits) > BucketWaitSeconds();
+      if (Stopping() || !Holds(turn.lease_lane) || bucket_full) {
+        const char* why = bucket_full ? "Waiting for room in Lightspeed's rate limit"
+                                      : "The export worker stopped before this order's turn";
+        for (size_t j = i; j < claimed.size(); ++j) Release(turn.store, claimed[j], why);
         return true;
       }
       exporter.Run(turn.store, claimed[i].first, claimed[i].second, **client, prefetch);
@@ -490,13 +515,15 @@ class Engine::Impl {
     return !running_;
   }
 
+  double BucketWaitSeconds() const {
+    return std::chrono::duration<double>(options_.bucket_wait).count();
+  }
+
   // Nothing was sent for this order in this turn: queued again, its "maybe sent" mark kept.
-  void Release(store::StoreId s, const std::pair<std::string, store::ExportClaim>& claimed) {
+  void Release(store::StoreId s, const std::pair<std::string, store::ExportClaim>& claimed,
+               const char* why) {
     const auto& [n, claim] = claimed;
-    if (auto st = store_.RetryExportLater(s, n, claim.fence, base::Duration::zero(),
-                                          "The export worker stopped before this order's turn",
-                                          claim.maybe_sent);
-        !st.ok())
+    if (auto st = store_.ReleaseExport(s, n, claim.fence, why); !st.ok())
       spdlog::warn("order {}: not released ({}); its lease will run out", base::EscapeForLog(n),
                    base::EscapeForLog(st.error().message));
   }
@@ -663,6 +690,7 @@ class Engine::Impl {
   };
   std::map<std::string, EmailsMissing> emails_missing_ GUARDED_BY(mu_);
   base::TimePoint next_keepalive_;     // keep-alive thread only
+  bool skipped_for_bucket_ = false;    // dispatcher thread only: the last pass left a lane waiting
   Steady::time_point next_heartbeat_;  // dispatcher thread only (and Stop, after the join)
   // Written by Start under mu_, joined by Stop: both from the engine's owner.
   std::vector<std::thread> workers_;

@@ -30,8 +30,10 @@
 namespace exporter {
 
 struct EngineOptions {
-  int workers = 4;  // threads, 1..64
-  int batch = 10;   // orders per lane turn
+  // Threads, 1..1024: how many sales (one per account) may be in flight at once. A thread waits
+  // for Lightspeed's answer, never for an account's bucket (see bucket_wait).
+  int workers = 4;
+  int batch = 10;  // orders per lane turn
   // Customer lookups reach past the turn while the backlog allows: the e-mails of up to this many
   // due orders of the store are searched at once (R27; at most 50 e-mails, one request's worth;
   // default 50, a value no larger than `batch` keeps to the turn's own orders).
@@ -61,6 +63,12 @@ struct EngineOptions {
   base::Duration lane_lease = std::chrono::seconds(15);
   // A held lane with no due orders and no turn for this long is released to other nodes.
   base::Duration lane_idle = std::chrono::seconds(30);
+  // A lane whose bucket admits its next sale only later than this gets no turn (it waits without
+  // a thread; the dispatcher looks again at the next poll), and a turn ends early when its next
+  // sale would wait longer: its remaining orders go back to the queue, due at once. So a thread
+  // waits on a bucket for at most about this long, and thousands of stores at their bucket's limit
+  // need only as many threads as they have sales in flight.
+  base::Duration bucket_wait = std::chrono::seconds(1);
 };
 
 class Engine {

@@ -100,6 +100,10 @@ class ExportStore {
   virtual Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
                                   base::Duration wait, const std::string& message,
                                   bool maybe_sent) = 0;
+  // Nothing was sent for this claim (the turn ended before the order's sale): queued again, due
+  // at once, its "maybe sent" mark as it was and the attempt it was claimed for not counted.
+  virtual Status ReleaseExport(StoreId store, const std::string& number, int64_t fence,
+                               const std::string& message) = 0;
   virtual Status RecordAttempt(StoreId store, const std::string& number,
                                const ExportAttempt& attempt) = 0;
 

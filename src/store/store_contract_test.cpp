@@ -629,6 +629,37 @@ TEST_P(StoreContract, ExportStateMachineWithFencing) {
   EXPECT_EQ(done->export_record.not_sent[0].amount, M(5000));
 }
 
+// Issue 12: a turn that ends before an order's sale (the bucket is full, the engine stops) puts
+// the order back as it was: due at once, its "maybe sent" mark kept, the claim's attempt not
+// counted (so waiting for the bucket never uses up the attempts that lead to needs-attention).
+TEST_P(StoreContract, AReleasedClaimIsDueAtOnceAndItsAttemptIsNotCounted) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
+  const auto lease = std::chrono::seconds(60);
+  auto first = db_->ClaimExport(store_, "10023", "w1", lease);
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(db_->MarkSending(store_, "10023", first->fence, lease).ok());
+  ASSERT_TRUE(
+      db_->RetryExportLater(store_, "10023", first->fence, kExpired, "timeout", false).ok());
+  auto second = db_->ClaimExport(store_, "10023", "w1", lease);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->attempt, 2);
+  EXPECT_EQ(db_->ReleaseExport(store_, "10023", first->fence, "x").error().code,
+            base::ErrorCode::kConflict)
+      << "a stale claim releases nothing";
+  ASSERT_TRUE(db_->ReleaseExport(store_, "10023", second->fence,
+                                 "Waiting for room in Lightspeed's rate limit")
+                  .ok());
+  EXPECT_EQ(*db_->ListDueExports(store_, 10), std::vector<std::string>{"10023"}) << "due at once";
+  auto record = db_->GetOrder(store_, "10023");
+  EXPECT_EQ(record->export_record.state, ExportState::kQueued);
+  EXPECT_EQ(record->export_record.attempts, 1);
+  auto third = db_->ClaimExport(store_, "10023", "w2", lease);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->attempt, 2) << "the released claim's attempt is not counted";
+  EXPECT_TRUE(third->maybe_sent) << "the first attempt's mark is kept";
+}
+
 // Issue 12: a store with few orders is listed beside a store with many, whatever their backlog,
 // with the account its settings name; each store's due orders come oldest first.
 TEST_P(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {

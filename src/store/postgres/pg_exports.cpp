@@ -135,6 +135,18 @@ Status PostgresStore::RetryExportLater(StoreId store, const std::string& number,
       store.value, number, fence);
 }
 
+Status PostgresStore::ReleaseExport(StoreId store, const std::string& number, int64_t fence,
+                                    const std::string& message) {
+  return FencedUpdate(number,
+                      "UPDATE orders SET export_state = 'queued', export_message = $2, "
+                      "export_not_before = NULL, export_attempts = GREATEST(export_attempts - 1, "
+                      "0), export_lease_holder = NULL, export_lease_until = NULL, updated_at = " +
+                          kNow +
+                          " WHERE store_id = $3 AND number = $4 AND export_fence = $5 "
+                          "AND export_state = 'exporting'",
+                      ClockSeconds(), rules::StoredMessage(message), store.value, number, fence);
+}
+
 Status PostgresStore::RecordAttempt(StoreId store, const std::string& number,
                                     const ExportAttempt& a) {
   return pool_->Run([&](pqxx::work& w) -> Status {

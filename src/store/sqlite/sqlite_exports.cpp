@@ -139,6 +139,19 @@ Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, i
       });
 }
 
+Status SqliteStore::ReleaseExport(StoreId store, const std::string& number, int64_t fence,
+                                  const std::string& message) {
+  return FencedUpdate(
+      "UPDATE orders SET export_state = 'queued', export_message = ?, export_not_before = NULL, "
+      "export_attempts = MAX(export_attempts - 1, 0), export_lease_holder = NULL, "
+      "export_lease_until = NULL, updated_at = ? WHERE store_id = ? AND number = ? "
+      "AND export_fence = ? AND export_state = 'exporting'",
+      store, number, fence, [&](Stmt& s) {
+        s.Bind(1, rules::StoredMessage(message)).Bind(2, NowSeconds()).Bind(3, store.value);
+        s.Bind(4, number).Bind(5, fence);
+      });
+}
+
 Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
                                   const ExportAttempt& a) {
   auto conn = pool_->Take();

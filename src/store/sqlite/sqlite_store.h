@@ -88,6 +88,8 @@ class SqliteStore : public Store {
   Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
                           base::Duration wait, const std::string& message,
                           bool maybe_sent) override;
+  Status ReleaseExport(StoreId store, const std::string& number, int64_t fence,
+                       const std::string& message) override;
   Status RecordAttempt(StoreId store, const std::string& number,
                        const ExportAttempt& attempt) override;
   Result<std::map<std::string, std::string>> GetLinks(StoreId store, const std::string& account,
