@@ -30,6 +30,7 @@ constexpr size_t kEmailsPerSearch = 50;
 // About what a completed sale with its lines costs in the 2026 model: the room a lane's bucket
 // needs before its next sale.
 constexpr double kSaleUnits = 8.0;
+constexpr std::chrono::milliseconds kDispatchRest{5};
 
 using Steady = std::chrono::steady_clock;
 
@@ -383,8 +384,17 @@ class Engine::Impl {
     base::MutexLock lock(mu_);
     while (dispatching_) {
       lock.Unlock();
+      const auto began = std::chrono::steady_clock::now();
       Dispatch();
+      // Between passes the dispatcher rests at least as long as the last one took (and 5 ms), so
+      // with hundreds of turns ending every second it takes at most about half a core and each
+      // pass hands out many turns, instead of one pass per turn.
+      const auto rested = std::chrono::steady_clock::now() +
+                          std::max<std::chrono::steady_clock::duration>(
+                              std::chrono::steady_clock::now() - began, kDispatchRest);
       lock.Lock();
+      while (dispatching_ && cv_.WaitUntil(mu_, rested)) {
+      }
       // A lane left waiting for its bucket is looked at again within bucket_wait, so its next
       // turn starts while its sale still waits in the limiter, not after a gap.
       const auto deadline =

@@ -30,9 +30,20 @@ Result<std::vector<DueStore>> PostgresStore::ListDueStores() {
   return pool_->Get<std::vector<DueStore>>([&](pqxx::work& w) -> Result<std::vector<DueStore>> {
     std::vector<DueStore> out;
     for (const auto& row : w.exec_params(
-             "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT DISTINCT store_id "
-             "FROM orders WHERE " +
-                 kDue +
+             // As on SQLite: the stores with queued orders one index step at a time, each due
+             // when its soonest queued order is; then expired claims and due refunds.
+             "WITH RECURSIVE q(store_id) AS (SELECT (SELECT MIN(store_id) FROM orders "
+             "WHERE export_state = 'queued') UNION ALL SELECT (SELECT MIN(o.store_id) FROM "
+             "orders o WHERE o.export_state = 'queued' AND o.store_id > q.store_id) FROM q "
+             "WHERE q.store_id IS NOT NULL) "
+             "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT store_id FROM q "
+             "WHERE store_id IS NOT NULL AND COALESCE((SELECT o.export_not_before FROM orders o "
+             "WHERE o.export_state = 'queued' AND o.store_id = q.store_id "
+             "ORDER BY o.export_not_before NULLS FIRST LIMIT 1), 0) <= " +
+                 kNow +
+                 " UNION SELECT store_id FROM orders WHERE export_state = 'exporting' AND "
+                 "COALESCE(export_lease_until, 0) < " +
+                 kNow +
                  " UNION SELECT o.store_id FROM refund_exports x JOIN orders o "
                  "ON o.id = x.order_id WHERE (x.state = 'queued' AND x.not_before <= " +
                  kNow + ") OR (x.state = 'sending' AND x.lease_until < " + kNow +

@@ -384,6 +384,12 @@ CREATE TABLE refund_exports (
 );
 CREATE INDEX refund_exports_due ON refund_exports (state, not_before);
 )sql"},
+    // Issue 12: the stores with queued orders, found one index step per store (ListDueStores),
+    // not by reading every queued order.
+    {17, R"sql(
+CREATE INDEX orders_queued_by_store ON orders (store_id, export_not_before)
+  WHERE export_state = 'queued';
+)sql"},
 };
 
 }  // namespace
