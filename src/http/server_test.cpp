@@ -1006,6 +1006,37 @@ TEST_F(ServerTest, AThrowingContinuationGets500) {
   ExpectStillServing();
 }
 
+// A continuation is a handler's work: when the delay is over it waits for a worker like any
+// request, and a full queue refuses it (503) rather than piling up.
+TEST_F(ServerTest, AContinuationFindingTheQueueFullGets503) {
+  Limits l = ShortLimits();
+  l.worker_threads = 1;
+  l.max_queued_requests = 1;
+  StartServer(l);
+  auto wait_for = [&](auto pred) {
+    for (int i = 0; i < 400 && !pred(server_->GetStats()); ++i)
+      std::this_thread::sleep_for(milliseconds(5));
+    return pred(server_->GetStats());
+  };
+  Client late(port_), running(port_), queued(port_);
+  ASSERT_TRUE(late.Send(Get("/late?ms=1500&then=fill")));
+  for (int i = 0; i < 400 && handled_ < 1; ++i) std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(handled_, 1);
+  ASSERT_TRUE(running.Send(Get("/block")));
+  ASSERT_TRUE(wait_for([](const Server::Stats& s) { return s.busy_workers == 1; }));
+  ASSERT_TRUE(queued.Send(Get("/block")));
+  ASSERT_TRUE(wait_for([](const Server::Stats& s) { return s.queued_requests == 1; }));
+  auto r = late.Read(milliseconds(10000));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(continued_, 0);
+  release_.set_value();
+  auto a = running.Read(), b = queued.Read();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->body, "unblocked");
+  release_ = std::promise<void>();  // TearDown releases again
+}
+
 TEST_F(ServerTest, StopWithDelayedAnswersPendingClosesThemAndRunsNothing) {
   StartServer();
   constexpr int kPending = 20;
