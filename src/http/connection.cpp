@@ -241,8 +241,56 @@ void Connection::RunHandler(Request req) {
     FillError(req, res);
   }
   asio::post(strand_, [self = shared_from_this(), res = std::move(res)]() mutable {
-    self->Write(std::move(res), /*close=*/false);
+    if (res.delay > std::chrono::milliseconds::zero()) {
+      self->Delay(std::move(res));
+    } else {
+      self->Write(std::move(res), /*close=*/false);
+    }
   });
+}
+
+// An emulator's late answer (http.h): the worker is already free; the connection's one timer holds
+// the answer (no deadline runs meanwhile: nothing is read or written). Close() (Stop(), say)
+// cancels it, and the answer with its continuation is dropped unrun.
+void Connection::Delay(Response res) {
+  if (closed_) return;
+  phase_ = Phase::kDelay;
+  timed_out_ = false;
+  timer_.expires_after(res.delay);
+  const uint64_t generation = ++timer_generation_;
+  timer_.async_wait(
+      [self = shared_from_this(), generation, res = std::move(res)](error_code ec) mutable {
+        if (ec || generation != self->timer_generation_ || self->closed_) return;
+        self->AfterDelay(std::move(res));
+      });
+}
+
+void Connection::AfterDelay(Response res) {
+  res.delay = std::chrono::milliseconds::zero();
+  if (!res.after_delay) {
+    Write(std::move(res), /*close=*/false);
+    return;
+  }
+  // The continuation is a handler's work: it runs on a worker, under the pool's queue limit.
+  const bool queued =
+      context_.pool->TrySubmit([self = shared_from_this(), res = std::move(res)]() mutable {
+        // Moved out first: the continuation may assign the whole response.
+        const std::function<void(Response&)> fill = std::move(res.after_delay);
+        res.after_delay = nullptr;
+        try {
+          fill(res);
+        } catch (...) {
+          res = Response{};
+          res.status = 500;
+          self->FillError(Request{}, res);
+        }
+        res.delay = std::chrono::milliseconds::zero();  // once: the answer goes out now
+        res.after_delay = nullptr;
+        asio::post(self->strand_, [self, res = std::move(res)]() mutable {
+          self->Write(std::move(res), /*close=*/false);
+        });
+      });
+  if (!queued) Fail(503);
 }
 
 void Connection::FillError(const Request& req, Response& res) const {

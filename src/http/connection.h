@@ -48,7 +48,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Clock = std::chrono::steady_clock;
   using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
   // What the connection waits for; a deadline that passes in kHead or kBody earns a 408.
-  enum class Phase { kIdle, kHead, kBody, kWrite, kLinger };
+  enum class Phase { kIdle, kHead, kBody, kDelay, kWrite, kLinger };
 
   void NextRequest();
   void ReadHead(Clock::time_point deadline);
@@ -57,8 +57,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnReadError(boost::system::error_code ec);
   void Dispatch();
   void RunHandler(Request req);  // on a worker thread
-  void Fail(int status);         // an answer of the server's own, then close
-  void Reset();                  // closes with a reset (Response::Abort)
+  void Delay(Response res);      // Response::delay: the timer holds the answer, no worker
+  void AfterDelay(Response res);
+  void Fail(int status);  // an answer of the server's own, then close
+  void Reset();           // closes with a reset (Response::Abort)
   void FillError(const Request& req, Response& res) const;
   Request BuildRequest(bool with_body);
   void Write(Response res, bool close);

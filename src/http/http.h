@@ -3,6 +3,7 @@
 // web/ and by lsr-sim (sim/), so the project keeps one HTTP stack.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <regex>
@@ -50,6 +51,15 @@ struct Response {
     kShortBody,          // announces one byte more than the body, sends the body, then closes
   };
   Abort abort = Abort::kNone;
+
+  // For emulators and tests only (lsr-sim's delay fault, standing for internet latency): answer
+  // only after `delay`, without holding a worker meanwhile (the connection's timer holds the
+  // answer). When the delay is over, `after_delay` (if set) runs on a worker thread and fills in
+  // the response then: a request that takes effect only after the delay. If the server stops
+  // first, the connection is closed unanswered and `after_delay` never runs. A service never sets
+  // these.
+  std::chrono::milliseconds delay{0};
+  std::function<void(Response&)> after_delay;
 
   // Replaces every header of that name (case-insensitive).
   void SetHeader(std::string_view name, std::string value);

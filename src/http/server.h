@@ -49,7 +49,9 @@ class Server {
   // Binds and serves in background threads; returns the bound port.
   base::Result<int> Start();
   // Stops accepting, closes every connection, waits for running handlers; safe to call twice.
-  // Queued requests are dropped. Not from a handler: it would wait for itself.
+  // Queued requests are dropped, and so are answers still held by a Response::delay (their
+  // connections are closed unanswered, their continuations never run). Not from a handler: it
+  // would wait for itself.
   void Stop();
   // Blocks until Stop() is called from another thread.
   void Wait();

@@ -332,6 +332,19 @@ class ServerTest : public ::testing::Test {
       res.body = "bye";
     } else if (req.path == "/empty") {
       res.status = 204;
+    } else if (req.path == "/late") {
+      // Response::delay: answered after ?ms; with ?then, filled in by a continuation after it.
+      res.delay = milliseconds(std::stoi(req.Param("ms")));
+      res.body = "late now";
+      const std::string then = req.Param("then");
+      if (then == "fill") {
+        res.after_delay = [this](Response& r) {
+          ++continued_;
+          r.body = "late then";
+        };
+      } else if (then == "boom") {
+        res.after_delay = [](Response&) { throw std::runtime_error("continuation bug"); };
+      }
     } else if (req.path == "/healthz") {
       res.body = "ok";
     } else if (req.path == "/abort") {
@@ -350,6 +363,7 @@ class ServerTest : public ::testing::Test {
   int port_ = 0;
   std::atomic<int> handled_{0};
   std::atomic<int> errors_filled_{0};
+  std::atomic<int> continued_{0};  // Response::after_delay continuations that ran
   std::promise<void> release_;
   std::shared_future<void> released_ = release_.get_future().share();
 };
@@ -929,6 +943,120 @@ TEST_F(ServerTest, AbortShortBodyPromisesOneByteMoreThenCloses) {
   EXPECT_NE(got.substr(0, end).find("Content-Length: 1001"), std::string::npos) << got;
   EXPECT_EQ(got.substr(end + 4), AbortBody());
   ExpectStillServing();
+}
+
+// Response::delay (lsr-sim's delay fault): answers held by timers, not by workers, so two
+// workers serve other requests while hundreds of answers wait.
+TEST_F(ServerTest, DelayedAnswersHoldNoWorker) {
+  Limits l = ShortLimits();
+  l.worker_threads = 2;
+  StartServer(l);
+  // Longer than the write and idle deadlines (2 s): no deadline runs while an answer waits.
+  constexpr int kPending = 200;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kPending; ++i) {
+    clients.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(clients.back()->connected()) << i;
+    ASSERT_TRUE(clients.back()->Send(Get(i % 2 ? "/late?ms=4000" : "/late?ms=4000&then=fill")));
+  }
+  for (int i = 0; i < 1000 && handled_ < kPending; ++i)
+    std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(handled_, kPending) << "two workers ran all the handlers";
+  const Server::Stats pending = server_->GetStats();
+  EXPECT_EQ(pending.busy_workers, 0) << "no worker waits out a delay";
+  EXPECT_EQ(pending.queued_requests, 0);
+  EXPECT_EQ(pending.open_connections, kPending);
+
+  Client other(port_);
+  ASSERT_TRUE(other.Send(Get("/healthz")));
+  auto r = other.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "ok");
+  // Still pending when the other request got its answer: not a byte, no continuation yet.
+  EXPECT_EQ(continued_, 0);
+  int early = 0;
+  for (auto& c : clients) {
+    c->Fill(Clock::now());
+    if (!c->buffer().empty()) ++early;
+  }
+  EXPECT_EQ(early, 0);
+
+  for (int i = 0; i < kPending; ++i) {
+    auto late = clients[i]->Read(milliseconds(15000));
+    ASSERT_TRUE(late) << i;
+    EXPECT_EQ(late->status, 200);
+    EXPECT_EQ(late->body, i % 2 ? "late now" : "late then") << i;
+  }
+  EXPECT_EQ(continued_, kPending / 2);
+  // The connection is kept alive after a late answer.
+  ASSERT_TRUE(clients[0]->Send(Get("/healthz")));
+  r = clients[0]->Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "ok");
+}
+
+TEST_F(ServerTest, AThrowingContinuationGets500) {
+  StartServer();
+  Client c(port_);
+  ASSERT_TRUE(c.Send(Get("/late?ms=10&then=boom")));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(r->body, "spoke error 500\n");
+  ExpectStillServing();
+}
+
+// A continuation is a handler's work: when the delay is over it waits for a worker like any
+// request, and a full queue refuses it (503) rather than piling up.
+TEST_F(ServerTest, AContinuationFindingTheQueueFullGets503) {
+  Limits l = ShortLimits();
+  l.worker_threads = 1;
+  l.max_queued_requests = 1;
+  StartServer(l);
+  auto wait_for = [&](auto pred) {
+    for (int i = 0; i < 400 && !pred(server_->GetStats()); ++i)
+      std::this_thread::sleep_for(milliseconds(5));
+    return pred(server_->GetStats());
+  };
+  Client late(port_), running(port_), queued(port_);
+  ASSERT_TRUE(late.Send(Get("/late?ms=1500&then=fill")));
+  for (int i = 0; i < 400 && handled_ < 1; ++i) std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(handled_, 1);
+  ASSERT_TRUE(running.Send(Get("/block")));
+  ASSERT_TRUE(wait_for([](const Server::Stats& s) { return s.busy_workers == 1; }));
+  ASSERT_TRUE(queued.Send(Get("/block")));
+  ASSERT_TRUE(wait_for([](const Server::Stats& s) { return s.queued_requests == 1; }));
+  auto r = late.Read(milliseconds(10000));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(continued_, 0);
+  release_.set_value();
+  auto a = running.Read(), b = queued.Read();
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->body, "unblocked");
+  release_ = std::promise<void>();  // TearDown releases again
+}
+
+TEST_F(ServerTest, StopWithDelayedAnswersPendingClosesThemAndRunsNothing) {
+  StartServer();
+  constexpr int kPending = 20;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kPending; ++i) {
+    clients.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(clients.back()->Send(Get("/late?ms=60000&then=fill")));
+  }
+  for (int i = 0; i < 1000 && handled_ < kPending; ++i)
+    std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_EQ(handled_, kPending);
+  const auto start = Clock::now();
+  server_->Stop();
+  EXPECT_LT(ElapsedMs(start), 30000) << "Stop() does not wait for a minute-long delay";
+  for (auto& c : clients) {
+    EXPECT_TRUE(c->WaitClosed(milliseconds(1000)));
+    EXPECT_EQ(c->buffer(), "") << "closed unanswered";
+  }
+  EXPECT_EQ(continued_, 0) << "no continuation runs once the server is stopped";
+  EXPECT_EQ(server_->GetStats().open_connections, 0);
 }
 
 }  // namespace

@@ -54,6 +54,20 @@ void NoteUnanswered(Account& acct, const std::string& what, const std::string& e
   acct.stats.unanswered_writes.push_back({what, id});
 }
 
+// The body of a POST or PUT as JSON: nullptr when there is none, or when it is not JSON (then
+// `*storage` is left discarded).
+const Json* ParsedBody(const HttpRequest& req, Json* storage) {
+  if ((req.method != "POST" && req.method != "PUT") || req.body.empty()) return nullptr;
+  *storage = Json::parse(req.body, nullptr, false);
+  return storage->is_discarded() ? nullptr : storage;
+}
+
+// The rate headers every answer past authorization carries, as the bucket stands now.
+HttpResponse WithRateHeaders(const Account& acct, int64_t cost, HttpResponse r) {
+  for (auto& h : RateHeaders(acct.rate, acct.bucket, cost)) r.headers.push_back(h);
+  return r;
+}
+
 }  // namespace
 
 std::string HttpRequest::Header(const std::string& lower_name) const {
@@ -103,6 +117,16 @@ int64_t Engine::NowUs() const {
 }
 
 HttpResponse Engine::Handle(const HttpRequest& req) {
+  HttpResponse r = HandleDeferred(req);
+  if (r.delay > std::chrono::milliseconds::zero()) {
+    clock_->SleepFor(r.delay);
+    r.delay = std::chrono::milliseconds::zero();
+    if (r.then) r = r.then();
+  }
+  return r;
+}
+
+HttpResponse Engine::HandleDeferred(const HttpRequest& req) {
   try {
     if (req.path.rfind("/API/", 0) == 0) return HandleApi(req);
     base::MutexLock lock(mu_);
@@ -137,71 +161,85 @@ HttpResponse Engine::HandleApi(const HttpRequest& req) {
   if (EmployeeLockedOut(*acct))
     return Unauthorized("The employee who authorized this application is locked out");
 
-  Json body_json;
-  const Json* body = nullptr;
-  bool bad_body = false;
-  if ((req.method == "POST" || req.method == "PUT") && !req.body.empty()) {
-    body_json = Json::parse(req.body, nullptr, false);
-    bad_body = body_json.is_discarded();
-    if (!bad_body) body = &body_json;
-  }
   const Params params = ParseQueryString(req.query);
+  Json body_json;
+  const Json* body = ParsedBody(req, &body_json);
+  const bool bad_body = body == nullptr && body_json.is_discarded();
   const int64_t cost = RequestCostMicro(acct->rate, CostOf(route, req.method, params, body));
   const std::string key = req.method + " " + route.entity;
   ++acct->stats.requests[key];
 
   const Admission adm = Admit(acct->rate, &acct->bucket, &acct->stats, NowUs(), cost);
-  auto finish = [&](HttpResponse r) {
-    for (auto& h : RateHeaders(acct->rate, acct->bucket, cost)) r.headers.push_back(h);
-    return r;
-  };
   if (!adm.allowed) {
     HttpResponse r = JsonError(
         429, "Rate limit exceeded; retry after " + std::to_string(adm.retry_after_s) + " s",
         "RateLimitExceeded");
     r.headers = {{"Retry-After", std::to_string(adm.retry_after_s)},
                  {"X-LS-API-RateLimit-Type", adm.limit_type}};
-    return finish(r);
+    return WithRateHeaders(*acct, cost, r);
   }
   acct->stats.units_micro[key] += cost;
 
   Fault fault;
-  bool drop = false;
   if (Take(*acct, req.method, route.entity, &fault)) {
     if (fault.action == "error_500") {
       // Lightspeed's 5xx pages sometimes come as text/html; the body is JSON all the same.
       HttpResponse r = JsonError(500, "Internal server error (injected)", "InternalServerError");
       r.content_type = "text/html; charset=UTF-8";
-      return finish(r);
+      return WithRateHeaders(*acct, cost, r);
     }
     if (fault.action == "rate_limit") {
       ++acct->stats.rate_limited;
       HttpResponse r = JsonError(429, "Rate limit exceeded (injected)", "RateLimitExceeded");
       r.headers = {{"Retry-After", "1"}, {"X-LS-API-RateLimit-Type", "api-leaky-bucket"}};
-      return finish(r);
+      return WithRateHeaders(*acct, cost, r);
     }
     if (fault.action == "delay" && !fault.after_commit) {
-      lock.Unlock();
-      clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
-      lock.Lock();
-      auto it = state_.accounts.find(*account_id);
-      if (it == state_.accounts.end()) return Unauthorized("The account was removed");
-      acct = &it->second;
+      // Served only when the delay is over (Handle sleeps first; a transport waits on a timer).
+      HttpResponse r;
+      r.delay = std::chrono::milliseconds(fault.delay_ms);
+      r.then = [this, req, account = *account_id, cost, fault] {
+        return ServeAfterDelay(req, account, cost, fault);
+      };
+      return r;
     }
-    drop = fault.action == "drop_after_commit";
   }
+  HttpResponse r = ServeApi(*acct, req, route, params, body, bad_body, cost, fault);
+  if (fault.action == "delay") r.delay = std::chrono::milliseconds(fault.delay_ms);  // after_commit
+  return r;
+}
+
+HttpResponse Engine::ServeAfterDelay(const HttpRequest& req, int64_t account_id, int64_t cost,
+                                     const Fault& fault) {
+  try {
+    base::MutexLock lock(mu_);
+    auto it = state_.accounts.find(account_id);
+    if (it == state_.accounts.end()) return Unauthorized("The account was removed");
+    const ApiRoute route = ParseApiPath(req.path);
+    const Params params = ParseQueryString(req.query);
+    Json body_json;
+    const Json* body = ParsedBody(req, &body_json);
+    const bool bad_body = body == nullptr && body_json.is_discarded();
+    return ServeApi(it->second, req, route, params, body, bad_body, cost, fault);
+  } catch (const std::exception& e) {
+    return JsonError(400, std::string("Bad request: ") + e.what(), "InvalidArgumentException");
+  }
+}
+
+HttpResponse Engine::ServeApi(Account& acct, const HttpRequest& req, const ApiRoute& route,
+                              const Params& params, const Json* body, bool bad_body, int64_t cost,
+                              const Fault& fault) {
   if (bad_body)
-    return finish(JsonError(400, "The body is not valid JSON", "InvalidArgumentException"));
-  HttpResponse r = finish(ServeEntity(*acct, NowUs(), route, req, params, body));
-  r.drop_connection = drop;
+    return WithRateHeaders(
+        acct, cost, JsonError(400, "The body is not valid JSON", "InvalidArgumentException"));
+  const std::string key = req.method + " " + route.entity;
+  HttpResponse r =
+      WithRateHeaders(acct, cost, ServeEntity(acct, NowUs(), route, req, params, body));
+  r.drop_connection = fault.action == "drop_after_commit";
   r.reset_mid_answer = fault.action == "reset_mid_answer";
   if (r.status == 200 && req.method != "GET" &&
-      (drop || r.reset_mid_answer || fault.action == "delay"))
-    NoteUnanswered(*acct, fault.action + " " + key, route.entity, r.body);
-  if (fault.action == "delay" && fault.after_commit) {
-    lock.Unlock();
-    clock_->SleepFor(std::chrono::milliseconds(fault.delay_ms));
-  }
+      (r.drop_connection || r.reset_mid_answer || fault.action == "delay"))
+    NoteUnanswered(acct, fault.action + " " + key, route.entity, r.body);
   return r;
 }
 

@@ -1,6 +1,8 @@
 // The transport-free core: one HTTP-shaped request in, one answer out, under one mutex.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -9,10 +11,13 @@
 #include "base/clock.h"
 #include "base/mutex.h"
 #include "base/result.h"
+#include "sim/query.h"
 #include "sim/sim.h"
 #include "sim/state.h"
 
 namespace sim {
+
+struct ApiRoute;
 
 struct HttpRequest {
   std::string method;  // "GET", ...
@@ -30,6 +35,11 @@ struct HttpResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   bool drop_connection = false;   // a drop_after_commit fault: send nothing, close the socket
   bool reset_mid_answer = false;  // send the head and part of the body, then reset
+  // A delay fault, from Engine::HandleDeferred only: the answer goes out `delay` after the
+  // request. With `then` set the request has not been served yet: `then` serves it when the delay
+  // is over and gives the answer (a delay before the request takes effect).
+  std::chrono::milliseconds delay{0};
+  std::function<HttpResponse()> then;
 };
 
 HttpResponse JsonError(int status, const std::string& message, const std::string& error_class);
@@ -47,7 +57,13 @@ class Engine {
     base::MutexLock lock(mu_);
     return state_;
   }
+  // Serves one request; a delay fault is slept on the engine's clock, on the caller's thread
+  // (a ManualClock moves at once: tests, the fuzz target).
   HttpResponse Handle(const HttpRequest& req);
+  // The same, but a delay fault is not slept: the answer carries it (HttpResponse::delay, and
+  // `then` for a delay before the request takes effect) for a transport that waits without
+  // holding a thread. `then` needs the engine: run it before the engine is destroyed.
+  HttpResponse HandleDeferred(const HttpRequest& req);
   AccountInfo CreateAccount(const std::string& name, int registers, bool demo,
                             const std::string& redirect_uri, const std::string& client_id,
                             const std::string& client_secret);
@@ -58,6 +74,14 @@ class Engine {
 
  private:
   HttpResponse HandleApi(const HttpRequest& req) EXCLUDES(mu_);
+  // After the rate limit and the faults that answer at once: serves the request for `acct`.
+  // `body` is nullptr when there is none or it is not JSON (`bad_body`).
+  HttpResponse ServeApi(Account& acct, const HttpRequest& req, const ApiRoute& route,
+                        const Params& params, const Json* body, bool bad_body, int64_t cost,
+                        const Fault& fault) REQUIRES(mu_);
+  // A delay before the request takes effect, once it is over: the account may be gone by then.
+  HttpResponse ServeAfterDelay(const HttpRequest& req, int64_t account_id, int64_t cost,
+                               const Fault& fault) EXCLUDES(mu_);
   int64_t NowUs() const REQUIRES(mu_);
 
   base::Clock* clock_;

@@ -16,7 +16,9 @@ struct SimOptions {
   int port = 0;                    // 0 = any free port (Start() returns the one bound)
   std::string state_file;          // "" = in memory only; else loaded by Start, saved by Stop
   base::Clock* clock = nullptr;    // nullptr = base::SystemClock(); must outlive the Simulator
-  int threads = 64;                // threads that run requests, 1..256 (0 = 64)
+  // (On the real clock a delay fault holds no thread while it waits; an injected clock has the
+  // delay slept on it, on the request's thread, so a ManualClock moves at once.)
+  int threads = 64;  // threads that run requests, 1..256 (0 = 64)
 };
 
 struct AccountInfo {

@@ -95,7 +95,21 @@ class Simulator::Impl {
       for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       in.headers.emplace(lower, v);
     }
-    HttpResponse out = engine_.Handle(in);
+    // On the real clock a delay fault holds no thread: the server's timer holds the answer
+    // (http::Response::delay). An injected clock (tests) has it slept on, as Engine::Handle does.
+    HttpResponse out = deferred_delays_ ? engine_.HandleDeferred(in) : engine_.Handle(in);
+    const bool gzip_ok = AcceptsGzip(req.Header("accept-encoding"));
+    res.delay = out.delay;
+    if (out.then) {  // the request takes effect only once the delay is over
+      res.after_delay = [then = std::move(out.then), gzip_ok](http::Response& later) {
+        Fill(then(), gzip_ok, later);
+      };
+      return;
+    }
+    Fill(std::move(out), gzip_ok, res);
+  }
+
+  static void Fill(HttpResponse out, bool gzip_ok, http::Response& res) {
     res.status = out.status;
     for (auto& [k, v] : out.headers) res.AddHeader(k, std::move(v));
     // The transport faults (docs/lsr-sim.md): the engine has already saved what the request did.
@@ -106,7 +120,7 @@ class Simulator::Impl {
     } else if (out.body.size() >= kGzipMinBytes) {
       // Like Lightspeed: gzip when the client accepts it, never brotli.
       res.AddHeader("Vary", "Accept-Encoding");
-      if (AcceptsGzip(req.Header("accept-encoding"))) {
+      if (gzip_ok) {
         if (auto packed = Gzip(out.body)) {
           out.body = std::move(*packed);
           res.AddHeader("Content-Encoding", "gzip");
@@ -118,6 +132,7 @@ class Simulator::Impl {
 
   SimOptions options_;
   base::Clock* clock_;
+  const bool deferred_delays_ = options_.clock == nullptr;
   Engine engine_;
   std::unique_ptr<http::Server> server_;
   int port_ = 0;
