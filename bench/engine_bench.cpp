@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -158,7 +159,8 @@ void Fairness(int big) {
     return;
   }
   Row(measurement, setup, "5 sales in " + Format("%.2f s", took),
-      "the big store sent " + std::to_string(big_sales) + " sales meanwhile");
+      "the big store sent " + Grouped(big_sales) + (big_sales == 1 ? " sale" : " sales") +
+          " meanwhile");
 }
 
 // --- latency: orders arriving one at a time at a steady pace across some stores. ---
@@ -284,6 +286,16 @@ long ReadKiB(pid_t pid, const char* field) {
   return -1;
 }
 
+// The last non-empty line of a log, with the table's cell separator taken out.
+std::string LastLine(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::string line, last = "(its log is empty)";
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  std::replace(last.begin(), last.end(), '|', '/');
+  return last;
+}
+
 testing_support::ChildProcess StartWorker(TestService& svc, const std::string& db_url,
                                           const std::string& log, std::string* error) {
   testing_support::WorkerEnv w{db_url, (svc.dir() / "spoke.key").string(),
@@ -322,6 +334,12 @@ void Memory(int stores, int orders) {
     }
     std::this_thread::sleep_for(std::chrono::seconds(3));
     idle_kib = ReadKiB(idle.pid(), "VmRSS");
+    if (idle.Ended()) {
+      Row(measurement, setup,
+          "failed: the idle worker " + idle.Describe() + ": " + LastLine(svc.dir() / "idle.log"),
+          "—");
+      return;
+    }
     idle.Stop(std::chrono::seconds(10));
   }
 
@@ -411,7 +429,8 @@ void Memory(int stores, int orders) {
       "%lld sales exported while measured\n",
       rss / 1024.0, peak / 1024.0, idle_kib / 1024.0, static_cast<long long>(exported));
   if (ended_early || rss < 0) {
-    Row(measurement, setup, "failed: the worker " + ended_how + " (see its log)", "—");
+    Row(measurement, setup,
+        "failed: the worker " + ended_how + ": " + LastLine(svc.dir() / "worker.log"), "—");
     return;
   }
   Row(measurement, setup,

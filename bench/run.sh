@@ -4,7 +4,7 @@
 # each is measured). Each benchmark stops by itself and is bounded here by a timeout as well; one
 # that fails or prints no row gets a row saying "failed: <why>", never a silent gap.
 #
-#   bash bench/run.sh                     # the full run (about 15 minutes on 2 cores)
+#   bash bench/run.sh                     # the full run (about 20 minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh       # smaller sizes, a few minutes, to try things out
 #   EXPORT_WORKERS=256 bash bench/run.sh  # export.workers of every engine and node (default 4)
 #   BENCH_SEARCH=1 / BENCH_SIM=1          # also order_search (issue 14) / lsr-sim under wrk

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -78,6 +79,16 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
+// The last non-empty line of a node's log, with the table's cell separator taken out.
+std::string LastLine(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::string line, last = "(its log is empty)";
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  std::replace(last.begin(), last.end(), '|', '/');
+  return last;
+}
+
 // A process's CPU time so far (user + system), 0 when it cannot be read.
 double CpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -102,7 +113,8 @@ std::string Grouped(long long n) {
 }
 
 // The benchmark's row of bench/README.md's table (bench/run.sh collects `ROW` lines).
-void PrintRow(double run_s, int exported, double cpu_s, int limited) {
+void PrintRow(double run_s, int exported, double cpu_s, int limited,
+              const std::string& failure = "") {
   const int nodes = 1 + args.workers;
   std::string measurement = "Sales/s, ";
   measurement += args.delay_ms > 0 ? std::to_string(args.delay_ms) + " ms per request"
@@ -114,13 +126,18 @@ void PrintRow(double run_s, int exported, double cpu_s, int limited) {
       (args.orders / args.accounts == 1 ? " order, " : " orders, ") + std::to_string(args.threads) +
       " workers per node" + (args.delay_ms > 0 ? ", rate limits off" : "");
   char result[160], against[160];
+  if (!failure.empty()) {
+    std::printf("ROW | %s | %s | failed: %s | — |\n", measurement.c_str(), setup.c_str(),
+                failure.c_str());
+    return;
+  }
   if (exported == 0) {
     std::snprintf(result, sizeof result, "failed: none of %d exported in %.0f s", args.orders,
                   run_s);
   } else if (exported < args.orders) {  // the deadline stopped the run: the rate until then
-    std::snprintf(result, sizeof result, "%s sales/s (stopped at %.0f s, %d of %d exported)",
-                  Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str(), run_s, exported,
-                  args.orders);
+    std::snprintf(result, sizeof result, "%s sales/s (stopped at %.0f s, %s of %s exported)",
+                  Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str(), run_s,
+                  Grouped(exported).c_str(), Grouped(args.orders).c_str());
   } else {
     std::snprintf(result, sizeof result, "%s sales/s",
                   Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str());
@@ -224,9 +241,17 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
   for (int w = 1; w <= args.workers; ++w)
     workers.push_back(StartNode("worker", "worker-" + std::to_string(w), 0));
   const bool kill_one = !args.bench && !workers.empty();
-  for (int i = 0; i < 100; ++i) {  // the serve node answers once it has migrated and listens
-    if (Call(port, "GET", "/healthz", nullptr, "").status == 200) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bool answered = false;
+  for (int i = 0; i < 100 && !answered; ++i) {  // once it has migrated and listens
+    answered = Call(port, "GET", "/healthz", nullptr, "").status == 200;
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!answered) {
+    serve.Ended();  // so Describe() tells how it ended, if it did
+    const std::string why =
+        "spoke serve " + serve.Describe() + ": " + LastLine(svc_.dir() / "serve-1.log");
+    if (args.bench) PrintRow(0, 0, 0, 0, why);
+    FAIL() << why;
   }
 
   // Orders spread over the shops; three orders per new customer.
