@@ -111,7 +111,7 @@ demo: build
 	$(BUILD)/spoke demo
 
 bench: build
-	bash bench/run.sh
+	BUILD=$(BUILD) bash bench/run.sh
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
     std::printf("| requests (rate model off) | took | requests/s | failures |\n");
     std::printf("|---|---|---|---|\n");
     std::printf("| %d | %.2f s | %.0f | %d |\n", requests, took, requests / took, failures);
+    std::printf(
+        "ROW | Lightspeed client against lsr-sim, rate model off | %d mixed requests from "
+        "one thread | %.0f requests/s | %d failed |\n",
+        requests, requests / took, failures);
     (void)simulator->Stop();
     return 0;
   }
@@ -94,6 +98,12 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|---|---|\n");
   std::printf("| %d | %.1f | %.1f s | %.1f s | %+.1f %% | %d | %d |\n", requests, units, floor_s,
               took, 100 * (took - floor_s) / floor_s, stats["rate_limited"].get<int>(), failures);
+  std::printf(
+      "ROW | Lightspeed client: time for its units vs the bucket bound | %d mixed requests "
+      "from one thread, 2026 model, bucket 90, drip 10/s | %.1f s for %.1f units (%+.1f "
+      "%%) | bucket bound %.1f s, %d × 429, %d failed |\n",
+      requests, took, units, 100 * (took - floor_s) / floor_s, floor_s,
+      stats["rate_limited"].get<int>(), failures);
   (void)simulator->Stop();
   return 0;
 }

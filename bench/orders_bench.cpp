@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -50,6 +51,18 @@ json Order(int n) {
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
+std::atomic<int> put_failures{0};
+
+// 10000 -> "10,000"
+std::string Grouped(long long n) {
+  std::string s = std::to_string(n), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
 // PUTs orders [from, to) with `threads` keep-alive clients; returns wall seconds.
 double PutOrders(int port, const std::string& token, int from, int to, int threads) {
   std::atomic<int> next{from}, failures{0};
@@ -70,6 +83,7 @@ double PutOrders(int port, const std::string& token, int from, int to, int threa
   }
   for (auto& t : pool) t.join();
   if (failures) std::fprintf(stderr, "%d PUTs failed\n", failures.load());
+  put_failures += failures;
   return Seconds(Clock::now() - start);
 }
 
@@ -104,6 +118,18 @@ int main(int argc, char** argv) {
   const double fill = PutOrders(port, token, put_count, list_total, 4);
   std::printf("| PUT %d more orders, 4 clients | %.2f s (%.0f orders/s) |\n",
               list_total - put_count, fill, (list_total - put_count) / fill);
+  std::vector<std::string> rows;  // bench/README.md's table (bench/run.sh collects ROW lines)
+  {
+    char row[400];
+    std::snprintf(row, sizeof row,
+                  "ROW | Orders taken in: PUT /api/v1/orders/{number}, new orders | %s orders, 1 "
+                  "client, then %s more with 4 clients, SQLite | %.0f orders/s (1 client), %.0f/s "
+                  "(4 clients) | %s refused |",
+                  Grouped(put_count).c_str(), Grouped(list_total - put_count).c_str(),
+                  put_count / put1, (list_total - put_count) / fill,
+                  Grouped(put_failures.load()).c_str());
+    rows.push_back(row);
+  }
 
   httplib::Client c("127.0.0.1", port);
   c.set_keep_alive(true);
@@ -121,7 +147,16 @@ int main(int argc, char** argv) {
     std::sort(ms.begin(), ms.end());
     std::printf("| GET %s of %d orders: median / p95 | %.1f ms / %.1f ms |\n", query, list_total,
                 ms[ms.size() / 2], ms[ms.size() * 95 / 100]);
+    if (std::string(query) == "/api/v1/orders?limit=50") {
+      char row[400];
+      std::snprintf(row, sizeof row,
+                    "ROW | Orders list, page 1: GET /api/v1/orders?limit=50 | %s orders in one "
+                    "store, SQLite, 50 runs | p50 %.1f ms / p95 %.1f ms | — |",
+                    Grouped(list_total).c_str(), ms[ms.size() / 2], ms[ms.size() * 95 / 100]);
+      rows.push_back(row);
+    }
   }
+  for (const std::string& row : rows) std::printf("%s\n", row.c_str());
   server->Stop();
   std::filesystem::remove_all(dir);
   return 0;

@@ -20,7 +20,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,6 +77,74 @@ int FreePort() {
   }
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+// The last non-empty line of a node's log, with the table's cell separator taken out.
+std::string LastLine(const std::filesystem::path& log) {
+  std::ifstream in(log);
+  std::string line, last = "(its log is empty)";
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  std::replace(last.begin(), last.end(), '|', '/');
+  return last;
+}
+
+// A process's CPU time so far (user + system), 0 when it cannot be read.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  double ticks = 0;
+  for (int i = 3; fields >> f && i <= 15; ++i)  // fields 14 and 15: utime, stime
+    if (i >= 14) ticks += std::atof(f.c_str());
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+std::string Grouped(long long n) {
+  std::string s = std::to_string(n), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+// The benchmark's row of bench/README.md's table (bench/run.sh collects `ROW` lines).
+void PrintRow(double run_s, int exported, double cpu_s, int limited,
+              const std::string& failure = "") {
+  const int nodes = 1 + args.workers;
+  std::string measurement = "Sales/s, ";
+  measurement += args.delay_ms > 0 ? std::to_string(args.delay_ms) + " ms per request"
+                                   : std::string("rate limits off");
+  measurement += args.postgres ? ", PostgreSQL, " : ", SQLite, ";
+  measurement += std::to_string(nodes) + (nodes == 1 ? " node" : " nodes");
+  const std::string setup =
+      Grouped(args.accounts) + " stores × " + Grouped(args.orders / args.accounts) +
+      (args.orders / args.accounts == 1 ? " order, " : " orders, ") + std::to_string(args.threads) +
+      " workers per node" + (args.delay_ms > 0 ? ", rate limits off" : "");
+  char result[160], against[160];
+  if (!failure.empty()) {
+    std::printf("ROW | %s | %s | failed: %s | — |\n", measurement.c_str(), setup.c_str(),
+                failure.c_str());
+    return;
+  }
+  if (exported == 0) {
+    std::snprintf(result, sizeof result, "failed: none of %d exported in %.0f s", args.orders,
+                  run_s);
+  } else if (exported < args.orders) {  // the deadline stopped the run: the rate until then
+    std::snprintf(result, sizeof result, "%s sales/s (stopped at %.0f s, %s of %s exported)",
+                  Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str(), run_s,
+                  Grouped(exported).c_str(), Grouped(args.orders).c_str());
+  } else {
+    std::snprintf(result, sizeof result, "%s sales/s",
+                  Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str());
+  }
+  std::snprintf(against, sizeof against, "%s sales in %.1f s, nodes used %.2f cores, %d × 429",
+                Grouped(exported).c_str(), run_s, cpu_s / std::max(run_s, 0.001), limited);
+  std::printf("ROW | %s | %s | %s | %s |\n", measurement.c_str(), setup.c_str(), result, against);
 }
 
 class MultiNode : public ::testing::Test {
@@ -168,9 +241,17 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
   for (int w = 1; w <= args.workers; ++w)
     workers.push_back(StartNode("worker", "worker-" + std::to_string(w), 0));
   const bool kill_one = !args.bench && !workers.empty();
-  for (int i = 0; i < 100; ++i) {  // the serve node answers once it has migrated and listens
-    if (Call(port, "GET", "/healthz", nullptr, "").status == 200) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bool answered = false;
+  for (int i = 0; i < 100 && !answered; ++i) {  // once it has migrated and listens
+    answered = Call(port, "GET", "/healthz", nullptr, "").status == 200;
+    if (!answered) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!answered) {
+    serve.Ended();  // so Describe() tells how it ended, if it did
+    const std::string why =
+        "spoke serve " + serve.Describe() + ": " + LastLine(svc_.dir() / "serve-1.log");
+    if (args.bench) PrintRow(0, 0, 0, 0, why);
+    FAIL() << why;
   }
 
   // Orders spread over the shops; three orders per new customer.
@@ -188,6 +269,8 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
   }
   // The run: from the first export request until the last sale.
   const auto started = Clock::now();
+  double cpu_before_run = CpuSeconds(serve.pid());
+  for (const ChildProcess& w : workers) cpu_before_run += CpuSeconds(w.pid());
   std::printf("%d orders taken in %.1f s\n", args.orders,
               std::chrono::duration<double>(started - intake).count());
   for (Shop& s : shops_) {
@@ -213,7 +296,12 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   const double run_s = std::chrono::duration<double>(Clock::now() - started).count();
-  if (kill_one) EXPECT_TRUE(killed) << "the run ended before a worker could be killed halfway";
+  // The nodes' CPU time (user + system) during the run, read before they stop.
+  double cpu_s = CpuSeconds(serve.pid()) - cpu_before_run;
+  for (size_t w = kill_one ? 1 : 0; w < workers.size(); ++w) cpu_s += CpuSeconds(workers[w].pid());
+  if (kill_one) {
+    EXPECT_TRUE(killed) << "the run ended before a worker could be killed halfway";
+  }
   EXPECT_EQ(exported, args.orders) << "not every order was exported within " << deadline_s << " s";
   for (size_t w = kill_one ? 1 : 0; w < workers.size(); ++w) {
     EXPECT_TRUE(workers[w].Stop(std::chrono::seconds(20)));
@@ -224,6 +312,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
 
   // Lightspeed's side, account by account.
   double slowest_bound = 0;
+  int limited = 0;
   std::printf("%-8s %7s %6s %9s %6s %8s %8s\n", "account", "orders", "sales", "customers", "429s",
               "units", "bound_s");
   for (const Shop& s : shops_) {
@@ -240,6 +329,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
     EXPECT_EQ(sales, static_cast<int>(s.numbers.size())) << s.slug << ": one sale per order";
     EXPECT_EQ(customers, s.customers) << s.slug << ": one customer per e-mail";
     EXPECT_EQ(stats.value("rate_limited", 0), 0) << s.slug << ": no 429";
+    limited += stats.value("rate_limited", 0);
   }
   std::printf("run %.1f s; slowest account's bucket bound %.1f s; ratio %.2f (at most %.2f)\n",
               run_s, slowest_bound, run_s / std::max(slowest_bound, 0.001), args.max_ratio);
@@ -247,6 +337,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
     std::printf("BENCH %s nodes=%d accounts=%d orders=%d delay_ms=%d run_s=%.2f sales_per_s=%.1f\n",
                 args.postgres ? "postgresql" : "sqlite", 1 + args.workers, args.accounts,
                 args.orders, args.delay_ms, run_s, exported / std::max(run_s, 0.001));
+    PrintRow(run_s, exported, cpu_s, limited);
     return;
   }
   EXPECT_LE(run_s, args.max_ratio * slowest_bound) << "the accounts did not drain side by side";
