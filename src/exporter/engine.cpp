@@ -93,6 +93,7 @@ class Engine::Impl {
       running_ = false;
     }
     cv_.SignalAll();
+    work_cv_.SignalAll();
     // The workers first: a sale in flight may outlast a lane lease, so the dispatcher goes on
     // renewing the leases (and starts no turn) until the last worker is done.
     for (auto& w : workers_) w.join();
@@ -223,7 +224,7 @@ class Engine::Impl {
       ++driving_[c.lease_lane];
       queue_.push_back(
           Turn{c.lane, c.lease_lane, c.store, std::move(*numbers), std::move(refunds)});
-      cv_.SignalAll();
+      work_cv_.Signal();  // one worker per turn: waking hundreds to find one turn costs a core
     }
   }
 
@@ -445,7 +446,7 @@ class Engine::Impl {
   void WorkLoop() {
     base::MutexLock lock(mu_);
     while (true) {
-      while (running_ && queue_.empty()) cv_.Wait(mu_);
+      while (running_ && queue_.empty()) work_cv_.Wait(mu_);
       if (!running_) return;
       Turn turn = std::move(queue_.front());
       queue_.pop_front();
@@ -459,7 +460,7 @@ class Engine::Impl {
       // The lane may have more: look again now. Not after a turn that claimed nothing (its orders
       // were taken or locked by another node): that would only ask the same question at once.
       if (claimed) woken_ = true;
-      cv_.SignalAll();
+      cv_.SignalAll();  // the dispatcher (and Stop's keep-alive), never the other workers
     }
   }
 
@@ -680,7 +681,8 @@ class Engine::Impl {
   AccountCache cache_;
 
   base::Mutex mu_;
-  base::CondVar cv_;
+  base::CondVar cv_;       // the dispatcher and the keep-alive wait here
+  base::CondVar work_cv_;  // the workers wait here for a turn
   // running_: workers take turns; dispatching_: leases are renewed (until the workers are done).
   bool dispatching_ GUARDED_BY(mu_) = false;
   bool running_ GUARDED_BY(mu_) = false, woken_ GUARDED_BY(mu_) = false;
