@@ -23,7 +23,7 @@ ACCOUNTS=${ACCOUNTS:-50}
 ORDERS=${ORDERS:-2000}
 DELAY_MS=${DELAY_MS:-150}
 DELAY_ACCOUNTS=${DELAY_ACCOUNTS:-1000}
-DELAY_ORDERS=${DELAY_ORDERS:-2000}
+DELAY_ORDERS=${DELAY_ORDERS:-10000}
 EXPORT_WORKERS=${EXPORT_WORKERS:-4}
 # Each run stops by itself after this many seconds of exporting (its row then gives the rate until
 # then and how far it got); the delayed runs have their own, shorter, limit.

@@ -6,7 +6,7 @@
 #
 #   bash bench/run.sh                     # the full run (about 20 minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh       # smaller sizes, a few minutes, to try things out
-#   EXPORT_WORKERS=256 bash bench/run.sh  # export.workers of every engine and node (default 4)
+#   EXPORT_WORKERS=64 bash bench/run.sh   # export.workers of every engine and node (default 256)
 #   BENCH_SEARCH=1 / BENCH_SIM=1          # also order_search (issue 14) / lsr-sim under wrk
 #   BENCH_README=path                     # where the table goes (default bench/README.md)
 set -uo pipefail
@@ -15,7 +15,9 @@ BUILD=${BUILD:-build}
 QUICK=${BENCH_QUICK:-0}
 [ "$QUICK" = 0 ] || QUICK=1
 export BENCH_QUICK=$QUICK
-export EXPORT_WORKERS=${EXPORT_WORKERS:-4}
+# export.workers of every engine and node: enough sales in flight for a thousand stores at
+# internet latency (README: "How many stores one node carries").
+export EXPORT_WORKERS=${EXPORT_WORKERS:-256}
 README=${BENCH_README:-bench/README.md}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -56,7 +58,10 @@ echo "# spoke benchmarks ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, expo
 
 # The table's sections, in this order: units and drain, fairness, sales/s, latency, memory, then
 # the client and the API on their own.
-bench "Units per order and drain (units_bench)" 900 "$BUILD/bench/units_bench" "$(size 300 100)"
+bench "Units per order, spoke and a baseline exporter (units_bench)" 900 \
+  "$BUILD/bench/units_bench" "$(size 300 100)"
+bench "Drain of a backlog (units_bench --drain)" 900 "$BUILD/bench/units_bench" "$(size 300 100)" \
+  --drain
 bench "Fairness (engine_bench fairness)" 900 "$BUILD/bench/engine_bench" fairness
 bench "Sales/s over many stores (export_nodes.sh)" 2400 bash bench/export_nodes.sh
 bench "Latency (engine_bench latency)" 600 "$BUILD/bench/engine_bench" latency

@@ -16,7 +16,7 @@ struct Config {
   std::string auth_base = "https://cloud.lightspeedapp.com";  // lightspeed.auth_base
   std::string client_id;                                      // lightspeed.client_id
   std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
-  int workers = 4;            // export.workers, 1..1024
+  int workers = 32;           // export.workers, 1..1024
   // export.lane_lease_seconds, 3..600: how long a node that died keeps its accounts' lanes
   // before another node takes them over (renewed by a live node every third of it).
   int lane_lease_seconds = 15;
