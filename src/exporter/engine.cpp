@@ -167,6 +167,7 @@ class Engine::Impl {
       std::string lease_lane;
       store::StoreId store;
       int sales;  // the turn's size: as many as the bucket admits without a long wait
+      bool refunds;
     };
     std::set<std::string> due_lanes;
     for (const store::DueStore& d : *due) due_lanes.insert(store::LaneName(d.store, d.account_id));
@@ -194,7 +195,7 @@ class Engine::Impl {
                    BucketWaitSeconds())
           ++sales;
         order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane, lease_lane,
-                         d.store, sales});
+                         d.store, sales, d.refunds});
       }
     }
     std::sort(order.begin(), order.end(),
@@ -213,7 +214,7 @@ class Engine::Impl {
       }
       // Refunds after the orders: a sale waiting to be sent goes first.
       std::vector<store::RefundExport> refunds;
-      if (static_cast<int>(numbers->size()) < c.sales) {
+      if (c.refunds && static_cast<int>(numbers->size()) < c.sales) {
         auto due_refunds = store_.ListDueRefunds(c.store, c.sales);
         if (due_refunds.ok()) refunds = std::move(*due_refunds);
       }

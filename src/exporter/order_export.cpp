@@ -128,14 +128,12 @@ void OrderExport::Finish(Attempt& a, store::AttemptOutcome outcome, const std::s
 }
 
 void OrderExport::Complete(Attempt& a, const std::string& sale_id) {
-  const bool done = Persist(a, "the exported sale", [&] {
-    return store_.CompleteExport(a.store, a.number, a.claim.fence, sale_id, a.plan.not_sent);
+  // With what was sent, for reconciliation's total_differs (issue 15); an adopted sale's plan is
+  // the one that was sent before.
+  Persist(a, "the exported sale", [&] {
+    return store_.CompleteExport(a.store, a.number, a.claim.fence, sale_id, a.plan.not_sent,
+                                 a.plan.expected_total);
   });
-  // What was sent, for reconciliation's total_differs (issue 15); an adopted sale's plan is the
-  // one that was sent before.
-  if (done && a.plan.expected_total)
-    Persist(a, "the sale's total",
-            [&] { return store_.RecordSentTotal(a.store, a.number, *a.plan.expected_total); });
   CrashPoint("after_success");
 }
 

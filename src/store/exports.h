@@ -21,6 +21,7 @@ namespace store {
 struct DueStore {
   StoreId store;
   std::string account_id;
+  bool refunds = false;  // refunds of the store are due too (store/refunds.h)
 };
 
 // A lane is one Lightspeed account's export work: LaneName(store, "") is "store-<id>" for a store
@@ -91,9 +92,11 @@ class ExportStore {
   // certain outcome, a restart must search Lightspeed before sending again.
   virtual Status MarkSending(StoreId store, const std::string& number, int64_t fence,
                              base::Duration lease) = 0;
+  // `sent_total`: the total of the sale that was sent, for reconciliation's total_differs (unknown
+  // for an adopted sale whose plan was not kept).
   virtual Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
-                                const std::string& sale_id,
-                                const std::vector<NotSent>& not_sent) = 0;
+                                const std::string& sale_id, const std::vector<NotSent>& not_sent,
+                                std::optional<base::Money> sent_total) = 0;
   virtual Status StopExport(StoreId store, const std::string& number, int64_t fence,
                             const std::string& message, const std::vector<NotSent>& not_sent) = 0;
   // Back to queued, due again after `wait`; `maybe_sent` keeps the search-first mark.

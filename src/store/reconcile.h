@@ -57,9 +57,6 @@ class ReconcileStore {
   virtual Result<std::vector<ExpectedSale>> FindExpectedSales(
       StoreId store, const std::vector<std::string>& references,
       const std::vector<std::string>& sale_ids) = 0;
-  // The total of the sale sent for an exported order (kNotFound when the order is not exported).
-  virtual Status RecordSentTotal(StoreId store, const std::string& number, base::Money total) = 0;
-
   // Keeps a run (the newest 50 per store are kept); answers its id.
   virtual Result<int64_t> SaveReconcileRun(const ReconcileRun& run) = 0;
   // The newest kept run, of `run_kind` when not empty.

@@ -615,11 +615,11 @@ TEST_P(StoreContract, ExportStateMachineWithFencing) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->attempt, 2);
   EXPECT_TRUE(second->maybe_sent) << "the mark survives a retry: search before sending again";
-  EXPECT_EQ(db_->CompleteExport(store_, "10023", first->fence, "99", {}).error().code,
+  EXPECT_EQ(db_->CompleteExport(store_, "10023", first->fence, "99", {}, std::nullopt).error().code,
             base::ErrorCode::kConflict)
       << "a stale worker cannot finish the order";
   ASSERT_TRUE(db_->CompleteExport(store_, "10023", second->fence, "4711",
-                                  {NotSent{"GC-50", M(5000), "gift card"}})
+                                  {NotSent{"GC-50", M(5000), "gift card"}}, std::nullopt)
                   .ok());
   auto done = db_->GetOrder(store_, "10023");
   EXPECT_EQ(done->export_record.state, ExportState::kExported);
@@ -682,6 +682,7 @@ TEST_P(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {
   ASSERT_EQ(stores->size(), 2u);
   EXPECT_EQ((*stores)[1].store.value, small.value);
   EXPECT_EQ((*stores)[1].account_id, "2002");
+  EXPECT_FALSE((*stores)[1].refunds) << "no refunds due: the engine does not ask for them";
   auto head = db_->ListDueExports(big, 3);
   EXPECT_EQ(*head, (std::vector<std::string>{"A10000", "A10001", "A10002"}));
   EXPECT_EQ(*db_->ListDueExports(small, 10), std::vector<std::string>{"B1"});
@@ -1103,20 +1104,19 @@ TEST_P(StoreContract, HostileInputParallelLoginAttemptsOnTwoNodesNeverPassTheLim
 // Issue 15: the sales spoke recorded, by when their export was recorded and by reference or sale
 // id, with the total that was sent; kept reconciliation runs; one daily claim per store and day.
 TEST_P(StoreContract, ExpectedSalesAndKeptReconcileRuns) {
-  auto exported = [&](const std::string& number, const std::string& sale_id) {
+  auto exported = [&](const std::string& number, const std::string& sale_id,
+                      std::optional<base::Money> total) {
     ASSERT_TRUE(db_->PutOrder(store_, Order(number, 100)).ok());
     ASSERT_TRUE(db_->QueueExport(store_, number, Allow()).ok());
     auto claim = db_->ClaimExport(store_, number, "w1", std::chrono::seconds(60));
     ASSERT_TRUE(claim.ok());
-    ASSERT_TRUE(db_->CompleteExport(store_, number, claim->fence, sale_id, {}).ok());
+    ASSERT_TRUE(db_->CompleteExport(store_, number, claim->fence, sale_id, {}, total).ok());
   };
   const base::TimePoint before = base::SystemClock().Now() - std::chrono::seconds(2);
-  exported("10023", "4711");
-  exported("10024", "4712");
+  exported("10023", "4711", M(99924));  // the total sent is recorded with the completion
+  exported("10024", "4712", std::nullopt);
   ASSERT_TRUE(db_->PutOrder(store_, Order("10025", 100)).ok());  // never exported
   const base::TimePoint after = base::SystemClock().Now() + std::chrono::seconds(2);
-  EXPECT_EQ(db_->RecordSentTotal(store_, "10025", M(1)).error().code, base::ErrorCode::kNotFound);
-  ASSERT_TRUE(db_->RecordSentTotal(store_, "10023", M(99924)).ok());
 
   auto in = db_->ListExpectedSales(store_, before, after);
   ASSERT_TRUE(in.ok()) << in.error().message;
@@ -1192,7 +1192,7 @@ class RefundsContract : public StoreContract {
     ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
     auto claim = db_->ClaimExport(store_, "10023", "w1", std::chrono::seconds(60));
     ASSERT_TRUE(claim.ok());
-    ASSERT_TRUE(db_->CompleteExport(store_, "10023", claim->fence, "4711", {}).ok());
+    ASSERT_TRUE(db_->CompleteExport(store_, "10023", claim->fence, "4711", {}, std::nullopt).ok());
   }
   static shop::Refund Refund(const std::string& id, int64_t at_s) {
     return shop::Refund{id, "Stripe", M(2500), base::TimePoint(std::chrono::seconds(at_s)), {}};
@@ -1239,6 +1239,7 @@ TEST_P(RefundsContract, RefundsAfterExportAreQueuedOnlyWhenTheStoreSendsThem) {
   auto due = db_->ListDueStores();
   ASSERT_EQ(due->size(), 1u) << "a due refund makes its store due";
   EXPECT_EQ((*due)[0].account_id, "1001");
+  EXPECT_TRUE((*due)[0].refunds) << "and says so: the engine asks for its refunds";
   EXPECT_EQ(db_->ListDueRefunds(store_, 10)->size(), 2u);
 }
 

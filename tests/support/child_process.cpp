@@ -123,7 +123,9 @@ std::vector<std::string> WorkerEnvironment(const WorkerEnv& w) {
   if (!w.crash_point.empty()) env.push_back("SPOKE_CRASH_POINT=" + w.crash_point);
   if (w.crash_hit > 0) env.push_back("SPOKE_CRASH_HIT=" + std::to_string(w.crash_hit));
   // A sanitizer build (make test-asan / test-tsan) makes the worker's reports fatal too.
-  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"})
+  // And a benchmark's choice of the nodes' database pool.
+  for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS",
+                           "SPOKE_DATABASE_POOL_SIZE"})
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
   return env;
 }

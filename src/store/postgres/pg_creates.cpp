@@ -14,14 +14,15 @@ Result<bool> PostgresStore::BeginCreate(const std::string& account, const std::s
   // One statement, so two writers racing for a new key cannot both take it: the second waits
   // for the first's row, then finds it held. `taken` > 1: a create of this key was tried before.
   return pool_->Get<bool>([&](pqxx::work& w) -> Result<bool> {
-    auto r = w.exec_params(
-        "INSERT INTO lightspeed_creates AS c (account_id, kind, key, holder, lease_until, "
-        "started_at) VALUES ($2, $3, $4, $5, " +
-            UntilSql(6, 7) + ", " + kNow +
-            ") ON CONFLICT (account_id, kind, key) DO UPDATE SET holder = excluded.holder, "
-            "lease_until = excluded.lease_until, started_at = excluded.started_at, "
-            "taken = c.taken + 1 WHERE c.holder = excluded.holder OR c.lease_until < " +
-            kNow + " RETURNING taken",
+    auto r = w.exec_prepared(
+        Prepare(w,
+                "INSERT INTO lightspeed_creates AS c (account_id, kind, key, holder, lease_until, "
+                "started_at) VALUES ($2, $3, $4, $5, " +
+                    UntilSql(6, 7) + ", " + kNow +
+                    ") ON CONFLICT (account_id, kind, key) DO UPDATE SET holder = excluded.holder, "
+                    "lease_until = excluded.lease_until, started_at = excluded.started_at, "
+                    "taken = c.taken + 1 WHERE c.holder = excluded.holder OR c.lease_until < " +
+                    kNow + " RETURNING taken"),
         ClockSeconds(), account, kind, key, holder, ClockUntil(lease), Micros(lease));
     if (r.empty()) return rules::CreateInFlight(kind, key);
     return r[0][0].as<int64_t>() > 1;
@@ -44,12 +45,14 @@ Status PostgresStore::EndCreate(const std::string& account, const std::string& k
                       .count();
   }
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "UPDATE lightspeed_creates SET lease_until = CASE WHEN $2::bigint IS NOT NULL THEN "
-        "$2::bigint WHEN $3::bigint IS NULL THEN " +
-            kNow +
-            " ELSE CEIL(EXTRACT(EPOCH FROM now()) + $3::bigint / 1000000.0)::bigint END - 1 "
-            "WHERE account_id = $4 AND kind = $5 AND key = $6 AND holder = $7",
+    w.exec_prepared0(
+        Prepare(
+            w,
+            "UPDATE lightspeed_creates SET lease_until = CASE WHEN $2::bigint IS NOT NULL THEN "
+            "$2::bigint WHEN $3::bigint IS NULL THEN " +
+                kNow +
+                " ELSE CEIL(EXTRACT(EPOCH FROM now()) + $3::bigint / 1000000.0)::bigint END - 1 "
+                "WHERE account_id = $4 AND kind = $5 AND key = $6 AND holder = $7"),
         ClockSeconds(), until, micros, account, kind, key, holder);
     return {};
   });

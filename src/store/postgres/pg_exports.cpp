@@ -20,7 +20,7 @@ template <typename... Args>
 Status PostgresStore::FencedUpdate(const std::string& number, const std::string& sql,
                                    Args&&... args) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    auto r = w.exec_params0(sql, std::forward<Args>(args)...);
+    auto r = w.exec_prepared0(Prepare(w, sql), std::forward<Args>(args)...);
     if (r.affected_rows() == 0) return rules::Fenced(number);
     return {};
   });
@@ -29,28 +29,32 @@ Status PostgresStore::FencedUpdate(const std::string& number, const std::string&
 Result<std::vector<DueStore>> PostgresStore::ListDueStores() {
   return pool_->Get<std::vector<DueStore>>([&](pqxx::work& w) -> Result<std::vector<DueStore>> {
     std::vector<DueStore> out;
-    for (const auto& row : w.exec_params(
-             // As on SQLite: the stores with queued orders one index step at a time, each due
-             // when its soonest queued order is; then expired claims and due refunds.
-             "WITH RECURSIVE q(store_id) AS (SELECT (SELECT MIN(store_id) FROM orders "
-             "WHERE export_state = 'queued') UNION ALL SELECT (SELECT MIN(o.store_id) FROM "
-             "orders o WHERE o.export_state = 'queued' AND o.store_id > q.store_id) FROM q "
-             "WHERE q.store_id IS NOT NULL) "
-             "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT store_id FROM q "
-             "WHERE store_id IS NOT NULL AND COALESCE((SELECT o.export_not_before FROM orders o "
-             "WHERE o.export_state = 'queued' AND o.store_id = q.store_id "
-             "ORDER BY o.export_not_before NULLS FIRST LIMIT 1), 0) <= " +
-                 kNow +
-                 " UNION SELECT store_id FROM orders WHERE export_state = 'exporting' AND "
-                 "COALESCE(export_lease_until, 0) < " +
-                 kNow +
-                 " UNION SELECT o.store_id FROM refund_exports x JOIN orders o "
-                 "ON o.id = x.order_id WHERE (x.state = 'queued' AND x.not_before <= " +
-                 kNow + ") OR (x.state = 'sending' AND x.lease_until < " + kNow +
-                 ")) d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
-                 "ORDER BY d.store_id",
+    // As on SQLite: the stores with queued orders one index step at a time, each due when its
+    // soonest queued order is; then expired claims and due refunds.
+    for (const auto& row : w.exec_prepared(
+             Prepare(w,
+                     "WITH RECURSIVE q(store_id) AS (SELECT (SELECT MIN(store_id) FROM orders "
+                     "WHERE export_state = 'queued') UNION ALL SELECT (SELECT MIN(o.store_id) FROM "
+                     "orders o WHERE o.export_state = 'queued' AND o.store_id > q.store_id) FROM q "
+                     "WHERE q.store_id IS NOT NULL) "
+                     "SELECT d.store_id, COALESCE(MAX(ls.account_id), ''), BOOL_OR(d.refunds) FROM "
+                     "(SELECT store_id, FALSE AS refunds FROM q "
+                     "WHERE store_id IS NOT NULL AND COALESCE((SELECT o.export_not_before FROM "
+                     "orders o "
+                     "WHERE o.export_state = 'queued' AND o.store_id = q.store_id "
+                     "ORDER BY o.export_not_before NULLS FIRST LIMIT 1), 0) <= " +
+                         kNow +
+                         " UNION ALL SELECT store_id, FALSE FROM orders WHERE export_state = "
+                         "'exporting' "
+                         "AND COALESCE(export_lease_until, 0) < " +
+                         kNow +
+                         " UNION ALL SELECT o.store_id, TRUE FROM refund_exports x JOIN orders o "
+                         "ON o.id = x.order_id WHERE (x.state = 'queued' AND x.not_before <= " +
+                         kNow + ") OR (x.state = 'sending' AND x.lease_until < " + kNow +
+                         ")) d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
+                         "GROUP BY d.store_id ORDER BY d.store_id"),
              ClockSeconds()))
-      out.push_back({StoreId{row[0].as<int64_t>()}, row[1].as<std::string>()});
+      out.push_back({StoreId{row[0].as<int64_t>()}, row[1].as<std::string>(), row[2].as<bool>()});
     return out;
   });
 }
@@ -61,9 +65,9 @@ Result<std::vector<std::string>> PostgresStore::ListDueExports(StoreId store, in
       [&](pqxx::work& w) -> Result<std::vector<std::string>> {
         std::vector<std::string> out;
         for (const auto& row :
-             w.exec_params("SELECT number FROM orders WHERE store_id = $2 AND " + kDue +
-                               " ORDER BY COALESCE(queued_at, 0), id LIMIT $3",
-                           ClockSeconds(), store.value, static_cast<int64_t>(limit)))
+             w.exec_prepared(Prepare(w, "SELECT number FROM orders WHERE store_id = $2 AND " +
+                                            kDue + " ORDER BY COALESCE(queued_at, 0), id LIMIT $3"),
+                             ClockSeconds(), store.value, static_cast<int64_t>(limit)))
           out.push_back(row[0].as<std::string>());
         return out;
       });
@@ -75,12 +79,16 @@ Result<ExportClaim> PostgresStore::ClaimExport(StoreId store, const std::string&
   // it makes this claim answer "not due" at once instead of waiting for the rival's commit; a
   // rival that committed first left a row that is no longer due (checked again under the lock).
   return pool_->Get<ExportClaim>([&](pqxx::work& w) -> Result<ExportClaim> {
-    auto r = w.exec_params(
-        "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
-        "export_fence = export_fence + 1, export_lease_holder = $2, export_lease_until = " +
-            UntilSql(3, 4) + ", updated_at = " + kNow +
-            " WHERE id = (SELECT id FROM orders WHERE store_id = $5 AND number = $6 AND " + kDue +
-            " FOR UPDATE SKIP LOCKED) RETURNING export_fence, export_attempts, export_maybe_sent",
+    auto r = w.exec_prepared(
+        Prepare(
+            w,
+            "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
+            "export_fence = export_fence + 1, export_lease_holder = $2, export_lease_until = " +
+                UntilSql(3, 4) + ", updated_at = " + kNow +
+                " WHERE id = (SELECT id FROM orders WHERE store_id = $5 AND number = $6 AND " +
+                kDue +
+                " FOR UPDATE SKIP LOCKED) RETURNING export_fence, export_attempts, "
+                "export_maybe_sent"),
         ClockSeconds(), holder, ClockUntil(lease), Micros(lease), store.value, number);
     if (r.empty()) return rules::NotDue(number);
     ExportClaim claim;
@@ -103,17 +111,20 @@ Status PostgresStore::MarkSending(StoreId store, const std::string& number, int6
 
 Status PostgresStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,
                                      const std::string& sale_id,
-                                     const std::vector<NotSent>& not_sent) {
+                                     const std::vector<NotSent>& not_sent,
+                                     std::optional<base::Money> sent_total) {
   return FencedUpdate(
       number,
       "UPDATE orders SET export_state = 'exported', sale_id = $2, exported_at = " + kNow +
           ", export_message = NULL, not_sent = $3, export_maybe_sent = FALSE, "
           "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
+          "sent_total_cents = CASE WHEN $7::boolean THEN $8::bigint ELSE sent_total_cents END, "
           "updated_at = " +
           kNow +
           " WHERE store_id = $4 AND number = $5 AND export_fence = $6 "
           "AND export_state = 'exporting'",
-      ClockSeconds(), sale_id, rules::NotSentToText(not_sent), store.value, number, fence);
+      ClockSeconds(), sale_id, rules::NotSentToText(not_sent), store.value, number, fence,
+      sent_total.has_value(), sent_total ? sent_total->cents() : 0);
 }
 
 Status PostgresStore::StopExport(StoreId store, const std::string& number, int64_t fence,
@@ -161,11 +172,13 @@ Status PostgresStore::ReleaseExport(StoreId store, const std::string& number, in
 Status PostgresStore::RecordAttempt(StoreId store, const std::string& number,
                                     const ExportAttempt& a) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
-        "http_status, message, units, sent) SELECT id, $1::integer, $2::bigint, $3::bigint, "
-        "$4::text, $5::integer, $6::text, $7::double precision, $8::text FROM orders "
-        "WHERE store_id = $9 AND number = $10",
+    w.exec_prepared0(
+        Prepare(
+            w,
+            "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
+            "http_status, message, units, sent) SELECT id, $1::integer, $2::bigint, $3::bigint, "
+            "$4::text, $5::integer, $6::text, $7::double precision, $8::text FROM orders "
+            "WHERE store_id = $9 AND number = $10"),
         a.n, rules::Seconds(a.started_at), rules::Seconds(a.finished_at), Name(a.outcome),
         a.http_status, rules::StoredMessage(a.message), a.units, base::ValidUtf8(a.sent),
         store.value, number);
@@ -179,10 +192,11 @@ Result<std::map<std::string, std::string>> PostgresStore::GetLinks(StoreId store
   using Links = std::map<std::string, std::string>;
   return pool_->Get<Links>([&](pqxx::work& w) -> Result<Links> {
     Links out;
-    for (const auto& row :
-         w.exec_params("SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = $1 AND "
-                       "account_id = $2 AND kind = $3",
-                       store.value, account, kind))
+    for (const auto& row : w.exec_prepared(
+             Prepare(w,
+                     "SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = $1 AND "
+                     "account_id = $2 AND kind = $3"),
+             store.value, account, kind))
       out[row[0].as<std::string>()] = row[1].as<std::string>();
     return out;
   });
@@ -191,12 +205,13 @@ Result<std::map<std::string, std::string>> PostgresStore::GetLinks(StoreId store
 Status PostgresStore::PutLink(StoreId store, const std::string& account, const std::string& kind,
                               const std::string& key, const std::string& lightspeed_id) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "INSERT INTO lightspeed_links (store_id, account_id, kind, key, lightspeed_id, "
-        "created_at) VALUES ($2, $3, $4, $5, $6, " +
-            kNow +
-            ") ON CONFLICT (store_id, account_id, kind, key) "
-            "DO UPDATE SET lightspeed_id = excluded.lightspeed_id",
+    w.exec_prepared0(
+        Prepare(w,
+                "INSERT INTO lightspeed_links (store_id, account_id, kind, key, lightspeed_id, "
+                "created_at) VALUES ($2, $3, $4, $5, $6, " +
+                    kNow +
+                    ") ON CONFLICT (store_id, account_id, kind, key) "
+                    "DO UPDATE SET lightspeed_id = excluded.lightspeed_id"),
         ClockSeconds(), store.value, account, kind, key, lightspeed_id);
     return {};
   });

@@ -36,7 +36,7 @@ Result<std::optional<int64_t>> PostgresStore::LeaseLane(const std::string& lane,
   const std::optional<int64_t> clock = ClockSeconds();
   const int64_t seconds = TtlSeconds(ttl);
   return pool_->Get<std::optional<int64_t>>([&](pqxx::work& w) -> Result<std::optional<int64_t>> {
-    const pqxx::result r = w.exec_params(sql, clock, lane, node, seconds);
+    const pqxx::result r = w.exec_prepared(Prepare(w, sql), clock, lane, node, seconds);
     if (r.empty()) return std::optional<int64_t>();
     return std::optional<int64_t>(r[0][0].as<int64_t>());
   });
@@ -49,7 +49,7 @@ Status PostgresStore::ReleaseLane(const std::string& lane, const std::string& no
                           " - 1 WHERE lane = $2 AND node = $3 AND lease_until >= " + now;
   const std::optional<int64_t> clock = ClockSeconds();
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params(sql, clock, lane, node);
+    w.exec_prepared(Prepare(w, sql), clock, lane, node);
     return {};
   });
 }
@@ -60,7 +60,7 @@ Result<std::vector<LaneLease>> PostgresStore::ListLanes() {
   const std::optional<int64_t> clock = ClockSeconds();
   return pool_->Get<std::vector<LaneLease>>([&](pqxx::work& w) -> Result<std::vector<LaneLease>> {
     std::vector<LaneLease> out;
-    for (const pqxx::row& row : w.exec_params(sql, clock))
+    for (const pqxx::row& row : w.exec_prepared(Prepare(w, sql), clock))
       out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(),
                      rules::FromSeconds(row[3].as<int64_t>())});
     return out;
@@ -76,7 +76,7 @@ Status PostgresStore::Heartbeat(const std::string& node, base::Duration ttl) {
   const std::optional<int64_t> clock = ClockSeconds();
   const int64_t seconds = TtlSeconds(ttl);
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params(sql, clock, node, seconds);
+    w.exec_prepared(Prepare(w, sql), clock, node, seconds);
     return {};
   });
 }
@@ -88,7 +88,7 @@ Result<std::vector<std::string>> PostgresStore::ListLiveNodes() {
   return pool_->Get<std::vector<std::string>>(
       [&](pqxx::work& w) -> Result<std::vector<std::string>> {
         std::vector<std::string> out;
-        for (const pqxx::row& row : w.exec_params(sql, clock))
+        for (const pqxx::row& row : w.exec_prepared(Prepare(w, sql), clock))
           out.push_back(row[0].as<std::string>());
         return out;
       });

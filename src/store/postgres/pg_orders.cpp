@@ -254,8 +254,9 @@ Result<OrderRecord> PostgresStore::GetOrder(StoreId store, const std::string& nu
   // it.
   if (rules::HasNul(number)) return rules::OrderNotFound(number);
   return pool_->Get<OrderRecord>([&](pqxx::work& w) -> Result<OrderRecord> {
-    auto r = w.exec_params(OrderSelect(true) + " WHERE o.store_id = $1 AND o.number = $2",
-                           store.value, number);
+    auto r =
+        w.exec_prepared(Prepare(w, OrderSelect(true) + " WHERE o.store_id = $1 AND o.number = $2"),
+                        store.value, number);
     if (r.empty()) return rules::OrderNotFound(number);
     int64_t id = 0;
     return ReadOrder(r[0], &id);

@@ -70,17 +70,6 @@ Result<std::vector<ExpectedSale>> PostgresStore::FindExpectedSales(
       });
 }
 
-Status PostgresStore::RecordSentTotal(StoreId store, const std::string& number, base::Money total) {
-  return pool_->Run([&](pqxx::work& w) -> Status {
-    const pqxx::result r = w.exec_params(
-        "UPDATE orders SET sent_total_cents = $1 WHERE store_id = $2 AND number = $3 "
-        "AND export_state = 'exported'",
-        total.cents(), store.value, number);
-    if (r.affected_rows() == 0) return base::NotFound("Order " + number + " is not exported");
-    return {};
-  });
-}
-
 Result<int64_t> PostgresStore::SaveReconcileRun(const ReconcileRun& run) {
   return pool_->Get<int64_t>([&](pqxx::work& w) -> Result<int64_t> {
     const pqxx::result r = w.exec_params(

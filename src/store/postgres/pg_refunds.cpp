@@ -40,24 +40,24 @@ const std::string kFencedRefund =
 void PostgresStore::QueueRefundExports(pqxx::work& w, int64_t order_id,
                                        const std::vector<std::string>& refund_ids) {
   if (refund_ids.empty()) return;
-  w.exec_params0(
-      "INSERT INTO refund_exports (order_id, refund_id, queued_at) "
-      "SELECT r.order_id, r.refund_id, " +
-          kNow +
-          " FROM order_refunds r JOIN orders o ON o.id = r.order_id "
-          "JOIN lightspeed_settings ls ON ls.store_id = o.store_id "
-          "WHERE r.order_id = $2 AND r.refund_id = ANY($3::text[]) "
-          "AND o.export_state = 'exported' AND ls.refunds = 'send' "
-          "AND r.at >= COALESCE(o.exported_at, 0) ORDER BY r.idx "
-          "ON CONFLICT (order_id, refund_id) DO NOTHING",
-      ClockSeconds(), order_id, TextArray(refund_ids));
+  w.exec_prepared0(Prepare(w,
+                           "INSERT INTO refund_exports (order_id, refund_id, queued_at) "
+                           "SELECT r.order_id, r.refund_id, " +
+                               kNow +
+                               " FROM order_refunds r JOIN orders o ON o.id = r.order_id "
+                               "JOIN lightspeed_settings ls ON ls.store_id = o.store_id "
+                               "WHERE r.order_id = $2 AND r.refund_id = ANY($3::text[]) "
+                               "AND o.export_state = 'exported' AND ls.refunds = 'send' "
+                               "AND r.at >= COALESCE(o.exported_at, 0) ORDER BY r.idx "
+                               "ON CONFLICT (order_id, refund_id) DO NOTHING"),
+                   ClockSeconds(), order_id, TextArray(refund_ids));
 }
 
 template <typename... Args>
 Status PostgresStore::RefundUpdate(const std::string& number, const std::string& refund_id,
                                    const std::string& sql, Args&&... args) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    auto r = w.exec_params0(sql, std::forward<Args>(args)...);
+    auto r = w.exec_prepared0(Prepare(w, sql), std::forward<Args>(args)...);
     if (r.affected_rows() == 0) return rules::RefundFenced(number, refund_id);
     return {};
   });
@@ -65,29 +65,29 @@ Status PostgresStore::RefundUpdate(const std::string& number, const std::string&
 
 Result<std::vector<RefundExport>> PostgresStore::ListRefundExports(StoreId store,
                                                                    const std::string& number) {
-  return pool_->Get<std::vector<RefundExport>>(
-      [&](pqxx::work& w) -> Result<std::vector<RefundExport>> {
-        std::vector<RefundExport> out;
-        for (const auto& row : w.exec_params(
-                 "SELECT " + kRefundColumns +
-                     " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
-                     "WHERE o.store_id = $1 AND o.number = $2 ORDER BY x.queued_at, x.seq",
-                 store.value, number))
-          out.push_back(ReadRefund(row));
-        return out;
-      });
+  return pool_->Get<std::vector<RefundExport>>([&](pqxx::work& w)
+                                                   -> Result<std::vector<RefundExport>> {
+    std::vector<RefundExport> out;
+    for (const auto& row : w.exec_prepared(
+             Prepare(w, "SELECT " + kRefundColumns +
+                            " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                            "WHERE o.store_id = $1 AND o.number = $2 ORDER BY x.queued_at, x.seq"),
+             store.value, number))
+      out.push_back(ReadRefund(row));
+    return out;
+  });
 }
 
 Result<std::vector<RefundExport>> PostgresStore::ListDueRefunds(StoreId store, int limit) {
   return pool_->Get<std::vector<RefundExport>>(
       [&](pqxx::work& w) -> Result<std::vector<RefundExport>> {
         std::vector<RefundExport> out;
-        for (const auto& row :
-             w.exec_params("SELECT " + kRefundColumns +
-                               " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
-                               "WHERE o.store_id = $2 AND " +
-                               kRefundDue + " ORDER BY x.queued_at, x.seq LIMIT $3",
-                           ClockSeconds(), store.value, static_cast<int64_t>(limit)))
+        for (const auto& row : w.exec_prepared(
+                 Prepare(w, "SELECT " + kRefundColumns +
+                                " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                                "WHERE o.store_id = $2 AND " +
+                                kRefundDue + " ORDER BY x.queued_at, x.seq LIMIT $3"),
+                 ClockSeconds(), store.value, static_cast<int64_t>(limit)))
           out.push_back(ReadRefund(row));
         return out;
       });
@@ -97,12 +97,12 @@ Result<std::vector<RefundExport>> PostgresStore::ListStoppedRefunds(StoreId stor
   return pool_->Get<std::vector<RefundExport>>(
       [&](pqxx::work& w) -> Result<std::vector<RefundExport>> {
         std::vector<RefundExport> out;
-        for (const auto& row :
-             w.exec_params("SELECT " + kRefundColumns +
-                               " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
-                               "WHERE o.store_id = $1 AND x.state = 'needs_attention' "
-                               "ORDER BY x.queued_at, x.seq LIMIT $2",
-                           store.value, static_cast<int64_t>(limit)))
+        for (const auto& row : w.exec_prepared(
+                 Prepare(w, "SELECT " + kRefundColumns +
+                                " FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+                                "WHERE o.store_id = $1 AND x.state = 'needs_attention' "
+                                "ORDER BY x.queued_at, x.seq LIMIT $2"),
+                 store.value, static_cast<int64_t>(limit)))
           out.push_back(ReadRefund(row));
         return out;
       });
@@ -111,14 +111,17 @@ Result<std::vector<RefundExport>> PostgresStore::ListStoppedRefunds(StoreId stor
 Result<RefundClaim> PostgresStore::ClaimRefund(StoreId store, const std::string& number,
                                                const std::string& refund_id, base::Duration lease) {
   return pool_->Get<RefundClaim>([&](pqxx::work& w) -> Result<RefundClaim> {
-    auto r = w.exec_params(
-        "UPDATE refund_exports SET state = 'sending', attempts = attempts + 1, "
-        "fence = fence + 1, lease_until = " +
-            UntilSql(2, 3) +
-            " WHERE (order_id, refund_id) = (SELECT x.order_id, x.refund_id FROM refund_exports x "
-            "JOIN orders o ON o.id = x.order_id WHERE o.store_id = $4 AND o.number = $5 "
-            "AND x.refund_id = $6 AND " +
-            kRefundDue + " FOR UPDATE OF x SKIP LOCKED) RETURNING fence, attempts, maybe_sent",
+    auto r = w.exec_prepared(
+        Prepare(w,
+                "UPDATE refund_exports SET state = 'sending', attempts = attempts + 1, "
+                "fence = fence + 1, lease_until = " +
+                    UntilSql(2, 3) +
+                    " WHERE (order_id, refund_id) = (SELECT x.order_id, x.refund_id FROM "
+                    "refund_exports x "
+                    "JOIN orders o ON o.id = x.order_id WHERE o.store_id = $4 AND o.number = $5 "
+                    "AND x.refund_id = $6 AND " +
+                    kRefundDue +
+                    " FOR UPDATE OF x SKIP LOCKED) RETURNING fence, attempts, maybe_sent"),
         ClockSeconds(), ClockUntil(lease), Micros(lease), store.value, number, refund_id);
     if (r.empty()) return rules::RefundNotDue(number, refund_id);
     return RefundClaim{r[0][0].as<int64_t>(), r[0][1].as<int>(), r[0][2].as<bool>()};
@@ -168,10 +171,11 @@ Status PostgresStore::RetryRefundLater(StoreId store, const std::string& number,
 Status PostgresStore::RequeueRefund(StoreId store, const std::string& number,
                                     const std::string& refund_id) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    auto r = w.exec_params0(
-        "UPDATE refund_exports SET state = 'queued', not_before = 0, message = '' "
-        "WHERE refund_id = $3 AND state = 'needs_attention' AND order_id = "
-        "(SELECT id FROM orders WHERE store_id = $1 AND number = $2)",
+    auto r = w.exec_prepared0(
+        Prepare(w,
+                "UPDATE refund_exports SET state = 'queued', not_before = 0, message = '' "
+                "WHERE refund_id = $3 AND state = 'needs_attention' AND order_id = "
+                "(SELECT id FROM orders WHERE store_id = $1 AND number = $2)"),
         store.value, number, refund_id);
     if (r.affected_rows() == 0) return rules::RefundNotDue(number, refund_id);
     return {};

@@ -129,11 +129,11 @@ std::optional<int64_t> PostgresStore::ClockUntil(base::Duration d) const {
 Result<StoreInfo> PostgresStore::CreateStore(const std::string& slug, const std::string& name,
                                              const std::string& currency) {
   auto made = pool_->Get<StoreInfo>([&](pqxx::work& w) -> Result<StoreInfo> {
-    auto r = w.exec_params1(
-        "INSERT INTO stores (slug, name, currency, created_at) "
-        "VALUES ($2, $3, $4, " +
-            kNow + ") RETURNING id",
-        ClockSeconds(), slug, name, currency);
+    auto r = w.exec_prepared1(Prepare(w,
+                                      "INSERT INTO stores (slug, name, currency, created_at) "
+                                      "VALUES ($2, $3, $4, " +
+                                          kNow + ") RETURNING id"),
+                              ClockSeconds(), slug, name, currency);
     return StoreInfo{StoreId{r[0].as<int64_t>()}, slug, name, currency};
   });
   if (!made.ok() && IsDuplicate(made.error())) return rules::StoreExists(slug);
@@ -142,7 +142,8 @@ Result<StoreInfo> PostgresStore::CreateStore(const std::string& slug, const std:
 
 Result<StoreInfo> PostgresStore::GetStore(StoreId id) {
   return pool_->Get<StoreInfo>([&](pqxx::work& w) -> Result<StoreInfo> {
-    auto r = w.exec_params("SELECT id, slug, name, currency FROM stores WHERE id = $1", id.value);
+    auto r = w.exec_prepared(
+        Prepare(w, "SELECT id, slug, name, currency FROM stores WHERE id = $1"), id.value);
     if (r.empty()) return base::NotFound("no such store");
     return ReadStore(r[0]);
   });
@@ -153,7 +154,8 @@ Result<StoreInfo> PostgresStore::FindStore(const std::string& slug) {
   // it.
   if (rules::HasNul(slug)) return base::NotFound("no such store");
   return pool_->Get<StoreInfo>([&](pqxx::work& w) -> Result<StoreInfo> {
-    auto r = w.exec_params("SELECT id, slug, name, currency FROM stores WHERE slug = $1", slug);
+    auto r = w.exec_prepared(
+        Prepare(w, "SELECT id, slug, name, currency FROM stores WHERE slug = $1"), slug);
     if (r.empty()) return base::NotFound("no store named \"" + slug + "\"");
     return ReadStore(r[0]);
   });
@@ -171,11 +173,12 @@ Result<std::vector<StoreInfo>> PostgresStore::ListStores() {
 Result<User> PostgresStore::AddUser(StoreId store, const std::string& email,
                                     const std::string& password_hash) {
   auto made = pool_->Get<User>([&](pqxx::work& w) -> Result<User> {
-    auto r = w.exec_params1(
-        "INSERT INTO users (store_id, email, password_hash, created_at) "
-        "VALUES ($2, $3, $4, " +
-            kNow + ") RETURNING id",
-        ClockSeconds(), store.value, email, password_hash);
+    auto r =
+        w.exec_prepared1(Prepare(w,
+                                 "INSERT INTO users (store_id, email, password_hash, created_at) "
+                                 "VALUES ($2, $3, $4, " +
+                                     kNow + ") RETURNING id"),
+                         ClockSeconds(), store.value, email, password_hash);
     return User{r[0].as<int64_t>(), store, email, password_hash};
   });
   if (!made.ok() && IsDuplicate(made.error())) return rules::UserExists(email);
@@ -185,8 +188,10 @@ Result<User> PostgresStore::AddUser(StoreId store, const std::string& email,
 Result<User> PostgresStore::FindUser(const std::string& email) {
   if (rules::HasNul(email)) return base::NotFound("no such user");
   return pool_->Get<User>([&](pqxx::work& w) -> Result<User> {
-    auto r = w.exec_params(
-        "SELECT id, store_id, email, password_hash FROM users WHERE lower(email) = lower($1)",
+    auto r = w.exec_prepared(
+        Prepare(
+            w,
+            "SELECT id, store_id, email, password_hash FROM users WHERE lower(email) = lower($1)"),
         email);
     if (r.empty()) return base::NotFound("no such user");
     return User{r[0][0].as<int64_t>(), StoreId{r[0][1].as<int64_t>()}, r[0][2].as<std::string>(),
@@ -197,11 +202,11 @@ Result<User> PostgresStore::FindUser(const std::string& email) {
 Status PostgresStore::AddApiToken(StoreId store, const std::string& token_hash,
                                   const std::string& label) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "INSERT INTO api_tokens (store_id, token_hash, label, created_at) "
-        "VALUES ($2, $3, $4, " +
-            kNow + ")",
-        ClockSeconds(), store.value, token_hash, label);
+    w.exec_prepared0(Prepare(w,
+                             "INSERT INTO api_tokens (store_id, token_hash, label, created_at) "
+                             "VALUES ($2, $3, $4, " +
+                                 kNow + ")"),
+                     ClockSeconds(), store.value, token_hash, label);
     return {};
   });
 }
@@ -209,7 +214,8 @@ Status PostgresStore::AddApiToken(StoreId store, const std::string& token_hash,
 Result<StoreId> PostgresStore::FindTokenStore(const std::string& token_hash) {
   if (rules::HasNul(token_hash)) return base::Unauthenticated("unknown API token");
   return pool_->Get<StoreId>([&](pqxx::work& w) -> Result<StoreId> {
-    auto r = w.exec_params("SELECT store_id FROM api_tokens WHERE token_hash = $1", token_hash);
+    auto r = w.exec_prepared(Prepare(w, "SELECT store_id FROM api_tokens WHERE token_hash = $1"),
+                             token_hash);
     if (r.empty()) return base::Unauthenticated("unknown API token");
     return StoreId{r[0][0].as<int64_t>()};
   });
@@ -218,9 +224,10 @@ Result<StoreId> PostgresStore::FindTokenStore(const std::string& token_hash) {
 Result<PutOutcome> PostgresStore::PutItem(StoreId store, const shop::Item& item) {
   return pool_->Get<PutOutcome>([&](pqxx::work& w) -> Result<PutOutcome> {
     PutOutcome outcome = PutOutcome::kCreated;
-    auto found = w.exec_params(
-        "SELECT " + kItemColumns + " FROM items WHERE store_id = $1 AND sku = $2 FOR UPDATE",
-        store.value, item.sku);
+    auto found =
+        w.exec_prepared(Prepare(w, "SELECT " + kItemColumns +
+                                       " FROM items WHERE store_id = $1 AND sku = $2 FOR UPDATE"),
+                        store.value, item.sku);
     if (!found.empty()) {
       if (ReadItem(found[0]) == item) return PutOutcome::kUnchanged;
       outcome = PutOutcome::kReplaced;
@@ -228,19 +235,21 @@ Result<PutOutcome> PostgresStore::PutItem(StoreId store, const shop::Item& item)
     // A new SKU has no row to lock: a rival may insert it first. `xmax = 0` on the upsert's row
     // tells this insert from an update of the rival's, so only one of two racing PUTs says
     // "created", as on SQLite.
-    auto upserted = w.exec_params(
-        "INSERT INTO items (store_id, sku, description, kind, source, lightspeed_item_id, upc, "
-        "ean, manufacturer_sku, brand, price_cents, cost_cents, msrp_cents, serialized, "
-        "updated_at) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15," +
-            kNow +
-            ") ON CONFLICT (store_id, sku) DO UPDATE SET description = excluded.description, "
-            "kind = excluded.kind, source = excluded.source, "
-            "lightspeed_item_id = excluded.lightspeed_item_id, upc = excluded.upc, "
-            "ean = excluded.ean, manufacturer_sku = excluded.manufacturer_sku, "
-            "brand = excluded.brand, price_cents = excluded.price_cents, "
-            "cost_cents = excluded.cost_cents, msrp_cents = excluded.msrp_cents, "
-            "serialized = excluded.serialized, updated_at = excluded.updated_at "
-            "RETURNING (xmax = 0)",
+    auto upserted = w.exec_prepared(
+        Prepare(
+            w,
+            "INSERT INTO items (store_id, sku, description, kind, source, lightspeed_item_id, upc, "
+            "ean, manufacturer_sku, brand, price_cents, cost_cents, msrp_cents, serialized, "
+            "updated_at) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15," +
+                kNow +
+                ") ON CONFLICT (store_id, sku) DO UPDATE SET description = excluded.description, "
+                "kind = excluded.kind, source = excluded.source, "
+                "lightspeed_item_id = excluded.lightspeed_item_id, upc = excluded.upc, "
+                "ean = excluded.ean, manufacturer_sku = excluded.manufacturer_sku, "
+                "brand = excluded.brand, price_cents = excluded.price_cents, "
+                "cost_cents = excluded.cost_cents, msrp_cents = excluded.msrp_cents, "
+                "serialized = excluded.serialized, updated_at = excluded.updated_at "
+                "RETURNING (xmax = 0)"),
         ClockSeconds(), store.value, item.sku, item.description, shop::Name(item.kind),
         shop::Name(item.source), item.lightspeed_item_id, item.upc, item.ean, item.manufacturer_sku,
         item.brand, item.price.cents(), OptCents(item.cost), OptCents(item.msrp), item.serialized);
@@ -253,9 +262,9 @@ Result<PutOutcome> PostgresStore::PutItem(StoreId store, const shop::Item& item)
 Result<shop::Item> PostgresStore::GetItem(StoreId store, const std::string& sku) {
   if (rules::HasNul(sku)) return base::NotFound("no such item");
   return pool_->Get<shop::Item>([&](pqxx::work& w) -> Result<shop::Item> {
-    auto r =
-        w.exec_params("SELECT " + kItemColumns + " FROM items WHERE store_id = $1 AND sku = $2",
-                      store.value, sku);
+    auto r = w.exec_prepared(
+        Prepare(w, "SELECT " + kItemColumns + " FROM items WHERE store_id = $1 AND sku = $2"),
+        store.value, sku);
     if (r.empty()) return base::NotFound("no item with SKU \"" + sku + "\"");
     return ReadItem(r[0]);
   });
@@ -264,10 +273,10 @@ Result<shop::Item> PostgresStore::GetItem(StoreId store, const std::string& sku)
 Result<ItemPage> PostgresStore::ListItems(StoreId store, const std::string& cursor, int limit) {
   return pool_->Get<ItemPage>([&](pqxx::work& w) -> Result<ItemPage> {
     ItemPage page;
-    for (const auto& row :
-         w.exec_params("SELECT " + kItemColumns +
-                           " FROM items WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3",
-                       store.value, cursor, static_cast<int64_t>(limit) + 1))
+    for (const auto& row : w.exec_prepared(
+             Prepare(w, "SELECT " + kItemColumns +
+                            " FROM items WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT $3"),
+             store.value, cursor, static_cast<int64_t>(limit) + 1))
       page.items.push_back(ReadItem(row));
     rules::CutItemPage(&page, limit);
     return page;
@@ -280,9 +289,10 @@ Result<std::map<std::string, shop::Item>> PostgresStore::GetItems(
   if (skus.empty()) return Found{};
   return pool_->Get<Found>([&](pqxx::work& w) -> Result<Found> {
     Found found;
-    for (const auto& row : w.exec_params(
-             "SELECT " + kItemColumns + " FROM items WHERE store_id = $1 AND sku = ANY($2)",
-             store.value, TextArray(skus))) {
+    for (const auto& row :
+         w.exec_prepared(Prepare(w, "SELECT " + kItemColumns +
+                                        " FROM items WHERE store_id = $1 AND sku = ANY($2)"),
+                         store.value, TextArray(skus))) {
       shop::Item item = ReadItem(row);
       std::string sku = item.sku;
       found.emplace(std::move(sku), std::move(item));
@@ -292,10 +302,11 @@ Result<std::map<std::string, shop::Item>> PostgresStore::GetItems(
 }
 
 Result<LightspeedSettings> PostgresStore::LoadSettings(pqxx::work& w, StoreId store) {
-  auto r = w.exec_params(
-      "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
-      "auto_export, payment_types, connection, connection_message, customer_marketing, "
-      "time_zone, refunds FROM lightspeed_settings WHERE store_id = $1",
+  auto r = w.exec_prepared(
+      Prepare(w,
+              "SELECT account_id, shop_id, register_id, employee_id, reference_source, tax_mode, "
+              "auto_export, payment_types, connection, connection_message, customer_marketing, "
+              "time_zone, refunds FROM lightspeed_settings WHERE store_id = $1"),
       store.value);
   LightspeedSettings out;
   if (r.empty()) return out;
@@ -324,18 +335,20 @@ Result<LightspeedSettings> PostgresStore::GetLightspeedSettings(StoreId store) {
 
 Status PostgresStore::PutLightspeedSettings(StoreId store, const LightspeedSettings& st) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
-        "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
-        "customer_marketing, time_zone, refunds) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10," +
-            kNow +
-            ",$11,$12,$13) ON CONFLICT (store_id) DO UPDATE SET "
-            "account_id = excluded.account_id, shop_id = excluded.shop_id, "
-            "register_id = excluded.register_id, employee_id = excluded.employee_id, "
-            "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
-            "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
-            "updated_at = excluded.updated_at, customer_marketing = excluded.customer_marketing, "
-            "time_zone = excluded.time_zone, refunds = excluded.refunds",
+    w.exec_prepared0(
+        Prepare(w,
+                "INSERT INTO lightspeed_settings (store_id, account_id, shop_id, register_id, "
+                "employee_id, reference_source, tax_mode, auto_export, payment_types, updated_at, "
+                "customer_marketing, time_zone, refunds) VALUES ($2,$3,$4,$5,$6,$7,$8,$9,$10," +
+                    kNow +
+                    ",$11,$12,$13) ON CONFLICT (store_id) DO UPDATE SET "
+                    "account_id = excluded.account_id, shop_id = excluded.shop_id, "
+                    "register_id = excluded.register_id, employee_id = excluded.employee_id, "
+                    "reference_source = excluded.reference_source, tax_mode = excluded.tax_mode, "
+                    "auto_export = excluded.auto_export, payment_types = excluded.payment_types, "
+                    "updated_at = excluded.updated_at, customer_marketing = "
+                    "excluded.customer_marketing, "
+                    "time_zone = excluded.time_zone, refunds = excluded.refunds"),
         ClockSeconds(), store.value, st.account_id, st.shop_id, st.register_id, st.employee_id,
         st.reference_source, Name(st.tax_mode), Name(st.auto_export),
         rules::PaymentTypesToText(st.payment_types), Name(st.customer_marketing), st.time_zone,
@@ -346,9 +359,11 @@ Status PostgresStore::PutLightspeedSettings(StoreId store, const LightspeedSetti
 
 Result<SealedTokens> PostgresStore::GetLightspeedTokens(StoreId store) {
   return pool_->Get<SealedTokens>([&](pqxx::work& w) -> Result<SealedTokens> {
-    auto r = w.exec_params(
-        "SELECT access_token_sealed, refresh_token_sealed, access_expires_at, refresh_token_at "
-        "FROM lightspeed_settings WHERE store_id = $1",
+    auto r = w.exec_prepared(
+        Prepare(
+            w,
+            "SELECT access_token_sealed, refresh_token_sealed, access_expires_at, refresh_token_at "
+            "FROM lightspeed_settings WHERE store_id = $1"),
         store.value);
     SealedTokens t;
     if (!r.empty()) {
@@ -366,21 +381,23 @@ Status PostgresStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
                                            const std::string& holder) {
   // The settings row is made if the store has none yet; saving releases `holder`'s lease.
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "INSERT INTO lightspeed_settings AS s (store_id, access_token_sealed, "
-        "refresh_token_sealed, access_expires_at, refresh_token_at, connection, updated_at) "
-        "VALUES ($2, $3, $4, $5, $6, 'connected', " +
-            kNow +
-            ") ON CONFLICT (store_id) DO UPDATE SET "
-            "access_token_sealed = excluded.access_token_sealed, "
-            "refresh_token_sealed = excluded.refresh_token_sealed, "
-            "access_expires_at = excluded.access_expires_at, "
-            "refresh_token_at = excluded.refresh_token_at, connection = 'connected', "
-            "connection_message = NULL, "
-            "refresh_lease_holder = CASE WHEN s.refresh_lease_holder = $7 THEN NULL "
-            "ELSE s.refresh_lease_holder END, "
-            "refresh_lease_until = CASE WHEN s.refresh_lease_holder = $7 THEN NULL "
-            "ELSE s.refresh_lease_until END, updated_at = excluded.updated_at",
+    w.exec_prepared0(
+        Prepare(
+            w,
+            "INSERT INTO lightspeed_settings AS s (store_id, access_token_sealed, "
+            "refresh_token_sealed, access_expires_at, refresh_token_at, connection, updated_at) "
+            "VALUES ($2, $3, $4, $5, $6, 'connected', " +
+                kNow +
+                ") ON CONFLICT (store_id) DO UPDATE SET "
+                "access_token_sealed = excluded.access_token_sealed, "
+                "refresh_token_sealed = excluded.refresh_token_sealed, "
+                "access_expires_at = excluded.access_expires_at, "
+                "refresh_token_at = excluded.refresh_token_at, connection = 'connected', "
+                "connection_message = NULL, "
+                "refresh_lease_holder = CASE WHEN s.refresh_lease_holder = $7 THEN NULL "
+                "ELSE s.refresh_lease_holder END, "
+                "refresh_lease_until = CASE WHEN s.refresh_lease_holder = $7 THEN NULL "
+                "ELSE s.refresh_lease_until END, updated_at = excluded.updated_at"),
         ClockSeconds(), store.value, t.access_sealed, t.refresh_sealed,
         rules::Seconds(t.access_expires_at), rules::Seconds(t.refresh_issued_at), holder);
     return {};
@@ -390,12 +407,14 @@ Status PostgresStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
 Result<bool> PostgresStore::LeaseTokenRefresh(StoreId store, const std::string& holder,
                                               base::Duration ttl) {
   return pool_->Get<bool>([&](pqxx::work& w) -> Result<bool> {
-    auto r = w.exec_params0(
-        "UPDATE lightspeed_settings SET refresh_lease_holder = $2, refresh_lease_until = " +
-            UntilSql(3, 4) +
-            " WHERE store_id = $5 AND (refresh_lease_holder IS NULL OR refresh_lease_holder = $2 "
-            "OR refresh_lease_until < " +
-            kNow + ")",
+    auto r = w.exec_prepared0(
+        Prepare(w,
+                "UPDATE lightspeed_settings SET refresh_lease_holder = $2, refresh_lease_until = " +
+                    UntilSql(3, 4) +
+                    " WHERE store_id = $5 AND (refresh_lease_holder IS NULL OR "
+                    "refresh_lease_holder = $2 "
+                    "OR refresh_lease_until < " +
+                    kNow + ")"),
         ClockSeconds(), holder, ClockUntil(ttl), Micros(ttl), store.value);
     return r.affected_rows() == 1;
   });
@@ -403,23 +422,26 @@ Result<bool> PostgresStore::LeaseTokenRefresh(StoreId store, const std::string& 
 
 Status PostgresStore::ReleaseTokenLease(StoreId store, const std::string& holder) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "UPDATE lightspeed_settings SET refresh_lease_holder = NULL, refresh_lease_until = NULL "
-        "WHERE store_id = $1 AND refresh_lease_holder = $2",
-        store.value, holder);
+    w.exec_prepared0(Prepare(w,
+                             "UPDATE lightspeed_settings SET refresh_lease_holder = NULL, "
+                             "refresh_lease_until = NULL "
+                             "WHERE store_id = $1 AND refresh_lease_holder = $2"),
+                     store.value, holder);
     return {};
   });
 }
 
 Status PostgresStore::MarkLightspeedReconnect(StoreId store, const std::string& message) {
   return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_params0(
-        "INSERT INTO lightspeed_settings (store_id, connection, connection_message, updated_at) "
-        "VALUES ($2, 'reconnect', $3, " +
-            kNow +
-            ") ON CONFLICT (store_id) DO UPDATE SET connection = 'reconnect', "
-            "connection_message = excluded.connection_message, access_token_sealed = NULL, "
-            "updated_at = excluded.updated_at",
+    w.exec_prepared0(
+        Prepare(w,
+                "INSERT INTO lightspeed_settings (store_id, connection, connection_message, "
+                "updated_at) "
+                "VALUES ($2, 'reconnect', $3, " +
+                    kNow +
+                    ") ON CONFLICT (store_id) DO UPDATE SET connection = 'reconnect', "
+                    "connection_message = excluded.connection_message, access_token_sealed = NULL, "
+                    "updated_at = excluded.updated_at"),
         ClockSeconds(), store.value, rules::StoredMessage(message));
     return {};
   });

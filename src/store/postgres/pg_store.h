@@ -82,7 +82,8 @@ class PostgresStore : public Store {
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
                      base::Duration lease) override;
   Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
-                        const std::string& sale_id, const std::vector<NotSent>& not_sent) override;
+                        const std::string& sale_id, const std::vector<NotSent>& not_sent,
+                        std::optional<base::Money> sent_total) override;
   Status StopExport(StoreId store, const std::string& number, int64_t fence,
                     const std::string& message, const std::vector<NotSent>& not_sent) override;
   Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
@@ -152,7 +153,6 @@ class PostgresStore : public Store {
   Result<std::vector<ExpectedSale>> FindExpectedSales(
       StoreId store, const std::vector<std::string>& references,
       const std::vector<std::string>& sale_ids) override;
-  Status RecordSentTotal(StoreId store, const std::string& number, base::Money total) override;
   Result<int64_t> SaveReconcileRun(const ReconcileRun& run) override;
   Result<std::optional<ReconcileRun>> LastReconcileRun(StoreId store,
                                                        const std::string& run_kind) override;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -276,6 +278,15 @@ base::Status Pool::Run(const std::function<base::Status(pqxx::work&)>& work) {
     if (answer) return std::move(*answer);
   }
   return base::Unavailable(last);
+}
+
+std::string Prepare(pqxx::work& w, const std::string& sql) {
+  // Named by the text's hash: a (64-bit) collision would be refused by pqxx as an inconsistent
+  // redefinition, an error, never another statement's result.
+  char name[32];
+  std::snprintf(name, sizeof name, "spoke_%016zx", std::hash<std::string>{}(sql));
+  w.conn().prepare(name, sql);
+  return name;
 }
 
 }  // namespace store::postgres

@@ -19,6 +19,13 @@ namespace store::postgres {
 inline constexpr const char* kNowSql =
     "COALESCE($1::BIGINT, FLOOR(EXTRACT(EPOCH FROM now()))::BIGINT)";
 
+// Prepares `sql` on the transaction's connection (once: pqxx registers it with the server on first
+// use, and again after a reconnect) and answers its name, for w.exec_prepared. Parsing and
+// planning the export's short statements on every call cost the server more than running them.
+// Not for searches whose best plan depends on their values (the order list): those stay with
+// exec_params.
+std::string Prepare(pqxx::work& w, const std::string& sql);
+
 class Pool {
  public:
   // Up to `size` connections, opened lazily and reopened after the server went away.

@@ -25,22 +25,23 @@ Result<std::vector<DueStore>> SqliteStore::ListDueStores() {
       "SELECT (SELECT MIN(o.store_id) FROM orders o INDEXED BY orders_queued_by_store "
       "WHERE o.export_state = 'queued' AND o.store_id > q.store_id) FROM q "
       "WHERE q.store_id IS NOT NULL) "
-      "SELECT d.store_id, COALESCE(ls.account_id, '') FROM (SELECT store_id FROM q "
+      "SELECT d.store_id, COALESCE(ls.account_id, ''), MAX(d.refunds) FROM "
+      "(SELECT store_id, 0 AS refunds FROM q "
       "WHERE store_id IS NOT NULL AND COALESCE((SELECT o.export_not_before FROM orders o "
       "INDEXED BY orders_queued_by_store WHERE o.export_state = 'queued' "
       "AND o.store_id = q.store_id "
       "ORDER BY o.export_not_before LIMIT 1), 0) <= ?1 "
-      "UNION SELECT store_id FROM orders WHERE export_state = 'exporting' AND "
+      "UNION ALL SELECT store_id, 0 FROM orders WHERE export_state = 'exporting' AND "
       "COALESCE(export_lease_until, 0) < ?1"
-      " UNION SELECT o.store_id FROM refund_exports x JOIN orders o ON o.id = x.order_id "
+      " UNION ALL SELECT o.store_id, 1 FROM refund_exports x JOIN orders o ON o.id = x.order_id "
       "WHERE (x.state = 'queued' AND x.not_before <= ?1) OR "
       "(x.state = 'sending' AND x.lease_until < ?1)"
       ") d LEFT JOIN lightspeed_settings ls ON ls.store_id = d.store_id "
-      "ORDER BY d.store_id";
+      "GROUP BY d.store_id ORDER BY d.store_id";
   Stmt s(*conn, sql.c_str());
   s.Bind(1, NowSeconds());
   std::vector<DueStore> out;
-  while (s.Step()) out.push_back({StoreId{s.Int(0)}, s.Text(1)});
+  while (s.Step()) out.push_back({StoreId{s.Int(0)}, s.Text(1), s.Int(2) != 0});
   if (!s.status().ok()) return s.status().error();
   return out;
 }
@@ -107,17 +108,20 @@ Status SqliteStore::MarkSending(StoreId store, const std::string& number, int64_
 }
 
 Status SqliteStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,
-                                   const std::string& sale_id,
-                                   const std::vector<NotSent>& not_sent) {
+                                   const std::string& sale_id, const std::vector<NotSent>& not_sent,
+                                   std::optional<base::Money> sent_total) {
+  std::optional<int64_t> cents;
+  if (sent_total) cents = sent_total->cents();
   return FencedUpdate(
       "UPDATE orders SET export_state = 'exported', sale_id = ?, exported_at = ?, "
       "export_message = NULL, not_sent = ?, export_maybe_sent = 0, export_lease_holder = NULL, "
-      "export_lease_until = NULL, export_not_before = NULL, updated_at = ? "
+      "export_lease_until = NULL, export_not_before = NULL, updated_at = ?, "
+      "sent_total_cents = COALESCE(?, sent_total_cents) "
       "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
       store, number, fence, [&](Stmt& s) {
         const int64_t now = NowSeconds();
         s.Bind(1, sale_id).Bind(2, now).Bind(3, rules::NotSentToText(not_sent)).Bind(4, now);
-        s.Bind(5, store.value).Bind(6, number).Bind(7, fence);
+        s.Bind(5, cents).Bind(6, store.value).Bind(7, number).Bind(8, fence);
       });
 }
 

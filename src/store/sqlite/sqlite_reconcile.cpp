@@ -71,19 +71,6 @@ Result<std::vector<ExpectedSale>> SqliteStore::FindExpectedSales(
   return out;
 }
 
-Status SqliteStore::RecordSentTotal(StoreId store, const std::string& number, base::Money total) {
-  auto conn = pool_->Take();
-  Stmt s(*conn,
-         "UPDATE orders SET sent_total_cents = ? WHERE store_id = ? AND number = ? "
-         "AND export_state = 'exported'");
-  s.Bind(1, total.cents()).Bind(2, store.value).Bind(3, number);
-  s.Step();
-  if (!s.status().ok()) return s.status();
-  if (sqlite3_changes(conn->get()) == 0)
-    return base::NotFound("Order " + number + " is not exported");
-  return base::OkStatus();
-}
-
 Result<int64_t> SqliteStore::SaveReconcileRun(const ReconcileRun& run) {
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
