@@ -26,8 +26,11 @@
 #include "base/clock.h"
 #include "base/mutex.h"
 #include "tests/support/api_json.h"
+#include "tests/support/bench_rows.h"
 #include "tests/support/child_process.h"
 #include "tests/support/service.h"
+
+using testing_support::Grouped;
 
 namespace {
 
@@ -46,16 +49,6 @@ int Workers() { return std::max(1, EnvInt("EXPORT_WORKERS", 4)); }
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// 10000 -> "10,000"
-std::string Grouped(long long n) {
-  std::string s = std::to_string(n), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
 }
 
 std::string Format(const char* fmt, double v) {

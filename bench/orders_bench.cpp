@@ -17,7 +17,10 @@
 #include "base/secrets.h"
 #include "store/store.h"
 #include "tests/support/api_json.h"
+#include "tests/support/bench_rows.h"
 #include "web/server.h"
+
+using testing_support::Grouped;
 
 namespace {
 
@@ -52,16 +55,6 @@ json Order(int n) {
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::atomic<int> put_failures{0};
-
-// 10000 -> "10,000"
-std::string Grouped(long long n) {
-  std::string s = std::to_string(n), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
-}
 
 // PUTs orders [from, to) with `threads` keep-alive clients; returns wall seconds.
 double PutOrders(int port, const std::string& token, int from, int to, int threads) {

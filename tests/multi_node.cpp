@@ -30,8 +30,11 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/bench_rows.h"
 #include "tests/support/child_process.h"
 #include "tests/support/service.h"
+
+using testing_support::Grouped;
 
 namespace {
 
@@ -101,15 +104,6 @@ double CpuSeconds(pid_t pid) {
   for (int i = 3; fields >> f && i <= 15; ++i)  // fields 14 and 15: utime, stime
     if (i >= 14) ticks += std::atof(f.c_str());
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
-std::string Grouped(long long n) {
-  std::string s = std::to_string(n), out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (i && (s.size() - i) % 3 == 0) out += ',';
-    out += s[i];
-  }
-  return out;
 }
 
 // The benchmark's row of bench/README.md's table (bench/run.sh collects `ROW` lines).

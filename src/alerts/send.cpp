@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "base/string_reader.h"
+
 namespace alerts {
 namespace {
 
@@ -61,19 +63,6 @@ std::string RfcDate(base::TimePoint t) {
                 tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
                 tm.tm_sec);
   return buf;
-}
-
-struct Reader {
-  const std::string* text;
-  size_t at = 0;
-};
-
-size_t ReadMail(char* out, size_t size, size_t n, void* user) {
-  auto* r = static_cast<Reader*>(user);
-  const size_t len = std::min(size * n, r->text->size() - r->at);
-  std::memcpy(out, r->text->data() + r->at, len);
-  r->at += len;
-  return len;
 }
 
 }  // namespace
@@ -156,7 +145,7 @@ SendResult SendMail(const MailRequest& m) {
   const std::string where = (v6 ? "[" + m.host + "]" : m.host) + ":" + std::to_string(m.port);
   const std::string url = scheme + where;
   const std::string message = MailMessage(m);
-  Reader reader{&message};
+  base::StringReader reader{&message};
   curl_slist* rcpt = nullptr;
   for (const auto& r : m.to) rcpt = curl_slist_append(rcpt, ("<" + r + ">").c_str());
   const std::string from = "<" + m.from + ">";
@@ -173,7 +162,7 @@ SendResult SendMail(const MailRequest& m) {
   }
   curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
-  curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadMail);
+  curl_easy_setopt(h, CURLOPT_READFUNCTION, base::ReadFromString);
   curl_easy_setopt(h, CURLOPT_READDATA, &reader);
   curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstring>
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/string_reader.h"
 #include "lightspeed/transport.h"
 
 namespace lightspeed {
@@ -33,24 +33,10 @@ size_t OnHeader(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
-// A write's body, handed to libcurl through a read callback that cannot go back: libcurl re-sends
-// a request by itself when a kept-alive connection dies before any answer (the request may have
-// been acted on all the same), and to re-send a body it must rewind it. This body refuses, so
-// that attempt fails with CURLE_SEND_FAIL_REWIND (reported as uncertain) instead of a second
-// sale.
-struct Body {
-  const std::string* data;
-  size_t sent = 0;
-};
-
-size_t ReadBody(char* out, size_t size, size_t n, void* in) {
-  auto* body = static_cast<Body*>(in);
-  const size_t count = std::min(size * n, body->data->size() - body->sent);
-  std::memcpy(out, body->data->data() + body->sent, count);
-  body->sent += count;
-  return count;
-}
-
+// A write's body is handed to libcurl through a read callback that cannot go back: libcurl
+// re-sends a request by itself when a kept-alive connection dies before any answer (the request
+// may have been acted on all the same), and to re-send a body it must rewind it. This refuses, so
+// that attempt fails with CURLE_SEND_FAIL_REWIND (reported as uncertain) instead of a second sale.
 int RefuseSeek(void*, curl_off_t, int) { return CURL_SEEKFUNC_CANTSEEK; }
 
 Delivery Classify(CURLcode code) {
@@ -103,13 +89,13 @@ class CurlTransport : public Transport {
     // connection, the likelier the server closes it just as a write goes out, and such a write
     // comes back uncertain (a search by reference before the next attempt).
     curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, write ? 5L : 60L);
-    Body body{&req.body};
+    base::StringReader body{&req.body};
     if (req.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
-      curl_easy_setopt(h, CURLOPT_READFUNCTION, ReadBody);
+      curl_easy_setopt(h, CURLOPT_READFUNCTION, base::ReadFromString);
       curl_easy_setopt(h, CURLOPT_READDATA, &body);
       curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, RefuseSeek);
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
