@@ -576,18 +576,32 @@ class Engine::Impl {
         p.references_searched.insert(refs.begin(), refs.end());
       }
     }
-    auto links = store_.GetLinks(s, settings->account_id, "customer");
-    if (!links.ok()) return p;
-    const auto unlinked = [&](const std::string& n) -> std::optional<std::string> {
+    // The turn's e-mails, then (while the backlog allows) the next due orders', up to one wide
+    // search's worth; only their links are read, however many customers the store has.
+    const auto email_of = [&](const std::string& n) -> std::optional<std::string> {
       auto order = store_.GetOrder(s, n);
       if (!order.ok()) return std::nullopt;
-      const std::string email = NormalizeKey(order->order.customer.email);
-      if (links->count(email)) return std::nullopt;
-      return email;
+      return NormalizeKey(order->order.customer.email);
     };
-    std::set<std::string> emails;  // the turn's e-mails without a link
+    std::set<std::string> turn_emails, next_emails;
     for (auto& [n, claim] : claimed)
-      if (auto email = unlinked(n)) emails.insert(*email);
+      if (auto email = email_of(n)) turn_emails.insert(*email);
+    if (options_.lookahead > static_cast<int>(claimed.size())) {
+      auto next = store_.ListDueExports(s, options_.lookahead);
+      if (next.ok())
+        for (const std::string& n : *next) {
+          if (turn_emails.size() + next_emails.size() >= 2 * kEmailsPerSearch) break;
+          if (auto email = email_of(n); email && !turn_emails.count(*email))
+            next_emails.insert(*email);
+        }
+    }
+    std::vector<std::string> keys(turn_emails.begin(), turn_emails.end());
+    keys.insert(keys.end(), next_emails.begin(), next_emails.end());
+    auto links = store_.GetLinksFor(s, settings->account_id, "customer", keys);
+    if (!links.ok()) return p;
+    std::set<std::string> emails;  // the turn's e-mails without a link
+    for (const std::string& e : turn_emails)
+      if (!links->count(e)) emails.insert(e);
     if (emails.empty()) return p;
     const std::string& account = settings->account_id;
     const base::TimePoint now = clock_.Now();
@@ -605,13 +619,9 @@ class Engine::Impl {
     }
     // Wider while the backlog allows: the next due orders' e-mails too, up to one request's worth.
     std::set<std::string> wide = emails;
-    if (options_.lookahead > static_cast<int>(claimed.size())) {
-      auto next = store_.ListDueExports(s, options_.lookahead);
-      if (next.ok())
-        for (const std::string& n : *next) {
-          if (wide.size() >= kEmailsPerSearch) break;
-          if (auto email = unlinked(n)) wide.insert(*email);
-        }
+    for (const std::string& e : next_emails) {
+      if (wide.size() >= kEmailsPerSearch) break;
+      if (!links->count(e)) wide.insert(e);
     }
     if (wide.size() < 2) return p;  // one e-mail: its own search costs no more
     auto customers = client.FindCustomersByEmails({wide.begin(), wide.end()});
@@ -645,19 +655,27 @@ class Engine::Impl {
                    const store::LightspeedSettings& settings,
                    const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
                    Prefetch* p) {
-    Links links;
-    auto item_links = store_.GetLinks(s, settings.account_id, "item");
-    if (!item_links.ok()) return;
-    links.item_by_sku = std::move(*item_links);
-    std::map<std::string, ItemNeed> needs;
+    std::vector<shop::Order> orders;
+    std::set<std::string> skus;
     for (auto& [n, claim] : claimed) {
       auto record = store_.GetOrder(s, n);
       if (!record.ok()) continue;
-      std::vector<std::string> skus;
-      for (const auto& l : record->order.lines) skus.push_back(l.sku);
-      auto catalog = store_.GetItems(s, skus);
+      for (const auto& l : record->order.lines) skus.insert(l.sku);
+      orders.push_back(std::move(record->order));
+    }
+    // Only the links of the turn's items: a store's catalog may be large.
+    Links links;
+    auto item_links =
+        store_.GetLinksFor(s, settings.account_id, "item", {skus.begin(), skus.end()});
+    if (!item_links.ok()) return;
+    links.item_by_sku = std::move(*item_links);
+    std::map<std::string, ItemNeed> needs;
+    for (const shop::Order& order : orders) {
+      std::vector<std::string> order_skus;
+      for (const auto& l : order.lines) order_skus.push_back(l.sku);
+      auto catalog = store_.GetItems(s, order_skus);
       if (!catalog.ok()) continue;
-      for (ItemNeed& need : PlanExport(record->order, *catalog, settings, links).items)
+      for (ItemNeed& need : PlanExport(order, *catalog, settings, links).items)
         needs.emplace(need.sku, std::move(need));
     }
     if (needs.size() < 2) return;  // one item: its own search costs no more

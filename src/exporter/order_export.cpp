@@ -317,12 +317,17 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   auto catalog = store_.GetItems(s, skus);
   if (!catalog.ok()) return Retry(a, catalog.error(), claim.maybe_sent);
   a.catalog = std::move(*catalog);
-  const std::pair<const char*, std::map<std::string, std::string>*> kinds[] = {
-      {"customer", &a.links.customer_by_email},
-      {"item", &a.links.item_by_sku},
-      {"payment_type", &a.links.payment_type_by_name}};
-  for (const auto& [kind, into] : kinds) {
-    auto links = store_.GetLinks(s, a.settings.account_id, kind);
+  // Only the links this order needs: a store's customers and items may be many. Payment types
+  // are a few per account.
+  const std::string& account = a.settings.account_id;
+  const std::tuple<const char*, std::vector<std::string>, std::map<std::string, std::string>*>
+      kinds[] = {
+          {"customer", {NormalizeKey(a.record.order.customer.email)}, &a.links.customer_by_email},
+          {"item", skus, &a.links.item_by_sku},
+          {"payment_type", {}, &a.links.payment_type_by_name}};
+  for (const auto& [kind, keys, into] : kinds) {
+    auto links = keys.empty() ? store_.GetLinks(s, account, kind)
+                              : store_.GetLinksFor(s, account, kind, keys);
     if (!links.ok()) return Retry(a, links.error(), claim.maybe_sent);
     *into = std::move(*links);
   }

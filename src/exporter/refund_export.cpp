@@ -41,8 +41,11 @@ void RefundSender::Send(Attempt& a, lightspeed::Client& client) {
   const std::string& account = settings->account_id;
 
   Links links;
-  auto items = store_.GetLinks(a.store, account, "item");
-  auto customers = store_.GetLinks(a.store, account, "customer");
+  std::vector<std::string> skus;
+  for (const auto& line : record->order.lines) skus.push_back(line.sku);
+  auto items = store_.GetLinksFor(a.store, account, "item", skus);
+  auto customers = store_.GetLinksFor(a.store, account, "customer",
+                                      {NormalizeKey(record->order.customer.email)});
   auto types = store_.GetLinks(a.store, account, "payment_type");
   if (!items.ok() || !customers.ok() || !types.ok())
     return Retry(a,

@@ -90,6 +90,11 @@ class LightspeedStore {
   virtual Result<std::map<std::string, std::string>> GetLinks(StoreId store,
                                                               const std::string& account,
                                                               const std::string& kind) = 0;
+  // Only the links with these keys (those one order or one turn needs), however many the account
+  // has: a store that has sold to 100,000 customers reads one link per sale, not 100,000.
+  virtual Result<std::map<std::string, std::string>> GetLinksFor(
+      StoreId store, const std::string& account, const std::string& kind,
+      const std::vector<std::string>& keys) = 0;
   virtual Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                          const std::string& key, const std::string& lightspeed_id) = 0;
 

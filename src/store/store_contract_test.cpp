@@ -751,6 +751,16 @@ TEST_P(StoreContract, LinksPerAccountAndKind) {
   EXPECT_EQ(db_->GetLinks(store_, "1001", "customer")->at("ann@example.com"), "7");
   EXPECT_EQ(db_->GetLinks(store_, "1002", "customer")->at("ann@example.com"), "3");
   EXPECT_EQ(db_->GetLinks(store_, "1001", "item")->size(), 1u);
+  // Issue 12: only the keys asked for, of this account and kind.
+  ASSERT_TRUE(db_->PutLink(store_, "1001", "customer", "bob@example.com", "8").ok());
+  ASSERT_TRUE(db_->PutLink(store_, "1001", "customer", "o'neil \"q\"@example.com", "9").ok());
+  auto some = db_->GetLinksFor(store_, "1001", "customer",
+                               {"ann@example.com", "o'neil \"q\"@example.com", "nobody@x.org"});
+  ASSERT_TRUE(some.ok()) << some.error().message;
+  EXPECT_EQ(*some, (std::map<std::string, std::string>{{"ann@example.com", "7"},
+                                                       {"o'neil \"q\"@example.com", "9"}}));
+  EXPECT_TRUE(db_->GetLinksFor(store_, "1001", "customer", {})->empty());
+  EXPECT_TRUE(db_->GetLinksFor(store_, "1001", "item", {"ann@example.com"})->empty());
 }
 
 // The create gate (exactly once for customers, items, payment types and serials).

@@ -1,4 +1,6 @@
 // The export engine's state machine and the Lightspeed links.
+#include <nlohmann/json.hpp>
+
 #include "base/text.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
@@ -197,6 +199,25 @@ Result<std::map<std::string, std::string>> PostgresStore::GetLinks(StoreId store
                      "SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = $1 AND "
                      "account_id = $2 AND kind = $3"),
              store.value, account, kind))
+      out[row[0].as<std::string>()] = row[1].as<std::string>();
+    return out;
+  });
+}
+
+Result<std::map<std::string, std::string>> PostgresStore::GetLinksFor(
+    StoreId store, const std::string& account, const std::string& kind,
+    const std::vector<std::string>& keys) {
+  using Links = std::map<std::string, std::string>;
+  if (keys.empty()) return Links{};
+  return pool_->Get<Links>([&](pqxx::work& w) -> Result<Links> {
+    Links out;
+    // The keys as one JSON array: one prepared statement whatever their number.
+    for (const auto& row : w.exec_prepared(
+             Prepare(w,
+                     "SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = $1 AND "
+                     "account_id = $2 AND kind = $3 AND key IN "
+                     "(SELECT jsonb_array_elements_text($4::jsonb))"),
+             store.value, account, kind, nlohmann::json(keys).dump()))
       out[row[0].as<std::string>()] = row[1].as<std::string>();
     return out;
   });

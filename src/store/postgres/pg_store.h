@@ -95,6 +95,9 @@ class PostgresStore : public Store {
                        const ExportAttempt& attempt) override;
   Result<std::map<std::string, std::string>> GetLinks(StoreId store, const std::string& account,
                                                       const std::string& kind) override;
+  Result<std::map<std::string, std::string>> GetLinksFor(
+      StoreId store, const std::string& account, const std::string& kind,
+      const std::vector<std::string>& keys) override;
   Status PutLink(StoreId store, const std::string& account, const std::string& kind,
                  const std::string& key, const std::string& lightspeed_id) override;
 

@@ -1,4 +1,6 @@
 // The export engine's state machine and the Lightspeed links.
+#include <nlohmann/json.hpp>
+
 #include "base/text.h"
 #include "store/rules.h"
 #include "store/sqlite/sqlite_store.h"
@@ -195,6 +197,22 @@ Result<std::map<std::string, std::string>> SqliteStore::GetLinks(StoreId store,
          "AND kind = ?");
   s.Bind(1, store.value).Bind(2, account).Bind(3, kind);
   std::map<std::string, std::string> out;
+  while (s.Step()) out[s.Text(0)] = s.Text(1);
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
+Result<std::map<std::string, std::string>> SqliteStore::GetLinksFor(
+    StoreId store, const std::string& account, const std::string& kind,
+    const std::vector<std::string>& keys) {
+  std::map<std::string, std::string> out;
+  if (keys.empty()) return out;
+  auto conn = pool_->Take();
+  // The keys as one JSON array: one statement (prepared once) whatever their number.
+  Stmt s(*conn,
+         "SELECT key, lightspeed_id FROM lightspeed_links WHERE store_id = ? AND account_id = ? "
+         "AND kind = ? AND key IN (SELECT value FROM json_each(?))");
+  s.Bind(1, store.value).Bind(2, account).Bind(3, kind).Bind(4, nlohmann::json(keys).dump());
   while (s.Step()) out[s.Text(0)] = s.Text(1);
   if (!s.status().ok()) return s.status().error();
   return out;
