@@ -189,11 +189,16 @@ class Engine::Impl {
           skipped_for_bucket_ = true;
           continue;
         }
-        int sales = 1;
-        while (sales < options_.batch &&
-               connections_.SecondsUntilAdmits(d.store, kSaleUnits * (sales + 1)) <=
-                   BucketWaitSeconds())
-          ++sales;
+        // As many sales as the bucket admits soon: a whole batch at once when it has the room
+        // (a bucket with room, or none at all), else counted up.
+        int sales = options_.batch;
+        if (connections_.SecondsUntilAdmits(d.store, kSaleUnits * sales) > BucketWaitSeconds()) {
+          sales = 1;
+          while (sales < options_.batch &&
+                 connections_.SecondsUntilAdmits(d.store, kSaleUnits * (sales + 1)) <=
+                     BucketWaitSeconds())
+            ++sales;
+        }
         order.push_back({wait * 1e6 + static_cast<double>(last_served_[lane]), lane, lease_lane,
                          d.store, sales, d.refunds});
       }
@@ -576,32 +581,25 @@ class Engine::Impl {
         p.references_searched.insert(refs.begin(), refs.end());
       }
     }
-    // The turn's e-mails, then (while the backlog allows) the next due orders', up to one wide
-    // search's worth; only their links are read, however many customers the store has.
+    // Only the links of the e-mails at hand are read, however many customers the store has.
     const auto email_of = [&](const std::string& n) -> std::optional<std::string> {
       auto order = store_.GetOrder(s, n);
       if (!order.ok()) return std::nullopt;
       return NormalizeKey(order->order.customer.email);
     };
-    std::set<std::string> turn_emails, next_emails;
+    const auto unlinked = [&](const std::set<std::string>& emails) -> std::set<std::string> {
+      auto links =
+          store_.GetLinksFor(s, settings->account_id, "customer", {emails.begin(), emails.end()});
+      if (!links.ok()) return {};
+      std::set<std::string> out;
+      for (const std::string& e : emails)
+        if (!links->count(e)) out.insert(e);
+      return out;
+    };
+    std::set<std::string> turn_emails;
     for (auto& [n, claim] : claimed)
       if (auto email = email_of(n)) turn_emails.insert(*email);
-    if (options_.lookahead > static_cast<int>(claimed.size())) {
-      auto next = store_.ListDueExports(s, options_.lookahead);
-      if (next.ok())
-        for (const std::string& n : *next) {
-          if (turn_emails.size() + next_emails.size() >= 2 * kEmailsPerSearch) break;
-          if (auto email = email_of(n); email && !turn_emails.count(*email))
-            next_emails.insert(*email);
-        }
-    }
-    std::vector<std::string> keys(turn_emails.begin(), turn_emails.end());
-    keys.insert(keys.end(), next_emails.begin(), next_emails.end());
-    auto links = store_.GetLinksFor(s, settings->account_id, "customer", keys);
-    if (!links.ok()) return p;
-    std::set<std::string> emails;  // the turn's e-mails without a link
-    for (const std::string& e : turn_emails)
-      if (!links->count(e)) emails.insert(e);
+    std::set<std::string> emails = unlinked(turn_emails);  // the turn's e-mails without a link
     if (emails.empty()) return p;
     const std::string& account = settings->account_id;
     const base::TimePoint now = clock_.Now();
@@ -619,9 +617,17 @@ class Engine::Impl {
     }
     // Wider while the backlog allows: the next due orders' e-mails too, up to one request's worth.
     std::set<std::string> wide = emails;
-    for (const std::string& e : next_emails) {
-      if (wide.size() >= kEmailsPerSearch) break;
-      if (!links->count(e)) wide.insert(e);
+    if (options_.lookahead > static_cast<int>(claimed.size())) {
+      std::set<std::string> next_emails;
+      auto next = store_.ListDueExports(s, options_.lookahead);
+      if (next.ok())
+        for (const std::string& n : *next)
+          if (auto email = email_of(n); email && !turn_emails.count(*email))
+            next_emails.insert(*email);
+      for (const std::string& e : unlinked(next_emails)) {
+        if (wide.size() >= kEmailsPerSearch) break;
+        wide.insert(e);
+      }
     }
     if (wide.size() < 2) return p;  // one e-mail: its own search costs no more
     auto customers = client.FindCustomersByEmails({wide.begin(), wide.end()});
