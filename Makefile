@@ -6,6 +6,13 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
 CCACHE := $(shell command -v ccache 2>/dev/null)
+# With ccache, every build here (plain, sanitizers, fuzz, package) reuses objects compiled before,
+# also from another clone of the repository (CI builds a fresh clone each time): paths under the
+# clone are hashed relative to it.
+CCACHE_LAUNCHER := $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
+export CCACHE_MAXSIZE ?= 12G
 
 .PHONY: deps browser-deps build test test-browser test-asan test-tsan crash-sweep demo bench \
 	clean format fuzz fuzz-smoke fuzz-build check-threads check-includes package
@@ -18,7 +25,7 @@ browser-deps:
 	@bash scripts/browser-deps.sh
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_LAUNCHER)
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -36,7 +43,7 @@ test-browser:
 # Only the fuzz targets and the libraries they use are compiled in $(FUZZ_BUILD).
 $(FUZZ_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_FUZZ=ON \
-	  -DCMAKE_CXX_COMPILER=clang++-14 $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+	  -DCMAKE_CXX_COMPILER=clang++-14 $(CCACHE_LAUNCHER)
 
 fuzz-build: deps $(FUZZ_BUILD)/CMakeCache.txt
 	cmake --build $(FUZZ_BUILD) --target fuzzers -j $(JOBS)
@@ -66,7 +73,8 @@ ASAN_BUILD ?= build-asan
 # sweep passed under ASan in 33 s and 37 s on a loaded machine.
 ASAN_EXCLUDE ?= ^e2e_on_postgres\.
 test-asan: deps
-	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=address
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=address \
+	  $(CCACHE_LAUNCHER)
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 	cd $(ASAN_BUILD) && $(ASAN_ENV) ctest --output-on-failure -j $(JOBS) \
 	  $(if $(ASAN_EXCLUDE),-E '$(ASAN_EXCLUDE)')
@@ -85,7 +93,8 @@ TSAN_BUILD ?= build-tsan
 # store_test and alert_store_test under TSan.
 TSAN_EXCLUDE = '_NOT_BUILT$$|^fuzz\.|^fault_soak\.|^multi_node\.|^e2e_on_postgres\.|^alerts_e2e_on_postgres$$'
 test-tsan: deps
-	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=thread
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPOKE_SANITIZE=thread \
+	  $(CCACHE_LAUNCHER)
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_TARGETS)
 	cd $(TSAN_BUILD) && $(TSAN_ENV) ctest -E $(TSAN_EXCLUDE) \
 	  --output-on-failure -j $(JOBS)
@@ -99,7 +108,7 @@ crash-sweep: deps
 PACKAGE_BUILD ?= build-package
 $(PACKAGE_BUILD)/CMakeCache.txt:
 	cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DSPOKE_TEST_HOOKS=OFF \
-	  $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+	  $(CCACHE_LAUNCHER)
 
 package: deps $(PACKAGE_BUILD)/CMakeCache.txt
 	cmake --build $(PACKAGE_BUILD) -j $(JOBS) --target spoke lsr-sim

@@ -7,7 +7,8 @@ pkgs=(build-essential cmake pkg-config
       libhowardhinnant-date-dev tzdata libgtest-dev googletest libbenchmark-dev sqlite3 clang-format
       postgresql  # initdb and postgres for the throwaway clusters of the PostgreSQL tests
       clang-14 libclang-rt-14-dev llvm-14  # make fuzz, make check-threads
-      libasan8 libubsan1 liblsan0 libtsan2)  # gcc-12's sanitizer runtimes (make test-asan/tsan)
+      libasan8 libubsan1 liblsan0 libtsan2  # gcc-12's sanitizer runtimes (make test-asan/tsan)
+      ccache)  # compiled objects reused across builds and clones (CI builds a fresh clone)
 if [ "${SPOKE_DEPS_EXTRA:-}" != "" ]; then read -r -a extra <<<"$SPOKE_DEPS_EXTRA"; pkgs+=("${extra[@]}"); fi
 missing=()
 for p in "${pkgs[@]}"; do
