@@ -19,6 +19,8 @@ class Clock {
   virtual ~Clock() = default;
   virtual TimePoint Now() const = 0;
   virtual void SleepFor(Duration d) = 0;
+  // A clock that moves only when told (tests): waits on it take no time.
+  virtual bool IsManual() const { return false; }
 };
 
 // The real clock. One shared instance.
@@ -33,6 +35,7 @@ class ManualClock : public Clock {
     return now_;
   }
   void SleepFor(Duration d) override { Advance(d); }
+  bool IsManual() const override { return true; }
   void Advance(Duration d) {
     MutexLock lock(mu_);
     now_ += d;
