@@ -77,7 +77,7 @@ BaselineExporter::BaselineExporter(lightspeed::Client& client, BaselineOptions o
 
 base::Result<std::string> BaselineExporter::CustomerId(const shop::Order& order) {
   const std::string email = Normalized(order.customer.email);
-  auto found = client_.FindCustomersByEmail(email);
+  auto found = base::SyncWait(client_.FindCustomersByEmail(email));
   if (!found.ok()) return found.error();
   std::string best;
   for (const lightspeed::Customer& c : *found)
@@ -91,7 +91,7 @@ base::Result<std::string> BaselineExporter::CustomerId(const shop::Order& order)
   if (const auto& a = order.billing_address)
     create.address = lightspeed::Address{a->line1,  a->line2.value_or(""), a->city,
                                          a->region, a->postal_code,        a->country};
-  auto created = client_.CreateCustomer(create);
+  auto created = base::SyncWait(client_.CreateCustomer(create));
   if (!created.ok()) return created.error();
   return created->id;
 }
@@ -109,7 +109,7 @@ base::Result<std::string> BaselineExporter::ItemId(const shop::Item& item) {
       {lightspeed::ItemKey::kCustomSku, item.sku}};
   for (const auto& [key, code] : codes) {
     if (code.empty()) continue;
-    auto found = client_.FindItems(key, code);
+    auto found = base::SyncWait(client_.FindItems(key, code));
     if (!found.ok()) return found.error();
     std::string best;
     for (const lightspeed::Item& i : *found)
@@ -126,7 +126,7 @@ base::Result<std::string> BaselineExporter::ItemId(const shop::Item& item) {
   create.default_price = item.price;
   create.msrp = item.msrp;
   create.serialized = item.serialized;
-  auto created = client_.CreateItem(create);
+  auto created = base::SyncWait(client_.CreateItem(create));
   if (!created.ok()) return created.error();
   return created->id;
 }
@@ -135,7 +135,7 @@ base::Result<std::vector<lightspeed::NewSalePayment>> BaselineExporter::Payments
     const std::vector<std::pair<std::string, Money>>& net) {
   std::vector<lightspeed::NewSalePayment> out;
   if (net.empty()) return out;
-  auto types = client_.ListPaymentTypes();
+  auto types = base::SyncWait(client_.ListPaymentTypes());
   if (!types.ok()) return types.error();
   for (const auto& [method, amount] : net) {
     const auto mapped = options_.payment_type_names.find(method);
@@ -146,7 +146,7 @@ base::Result<std::vector<lightspeed::NewSalePayment>> BaselineExporter::Payments
           Normalized(t.name) == Normalized(name))
         id = t.id;
     if (id.empty()) {
-      auto created = client_.CreatePaymentType(name);
+      auto created = base::SyncWait(client_.CreatePaymentType(name));
       if (!created.ok()) return created.error();
       types->push_back(*created);
       id = created->id;
@@ -216,7 +216,7 @@ base::Result<lightspeed::Sale> BaselineExporter::Export(
   if (!payments.ok()) return payments.error();
   sale.payments = std::move(*payments);
   sale.internal_note = InternalNote(order);
-  return client_.CreateSale(sale);
+  return base::SyncWait(client_.CreateSale(sale));
 }
 
 }  // namespace bench

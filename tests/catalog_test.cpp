@@ -28,7 +28,7 @@ class Catalog : public ::testing::Test {
     return svc_.WaitForExport(n, 30);
   }
   lightspeed::Sale SaleFor(const std::string& number) {
-    auto sales = svc_.Lightspeed()->FindSales(number, "web");
+    auto sales = base::SyncWait(svc_.Lightspeed()->FindSales(number, "web"));
     EXPECT_TRUE(sales.ok() && sales->size() == 1u);
     return sales.ok() && !sales->empty() ? (*sales)[0] : lightspeed::Sale{};
   }
@@ -69,7 +69,8 @@ TEST_F(Catalog, R17AnItemLightspeedHasOnlyArchivedIsSoldAsItIsNotCreatedAgain) {
   EXPECT_EQ(Requests("POST Item"), 0) << "no second item for the UPC";
   const std::string message = r.body["export"]["timeline"].back()["message"];
   EXPECT_NE(message.find("Lightspeed item 7, which is archived"), std::string::npos) << message;
-  auto items = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "735000000070");
+  auto items =
+      base::SyncWait(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "735000000070"));
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 1u);
   EXPECT_TRUE((*items)[0].archived) << "the merchant's catalog is left as it was";
@@ -100,13 +101,14 @@ TEST_F(Catalog, R17WhenLightspeedRefusesANewItemForATakenCodeTheHolderIsLinkedNo
   at_the_till.description = "Gloves M (till)";
   at_the_till.upc = "840000000019";
   at_the_till.default_price = base::Money::FromCents(12999);
-  auto till = svc_.Lightspeed()->CreateItem(at_the_till);
+  auto till = base::SyncWait(svc_.Lightspeed()->CreateItem(at_the_till));
   ASSERT_TRUE(till.ok()) << till.error().message;
   Reply r = svc_.WaitForExport("G1", 30);
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
   EXPECT_EQ(SaleFor("G1").lines[0].item_id, till->id);
   EXPECT_EQ(Requests("POST Item"), 2) << "spoke's refused create and the till's; no retry";
-  auto items = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "840000000019");
+  auto items =
+      base::SyncWait(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "840000000019"));
   ASSERT_TRUE(items.ok());
   EXPECT_EQ(items->size(), 1u);
   const std::string message = r.body["export"]["timeline"].back()["message"];
@@ -133,7 +135,7 @@ TEST_F(Catalog, R19ASerialReceivedIntoStockIsLinkedToTheSaleNotCreatedAgain) {
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
   const lightspeed::Sale sale = SaleFor("B1");
   ASSERT_EQ(sale.lines.size(), 2u);  // the bike and the shipping
-  auto serials = svc_.Lightspeed()->FindSerialized("WTU4710");
+  auto serials = base::SyncWait(svc_.Lightspeed()->FindSerialized("WTU4710"));
   ASSERT_TRUE(serials.ok());
   ASSERT_EQ(serials->size(), 1u) << "one record for the serial number";
   EXPECT_EQ((*serials)[0].item_id, "1");
@@ -167,7 +169,7 @@ TEST_F(Catalog, R19R20ALostAnswerToTheSerialUpdateIsSearchedNotWrittenAgain) {
   Reply r = Export(order);
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
   const lightspeed::Sale sale = SaleFor("B2");
-  auto serials = svc_.Lightspeed()->FindSerialized("WTU4717");
+  auto serials = base::SyncWait(svc_.Lightspeed()->FindSerialized("WTU4717"));
   ASSERT_TRUE(serials.ok());
   ASSERT_EQ(serials->size(), 1u);
   EXPECT_EQ((*serials)[0].sale_line_id, sale.lines[0].id);
@@ -181,12 +183,13 @@ TEST_F(Catalog, R17R19ANewSerializedItemIsADefaultItemWithSerializedTrue) {
   ASSERT_EQ(svc_.Put("/api/v1/items/TREK-FX2-M-BLK", testing_support::BikeItem()).status, 201);
   Reply r = Export(testing_support::PaidOrder("N1"));
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
-  auto items = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "601842123454");
+  auto items =
+      base::SyncWait(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kUpc, "601842123454"));
   ASSERT_TRUE(items.ok());
   ASSERT_EQ(items->size(), 1u);
   EXPECT_EQ((*items)[0].item_type, "default");
   EXPECT_TRUE((*items)[0].serialized);
-  auto serials = svc_.Lightspeed()->FindSerialized("WTU123X4567");
+  auto serials = base::SyncWait(svc_.Lightspeed()->FindSerialized("WTU123X4567"));
   ASSERT_TRUE(serials.ok());
   ASSERT_EQ(serials->size(), 1u);
   EXPECT_EQ((*serials)[0].item_id, (*items)[0].id);

@@ -48,12 +48,12 @@ class ExactlyOnce : public ::testing::Test {
     sale.lines = {{"0", 1, *price, {}, false, "Placed by the test"}};
     if (paid) sale.payments = {{"1", *price}};
     sale.completed = completed;
-    auto made = svc_.Lightspeed()->CreateSale(sale);
+    auto made = base::SyncWait(svc_.Lightspeed()->CreateSale(sale));
     EXPECT_TRUE(made.ok()) << made.error().message;
     return made.ok() ? made->id : "";
   }
   std::vector<lightspeed::Sale> Sales(const std::string& number) {
-    auto sales = svc_.Lightspeed()->FindSales(number, "web");
+    auto sales = base::SyncWait(svc_.Lightspeed()->FindSales(number, "web"));
     EXPECT_TRUE(sales.ok());
     return sales.ok() ? *sales : std::vector<lightspeed::Sale>{};
   }
@@ -82,9 +82,10 @@ TEST_F(ExactlyOnce, R13R20AfterALostCustomerAnswerTheNextOrderOfTheTurnSearchesA
     EXPECT_EQ(r.body["export"]["state"], "exported") << r.raw;
     EXPECT_EQ(Sales(n).size(), 1u) << n;
   }
-  EXPECT_EQ(svc_.Lightspeed()->FindCustomersByEmail("same@example.com")->size(), 1u)
+  EXPECT_EQ(base::SyncWait(svc_.Lightspeed()->FindCustomersByEmail("same@example.com"))->size(), 1u)
       << "one Lightspeed customer per e-mail, though its first create was never answered";
-  EXPECT_EQ(svc_.Lightspeed()->FindCustomersByEmail("other@example.com")->size(), 1u);
+  EXPECT_EQ(base::SyncWait(svc_.Lightspeed()->FindCustomersByEmail("other@example.com"))->size(),
+            1u);
 }
 
 TEST_F(ExactlyOnce, R17R20AfterALostItemAnswerTheTurnsBatchedNotFoundIsNotTrusted) {
@@ -119,7 +120,9 @@ TEST_F(ExactlyOnce, R17R20AfterALostItemAnswerTheTurnsBatchedNotFoundIsNotTruste
     EXPECT_EQ(Sales(n).size(), 1u) << n;
   }
   for (const char* sku : {"NEW-A", "NEW-B"})
-    EXPECT_EQ(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, sku)->size(), 1u)
+    EXPECT_EQ(
+        base::SyncWait(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, sku))->size(),
+        1u)
         << "one Lightspeed item per SKU, though the first create was never answered: " << sku;
 }
 

@@ -102,7 +102,7 @@ class ExportEngine : public ::testing::Test {
     return svc_.WaitForExport(n);
   }
   std::vector<lightspeed::Sale> SalesFor(const std::string& number) {
-    auto sales = svc_.Lightspeed()->FindSales(number, "web");
+    auto sales = base::SyncWait(svc_.Lightspeed()->FindSales(number, "web"));
     EXPECT_TRUE(sales.ok());
     return sales.ok() ? *sales : std::vector<lightspeed::Sale>{};
   }
@@ -168,7 +168,8 @@ TEST_F(ExportEngine, R14PayPalWithoutBillingAddressStillGetsACustomer) {
   Reply r = Export(MakeOrder("P1", "paypal.buyer@example.com", {{"HELMET", 1, 12999}}, 0, 0, 0,
                              "PayPal", /*billing=*/false));
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
-  auto customers = svc_.Lightspeed()->FindCustomersByEmail("paypal.buyer@example.com");
+  auto customers =
+      base::SyncWait(svc_.Lightspeed()->FindCustomersByEmail("paypal.buyer@example.com"));
   ASSERT_EQ(customers->size(), 1u);
   EXPECT_EQ(SalesFor("P1")[0].customer_id, (*customers)[0].id);
 }
@@ -198,7 +199,8 @@ TEST_F(ExportEngine, R17ASupplierSyncItemWhoseUpcExistsIsLinkedNotCreated) {
       Export(MakeOrder("S3", "s@example.com", {{"TREK-FX2", 1, 74999}})).body["export"]["state"],
       "exported");
   EXPECT_EQ(Requests("POST Item"), 1);
-  auto made = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, "TREK-FX2");
+  auto made =
+      base::SyncWait(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, "TREK-FX2"));
   ASSERT_EQ(made->size(), 1u);
   EXPECT_EQ(SalesFor("S3")[0].lines[0].item_id, (*made)[0].id);
 }
@@ -211,7 +213,7 @@ TEST_F(ExportEngine, R13SameEmailInDifferentCaseIsOneCustomer) {
   ASSERT_EQ(Export(MakeOrder("C2", "new.buyer@example.COM", {{"HELMET", 1, 12999}}))
                 .body["export"]["state"],
             "exported");
-  auto customers = svc_.Lightspeed()->FindCustomersByEmail("new.buyer@example.com");
+  auto customers = base::SyncWait(svc_.Lightspeed()->FindCustomersByEmail("new.buyer@example.com"));
   ASSERT_EQ(customers->size(), 1u);
   EXPECT_EQ(SalesFor("C1")[0].customer_id, SalesFor("C2")[0].customer_id);
   // R13: an existing customer (two share this email; the lowest id wins) is attached as is.
@@ -235,7 +237,8 @@ TEST_F(ExportEngine, R13TwoOrdersOfABrandNewCustomerAtOnceMakeOneCustomer) {
   svc_.StartEngine();
   EXPECT_EQ(svc_.WaitForExport("N1").body["export"]["state"], "exported");
   EXPECT_EQ(svc_.WaitForExport("N2").body["export"]["state"], "exported");
-  EXPECT_EQ(svc_.Lightspeed()->FindCustomersByEmail("fresh@example.com")->size(), 1u);
+  EXPECT_EQ(base::SyncWait(svc_.Lightspeed()->FindCustomersByEmail("fresh@example.com"))->size(),
+            1u);
   EXPECT_EQ(Requests("POST Customer"), 1);
 }
 
@@ -261,7 +264,7 @@ TEST_F(ExportEngine, R12APaymentMethodWithoutALightspeedTypeIsCreatedOnce) {
                   .body["export"]["state"],
               "exported");
   EXPECT_EQ(Requests("POST PaymentType"), 1);
-  auto types = svc_.Lightspeed()->ListPaymentTypes();
+  auto types = base::SyncWait(svc_.Lightspeed()->ListPaymentTypes());
   int affirm = 0;
   for (const auto& t : *types) affirm += t.name == "Affirm";
   EXPECT_EQ(affirm, 1);
@@ -468,7 +471,7 @@ TEST_F(ExportEngine, R17R27ATurnsUnlinkedItemsAreSearchedTogetherOneRequestPerCo
   EXPECT_EQ(Requests("GET Item"), 4) << "one or= search per code key for the whole turn";
   EXPECT_EQ(Requests("POST Item"), 3) << "the helmet was found, the other three created once";
   for (const char* sku : {"TREK-FX2", "NEW-EAN", "NEW-SKU"}) {
-    auto found = svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, sku);
+    auto found = base::SyncWait(svc_.Lightspeed()->FindItems(lightspeed::ItemKey::kCustomSku, sku));
     ASSERT_TRUE(found.ok());
     EXPECT_EQ(found->size(), 1u) << sku;
   }

@@ -36,7 +36,7 @@ class ExportFaults : public ::testing::Test {
       const std::string number = prefix + std::to_string(i);
       Reply r = svc_.WaitForExport(number, 30);
       EXPECT_EQ(r.body["export"]["state"], "exported") << r.raw;
-      auto sales = svc_.Lightspeed()->FindSales(number, "web");
+      auto sales = base::SyncWait(svc_.Lightspeed()->FindSales(number, "web"));
       ASSERT_TRUE(sales.ok());
       EXPECT_EQ(sales->size(), 1u) << number;
       if (!sales->empty()) EXPECT_EQ(r.body["export"]["sale_id"], (*sales)[0].id);
@@ -63,7 +63,7 @@ TEST_F(ExportFaults, R20CustomerCreatedButAnswerLostIsFoundNotCreatedTwice) {
   QueueOrders(1, "K");
   svc_.StartEngine();
   ExpectExactlyOneSaleEach(1, "K");
-  EXPECT_EQ(svc_.Lightspeed()->FindCustomersByEmail("k0@example.com")->size(), 1u);
+  EXPECT_EQ(base::SyncWait(svc_.Lightspeed()->FindCustomersByEmail("k0@example.com"))->size(), 1u);
 }
 
 // lightspeed.timeout_seconds = 1: a sale answer held back 1.5 s after the sale was saved times
@@ -94,11 +94,11 @@ TEST(ExportSlowAndBrokenAnswers, R20AreFoundNotMadeTwice) {
   Reply r = svc.WaitForExport("T0", 30);
   ASSERT_EQ(r.body["export"]["state"], "exported") << r.raw;
   EXPECT_EQ(r.body["export"]["timeline"].back()["outcome"], "adopted") << r.raw;
-  auto sales = svc.Lightspeed()->FindSales("T0", "web");
+  auto sales = base::SyncWait(svc.Lightspeed()->FindSales("T0", "web"));
   ASSERT_TRUE(sales.ok());
   ASSERT_EQ(sales->size(), 1u);
   EXPECT_EQ(r.body["export"]["sale_id"], (*sales)[0].id);
-  EXPECT_EQ(svc.Lightspeed()->FindCustomersByEmail("t0@example.com")->size(), 1u);
+  EXPECT_EQ(base::SyncWait(svc.Lightspeed()->FindCustomersByEmail("t0@example.com"))->size(), 1u);
   const json stats = svc.SimControl("GET", "/stats");
   EXPECT_EQ(stats["faults_fired"]["delay"], 1) << stats.dump();
   EXPECT_EQ(stats["faults_fired"]["reset_mid_answer"], 1) << stats.dump();

@@ -317,7 +317,7 @@ TEST(Recovery, ARefundStoppedByALostConnectionIsSentAfterReconnecting) {
   EXPECT_EQ(ConnectThroughTheSite(svc, clerk)->status, 303);
   json sent = svc.WaitForRefund("R9", "rf_1");
   EXPECT_EQ(sent["state"], "sent") << sent.dump();
-  auto sales = svc.Lightspeed()->FindSales("R9-Rrf_1", "web");
+  auto sales = base::SyncWait(svc.Lightspeed()->FindSales("R9-Rrf_1", "web"));
   ASSERT_TRUE(sales.ok());
   EXPECT_EQ(sales->size(), 1u);
 }

@@ -56,7 +56,7 @@ class Reconciliation : public ::testing::Test {
     line.note = "Typed in by hand";
     sale.lines = {line};
     sale.payments = {{"1", base::Money::FromCents(2000)}};
-    auto made = svc_.Lightspeed()->CreateSale(sale);
+    auto made = base::SyncWait(svc_.Lightspeed()->CreateSale(sale));
     EXPECT_TRUE(made.ok()) << made.error().message;
     return made.ok() ? made->id : "";
   }

@@ -39,7 +39,7 @@ class Refunds : public ::testing::Test {
     return svc_.Post("/api/v1/orders/" + number + "/refunds", refund);
   }
   std::vector<lightspeed::Sale> Sales(const std::string& reference) {
-    auto sales = svc_.Lightspeed()->FindSales(reference, "web");
+    auto sales = base::SyncWait(svc_.Lightspeed()->FindSales(reference, "web"));
     EXPECT_TRUE(sales.ok());
     return sales.ok() ? *sales : std::vector<lightspeed::Sale>{};
   }
@@ -135,7 +135,7 @@ TEST_F(Refunds, R20AfterACrashMidSendTheRefundSaleIsFoundNotSentAgain) {
   sale.tax_category_id = "0";
   sale.lines = {{"0", 1, base::Money::FromCents(-1000), {}, false, "the crashed attempt's"}};
   sale.payments = {{"1", base::Money::FromCents(-1000)}};
-  auto made = svc_.Lightspeed()->CreateSale(sale);
+  auto made = base::SyncWait(svc_.Lightspeed()->CreateSale(sale));
   ASSERT_TRUE(made.ok()) << made.error().message;
   const int64_t posted = SalesPosted();
   svc_.StartEngine();

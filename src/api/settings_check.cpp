@@ -25,9 +25,9 @@ base::Status CheckLightspeedSettings(exporter::Connections* connections, store::
   if (!connected || !moved || !connections || Unset(next.shop_id)) return {};
   auto client = connections->ClientFor(s);
   if (!client.ok()) return {};
-  auto shops = (*client)->ListShops();
-  auto registers = (*client)->ListRegisters();
-  auto employees = (*client)->ListEmployees();
+  auto shops = base::SyncWait((*client)->ListShops());
+  auto registers = base::SyncWait((*client)->ListRegisters());
+  auto employees = base::SyncWait((*client)->ListEmployees());
   if (!shops.ok() || !registers.ok() || !employees.ok()) return {};
   const lightspeed::Shop* chosen = nullptr;
   for (const auto& s : *shops)

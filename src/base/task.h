@@ -5,6 +5,13 @@
 // awaiters at the bottom (a network answer, SleepFor) resume their coroutine on that executor,
 // never on the thread where the answer arrived. A coroutine may resume on another thread than it
 // suspended on: never hold a Mutex across a co_await.
+//
+// g++ 12 (Debian 12's compiler) miscompiles two things inside a co_await expression, found by
+// ASan: a temporary aggregate with members that free memory (`co_await F(Shape{"a", "b"})`, by
+// value or by reference: freed wrongly after the await), and a braced list that makes an
+// initializer_list (`co_await F({a, b})`: "array used as initializer"). Name such an argument
+// first, or give its type a constructor. Classes with constructors (std::string, std::vector)
+// are fine.
 #pragma once
 
 #include <coroutine>

@@ -2,8 +2,8 @@
 
 namespace exporter {
 
-base::Result<std::optional<std::string>> AccountCache::FindPaymentType(
-    const std::string& account, lightspeed::Client& client, const std::string& name, bool fresh,
+base::Task<base::Result<std::optional<std::string>>> AccountCache::FindPaymentType(
+    std::string account, lightspeed::Client& client, std::string name, bool fresh,
     std::optional<base::TimePoint> listed_since) {
   const std::string key = NormalizeKey(name);
   const auto refused = [&name]() {
@@ -14,19 +14,19 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(
   };
   if (!fresh) {
     base::MutexLock lock(mu_);
-    if (reserved_[account].count(key)) return refused();
+    if (reserved_[account].count(key)) co_return refused();
     auto acct = payment_types_.find(account);
     if (acct != payment_types_.end()) {
       auto it = acct->second.find(key);
-      if (it != acct->second.end()) return std::optional<std::string>(it->second);
+      if (it != acct->second.end()) co_return std::optional<std::string>(it->second);
       auto listed = listed_at_.find(account);
       if (listed_since && listed != listed_at_.end() && listed->second >= *listed_since)
-        return std::optional<std::string>();
+        co_return std::optional<std::string>();
     }
   }
   const base::TimePoint now = listed_since ? *listed_since : base::TimePoint();
-  auto types = client.ListPaymentTypes();
-  if (!types.ok()) return types.error();
+  auto types = co_await client.ListPaymentTypes();
+  if (!types.ok()) co_return types.error();
   base::MutexLock lock(mu_);
   if (listed_since) listed_at_[account] = now;
   auto& known = payment_types_[account];
@@ -43,10 +43,10 @@ base::Result<std::optional<std::string>> AccountCache::FindPaymentType(
     // Two types with one name: the oldest (lowest id) wins, as a clerk would expect.
     if (!inserted && std::stoll(t.id) < std::stoll(it->second)) it->second = t.id;
   }
-  if (reserved.count(key)) return refused();
+  if (reserved.count(key)) co_return refused();
   auto it = known.find(key);
-  if (it == known.end()) return std::optional<std::string>();
-  return std::optional<std::string>(it->second);
+  if (it == known.end()) co_return std::optional<std::string>();
+  co_return std::optional<std::string>(it->second);
 }
 
 void AccountCache::AddPaymentType(const std::string& account, const std::string& name,
@@ -59,9 +59,10 @@ namespace {
 bool NoCategory(const std::string& id) { return id.empty() || id == "0"; }
 }  // namespace
 
-base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightspeed::Client& client,
-                                             const std::string& shop_id,
-                                             const std::string& customer_id) {
+base::Task<base::Result<SalesTax>> AccountCache::SaleTax(std::string account,
+                                                         lightspeed::Client& client,
+                                                         std::string shop_id,
+                                                         std::string customer_id) {
   std::string customer_key = account + "|" + customer_id, shop_key = account + "|" + shop_id;
   std::optional<std::string> customers, shops;
   bool have_categories = false;
@@ -74,36 +75,39 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
   }
   if (customer_id.empty()) customers = "0";
   if (!customers) {
-    auto found = client.ListCustomers({customer_id});
-    if (!found.ok()) return found.error();
+    // Not a braced list inside co_await: g++ 12 cannot put its backing array in the frame.
+    std::vector<std::string> ids(1, customer_id);
+    auto found = co_await client.ListCustomers(std::move(ids));
+    if (!found.ok()) co_return found.error();
     customers = "0";
     for (const auto& c : *found)
-      if (c.id == customer_id) customers = NoCategory(c.tax_category_id) ? "0" : c.tax_category_id;
+      if (c.id == customer_id)
+        customers = NoCategory(c.tax_category_id) ? std::string("0") : c.tax_category_id;
     NoteCustomerTax(account, customer_id, *customers);
   }
   const bool customers_own = !NoCategory(*customers);
   if (!customers_own && !shops) {
-    auto all = client.ListShops();
-    if (!all.ok()) return all.error();
+    auto all = co_await client.ListShops();
+    if (!all.ok()) co_return all.error();
     base::MutexLock lock(mu_);
     for (const auto& shop : *all) {
       shop_category_[account + "|" + shop.id] = shop.tax_category_id;
       if (shop.id == shop_id) shops = shop.tax_category_id;
     }
     if (!shops)
-      return base::Invalid("shop_id", "the shop " + shop_id +
-                                          " chosen in Settings is not in Lightspeed any more: "
-                                          "choose a shop in Settings");
+      co_return base::Invalid("shop_id", "the shop " + shop_id +
+                                             " chosen in Settings is not in Lightspeed any more: "
+                                             "choose a shop in Settings");
   }
   const std::string category = customers_own ? *customers : *shops;
-  if (NoCategory(category)) return SalesTax{};  // untaxed
+  if (NoCategory(category)) co_return SalesTax{};  // untaxed
   if (!have_categories) {
-    auto all = client.ListTaxCategories();
-    if (!all.ok()) return all.error();
+    auto all = co_await client.ListTaxCategories();
+    if (!all.ok()) co_return all.error();
     std::map<std::string, SalesTax> parsed;
     for (const auto& c : *all) {
       auto tax = ToSalesTax(c);
-      if (!tax.ok()) return tax.error();
+      if (!tax.ok()) co_return tax.error();
       parsed[c.id] = std::move(*tax);
     }
     base::MutexLock lock(mu_);
@@ -112,12 +116,14 @@ base::Result<SalesTax> AccountCache::SaleTax(const std::string& account, lightsp
   base::MutexLock lock(mu_);
   const auto& known = categories_[account];
   auto it = known.find(category);
-  if (it == known.end())
-    return base::Invalid("tax", std::string(customers_own ? "the customer's" : "the shop's") +
-                                    " tax category " + category + " is missing in Lightspeed");
+  if (it == known.end()) {
+    const std::string whose = customers_own ? "the customer's" : "the shop's";
+    co_return base::Invalid("tax",
+                            whose + " tax category " + category + " is missing in Lightspeed");
+  }
   SalesTax tax = it->second;
   tax.customers_own = customers_own;
-  return tax;
+  co_return tax;
 }
 
 void AccountCache::NoteCustomerTax(const std::string& account, const std::string& customer_id,
@@ -127,9 +133,8 @@ void AccountCache::NoteCustomerTax(const std::string& account, const std::string
       NoCategory(tax_category_id) ? "0" : tax_category_id;
 }
 
-base::Result<std::map<std::string, std::string>> AccountCache::ItemTaxClasses(
-    const std::string& account, lightspeed::Client& client,
-    const std::vector<std::string>& item_ids) {
+base::Task<base::Result<std::map<std::string, std::string>>> AccountCache::ItemTaxClasses(
+    std::string account, lightspeed::Client& client, std::vector<std::string> item_ids) {
   std::map<std::string, std::string> out;
   std::vector<std::string> unknown;
   {
@@ -143,15 +148,15 @@ base::Result<std::map<std::string, std::string>> AccountCache::ItemTaxClasses(
       }
     }
   }
-  if (unknown.empty()) return out;
-  auto items = client.ListItems(unknown);
-  if (!items.ok()) return items.error();
+  if (unknown.empty()) co_return out;
+  auto items = co_await client.ListItems(unknown);
+  if (!items.ok()) co_return items.error();
   base::MutexLock lock(mu_);
   for (const std::string& id : unknown) out[id] = "0";  // not found: the category's own rates
   for (const auto& item : *items)
     if (out.count(item.id)) out[item.id] = item.tax_class_id.empty() ? "0" : item.tax_class_id;
   for (const std::string& id : unknown) item_class_[account + "|" + id] = out[id];
-  return out;
+  co_return out;
 }
 
 void AccountCache::ForgetTaxRates(const std::string& account) {

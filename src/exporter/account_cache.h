@@ -22,22 +22,21 @@ class AccountCache {
   // at or after `listed_since` (a lane turn's start: one list answers all of the turn's names).
   // A name that is Lightspeed's reserved adjustment type is refused (invalid, naming
   // payment_types): a web payment must never be booked as one.
-  base::Result<std::optional<std::string>> FindPaymentType(
-      const std::string& account, lightspeed::Client& client, const std::string& name, bool fresh,
+  base::Task<base::Result<std::optional<std::string>>> FindPaymentType(
+      std::string account, lightspeed::Client& client, std::string name, bool fresh,
       std::optional<base::TimePoint> listed_since = std::nullopt);
   void AddPaymentType(const std::string& account, const std::string& name, const std::string& id);
   // The sales tax a sale to `customer_id` ("" for none) gets at `shop_id`: the customer's own
   // tax category when it has one, else the shop's. Lightspeed's records are fetched once and
   // kept until forgotten.
-  base::Result<SalesTax> SaleTax(const std::string& account, lightspeed::Client& client,
-                                 const std::string& shop_id, const std::string& customer_id);
+  base::Task<base::Result<SalesTax>> SaleTax(std::string account, lightspeed::Client& client,
+                                             std::string shop_id, std::string customer_id);
   // What a customer found or created carries, so SaleTax need not fetch it ("0": none).
   void NoteCustomerTax(const std::string& account, const std::string& customer_id,
                        const std::string& tax_category_id);
   // itemID → taxClassID for `item_ids`, fetching the unknown ones in one request per 100.
-  base::Result<std::map<std::string, std::string>> ItemTaxClasses(
-      const std::string& account, lightspeed::Client& client,
-      const std::vector<std::string>& item_ids);
+  base::Task<base::Result<std::map<std::string, std::string>>> ItemTaxClasses(
+      std::string account, lightspeed::Client& client, std::vector<std::string> item_ids);
   // The merchant may have changed them in Lightspeed (a refused sale, a tax hold): fetch again.
   void ForgetTaxRates(const std::string& account);
 

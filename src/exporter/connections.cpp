@@ -58,7 +58,7 @@ base::Result<lightspeed::Account> Connections::Adopt(store::StoreId s,
   }
   auto client = ClientFor(s);
   if (!client.ok()) return client.error();
-  auto account = (*client)->GetAccount();
+  auto account = base::SyncWait((*client)->GetAccount());
   if (!account.ok()) return account.error();
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();

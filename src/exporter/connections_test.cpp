@@ -84,13 +84,13 @@ TEST_F(ConnectionsTest, TokensAreSealedAtRest) {
 TEST_F(ConnectionsTest, FourThreadsOneRefresh) {
   auto client = connections_->ClientFor(store_);
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->ListShops().ok());
+  ASSERT_TRUE(base::SyncWait((*client)->ListShops()).ok());
   const int before = Refreshes();
   ExpireAccessTokens();
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&] { failures += !(*client)->ListShops().ok(); });
+    threads.emplace_back([&] { failures += !base::SyncWait((*client)->ListShops()).ok(); });
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(Refreshes(), before + 1);
@@ -126,7 +126,7 @@ TEST_F(ConnectionsTest, TwoProcessesOfFourThreadsOneRefreshAndTheStoredTokenStay
   ExpireAccessTokens();
   auto client = connections_->ClientFor(store_);
   ASSERT_TRUE(client.ok());
-  auto shops = (*client)->ListShops();
+  auto shops = base::SyncWait((*client)->ListShops());
   ASSERT_TRUE(shops.ok()) << shops.error().message;
   EXPECT_EQ(Refreshes(), before + 2);
 }
@@ -135,7 +135,7 @@ TEST_F(ConnectionsTest, InvalidGrantAsksTheMerchantToReconnect) {
   Control("PUT", "/tokens", {{"expire_access_tokens", true}, {"revoke_refresh_tokens", true}});
   auto client = connections_->ClientFor(store_);
   ASSERT_TRUE(client.ok());
-  auto shops = (*client)->ListShops();
+  auto shops = base::SyncWait((*client)->ListShops());
   ASSERT_FALSE(shops.ok());
   EXPECT_EQ(shops.error().reason, "invalid_grant");
   auto settings = db_->GetLightspeedSettings(store_);

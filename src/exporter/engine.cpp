@@ -14,6 +14,7 @@
 
 #include "base/mutex.h"
 #include "base/secrets.h"
+#include "base/task.h"
 #include "base/text.h"
 #include "exporter/account_cache.h"
 #include "exporter/item_lookup.h"
@@ -71,8 +72,7 @@ class Engine::Impl {
     if (running_) return;
     running_ = true;
     dispatching_ = true;
-    for (int i = 0; i < std::clamp(options_.workers, 1, 1024); ++i)
-      workers_.emplace_back([this] { WorkLoop(); });
+    pool_ = std::make_unique<base::ThreadPool>(std::clamp(options_.threads, 1, 64));
     auto watch = store_.WatchQueue();
     if (!watch.ok())
       spdlog::warn("not told of new exports ({}); looking every {} ms",
@@ -93,11 +93,13 @@ class Engine::Impl {
       running_ = false;
     }
     cv_.SignalAll();
-    work_cv_.SignalAll();
-    // The workers first: a sale in flight may outlast a lane lease, so the dispatcher goes on
-    // renewing the leases (and starts no turn) until the last worker is done.
-    for (auto& w : workers_) w.join();
-    workers_.clear();
+    // The turns first: a sale in flight may outlast a lane lease, so the dispatcher goes on
+    // renewing the leases (and starts no turn) until the last turn is done.
+    {
+      base::MutexLock lock(mu_);
+      while (active_ > 0) cv_.Wait(mu_);
+    }
+    pool_.reset();
     {
       base::MutexLock lock(mu_);
       dispatching_ = false;
@@ -208,7 +210,7 @@ class Engine::Impl {
     for (const Candidate& c : order) {
       {
         base::MutexLock lock(mu_);
-        if (!running_ || static_cast<int>(queue_.size() + active_) >= options_.workers) break;
+        if (!running_ || active_ >= options_.workers) break;
       }
       if (!HoldOrTake(c.lease_lane, share)) continue;
       auto numbers = store_.ListDueExports(c.store, c.sales);
@@ -224,13 +226,16 @@ class Engine::Impl {
         if (due_refunds.ok()) refunds = std::move(*due_refunds);
       }
       if (numbers->empty() && refunds.empty()) continue;  // taken meanwhile
-      base::MutexLock lock(mu_);
-      busy_.insert(c.lane);
-      last_served_[c.lane] = ++served_counter_;
-      ++driving_[c.lease_lane];
-      queue_.push_back(
-          Turn{c.lane, c.lease_lane, c.store, std::move(*numbers), std::move(refunds)});
-      work_cv_.Signal();  // one worker per turn: waking hundreds to find one turn costs a core
+      {
+        base::MutexLock lock(mu_);
+        if (!running_) break;  // Stop waits for the turns it counts; this one was never counted
+        busy_.insert(c.lane);
+        last_served_[c.lane] = ++served_counter_;
+        ++driving_[c.lease_lane];
+        ++active_;
+      }
+      base::Spawn(*pool_, RunTurn(Turn{c.lane, c.lease_lane, c.store, std::move(*numbers),
+                                       std::move(refunds)}));
     }
   }
 
@@ -449,43 +454,35 @@ class Engine::Impl {
     }
   }
 
-  void WorkLoop() {
+  // One lane turn, on the pool: its sales wait for Lightspeed without holding a thread.
+  base::Task<> RunTurn(Turn turn) {
+    const bool claimed = co_await Work(turn);
     base::MutexLock lock(mu_);
-    while (true) {
-      while (running_ && queue_.empty()) work_cv_.Wait(mu_);
-      if (!running_) return;
-      Turn turn = std::move(queue_.front());
-      queue_.pop_front();
-      ++active_;
-      lock.Unlock();
-      const bool claimed = Work(turn);
-      lock.Lock();
-      --active_;
-      busy_.erase(turn.lane);
-      if (--driving_[turn.lease_lane] <= 0) driving_.erase(turn.lease_lane);
-      // The lane may have more: look again now. Not after a turn that claimed nothing (its orders
-      // were taken or locked by another node): that would only ask the same question at once.
-      if (claimed) woken_ = true;
-      cv_.SignalAll();  // the dispatcher (and Stop's keep-alive), never the other workers
-    }
+    --active_;
+    busy_.erase(turn.lane);
+    if (--driving_[turn.lease_lane] <= 0) driving_.erase(turn.lease_lane);
+    // The lane may have more: look again now. Not after a turn that claimed nothing (its orders
+    // were taken or locked by another node): that would only ask the same question at once.
+    if (claimed) woken_ = true;
+    cv_.SignalAll();  // the dispatcher, and Stop waiting for the last turn
   }
 
   // Answers whether it claimed anything.
-  bool Work(const Turn& turn) {
-    if (!Holds(turn.lease_lane)) return false;  // lost since queued: another node drives it
+  base::Task<bool> Work(const Turn& turn) {
+    if (!Holds(turn.lease_lane)) co_return false;  // lost since queued: another node drives it
     std::vector<std::pair<std::string, store::ExportClaim>> claimed;
     for (const std::string& n : turn.numbers) {
       auto claim = store_.ClaimExport(turn.store, n, holder_, options_.lease);
       if (claim.ok()) claimed.push_back({n, *claim});
     }
-    if (claimed.empty()) return SendRefunds(turn);
+    if (claimed.empty()) co_return co_await SendRefunds(turn);
     auto client = connections_.ClientFor(turn.store);
     if (!client.ok()) {
       // Not connected (R3): each order is stopped with the reason, through the usual path.
       for (auto& [n, claim] : claimed) NotConnected(turn.store, n, claim, client.error());
-      return true;
+      co_return true;
     }
-    Prefetch prefetch = Lookups(turn.store, **client, claimed);
+    Prefetch prefetch = co_await Lookups(turn.store, **client, claimed);
     OrderExport exporter(store_, clock_, cache_, policy_, holder_);
     for (size_t i = 0; i < claimed.size(); ++i) {
       // The rest of the turn goes back to the queue at once, for this node after a restart
@@ -499,17 +496,17 @@ class Engine::Impl {
         const char* why = bucket_full ? "Waiting for room in Lightspeed's rate limit"
                                       : "The export worker stopped before this order's turn";
         for (size_t j = i; j < claimed.size(); ++j) Release(turn.store, claimed[j], why);
-        return true;
+        co_return true;
       }
-      exporter.Run(turn.store, claimed[i].first, claimed[i].second, **client, prefetch);
+      co_await exporter.Run(turn.store, claimed[i].first, claimed[i].second, **client, prefetch);
     }
-    SendRefunds(turn);
-    return true;
+    co_await SendRefunds(turn);
+    co_return true;
   }
 
   // The turn's due refunds, one at a time like its sales (issue 15). Answers whether it claimed
   // any.
-  bool SendRefunds(const Turn& turn) {
+  base::Task<bool> SendRefunds(const Turn& turn) {
     bool any = false;
     RefundSender sender(store_, clock_, cache_, policy_);
     for (const store::RefundExport& r : turn.refunds) {
@@ -522,9 +519,9 @@ class Engine::Impl {
         sender.NotConnected(turn.store, r, *claim, client.error());
         continue;
       }
-      sender.Run(turn.store, r, *claim, **client);
+      co_await sender.Run(turn.store, r, *claim, **client);
     }
-    return any;
+    co_return any;
   }
 
   bool Stopping() {
@@ -564,18 +561,19 @@ class Engine::Impl {
 
   // R27, frugal: one request for all references that may already be in Lightspeed, one for all
   // customer e-mails without a link, one per item code key for all items without a link.
-  Prefetch Lookups(store::StoreId s, lightspeed::Client& client,
-                   const std::vector<std::pair<std::string, store::ExportClaim>>& claimed) {
+  base::Task<Prefetch> Lookups(
+      store::StoreId s, lightspeed::Client& client,
+      const std::vector<std::pair<std::string, store::ExportClaim>>& claimed) {
     Prefetch p;
     p.turn_started = clock_.Now();
     auto settings = store_.GetLightspeedSettings(s);
-    if (!settings.ok()) return p;
-    LookUpItems(s, client, *settings, claimed, &p);
+    if (!settings.ok()) co_return p;
+    co_await LookUpItems(s, client, *settings, claimed, &p);
     std::vector<std::string> refs;
     for (auto& [n, claim] : claimed)
       if (claim.maybe_sent) refs.push_back(n);
     if (refs.size() > 1) {
-      auto sales = client.FindSalesByReferences(refs, settings->reference_source);
+      auto sales = co_await client.FindSalesByReferences(refs, settings->reference_source);
       if (sales.ok()) {
         for (const auto& sale : *sales) p.sales_by_reference[sale.reference_number].push_back(sale);
         p.references_searched.insert(refs.begin(), refs.end());
@@ -600,7 +598,7 @@ class Engine::Impl {
     for (auto& [n, claim] : claimed)
       if (auto email = email_of(n)) turn_emails.insert(*email);
     std::set<std::string> emails = unlinked(turn_emails);  // the turn's e-mails without a link
-    if (emails.empty()) return p;
+    if (emails.empty()) co_return p;
     const std::string& account = settings->account_id;
     const base::TimePoint now = clock_.Now();
     {
@@ -612,7 +610,7 @@ class Engine::Impl {
           std::includes(hint->second.emails.begin(), hint->second.emails.end(), emails.begin(),
                         emails.end())) {
         p.emails_searched = std::move(emails);
-        return p;
+        co_return p;
       }
     }
     // Wider while the backlog allows: the next due orders' e-mails too, up to one request's worth.
@@ -629,9 +627,10 @@ class Engine::Impl {
         wide.insert(e);
       }
     }
-    if (wide.size() < 2) return p;  // one e-mail: its own search costs no more
-    auto customers = client.FindCustomersByEmails({wide.begin(), wide.end()});
-    if (!customers.ok()) return p;
+    if (wide.size() < 2) co_return p;  // one e-mail: its own search costs no more
+    std::vector<std::string> wide_list(wide.begin(), wide.end());
+    auto customers = co_await client.FindCustomersByEmails(std::move(wide_list));
+    if (!customers.ok()) co_return p;
     std::map<std::string, std::string> best;
     for (const auto& c : *customers) {
       cache_.NoteCustomerTax(account, c.id, c.tax_category_id);
@@ -652,15 +651,15 @@ class Engine::Impl {
     p.emails_searched = std::move(emails);
     base::MutexLock lock(mu_);
     emails_missing_[account] = {now, std::move(missing)};
-    return p;
+    co_return p;
   }
 
   // The items the turn's orders still need (R17), searched together: a live find becomes a link,
   // a "found nowhere" a hint for the create gate.
-  void LookUpItems(store::StoreId s, lightspeed::Client& client,
-                   const store::LightspeedSettings& settings,
-                   const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
-                   Prefetch* p) {
+  base::Task<> LookUpItems(store::StoreId s, lightspeed::Client& client,
+                           const store::LightspeedSettings& settings,
+                           const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
+                           Prefetch* p) {
     std::vector<shop::Order> orders;
     std::set<std::string> skus;
     for (auto& [n, claim] : claimed) {
@@ -673,7 +672,7 @@ class Engine::Impl {
     Links links;
     auto item_links =
         store_.GetLinksFor(s, settings.account_id, "item", {skus.begin(), skus.end()});
-    if (!item_links.ok()) return;
+    if (!item_links.ok()) co_return;
     links.item_by_sku = std::move(*item_links);
     std::map<std::string, ItemNeed> needs;
     for (const shop::Order& order : orders) {
@@ -684,12 +683,12 @@ class Engine::Impl {
       for (ItemNeed& need : PlanExport(order, *catalog, settings, links).items)
         needs.emplace(need.sku, std::move(need));
     }
-    if (needs.size() < 2) return;  // one item: its own search costs no more
+    if (needs.size() < 2) co_return;  // one item: its own search costs no more
     std::vector<ItemNeed> list;
     for (auto& [sku, need] : needs) list.push_back(std::move(need));
-    ItemLookup found = exporter::LookUpItems(
-        list, [&client](lightspeed::ItemKey key, const std::vector<std::string>& values) {
-          return client.FindItemsByCodes(key, values);
+    ItemLookup found = co_await exporter::LookUpItems(
+        std::move(list), [&client](lightspeed::ItemKey key, std::vector<std::string> values) {
+          return client.FindItemsByCodes(key, std::move(values));
         });
     // A link not stored is only a lookup lost: the item is searched again by its attempt.
     for (const auto& [sku, id] : found.found)
@@ -706,13 +705,11 @@ class Engine::Impl {
   AccountCache cache_;
 
   base::Mutex mu_;
-  base::CondVar cv_;       // the dispatcher and the keep-alive wait here
-  base::CondVar work_cv_;  // the workers wait here for a turn
-  // running_: workers take turns; dispatching_: leases are renewed (until the workers are done).
+  base::CondVar cv_;  // the dispatcher, the keep-alive and Stop wait here
+  // running_: turns start; dispatching_: leases are renewed (until the last turn is done).
   bool dispatching_ GUARDED_BY(mu_) = false;
   bool running_ GUARDED_BY(mu_) = false, woken_ GUARDED_BY(mu_) = false;
-  std::deque<Turn> queue_ GUARDED_BY(mu_);
-  int active_ GUARDED_BY(mu_) = 0;
+  int active_ GUARDED_BY(mu_) = 0;  // turns spawned and not yet done
   std::set<std::string> busy_ GUARDED_BY(mu_);
   std::map<std::string, uint64_t> last_served_ GUARDED_BY(mu_);
   uint64_t served_counter_ GUARDED_BY(mu_) = 0;
@@ -730,7 +727,7 @@ class Engine::Impl {
   bool skipped_for_bucket_ = false;    // dispatcher thread only: the last pass left a lane waiting
   Steady::time_point next_heartbeat_;  // dispatcher thread only (and Stop, after the join)
   // Written by Start under mu_, joined by Stop: both from the engine's owner.
-  std::vector<std::thread> workers_;
+  std::unique_ptr<base::ThreadPool> pool_;  // the turns run here
   std::thread dispatcher_;
   std::thread watcher_;
   std::thread keepalive_;

@@ -1,11 +1,13 @@
-// The export engine: worker threads that turn queued orders into Lightspeed sales, exactly once
+// The export engine: lane turns that turn queued orders into Lightspeed sales, exactly once
 // (R20), sorting failures into retries and needs-attention (R21), inside every account's bucket
 // and fair between accounts (R22, R27).
 //
-// Scheduling: orders are grouped into one lane per Lightspeed account. A lane is worked by one
-// worker at a time, so one sale is in flight per account. Among lanes with work, the one whose
-// bucket admits a request soonest goes next; ties go round-robin, so one store's backlog never
-// starves another. A worker takes a small batch of its lane's orders and looks them up together
+// Scheduling: orders are grouped into one lane per Lightspeed account. A lane has one turn at a
+// time, so one sale is in flight per account. Turns are coroutines on a few threads: a turn
+// waiting for Lightspeed holds none, so hundreds of accounts have a sale in flight at once. Among
+// lanes with work, the one whose bucket admits a request soonest goes next; ties go round-robin, so
+// one store's backlog never starves another. A turn takes a small batch of its lane's orders and
+// looks them up together
 // (`or=` on referenceNumber, on Contact.email — reaching to the next due orders' e-mails while the
 // backlog allows — and on each item code key) before exporting them one by one.
 //
@@ -30,9 +32,12 @@
 namespace exporter {
 
 struct EngineOptions {
-  // Threads, 1..1024: how many sales (one per account) may be in flight at once. A thread waits
-  // for Lightspeed's answer, never for an account's bucket (see bucket_wait).
+  // How many lane turns (each one sale in flight for its account) may run at once, 1..10,000. A
+  // turn waiting for Lightspeed's answer or for its bucket holds no thread (see bucket_wait).
   int workers = 4;
+  // The threads the turns run on, 1..64: they plan, read and write the database, and pick up
+  // Lightspeed's answers.
+  int threads = 4;
   int batch = 10;  // orders per lane turn
   // Customer lookups reach past the turn while the backlog allows: the e-mails of up to this many
   // due orders of the store are searched at once (R27; at most 50 e-mails, one request's worth;
@@ -63,11 +68,10 @@ struct EngineOptions {
   base::Duration lane_lease = std::chrono::seconds(15);
   // A held lane with no due orders and no turn for this long is released to other nodes.
   base::Duration lane_idle = std::chrono::seconds(30);
-  // A lane whose bucket admits its next sale only later than this gets no turn (it waits without
-  // a thread; the dispatcher looks again at the next poll), and a turn ends early when its next
-  // sale would wait longer: its remaining orders go back to the queue, due at once. So a thread
-  // waits on a bucket for at most about this long, and thousands of stores at their bucket's limit
-  // need only as many threads as they have sales in flight.
+  // A lane whose bucket admits its next sale only later than this gets no turn (the dispatcher
+  // looks again at the next poll), and a turn ends early when its next sale would wait longer:
+  // its remaining orders go back to the queue, due at once. So a turn waits on a bucket for at
+  // most about this long, and a full bucket never holds one of the `workers` turns for long.
   base::Duration bucket_wait = std::chrono::seconds(1);
 };
 

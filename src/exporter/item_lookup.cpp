@@ -55,7 +55,7 @@ ItemCodes CodesOf(const ItemNeed& need) {
           need.catalog.manufacturer_sku.value_or(""), need.sku};
 }
 
-ItemLookup LookUpItems(const std::vector<ItemNeed>& needs, const FindItemsByCodes& find) {
+base::Task<ItemLookup> LookUpItems(std::vector<ItemNeed> needs, FindItemsByCodes find) {
   ItemLookup out;
   // SKU → codes, for the items still to be concluded about.
   std::map<std::string, ItemCodes> pending;
@@ -88,13 +88,13 @@ ItemLookup LookUpItems(const std::vector<ItemNeed>& needs, const FindItemsByCode
       skus.push_back(sku);
     }
     if (values.empty()) continue;
-    auto items = find(key, values);
-    if (!items.ok()) return out;                        // the rest is left to the per-item search
+    auto items = co_await find(key, values);
+    if (!items.ok()) co_return out;                     // the rest is left to the per-item search
     std::map<std::string, std::string> live, archived;  // SKU → lowest id
     for (const lightspeed::Item& item : *items) {
       auto who = asking.find(Folded(FieldOf(item, key)));
       // Lightspeed matched it by a rule this reading does not know: trust nothing more.
-      if (who == asking.end()) return out;
+      if (who == asking.end()) co_return out;
       for (const std::string& sku : who->second) {
         std::string& best = (item.archived ? archived : live)[sku];
         if (best.empty() || IdLess(item.id, best)) best = item.id;
@@ -108,7 +108,7 @@ ItemLookup LookUpItems(const std::vector<ItemNeed>& needs, const FindItemsByCode
   }
   for (const auto& [sku, codes] : pending)
     if (!archived_seen.count(sku)) out.missing[sku] = codes;
-  return out;
+  co_return out;
 }
 
 }  // namespace exporter

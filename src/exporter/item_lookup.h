@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "base/task.h"
 #include "exporter/plan.h"
 #include "lightspeed/client.h"
 
@@ -33,12 +34,12 @@ struct ItemLookup {
 };
 
 // Searches `values` of one key (every page); Client::FindItemsByCodes in production.
-using FindItemsByCodes = std::function<base::Result<std::vector<lightspeed::Item>>(
-    lightspeed::ItemKey, const std::vector<std::string>&)>;
+using FindItemsByCodes = std::function<base::Task<base::Result<std::vector<lightspeed::Item>>>(
+    lightspeed::ItemKey, std::vector<std::string>)>;
 
 // Items concluded about; the others (an item found only archived, codes that share a value with
 // another SKU's, a code that cannot be an `or=` operand, an answer not read to the end, an item
 // in the answer that matches no code asked for) are left to the per-item search.
-ItemLookup LookUpItems(const std::vector<ItemNeed>& needs, const FindItemsByCodes& find);
+base::Task<ItemLookup> LookUpItems(std::vector<ItemNeed> needs, FindItemsByCodes find);
 
 }  // namespace exporter

@@ -42,12 +42,17 @@ std::string Lower(std::string s) {
 }
 
 // A Lightspeed account that answers one-key searches the way lsr-sim does, and counts them.
+// The lookup run to its end here.
+ItemLookup Look(std::vector<ItemNeed> needs, FindItemsByCodes find) {
+  return base::SyncWait(LookUpItems(std::move(needs), std::move(find)));
+}
+
 struct FakeAccount {
   std::vector<Item> items;
   std::vector<std::pair<ItemKey, std::vector<std::string>>> asked;
   FindItemsByCodes Finder() {
     return [this](ItemKey key,
-                  const std::vector<std::string>& values) -> base::Result<std::vector<Item>> {
+                  std::vector<std::string> values) -> base::Task<base::Result<std::vector<Item>>> {
       asked.push_back({key, values});
       std::vector<Item> out;
       for (const Item& i : items) {
@@ -61,7 +66,7 @@ struct FakeAccount {
             break;
           }
       }
-      return out;
+      co_return out;
     };
   }
 };
@@ -72,10 +77,10 @@ TEST(ItemLookup, R17OneSearchPerKeyInPriorityOrderAskingOnlyForItemsStillUnfound
              Stock("3", "", "2222222222222", "M-B", ""),   // B by EAN (before its mfr SKU 9)
              Stock("9", "", "", "m-b", ""),                // B's manufacturer SKU, lower priority
              Stock("7", "", "", "", "d-sku")};             // D by custom SKU, any case
-  const auto got = LookUpItems(
-      {Need("A", "111111111111", "", "M-A"), Need("B", "333333333333", "2222222222222", "M-B"),
-       Need("C", "444444444444", "", "M-C"), Need("D-SKU")},
-      a.Finder());
+  const auto got =
+      Look({Need("A", "111111111111", "", "M-A"), Need("B", "333333333333", "2222222222222", "M-B"),
+            Need("C", "444444444444", "", "M-C"), Need("D-SKU")},
+           a.Finder());
   EXPECT_EQ(got.found,
             (std::map<std::string, std::string>{{"A", "5"}, {"B", "3"}, {"D-SKU", "7"}}));
   ASSERT_EQ(got.missing.size(), 1u);
@@ -95,8 +100,8 @@ TEST(ItemLookup, R17ALiveItemWinsTheLowestIdAndArchivedOnlyIsLeftToThePerItemSea
              Stock("6", "", "", "", "ARCH", /*archived=*/true),
              Stock("12", "555555555555", "", "", "", /*archived=*/true),
              Stock("13", "", "", "", "LATE")};
-  const auto got = LookUpItems(
-      {Need("A", "111111111111"), Need("ARCH"), Need("LATE", "555555555555")}, a.Finder());
+  const auto got =
+      Look({Need("A", "111111111111"), Need("ARCH"), Need("LATE", "555555555555")}, a.Finder());
   EXPECT_EQ(got.found, (std::map<std::string, std::string>{{"A", "4"}, {"LATE", "13"}}))
       << "a live item on a later key wins over an archived one on an earlier key";
   EXPECT_TRUE(got.missing.empty()) << "an item found only archived is not a 'not found'";
@@ -106,22 +111,23 @@ TEST(ItemLookup, NothingIsConcludedFromAnAnswerItCannotRead) {
   FakeAccount a;
   a.items = {Stock("1", "", "", "", "X")};
   // Lightspeed answers with an item that matches no code asked for (a rule unknown here).
-  const auto odd = [](ItemKey, const std::vector<std::string>&) -> base::Result<std::vector<Item>> {
-    return std::vector<Item>{Stock("1", "", "", "", "SOMETHING ELSE")};
+  const auto odd = [](ItemKey,
+                      std::vector<std::string>) -> base::Task<base::Result<std::vector<Item>>> {
+    co_return std::vector<Item>{Stock("1", "", "", "", "SOMETHING ELSE")};
   };
-  EXPECT_TRUE(LookUpItems({Need("X"), Need("Y")}, odd).missing.empty());
+  EXPECT_TRUE(Look({Need("X"), Need("Y")}, odd).missing.empty());
   const auto failing = [](ItemKey,
-                          const std::vector<std::string>&) -> base::Result<std::vector<Item>> {
-    return base::Unavailable("no answer");
+                          std::vector<std::string>) -> base::Task<base::Result<std::vector<Item>>> {
+    co_return base::Unavailable("no answer");
   };
-  const auto none = LookUpItems({Need("X", "111111111111")}, failing);
+  const auto none = Look({Need("X", "111111111111")}, failing);
   EXPECT_TRUE(none.found.empty());
   EXPECT_TRUE(none.missing.empty());
 }
 
 TEST(ItemLookup, SharedCodesAndPipesAreLeftToThePerItemSearch) {
   FakeAccount a;
-  const auto got = LookUpItems(
+  const auto got = Look(
       {Need("A", "", "", "SAME"), Need("B", "", "", "same"), Need("P|Q"), Need("C")}, a.Finder());
   ASSERT_EQ(got.missing.size(), 1u) << "the create of A would be B's find, and '|' splits or=";
   EXPECT_EQ(got.missing.begin()->first, "C");

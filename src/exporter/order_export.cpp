@@ -182,40 +182,40 @@ void OrderExport::Fail(Attempt& a, const base::Error& e, const std::string& what
   });
 }
 
-void OrderExport::Adopt(Attempt& a, lightspeed::Client& client, const lightspeed::Sale& sale,
-                        const std::string& how) {
-  auto serials = RecordSerials(a, client, sale);
-  if (!serials.ok()) return Retry(a, serials.error(), true);  // the next attempt resumes them
+base::Task<> OrderExport::Adopt(Attempt& a, lightspeed::Client& client,
+                                const lightspeed::Sale& sale, const std::string& how) {
+  auto serials = co_await RecordSerials(a, client, sale);
+  if (!serials.ok()) co_return Retry(a, serials.error(), true);  // the next attempt resumes them
   CrashPoint("before_success");
   Finish(a, store::AttemptOutcome::kAdopted, how + *serials + a.notes);
   Complete(a, sale.id);
 }
 
-bool OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
-                                     const Prefetch& prefetch) {
+base::Task<bool> OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
+                                                 const Prefetch& prefetch) {
   // The plan's total needs Lightspeed's tax facts in tax mode `lightspeed`.
-  if (auto tax = LoadTax(a, client); !tax.ok()) {
+  if (auto tax = co_await LoadTax(a, client); !tax.ok()) {
     Retry(a, tax.error(), true);
-    return true;
+    co_return true;
   }
   std::vector<lightspeed::Sale> sales;
   if (auto pre = prefetch.sales_by_reference.find(a.number);
       pre != prefetch.sales_by_reference.end()) {
     sales = pre->second;
   } else if (!prefetch.references_searched.count(a.number)) {
-    auto found = client.FindSales(a.number, a.settings.reference_source);
+    auto found = co_await client.FindSales(a.number, a.settings.reference_source);
     if (!found.ok()) {
       Retry(a, found.error(), true);
-      return true;
+      co_return true;
     }
     sales = std::move(*found);
   }
   const ExistingSales decision = DecideExistingSales(sales, a.plan.expected_total);
   for (const std::string& id : decision.archive) {
     // An open sale of ours is unpaid: it must not stay in Lightspeed beside the real one.
-    if (auto archived = client.ArchiveSale(id); !archived.ok()) {
+    if (auto archived = co_await client.ArchiveSale(id); !archived.ok()) {
       Retry(a, archived.error(), true);
-      return true;
+      co_return true;
     }
     a.notes += "; open sale " + id + " left by an earlier attempt was archived";
   }
@@ -226,38 +226,39 @@ bool OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
   };
   switch (decision.action) {
     case ExistingSales::Action::kSend:
-      return false;
+      co_return false;
     case ExistingSales::Action::kStop:
       Fail(a, base::Conflict("sale_differs", decision.reason), "");
-      return true;
+      co_return true;
     case ExistingSales::Action::kAdopt:
-      Adopt(a, client, sale_of(decision.sale_id),
-            "Found sale " + decision.sale_id + " already in Lightspeed; adopted it");
-      return true;
+      co_await Adopt(a, client, sale_of(decision.sale_id),
+                     "Found sale " + decision.sale_id + " already in Lightspeed; adopted it");
+      co_return true;
     case ExistingSales::Action::kCompleteAndAdopt:
-      if (auto done = client.CompleteSale(decision.sale_id); !done.ok()) {
+      if (auto done = co_await client.CompleteSale(decision.sale_id); !done.ok()) {
         if (done.error().Retryable()) {
           Retry(a, done.error(), true);
         } else {
           Fail(a, done.error(),
                "Lightspeed refused to complete open sale " + decision.sale_id + ": ");
         }
-        return true;
+        co_return true;
       }
-      Adopt(a, client, sale_of(decision.sale_id),
-            "Found open sale " + decision.sale_id +
-                " with this order's total already in Lightspeed; completed and adopted it");
-      return true;
+      co_await Adopt(
+          a, client, sale_of(decision.sale_id),
+          "Found open sale " + decision.sale_id +
+              " with this order's total already in Lightspeed; completed and adopted it");
+      co_return true;
   }
-  return false;
+  co_return false;
 }
 
-void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
+base::Task<> OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
   // Without the mark a restart would not search first: never send unless it is durable. If it
   // cannot be written the claim expires and the order is tried again.
   if (!Persist(a, "the sending mark",
                [&] { return store_.MarkSending(a.store, a.number, a.claim.fence, policy_.lease); }))
-    return;
+    co_return;
   // Ours until the sale and its serials are recorded: the send may wait longer than the lease.
   LeaseKeeper keep(policy_.lease, [&] {
     if (auto st = store_.MarkSending(a.store, a.number, a.claim.fence, policy_.lease); !st.ok())
@@ -266,17 +267,17 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
   });
   CrashPoint("after_intent");
   a.sent = Describe(a.record.order, a.plan.draft);
-  auto sale = client.CreateSale(*a.plan.sale);
+  auto sale = co_await client.CreateSale(*a.plan.sale);
   CrashPoint("after_send");
   if (!sale.ok()) {
-    if (sale.error().Retryable()) return Retry(a, sale.error(), true);
+    if (sale.error().Retryable()) co_return Retry(a, sale.error(), true);
     // A refused completion may still have saved an open, unpaid sale (OutOfBalanceError): find
     // it and archive it, so nothing of ours is left open in Lightspeed.
-    auto left = client.FindSales(a.number, a.settings.reference_source);
+    auto left = co_await client.FindSales(a.number, a.settings.reference_source);
     if (left.ok()) {
       for (const auto& s : *left) {
         if (s.completed || s.voided || s.archived) continue;
-        if (client.ArchiveSale(s.id).ok())
+        if ((co_await client.ArchiveSale(s.id)).ok())
           a.notes += "; the open sale " + s.id + " it left was archived";
         else
           a.notes += "; the open sale " + s.id + " it left could not be archived yet";
@@ -284,20 +285,20 @@ void OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
     }
     // A refusal may mean Lightspeed's tax rates changed since they were fetched.
     cache_.ForgetTaxRates(a.settings.account_id);
-    return Fail(a, sale.error(), "Lightspeed refused the sale: ");
+    co_return Fail(a, sale.error(), "Lightspeed refused the sale: ");
   }
-  auto serials = RecordSerials(a, client, *sale);
+  auto serials = co_await RecordSerials(a, client, *sale);
   if (!serials.ok()) {
     a.notes += "; sale " + sale->id + " created, serial numbers pending";
-    return Retry(a, serials.error(), true);
+    co_return Retry(a, serials.error(), true);
   }
   CrashPoint("before_success");
   Finish(a, store::AttemptOutcome::kExported, "Sale " + sale->id + " created" + *serials + a.notes);
   Complete(a, sale->id);
 }
 
-void OrderExport::Run(store::StoreId s, const std::string& number, const store::ExportClaim& claim,
-                      lightspeed::Client& client, const Prefetch& prefetch) {
+base::Task<> OrderExport::Run(store::StoreId s, std::string number, store::ExportClaim claim,
+                              lightspeed::Client& client, const Prefetch& prefetch) {
   Attempt a;
   a.store = s;
   a.number = number;
@@ -308,14 +309,14 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   auto record = store_.GetOrder(s, number);
   auto settings = store_.GetLightspeedSettings(s);
   if (!record.ok() || !settings.ok())
-    return Retry(a, record.ok() ? settings.error() : record.error(), claim.maybe_sent);
+    co_return Retry(a, record.ok() ? settings.error() : record.error(), claim.maybe_sent);
   a.record = std::move(*record);
   a.settings = std::move(*settings);
   CrashPoint("after_claim");
   std::vector<std::string> skus;
   for (const auto& l : a.record.order.lines) skus.push_back(l.sku);
   auto catalog = store_.GetItems(s, skus);
-  if (!catalog.ok()) return Retry(a, catalog.error(), claim.maybe_sent);
+  if (!catalog.ok()) co_return Retry(a, catalog.error(), claim.maybe_sent);
   a.catalog = std::move(*catalog);
   // Only the links this order needs: a store's customers and items may be many. Payment types
   // are a few per account.
@@ -328,37 +329,37 @@ void OrderExport::Run(store::StoreId s, const std::string& number, const store::
   for (const auto& [kind, keys, into] : kinds) {
     auto links = keys.empty() ? store_.GetLinks(s, account, kind)
                               : store_.GetLinksFor(s, account, kind, keys);
-    if (!links.ok()) return Retry(a, links.error(), claim.maybe_sent);
+    if (!links.ok()) co_return Retry(a, links.error(), claim.maybe_sent);
     *into = std::move(*links);
   }
   a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
 
   // R20: an earlier attempt may have created the sale; settle that before anything else.
-  if (claim.maybe_sent && SettleEarlierSales(a, client, prefetch)) return;
+  if (claim.maybe_sent && co_await SettleEarlierSales(a, client, prefetch)) co_return;
 
   // Checked again just before sending (R1–R5): a refund may have arrived while it was queued.
   const shop::Eligibility now = shop::CheckEligibility(
       a.record.order, shop::ExportState::kNotExported, store::ConnectionOf(a.settings));
   if (now.code == "not_connected" && a.settings.connection == store::ConnectionState::kReconnect)
-    return Fail(a, base::Unauthenticated(now.message, now.code), "");
-  if (!now.ok()) return Fail(a, base::Invalid("", now.message), "");
+    co_return Fail(a, base::Unauthenticated(now.message, now.code), "");
+  if (!now.ok()) co_return Fail(a, base::Invalid("", now.message), "");
 
   for (int pass = 0; pass < 3 && a.plan.hold.empty() && !a.plan.Ready(); ++pass) {
-    if (auto r = Resolve(a, client, prefetch); !r.ok()) {
-      if (r.error().Retryable()) return Retry(a, r.error(), claim.maybe_sent);
-      return Fail(a, r.error(), "Could not prepare the sale: ");
+    if (auto r = co_await Resolve(a, client, prefetch); !r.ok()) {
+      if (r.error().Retryable()) co_return Retry(a, r.error(), claim.maybe_sent);
+      co_return Fail(a, r.error(), "Could not prepare the sale: ");
     }
     a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
   }
   if (!a.plan.hold.empty()) {
     // "Tax differs" may come from rates the merchant has corrected since: a retry fetches them.
     if (a.links.tax) cache_.ForgetTaxRates(a.settings.account_id);
-    return Fail(a, base::Invalid("", a.plan.hold), "");
+    co_return Fail(a, base::Invalid("", a.plan.hold), "");
   }
   if (!a.plan.Ready())
-    return Fail(a, base::Internal("the sale could not be completed from what Lightspeed has"),
-                "Could not prepare the sale: ");
-  SendSale(a, client);
+    co_return Fail(a, base::Internal("the sale could not be completed from what Lightspeed has"),
+                   "Could not prepare the sale: ");
+  co_await SendSale(a, client);
 }
 
 }  // namespace exporter

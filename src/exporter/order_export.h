@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/task.h"
 #include "exporter/account_cache.h"
 #include "exporter/call_meter.h"
 #include "exporter/item_lookup.h"
@@ -71,8 +72,9 @@ class OrderExport {
       : store_(store), clock_(clock), cache_(cache), policy_(policy), holder_(std::move(holder)) {}
 
   // Runs the attempt and records its outcome; never throws, never leaves the order claimed.
-  void Run(store::StoreId s, const std::string& number, const store::ExportClaim& claim,
-           lightspeed::Client& client, const Prefetch& prefetch);
+  // A coroutine: `client`, `prefetch` and this OrderExport must outlive it.
+  base::Task<> Run(store::StoreId s, std::string number, store::ExportClaim claim,
+                   lightspeed::Client& client, const Prefetch& prefetch);
 
  private:
   struct Attempt {
@@ -92,32 +94,36 @@ class OrderExport {
   };
   // R20: deals with the sales an earlier, uncertain attempt may have left; true when the attempt
   // is over (adopted, stopped or retried), false when the sale is still to be sent.
-  bool SettleEarlierSales(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  void Adopt(Attempt& a, lightspeed::Client& client, const lightspeed::Sale& sale,
-             const std::string& how);
-  void SendSale(Attempt& a, lightspeed::Client& client);
+  base::Task<bool> SettleEarlierSales(Attempt& a, lightspeed::Client& client,
+                                      const Prefetch& prefetch);
+  base::Task<> Adopt(Attempt& a, lightspeed::Client& client, const lightspeed::Sale& sale,
+                     const std::string& how);
+  base::Task<> SendSale(Attempt& a, lightspeed::Client& client);
 
   // order_prerequisites.cpp: customer, items, payment types, tax rates, serial numbers.
-  base::Status Resolve(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  base::Status ResolveCustomer(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  base::Status ResolveItems(Attempt& a, lightspeed::Client& client, const Prefetch& prefetch);
-  base::Status ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+  base::Task<base::Status> Resolve(Attempt& a, lightspeed::Client& client,
                                    const Prefetch& prefetch);
+  base::Task<base::Status> ResolveCustomer(Attempt& a, lightspeed::Client& client,
+                                           const Prefetch& prefetch);
+  base::Task<base::Status> ResolveItems(Attempt& a, lightspeed::Client& client,
+                                        const Prefetch& prefetch);
+  base::Task<base::Status> ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+                                               const Prefetch& prefetch);
   // Tax mode `lightspeed`: the sales tax for the order's customer and its items' tax classes,
   // as far as the plan asks for them; plans again.
-  base::Status LoadTax(Attempt& a, lightspeed::Client& client);
+  base::Task<base::Status> LoadTax(Attempt& a, lightspeed::Client& client);
   // Creates a Lightspeed record through the create gate. `search` finds an existing one ("" when
   // none), run holding the gate when `always_search` or when a create of `key` was tried before;
   // `create` makes it; `link` remembers its id. Answers the id.
-  base::Result<std::string> GatedCreate(
-      Attempt& a, const std::string& kind, const std::string& key, bool always_search,
-      const std::function<base::Result<std::string>()>& search,
-      const std::function<base::Result<std::string>()>& create,
-      const std::function<base::Status(const std::string&)>& link);
+  base::Task<base::Result<std::string>> GatedCreate(
+      Attempt& a, std::string kind, std::string key, bool always_search,
+      std::function<base::Task<base::Result<std::string>>()> search,
+      std::function<base::Task<base::Result<std::string>>()> create,
+      std::function<base::Status(const std::string&)> link);
   // R19: each serial number once, settled under the create gate: linked in place when received
   // into stock, created when missing; answers the plain words for the timeline.
-  base::Result<std::string> RecordSerials(Attempt& a, lightspeed::Client& client,
-                                          const lightspeed::Sale& sale);
+  base::Task<base::Result<std::string>> RecordSerials(Attempt& a, lightspeed::Client& client,
+                                                      const lightspeed::Sale& sale);
 
   void Finish(Attempt& a, store::AttemptOutcome outcome, const std::string& message);
   void Complete(Attempt& a, const std::string& sale_id);

@@ -27,18 +27,18 @@ std::string LowestLive(const std::vector<lightspeed::Customer>& found) {
 
 }  // namespace
 
-base::Result<std::string> OrderExport::GatedCreate(
-    Attempt& a, const std::string& kind, const std::string& key, bool always_search,
-    const std::function<base::Result<std::string>()>& search,
-    const std::function<base::Result<std::string>()>& create,
-    const std::function<base::Status(const std::string&)>& link) {
+base::Task<base::Result<std::string>> OrderExport::GatedCreate(
+    Attempt& a, std::string kind, std::string key, bool always_search,
+    std::function<base::Task<base::Result<std::string>>()> search,
+    std::function<base::Task<base::Result<std::string>>()> create,
+    std::function<base::Status(const std::string&)> link) {
   const std::string& account = a.settings.account_id;
   auto tried = store_.BeginCreate(account, kind, key, a.gate_holder, policy_.lease);
   if (!tried.ok()) {
-    if (tried.error().code != base::ErrorCode::kConflict) return tried.error();
+    if (tried.error().code != base::ErrorCode::kConflict) co_return tried.error();
     base::Error wait = base::Unavailable(tried.error().message);
     wait.retry_after_s = 2;
-    return wait;
+    co_return wait;
   }
   // The gate stays ours while the search and the create wait (bucket, Retry-After, a token
   // refresh); it is let go, and the keeper stopped, only once the outcome is known.
@@ -48,45 +48,51 @@ base::Result<std::string> OrderExport::GatedCreate(
       spdlog::warn("create gate for {} {} not renewed: {}", base::EscapeForLog(kind),
                    base::EscapeForLog(key), base::EscapeForLog(st.error().message));
   });
-  const auto result = [&]() -> base::Result<std::string> {
-    // Searched while holding the gate: no other writer can create it between search and create.
-    if (always_search || *tried) {
-      auto found = search();
-      if (!found.ok()) return found.error();
-      if (!found->empty()) {
-        if (auto st = link(*found); !st.ok()) return st.error();
-        return *found;
-      }
+  // Searched while holding the gate: no other writer can create it between search and create.
+  std::optional<base::Result<std::string>> result;
+  if (always_search || *tried) {
+    auto found = co_await search();
+    if (!found.ok()) {
+      result = found.error();
+    } else if (!found->empty()) {
+      auto st = link(*found);
+      result = st.ok() ? base::Result<std::string>(*found) : st.error();
     }
+  }
+  if (!result) {
     CrashPoint(("before_create_" + kind).c_str());
-    auto made = create();
-    if (!made.ok()) return made.error();
-    CrashPoint(("after_create_" + kind).c_str());
-    // If the link is lost, the record still exists: the gate's mark makes the next writer search.
-    if (auto st = link(*made); !st.ok()) return st.error();
-    return *made;
-  }();
+    auto made = co_await create();
+    if (!made.ok()) {
+      result = made.error();
+    } else {
+      CrashPoint(("after_create_" + kind).c_str());
+      // If the link is lost, the record still exists: the gate's mark makes the next writer
+      // search.
+      auto st = link(*made);
+      result = st.ok() ? base::Result<std::string>(*made) : st.error();
+    }
+  }
   keep.reset();
   // After an uncertain create the gate stays shut while that create may still land, so the next
   // writer's search finds it.
   const base::Duration reopen_after =
-      !result.ok() && MayHaveLanded(result.error()) ? policy_.settle : base::Duration::zero();
+      !result->ok() && MayHaveLanded(result->error()) ? policy_.settle : base::Duration::zero();
   if (auto st = store_.EndCreate(account, kind, key, a.gate_holder, reopen_after); !st.ok())
     spdlog::warn("create gate for {} {} not released ({}); it opens when its lease ends",
                  base::EscapeForLog(kind), base::EscapeForLog(key),
                  base::EscapeForLog(st.error().message));
-  return result;
+  co_return std::move(*result);
 }
 
-base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client,
-                                          const Prefetch& prefetch) {
+base::Task<base::Status> OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client,
+                                                      const Prefetch& prefetch) {
   const CustomerNeed& need = *a.plan.customer;
-  const auto search = [&]() -> base::Result<std::string> {
-    auto found = client.FindCustomersByEmail(need.email);
-    if (!found.ok()) return found.error();
+  const auto search = [&]() -> base::Task<base::Result<std::string>> {
+    auto found = co_await client.FindCustomersByEmail(need.email);
+    if (!found.ok()) co_return found.error();
     for (const auto& c : *found)
       cache_.NoteCustomerTax(a.settings.account_id, c.id, c.tax_category_id);
-    return LowestLive(*found);
+    co_return LowestLive(*found);
   };
   const auto link = [&](const std::string& id) -> base::Status {
     if (auto s = store_.PutLink(a.store, a.settings.account_id, "customer", need.email, id);
@@ -97,25 +103,25 @@ base::Status OrderExport::ResolveCustomer(Attempt& a, lightspeed::Client& client
   };
   // The lane's batch may have searched this e-mail already (R27); a hit became a link.
   if (!prefetch.emails_searched.count(need.email)) {
-    auto found = search();
-    if (!found.ok()) return found.error();
-    if (!found->empty()) return link(*found);
+    auto found = co_await search();
+    if (!found.ok()) co_return found.error();
+    if (!found->empty()) co_return link(*found);
   }
-  auto made = GatedCreate(
+  auto made = co_await GatedCreate(
       a, "customer", need.email, /*always_search=*/false, search,
-      [&]() -> base::Result<std::string> {
-        auto c = client.CreateCustomer(need.create);
-        if (!c.ok()) return c.error();
+      [&]() -> base::Task<base::Result<std::string>> {
+        auto c = co_await client.CreateCustomer(need.create);
+        if (!c.ok()) co_return c.error();
         cache_.NoteCustomerTax(a.settings.account_id, c->id, c->tax_category_id);
-        return c->id;
+        co_return c->id;
       },
       link);
-  if (!made.ok()) return made.error();
-  return {};
+  if (!made.ok()) co_return made.error();
+  co_return base::Status{};
 }
 
-base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
-                                       const Prefetch& prefetch) {
+base::Task<base::Status> OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
+                                                   const Prefetch& prefetch) {
   for (const ItemNeed& need : a.plan.items) {
     // R17: UPC, then EAN, then manufacturer SKU, then custom SKU = web SKU; else create. Archived
     // items are searched too: Lightspeed keeps their codes taken, so a new item with the same
@@ -123,7 +129,7 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
     // only archived is used as it is — the sale records what was sold, the merchant's catalog is
     // not changed — and the timeline says so.
     std::string archived_match;
-    const auto search = [&]() -> base::Result<std::string> {
+    const auto search = [&]() -> base::Task<base::Result<std::string>> {
       const std::pair<lightspeed::ItemKey, std::optional<std::string>> keys[] = {
           {lightspeed::ItemKey::kUpc, need.catalog.upc},
           {lightspeed::ItemKey::kEan, need.catalog.ean},
@@ -132,18 +138,18 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
       std::string archived;
       for (const auto& [key, value] : keys) {
         if (!value || value->empty()) continue;
-        auto found = client.FindItems(key, *value);
-        if (!found.ok()) return found.error();
+        auto found = co_await client.FindItems(key, *value);
+        if (!found.ok()) co_return found.error();
         std::string live, archived_here;
         for (const auto& item : *found) {
           std::string& best = item.archived ? archived_here : live;
           if (best.empty() || IdLess(item.id, best)) best = item.id;
         }
-        if (!live.empty()) return live;
+        if (!live.empty()) co_return live;
         if (archived.empty()) archived = archived_here;
       }
       archived_match = archived;
-      return archived;
+      co_return archived;
     };
     const auto link = [&](const std::string& id) -> base::Status {
       if (auto s = store_.PutLink(a.store, a.settings.account_id, "item", need.sku, id); !s.ok())
@@ -156,21 +162,21 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
     const auto hint = prefetch.items_missing.find(need.sku);
     const bool searched = hint != prefetch.items_missing.end() && hint->second == CodesOf(need);
     std::string refused;  // Lightspeed's words when it refused our create for a taken code
-    auto made = GatedCreate(
+    auto made = co_await GatedCreate(
         a, "item", need.sku, /*always_search=*/!searched, search,
-        [&]() -> base::Result<std::string> {
-          auto i = client.CreateItem(need.create);
-          if (i.ok()) return i->id;
-          if (i.error().code != base::ErrorCode::kInvalidInput) return i.error();
+        [&]() -> base::Task<base::Result<std::string>> {
+          auto i = co_await client.CreateItem(need.create);
+          if (i.ok()) co_return i->id;
+          if (i.error().code != base::ErrorCode::kInvalidInput) co_return i.error();
           // A refusal for a code already taken (by an item the search could not see yet): search
           // once more and link what holds it; never a second create.
-          auto again = search();
-          if (!again.ok() || again->empty()) return i.error();
+          auto again = co_await search();
+          if (!again.ok() || again->empty()) co_return i.error();
           refused = i.error().message;
-          return *again;
+          co_return *again;
         },
         link);
-    if (!made.ok()) return made.error();
+    if (!made.ok()) co_return made.error();
     if (!refused.empty())
       a.notes += "; item " + need.sku + ": Lightspeed refused a new item (" + refused +
                  "), so item " + *made + " that has its code is used";
@@ -179,11 +185,11 @@ base::Status OrderExport::ResolveItems(Attempt& a, lightspeed::Client& client,
                  ", which is archived: it was sold as it is (unarchive it in Lightspeed if you "
                  "stock it again)";
   }
-  return {};
+  co_return base::Status{};
 }
 
-base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
-                                              const Prefetch& prefetch) {
+base::Task<base::Status> OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& client,
+                                                          const Prefetch& prefetch) {
   const std::string& account = a.settings.account_id;
   for (const std::string& name : a.plan.payment_types) {
     const std::string key = NormalizeKey(name);
@@ -192,64 +198,65 @@ base::Status OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed::Client& cl
       a.links.payment_type_by_name[key] = id;
       return {};
     };
-    auto cached =
-        cache_.FindPaymentType(account, client, name, /*fresh=*/false, prefetch.turn_started);
-    if (!cached.ok()) return cached.error();
+    auto cached = co_await cache_.FindPaymentType(account, client, name, /*fresh=*/false,
+                                                  prefetch.turn_started);
+    if (!cached.ok()) co_return cached.error();
     if (*cached) {
-      if (auto s = link(**cached); !s.ok()) return s;
+      if (auto s = link(**cached); !s.ok()) co_return s;
       continue;
     }
-    auto made = GatedCreate(
+    auto made = co_await GatedCreate(
         a, "payment_type", key, /*always_search=*/false,
-        [&]() -> base::Result<std::string> {
-          auto fresh = cache_.FindPaymentType(account, client, name, /*fresh=*/true);
-          if (!fresh.ok()) return fresh.error();
-          return fresh->value_or("");
+        [&]() -> base::Task<base::Result<std::string>> {
+          auto fresh = co_await cache_.FindPaymentType(account, client, name, /*fresh=*/true);
+          if (!fresh.ok()) co_return fresh.error();
+          co_return fresh->value_or("");
         },
-        [&]() -> base::Result<std::string> {
-          auto t = client.CreatePaymentType(name);  // R12: created once, then remembered
-          if (!t.ok()) return t.error();
+        [&]() -> base::Task<base::Result<std::string>> {
+          auto t = co_await client.CreatePaymentType(name);  // R12: created once, then remembered
+          if (!t.ok()) co_return t.error();
           cache_.AddPaymentType(account, name, t->id);
-          return t->id;
+          co_return t->id;
         },
         link);
-    if (!made.ok()) return made.error();
+    if (!made.ok()) co_return made.error();
   }
-  return {};
+  co_return base::Status{};
 }
 
-base::Status OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
-                                  const Prefetch& prefetch) {
+base::Task<base::Status> OrderExport::Resolve(Attempt& a, lightspeed::Client& client,
+                                              const Prefetch& prefetch) {
   if (a.plan.customer)
-    if (auto s = ResolveCustomer(a, client, prefetch); !s.ok()) return s;
-  if (auto s = ResolveItems(a, client, prefetch); !s.ok()) return s;
-  if (auto s = ResolvePaymentTypes(a, client, prefetch); !s.ok()) return s;
-  return LoadTax(a, client);
+    if (auto s = co_await ResolveCustomer(a, client, prefetch); !s.ok()) co_return s;
+  if (auto s = co_await ResolveItems(a, client, prefetch); !s.ok()) co_return s;
+  if (auto s = co_await ResolvePaymentTypes(a, client, prefetch); !s.ok()) co_return s;
+  co_return co_await LoadTax(a, client);
 }
 
-base::Status OrderExport::LoadTax(Attempt& a, lightspeed::Client& client) {
-  if (a.settings.tax_mode != store::TaxMode::kLightspeed) return {};
+base::Task<base::Status> OrderExport::LoadTax(Attempt& a, lightspeed::Client& client) {
+  if (a.settings.tax_mode != store::TaxMode::kLightspeed) co_return base::Status{};
   a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);  // after Resolve's links
-  if (!a.plan.needs_tax_rates) return {};
+  if (!a.plan.needs_tax_rates) co_return base::Status{};
   const std::string& account = a.settings.account_id;
   if (!a.links.tax || a.links.tax_customer_id != a.plan.tax_customer_id) {
-    auto tax = cache_.SaleTax(account, client, a.settings.shop_id, a.plan.tax_customer_id);
-    if (!tax.ok()) return tax.error();
+    auto tax = co_await cache_.SaleTax(account, client, a.settings.shop_id, a.plan.tax_customer_id);
+    if (!tax.ok()) co_return tax.error();
     a.links.tax = std::move(*tax);
     a.links.tax_customer_id = a.plan.tax_customer_id;
     a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
   }
   if (!a.plan.tax_items.empty()) {
-    auto classes = cache_.ItemTaxClasses(account, client, a.plan.tax_items);
-    if (!classes.ok()) return classes.error();
+    auto classes = co_await cache_.ItemTaxClasses(account, client, a.plan.tax_items);
+    if (!classes.ok()) co_return classes.error();
     a.links.item_tax_class.insert(classes->begin(), classes->end());
     a.plan = PlanExport(a.record.order, a.catalog, a.settings, a.links);
   }
-  return {};
+  co_return base::Status{};
 }
 
-base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Client& client,
-                                                     const lightspeed::Sale& sale) {
+base::Task<base::Result<std::string>> OrderExport::RecordSerials(Attempt& a,
+                                                                 lightspeed::Client& client,
+                                                                 const lightspeed::Sale& sale) {
   std::string words;
   for (const SerialNeed& need : a.plan.serials) {
     if (need.sale_line >= sale.lines.size()) {
@@ -264,9 +271,9 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
     // Searched under the gate every time: a serial received into stock is already a Serialized
     // record (it is updated, not created again), and an earlier attempt's write may have landed.
     // Answers the record's id when nothing is to be created ("" when it is missing).
-    const auto settle = [&]() -> base::Result<std::string> {
-      auto found = client.FindSerialized(need.serial);
-      if (!found.ok()) return found.error();
+    const auto settle = [&]() -> base::Task<base::Result<std::string>> {
+      auto found = co_await client.FindSerialized(need.serial);
+      if (!found.ok()) co_return found.error();
       const auto empty = [](const std::string& id) { return id.empty() || id == "0"; };
       const lightspeed::Serialized *ours = nullptr, *in_stock = nullptr, *other = nullptr;
       for (const auto& s : *found) {
@@ -284,14 +291,15 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
       }
       if (ours) {
         if (outcome.empty()) outcome = " already in Lightspeed on this sale";
-        return ours->id;
+        co_return ours->id;
       }
       if (in_stock) {
         lightspeed::NewSerialized update = wanted;
         if (!empty(in_stock->item_id)) update.item_id.clear();  // its item is kept as it is
-        if (auto st = client.UpdateSerialized(in_stock->id, update); !st.ok()) return st.error();
+        if (auto st = co_await client.UpdateSerialized(in_stock->id, update); !st.ok())
+          co_return st.error();
         outcome = " was in stock in Lightspeed: now linked to this sale and customer";
-        return in_stock->id;
+        co_return in_stock->id;
       }
       if (other) {
         outcome = other->archived
@@ -299,35 +307,35 @@ base::Result<std::string> OrderExport::RecordSerials(Attempt& a, lightspeed::Cli
                   : other->item_id != line.item_id
                       ? " not recorded: Lightspeed has it on item " + other->item_id
                       : " not recorded: Lightspeed has it on sale line " + other->sale_line_id;
-        return other->id;
+        co_return other->id;
       }
-      return std::string();
+      co_return std::string();
     };
-    auto made = GatedCreate(
+    auto made = co_await GatedCreate(
         a, "serial", need.serial, /*always_search=*/true, settle,
-        [&]() -> base::Result<std::string> {
-          if (auto st = client.CreateSerialized(wanted); !st.ok()) {
+        [&]() -> base::Task<base::Result<std::string>> {
+          if (auto st = co_await client.CreateSerialized(wanted); !st.ok()) {
             // Refused (a serial is unique in the account): look once more and settle what holds
             // it; never a second create.
-            if (st.error().code != base::ErrorCode::kInvalidInput) return st.error();
-            auto again = settle();
-            if (!again.ok() || again->empty()) return st.error();
-            return *again;
+            if (st.error().code != base::ErrorCode::kInvalidInput) co_return st.error();
+            auto again = co_await settle();
+            if (!again.ok() || again->empty()) co_return st.error();
+            co_return *again;
           }
           outcome = " recorded";
-          return std::string("created");
+          co_return std::string("created");
         },
         [](const std::string&) { return base::Status(); });
     if (!made.ok()) {
       // A refused access token is not a refused serial number: the next attempt resumes it.
       if (made.error().Retryable() || made.error().code == base::ErrorCode::kUnauthenticated)
-        return made.error();
+        co_return made.error();
       words += "; serial " + need.serial + " not recorded: " + made.error().message;
       continue;
     }
     words += "; serial " + need.serial + outcome;
   }
-  return words;
+  co_return words;
 }
 
 }  // namespace exporter

@@ -104,7 +104,7 @@ base::Status Reconciler::Compare(store::StoreId s, store::ReconcileRun* run) {
   std::string next;
   for (int page = 0; page < 10000; ++page) {
     if (auto st = request(); !st.ok()) return st;
-    auto got = (*client)->ListSalesPage(window, next);
+    auto got = base::SyncWait((*client)->ListSalesPage(window, next));
     if (!got.ok()) return Failure(got.error());
     for (auto& sale : got->sales) in.listed.push_back(std::move(sale));
     next = got->next;
@@ -115,7 +115,8 @@ base::Status Reconciler::Compare(store::StoreId s, store::ReconcileRun* run) {
     if (auto st = request(); !st.ok()) return st;
     const std::vector<std::string> chunk(missing.begin() + start,
                                          missing.begin() + std::min(missing.size(), start + 50));
-    auto found = (*client)->FindSalesWithArchived(chunk, settings->reference_source);
+    auto found =
+        base::SyncWait((*client)->FindSalesWithArchived(chunk, settings->reference_source));
     if (!found.ok()) return Failure(found.error());
     in.searched.insert(in.searched.end(), found->begin(), found->end());
   }

@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   std::atomic<int> failures{0};
   for (int i = 0; i < std::atoi(argv[7]); ++i)
     threads.emplace_back([&] {
-      auto shops = (*client)->ListShops();
+      auto shops = base::SyncWait((*client)->ListShops());
       if (!shops.ok()) {
         std::fprintf(stderr, "%s\n", shops.error().message.c_str());
         ++failures;

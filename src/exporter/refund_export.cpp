@@ -16,10 +16,10 @@ struct RefundSender::Attempt {
   std::string reference;
 };
 
-void RefundSender::Run(store::StoreId s, const store::RefundExport& refund,
-                       const store::RefundClaim& claim, lightspeed::Client& client) {
+base::Task<> RefundSender::Run(store::StoreId s, store::RefundExport refund,
+                               store::RefundClaim claim, lightspeed::Client& client) {
   Attempt a{s, refund, claim, RefundReference(refund.number, refund.refund_id)};
-  Send(a, client);
+  co_await Send(a, client);
 }
 
 void RefundSender::NotConnected(store::StoreId s, const store::RefundExport& refund,
@@ -29,15 +29,15 @@ void RefundSender::NotConnected(store::StoreId s, const store::RefundExport& ref
        e.code == base::ErrorCode::kUnauthenticated ? StoppedForConnection(e.message) : e.message);
 }
 
-void RefundSender::Send(Attempt& a, lightspeed::Client& client) {
+base::Task<> RefundSender::Send(Attempt& a, lightspeed::Client& client) {
   auto record = store_.GetOrder(a.store, a.refund.number);
-  if (!record.ok()) return Retry(a, record.error(), a.claim.maybe_sent);
+  if (!record.ok()) co_return Retry(a, record.error(), a.claim.maybe_sent);
   const shop::Refund* refund = nullptr;
   for (const shop::Refund& r : record->order.refunds)
     if (r.id == a.refund.refund_id) refund = &r;
-  if (!refund) return Stop(a, "The refund is no longer on the order: nothing was sent");
+  if (!refund) co_return Stop(a, "The refund is no longer on the order: nothing was sent");
   auto settings = store_.GetLightspeedSettings(a.store);
-  if (!settings.ok()) return Retry(a, settings.error(), a.claim.maybe_sent);
+  if (!settings.ok()) co_return Retry(a, settings.error(), a.claim.maybe_sent);
   const std::string& account = settings->account_id;
 
   Links links;
@@ -48,11 +48,11 @@ void RefundSender::Send(Attempt& a, lightspeed::Client& client) {
                                       {NormalizeKey(record->order.customer.email)});
   auto types = store_.GetLinks(a.store, account, "payment_type");
   if (!items.ok() || !customers.ok() || !types.ok())
-    return Retry(a,
-                 !items.ok()       ? items.error()
-                 : !customers.ok() ? customers.error()
-                                   : types.error(),
-                 a.claim.maybe_sent);
+    co_return Retry(a,
+                    !items.ok()       ? items.error()
+                    : !customers.ok() ? customers.error()
+                                      : types.error(),
+                    a.claim.maybe_sent);
   links.item_by_sku = *items;
   links.customer_by_email = *customers;
   links.payment_type_by_name = *types;
@@ -61,32 +61,33 @@ void RefundSender::Send(Attempt& a, lightspeed::Client& client) {
   const std::string type_key = NormalizeKey(plan.payment_type_name);
   if (!plan.sale && !links.payment_type_by_name.count(type_key)) {
     // Not linked yet (no payment of the order used it): look it up, never create it here.
-    auto found = cache_.FindPaymentType(account, client, plan.payment_type_name, /*fresh=*/false);
-    if (!found.ok()) return Retry(a, found.error(), a.claim.maybe_sent);
+    auto found =
+        co_await cache_.FindPaymentType(account, client, plan.payment_type_name, /*fresh=*/false);
+    if (!found.ok()) co_return Retry(a, found.error(), a.claim.maybe_sent);
     if (*found) {
       (void)store_.PutLink(a.store, account, "payment_type", type_key, **found);
       links.payment_type_by_name[type_key] = **found;
       plan = PlanRefund(record->order, *refund, record->export_record.sale_id, *settings, links);
     }
   }
-  if (!plan.sale) return Stop(a, plan.problem);
+  if (!plan.sale) co_return Stop(a, plan.problem);
 
   if (a.claim.maybe_sent) {
     // R20: an earlier attempt may have created the refund sale; look before writing again.
-    auto sales = client.FindSales(a.reference, settings->reference_source);
-    if (!sales.ok()) return Retry(a, sales.error(), true);
+    auto sales = co_await client.FindSales(a.reference, settings->reference_source);
+    if (!sales.ok()) co_return Retry(a, sales.error(), true);
     const ExistingSales found = DecideExistingSales(*sales, -refund->amount);
     for (const std::string& id : found.archive)
-      if (auto st = client.ArchiveSale(id); !st.ok()) return Retry(a, st.error(), true);
+      if (auto st = co_await client.ArchiveSale(id); !st.ok()) co_return Retry(a, st.error(), true);
     switch (found.action) {
       case ExistingSales::Action::kAdopt:
-        return Done(a, found.sale_id);
+        co_return Done(a, found.sale_id);
       case ExistingSales::Action::kCompleteAndAdopt:
-        if (auto st = client.CompleteSale(found.sale_id); !st.ok())
-          return Retry(a, st.error(), true);
-        return Done(a, found.sale_id);
+        if (auto st = co_await client.CompleteSale(found.sale_id); !st.ok())
+          co_return Retry(a, st.error(), true);
+        co_return Done(a, found.sale_id);
       case ExistingSales::Action::kStop:
-        return Stop(a, found.reason);
+        co_return Stop(a, found.reason);
       case ExistingSales::Action::kSend:
         break;
     }
@@ -97,14 +98,15 @@ void RefundSender::Send(Attempt& a, lightspeed::Client& client) {
     spdlog::warn("refund {} of order {}: not marked ({}); not sent",
                  base::EscapeForLog(a.refund.refund_id), base::EscapeForLog(a.refund.number),
                  base::EscapeForLog(st.error().message));
-    return;  // taken over, or the database is away: the claim runs out, nothing was sent
+    co_return;  // taken over, or the database is away: the claim runs out, nothing was sent
   }
-  auto sale = client.CreateSale(*plan.sale);
-  if (sale.ok()) return Done(a, sale->id);
+  auto sale = co_await client.CreateSale(*plan.sale);
+  if (sale.ok()) co_return Done(a, sale->id);
   const base::Error& e = sale.error();
-  if (MayHaveLanded(e)) return Retry(a, e, true);
-  if (e.code == base::ErrorCode::kUnauthenticated) return Stop(a, StoppedForConnection(e.message));
-  if (e.Retryable()) return Retry(a, e, a.claim.maybe_sent);
+  if (MayHaveLanded(e)) co_return Retry(a, e, true);
+  if (e.code == base::ErrorCode::kUnauthenticated)
+    co_return Stop(a, StoppedForConnection(e.message));
+  if (e.Retryable()) co_return Retry(a, e, a.claim.maybe_sent);
   Stop(a, "Lightspeed refused the refund sale: " + e.message);
 }
 

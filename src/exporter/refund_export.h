@@ -21,15 +21,16 @@ class RefundSender {
       : store_(store), clock_(clock), cache_(cache), policy_(policy) {}
 
   // Runs the claimed attempt and records its outcome; never leaves the refund claimed.
-  void Run(store::StoreId s, const store::RefundExport& refund, const store::RefundClaim& claim,
-           lightspeed::Client& client);
+  // A coroutine: `client` and this RefundSender must outlive it.
+  base::Task<> Run(store::StoreId s, store::RefundExport refund, store::RefundClaim claim,
+                   lightspeed::Client& client);
   // Not connected: the refund stops with the reason, for the merchant's Retry.
   void NotConnected(store::StoreId s, const store::RefundExport& refund,
                     const store::RefundClaim& claim, const base::Error& e);
 
  private:
   struct Attempt;
-  void Send(Attempt& a, lightspeed::Client& client);
+  base::Task<> Send(Attempt& a, lightspeed::Client& client);
   void Stop(Attempt& a, const std::string& message);
   void Retry(Attempt& a, const base::Error& e, bool maybe_sent);
   void Done(Attempt& a, const std::string& sale_id);

@@ -2,6 +2,10 @@
 // sends with the current access token (refreshing once on a 401), retries 429s after
 // Retry-After, and reports every answer to `on_call`.
 //
+// Calls are coroutines (base/task.h): `co_await client.CreateSale(sale)` in the exporter, which
+// keeps hundreds of calls in flight on a few threads, or `base::SyncWait(client.ListShops())`
+// elsewhere. Their arguments are taken by value, so a call may outlive the caller's temporaries.
+//
 // Errors carry a reason the exporter acts on:
 //   transport_not_sent   the request never left; safe to send again
 //   transport_uncertain  it may have reached Lightspeed (timeout, connection lost)
@@ -18,6 +22,7 @@
 
 #include "base/clock.h"
 #include "base/result.h"
+#include "base/task.h"
 #include "lightspeed/entities.h"
 #include "lightspeed/oauth.h"
 #include "lightspeed/rate_limiter.h"
@@ -50,74 +55,74 @@ class Client {
  public:
   explicit Client(ClientOptions options);
 
-  base::Result<Account> GetAccount();
-  base::Result<std::vector<Shop>> ListShops();
-  base::Result<std::vector<Register>> ListRegisters();
-  base::Result<std::vector<Employee>> ListEmployees();
+  base::Task<base::Result<Account>> GetAccount();
+  base::Task<base::Result<std::vector<Shop>>> ListShops();
+  base::Task<base::Result<std::vector<Register>>> ListRegisters();
+  base::Task<base::Result<std::vector<Employee>>> ListEmployees();
   // With their TaxCategoryClasses (the rates of tax classes taxed differently).
-  base::Result<std::vector<TaxCategory>> ListTaxCategories();
+  base::Task<base::Result<std::vector<TaxCategory>>> ListTaxCategories();
   // By id, archived ones included (e.g. to learn items' tax classes, customers' tax categories).
-  base::Result<std::vector<Item>> ListItems(const std::vector<std::string>& ids);
-  base::Result<std::vector<Customer>> ListCustomers(const std::vector<std::string>& ids);
+  base::Task<base::Result<std::vector<Item>>> ListItems(std::vector<std::string> ids);
+  base::Task<base::Result<std::vector<Customer>>> ListCustomers(std::vector<std::string> ids);
 
   // Emails are compared trimmed and lower-cased; several in one request with `or=`.
-  base::Result<std::vector<Customer>> FindCustomersByEmail(const std::string& email);
-  base::Result<std::vector<Customer>> FindCustomersByEmails(const std::vector<std::string>& emails);
-  base::Result<Customer> CreateCustomer(const NewCustomer& customer);
+  base::Task<base::Result<std::vector<Customer>>> FindCustomersByEmail(std::string email);
+  base::Task<base::Result<std::vector<Customer>>> FindCustomersByEmails(
+      std::vector<std::string> emails);
+  base::Task<base::Result<Customer>> CreateCustomer(NewCustomer customer);
 
   // Archived items too (their codes stay taken in Lightspeed); each says whether it is archived.
-  base::Result<std::vector<Item>> FindItems(ItemKey key, const std::string& value);
+  base::Task<base::Result<std::vector<Item>>> FindItems(ItemKey key, std::string value);
   // Several values of one key at once (`or=` on one field, which costs nothing extra), every page
   // read; split into several requests to stay within Lightspeed's operand count and a short URL.
   // A value holding '|' cannot be an `or=` operand: refused (invalid), search it with FindItems.
-  base::Result<std::vector<Item>> FindItemsByCodes(ItemKey key,
-                                                   const std::vector<std::string>& values);
-  base::Result<Item> CreateItem(const NewItem& item);
+  base::Task<base::Result<std::vector<Item>>> FindItemsByCodes(ItemKey key,
+                                                               std::vector<std::string> values);
+  base::Task<base::Result<Item>> CreateItem(NewItem item);
 
-  base::Result<std::vector<PaymentType>> ListPaymentTypes();
-  base::Result<PaymentType> CreatePaymentType(const std::string& name);
+  base::Task<base::Result<std::vector<PaymentType>>> ListPaymentTypes();
+  base::Task<base::Result<PaymentType>> CreatePaymentType(std::string name);
 
-  base::Result<std::vector<Sale>> FindSales(const std::string& reference,
-                                            const std::string& source);
-  base::Result<std::vector<Sale>> FindSalesByReferences(const std::vector<std::string>& references,
-                                                        const std::string& source);
+  base::Task<base::Result<std::vector<Sale>>> FindSales(std::string reference, std::string source);
+  base::Task<base::Result<std::vector<Sale>>> FindSalesByReferences(
+      std::vector<std::string> references, std::string source);
   // One page of a window's sales (no lines: totals and ids only): pass "" as `next` for the
   // first page, then the page's `next` until it is "". Each call is one request.
-  base::Result<SalePage> ListSalesPage(const SaleWindow& window, const std::string& next);
+  base::Task<base::Result<SalePage>> ListSalesPage(SaleWindow window, std::string next);
   // Sales with these references, archived ones included, without lines; one request per 50.
-  base::Result<std::vector<Sale>> FindSalesWithArchived(const std::vector<std::string>& references,
-                                                        const std::string& source);
-  base::Result<Sale> CreateSale(const NewSale& sale);
+  base::Task<base::Result<std::vector<Sale>>> FindSalesWithArchived(
+      std::vector<std::string> references, std::string source);
+  base::Task<base::Result<Sale>> CreateSale(NewSale sale);
   // An open sale (a failed completion can leave one): complete it, or archive it.
-  base::Status CompleteSale(const std::string& sale_id);
-  base::Status ArchiveSale(const std::string& sale_id);
+  base::Task<base::Status> CompleteSale(std::string sale_id);
+  base::Task<base::Status> ArchiveSale(std::string sale_id);
 
   // Archived records too: a serial number is unique in the account either way.
-  base::Result<std::vector<Serialized>> FindSerialized(const std::string& serial);
-  base::Status CreateSerialized(const NewSerialized& serialized);
+  base::Task<base::Result<std::vector<Serialized>>> FindSerialized(std::string serial);
+  base::Task<base::Status> CreateSerialized(NewSerialized serialized);
   // A serial received into stock, now sold: sets its customer and sale line, and its item when
   // `serialized.item_id` is not empty.
-  base::Status UpdateSerialized(const std::string& serialized_id, const NewSerialized& serialized);
+  base::Task<base::Status> UpdateSerialized(std::string serialized_id, NewSerialized serialized);
 
   RateLimiter& limiter() { return *limiter_; }
 
  private:
   struct Answer;
-  base::Result<Answer> Call(const std::string& method, const std::string& url,
-                            const std::string& body, const RequestShape& shape);
+  base::Task<base::Result<Answer>> Call(std::string method, std::string url, std::string body,
+                                        RequestShape shape);
   // GETs one page of a list; `next` is checked to stay within the API base.
-  base::Result<SalePage> SalePageAt(const std::string& url);
+  base::Task<base::Result<SalePage>> SalePageAt(std::string url);
   // GETs a list and follows `next` until it is empty.
   template <typename T, typename Decode>
-  base::Result<std::vector<T>> List(const std::string& entity, const std::string& query,
-                                    RequestShape shape, Decode decode);
+  base::Task<base::Result<std::vector<T>>> List(std::string entity, std::string query,
+                                                RequestShape shape, Decode decode);
   // By id, archived ones included, one request per 100 ids.
   template <typename T, typename Decode>
-  base::Result<std::vector<T>> ListByIds(const std::string& entity, const std::string& id_field,
-                                         const std::vector<std::string>& ids, Decode decode);
+  base::Task<base::Result<std::vector<T>>> ListByIds(std::string entity, std::string id_field,
+                                                     std::vector<std::string> ids, Decode decode);
   template <typename T, typename Decode>
-  base::Result<T> Create(const std::string& entity, const std::string& body, RequestShape shape,
-                         Decode decode);
+  base::Task<base::Result<T>> Create(std::string entity, std::string body, RequestShape shape,
+                                     Decode decode);
   std::string EntityUrl(const std::string& entity) const;
 
   ClientOptions options_;

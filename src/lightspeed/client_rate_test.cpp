@@ -89,27 +89,30 @@ TEST(ClientRate, R22ThreeHundredMixedRequestsEarnNo429) {
     base::Status s;
     switch (i % 5) {
       case 0:
-        s = rig.client->FindItems(ItemKey::kUpc, "735000000117").ok() ? base::Status()
-                                                                      : base::Internal("");
+        s = base::SyncWait(rig.client->FindItems(ItemKey::kUpc, "735000000117")).ok()
+                ? base::Status()
+                : base::Internal("");
         break;
       case 1:
-        s = rig.client->FindCustomersByEmail("turing@example.com").ok() ? base::Status()
-                                                                        : base::Internal("");
+        s = base::SyncWait(rig.client->FindCustomersByEmail("turing@example.com")).ok()
+                ? base::Status()
+                : base::Internal("");
         break;
       case 2:
-        s = rig.client->CreateSale(rig.Sale(i)).ok() ? base::Status() : base::Internal("");
+        s = base::SyncWait(rig.client->CreateSale(rig.Sale(i))).ok() ? base::Status()
+                                                                     : base::Internal("");
         break;
       case 3:
-        s = rig.client
-                    ->CreateCustomer(
-                        {"A", "B", "c" + std::to_string(i) + "@x.com", std::nullopt, std::nullopt})
+        s = base::SyncWait(rig.client->CreateCustomer({"A", "B", "c" + std::to_string(i) + "@x.com",
+                                                       std::nullopt, std::nullopt}))
                     .ok()
                 ? base::Status()
                 : base::Internal("");
         break;
       default:
-        s = rig.client->FindSales("R" + std::to_string(i - 2), "web").ok() ? base::Status()
-                                                                           : base::Internal("");
+        s = base::SyncWait(rig.client->FindSales("R" + std::to_string(i - 2), "web")).ok()
+                ? base::Status()
+                : base::Internal("");
     }
     ASSERT_TRUE(s.ok()) << "request " << i;
   }
@@ -128,12 +131,14 @@ TEST(ClientRate, R22ThreeHundredMixedRequestsEarnNo429) {
 TEST(ClientRate, WithoutRateHeadersNothingWaits) {
   base::ManualClock clock(base::TimePoint(std::chrono::seconds(1'800'000'000)));
   Rig rig(&clock);
-  ASSERT_TRUE(rig.client->FindItems(ItemKey::kUpc, "735000000117").ok());  // the 2026 model
+  ASSERT_TRUE(
+      base::SyncWait(rig.client->FindItems(ItemKey::kUpc, "735000000117")).ok());  // the 2026 model
   rig.Control("PUT", rig.AccountPath("/rate"), {{"model", "off"}});
   const auto start = clock.Now();
   for (int i = 0; i < 60; ++i) {
-    ASSERT_TRUE(rig.client->CreateSale(rig.Sale(i)).ok()) << "sale " << i;
-    ASSERT_TRUE(rig.client->FindItems(ItemKey::kUpc, "735000000117").ok()) << "search " << i;
+    ASSERT_TRUE(base::SyncWait(rig.client->CreateSale(rig.Sale(i))).ok()) << "sale " << i;
+    ASSERT_TRUE(base::SyncWait(rig.client->FindItems(ItemKey::kUpc, "735000000117")).ok())
+        << "search " << i;
   }
   EXPECT_EQ(clock.Now(), start) << "120 requests, more than the 20-per-second burst, no wait";
   base::MutexLock l(rig.mu);
@@ -171,7 +176,8 @@ TEST(ClientRate, R22SharingTheBucketNeverEarnsTwo429sInARow) {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
     }
   });
-  for (int i = 0; i < 36; ++i) ASSERT_TRUE(ours.FindItems(ItemKey::kCustomSku, "SC-0003").ok());
+  for (int i = 0; i < 36; ++i)
+    ASSERT_TRUE(base::SyncWait(ours.FindItems(ItemKey::kCustomSku, "SC-0003")).ok());
   done = true;
   other.join();
   int in_a_row = 0, worst = 0, total429 = 0;

@@ -59,10 +59,10 @@ class ClientSim : public ::testing::Test {
     fault["method"] = "POST";
     fault["path"] = "Sale";
     Control("POST", "/_sim/accounts/" + account_.account_id + "/faults", json::array({fault}));
-    auto sale = client.CreateSale(MiscSale(ref, 2500));
+    auto sale = base::SyncWait(client.CreateSale(MiscSale(ref, 2500)));
     ASSERT_FALSE(sale.ok()) << fault.dump();
     EXPECT_EQ(sale.error().reason, "transport_uncertain") << fault.dump();
-    auto found = client.FindSales(ref, "web");
+    auto found = base::SyncWait(client.FindSales(ref, "web"));
     ASSERT_TRUE(found.ok());
     EXPECT_EQ(found->size(), 1u) << "the sale was saved: " << fault.dump();
   }
@@ -92,57 +92,58 @@ class ClientSim : public ::testing::Test {
 };
 
 TEST_F(ClientSim, AccountAndPickers) {
-  auto account = client_->GetAccount();
+  auto account = base::SyncWait(client_->GetAccount());
   ASSERT_TRUE(account.ok()) << account.error().message;
   EXPECT_EQ(account->id, account_.account_id);
-  auto shops = client_->ListShops();
+  auto shops = base::SyncWait(client_->ListShops());
   ASSERT_TRUE(shops.ok()) << shops.error().message;
   ASSERT_EQ(shops->size(), 2u);  // the demo's two shops
   EXPECT_EQ((*shops)[0].id, account_.shop_id);
-  auto registers = client_->ListRegisters();
+  auto registers = base::SyncWait(client_->ListRegisters());
   ASSERT_TRUE(registers.ok());
   ASSERT_EQ(registers->size(), 2u);
   EXPECT_EQ((*registers)[1].shop_id, "2");
-  auto employees = client_->ListEmployees();
+  auto employees = base::SyncWait(client_->ListEmployees());
   ASSERT_TRUE(employees.ok());
   ASSERT_EQ(employees->size(), 3u);
   EXPECT_EQ((*employees)[1].limit_to_shop_id, "2");
   EXPECT_TRUE((*employees)[2].locked_out);
   EXPECT_FALSE((*employees)[0].locked_out);
-  auto taxes = client_->ListTaxCategories();
+  auto taxes = base::SyncWait(client_->ListTaxCategories());
   ASSERT_TRUE(taxes.ok());
   EXPECT_EQ((*taxes)[0].rate1, "0.0825");
 }
 
 TEST_F(ClientSim, CustomersByEmailOneManyNoneAndCreate) {
-  auto none = client_->FindCustomersByEmail("nobody@example.com");
+  auto none = base::SyncWait(client_->FindCustomersByEmail("nobody@example.com"));
   ASSERT_TRUE(none.ok()) << none.error().message;
   EXPECT_TRUE(none->empty());
-  auto two = client_->FindCustomersByEmail("  TURING@example.com ");
+  auto two = base::SyncWait(client_->FindCustomersByEmail("  TURING@example.com "));
   ASSERT_TRUE(two.ok()) << two.error().message;
   EXPECT_EQ(two->size(), 2u) << "two customers share this address in different case";
-  auto created =
+  auto created = base::SyncWait(
       client_->CreateCustomer({"Ann", "Lee", "Ann.Lee@Example.com", "+1 555 0100",
-                               Address{"1 Main St", "", "Boulder", "CO", "80302", "US"}});
+                               Address{"1 Main St", "", "Boulder", "CO", "80302", "US"}}));
   ASSERT_TRUE(created.ok()) << created.error().message;
   EXPECT_FALSE(created->id.empty());
-  auto found = client_->FindCustomersByEmails({"ann.lee@example.com", "turing@example.com"});
+  auto found =
+      base::SyncWait(client_->FindCustomersByEmails({"ann.lee@example.com", "turing@example.com"}));
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_EQ(found->size(), 3u);
   EXPECT_EQ(Stats()["requests"]["GET Customer"], 3) << "several emails, one request";
 }
 
 TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
-  auto by_upc = client_->FindItems(ItemKey::kUpc, "735000000070");
+  auto by_upc = base::SyncWait(client_->FindItems(ItemKey::kUpc, "735000000070"));
   ASSERT_TRUE(by_upc.ok()) << by_upc.error().message;
   ASSERT_EQ(by_upc->size(), 1u);
   const std::string id = (*by_upc)[0].id;
   EXPECT_EQ(id, "7");
-  auto by_sku = client_->FindItems(ItemKey::kCustomSku, "SC-0007");
+  auto by_sku = base::SyncWait(client_->FindItems(ItemKey::kCustomSku, "SC-0007"));
   ASSERT_TRUE(by_sku.ok());
   ASSERT_EQ(by_sku->size(), 1u);
   EXPECT_EQ((*by_sku)[0].id, id);
-  EXPECT_TRUE(client_->FindItems(ItemKey::kEan, "0000000000000")->empty());
+  EXPECT_TRUE(base::SyncWait(client_->FindItems(ItemKey::kEan, "0000000000000"))->empty());
   NewItem item;
   item.description = "Trek FX 2 Disc, M, black";
   item.upc = "601842123454";
@@ -152,59 +153,62 @@ TEST_F(ClientSim, ItemsByEachKeyAndCreate) {
   item.default_price = base::Money::FromCents(89999);
   item.msrp = base::Money::FromCents(94999);
   item.serialized = true;
-  auto made = client_->CreateItem(item);
+  auto made = base::SyncWait(client_->CreateItem(item));
   ASSERT_TRUE(made.ok()) << made.error().message;
-  auto again = client_->FindItems(ItemKey::kManufacturerSku, "FX2-M-BK");
+  auto again = base::SyncWait(client_->FindItems(ItemKey::kManufacturerSku, "FX2-M-BK"));
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].id, made->id);
   EXPECT_TRUE((*again)[0].serialized);
 }
 
 TEST_F(ClientSim, PaymentTypesListAndCreate) {
-  auto types = client_->ListPaymentTypes();
+  auto types = base::SyncWait(client_->ListPaymentTypes());
   ASSERT_TRUE(types.ok()) << types.error().message;
   EXPECT_GE(types->size(), 5u);
-  auto stripe = client_->CreatePaymentType("Stripe");
+  auto stripe = base::SyncWait(client_->CreatePaymentType("Stripe"));
   ASSERT_TRUE(stripe.ok()) << stripe.error().message;
   EXPECT_EQ(stripe->name, "Stripe");
   EXPECT_EQ(stripe->type, "user defined");
 }
 
 TEST_F(ClientSim, SalesCreateFindByReferenceAndSerialized) {
-  EXPECT_TRUE(client_->FindSales("10023", "web")->empty());
-  auto sale = client_->CreateSale(MiscSale("10023", 2500));
+  EXPECT_TRUE(base::SyncWait(client_->FindSales("10023", "web"))->empty());
+  auto sale = base::SyncWait(client_->CreateSale(MiscSale("10023", 2500)));
   ASSERT_TRUE(sale.ok()) << sale.error().message;
   EXPECT_TRUE(sale->completed);
   ASSERT_EQ(sale->lines.size(), 1u);
-  auto found = client_->FindSales("10023", "web");
+  auto found = base::SyncWait(client_->FindSales("10023", "web"));
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 1u);
   EXPECT_EQ((*found)[0].id, sale->id);
-  EXPECT_TRUE(client_->FindSales("10023", "pos")->empty()) << "the source is part of the match";
-  ASSERT_TRUE(client_->CreateSale(MiscSale("10024", 1000)).ok());
-  auto both = client_->FindSalesByReferences({"10023", "10024", "99999"}, "web");
+  EXPECT_TRUE(base::SyncWait(client_->FindSales("10023", "pos"))->empty())
+      << "the source is part of the match";
+  ASSERT_TRUE(base::SyncWait(client_->CreateSale(MiscSale("10024", 1000))).ok());
+  auto both = base::SyncWait(client_->FindSalesByReferences({"10023", "10024", "99999"}, "web"));
   ASSERT_TRUE(both.ok()) << both.error().message;
   EXPECT_EQ(both->size(), 2u);
-  auto serial = client_->CreateSerialized({"WTU123X4567", "1", "", sale->lines[0].id});
+  auto serial =
+      base::SyncWait(client_->CreateSerialized({"WTU123X4567", "1", "", sale->lines[0].id}));
   EXPECT_TRUE(serial.ok()) << serial.error().message;
 }
 
 TEST_F(ClientSim, ArchivedItemsAreFoundAndSerialsInStockAreUpdated) {
   httplib::Client c(sim_->BaseUrl());
   ASSERT_TRUE(c.Delete(("/_sim/accounts/" + account_.account_id + "/rows/Item/7").c_str()));
-  auto items = client_->FindItems(ItemKey::kUpc, "735000000070");
+  auto items = base::SyncWait(client_->FindItems(ItemKey::kUpc, "735000000070"));
   ASSERT_TRUE(items.ok()) << items.error().message;
   ASSERT_EQ(items->size(), 1u);
   EXPECT_TRUE((*items)[0].archived);
   // WTU4710 was received into stock for item 1: a second create is refused, an update links it.
-  auto again = client_->CreateSerialized({"WTU4710", "1", "", ""});
+  auto again = base::SyncWait(client_->CreateSerialized({"WTU4710", "1", "", ""}));
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().reason, "rejected");
   EXPECT_NE(again.error().message.find("already in use"), std::string::npos);
-  auto stock = client_->FindSerialized("WTU4710");
+  auto stock = base::SyncWait(client_->FindSerialized("WTU4710"));
   ASSERT_TRUE(stock.ok() && stock->size() == 1u);
-  ASSERT_TRUE(client_->UpdateSerialized((*stock)[0].id, {"WTU4710", "", "2", "9"}).ok());
-  auto sold = client_->FindSerialized("WTU4710");
+  ASSERT_TRUE(
+      base::SyncWait(client_->UpdateSerialized((*stock)[0].id, {"WTU4710", "", "2", "9"})).ok());
+  auto sold = base::SyncWait(client_->FindSerialized("WTU4710"));
   EXPECT_EQ((*sold)[0].customer_id, "2");
   EXPECT_EQ((*sold)[0].sale_line_id, "9");
   EXPECT_EQ((*sold)[0].item_id, "1") << "an empty item_id leaves the item as it is";
@@ -213,18 +217,18 @@ TEST_F(ClientSim, ArchivedItemsAreFoundAndSerialsInStockAreUpdated) {
 TEST_F(ClientSim, OutOfBalanceIsRejectedWithLightspeedsWords) {
   NewSale s = MiscSale("10030", 2500);
   s.payments[0].amount = base::Money::FromCents(2000);
-  auto sale = client_->CreateSale(s);
+  auto sale = base::SyncWait(client_->CreateSale(s));
   ASSERT_FALSE(sale.ok());
   EXPECT_EQ(sale.error().reason, "rejected");
   EXPECT_NE(sale.error().message.find("out of balance"), std::string::npos) << sale.error().message;
 }
 
 TEST_F(ClientSim, ExpiredAccessTokenIsHealedByOneRefresh) {
-  ASSERT_TRUE(client_->ListShops().ok());
+  ASSERT_TRUE(base::SyncWait(client_->ListShops()).ok());
   const json before = Stats();
   Control("PUT", "/_sim/accounts/" + account_.account_id + "/tokens",
           {{"expire_access_tokens", true}});
-  auto shops = client_->ListShops();
+  auto shops = base::SyncWait(client_->ListShops());
   ASSERT_TRUE(shops.ok()) << shops.error().message;
   EXPECT_EQ(Stats()["refreshes"].get<int>(), before["refreshes"].get<int>() + 1);
 }
@@ -232,7 +236,7 @@ TEST_F(ClientSim, ExpiredAccessTokenIsHealedByOneRefresh) {
 TEST_F(ClientSim, InvalidGrantMarksTheStoreWithoutLooping) {
   Control("PUT", "/_sim/accounts/" + account_.account_id + "/tokens",
           {{"expire_access_tokens", true}, {"revoke_refresh_tokens", true}});
-  auto shops = client_->ListShops();
+  auto shops = base::SyncWait(client_->ListShops());
   ASSERT_FALSE(shops.ok());
   EXPECT_EQ(shops.error().reason, "invalid_grant");
   EXPECT_NE(vault_->reconnect().find("Reconnect to Lightspeed"), std::string::npos);
@@ -245,11 +249,11 @@ TEST_F(ClientSim, ADroppedAnswerIsReportedAsUncertain) {
 // Issue 12: writes reuse kept-alive connections (no handshake per sale), yet a write whose reused
 // connection dies after Lightspeed acted on it is never sent again by libcurl on its own (R20).
 TEST_F(ClientSim, R20AWriteOnAReusedConnectionIsNotSentAgainWhenItsAnswerIsLost) {
-  ASSERT_TRUE(client_->ListShops().ok());  // a kept-alive connection
-  ASSERT_TRUE(client_->CreateSale(MiscSale("10039", 1500)).ok());
+  ASSERT_TRUE(base::SyncWait(client_->ListShops()).ok());  // a kept-alive connection
+  ASSERT_TRUE(base::SyncWait(client_->CreateSale(MiscSale("10039", 1500))).ok());
   ExpectUncertainButSaved(*client_, {{"action", "drop_after_commit"}}, "10040");
   EXPECT_EQ(Stats()["requests"].value("POST Sale", 0), 2) << "the lost one was sent once";
-  auto next = client_->CreateSale(MiscSale("10041", 1000));
+  auto next = base::SyncWait(client_->CreateSale(MiscSale("10041", 1000)));
   ASSERT_TRUE(next.ok()) << next.error().message;
 }
 
@@ -270,17 +274,17 @@ TEST_F(ClientSim, AnAnswerSlowerThanTheTimeoutIsUncertain) {
 TEST_F(ClientSim, ServerErrorsAreReportedApartFromRejections) {
   Control("POST", "/_sim/accounts/" + account_.account_id + "/faults",
           json::array({{{"method", "GET"}, {"path", "Shop"}, {"action", "error_500"}}}));
-  auto shops = client_->ListShops();
+  auto shops = base::SyncWait(client_->ListShops());
   ASSERT_FALSE(shops.ok());
   EXPECT_EQ(shops.error().reason, "server_error");
-  EXPECT_TRUE(client_->ListShops().ok());
+  EXPECT_TRUE(base::SyncWait(client_->ListShops()).ok());
 }
 
 TEST_F(ClientSim, R22A429StormIsRiddenOutByHonouringRetryAfter) {
   Control(
       "POST", "/_sim/accounts/" + account_.account_id + "/faults",
       json::array({{{"method", "GET"}, {"path", "Shop"}, {"action", "rate_limit"}, {"count", 2}}}));
-  auto shops = client_->ListShops();
+  auto shops = base::SyncWait(client_->ListShops());
   ASSERT_TRUE(shops.ok()) << shops.error().message;
   EXPECT_EQ(Stats()["rate_limited"], 2);
 }
@@ -293,10 +297,10 @@ namespace {
 
 TEST_F(ClientSim, ListsFollowNextAcrossPages) {
   Control("PUT", "/_sim/accounts/" + account_.account_id + "/rate", {{"model", "off"}});
-  const size_t seeded = client_->ListPaymentTypes()->size();
+  const size_t seeded = base::SyncWait(client_->ListPaymentTypes())->size();
   for (int i = 0; i < 96; ++i)
-    ASSERT_TRUE(client_->CreatePaymentType("Type " + std::to_string(i)).ok());
-  auto all = client_->ListPaymentTypes();
+    ASSERT_TRUE(base::SyncWait(client_->CreatePaymentType("Type " + std::to_string(i))).ok());
+  auto all = base::SyncWait(client_->ListPaymentTypes());
   ASSERT_TRUE(all.ok()) << all.error().message;
   EXPECT_EQ(all->size(), seeded + 96) << "more than one page of 100";
   EXPECT_GE(Stats()["requests"]["GET PaymentType"].get<int>(), 3)
@@ -312,23 +316,23 @@ TEST_F(ClientSim, ItemsByManyCodesOfOneKeyAreSearchedWithOrInFewRequests) {
     item.description = "Part " + std::to_string(i);
     item.manufacturer_sku = "PART,X-" + std::to_string(i);
     item.default_price = base::Money::FromCents(100);
-    ASSERT_TRUE(client_->CreateItem(item).ok());
-    ASSERT_TRUE(client_->CreateItem(item).ok());
-    if (i % 2 == 0) ASSERT_TRUE(client_->CreateItem(item).ok());
+    ASSERT_TRUE(base::SyncWait(client_->CreateItem(item)).ok());
+    ASSERT_TRUE(base::SyncWait(client_->CreateItem(item)).ok());
+    if (i % 2 == 0) ASSERT_TRUE(base::SyncWait(client_->CreateItem(item)).ok());
   }
   auto before = Stats()["requests"].value("GET Item", 0);
   std::vector<std::string> codes;
   for (int i = 0; i < 60; ++i) codes.push_back("part,x-" + std::to_string(i));  // any case
   codes.push_back("NONE-1");
-  auto found = client_->FindItemsByCodes(ItemKey::kManufacturerSku, codes);
+  auto found = base::SyncWait(client_->FindItemsByCodes(ItemKey::kManufacturerSku, codes));
   ASSERT_TRUE(found.ok()) << found.error().message;
   EXPECT_EQ(found->size(), 150u) << "every page of every request";
   const int requests = Stats()["requests"].value("GET Item", 0) - before;
   EXPECT_GE(requests, 3) << "61 operands: two requests, the first answer two pages";
   EXPECT_LE(requests, 4);
-  EXPECT_FALSE(client_->FindItemsByCodes(ItemKey::kCustomSku, {"A|B", "C"}).ok())
+  EXPECT_FALSE(base::SyncWait(client_->FindItemsByCodes(ItemKey::kCustomSku, {"A|B", "C"})).ok())
       << "'|' cannot be an or= operand";
-  auto one = client_->FindItemsByCodes(ItemKey::kUpc, {"735000000070"});
+  auto one = base::SyncWait(client_->FindItemsByCodes(ItemKey::kUpc, {"735000000070"}));
   ASSERT_TRUE(one.ok());
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ((*one)[0].id, "7");

@@ -49,7 +49,7 @@ TEST(Client, FollowsNextPagesOnlyIntoItsOwnApiBase) {
     o.tokens = &tokens;
     o.clock = &clock;
     Client client(o);
-    auto shops = client.ListShops();
+    auto shops = base::SyncWait(client.ListShops());
     std::vector<std::string> urls;
     for (const HttpRequest& r : transport.requests) urls.push_back(r.url);
     return std::make_pair(shops.ok() ? shops->size() : 0, urls);
@@ -86,7 +86,7 @@ TEST(HostileInput, M2TransportErrorTextIsValidUtf8) {
   std::string seen;
   o.on_call = [&](const CallRecord& rec) { seen = rec.message; };
   Client client(o);
-  auto shops = client.ListShops();
+  auto shops = base::SyncWait(client.ListShops());
   ASSERT_FALSE(shops.ok());
   EXPECT_EQ(seen, std::string(199, 'x'));
   EXPECT_TRUE(base::IsValidUtf8(shops.error().message)) << shops.error().message;

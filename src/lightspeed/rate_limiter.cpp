@@ -84,41 +84,49 @@ double RateLimiter::LevelAt(base::TimePoint t) const {
 }
 
 RateLimiter::Ticket RateLimiter::Acquire(const RequestShape& shape) {
-  base::MutexLock lock(mu_);
-  const double cost = CostFor(shape);
+  const base::TimePoint give_up = GiveUpAt();
+  for (;;) {
+    Admission a = TryAcquire(shape, give_up);
+    if (a.ticket) return *a.ticket;
+    clock_.SleepFor(a.wait);
+  }
+}
+
+base::TimePoint RateLimiter::GiveUpAt() const {
   // A model that asks for more than an hour was fed numbers no bucket has ("7e16/60"); the
   // request then goes, and the server's answer (a 429 at worst) corrects the model.
-  const base::TimePoint give_up = clock_.Now() + std::chrono::hours(1);
-  for (;;) {
-    const base::TimePoint now = clock_.Now();
-    double wait_s = 0;
-    if (now < blocked_until_) wait_s = SecondsSince(now, blocked_until_);
-    const double level = LevelAt(now) + inflight_;
-    // Send when the request fits entirely; an empty bucket always admits one request.
-    if (wait_s == 0 && !unmetered_ && level > 0 && level + cost > size_)
-      wait_s = (level + cost - size_) / EffectiveDrip();
-    if (wait_s == 0 && !unmetered_ && burst_limit_ > 0) {
-      const int64_t window =
-          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-      if (window != burst_window_) {
-        burst_window_ = window;
-        burst_count_ = 0;
-      }
-      // Keep one request of headroom: our windows and the server's need not line up exactly.
-      if (burst_count_ >= std::max(1, burst_limit_ - 1))
-        wait_s = SecondsSince(now, base::TimePoint(std::chrono::seconds(window + 1)));
+  return clock_.Now() + std::chrono::hours(1);
+}
+
+RateLimiter::Admission RateLimiter::TryAcquire(const RequestShape& shape, base::TimePoint give_up) {
+  base::MutexLock lock(mu_);
+  const double cost = CostFor(shape);
+  const base::TimePoint now = clock_.Now();
+  double wait_s = 0;
+  if (now < blocked_until_) wait_s = SecondsSince(now, blocked_until_);
+  const double level = LevelAt(now) + inflight_;
+  // Send when the request fits entirely; an empty bucket always admits one request.
+  if (wait_s == 0 && !unmetered_ && level > 0 && level + cost > size_)
+    wait_s = (level + cost - size_) / EffectiveDrip();
+  if (wait_s == 0 && !unmetered_ && burst_limit_ > 0) {
+    const int64_t window =
+        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+    if (window != burst_window_) {
+      burst_window_ = window;
+      burst_count_ = 0;
     }
-    if (wait_s <= 0 || now >= give_up) {
-      level_ = LevelAt(now);
-      level_at_ = now;
-      inflight_ += cost;
-      ++burst_count_;
-      return Ticket{cost, shape.Key()};
-    }
-    lock.Unlock();
-    clock_.SleepFor(FromSeconds(wait_s + 0.001));
-    lock.Lock();
+    // Keep one request of headroom: our windows and the server's need not line up exactly.
+    if (burst_count_ >= std::max(1, burst_limit_ - 1))
+      wait_s = SecondsSince(now, base::TimePoint(std::chrono::seconds(window + 1)));
   }
+  if (wait_s <= 0 || now >= give_up) {
+    level_ = LevelAt(now);
+    level_at_ = now;
+    inflight_ += cost;
+    ++burst_count_;
+    return {Ticket{cost, shape.Key()}, {}};
+  }
+  return {std::nullopt, FromSeconds(wait_s + 0.001)};
 }
 
 void RateLimiter::Observe(const Ticket& t, const std::optional<BucketReading>& r) {

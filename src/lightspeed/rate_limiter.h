@@ -30,6 +30,18 @@ std::optional<BucketReading> ParseBucketHeaders(const std::string& level, const 
 // headers correct the level afterwards, and costs observed for the same kind of request win
 // over this prediction.
 struct RequestShape {
+  // A constructor, not an aggregate: g++ 12 frees an aggregate temporary wrongly when it is an
+  // argument in a co_await expression (base/task.h), and shapes are written inline in the client.
+  RequestShape(std::string method = "", std::string entity = "", int nested = 0,
+               bool completes_sale = false, int load_to_one = 0, int load_to_many = 0,
+               bool list = false)
+      : method(std::move(method)),
+        entity(std::move(entity)),
+        nested(nested),
+        completes_sale(completes_sale),
+        load_to_one(load_to_one),
+        load_to_many(load_to_many),
+        list(list) {}
   std::string method;  // GET POST PUT DELETE
   std::string entity;  // "Sale", "Customer", …
   int nested = 0;      // related entities in the body (lines, payments, contact parts, notes …)
@@ -50,6 +62,14 @@ class RateLimiter {
   };
   // Waits (on the clock) until `shape` fits in the bucket and the burst window, then reserves it.
   Ticket Acquire(const RequestShape& shape);
+  // The same without waiting: reserves `shape` if it fits now, else says how long to wait before
+  // asking again. Past `give_up` (GiveUpAt() when the wait began) it reserves regardless.
+  struct Admission {
+    std::optional<Ticket> ticket;
+    base::Duration wait{};
+  };
+  Admission TryAcquire(const RequestShape& shape, base::TimePoint give_up);
+  base::TimePoint GiveUpAt() const;
   // After an answer: forget the reservation and take the server's word for the level.
   void Observe(const Ticket& t, const std::optional<BucketReading>& reading);
   // After an answer that carries no rate headers (lsr-sim under rate model `off`): the account

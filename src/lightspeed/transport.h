@@ -2,6 +2,7 @@
 // reported apart, and a failure says whether the request may have reached Lightspeed.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +39,12 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual HttpResponse Send(const HttpRequest& request) = 0;
+  // Sends without holding the caller's thread: `done` is called exactly once with the answer, on
+  // a thread of the transport's, and must not block (hand the answer on, e.g. post it to an
+  // executor). The default sends on the calling thread and calls `done` before returning.
+  virtual void Start(HttpRequest request, std::function<void(HttpResponse)> done) {
+    done(Send(request));
+  }
 };
 
 struct TransportOptions {

@@ -135,20 +135,22 @@ void Site::SettingsPage(Ctx& c) {
   if (options_.connections && st.connection == store::ConnectionState::kConnected) {
     auto client = options_.connections->ClientFor(s);
     if (client.ok()) {
-      shops = Choices((*client)->ListShops(), [](const lightspeed::Shop& x) { return x.name; });
+      shops = Choices(base::SyncWait((*client)->ListShops()),
+                      [](const lightspeed::Shop& x) { return x.name; });
       // Only the chosen shop's registers, and the employees who may sell there.
       const std::string shop = st.shop_id;
       const bool any_shop = shop.empty() || shop == "0";
       registers = Choices<lightspeed::Register>(
-          (*client)->ListRegisters(), [](const lightspeed::Register& x) { return x.name; },
+          base::SyncWait((*client)->ListRegisters()),
+          [](const lightspeed::Register& x) { return x.name; },
           [&](const lightspeed::Register& x) { return any_shop || x.shop_id == shop; });
       employees = Choices<lightspeed::Employee>(
-          (*client)->ListEmployees(),
+          base::SyncWait((*client)->ListEmployees()),
           [](const lightspeed::Employee& x) { return x.first_name + " " + x.last_name; },
           [&](const lightspeed::Employee& x) {
             return any_shop ? !x.locked_out : lightspeed::MaySellAt(x, shop);
           });
-      types = (*client)->ListPaymentTypes();
+      types = base::SyncWait((*client)->ListPaymentTypes());
     } else {
       shops = registers = employees = client.error();
       types = client.error();
