@@ -102,8 +102,8 @@ class CurlTransport : public Transport {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     multi_ = curl_multi_init();
     if (multi_ == nullptr) return;  // every request then fails as not sent
-    // Hundreds of requests in flight keep their connections for the next ones (libcurl's default
-    // keeps 4 times the handles added, and closes the rest as soon as they are done).
+    // Hundreds of requests in flight keep their connections for the next ones: libcurl's default,
+    // 4 × the handles added at the time, shrinks as they finish and closes what they used.
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1024L);
     try {
       loop_ = std::thread([this] { Loop(); });
