@@ -69,6 +69,8 @@ bench "Memory (engine_bench memory)" 1200 "$BUILD/bench/engine_bench" memory
 bench "Lightspeed client (lightspeed_bench)" 300 "$BUILD/bench/lightspeed_bench" "$(size 300 100)"
 bench "Lightspeed client, rate model off (lightspeed_bench)" 120 \
   "$BUILD/bench/lightspeed_bench" 2000 off
+bench "Lightspeed transport, requests in flight (lightspeed_bench inflight)" 120 \
+  "$BUILD/bench/lightspeed_bench" "$(size 1000 200)" inflight 150
 bench "Orders API (orders_bench)" 600 "$BUILD/bench/orders_bench" "$(size 100000 20000)"
 # Not in the table: Open Orders search over 1,000,000 orders (issue 14) takes several minutes and
 # measures the site's search, not the export; its results are in bench/RESULTS.md.

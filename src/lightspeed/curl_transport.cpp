@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/mutex.h"
@@ -55,19 +60,164 @@ Delivery Classify(CURLcode code) {
   }
 }
 
+// One request from Start to `done`: everything libcurl points into while it runs, in one heap
+// object that stays put (the reader points at `request.body`, libcurl at `error` and `response`).
+struct Call {
+  Call(HttpRequest r, std::function<void(HttpResponse)> d)
+      : request(std::move(r)), done(std::move(d)) {}
+  ~Call() { curl_slist_free_all(headers); }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+  HttpRequest request;
+  std::function<void(HttpResponse)> done;
+  HttpResponse response;
+  base::StringReader body{&request.body};
+  curl_slist* headers = nullptr;
+  char error[CURL_ERROR_SIZE] = {0};
+};
+
+HttpResponse Failed(Delivery delivery, std::string why) {
+  HttpResponse res;
+  res.delivery = delivery;
+  res.transport_error = std::move(why);
+  return res;
+}
+
+// Calls `done` on the loop's thread: an exception from it must not end the loop (and with it every
+// other request in flight), and there is no one to hand it to.
+void Deliver(std::function<void(HttpResponse)>& done, HttpResponse res) noexcept {
+  try {
+    done(std::move(res));
+  } catch (...) {
+  }
+}
+
+constexpr char kShutDown[] = "the transport was shut down";
+
 class CurlTransport : public Transport {
  public:
   explicit CurlTransport(const TransportOptions& o) : options_(o) {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  }
-  ~CurlTransport() override {
-    for (CURL* h : idle_) curl_easy_cleanup(h);
+    multi_ = curl_multi_init();
+    if (multi_ == nullptr) return;  // every request then fails as not sent
+    // Hundreds of requests in flight keep their connections for the next ones: libcurl's default,
+    // 4 × the handles added at the time, shrinks as they finish and closes what they used.
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1024L);
+    try {
+      loop_ = std::thread([this] { Loop(); });
+    } catch (...) {
+      curl_multi_cleanup(multi_);
+      multi_ = nullptr;
+    }
   }
 
-  HttpResponse Send(const HttpRequest& req) override {
+  ~CurlTransport() override {
+    {
+      base::MutexLock lock(mu_);
+      stopping_ = true;
+    }
+    if (multi_ != nullptr) curl_multi_wakeup(multi_);
+    if (loop_.joinable()) loop_.join();
+    for (CURL* h : idle_) curl_easy_cleanup(h);
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+  }
+
+  void Start(HttpRequest request, std::function<void(HttpResponse)> done) override {
+    std::unique_ptr<Call> call;
+    const char* refused = multi_ == nullptr ? "libcurl's multi handle could not start" : kShutDown;
+    try {
+      call = std::make_unique<Call>(std::move(request), std::move(done));
+      base::MutexLock lock(mu_);
+      if (multi_ != nullptr && !stopping_) {
+        queued_.push_back(std::move(call));  // on bad_alloc `call` is left as it was
+        lock.Unlock();
+        curl_multi_wakeup(multi_);
+        return;
+      }
+    } catch (...) {
+      refused = "out of memory";
+      if (call == nullptr) {  // not made: `done` was not moved from
+        Deliver(done, Failed(Delivery::kNotSent, refused));
+        return;
+      }
+    }
+    Deliver(call->done, Failed(Delivery::kNotSent, refused));
+  }
+
+  HttpResponse Send(const HttpRequest& request) override {
+    // From a `done` this would wait for the very thread it blocks.
+    if (std::this_thread::get_id() == loop_.get_id())
+      return Failed(Delivery::kNotSent, "Send called from the transport's own thread");
+    // Shared: the loop may still be unlocking it when this thread has returned.
+    struct Answer {
+      base::Mutex mu;
+      base::CondVar cv;
+      std::optional<HttpResponse> res GUARDED_BY(mu);
+    };
+    auto answer = std::make_shared<Answer>();
+    Start(request, [answer](HttpResponse res) {
+      base::MutexLock lock(answer->mu);
+      answer->res = std::move(res);
+      answer->cv.Signal();
+    });
+    base::MutexLock lock(answer->mu);
+    while (!answer->res) answer->cv.Wait(answer->mu);
+    return std::move(*answer->res);
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::vector<std::unique_ptr<Call>> fresh;
+      bool stopping;
+      {
+        base::MutexLock lock(mu_);
+        fresh.swap(queued_);
+        stopping = stopping_;
+      }
+      if (stopping) {
+        // Start refuses new requests from here on, so these are the last: each done once.
+        for (auto& call : fresh) Deliver(call->done, Failed(Delivery::kNotSent, kShutDown));
+        for (auto& [h, call] : active_) {
+          curl_multi_remove_handle(multi_, h);
+          Recycle(h);
+          Deliver(call->done, Failed(Delivery::kUncertain, kShutDown));
+        }
+        active_.clear();
+        return;
+      }
+      for (auto& call : fresh) Add(std::move(call));
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int left = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_, &left))
+        if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
+      // Up to a second, less when one of libcurl's timers is due sooner; Start and the
+      // destructor end it early with curl_multi_wakeup.
+      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    }
+  }
+
+  void Add(std::unique_ptr<Call> call) {
     CURL* h = Take();
-    HttpResponse res;
+    if (h == nullptr) {
+      Deliver(call->done, Failed(Delivery::kNotSent, "libcurl could not make a handle"));
+      return;
+    }
+    Prepare(h, *call);
+    const CURLMcode code = curl_multi_add_handle(multi_, h);
+    if (code != CURLM_OK) {
+      Recycle(h);
+      Deliver(call->done, Failed(Delivery::kNotSent, curl_multi_strerror(code)));
+      return;
+    }
+    active_.emplace(h, std::move(call));
+  }
+
+  void Prepare(CURL* h, Call& call) {
+    const HttpRequest& req = call.request;
     curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
@@ -77,9 +227,9 @@ class CurlTransport : public Transport {
     // Only what Lightspeed sends and is cheap to decode; "" would offer brotli and zstd too.
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &res.body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &call.response.body);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &res.headers);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &call.response.headers);
     const bool write = req.method != "GET" && req.method != "HEAD";
     // A write with a body may reuse a kept-alive connection (no new TCP and TLS handshake per
     // sale): its body cannot be rewound, so libcurl cannot send it twice. One without a body
@@ -89,25 +239,29 @@ class CurlTransport : public Transport {
     // connection, the likelier the server closes it just as a write goes out, and such a write
     // comes back uncertain (a search by reference before the next attempt).
     curl_easy_setopt(h, CURLOPT_MAXAGE_CONN, write ? 5L : 60L);
-    base::StringReader body{&req.body};
     if (req.method == "GET") {
       curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     } else {
       curl_easy_setopt(h, CURLOPT_POST, 1L);
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method.c_str());
       curl_easy_setopt(h, CURLOPT_READFUNCTION, base::ReadFromString);
-      curl_easy_setopt(h, CURLOPT_READDATA, &body);
+      curl_easy_setopt(h, CURLOPT_READDATA, &call.body);
       curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, RefuseSeek);
       curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
     }
-    curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+    call.headers = curl_slist_append(call.headers, "Expect:");  // no 100-continue round trip
     for (const auto& [k, v] : req.headers)
-      headers = curl_slist_append(headers, (k + ": " + v).c_str());
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    char error[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
-    const CURLcode code = curl_easy_perform(h);
+      call.headers = curl_slist_append(call.headers, (k + ": " + v).c_str());
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, call.headers);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, call.error);
+  }
+
+  void Finish(CURL* h, CURLcode code) {
+    auto it = active_.find(h);
+    if (it == active_.end()) return;
+    std::unique_ptr<Call> call = std::move(it->second);
+    active_.erase(it);
+    HttpResponse& res = call->response;
     if (code == CURLE_OK) {
       long status = 0;
       curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -115,38 +269,37 @@ class CurlTransport : public Transport {
       res.delivery = Delivery::kAnswered;
     } else {
       res.delivery = Classify(code);
-      res.transport_error = error[0] ? error : curl_easy_strerror(code);
+      res.transport_error = call->error[0] ? call->error : curl_easy_strerror(code);
       res.status = 0;
       res.body.clear();
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, nullptr);
-    curl_slist_free_all(headers);
-    Return(h);
-    return res;
+    curl_multi_remove_handle(multi_, h);
+    Recycle(h);
+    Deliver(call->done, std::move(res));
   }
 
- private:
   CURL* Take() {
-    {
-      base::MutexLock lock(mu_);
-      if (!idle_.empty()) {
-        CURL* h = idle_.back();
-        idle_.pop_back();
-        curl_easy_reset(h);  // keeps the connection cache
-        return h;
-      }
-    }
-    return curl_easy_init();
+    if (idle_.empty()) return curl_easy_init();
+    CURL* h = idle_.back();
+    idle_.pop_back();
+    return h;
   }
-  void Return(CURL* h) {
-    base::MutexLock lock(mu_);
+  // Back to the free list with no pointer into a finished Call left set (the connections stay
+  // in the multi handle's cache).
+  void Recycle(CURL* h) {
+    curl_easy_reset(h);
     idle_.push_back(h);
   }
 
   TransportOptions options_;
+  CURLM* multi_ = nullptr;
+  std::thread loop_;
   base::Mutex mu_;
-  std::vector<CURL*> idle_ GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<Call>> queued_ GUARDED_BY(mu_);  // started, not yet added
+  bool stopping_ GUARDED_BY(mu_) = false;
+  // Only the loop's thread touches these (the destructor after joining it).
+  std::unordered_map<CURL*, std::unique_ptr<Call>> active_;  // added to multi_, not yet done
+  std::vector<CURL*> idle_;
 };
 
 }  // namespace

@@ -56,10 +56,14 @@ struct TransportOptions {
 // Percent-encodes a query value or form field.
 std::string UrlEscape(const std::string& s);
 
-// libcurl, with kept-alive connections reused per host. libcurl silently re-sends a request whose
-// reused connection died before an answer, and a re-sent sale would be a duplicate sale: a write's
-// body is given through a reader that cannot rewind, so such a re-send fails (uncertain) instead,
-// and a write without a body goes on a fresh connection.
+// libcurl's multi interface on one thread of the transport's: any number of requests in flight
+// (Start), Send waiting for one, all sharing one cache of kept-alive connections per host. An
+// exception out of `done` is swallowed; Send from within a `done` fails as not sent (it would wait
+// for its own thread). Destroying the transport completes what it still holds: not sent if it had
+// not begun, else uncertain ("the transport was shut down"). libcurl
+// silently re-sends a request whose reused connection died before an answer, and a re-sent sale
+// would be a duplicate sale: a write's body is given through a reader that cannot rewind, so such a
+// re-send fails (uncertain) instead, and a write without a body goes on a fresh connection.
 std::unique_ptr<Transport> CreateCurlTransport(const TransportOptions& options);
 
 }  // namespace lightspeed
