@@ -68,6 +68,7 @@ exporter::LightspeedConfig LightspeedConfigOf(const Config& c) {
 exporter::EngineOptions EngineOptionsOf(const Config& c) {
   exporter::EngineOptions o;
   o.workers = c.workers;
+  o.threads = c.threads;
   o.lease = std::chrono::seconds(c.lease_seconds);
   // A request that timed out may still be carried out; wait as long again before searching.
   o.settle = std::chrono::seconds(c.lightspeed_timeout_seconds);

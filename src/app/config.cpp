@@ -65,7 +65,8 @@ base::Result<Config> LoadConfig(const std::string& path) {
     int min, max;
   };
   const IntSetting ints[] = {
-      {"export.workers", "SPOKE_EXPORT_WORKERS", &c.workers, 1, 1024},
+      {"export.workers", "SPOKE_EXPORT_WORKERS", &c.workers, 1, 10000},
+      {"export.threads", "SPOKE_EXPORT_THREADS", &c.threads, 1, 64},
       {"database.pool_size", "SPOKE_DATABASE_POOL_SIZE", &c.database_pool_size, 0, 64},
       {"export.lease_seconds", "SPOKE_EXPORT_LEASE_SECONDS", &c.lease_seconds, 2, 3600},
       {"export.lane_lease_seconds", "SPOKE_EXPORT_LANE_LEASE_SECONDS", &c.lane_lease_seconds, 3,

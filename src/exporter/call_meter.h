@@ -1,6 +1,6 @@
-// Adds up what one export attempt cost in Lightspeed calls: the units and the last answer.
-// A worker installs one for the duration of an attempt; Connections feeds it every call made on
-// that thread.
+// Adds up what one export attempt cost in Lightspeed calls: the units and the last answer. The
+// attempt's client reports its calls here (Client::Observed): attempts share threads, so nothing
+// is counted per thread.
 #pragma once
 
 #include <string>
@@ -11,17 +11,11 @@ namespace exporter {
 
 class CallMeter {
  public:
-  CallMeter() : previous_(current_) { current_ = this; }
-  ~CallMeter() { current_ = previous_; }
-  CallMeter(const CallMeter&) = delete;
-  CallMeter& operator=(const CallMeter&) = delete;
-
-  static void Record(const lightspeed::CallRecord& r) {
-    if (!current_) return;
-    current_->units_ += r.cost;
-    current_->calls_++;
-    current_->last_status_ = r.status;
-    if (!r.message.empty()) current_->last_message_ = r.message;
+  void Record(const lightspeed::CallRecord& r) {
+    units_ += r.cost;
+    calls_++;
+    last_status_ = r.status;
+    if (!r.message.empty()) last_message_ = r.message;
   }
   double units() const { return units_; }
   int calls() const { return calls_; }
@@ -29,8 +23,6 @@ class CallMeter {
   const std::string& last_message() const { return last_message_; }
 
  private:
-  static thread_local CallMeter* current_;
-  CallMeter* previous_;
   double units_ = 0;
   int calls_ = 0;
   int last_status_ = 0;

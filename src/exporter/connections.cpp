@@ -1,12 +1,9 @@
 #include "exporter/connections.h"
 
-#include "exporter/call_meter.h"
 #include "exporter/telemetry.h"
 #include "exporter/token_vault.h"
 
 namespace exporter {
-
-thread_local CallMeter* CallMeter::current_ = nullptr;
 
 struct Connections::Link {
   std::unique_ptr<StoreTokenVault> vault;
@@ -116,7 +113,6 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
     auto hook = config_.on_call;
     const std::string account = settings->account_id;
     o.on_call = [hook, s, account](const lightspeed::CallRecord& r) {
-      CallMeter::Record(r);
       telemetry::RecordCall(account, r.status, r.cost);
       if (hook) hook(s, r);
     };

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "base/crash_points.h"
 #include "base/text.h"
@@ -72,29 +73,81 @@ double DefaultJitter() {
 
 }  // namespace
 
-LeaseKeeper::LeaseKeeper(base::Duration lease, std::function<void()> renew)
-    : thread_([this, every = std::max<base::Duration>(lease / 3, std::chrono::milliseconds(100)),
-               renew = std::move(renew)] {
-        base::MutexLock lock(mu_);
-        for (;;) {
-          const auto deadline = std::chrono::steady_clock::now() + every;
-          while (!done_ && cv_.WaitUntil(mu_, deadline)) {
-          }
-          if (done_) return;
-          lock.Unlock();
-          renew();
-          lock.Lock();
-        }
-      }) {}
+namespace {
 
-LeaseKeeper::~LeaseKeeper() {
-  {
-    base::MutexLock lock(mu_);
-    done_ = true;
+// One thread renews every LeaseKeeper's lease in the process: with sales waiting for Lightspeed
+// on a few threads, a thread per sale in flight only to renew its lease would undo that.
+class Renewals {
+ public:
+  static Renewals& Get() {
+    static Renewals* renewals = new Renewals();  // never destroyed: keepers may outlive main
+    return *renewals;
   }
-  cv_.SignalAll();
-  thread_.join();
-}
+
+  uint64_t Add(std::chrono::steady_clock::duration every, std::function<void()> renew) {
+    base::MutexLock lock(mu_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+    const uint64_t id = ++next_id_;
+    entries_[id] = {std::chrono::steady_clock::now() + every, every, std::move(renew)};
+    cv_.SignalAll();
+    return id;
+  }
+
+  // Once this returns the entry's renew is not running and never runs again.
+  void Remove(uint64_t id) {
+    base::MutexLock lock(mu_);
+    entries_.erase(id);
+    while (running_ == id) cv_.Wait(mu_);
+  }
+
+ private:
+  struct Entry {
+    std::chrono::steady_clock::time_point next;
+    std::chrono::steady_clock::duration every;
+    std::function<void()> renew;
+  };
+
+  void Loop() {
+    base::MutexLock lock(mu_);
+    for (;;) {
+      auto due = entries_.end();
+      for (auto it = entries_.begin(); it != entries_.end(); ++it)
+        if (due == entries_.end() || it->second.next < due->second.next) due = it;
+      if (due == entries_.end()) {
+        cv_.Wait(mu_);
+        continue;
+      }
+      if (std::chrono::steady_clock::now() < due->second.next) {
+        cv_.WaitUntil(mu_, due->second.next);
+        continue;
+      }
+      due->second.next = std::chrono::steady_clock::now() + due->second.every;
+      running_ = due->first;
+      std::function<void()> renew = due->second.renew;
+      lock.Unlock();
+      renew();
+      lock.Lock();
+      running_ = 0;
+      cv_.SignalAll();
+    }
+  }
+
+  base::Mutex mu_;
+  base::CondVar cv_;
+  std::map<uint64_t, Entry> entries_ GUARDED_BY(mu_);
+  uint64_t next_id_ GUARDED_BY(mu_) = 0;
+  uint64_t running_ GUARDED_BY(mu_) = 0;  // the entry whose renew runs now
+  std::thread thread_ GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+LeaseKeeper::LeaseKeeper(base::Duration lease, std::function<void()> renew)
+    : id_(Renewals::Get().Add(
+          std::max<std::chrono::steady_clock::duration>(lease / 3, std::chrono::milliseconds(100)),
+          std::move(renew))) {}
+
+LeaseKeeper::~LeaseKeeper() { Renewals::Get().Remove(id_); }
 
 bool OrderExport::Persist(Attempt& a, const char* what,
                           const std::function<base::Status()>& write) {
@@ -298,8 +351,11 @@ base::Task<> OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
 }
 
 base::Task<> OrderExport::Run(store::StoreId s, std::string number, store::ExportClaim claim,
-                              lightspeed::Client& client, const Prefetch& prefetch) {
+                              lightspeed::Client& shared, const Prefetch& prefetch) {
   Attempt a;
+  // This attempt's calls, counted for its record.
+  lightspeed::Client client =
+      shared.Observed([&a](const lightspeed::CallRecord& r) { a.meter.Record(r); });
   a.store = s;
   a.number = number;
   a.claim = claim;

@@ -8,7 +8,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "base/mutex.h"
@@ -50,6 +49,8 @@ struct Prefetch {
 // longer than a lease — in the rate limiter, after a 429's Retry-After, for another process's
 // token refresh — and a lease that ran out meanwhile lets another worker search, find nothing yet
 // and send a second sale or create a second record. Kept alive, only a dead worker's lease ends.
+// One thread of the process renews them all; once destroyed, `renew` is not running and never
+// runs again.
 class LeaseKeeper {
  public:
   LeaseKeeper(base::Duration lease, std::function<void()> renew);
@@ -58,10 +59,7 @@ class LeaseKeeper {
   LeaseKeeper& operator=(const LeaseKeeper&) = delete;
 
  private:
-  base::Mutex mu_;
-  base::CondVar cv_;
-  bool done_ GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  uint64_t id_;
 };
 
 class OrderExport {

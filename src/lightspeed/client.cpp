@@ -85,6 +85,16 @@ Client::Client(ClientOptions options)
       clock_(options_.clock ? *options_.clock : base::SystemClock()),
       limiter_(LimiterFor(options_.api_base, options_.account_id, clock_)) {}
 
+Client Client::Observed(std::function<void(const CallRecord&)> observer) const {
+  ClientOptions o = options_;
+  o.clock = &clock_;
+  o.on_call = [first = options_.on_call, observer = std::move(observer)](const CallRecord& r) {
+    if (first) first(r);
+    observer(r);
+  };
+  return Client(std::move(o));
+}
+
 std::string Client::EntityUrl(const std::string& entity) const {
   return options_.api_base + "/API/V3/Account/" + options_.account_id + "/" + entity + ".json";
 }

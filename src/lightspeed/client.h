@@ -104,6 +104,10 @@ class Client {
   // `serialized.item_id` is not empty.
   base::Task<base::Status> UpdateSerialized(std::string serialized_id, NewSerialized serialized);
 
+  // The same account's client (limiter, tokens, transport), also telling `observer` of each of
+  // its calls, after `on_call`: e.g. what one export attempt cost.
+  Client Observed(std::function<void(const CallRecord&)> observer) const;
+
   RateLimiter& limiter() { return *limiter_; }
 
  private:
