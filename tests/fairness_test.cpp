@@ -3,6 +3,11 @@
 // all of them, are exported while A still holds more than a thousand.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
 #include "tests/support/service.h"
 
 namespace {
@@ -107,6 +112,68 @@ TEST(Fairness, R22AFullBucketHoldsNoWorkerAnotherStoreIsServedMeanwhile) {
   // A's waiting orders are queued, not failed: a released claim counts no attempt.
   const Reply last = svc.Get("/api/v1/orders/A10009");
   EXPECT_EQ(last.body["export"]["state"], "queued") << last.raw;
+}
+
+}  // namespace
+
+namespace {
+
+int ThreadsOfThisProcess() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& t : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Issue 12, item 6: Lightspeed answers over the internet in 100-300 ms, so a node keeps many
+// sales in flight at once, one per account, without a thread each. 40 stores each have an order
+// and every Lightspeed request of theirs takes 1 s. A sale needs several requests (its customer,
+// its item, its payment type, the sale): one sale at a time, more than 40 x 4 x 1 s; with the
+// 40 waiting together on the engine's 2 threads, about as long as one sale. The process never
+// has a thread per sale in flight.
+TEST(Fairness, FortyStoresWaitForLightspeedAtOnceOnTwoThreads) {
+  TestService svc(testing_support::ServiceOptions{.workers = 64, .threads = 2});
+  constexpr int kStores = 40;
+  std::vector<std::pair<std::string, std::string>> orders;  // number, store token
+  for (int i = 0; i < kStores; ++i) {
+    auto m = svc.AddConnectedStore("s" + std::to_string(i));
+    ASSERT_LT(svc.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), m.token)
+                  .status,
+              300);
+    const std::string n = "S" + std::to_string(i);
+    ASSERT_LT(
+        svc.Call("PUT", "/api/v1/orders/" + n,
+                 testing_support::HelmetOrder(n, "s" + std::to_string(i) + "@example.com").dump(),
+                 m.token)
+            .status,
+        300);
+    svc.SimControl("POST", "/faults",
+                   json::array({{{"action", "delay"}, {"delay_ms", 1000}, {"count", "unlimited"}}}),
+                   m.account.account_id);
+    ASSERT_EQ(svc.Call("POST", "/api/v1/orders/" + n + "/export", "", m.token).status, 202);
+    orders.push_back({n, m.token});
+  }
+  const int threads_before = ThreadsOfThisProcess();
+  const auto started = std::chrono::steady_clock::now();
+  svc.StartEngine();
+  int most_threads = threads_before;
+  std::atomic<bool> done{false};
+  std::thread watch([&] {
+    while (!done) {
+      most_threads = std::max(most_threads, ThreadsOfThisProcess());
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  for (const auto& [n, token] : orders)
+    EXPECT_EQ(svc.WaitForExport(n, 120, token).body["export"]["state"], "exported") << n;
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  done = true;
+  watch.join();
+  EXPECT_LT(took, 120) << "the sales waited for Lightspeed one after another";
+  // The engine's 2 threads, its dispatcher, watcher and keep-alive, the lease renewer, the
+  // transport's thread and the test's watcher: never one per sale.
+  EXPECT_LT(most_threads - threads_before, 15)
+      << "threads went from " << threads_before << " to " << most_threads;
 }
 
 }  // namespace

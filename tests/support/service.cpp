@@ -63,6 +63,7 @@ TestService::TestService(ServiceOptions options) {
   connections_ = std::make_unique<exporter::Connections>(*db_, config);
   exporter::EngineOptions engine_options;
   engine_options.workers = options.workers;
+  engine_options.threads = options.threads;
   engine_options.poll = std::chrono::milliseconds(50);
   engine_options.first_backoff = options.first_backoff;
   engine_options.max_backoff = options.max_backoff;

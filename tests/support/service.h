@@ -33,6 +33,7 @@ class TestService;
 struct ServiceOptions {
   int lightspeed_timeout_seconds = 30;  // lightspeed.timeout_seconds: one whole request
   int workers = 4;                      // export.workers
+  int threads = 4;                      // export.threads
   std::chrono::milliseconds first_backoff{200}, max_backoff{2000};
   // How long an unanswered write may still land (the engine's settle): lsr-sim answers at once
   // unless a delay fault says otherwise.
