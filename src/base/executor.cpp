@@ -2,19 +2,17 @@
 
 namespace base {
 
+// Signalled with the lock held: SyncWait's loop lives on its caller's stack, and once the
+// coroutine posted here has run, the loop may be gone before a signal sent after unlocking.
 void Loop::Post(std::coroutine_handle<> h) {
-  {
-    MutexLock lock(mu_);
-    ready_.push_back(h);
-  }
+  MutexLock lock(mu_);
+  ready_.push_back(h);
   cv_.Signal();
 }
 
 void Loop::PostAfter(Steady::duration delay, std::coroutine_handle<> h) {
-  {
-    MutexLock lock(mu_);
-    timers_.push(Timer{Steady::now() + delay, seq_++, h});
-  }
+  MutexLock lock(mu_);
+  timers_.push(Timer{Steady::now() + delay, seq_++, h});
   // Every waiting thread looks again: the new timer may be due before the one they wait for.
   cv_.SignalAll();
 }
@@ -46,10 +44,8 @@ bool Loop::RunOne() {
 }
 
 void Loop::Stop() {
-  {
-    MutexLock lock(mu_);
-    stopped_ = true;
-  }
+  MutexLock lock(mu_);
+  stopped_ = true;
   cv_.SignalAll();
 }
 
