@@ -6,7 +6,7 @@
 #
 #   bash bench/run.sh                     # the full run (about 20 minutes on 2 cores)
 #   BENCH_QUICK=1 bash bench/run.sh       # smaller sizes, a few minutes, to try things out
-#   EXPORT_WORKERS=64 bash bench/run.sh   # export.workers of every engine and node (default 256)
+#   EXPORT_WORKERS=64 bash bench/run.sh   # export.workers of every engine and node (default 512)
 #   BENCH_SEARCH=1 / BENCH_SIM=1          # also order_search (issue 14) / lsr-sim under wrk
 #   BENCH_README=path                     # where the table goes (default bench/README.md)
 set -uo pipefail
@@ -17,7 +17,7 @@ QUICK=${BENCH_QUICK:-0}
 export BENCH_QUICK=$QUICK
 # export.workers of every engine and node: enough sales in flight for a thousand stores at
 # internet latency (README: "How many stores one node carries").
-export EXPORT_WORKERS=${EXPORT_WORKERS:-256}
+export EXPORT_WORKERS=${EXPORT_WORKERS:-512}
 README=${BENCH_README:-bench/README.md}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

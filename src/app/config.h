@@ -18,7 +18,7 @@ struct Config {
   std::string client_secret;  // SPOKE_LIGHTSPEED_CLIENT_SECRET only, never from the file
   // export.workers, 1..10000: sales in flight at once, one per account; a sale waiting for
   // Lightspeed holds no thread.
-  int workers = 256;
+  int workers = 512;
   int threads = 4;  // export.threads, 1..64: the threads the exports run on
   // export.lane_lease_seconds, 3..600: how long a node that died keeps its accounts' lanes
   // before another node takes them over (renewed by a live node every third of it).
