@@ -6,8 +6,13 @@
 namespace exporter {
 
 struct Connections::Link {
-  std::unique_ptr<StoreTokenVault> vault;
-  std::unique_ptr<lightspeed::TokenManager> tokens;
+  // The store's tokens. A client handed out keeps them alive (ClientOptions::keep_alive), so a
+  // reconnect, which replaces the link, never frees what a sale still in flight uses.
+  struct Auth {
+    std::unique_ptr<StoreTokenVault> vault;
+    std::unique_ptr<lightspeed::TokenManager> tokens;
+  };
+  std::shared_ptr<Auth> auth;
   std::shared_ptr<lightspeed::Client> client;
   std::string account_id;
 };
@@ -34,8 +39,11 @@ Connections::Link& Connections::LinkFor(store::StoreId s) {
   auto& link = links_[s.value];
   if (!link) {
     link = std::make_unique<Link>();
-    link->vault = std::make_unique<StoreTokenVault>(store_, s, config_.secret_key_hex, clock_);
-    link->tokens = std::make_unique<lightspeed::TokenManager>(*link->vault, *oauth_, clock_);
+    link->auth = std::make_shared<Link::Auth>();
+    link->auth->vault =
+        std::make_unique<StoreTokenVault>(store_, s, config_.secret_key_hex, clock_);
+    link->auth->tokens =
+        std::make_unique<lightspeed::TokenManager>(*link->auth->vault, *oauth_, clock_);
   }
   return *link;
 }
@@ -108,7 +116,8 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
     o.api_base = config_.api_base;
     o.account_id = settings->account_id;
     o.transport = transport_.get();
-    o.tokens = link.tokens.get();
+    o.tokens = link.auth->tokens.get();
+    o.keep_alive = link.auth;
     o.clock = &clock_;
     auto hook = config_.on_call;
     const std::string account = settings->account_id;
@@ -126,12 +135,12 @@ base::Result<bool> Connections::KeepAlive(store::StoreId s, base::Duration older
   auto settings = store_.GetLightspeedSettings(s);
   if (!settings.ok()) return settings.error();
   if (settings->connection != store::ConnectionState::kConnected) return false;
-  lightspeed::TokenManager* tokens = nullptr;
+  std::shared_ptr<Link::Auth> auth;  // kept while refreshing, whatever a reconnect does meanwhile
   {
     base::MutexLock lock(mu_);
-    tokens = LinkFor(s).tokens.get();
+    auth = LinkFor(s).auth;
   }
-  return tokens->RefreshIfIssuedBefore(clock_.Now() - older_than);
+  return auth->tokens->RefreshIfIssuedBefore(clock_.Now() - older_than);
 }
 
 std::optional<base::TimePoint> ConnectionLapsesAt(store::Store& store, store::StoreId s) {

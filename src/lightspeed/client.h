@@ -44,6 +44,9 @@ struct ClientOptions {
   std::string account_id;  // "1001"
   Transport* transport = nullptr;
   TokenSource* tokens = nullptr;
+  // Kept alive as long as the client (and the clients Observed makes of it): what `tokens` points
+  // into, when its owner may let go of it while calls are still in flight.
+  std::shared_ptr<const void> keep_alive;
   base::Clock* clock = nullptr;  // default: the system clock
   int max_429_retries = 4;       // then the call fails with rate_limited
   std::function<void(const CallRecord&)> on_call;
