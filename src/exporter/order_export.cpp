@@ -121,6 +121,12 @@ class Renewals {
         cv_.WaitUntil(mu_, due->second.next);
         continue;
       }
+      // Late by a whole period: a renewal before it hung (a slow database), and leases of sales
+      // in flight may run out. Said, so it is seen before a second sale is.
+      const auto late = std::chrono::steady_clock::now() - due->second.next;
+      if (late > due->second.every)
+        spdlog::warn("lease renewals are {} s late; is the database slow?",
+                     std::chrono::duration_cast<std::chrono::seconds>(late).count());
       due->second.next = std::chrono::steady_clock::now() + due->second.every;
       running_ = due->first;
       std::function<void()> renew = due->second.renew;
