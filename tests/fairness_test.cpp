@@ -16,6 +16,25 @@ using testing_support::json;
 using testing_support::Reply;
 using testing_support::TestService;
 
+// A store's HELMET item and `count` orders of it, numbered prefix0, prefix1 …, queued at once.
+void QueueHelmetOrders(TestService& svc, const std::string& token, const std::string& prefix,
+                       int count, json* numbers) {
+  ASSERT_LT(
+      svc.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), token).status,
+      300);
+  *numbers = json::array();
+  for (int i = 0; i < count; ++i) {
+    const std::string n = prefix + std::to_string(i);
+    ASSERT_LT(svc.Call("PUT", "/api/v1/orders/" + n,
+                       testing_support::HelmetOrder(n, prefix + "@example.com").dump(), token)
+                  .status,
+              300);
+    numbers->push_back(n);
+  }
+  ASSERT_EQ(svc.Call("POST", "/api/v1/exports", json{{"orders", *numbers}}.dump(), token).status,
+            200);
+}
+
 TEST(Fairness, AStoreWithFiveOrdersIsServedBehindOneWithMoreThanAThousand) {
   TestService svc;
   svc.Connect();
@@ -41,20 +60,8 @@ TEST(Fairness, AStoreWithFiveOrdersIsServedBehindOneWithMoreThanAThousand) {
   queue(&a_numbers);
 
   auto b = svc.AddConnectedStore("b");
-  ASSERT_LT(
-      svc.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), b.token).status,
-      300);
-  json b_numbers = json::array();
-  for (int i = 0; i < 5; ++i) {
-    const std::string n = "B" + std::to_string(i);
-    ASSERT_LT(svc.Call("PUT", "/api/v1/orders/" + n,
-                       testing_support::HelmetOrder(n, "b@example.com").dump(), b.token)
-                  .status,
-              300);
-    b_numbers.push_back(n);
-  }
-  ASSERT_EQ(svc.Call("POST", "/api/v1/exports", json{{"orders", b_numbers}}.dump(), b.token).status,
-            200);
+  json b_numbers;
+  ASSERT_NO_FATAL_FAILURE(QueueHelmetOrders(svc, b.token, "B", 5, &b_numbers));
 
   svc.StartEngine();
   for (const auto& n : b_numbers)
@@ -87,20 +94,8 @@ TEST(Fairness, R22AFullBucketHoldsNoWorkerAnotherStoreIsServedMeanwhile) {
   }
   ASSERT_EQ(svc.Post("/api/v1/exports", {{"orders", a_numbers}}).status, 200);
   auto b = svc.AddConnectedStore("b");
-  ASSERT_LT(
-      svc.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), b.token).status,
-      300);
-  json b_numbers = json::array();
-  for (int i = 0; i < 3; ++i) {
-    const std::string n = "B" + std::to_string(i);
-    ASSERT_LT(svc.Call("PUT", "/api/v1/orders/" + n,
-                       testing_support::HelmetOrder(n, "b@example.com").dump(), b.token)
-                  .status,
-              300);
-    b_numbers.push_back(n);
-  }
-  ASSERT_EQ(svc.Call("POST", "/api/v1/exports", json{{"orders", b_numbers}}.dump(), b.token).status,
-            200);
+  json b_numbers;
+  ASSERT_NO_FATAL_FAILURE(QueueHelmetOrders(svc, b.token, "B", 3, &b_numbers));
 
   svc.StartEngine();
   for (const auto& n : b_numbers)
@@ -136,20 +131,13 @@ TEST(Fairness, FortyStoresWaitForLightspeedAtOnceOnTwoThreads) {
   std::vector<std::pair<std::string, std::string>> orders;  // number, store token
   for (int i = 0; i < kStores; ++i) {
     auto m = svc.AddConnectedStore("s" + std::to_string(i));
-    ASSERT_LT(svc.Call("PUT", "/api/v1/items/HELMET", testing_support::HelmetItem().dump(), m.token)
-                  .status,
-              300);
-    const std::string n = "S" + std::to_string(i);
-    ASSERT_LT(
-        svc.Call("PUT", "/api/v1/orders/" + n,
-                 testing_support::HelmetOrder(n, "s" + std::to_string(i) + "@example.com").dump(),
-                 m.token)
-            .status,
-        300);
     svc.SimControl("POST", "/faults",
                    json::array({{{"action", "delay"}, {"delay_ms", 1000}, {"count", "unlimited"}}}),
                    m.account.account_id);
-    ASSERT_EQ(svc.Call("POST", "/api/v1/orders/" + n + "/export", "", m.token).status, 202);
+    json numbers;
+    ASSERT_NO_FATAL_FAILURE(
+        QueueHelmetOrders(svc, m.token, "S" + std::to_string(i) + "-", 1, &numbers));
+    const std::string n = numbers[0];
     orders.push_back({n, m.token});
   }
   const int threads_before = ThreadsOfThisProcess();

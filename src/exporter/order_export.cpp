@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "base/crash_points.h"
+#include "base/mutex.h"
 #include "base/text.h"
 #include "exporter/connections.h"
 #include "exporter/existing_sale.h"

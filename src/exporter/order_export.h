@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "base/mutex.h"
 #include "base/task.h"
 #include "exporter/account_cache.h"
 #include "exporter/call_meter.h"
