@@ -24,7 +24,7 @@ class TempFile {
     for (const char* v : {"SPOKE_SERVER_LISTEN", "SPOKE_DATABASE_URL", "SPOKE_LIGHTSPEED_API_BASE",
                           "SPOKE_LIGHTSPEED_AUTH_BASE", "SPOKE_LIGHTSPEED_CLIENT_ID",
                           "SPOKE_LIGHTSPEED_CLIENT_SECRET", "SPOKE_KEY_FILE",
-                          "SPOKE_EXPORT_WORKERS", "SPOKE_EXPORT_LEASE_SECONDS"})
+                          "SPOKE_EXPORT_WORKERS", "SPOKE_EXPORT_THREADS", "SPOKE_EXPORT_LEASE_SECONDS"})
       unsetenv(v);
   }
   ~TempFile() {
@@ -51,7 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(!config.error().message.empty(), "an empty message");
     return 0;
   }
-  FUZZ_CHECK(config->workers >= 1 && config->workers <= 1024, std::to_string(config->workers));
+  FUZZ_CHECK(config->workers >= 1 && config->workers <= 10000, std::to_string(config->workers));
+  FUZZ_CHECK(config->threads >= 1 && config->threads <= 64, std::to_string(config->threads));
   FUZZ_CHECK(config->lease_seconds >= 2 && config->lease_seconds <= 3600,
              std::to_string(config->lease_seconds));
   const std::string port_text = config->listen.substr(config->listen.rfind(':') + 1);
@@ -77,6 +78,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto v = whole("workers"))
     FUZZ_CHECK(*v == config->workers, "export.workers " + std::to_string(*v) + " became " +
                                           std::to_string(config->workers));
+  if (auto v = whole("threads"))
+    FUZZ_CHECK(*v == config->threads, "export.threads " + std::to_string(*v) + " became " +
+                                          std::to_string(config->threads));
   if (auto v = whole("lease_seconds"))
     FUZZ_CHECK(*v == config->lease_seconds, "export.lease_seconds " + std::to_string(*v) +
                                                 " became " + std::to_string(config->lease_seconds));
