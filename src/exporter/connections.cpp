@@ -108,10 +108,17 @@ base::Result<std::shared_ptr<lightspeed::Client>> Connections::ClientFor(store::
                                      : "Lightspeed is not connected",
                                  "not_connected");
   base::MutexLock lock(mu_);
-  Link& link = LinkFor(s);
+  Link* found = &LinkFor(s);
+  if (found->client && found->account_id != settings->account_id) {
+    // Connected again, to another account, maybe by another process: the tokens this link
+    // remembers are not that account's.
+    links_.erase(s.value);
+    found = &LinkFor(s);
+  }
+  Link& link = *found;
   // The account is learned after connecting; until then only GetAccount (not account-scoped)
   // is meaningful, and it does not use the account id.
-  if (!link.client || link.account_id != settings->account_id) {
+  if (!link.client) {
     lightspeed::ClientOptions o;
     o.api_base = config_.api_base;
     o.account_id = settings->account_id;

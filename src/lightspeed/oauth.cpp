@@ -19,6 +19,7 @@ constexpr auto kExpiryMargin = std::chrono::seconds(60);
 constexpr auto kLeaseTtl = std::chrono::seconds(30);
 constexpr auto kLeasePoll = std::chrono::milliseconds(50);
 constexpr auto kMaxExpiresIn = std::chrono::seconds(86400);
+constexpr auto kRememberFor = std::chrono::seconds(30);
 
 }  // namespace
 
@@ -92,15 +93,35 @@ TokenManager::TokenManager(TokenVault& vault, OAuthClient& oauth, base::Clock& c
   holder_ = std::to_string(getpid()) + "-" + base::RandomHex(6);
 }
 
+void TokenManager::Remember(const StoredTokens& tokens) {
+  base::MutexLock lock(remembered_mu_);
+  remembered_ = tokens.access_token;
+  remembered_expires_ = tokens.access_expires_at;
+  remembered_at_ = clock_.Now();
+}
+
 base::Result<std::string> TokenManager::AccessToken() {
+  const base::TimePoint now = clock_.Now();
+  {
+    base::MutexLock lock(remembered_mu_);
+    if (!remembered_.empty() && remembered_expires_ - kExpiryMargin > now &&
+        now - remembered_at_ < kRememberFor && now >= remembered_at_)
+      return remembered_;
+  }
   auto tokens = vault_.Load();
   if (!tokens.ok()) return tokens.error();
-  if (!tokens->access_token.empty() && tokens->access_expires_at - kExpiryMargin > clock_.Now())
+  if (!tokens->access_token.empty() && tokens->access_expires_at - kExpiryMargin > now) {
+    Remember(*tokens);
     return tokens->access_token;
+  }
   return RefreshUnless(tokens->access_token);
 }
 
 base::Result<std::string> TokenManager::Refreshed(const std::string& rejected) {
+  {
+    base::MutexLock lock(remembered_mu_);
+    if (remembered_ == rejected) remembered_.clear();
+  }
   return RefreshUnless(rejected);
 }
 
@@ -113,8 +134,10 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
     auto tokens = vault_.Load();
     if (!tokens.ok()) return tokens.error();
     const bool fresh = tokens->access_expires_at - kExpiryMargin > clock_.Now();
-    if (tokens->access_token != stale && !tokens->access_token.empty() && fresh)
+    if (tokens->access_token != stale && !tokens->access_token.empty() && fresh) {
+      Remember(*tokens);
       return tokens->access_token;
+    }
     auto leased = vault_.TryLease(holder_, kLeaseTtl);
     if (!leased.ok()) return leased.error();
     if (*leased) {
@@ -126,6 +149,7 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
       if (again->access_token != stale && !again->access_token.empty() &&
           again->access_expires_at - kExpiryMargin > clock_.Now()) {
         (void)vault_.Release(holder_);
+        Remember(*again);
         return again->access_token;
       }
       auto next = RefreshHoldingLease(*again);
@@ -153,6 +177,7 @@ base::Result<StoredTokens> TokenManager::RefreshHoldingLease(const StoredTokens&
                     now + std::chrono::seconds(pair->expires_in_s), now};
   // Durable before use: the old refresh token dies once the new access token is used.
   if (auto saved = vault_.Save(next, holder_); !saved.ok()) return saved.error();
+  Remember(next);
   return next;
 }
 

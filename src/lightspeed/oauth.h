@@ -83,12 +83,20 @@ class TokenManager : public TokenSource {
   // Trades `current`'s refresh token for a new pair and stores it; the lease is held.
   base::Result<StoredTokens> RefreshHoldingLease(const StoredTokens& current) REQUIRES(refresh_mu_);
   base::Result<std::string> RefreshUnless(const std::string& stale) EXCLUDES(refresh_mu_);
+  // The access token last read or written, so a request does not read (and decrypt) the vault.
+  // Used while fresh and for kRememberFor at most: a token another process refreshed since is
+  // picked up then, or at once when Lightspeed refuses the old one (Refreshed reads the vault).
+  void Remember(const StoredTokens& tokens) EXCLUDES(remembered_mu_);
   TokenVault& vault_;
   OAuthClient& oauth_;
   base::Clock& clock_;
   std::string holder_;  // unique per manager: process id + random
   // Threads of this process queue here; the vault's lease then orders processes.
   base::Mutex refresh_mu_;
+  base::Mutex remembered_mu_;
+  std::string remembered_ GUARDED_BY(remembered_mu_);
+  base::TimePoint remembered_expires_ GUARDED_BY(remembered_mu_);
+  base::TimePoint remembered_at_ GUARDED_BY(remembered_mu_);
 };
 
 }  // namespace lightspeed

@@ -71,6 +71,71 @@ TEST(OAuth, ALimitedRefreshKeepsTheConnectionAndSucceedsLater) {
   EXPECT_EQ(vault.Load()->refresh_token, "r2");
 }
 
+// A vault that counts its reads: each is a database read and a decryption in spoke.
+class CountingVault : public MemoryVault {
+ public:
+  using MemoryVault::MemoryVault;
+  base::Result<StoredTokens> Load() override {
+    ++loads;
+    return MemoryVault::Load();
+  }
+  int loads = 0;
+};
+
+TEST(OAuth, AFreshAccessTokenIsRememberedRatherThanReadForEveryRequest) {
+  ScriptedTokenEndpoint endpoint(
+      {Answer(200, R"({"access_token":"a2","refresh_token":"r2","expires_in":3600})")});
+  OAuthClient oauth({"https://cloud.example", "id", "secret"}, endpoint);
+  CountingVault vault("r1");
+  base::ManualClock clock(base::TimePoint(std::chrono::hours(1000)));
+  TokenManager tokens(vault, oauth, clock);
+  ASSERT_EQ(*tokens.AccessToken(), "a2");
+  const int after_refresh = vault.loads;
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(*tokens.AccessToken(), "a2");
+  EXPECT_EQ(vault.loads, after_refresh) << "100 requests, no vault read";
+  clock.Advance(std::chrono::seconds(31));
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(*tokens.AccessToken(), "a2");
+  EXPECT_EQ(vault.loads, after_refresh + 1) << "read again once it was remembered 30 s";
+  EXPECT_EQ(endpoint.calls, 1);
+}
+
+TEST(OAuth, ATokenAnotherProcessStoredIsUsedOnceTheRememberedOneIsRefusedOrOld) {
+  ScriptedTokenEndpoint endpoint(
+      {Answer(200, R"({"access_token":"a2","refresh_token":"r2","expires_in":3600})")});
+  OAuthClient oauth({"https://cloud.example", "id", "secret"}, endpoint);
+  MemoryVault vault("r1");
+  base::ManualClock clock(base::TimePoint(std::chrono::hours(1000)));
+  TokenManager tokens(vault, oauth, clock);
+  ASSERT_EQ(*tokens.AccessToken(), "a2");
+  // Another process refreshed: its pair is in the vault, ours is still remembered.
+  const base::TimePoint later = clock.Now() + std::chrono::hours(1);
+  ASSERT_TRUE(vault.Save({"a3", "r3", later, clock.Now()}, "").ok());
+  EXPECT_EQ(*tokens.AccessToken(), "a2") << "still valid at Lightspeed until it expires";
+  auto refused = tokens.Refreshed("a2");
+  ASSERT_TRUE(refused.ok()) << refused.error().message;
+  EXPECT_EQ(*refused, "a3") << "the vault's, without refreshing again";
+  EXPECT_EQ(*tokens.AccessToken(), "a3");
+  EXPECT_EQ(endpoint.calls, 1);
+
+  ASSERT_TRUE(vault.Save({"a4", "r4", later, clock.Now()}, "").ok());
+  clock.Advance(std::chrono::seconds(31));
+  EXPECT_EQ(*tokens.AccessToken(), "a4") << "remembered for 30 s at most";
+}
+
+TEST(OAuth, ARememberedTokenIsNotUsedPastItsExpiryMargin) {
+  ScriptedTokenEndpoint endpoint(
+      {Answer(200, R"({"access_token":"a2","refresh_token":"r2","expires_in":70})"),
+       Answer(200, R"({"access_token":"a3","refresh_token":"r3","expires_in":3600})")});
+  OAuthClient oauth({"https://cloud.example", "id", "secret"}, endpoint);
+  MemoryVault vault("r1");
+  base::ManualClock clock(base::TimePoint(std::chrono::hours(1000)));
+  TokenManager tokens(vault, oauth, clock);
+  ASSERT_EQ(*tokens.AccessToken(), "a2");
+  clock.Advance(std::chrono::seconds(11));  // 59 s left: inside the 60 s margin
+  EXPECT_EQ(*tokens.AccessToken(), "a3");
+  EXPECT_EQ(endpoint.calls, 2);
+}
+
 int64_t ExpiresIn(const std::string& expires_in) {
   ScriptedTokenEndpoint endpoint(
       {Answer(200, R"({"access_token":"a","refresh_token":"r","expires_in":)" + expires_in + "}")});
