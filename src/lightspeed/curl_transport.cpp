@@ -1,7 +1,12 @@
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -102,14 +107,29 @@ class CurlTransport : public Transport {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
     multi_ = curl_multi_init();
     if (multi_ == nullptr) return;  // every request then fails as not sent
+    epoll_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event wake{};
+    wake.events = EPOLLIN;
+    wake.data.fd = wake_;
+    if (epoll_ < 0 || wake_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &wake) != 0) {
+      Close();
+      return;
+    }
+    // libcurl says which sockets to watch and when its next timer is due; the loop waits on
+    // those alone and hands libcurl only the sockets that are ready, so a wake-up costs the same
+    // with ten requests in flight or thousands.
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, OnSocket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, OnTimer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
     // Hundreds of requests in flight keep their connections for the next ones: libcurl's default,
     // 4 × the handles added at the time, shrinks as they finish and closes what they used.
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1024L);
     try {
       loop_ = std::thread([this] { Loop(); });
     } catch (...) {
-      curl_multi_cleanup(multi_);
-      multi_ = nullptr;
+      Close();
     }
   }
 
@@ -118,10 +138,10 @@ class CurlTransport : public Transport {
       base::MutexLock lock(mu_);
       stopping_ = true;
     }
-    if (multi_ != nullptr) curl_multi_wakeup(multi_);
+    Wake();
     if (loop_.joinable()) loop_.join();
     for (CURL* h : idle_) curl_easy_cleanup(h);
-    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    Close();
   }
 
   void Start(HttpRequest request, std::function<void(HttpResponse)> done) override {
@@ -133,7 +153,7 @@ class CurlTransport : public Transport {
       if (multi_ != nullptr && !stopping_) {
         queued_.push_back(std::move(call));  // on bad_alloc `call` is left as it was
         lock.Unlock();
-        curl_multi_wakeup(multi_);
+        Wake();
         return;
       }
     } catch (...) {
@@ -168,6 +188,70 @@ class CurlTransport : public Transport {
   }
 
  private:
+  void Close() {
+    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    multi_ = nullptr;
+    if (epoll_ >= 0) ::close(epoll_);
+    if (wake_ >= 0) ::close(wake_);
+    epoll_ = wake_ = -1;
+  }
+
+  void Wake() {
+    if (wake_ < 0) return;
+    const uint64_t one = 1;
+    // Nonblocking: a full counter already means "wake up", which is all this says.
+    [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof one);
+  }
+
+  // libcurl's socket callback: watch `s` for what it asks, or stop watching it.
+  static int OnSocket(CURL*, curl_socket_t s, int what, void* self, void*) {
+    const int epoll = static_cast<CurlTransport*>(self)->epoll_;
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(epoll, EPOLL_CTL_DEL, s, nullptr);  // may be closed already: nothing to undo
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (epoll_ctl(epoll, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT)
+      epoll_ctl(epoll, EPOLL_CTL_ADD, s, &ev);
+    return 0;
+  }
+
+  // libcurl's timer callback: its next timeout, in milliseconds from now (-1: none).
+  static int OnTimer(CURLM*, long ms, void* self) {
+    auto* t = static_cast<CurlTransport*>(self);
+    t->timer_ = ms < 0 ? std::nullopt
+                       : std::optional(std::chrono::steady_clock::now() +
+                                       std::chrono::milliseconds(ms));
+    return 0;
+  }
+
+  // Runs libcurl's timeout when it is due, then hands over the finished requests.
+  void RunDueTimer() {
+    if (timer_ && *timer_ <= std::chrono::steady_clock::now()) {
+      timer_.reset();
+      int running = 0;
+      curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
+  }
+
+  void FinishDone() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_, &left))
+      if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
+  }
+
+  // Up to a second, less when libcurl's timer is due sooner; Start and the destructor end it
+  // early through the wake-up counter.
+  int WaitMs() const {
+    if (!timer_) return 1000;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          *timer_ - std::chrono::steady_clock::now())
+                          .count();
+    return static_cast<int>(std::clamp<int64_t>(left, 0, 1000));
+  }
+
   void Loop() {
     for (;;) {
       std::vector<std::unique_ptr<Call>> fresh;
@@ -189,14 +273,25 @@ class CurlTransport : public Transport {
         return;
       }
       for (auto& call : fresh) Add(std::move(call));
-      int running = 0;
-      curl_multi_perform(multi_, &running);
-      int left = 0;
-      while (CURLMsg* msg = curl_multi_info_read(multi_, &left))
-        if (msg->msg == CURLMSG_DONE) Finish(msg->easy_handle, msg->data.result);
-      // Up to a second, less when one of libcurl's timers is due sooner; Start and the
-      // destructor end it early with curl_multi_wakeup.
-      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      RunDueTimer();
+      FinishDone();
+      epoll_event events[256];
+      const int n = epoll_wait(epoll_, events, 256, WaitMs());
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.fd == wake_) {
+          uint64_t count = 0;
+          [[maybe_unused]] const ssize_t r = ::read(wake_, &count, sizeof count);
+          continue;
+        }
+        const uint32_t e = events[i].events;
+        const int mask = ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                         ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                         ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+        int running = 0;
+        curl_multi_socket_action(multi_, events[i].data.fd, mask, &running);
+      }
+      RunDueTimer();
+      FinishDone();
     }
   }
 
@@ -293,6 +388,10 @@ class CurlTransport : public Transport {
 
   TransportOptions options_;
   CURLM* multi_ = nullptr;
+  int epoll_ = -1;  // the sockets libcurl asked to watch, and wake_
+  int wake_ = -1;   // an eventfd: Start and the destructor wake the loop through it
+  // When libcurl's timer is due (loop thread only: libcurl calls OnTimer from the loop's calls).
+  std::optional<std::chrono::steady_clock::time_point> timer_;
   std::thread loop_;
   base::Mutex mu_;
   std::vector<std::unique_ptr<Call>> queued_ GUARDED_BY(mu_);  // started, not yet added
