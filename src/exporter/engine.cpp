@@ -481,7 +481,13 @@ class Engine::Impl {
       for (auto& [n, claim] : claimed) NotConnected(turn.store, n, claim, client.error());
       co_return true;
     }
-    Prefetch prefetch = co_await Lookups(turn.store, **client, claimed);
+    // Read once for the turn's lookups; each attempt reads its order again just before it
+    // checks and sends, so a refund recorded meanwhile is seen (R1–R5).
+    std::vector<shop::Order> orders;
+    for (auto& [n, claim] : claimed)
+      if (auto record = store_.GetOrder(turn.store, n); record.ok())
+        orders.push_back(std::move(record->order));
+    Prefetch prefetch = co_await Lookups(turn.store, **client, claimed, orders);
     OrderExport exporter(store_, clock_, cache_, policy_, holder_);
     for (size_t i = 0; i < claimed.size(); ++i) {
       // The rest of the turn goes back to the queue at once, for this node after a restart
@@ -562,12 +568,13 @@ class Engine::Impl {
   // customer e-mails without a link, one per item code key for all items without a link.
   base::Task<Prefetch> Lookups(
       store::StoreId s, lightspeed::Client& client,
-      const std::vector<std::pair<std::string, store::ExportClaim>>& claimed) {
+      const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
+      const std::vector<shop::Order>& orders) {
     Prefetch p;
     p.turn_started = clock_.Now();
     auto settings = store_.GetLightspeedSettings(s);
     if (!settings.ok()) co_return p;
-    co_await LookUpItems(s, client, *settings, claimed, &p);
+    co_await LookUpItems(s, client, *settings, orders, &p);
     std::vector<std::string> refs;
     for (auto& [n, claim] : claimed)
       if (claim.maybe_sent) refs.push_back(n);
@@ -579,11 +586,6 @@ class Engine::Impl {
       }
     }
     // Only the links of the e-mails at hand are read, however many customers the store has.
-    const auto email_of = [&](const std::string& n) -> std::optional<std::string> {
-      auto order = store_.GetOrder(s, n);
-      if (!order.ok()) return std::nullopt;
-      return NormalizeKey(order->order.customer.email);
-    };
     const auto unlinked = [&](const std::set<std::string>& emails) -> std::set<std::string> {
       auto links =
           store_.GetLinksFor(s, settings->account_id, "customer", {emails.begin(), emails.end()});
@@ -594,8 +596,7 @@ class Engine::Impl {
       return out;
     };
     std::set<std::string> turn_emails;
-    for (auto& [n, claim] : claimed)
-      if (auto email = email_of(n)) turn_emails.insert(*email);
+    for (const shop::Order& order : orders) turn_emails.insert(NormalizeKey(order.customer.email));
     std::set<std::string> emails = unlinked(turn_emails);  // the turn's e-mails without a link
     if (emails.empty()) co_return p;
     const std::string& account = settings->account_id;
@@ -616,11 +617,11 @@ class Engine::Impl {
     std::set<std::string> wide = emails;
     if (options_.lookahead > static_cast<int>(claimed.size())) {
       std::set<std::string> next_emails;
-      auto next = store_.ListDueExports(s, options_.lookahead);
+      auto next = store_.ListDueEmails(s, options_.lookahead);
       if (next.ok())
-        for (const std::string& n : *next)
-          if (auto email = email_of(n); email && !turn_emails.count(*email))
-            next_emails.insert(*email);
+        for (const std::string& e : *next)
+          if (std::string email = NormalizeKey(e); !turn_emails.count(email))
+            next_emails.insert(email);
       for (const std::string& e : unlinked(next_emails)) {
         if (wide.size() >= kEmailsPerSearch) break;
         wide.insert(e);
@@ -657,31 +658,22 @@ class Engine::Impl {
   // a "found nowhere" a hint for the create gate.
   base::Task<> LookUpItems(store::StoreId s, lightspeed::Client& client,
                            const store::LightspeedSettings& settings,
-                           const std::vector<std::pair<std::string, store::ExportClaim>>& claimed,
-                           Prefetch* p) {
-    std::vector<shop::Order> orders;
+                           const std::vector<shop::Order>& orders, Prefetch* p) {
     std::set<std::string> skus;
-    for (auto& [n, claim] : claimed) {
-      auto record = store_.GetOrder(s, n);
-      if (!record.ok()) continue;
-      for (const auto& l : record->order.lines) skus.insert(l.sku);
-      orders.push_back(std::move(record->order));
-    }
+    for (const shop::Order& order : orders)
+      for (const auto& l : order.lines) skus.insert(l.sku);
     // Only the links of the turn's items: a store's catalog may be large.
     Links links;
     auto item_links =
         store_.GetLinksFor(s, settings.account_id, "item", {skus.begin(), skus.end()});
     if (!item_links.ok()) co_return;
     links.item_by_sku = std::move(*item_links);
+    auto catalog = store_.GetItems(s, {skus.begin(), skus.end()});  // the turn's items, once
+    if (!catalog.ok()) co_return;
     std::map<std::string, ItemNeed> needs;
-    for (const shop::Order& order : orders) {
-      std::vector<std::string> order_skus;
-      for (const auto& l : order.lines) order_skus.push_back(l.sku);
-      auto catalog = store_.GetItems(s, order_skus);
-      if (!catalog.ok()) continue;
+    for (const shop::Order& order : orders)
       for (ItemNeed& need : PlanExport(order, *catalog, settings, links).items)
         needs.emplace(need.sku, std::move(need));
-    }
     if (needs.size() < 2) co_return;  // one item: its own search costs no more
     std::vector<ItemNeed> list;
     for (auto& [sku, need] : needs) list.push_back(std::move(need));

@@ -84,6 +84,9 @@ class ExportStore {
   virtual Result<std::vector<DueStore>> ListDueStores() = 0;
   // A store's orders ready to work on, oldest first, at most `limit`.
   virtual Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) = 0;
+  // The customer e-mails of the same orders, as imported (one per order, in the same order): a
+  // turn searches the next orders' customers with its own without reading those orders whole.
+  virtual Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) = 0;
   // queued/expired → exporting, attempt + 1, a new fence and a lease for `lease`.
   // kConflict when someone else holds it or it is no longer due.
   virtual Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,

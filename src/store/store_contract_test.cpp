@@ -669,7 +669,9 @@ TEST_P(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {
   const StoreId small = created->id;
   for (int i = 0; i < 1100; ++i) {
     const std::string n = "A" + std::to_string(10000 + i);
-    ASSERT_TRUE(db_->PutOrder(big, Order(n, 100)).ok());
+    shop::Order o = Order(n, 100);
+    o.customer.email = "c" + std::to_string(i) + "@example.com";
+    ASSERT_TRUE(db_->PutOrder(big, o).ok());
     ASSERT_TRUE(db_->QueueExport(big, n, Allow()).ok());
   }
   ASSERT_TRUE(db_->PutOrder(small, Order("B1", 100)).ok());
@@ -686,6 +688,11 @@ TEST_P(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {
   auto head = db_->ListDueExports(big, 3);
   EXPECT_EQ(*head, (std::vector<std::string>{"A10000", "A10001", "A10002"}));
   EXPECT_EQ(*db_->ListDueExports(small, 10), std::vector<std::string>{"B1"});
+  auto emails = db_->ListDueEmails(big, 3);
+  ASSERT_TRUE(emails.ok()) << emails.error().message;
+  ASSERT_EQ(emails->size(), 3u) << "one e-mail per due order, in the same order";
+  EXPECT_EQ(*emails, (std::vector<std::string>{"c0@example.com", "c1@example.com",
+                                               "c2@example.com"}));
 }
 
 TEST_P(StoreContract, AnExpiredLeaseCanBeTakenOver) {

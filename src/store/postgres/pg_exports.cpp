@@ -62,13 +62,23 @@ Result<std::vector<DueStore>> PostgresStore::ListDueStores() {
 }
 
 Result<std::vector<std::string>> PostgresStore::ListDueExports(StoreId store, int limit) {
+  return ListDue("number", store, limit);
+}
+
+Result<std::vector<std::string>> PostgresStore::ListDueEmails(StoreId store, int limit) {
+  return ListDue("email", store, limit);
+}
+
+Result<std::vector<std::string>> PostgresStore::ListDue(const char* column, StoreId store,
+                                                        int limit) {
   // A plain read: ClaimExport decides who gets each order, so nothing here needs locking.
   return pool_->Get<std::vector<std::string>>(
       [&](pqxx::work& w) -> Result<std::vector<std::string>> {
         std::vector<std::string> out;
         for (const auto& row :
-             w.exec_prepared(Prepare(w, "SELECT number FROM orders WHERE store_id = $2 AND " +
-                                            kDue + " ORDER BY COALESCE(queued_at, 0), id LIMIT $3"),
+             w.exec_prepared(Prepare(w, std::string("SELECT ") + column +
+                                            " FROM orders WHERE store_id = $2 AND " + kDue +
+                                            " ORDER BY COALESCE(queued_at, 0), id LIMIT $3"),
                              ClockSeconds(), store.value, static_cast<int64_t>(limit)))
           out.push_back(row[0].as<std::string>());
         return out;

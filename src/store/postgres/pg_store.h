@@ -77,6 +77,7 @@ class PostgresStore : public Store {
   Result<std::unique_ptr<QueueWatch>> WatchQueue() override;  // pg_watch.cpp
   Result<std::vector<DueStore>> ListDueStores() override;
   Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
+  Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
                                   const std::string& holder, base::Duration lease) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
@@ -177,6 +178,8 @@ class PostgresStore : public Store {
   Result<std::vector<AlertDelivery>> ListAlertDeliveries(StoreId store, int limit) override;
 
  private:
+  // One column of a store's due orders, in ListDueExports' order.
+  Result<std::vector<std::string>> ListDue(const char* column, StoreId store, int limit);
   // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"
   // bind this and read it as `kNowSql`'s expression.
   std::optional<int64_t> ClockSeconds() const;

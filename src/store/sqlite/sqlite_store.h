@@ -77,6 +77,7 @@ class SqliteStore : public Store {
   Result<std::unique_ptr<QueueWatch>> WatchQueue() override { return {nullptr}; }
   Result<std::vector<DueStore>> ListDueStores() override;
   Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
+  Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
                                   const std::string& holder, base::Duration lease) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
@@ -174,6 +175,8 @@ class SqliteStore : public Store {
   Result<std::vector<AlertDelivery>> ListAlertDeliveries(StoreId store, int limit) override;
 
  private:
+  // One column of a store's due orders, in ListDueExports' order.
+  Result<std::vector<std::string>> ListDue(const char* column, StoreId store, int limit);
   int64_t NowSeconds() const;
   int64_t Until(base::Duration d) const;  // now + d, in the stored seconds
   // One order with its lines, payments, refunds and export attempts.
