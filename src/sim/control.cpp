@@ -349,6 +349,18 @@ HttpResponse HandleControl(State& state, int64_t now_us, const HttpRequest& req)
           {{"account_id", std::to_string(id)}, {"name", a.name}, {"client_id", a.client_id}});
     return JsonAnswer(200, out);
   }
+  if (p == "/_sim/stats" && req.method == "GET") {
+    // Every account's requests added up: one cheap question for a load test's progress.
+    std::map<std::string, int64_t> requests;
+    int64_t limited = 0;
+    for (const auto& [id, a] : state.accounts) {
+      for (const auto& [k, v] : a.stats.requests) requests[k] += v;
+      limited += a.stats.rate_limited;
+    }
+    return JsonAnswer(200, Json{{"accounts", state.accounts.size()},
+                                {"requests", Counts(requests)},
+                                {"rate_limited", limited}});
+  }
   if (p == "/_sim/clock" && (req.method == "POST" || req.method == "GET"))
     return Clock(state, now_us, body, req.method == "POST");
   const std::string prefix = "/_sim/accounts/";

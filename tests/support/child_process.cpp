@@ -125,7 +125,7 @@ std::vector<std::string> WorkerEnvironment(const WorkerEnv& w) {
   // A sanitizer build (make test-asan / test-tsan) makes the worker's reports fatal too.
   // And a benchmark's choice of the nodes' database pool.
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS",
-                           "SPOKE_DATABASE_POOL_SIZE"})
+                           "SPOKE_DATABASE_POOL_SIZE", "SPOKE_EXPORT_THREADS"})
     if (const char* value = std::getenv(name)) env.push_back(std::string(name) + "=" + value);
   return env;
 }
