@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libcpp-httplib-dev libboost1.81-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev
       libpqxx-dev libsodium-dev zlib1g-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
-      libhowardhinnant-date-dev tzdata libgtest-dev googletest libbenchmark-dev sqlite3 clang-format
+      libhowardhinnant-date-dev tzdata libjemalloc-dev libgtest-dev googletest libbenchmark-dev sqlite3 clang-format
       postgresql  # initdb and postgres for the throwaway clusters of the PostgreSQL tests
       clang-14 libclang-rt-14-dev llvm-14  # make fuzz, make check-threads
       libasan8 libubsan1 liblsan0 libtsan2  # gcc-12's sanitizer runtimes (make test-asan/tsan)
