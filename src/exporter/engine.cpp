@@ -469,10 +469,15 @@ class Engine::Impl {
   // Answers whether it claimed anything.
   base::Task<bool> Work(const Turn& turn) {
     if (!Holds(turn.lease_lane)) co_return false;  // lost since queued: another node drives it
-    std::vector<std::pair<std::string, store::ExportClaim>> claimed;
-    for (const std::string& n : turn.numbers) {
-      auto claim = store_.ClaimExport(turn.store, n, holder_, options_.lease);
-      if (claim.ok()) claimed.push_back({n, *claim});
+    // The turn's orders in one transaction; those another node took meanwhile are left out.
+    store::Store::Claimed claimed;
+    if (!turn.numbers.empty()) {
+      auto claims = store_.ClaimExports(turn.store, turn.numbers, holder_, options_.lease);
+      if (claims.ok())
+        claimed = std::move(*claims);
+      else
+        spdlog::warn("store {}: orders not claimed: {}", turn.store.value,
+                     base::EscapeForLog(claims.error().message));
     }
     if (claimed.empty()) co_return co_await SendRefunds(turn);
     auto client = connections_.ClientFor(turn.store);

@@ -91,6 +91,11 @@ class ExportStore {
   // kConflict when someone else holds it or it is no longer due.
   virtual Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
                                           const std::string& holder, base::Duration lease) = 0;
+  // ClaimExport for several orders of one store in one transaction (a lane turn's): the ones
+  // claimed, in the order asked; one not due or held by someone else is left out.
+  using Claimed = std::vector<std::pair<std::string, ExportClaim>>;
+  virtual Result<Claimed> ClaimExports(StoreId store, const std::vector<std::string>& numbers,
+                                       const std::string& holder, base::Duration lease) = 0;
   // Recorded just before the sale is sent (and again to extend the lease): from here until a
   // certain outcome, a restart must search Lightspeed before sending again.
   virtual Status MarkSending(StoreId store, const std::string& number, int64_t fence,

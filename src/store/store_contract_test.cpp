@@ -695,6 +695,31 @@ TEST_P(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {
                                                "c2@example.com"}));
 }
 
+// Issue 12: a lane turn claims its orders in one transaction; one another worker holds, or that
+// is not due, is left out and the others are claimed as one by one.
+TEST_P(StoreContract, ATurnClaimsItsOrdersTogetherLeavingOutTheOnesNotDue) {
+  for (const char* n : {"1", "2", "3", "4"}) {
+    ASSERT_TRUE(db_->PutOrder(store_, Order(n, 100)).ok());
+    if (std::string(n) != "4") ASSERT_TRUE(db_->QueueExport(store_, n, Allow()).ok());
+  }
+  const auto lease = std::chrono::seconds(60);
+  auto rival = db_->ClaimExport(store_, "2", "w2", lease);
+  ASSERT_TRUE(rival.ok());
+  auto claimed = db_->ClaimExports(store_, {"3", "2", "1", "4", "missing"}, "w1", lease);
+  ASSERT_TRUE(claimed.ok()) << claimed.error().message;
+  ASSERT_EQ(claimed->size(), 2u) << "2 is held by w2, 4 is not queued, one does not exist";
+  EXPECT_EQ((*claimed)[0].first, "3");
+  EXPECT_EQ((*claimed)[1].first, "1");
+  for (const auto& [n, claim] : *claimed) {
+    EXPECT_EQ(claim.attempt, 1) << n;
+    EXPECT_FALSE(claim.maybe_sent) << n;
+    EXPECT_EQ(db_->GetOrder(store_, n)->export_record.state, ExportState::kExporting) << n;
+    EXPECT_TRUE(db_->MarkSending(store_, n, claim.fence, lease).ok()) << "its fence holds";
+  }
+  EXPECT_EQ(db_->ClaimExports(store_, {"1", "3"}, "w2", lease)->size(), 0u) << "taken";
+  EXPECT_TRUE(db_->ClaimExports(store_, {}, "w1", lease)->empty());
+}
+
 TEST_P(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
   ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());

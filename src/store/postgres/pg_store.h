@@ -80,6 +80,8 @@ class PostgresStore : public Store {
   Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
                                   const std::string& holder, base::Duration lease) override;
+  Result<Claimed> ClaimExports(StoreId store, const std::vector<std::string>& numbers,
+                               const std::string& holder, base::Duration lease) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
                      base::Duration lease) override;
   Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
@@ -178,6 +180,9 @@ class PostgresStore : public Store {
   Result<std::vector<AlertDelivery>> ListAlertDeliveries(StoreId store, int limit) override;
 
  private:
+  // ClaimExport's update, inside the caller's transaction; nullopt when not due.
+  std::optional<ExportClaim> ClaimIn(pqxx::work& w, StoreId store, const std::string& number,
+                                     const std::string& holder, base::Duration lease);
   // One column of a store's due orders, in ListDueExports' order.
   Result<std::vector<std::string>> ListDue(const char* column, StoreId store, int limit);
   // The test clock's seconds, or nullopt for the database's clock. Statements that need "now"

@@ -71,11 +71,34 @@ Result<std::vector<std::string>> SqliteStore::ListDue(const char* column, StoreI
 
 Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& number,
                                              const std::string& holder, base::Duration lease) {
+  auto claimed = ClaimExports(store, {number}, holder, lease);
+  if (!claimed.ok()) return claimed.error();
+  if (claimed->empty()) return rules::NotDue(number);
+  return claimed->front().second;
+}
+
+Result<Store::Claimed> SqliteStore::ClaimExports(StoreId store,
+                                                 const std::vector<std::string>& numbers,
+                                                 const std::string& holder, base::Duration lease) {
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
+  Claimed out;
+  for (const std::string& n : numbers) {
+    auto claim = ClaimIn(*conn, store, n, holder, lease);
+    if (!claim.ok()) return claim.error();
+    if (*claim) out.emplace_back(n, **claim);
+  }
+  if (auto c = txn.Commit(); !c.ok()) return c.error();
+  return out;
+}
+
+Result<std::optional<ExportClaim>> SqliteStore::ClaimIn(Conn& conn, StoreId store,
+                                                        const std::string& number,
+                                                        const std::string& holder,
+                                                        base::Duration lease) {
   const int64_t now = NowSeconds();
-  Stmt s(*conn,
+  Stmt s(conn,
          "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
          "export_fence = export_fence + 1, export_lease_holder = ?, export_lease_until = ?, "
          "updated_at = ? WHERE store_id = ? AND number = ? AND ("
@@ -87,13 +110,13 @@ Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& n
   ExportClaim claim;
   const bool got = s.Step();
   if (!s.status().ok()) return s.status().error();
-  if (!got) return rules::NotDue(number);
+  if (!got) return std::optional<ExportClaim>();
   claim.fence = s.Int(0);
   claim.attempt = static_cast<int>(s.Int(1));
   claim.maybe_sent = s.Int(2) != 0;
   s.Step();  // finish the statement before committing
-  if (auto c = txn.Commit(); !c.ok()) return c.error();
-  return claim;
+  if (!s.status().ok()) return s.status().error();
+  return std::optional<ExportClaim>(claim);
 }
 
 Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const std::string& number,

@@ -80,6 +80,8 @@ class SqliteStore : public Store {
   Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) override;
   Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
                                   const std::string& holder, base::Duration lease) override;
+  Result<Claimed> ClaimExports(StoreId store, const std::vector<std::string>& numbers,
+                               const std::string& holder, base::Duration lease) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,
                      base::Duration lease) override;
   Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
@@ -175,6 +177,9 @@ class SqliteStore : public Store {
   Result<std::vector<AlertDelivery>> ListAlertDeliveries(StoreId store, int limit) override;
 
  private:
+  // ClaimExport's update, inside the caller's transaction; nullopt when not due.
+  Result<std::optional<ExportClaim>> ClaimIn(Conn& conn, StoreId store, const std::string& number,
+                                             const std::string& holder, base::Duration lease);
   // One column of a store's due orders, in ListDueExports' order.
   Result<std::vector<std::string>> ListDue(const char* column, StoreId store, int limit);
   int64_t NowSeconds() const;
