@@ -92,6 +92,7 @@ class Engine::Impl {
       running_ = false;
     }
     cv_.SignalAll();
+    quiet_cv_.SignalAll();
     // The turns first: a sale in flight may outlast a lane lease, so the dispatcher goes on
     // renewing the leases (and starts no turn) until the last turn is done.
     {
@@ -104,6 +105,7 @@ class Engine::Impl {
       dispatching_ = false;
     }
     cv_.SignalAll();
+    quiet_cv_.SignalAll();
     if (dispatcher_.joinable()) dispatcher_.join();
     if (watcher_.joinable()) watcher_.join();
     if (keepalive_.joinable()) keepalive_.join();
@@ -404,7 +406,7 @@ class Engine::Impl {
                           std::max<std::chrono::steady_clock::duration>(
                               std::chrono::steady_clock::now() - began, kDispatchRest);
       lock.Lock();
-      while (dispatching_ && cv_.WaitUntil(mu_, rested)) {
+      while (dispatching_ && quiet_cv_.WaitUntil(mu_, rested)) {
       }
       // A lane left waiting for its bucket is looked at again within bucket_wait, so its next
       // turn starts while its sale still waits in the limiter, not after a gap.
@@ -426,7 +428,7 @@ class Engine::Impl {
       KeepAlive();
       lock.Lock();
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-      while (running_ && cv_.WaitUntil(mu_, deadline)) {
+      while (running_ && quiet_cv_.WaitUntil(mu_, deadline)) {
       }
     }
   }
@@ -462,8 +464,9 @@ class Engine::Impl {
     if (--driving_[turn.lease_lane] <= 0) driving_.erase(turn.lease_lane);
     // The lane may have more: look again now. Not after a turn that claimed nothing (its orders
     // were taken or locked by another node): that would only ask the same question at once.
+    const bool wake = claimed && !woken_;  // already woken: it looks once for them all
     if (claimed) woken_ = true;
-    cv_.SignalAll();  // the dispatcher, and Stop waiting for the last turn
+    if (wake || active_ == 0 || !running_) cv_.SignalAll();  // the dispatcher; Stop's last turn
   }
 
   // Answers whether it claimed anything.
@@ -701,7 +704,10 @@ class Engine::Impl {
   AccountCache cache_;
 
   base::Mutex mu_;
-  base::CondVar cv_;  // the dispatcher, the keep-alive and Stop wait here
+  base::CondVar cv_;  // the dispatcher (for work) and Stop (for the last turn) wait here
+  // Signalled only by Stop: the dispatcher's rest between passes and the keep-alive's second
+  // wait here, so the hundreds of turns ending every second do not wake them for nothing.
+  base::CondVar quiet_cv_;
   // running_: turns start; dispatching_: leases are renewed (until the last turn is done).
   bool dispatching_ GUARDED_BY(mu_) = false;
   bool running_ GUARDED_BY(mu_) = false, woken_ GUARDED_BY(mu_) = false;

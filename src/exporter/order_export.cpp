@@ -89,8 +89,11 @@ class Renewals {
     base::MutexLock lock(mu_);
     if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     const uint64_t id = ++next_id_;
-    entries_[id] = {std::chrono::steady_clock::now() + every, every, std::move(renew)};
-    cv_.SignalAll();
+    const auto next = std::chrono::steady_clock::now() + every;
+    entries_[id] = {next, every, std::move(renew)};
+    // Woken only when the new renewal is due before the one it waits for: a thousand sales a
+    // second each add one (due a period later), and waking for each cost a context switch.
+    if (next < waiting_until_) cv_.SignalAll();
     return id;
   }
 
@@ -115,13 +118,16 @@ class Renewals {
       for (auto it = entries_.begin(); it != entries_.end(); ++it)
         if (due == entries_.end() || it->second.next < due->second.next) due = it;
       if (due == entries_.end()) {
+        waiting_until_ = std::chrono::steady_clock::time_point::max();
         cv_.Wait(mu_);
         continue;
       }
       if (std::chrono::steady_clock::now() < due->second.next) {
+        waiting_until_ = due->second.next;
         cv_.WaitUntil(mu_, due->second.next);
         continue;
       }
+      waiting_until_ = std::chrono::steady_clock::time_point::min();  // running: looks again
       // Late by a whole period: a renewal before it hung (a slow database), and leases of sales
       // in flight may run out. Said, so it is seen before a second sale is.
       const auto late = std::chrono::steady_clock::now() - due->second.next;
@@ -144,6 +150,9 @@ class Renewals {
   std::map<uint64_t, Entry> entries_ GUARDED_BY(mu_);
   uint64_t next_id_ GUARDED_BY(mu_) = 0;
   uint64_t running_ GUARDED_BY(mu_) = 0;  // the entry whose renew runs now
+  // When the loop wakes by itself next (max: never; min: it is not waiting).
+  std::chrono::steady_clock::time_point waiting_until_ GUARDED_BY(mu_) =
+      std::chrono::steady_clock::time_point::min();
   std::thread thread_ GUARDED_BY(mu_);
 };
 
