@@ -151,9 +151,11 @@ class CurlTransport : public Transport {
       call = std::make_unique<Call>(std::move(request), std::move(done));
       base::MutexLock lock(mu_);
       if (multi_ != nullptr && !stopping_) {
+        // Only the first of a burst wakes the loop: it takes every queued request at once.
+        const bool first = queued_.empty();
         queued_.push_back(std::move(call));  // on bad_alloc `call` is left as it was
         lock.Unlock();
-        Wake();
+        if (first) Wake();
         return;
       }
     } catch (...) {
