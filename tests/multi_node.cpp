@@ -58,6 +58,7 @@ struct Args {
   bool postgres = true;  // false: one SQLite file
   int threads = 4;       // export.workers per node
   int delay_ms = 0;      // every Lightspeed request answered this much later (internet latency)
+  int sim_threads = 0;   // lsr-sim's request threads (0: its default)
 };
 Args args;
 
@@ -146,7 +147,8 @@ class MultiNode : public ::testing::Test {
   MultiNode()
       : svc_(ServiceOptions{.first_backoff = std::chrono::milliseconds(200),
                             .max_backoff = std::chrono::milliseconds(2000),
-                            .postgres = args.postgres}) {}
+                            .postgres = args.postgres,
+                            .sim_threads = args.sim_threads}) {}
 
   // Each store gets its own lsr-sim account (under the test app) with a small bucket, so the
   // bucket, not the machine, sets the pace.
@@ -392,6 +394,8 @@ int main(int argc, char** argv) {
       args.deadline_seconds = static_cast<int>(v);
     else if (flag == "--max-ratio")
       args.max_ratio = v;
+    else if (flag == "--sim-threads")
+      args.sim_threads = static_cast<int>(v);
     else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;

@@ -29,7 +29,7 @@ TestService::TestService(ServiceOptions options) {
   db_ = std::move(*db);
   token_ = first ? first->token() : AddStore("bikes");
   store_id_ = db_->FindStore("bikes")->id;
-  sim_ = sim::Simulator::Create({});
+  sim_ = sim::Simulator::Create({.threads = options.sim_threads});
   if (!sim_->Start().ok()) throw std::runtime_error("lsr-sim did not start");
   if (options.registered_redirect_uri.empty()) {
     account_ = sim_->CreateAccount("Spoke Cycles", 1, true);

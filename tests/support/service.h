@@ -58,6 +58,8 @@ struct ServiceOptions {
   // Alerts (issue 15): served by the API and the site; their checker is run by the test
   // (alerts().CheckOnce()), not by a thread.
   alerts::Options alerts;
+  // lsr-sim's request threads (sim::SimOptions::threads; 0 = its default).
+  int sim_threads = 0;
 };
 
 // The system clock moved forward by hand: spoke's half of "days later" (lsr-sim's half is
