@@ -21,10 +21,11 @@ class TempFile {
     path_ = std::filesystem::temp_directory_path() /
             ("spoke-fuzz-config-" + std::to_string(getpid()) + ".toml");
     // Only the file speaks: no SPOKE_* variable from the environment may mask what it says.
-    for (const char* v : {"SPOKE_SERVER_LISTEN", "SPOKE_DATABASE_URL", "SPOKE_LIGHTSPEED_API_BASE",
-                          "SPOKE_LIGHTSPEED_AUTH_BASE", "SPOKE_LIGHTSPEED_CLIENT_ID",
-                          "SPOKE_LIGHTSPEED_CLIENT_SECRET", "SPOKE_KEY_FILE",
-                          "SPOKE_EXPORT_WORKERS", "SPOKE_EXPORT_THREADS", "SPOKE_EXPORT_LEASE_SECONDS"})
+    for (const char* v :
+         {"SPOKE_SERVER_LISTEN", "SPOKE_DATABASE_URL", "SPOKE_LIGHTSPEED_API_BASE",
+          "SPOKE_LIGHTSPEED_AUTH_BASE", "SPOKE_LIGHTSPEED_CLIENT_ID",
+          "SPOKE_LIGHTSPEED_CLIENT_SECRET", "SPOKE_KEY_FILE", "SPOKE_EXPORT_WORKERS",
+          "SPOKE_EXPORT_THREADS", "SPOKE_EXPORT_LEASE_SECONDS"})
       unsetenv(v);
   }
   ~TempFile() {

@@ -223,9 +223,9 @@ class CurlTransport : public Transport {
   // libcurl's timer callback: its next timeout, in milliseconds from now (-1: none).
   static int OnTimer(CURLM*, long ms, void* self) {
     auto* t = static_cast<CurlTransport*>(self);
-    t->timer_ = ms < 0 ? std::nullopt
-                       : std::optional(std::chrono::steady_clock::now() +
-                                       std::chrono::milliseconds(ms));
+    t->timer_ =
+        ms < 0 ? std::nullopt
+               : std::optional(std::chrono::steady_clock::now() + std::chrono::milliseconds(ms));
     return 0;
   }
 

@@ -691,8 +691,8 @@ TEST_P(StoreContract, EveryStoreWithDueOrdersIsListedOnceWhateverItsBacklog) {
   auto emails = db_->ListDueEmails(big, 3);
   ASSERT_TRUE(emails.ok()) << emails.error().message;
   ASSERT_EQ(emails->size(), 3u) << "one e-mail per due order, in the same order";
-  EXPECT_EQ(*emails, (std::vector<std::string>{"c0@example.com", "c1@example.com",
-                                               "c2@example.com"}));
+  EXPECT_EQ(*emails,
+            (std::vector<std::string>{"c0@example.com", "c1@example.com", "c2@example.com"}));
 }
 
 // Issue 12: a lane turn claims its orders in one transaction; one another worker holds, or that

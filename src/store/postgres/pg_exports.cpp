@@ -107,8 +107,7 @@ Result<Store::Claimed> PostgresStore::ClaimExports(StoreId store,
 
 std::optional<ExportClaim> PostgresStore::ClaimIn(pqxx::work& w, StoreId store,
                                                   const std::string& number,
-                                                  const std::string& holder,
-                                                  base::Duration lease) {
+                                                  const std::string& holder, base::Duration lease) {
   // One statement. The row is locked FOR UPDATE SKIP LOCKED: a rival in the middle of claiming
   // it makes this claim answer "not due" at once instead of waiting for the rival's commit; a
   // rival that committed first left a row that is no longer due (checked again under the lock).

@@ -59,8 +59,9 @@ Result<std::vector<std::string>> SqliteStore::ListDueEmails(StoreId store, int l
 Result<std::vector<std::string>> SqliteStore::ListDue(const char* column, StoreId store,
                                                       int limit) {
   auto conn = pool_->Take();
-  const std::string sql = std::string("SELECT ") + column + " FROM orders WHERE store_id = ?2 AND " +
-                          kDue + " ORDER BY COALESCE(queued_at, 0), id LIMIT ?3";
+  const std::string sql = std::string("SELECT ") + column +
+                          " FROM orders WHERE store_id = ?2 AND " + kDue +
+                          " ORDER BY COALESCE(queued_at, 0), id LIMIT ?3";
   Stmt s(*conn, sql.c_str());
   s.Bind(1, NowSeconds()).Bind(2, store.value).Bind(3, static_cast<int64_t>(limit));
   std::vector<std::string> out;
