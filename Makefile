@@ -80,13 +80,14 @@ test-asan: deps
 	  $(if $(ASAN_EXCLUDE),-E '$(ASAN_EXCLUDE)')
 
 # TSan over the threaded parts: engine and export faults, rate limiter, client, connections and
-# token refresh (refresh_race), store, the HTTP server; the other e2e tests come along in the same
+# token refresh (refresh_race), store, the HTTP server, the lease renewals (LeaseKeeper, in
+# plan_test); the other e2e tests come along in the same
 # binary. Tests of targets not built here show in ctest as *_NOT_BUILT (the fuzz replays and the
 # soak, by name) and are skipped. Suppressions are for uninstrumented third-party libraries only.
 TSAN_OPTS = halt_on_error=1:second_deadlock_stack=1:suppressions=$(abspath scripts/tsan.supp)
 TSAN_ENV = TSAN_OPTIONS=$(TSAN_OPTS)
 TSAN_TARGETS = exporter_test lightspeed_test lightspeed_sim_test store_test pg_store_test e2e_test \
-  http_test alert_store_test alerts_e2e_test reconcile_e2e_test
+  http_test alert_store_test alerts_e2e_test reconcile_e2e_test plan_test
 TSAN_BUILD ?= build-tsan
 # Not built here (fuzz replays, the soak, the multi-node run), and the end-to-end suites again on
 # PostgreSQL (the exports' and the alerts'): the PostgreSQL backend's threads are covered by
