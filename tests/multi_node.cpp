@@ -212,7 +212,6 @@ class MultiNode : public ::testing::Test {
     return out;
   }
 
-  // How many of the shops' orders are exported, read from the database.
   // Sales Lightspeed has received, all accounts: one request, cheap enough to ask often.
   int SalesPosted() {
     httplib::Client c(svc_.simulator().BaseUrl());

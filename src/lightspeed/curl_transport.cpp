@@ -229,7 +229,7 @@ class CurlTransport : public Transport {
     return 0;
   }
 
-  // Runs libcurl's timeout when it is due, then hands over the finished requests.
+  // Runs libcurl's timeout when it is due (a request just added is due at once).
   void RunDueTimer() {
     if (timer_ && *timer_ <= std::chrono::steady_clock::now()) {
       timer_.reset();
@@ -238,6 +238,7 @@ class CurlTransport : public Transport {
     }
   }
 
+  // Hands each finished request its answer.
   void FinishDone() {
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left))
@@ -292,6 +293,8 @@ class CurlTransport : public Transport {
         int running = 0;
         curl_multi_socket_action(multi_, events[i].data.fd, mask, &running);
       }
+      // Before looking at `stopping_` again: a request that has its answer gets it, not "shut
+      // down".
       RunDueTimer();
       FinishDone();
     }

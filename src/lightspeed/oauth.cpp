@@ -21,6 +21,11 @@ constexpr auto kLeasePoll = std::chrono::milliseconds(50);
 constexpr auto kMaxExpiresIn = std::chrono::seconds(86400);
 constexpr auto kRememberFor = std::chrono::seconds(30);
 
+// An access token that is there and not within kExpiryMargin of its end at `now`.
+bool Usable(const StoredTokens& t, base::TimePoint now) {
+  return !t.access_token.empty() && t.access_expires_at - kExpiryMargin > now;
+}
+
 }  // namespace
 
 std::string OAuthClient::AuthorizeUrl(const std::string& redirect_uri, const std::string& state,
@@ -95,8 +100,7 @@ TokenManager::TokenManager(TokenVault& vault, OAuthClient& oauth, base::Clock& c
 
 void TokenManager::Remember(const StoredTokens& tokens) {
   base::MutexLock lock(remembered_mu_);
-  remembered_ = tokens.access_token;
-  remembered_expires_ = tokens.access_expires_at;
+  remembered_ = tokens;
   remembered_at_ = clock_.Now();
 }
 
@@ -104,13 +108,12 @@ base::Result<std::string> TokenManager::AccessToken() {
   const base::TimePoint now = clock_.Now();
   {
     base::MutexLock lock(remembered_mu_);
-    if (!remembered_.empty() && remembered_expires_ - kExpiryMargin > now &&
-        now - remembered_at_ < kRememberFor && now >= remembered_at_)
-      return remembered_;
+    if (Usable(remembered_, now) && now >= remembered_at_ && now - remembered_at_ < kRememberFor)
+      return remembered_.access_token;
   }
   auto tokens = vault_.Load();
   if (!tokens.ok()) return tokens.error();
-  if (!tokens->access_token.empty() && tokens->access_expires_at - kExpiryMargin > now) {
+  if (Usable(*tokens, now)) {
     Remember(*tokens);
     return tokens->access_token;
   }
@@ -120,7 +123,7 @@ base::Result<std::string> TokenManager::AccessToken() {
 base::Result<std::string> TokenManager::Refreshed(const std::string& rejected) {
   {
     base::MutexLock lock(remembered_mu_);
-    if (remembered_ == rejected) remembered_.clear();
+    if (remembered_.access_token == rejected) remembered_ = {};
   }
   return RefreshUnless(rejected);
 }
@@ -133,8 +136,7 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
   for (;;) {
     auto tokens = vault_.Load();
     if (!tokens.ok()) return tokens.error();
-    const bool fresh = tokens->access_expires_at - kExpiryMargin > clock_.Now();
-    if (tokens->access_token != stale && !tokens->access_token.empty() && fresh) {
+    if (tokens->access_token != stale && Usable(*tokens, clock_.Now())) {
       Remember(*tokens);
       return tokens->access_token;
     }
@@ -146,8 +148,7 @@ base::Result<std::string> TokenManager::RefreshUnless(const std::string& stale) 
         (void)vault_.Release(holder_);
         return again.error();
       }
-      if (again->access_token != stale && !again->access_token.empty() &&
-          again->access_expires_at - kExpiryMargin > clock_.Now()) {
+      if (again->access_token != stale && Usable(*again, clock_.Now())) {
         (void)vault_.Release(holder_);
         Remember(*again);
         return again->access_token;

@@ -94,8 +94,7 @@ class TokenManager : public TokenSource {
   // Threads of this process queue here; the vault's lease then orders processes.
   base::Mutex refresh_mu_;
   base::Mutex remembered_mu_;
-  std::string remembered_ GUARDED_BY(remembered_mu_);
-  base::TimePoint remembered_expires_ GUARDED_BY(remembered_mu_);
+  StoredTokens remembered_ GUARDED_BY(remembered_mu_);
   base::TimePoint remembered_at_ GUARDED_BY(remembered_mu_);
 };
 

@@ -87,15 +87,15 @@ class ExportStore {
   // The customer e-mails of the same orders, as imported (one per order, in the same order): a
   // turn searches the next orders' customers with its own without reading those orders whole.
   virtual Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) = 0;
-  // queued/expired → exporting, attempt + 1, a new fence and a lease for `lease`.
-  // kConflict when someone else holds it or it is no longer due.
-  virtual Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
-                                          const std::string& holder, base::Duration lease) = 0;
-  // ClaimExport for several orders of one store in one transaction (a lane turn's): the ones
-  // claimed, in the order asked; one not due or held by someone else is left out.
+  // queued/expired → exporting, attempt + 1, a new fence and a lease for `lease`, for several
+  // orders of one store in one transaction (a lane turn's): the ones claimed, in the order
+  // asked; one not due or held by someone else is left out.
   using Claimed = std::vector<std::pair<std::string, ExportClaim>>;
   virtual Result<Claimed> ClaimExports(StoreId store, const std::vector<std::string>& numbers,
                                        const std::string& holder, base::Duration lease) = 0;
+  // ClaimExports for one order: kConflict when someone else holds it or it is no longer due.
+  Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
+                                  const std::string& holder, base::Duration lease);
   // Recorded just before the sale is sent (and again to extend the lease): from here until a
   // certain outcome, a restart must search Lightspeed before sending again.
   virtual Status MarkSending(StoreId store, const std::string& number, int64_t fence,

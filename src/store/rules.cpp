@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "store/exports.h"
 
 namespace store::rules {
 namespace {
@@ -376,3 +377,15 @@ int64_t Seconds(base::TimePoint t) {
 base::TimePoint FromSeconds(int64_t s) { return base::TimePoint(std::chrono::seconds(s)); }
 
 }  // namespace store::rules
+
+namespace store {
+
+Result<ExportClaim> ExportStore::ClaimExport(StoreId store, const std::string& number,
+                                             const std::string& holder, base::Duration lease) {
+  auto claimed = ClaimExports(store, {number}, holder, lease);
+  if (!claimed.ok()) return claimed.error();
+  if (claimed->empty()) return rules::NotDue(number);
+  return claimed->front().second;
+}
+
+}  // namespace store

@@ -85,14 +85,6 @@ Result<std::vector<std::string>> PostgresStore::ListDue(const char* column, Stor
       });
 }
 
-Result<ExportClaim> PostgresStore::ClaimExport(StoreId store, const std::string& number,
-                                               const std::string& holder, base::Duration lease) {
-  auto claimed = ClaimExports(store, {number}, holder, lease);
-  if (!claimed.ok()) return claimed.error();
-  if (claimed->empty()) return rules::NotDue(number);
-  return claimed->front().second;
-}
-
 Result<Store::Claimed> PostgresStore::ClaimExports(StoreId store,
                                                    const std::vector<std::string>& numbers,
                                                    const std::string& holder,
@@ -111,25 +103,22 @@ std::optional<ExportClaim> PostgresStore::ClaimIn(pqxx::work& w, StoreId store,
   // One statement. The row is locked FOR UPDATE SKIP LOCKED: a rival in the middle of claiming
   // it makes this claim answer "not due" at once instead of waiting for the rival's commit; a
   // rival that committed first left a row that is no longer due (checked again under the lock).
-  {
-    auto r = w.exec_prepared(
-        Prepare(
-            w,
-            "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
-            "export_fence = export_fence + 1, export_lease_holder = $2, export_lease_until = " +
-                UntilSql(3, 4) + ", updated_at = " + kNow +
-                " WHERE id = (SELECT id FROM orders WHERE store_id = $5 AND number = $6 AND " +
-                kDue +
-                " FOR UPDATE SKIP LOCKED) RETURNING export_fence, export_attempts, "
-                "export_maybe_sent"),
-        ClockSeconds(), holder, ClockUntil(lease), Micros(lease), store.value, number);
-    if (r.empty()) return std::nullopt;
-    ExportClaim claim;
-    claim.fence = r[0][0].as<int64_t>();
-    claim.attempt = r[0][1].as<int>();
-    claim.maybe_sent = r[0][2].as<bool>();
-    return claim;
-  }
+  auto r = w.exec_prepared(
+      Prepare(
+          w,
+          "UPDATE orders SET export_state = 'exporting', export_attempts = export_attempts + 1, "
+          "export_fence = export_fence + 1, export_lease_holder = $2, export_lease_until = " +
+              UntilSql(3, 4) + ", updated_at = " + kNow +
+              " WHERE id = (SELECT id FROM orders WHERE store_id = $5 AND number = $6 AND " + kDue +
+              " FOR UPDATE SKIP LOCKED) RETURNING export_fence, export_attempts, "
+              "export_maybe_sent"),
+      ClockSeconds(), holder, ClockUntil(lease), Micros(lease), store.value, number);
+  if (r.empty()) return std::nullopt;
+  ExportClaim claim;
+  claim.fence = r[0][0].as<int64_t>();
+  claim.attempt = r[0][1].as<int>();
+  claim.maybe_sent = r[0][2].as<bool>();
+  return claim;
 }
 
 Status PostgresStore::MarkSending(StoreId store, const std::string& number, int64_t fence,

@@ -78,8 +78,6 @@ class PostgresStore : public Store {
   Result<std::vector<DueStore>> ListDueStores() override;
   Result<std::vector<std::string>> ListDueExports(StoreId store, int limit) override;
   Result<std::vector<std::string>> ListDueEmails(StoreId store, int limit) override;
-  Result<ExportClaim> ClaimExport(StoreId store, const std::string& number,
-                                  const std::string& holder, base::Duration lease) override;
   Result<Claimed> ClaimExports(StoreId store, const std::vector<std::string>& numbers,
                                const std::string& holder, base::Duration lease) override;
   Status MarkSending(StoreId store, const std::string& number, int64_t fence,

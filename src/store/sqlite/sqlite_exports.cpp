@@ -70,14 +70,6 @@ Result<std::vector<std::string>> SqliteStore::ListDue(const char* column, StoreI
   return out;
 }
 
-Result<ExportClaim> SqliteStore::ClaimExport(StoreId store, const std::string& number,
-                                             const std::string& holder, base::Duration lease) {
-  auto claimed = ClaimExports(store, {number}, holder, lease);
-  if (!claimed.ok()) return claimed.error();
-  if (claimed->empty()) return rules::NotDue(number);
-  return claimed->front().second;
-}
-
 Result<Store::Claimed> SqliteStore::ClaimExports(StoreId store,
                                                  const std::vector<std::string>& numbers,
                                                  const std::string& holder, base::Duration lease) {
