@@ -45,11 +45,8 @@ TEST_F(HostileInput, M2AnExportMessageWithBrokenUtf8NeverBreaksTheApi) {
   auto claim = db.ClaimExport(svc_.store_id(), "10023", "test", std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok());
   const std::string cut = "Lightspeed: " + std::string(187, 'a') + "\xC3";  // 200 bytes, split
-  ASSERT_TRUE(
-      db.RecordAttempt(svc_.store_id(), "10023",
-                       store::ExportAttempt{1, {}, {}, store::AttemptOutcome::kFailed, 400, cut, 1})
-          .ok());
-  ASSERT_TRUE(db.StopExport(svc_.store_id(), "10023", claim->fence, cut, {}).ok());
+  const store::ExportAttempt refused{1, {}, {}, store::AttemptOutcome::kFailed, 400, cut, 1};
+  ASSERT_TRUE(db.StopExport(svc_.store_id(), "10023", claim->fence, cut, {}, &refused).ok());
   Reply order = svc_.Get("/api/v1/orders/10023");
   ASSERT_EQ(order.status, 200) << order.raw.substr(0, 300);
   EXPECT_EQ(order.body["export"]["message"], "Lightspeed: " + std::string(187, 'a') + "\uFFFD");

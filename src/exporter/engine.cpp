@@ -563,11 +563,8 @@ class Engine::Impl {
         e.code == base::ErrorCode::kUnauthenticated ? StoppedForConnection(e.message) : e.message;
     store::ExportAttempt rec{
         claim.attempt, clock_.Now(), clock_.Now(), store::AttemptOutcome::kFailed, 0, message, 0};
-    // Nothing was sent: if these writes fail, the claim expires and the order is tried again.
-    if (auto st = store_.RecordAttempt(s, n, rec); !st.ok())
-      spdlog::warn("order {}: attempt not recorded: {}", base::EscapeForLog(n),
-                   base::EscapeForLog(st.error().message));
-    if (auto st = store_.StopExport(s, n, claim.fence, message, {}); !st.ok())
+    // Nothing was sent: if this write fails, the claim expires and the order is tried again.
+    if (auto st = store_.StopExport(s, n, claim.fence, message, {}, &rec); !st.ok())
       spdlog::warn("order {}: not stopped ({}); it will be tried again", base::EscapeForLog(n),
                    base::EscapeForLog(st.error().message));
   }

@@ -10,6 +10,7 @@
 #include "base/crash_points.h"
 #include "base/mutex.h"
 #include "base/text.h"
+#include "base/thread_name.h"
 #include "exporter/connections.h"
 #include "exporter/existing_sale.h"
 #include "exporter/telemetry.h"
@@ -87,7 +88,11 @@ class Renewals {
 
   uint64_t Add(std::chrono::steady_clock::duration every, std::function<void()> renew) {
     base::MutexLock lock(mu_);
-    if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
+    if (!thread_.joinable())
+      thread_ = std::thread([this] {
+        base::NameThisThread("lease-renewals");
+        Loop();
+      });
     const uint64_t id = ++next_id_;
     const auto next = std::chrono::steady_clock::now() + every;
     entries_[id] = {next, every, std::move(renew)};
@@ -185,23 +190,26 @@ bool OrderExport::Persist(Attempt& a, const char* what,
   return false;
 }
 
-void OrderExport::Finish(Attempt& a, store::AttemptOutcome outcome, const std::string& message) {
+store::ExportAttempt OrderExport::Finish(Attempt& a, store::AttemptOutcome outcome,
+                                         const std::string& message) {
   store::ExportAttempt rec{a.claim.attempt,       a.started, clock_.Now(),    outcome,
                            a.meter.last_status(), message,   a.meter.units(), a.sent};
-  Persist(a, "the attempt", [&] { return store_.RecordAttempt(a.store, a.number, rec); });
   telemetry::RecordAttempt(store::Name(outcome));
   if ((outcome == store::AttemptOutcome::kExported || outcome == store::AttemptOutcome::kAdopted) &&
       a.record.export_record.queued_at)
     telemetry::RecordExportLatency(
         std::chrono::duration<double>(clock_.Now() - *a.record.export_record.queued_at).count());
+  return rec;
 }
 
-void OrderExport::Complete(Attempt& a, const std::string& sale_id) {
+void OrderExport::Complete(Attempt& a, const std::string& sale_id, store::AttemptOutcome outcome,
+                           const std::string& message) {
+  const store::ExportAttempt rec = Finish(a, outcome, message);
   // With what was sent, for reconciliation's total_differs (issue 15); an adopted sale's plan is
   // the one that was sent before.
   Persist(a, "the exported sale", [&] {
     return store_.CompleteExport(a.store, a.number, a.claim.fence, sale_id, a.plan.not_sent,
-                                 a.plan.expected_total);
+                                 a.plan.expected_total, &rec);
   });
   CrashPoint("after_success");
 }
@@ -229,9 +237,10 @@ void OrderExport::Retry(Attempt& a, const base::Error& e, bool maybe_sent) {
   }
   const base::Duration wait = RetryWait(policy_, a.claim.attempt, e);
   const std::string message = "Will try again: " + e.message + a.notes;
-  Finish(a, store::AttemptOutcome::kRetry, message);
+  const store::ExportAttempt rec = Finish(a, store::AttemptOutcome::kRetry, message);
   Persist(a, "the retry", [&] {
-    return store_.RetryExportLater(a.store, a.number, a.claim.fence, wait, message, maybe_sent);
+    return store_.RetryExportLater(a.store, a.number, a.claim.fence, wait, message, maybe_sent,
+                                   &rec);
   });
 }
 
@@ -245,9 +254,9 @@ void OrderExport::Fail(Attempt& a, const base::Error& e, const std::string& what
                        !now->connection_message.empty();
     message = StoppedForConnection(known ? now->connection_message : e.message) + a.notes;
   }
-  Finish(a, store::AttemptOutcome::kFailed, message);
+  const store::ExportAttempt rec = Finish(a, store::AttemptOutcome::kFailed, message);
   Persist(a, "the stop", [&] {
-    return store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent);
+    return store_.StopExport(a.store, a.number, a.claim.fence, message, a.plan.not_sent, &rec);
   });
 }
 
@@ -256,8 +265,7 @@ base::Task<> OrderExport::Adopt(Attempt& a, lightspeed::Client& client,
   auto serials = co_await RecordSerials(a, client, sale);
   if (!serials.ok()) co_return Retry(a, serials.error(), true);  // the next attempt resumes them
   CrashPoint("before_success");
-  Finish(a, store::AttemptOutcome::kAdopted, how + *serials + a.notes);
-  Complete(a, sale.id);
+  Complete(a, sale.id, store::AttemptOutcome::kAdopted, how + *serials + a.notes);
 }
 
 base::Task<bool> OrderExport::SettleEarlierSales(Attempt& a, lightspeed::Client& client,
@@ -362,8 +370,8 @@ base::Task<> OrderExport::SendSale(Attempt& a, lightspeed::Client& client) {
     co_return Retry(a, serials.error(), true);
   }
   CrashPoint("before_success");
-  Finish(a, store::AttemptOutcome::kExported, "Sale " + sale->id + " created" + *serials + a.notes);
-  Complete(a, sale->id);
+  Complete(a, sale->id, store::AttemptOutcome::kExported,
+           "Sale " + sale->id + " created" + *serials + a.notes);
 }
 
 base::Task<> OrderExport::Run(store::StoreId s, std::string number, store::ExportClaim claim,

@@ -122,8 +122,13 @@ class OrderExport {
   base::Task<base::Result<std::string>> RecordSerials(Attempt& a, lightspeed::Client& client,
                                                       const lightspeed::Sale& sale);
 
-  void Finish(Attempt& a, store::AttemptOutcome outcome, const std::string& message);
-  void Complete(Attempt& a, const std::string& sale_id);
+  // The attempt's record for its history, written by the transition that ends it (one
+  // transaction); counted in the metrics here.
+  store::ExportAttempt Finish(Attempt& a, store::AttemptOutcome outcome,
+                              const std::string& message);
+  // `outcome`: kExported or kAdopted.
+  void Complete(Attempt& a, const std::string& sale_id, store::AttemptOutcome outcome,
+                const std::string& message);
   void Retry(Attempt& a, const base::Error& e, bool maybe_sent);
   void Fail(Attempt& a, const base::Error& e, const std::string& what);
   // A state write that must not be lost: retried while the database is busy, logged if it still

@@ -304,7 +304,8 @@ TEST_P(AlertStoreContract, FactsNameStoppedOrdersTheOldestQueuedOneAndTheConnect
   }
   auto claim = db_->ClaimExport(store_, "A1", "w", seconds(60));
   ASSERT_TRUE(claim.ok()) << claim.error().message;
-  ASSERT_TRUE(db_->StopExport(store_, "A1", claim->fence, "Lightspeed refused it", {}).ok());
+  ASSERT_TRUE(
+      db_->StopExport(store_, "A1", claim->fence, "Lightspeed refused it", {}, nullptr).ok());
   auto facts = db_->GetAlertFacts(store_, 10);
   ASSERT_TRUE(facts.ok()) << facts.error().message;
   ASSERT_EQ(facts->attention.size(), 1u);

@@ -100,23 +100,26 @@ class ExportStore {
   // certain outcome, a restart must search Lightspeed before sending again.
   virtual Status MarkSending(StoreId store, const std::string& number, int64_t fence,
                              base::Duration lease) = 0;
+  // The three transitions that end an attempt write `attempt` (nullptr: nothing) to the order's
+  // attempt history in the same transaction, one commit per sale: the record is kept even when the
+  // transition itself is refused as fenced (the history says what this worker did either way).
   // `sent_total`: the total of the sale that was sent, for reconciliation's total_differs (unknown
   // for an adopted sale whose plan was not kept).
   virtual Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
                                 const std::string& sale_id, const std::vector<NotSent>& not_sent,
-                                std::optional<base::Money> sent_total) = 0;
+                                std::optional<base::Money> sent_total,
+                                const ExportAttempt* attempt) = 0;
   virtual Status StopExport(StoreId store, const std::string& number, int64_t fence,
-                            const std::string& message, const std::vector<NotSent>& not_sent) = 0;
+                            const std::string& message, const std::vector<NotSent>& not_sent,
+                            const ExportAttempt* attempt) = 0;
   // Back to queued, due again after `wait`; `maybe_sent` keeps the search-first mark.
   virtual Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
-                                  base::Duration wait, const std::string& message,
-                                  bool maybe_sent) = 0;
+                                  base::Duration wait, const std::string& message, bool maybe_sent,
+                                  const ExportAttempt* attempt) = 0;
   // Nothing was sent for this claim (the turn ended before the order's sale): queued again, due
   // at once, its "maybe sent" mark as it was and the attempt it was claimed for not counted.
   virtual Status ReleaseExport(StoreId store, const std::string& number, int64_t fence,
                                const std::string& message) = 0;
-  virtual Status RecordAttempt(StoreId store, const std::string& number,
-                               const ExportAttempt& attempt) = 0;
 
   // --- Lanes across nodes (issue 13): several `spoke worker` nodes on one database drive each
   // lane (Lightspeed account) from one node at a time, so one rate-limit bucket is paced by one

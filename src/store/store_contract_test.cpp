@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <functional>
@@ -464,7 +465,8 @@ TEST_P(StoreContract, NeedsActionIsWhatCannotBeExportedAsItIs) {
   ASSERT_TRUE(db_->QueueExport(store_, "X1", Allow()).ok());
   auto claim = db_->ClaimExport(store_, "X1", "w", std::chrono::minutes(1));
   ASSERT_TRUE(claim.ok()) << claim.error().message;
-  ASSERT_TRUE(db_->StopExport(store_, "X1", claim->fence, "Lightspeed refused it", {}).ok());
+  ASSERT_TRUE(
+      db_->StopExport(store_, "X1", claim->fence, "Lightspeed refused it", {}, nullptr).ok());
   OrderFilter needs;
   needs.needs_action = true;
   const auto numbers = [&] {
@@ -609,17 +611,25 @@ TEST_P(StoreContract, ExportStateMachineWithFencing) {
   EXPECT_TRUE(db_->ListDueExports(store_, 10)->empty());
   EXPECT_TRUE(db_->ListDueStores()->empty());
   ASSERT_TRUE(db_->MarkSending(store_, "10023", first->fence, lease).ok());
+  // Each transition that ends an attempt writes the attempt's record with it (one commit).
+  const ExportAttempt timeout{1, {}, {}, store::AttemptOutcome::kRetry, 0, "timeout", 1};
   ASSERT_TRUE(
-      db_->RetryExportLater(store_, "10023", first->fence, kExpired, "timeout", false).ok());
+      db_->RetryExportLater(store_, "10023", first->fence, kExpired, "timeout", false, &timeout)
+          .ok());
   auto second = db_->ClaimExport(store_, "10023", "w2", lease);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->attempt, 2);
   EXPECT_TRUE(second->maybe_sent) << "the mark survives a retry: search before sending again";
-  EXPECT_EQ(db_->CompleteExport(store_, "10023", first->fence, "99", {}, std::nullopt).error().code,
+  const ExportAttempt stale{1, {}, {}, store::AttemptOutcome::kExported, 200, "Sale 99 created", 1};
+  EXPECT_EQ(db_->CompleteExport(store_, "10023", first->fence, "99", {}, std::nullopt, &stale)
+                .error()
+                .code,
             base::ErrorCode::kConflict)
       << "a stale worker cannot finish the order";
+  const ExportAttempt created{2, {}, {}, store::AttemptOutcome::kExported, 200, "Sale 4711 created",
+                              1};
   ASSERT_TRUE(db_->CompleteExport(store_, "10023", second->fence, "4711",
-                                  {NotSent{"GC-50", M(5000), "gift card"}}, std::nullopt)
+                                  {NotSent{"GC-50", M(5000), "gift card"}}, std::nullopt, &created)
                   .ok());
   auto done = db_->GetOrder(store_, "10023");
   EXPECT_EQ(done->export_record.state, ExportState::kExported);
@@ -627,6 +637,12 @@ TEST_P(StoreContract, ExportStateMachineWithFencing) {
   EXPECT_EQ(done->export_record.attempts, 2);
   ASSERT_EQ(done->export_record.not_sent.size(), 1u);
   EXPECT_EQ(done->export_record.not_sent[0].amount, M(5000));
+  // The stale worker's account is kept although its transition was refused: the history shows
+  // that a second sale may exist in Lightspeed.
+  std::vector<std::string> history;
+  for (const ExportAttempt& a : done->attempts) history.push_back(a.message);
+  std::sort(history.begin(), history.end());
+  EXPECT_EQ(history, (std::vector<std::string>{"Sale 4711 created", "Sale 99 created", "timeout"}));
 }
 
 // Issue 12: a turn that ends before an order's sale (the bucket is full, the engine stops) puts
@@ -640,7 +656,8 @@ TEST_P(StoreContract, AReleasedClaimIsDueAtOnceAndItsAttemptIsNotCounted) {
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(db_->MarkSending(store_, "10023", first->fence, lease).ok());
   ASSERT_TRUE(
-      db_->RetryExportLater(store_, "10023", first->fence, kExpired, "timeout", false).ok());
+      db_->RetryExportLater(store_, "10023", first->fence, kExpired, "timeout", false, nullptr)
+          .ok());
   auto second = db_->ClaimExport(store_, "10023", "w1", lease);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->attempt, 2);
@@ -729,15 +746,13 @@ TEST_P(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   auto next = db_->ClaimExport(store_, "10023", "w2", std::chrono::seconds(60));
   ASSERT_TRUE(next.ok());
   EXPECT_GT(next->fence, dead->fence);
-  ASSERT_TRUE(db_->StopExport(store_, "10023", next->fence, "Lightspeed: bad item", {}).ok());
+  const ExportAttempt bad{2, {}, {}, store::AttemptOutcome::kFailed, 400, "bad item", 7.5};
+  ASSERT_TRUE(db_->StopExport(store_, "10023", next->fence, "Lightspeed: bad item", {}, &bad).ok());
   auto stopped = db_->GetOrder(store_, "10023");
   EXPECT_EQ(stopped->export_record.state, ExportState::kNeedsAttention);
   EXPECT_EQ(stopped->export_record.message, "Lightspeed: bad item");
-  ASSERT_TRUE(db_->RecordAttempt(
-                     store_, "10023",
-                     ExportAttempt{2, {}, {}, store::AttemptOutcome::kFailed, 400, "bad item", 7.5})
-                  .ok());
-  EXPECT_EQ(db_->GetOrder(store_, "10023")->attempts.size(), 1u);
+  ASSERT_EQ(stopped->attempts.size(), 1u);
+  EXPECT_EQ(stopped->attempts[0].units, 7.5);
 }
 
 // M2: a message cut inside a character (or carrying any byte that is not UTF-8) made every answer
@@ -750,20 +765,16 @@ TEST_P(StoreContract, HostileInputM2StoredMessagesAreValidUtf8) {
   ASSERT_TRUE(claim.ok());
   // 1,999 bytes, then a two-byte character across the limit, then more.
   const std::string long_message = std::string(1999, 'a') + "\xC3\xA9" + std::string(500, 'b');
-  ASSERT_TRUE(
-      db_->RetryExportLater(store_, "10023", claim->fence, {}, "caf\xE9 " + long_message, false)
-          .ok());
+  ASSERT_TRUE(db_->RetryExportLater(store_, "10023", claim->fence, {}, "caf\xE9 " + long_message,
+                                    false, nullptr)
+                  .ok());
   EXPECT_EQ(db_->GetOrder(store_, "10023")->export_record.message,
             "caf\xEF\xBF\xBD " + std::string(2000 - 7, 'a'));
   claim = db_->ClaimExport(store_, "10023", "w1", lease);
   ASSERT_TRUE(claim.ok());
-  ASSERT_TRUE(db_->StopExport(store_, "10023", claim->fence, long_message, {}).ok());
-  ASSERT_TRUE(
-      db_->RecordAttempt(
-             store_, "10023",
-             ExportAttempt{
-                 1, {}, {}, store::AttemptOutcome::kFailed, 400, "Lightspeed: caf\xE9", 1, "x\xFF"})
-          .ok());
+  const ExportAttempt refused{
+      1, {}, {}, store::AttemptOutcome::kFailed, 400, "Lightspeed: caf\xE9", 1, "x\xFF"};
+  ASSERT_TRUE(db_->StopExport(store_, "10023", claim->fence, long_message, {}, &refused).ok());
   ASSERT_TRUE(db_->MarkLightspeedReconnect(store_, "\xC3").ok());
   auto got = db_->GetOrder(store_, "10023");
   ASSERT_TRUE(got.ok());
@@ -1152,7 +1163,8 @@ TEST_P(StoreContract, ExpectedSalesAndKeptReconcileRuns) {
     ASSERT_TRUE(db_->QueueExport(store_, number, Allow()).ok());
     auto claim = db_->ClaimExport(store_, number, "w1", std::chrono::seconds(60));
     ASSERT_TRUE(claim.ok());
-    ASSERT_TRUE(db_->CompleteExport(store_, number, claim->fence, sale_id, {}, total).ok());
+    ASSERT_TRUE(
+        db_->CompleteExport(store_, number, claim->fence, sale_id, {}, total, nullptr).ok());
   };
   const base::TimePoint before = base::SystemClock().Now() - std::chrono::seconds(2);
   exported("10023", "4711", M(99924));  // the total sent is recorded with the completion
@@ -1234,7 +1246,8 @@ class RefundsContract : public StoreContract {
     ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());
     auto claim = db_->ClaimExport(store_, "10023", "w1", std::chrono::seconds(60));
     ASSERT_TRUE(claim.ok());
-    ASSERT_TRUE(db_->CompleteExport(store_, "10023", claim->fence, "4711", {}, std::nullopt).ok());
+    ASSERT_TRUE(
+        db_->CompleteExport(store_, "10023", claim->fence, "4711", {}, std::nullopt, nullptr).ok());
   }
   static shop::Refund Refund(const std::string& id, int64_t at_s) {
     return shop::Refund{id, "Stripe", M(2500), base::TimePoint(std::chrono::seconds(at_s)), {}};

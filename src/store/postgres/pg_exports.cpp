@@ -19,13 +19,20 @@ const std::string kDue = "((export_state = 'queued' AND COALESCE(export_not_befo
 }  // namespace
 
 template <typename... Args>
-Status PostgresStore::FencedUpdate(const std::string& number, const std::string& sql,
+Status PostgresStore::FencedUpdate(StoreId store, const std::string& number,
+                                   const ExportAttempt* attempt, const std::string& sql,
                                    Args&&... args) {
-  return pool_->Run([&](pqxx::work& w) -> Status {
+  bool fenced = false;
+  auto st = pool_->Run([&](pqxx::work& w) -> Status {
+    if (attempt) InsertAttempt(w, store, number, *attempt);
     auto r = w.exec_prepared0(Prepare(w, sql), std::forward<Args>(args)...);
-    if (r.affected_rows() == 0) return rules::Fenced(number);
+    fenced = r.affected_rows() == 0;
+    // Committed even when fenced, when it carries the attempt: the history keeps it.
+    if (fenced && !attempt) return rules::Fenced(number);
     return {};
   });
+  if (st.ok() && fenced) return rules::Fenced(number);
+  return st;
 }
 
 Result<std::vector<DueStore>> PostgresStore::ListDueStores() {
@@ -123,7 +130,7 @@ std::optional<ExportClaim> PostgresStore::ClaimIn(pqxx::work& w, StoreId store,
 
 Status PostgresStore::MarkSending(StoreId store, const std::string& number, int64_t fence,
                                   base::Duration lease) {
-  return FencedUpdate(number,
+  return FencedUpdate(store, number, nullptr,
                       "UPDATE orders SET export_maybe_sent = TRUE, export_lease_until = " +
                           UntilSql(2, 3) + ", updated_at = " + kNow +
                           " WHERE store_id = $4 AND number = $5 AND export_fence = $6 "
@@ -134,9 +141,10 @@ Status PostgresStore::MarkSending(StoreId store, const std::string& number, int6
 Status PostgresStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,
                                      const std::string& sale_id,
                                      const std::vector<NotSent>& not_sent,
-                                     std::optional<base::Money> sent_total) {
+                                     std::optional<base::Money> sent_total,
+                                     const ExportAttempt* attempt) {
   return FencedUpdate(
-      number,
+      store, number, attempt,
       "UPDATE orders SET export_state = 'exported', sale_id = $2, exported_at = " + kNow +
           ", export_message = NULL, not_sent = $3, export_maybe_sent = FALSE, "
           "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
@@ -150,9 +158,10 @@ Status PostgresStore::CompleteExport(StoreId store, const std::string& number, i
 }
 
 Status PostgresStore::StopExport(StoreId store, const std::string& number, int64_t fence,
-                                 const std::string& message, const std::vector<NotSent>& not_sent) {
+                                 const std::string& message, const std::vector<NotSent>& not_sent,
+                                 const ExportAttempt* attempt) {
   return FencedUpdate(
-      number,
+      store, number, attempt,
       "UPDATE orders SET export_state = 'needs_attention', export_message = $2, not_sent = $3, "
       "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
       "updated_at = " +
@@ -165,9 +174,9 @@ Status PostgresStore::StopExport(StoreId store, const std::string& number, int64
 
 Status PostgresStore::RetryExportLater(StoreId store, const std::string& number, int64_t fence,
                                        base::Duration wait, const std::string& message,
-                                       bool maybe_sent) {
+                                       bool maybe_sent, const ExportAttempt* attempt) {
   return FencedUpdate(
-      number,
+      store, number, attempt,
       "UPDATE orders SET export_state = 'queued', export_message = $2, export_not_before = " +
           UntilSql(3, 4) +
           ", export_maybe_sent = export_maybe_sent OR $5::boolean, export_lease_holder = NULL, "
@@ -181,7 +190,7 @@ Status PostgresStore::RetryExportLater(StoreId store, const std::string& number,
 
 Status PostgresStore::ReleaseExport(StoreId store, const std::string& number, int64_t fence,
                                     const std::string& message) {
-  return FencedUpdate(number,
+  return FencedUpdate(store, number, nullptr,
                       "UPDATE orders SET export_state = 'queued', export_message = $2, "
                       "export_not_before = NULL, export_attempts = GREATEST(export_attempts - 1, "
                       "0), export_lease_holder = NULL, export_lease_until = NULL, updated_at = " +
@@ -191,21 +200,17 @@ Status PostgresStore::ReleaseExport(StoreId store, const std::string& number, in
                       ClockSeconds(), rules::StoredMessage(message), store.value, number, fence);
 }
 
-Status PostgresStore::RecordAttempt(StoreId store, const std::string& number,
-                                    const ExportAttempt& a) {
-  return pool_->Run([&](pqxx::work& w) -> Status {
-    w.exec_prepared0(
-        Prepare(
-            w,
-            "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
-            "http_status, message, units, sent) SELECT id, $1::integer, $2::bigint, $3::bigint, "
-            "$4::text, $5::integer, $6::text, $7::double precision, $8::text FROM orders "
-            "WHERE store_id = $9 AND number = $10"),
-        a.n, rules::Seconds(a.started_at), rules::Seconds(a.finished_at), Name(a.outcome),
-        a.http_status, rules::StoredMessage(a.message), a.units, base::ValidUtf8(a.sent),
-        store.value, number);
-    return {};
-  });
+void PostgresStore::InsertAttempt(pqxx::work& w, StoreId store, const std::string& number,
+                                  const ExportAttempt& a) {
+  w.exec_prepared0(
+      Prepare(w,
+              "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
+              "http_status, message, units, sent) SELECT id, $1::integer, $2::bigint, $3::bigint, "
+              "$4::text, $5::integer, $6::text, $7::double precision, $8::text FROM orders "
+              "WHERE store_id = $9 AND number = $10"),
+      a.n, rules::Seconds(a.started_at), rules::Seconds(a.finished_at), Name(a.outcome),
+      a.http_status, rules::StoredMessage(a.message), a.units, base::ValidUtf8(a.sent), store.value,
+      number);
 }
 
 Result<std::map<std::string, std::string>> PostgresStore::GetLinks(StoreId store,

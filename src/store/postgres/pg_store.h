@@ -84,16 +84,16 @@ class PostgresStore : public Store {
                      base::Duration lease) override;
   Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
                         const std::string& sale_id, const std::vector<NotSent>& not_sent,
-                        std::optional<base::Money> sent_total) override;
+                        std::optional<base::Money> sent_total,
+                        const ExportAttempt* attempt) override;
   Status StopExport(StoreId store, const std::string& number, int64_t fence,
-                    const std::string& message, const std::vector<NotSent>& not_sent) override;
+                    const std::string& message, const std::vector<NotSent>& not_sent,
+                    const ExportAttempt* attempt) override;
   Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
-                          base::Duration wait, const std::string& message,
-                          bool maybe_sent) override;
+                          base::Duration wait, const std::string& message, bool maybe_sent,
+                          const ExportAttempt* attempt) override;
   Status ReleaseExport(StoreId store, const std::string& number, int64_t fence,
                        const std::string& message) override;
-  Status RecordAttempt(StoreId store, const std::string& number,
-                       const ExportAttempt& attempt) override;
   Result<std::map<std::string, std::string>> GetLinks(StoreId store, const std::string& account,
                                                       const std::string& kind) override;
   Result<std::map<std::string, std::string>> GetLinksFor(
@@ -204,9 +204,13 @@ class PostgresStore : public Store {
   template <typename... Args>
   Status RefundUpdate(const std::string& number, const std::string& refund_id,
                       const std::string& sql, Args&&... args);
-  // An UPDATE guarded by the order's fencing token; kConflict when no row matched.
+  // An UPDATE guarded by the order's fencing token; kConflict when no row matched. `attempt`
+  // (nullptr: none) is added to the order's history in the same transaction, fenced or not.
   template <typename... Args>
-  Status FencedUpdate(const std::string& number, const std::string& sql, Args&&... args);
+  Status FencedUpdate(StoreId store, const std::string& number, const ExportAttempt* attempt,
+                      const std::string& sql, Args&&... args);
+  void InsertAttempt(pqxx::work& w, StoreId store, const std::string& number,
+                     const ExportAttempt& attempt);
 
   std::unique_ptr<Pool> pool_;
   base::Clock* clock_;  // nullptr: the database's clock

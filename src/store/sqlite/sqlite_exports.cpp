@@ -1,5 +1,6 @@
 // The export engine's state machine and the Lightspeed links.
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "base/text.h"
 #include "store/rules.h"
@@ -113,13 +114,26 @@ Result<std::optional<ExportClaim>> SqliteStore::ClaimIn(Conn& conn, StoreId stor
 }
 
 Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
-                                 int64_t fence, const std::function<void(Stmt&)>& bind) {
+                                 int64_t fence, const std::function<void(Stmt&)>& bind,
+                                 const ExportAttempt* attempt) {
   auto conn = pool_->Take();
-  Stmt s(*conn, sql.c_str());
-  bind(s);
-  s.Step();
-  if (!s.status().ok()) return s.status();
-  if (conn->Changes() == 0) return rules::Fenced(number);
+  std::optional<WriteTxn> txn;
+  if (attempt) {
+    txn.emplace(*conn);
+    if (!txn->begun().ok()) return txn->begun();
+    if (auto st = InsertAttempt(*conn, store, number, *attempt); !st.ok()) return st;
+  }
+  bool changed = false;
+  {
+    Stmt s(*conn, sql.c_str());
+    bind(s);
+    s.Step();
+    if (!s.status().ok()) return s.status();
+    changed = conn->Changes() != 0;
+  }
+  if (txn)
+    if (auto c = txn->Commit(); !c.ok()) return c;  // the attempt is kept even when fenced
+  if (!changed) return rules::Fenced(number);
   return {};
 }
 
@@ -136,7 +150,8 @@ Status SqliteStore::MarkSending(StoreId store, const std::string& number, int64_
 
 Status SqliteStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,
                                    const std::string& sale_id, const std::vector<NotSent>& not_sent,
-                                   std::optional<base::Money> sent_total) {
+                                   std::optional<base::Money> sent_total,
+                                   const ExportAttempt* attempt) {
   std::optional<int64_t> cents;
   if (sent_total) cents = sent_total->cents();
   return FencedUpdate(
@@ -145,42 +160,49 @@ Status SqliteStore::CompleteExport(StoreId store, const std::string& number, int
       "export_lease_until = NULL, export_not_before = NULL, updated_at = ?, "
       "sent_total_cents = COALESCE(?, sent_total_cents) "
       "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
-      store, number, fence, [&](Stmt& s) {
+      store, number, fence,
+      [&](Stmt& s) {
         const int64_t now = NowSeconds();
         s.Bind(1, sale_id).Bind(2, now).Bind(3, rules::NotSentToText(not_sent)).Bind(4, now);
         s.Bind(5, cents).Bind(6, store.value).Bind(7, number).Bind(8, fence);
-      });
+      },
+      attempt);
 }
 
 Status SqliteStore::StopExport(StoreId store, const std::string& number, int64_t fence,
-                               const std::string& message, const std::vector<NotSent>& not_sent) {
+                               const std::string& message, const std::vector<NotSent>& not_sent,
+                               const ExportAttempt* attempt) {
   return FencedUpdate(
       "UPDATE orders SET export_state = 'needs_attention', export_message = ?, not_sent = ?, "
       "export_lease_holder = NULL, export_lease_until = NULL, export_not_before = NULL, "
       "updated_at = ? WHERE store_id = ? AND number = ? AND export_fence = ? "
       "AND export_state = 'exporting'",
-      store, number, fence, [&](Stmt& s) {
+      store, number, fence,
+      [&](Stmt& s) {
         s.Bind(1, rules::StoredMessage(message))
             .Bind(2, rules::NotSentToText(not_sent))
             .Bind(3, NowSeconds());
         s.Bind(4, store.value).Bind(5, number).Bind(6, fence);
-      });
+      },
+      attempt);
 }
 
 Status SqliteStore::RetryExportLater(StoreId store, const std::string& number, int64_t fence,
                                      base::Duration wait, const std::string& message,
-                                     bool maybe_sent) {
+                                     bool maybe_sent, const ExportAttempt* attempt) {
   return FencedUpdate(
       "UPDATE orders SET export_state = 'queued', export_message = ?, export_not_before = ?, "
       "export_maybe_sent = MAX(export_maybe_sent, ?), export_lease_holder = NULL, "
       "export_lease_until = NULL, updated_at = ? WHERE store_id = ? AND number = ? "
       "AND export_fence = ? AND export_state = 'exporting'",
-      store, number, fence, [&](Stmt& s) {
+      store, number, fence,
+      [&](Stmt& s) {
         s.Bind(1, rules::StoredMessage(message))
             .Bind(2, Until(wait))
             .Bind(3, static_cast<int64_t>(maybe_sent));
         s.Bind(4, NowSeconds()).Bind(5, store.value).Bind(6, number).Bind(7, fence);
-      });
+      },
+      attempt);
 }
 
 Status SqliteStore::ReleaseExport(StoreId store, const std::string& number, int64_t fence,
@@ -196,10 +218,9 @@ Status SqliteStore::ReleaseExport(StoreId store, const std::string& number, int6
       });
 }
 
-Status SqliteStore::RecordAttempt(StoreId store, const std::string& number,
+Status SqliteStore::InsertAttempt(Conn& conn, StoreId store, const std::string& number,
                                   const ExportAttempt& a) {
-  auto conn = pool_->Take();
-  Stmt s(*conn,
+  Stmt s(conn,
          "INSERT INTO export_attempts (order_id, n, started_at, finished_at, outcome, "
          "http_status, message, units, sent) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM orders "
          "WHERE store_id = ? AND number = ?");

@@ -84,16 +84,16 @@ class SqliteStore : public Store {
                      base::Duration lease) override;
   Status CompleteExport(StoreId store, const std::string& number, int64_t fence,
                         const std::string& sale_id, const std::vector<NotSent>& not_sent,
-                        std::optional<base::Money> sent_total) override;
+                        std::optional<base::Money> sent_total,
+                        const ExportAttempt* attempt) override;
   Status StopExport(StoreId store, const std::string& number, int64_t fence,
-                    const std::string& message, const std::vector<NotSent>& not_sent) override;
+                    const std::string& message, const std::vector<NotSent>& not_sent,
+                    const ExportAttempt* attempt) override;
   Status RetryExportLater(StoreId store, const std::string& number, int64_t fence,
-                          base::Duration wait, const std::string& message,
-                          bool maybe_sent) override;
+                          base::Duration wait, const std::string& message, bool maybe_sent,
+                          const ExportAttempt* attempt) override;
   Status ReleaseExport(StoreId store, const std::string& number, int64_t fence,
                        const std::string& message) override;
-  Status RecordAttempt(StoreId store, const std::string& number,
-                       const ExportAttempt& attempt) override;
   Result<std::map<std::string, std::string>> GetLinks(StoreId store, const std::string& account,
                                                       const std::string& kind) override;
   Result<std::map<std::string, std::string>> GetLinksFor(
@@ -199,8 +199,13 @@ class SqliteStore : public Store {
 
   // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
   // lease was taken over, or the state moved on).
+  // One fenced UPDATE of the order (kConflict when it changed nothing), with `attempt` (nullptr:
+  // none) added to the order's history in the same transaction, whether or not it was fenced.
   Status FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
-                      int64_t fence, const std::function<void(Stmt&)>& bind);
+                      int64_t fence, const std::function<void(Stmt&)>& bind,
+                      const ExportAttempt* attempt = nullptr);
+  static Status InsertAttempt(Conn& conn, StoreId store, const std::string& number,
+                              const ExportAttempt& attempt);
 
   std::unique_ptr<Pool> pool_;
   base::Clock* clock_;
