@@ -220,14 +220,17 @@ void Connection::Dispatch() {
   Request req = BuildRequest(/*with_body=*/true);
   // No reading while the handler runs: pipelined requests wait in buffer_, and the socket's
   // receive window pushes back on a client that sends more.
+  if (context_.options->run_on_io_threads) return Answer(Handle(req));
   const bool queued =
       context_.pool->TrySubmit([self = shared_from_this(), req = std::move(req)]() mutable {
-        self->RunHandler(std::move(req));
+        Response res = self->Handle(req);
+        asio::post(self->strand_,
+                   [self, res = std::move(res)]() mutable { self->Answer(std::move(res)); });
       });
   if (!queued) Fail(503);
 }
 
-void Connection::RunHandler(Request req) {
+Response Connection::Handle(Request& req) {
   Response res;
   try {
     if (context_.options->handler) {
@@ -240,13 +243,15 @@ void Connection::RunHandler(Request req) {
     res.status = 500;
     FillError(req, res);
   }
-  asio::post(strand_, [self = shared_from_this(), res = std::move(res)]() mutable {
-    if (res.delay > std::chrono::milliseconds::zero()) {
-      self->Delay(std::move(res));
-    } else {
-      self->Write(std::move(res), /*close=*/false);
-    }
-  });
+  return res;
+}
+
+void Connection::Answer(Response res) {
+  if (res.delay > std::chrono::milliseconds::zero()) {
+    Delay(std::move(res));
+  } else {
+    Write(std::move(res), /*close=*/false);
+  }
 }
 
 // An emulator's late answer (http.h): the worker is already free; the connection's one timer holds
@@ -271,26 +276,32 @@ void Connection::AfterDelay(Response res) {
     Write(std::move(res), /*close=*/false);
     return;
   }
+  if (context_.options->run_on_io_threads) return Write(Continue(std::move(res)), /*close=*/false);
   // The continuation is a handler's work: it runs on a worker, under the pool's queue limit.
   const bool queued =
       context_.pool->TrySubmit([self = shared_from_this(), res = std::move(res)]() mutable {
-        // Moved out first: the continuation may assign the whole response.
-        const std::function<void(Response&)> fill = std::move(res.after_delay);
-        res.after_delay = nullptr;
-        try {
-          fill(res);
-        } catch (...) {
-          res = Response{};
-          res.status = 500;
-          self->FillError(Request{}, res);
-        }
-        res.delay = std::chrono::milliseconds::zero();  // once: the answer goes out now
-        res.after_delay = nullptr;
-        asio::post(self->strand_, [self, res = std::move(res)]() mutable {
-          self->Write(std::move(res), /*close=*/false);
+        Response done = self->Continue(std::move(res));
+        asio::post(self->strand_, [self, done = std::move(done)]() mutable {
+          self->Write(std::move(done), /*close=*/false);
         });
       });
   if (!queued) Fail(503);
+}
+
+Response Connection::Continue(Response res) {
+  // Moved out first: the continuation may assign the whole response.
+  const std::function<void(Response&)> fill = std::move(res.after_delay);
+  res.after_delay = nullptr;
+  try {
+    fill(res);
+  } catch (...) {
+    res = Response{};
+    res.status = 500;
+    FillError(Request{}, res);
+  }
+  res.delay = std::chrono::milliseconds::zero();  // once: the answer goes out now
+  res.after_delay = nullptr;
+  return res;
 }
 
 void Connection::FillError(const Request& req, Response& res) const {

@@ -56,11 +56,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnReadError(boost::system::error_code ec);
   void Dispatch();
-  void RunHandler(Request req);  // on a worker thread
-  void Delay(Response res);      // Response::delay: the timer holds the answer, no worker
+  Response Handle(Request& req);  // the handler, on a worker (or the I/O thread: run_on_io_threads)
+  void Answer(Response res);      // on the strand: written now, or held for Response::delay
+  void Delay(Response res);       // Response::delay: the timer holds the answer, no worker
   void AfterDelay(Response res);
-  void Fail(int status);  // an answer of the server's own, then close
-  void Reset();           // closes with a reset (Response::Abort)
+  Response Continue(Response res);  // a delayed answer's after_delay, where Handle runs
+  void Fail(int status);            // an answer of the server's own, then close
+  void Reset();                     // closes with a reset (Response::Abort)
   void FillError(const Request& req, Response& res) const;
   Request BuildRequest(bool with_body);
   void Write(Response res, bool close);

@@ -34,6 +34,11 @@ struct ServerOptions {
   // Every request that was read whole runs here, on a worker thread. The request is the
   // handler's to change (a router fills in its matches) without copying its body.
   std::function<void(Request& req, Response& res)> handler;
+  // For handlers that never block (an emulator's work in memory): they run on the I/O thread that
+  // read the request, saving two hand-overs between threads per request (four with a
+  // Response::delay). A handler that blocks then holds every connection of its I/O thread; the
+  // worker pool (Limits::worker_threads) is not used.
+  bool run_on_io_threads = false;
   // Fills the body of an answer the server gives by itself (400, 408, 413, 431, 503), so it looks
   // like the service's other errors. `req` has what was parsed so far (the head may be partial).
   std::function<void(const Request& req, Response& res)> on_error;

@@ -23,6 +23,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -277,8 +278,10 @@ class ServerTest : public ::testing::Test {
     o.host = std::move(host);
     o.limits = limits;
     o.handler = [this](const Request& req, Response& res) { Handle(req, res); };
+    o.run_on_io_threads = run_on_io_threads_;
     o.on_error = [this](const Request& req, Response& res) {
       ++errors_filled_;
+      NoteThread(&error_threads_);
       res.SetContent("spoke error " + std::to_string(res.status) + "\n", "text/plain");
     };
     server_ = std::make_unique<Server>(std::move(o));
@@ -307,8 +310,14 @@ class ServerTest : public ::testing::Test {
     if (server_) server_->Stop();
   }
 
+  void NoteThread(std::set<std::thread::id>* into) {
+    std::lock_guard<std::mutex> lock(threads_mu_);
+    into->insert(std::this_thread::get_id());
+  }
+
   void Handle(const Request& req, Response& res) {
     ++handled_;
+    NoteThread(&handler_threads_);
     if (req.path == "/echo") {
       std::string out = req.method + " " + req.path + " " + req.version + " " + req.remote_addr;
       for (const auto& [k, v] : req.params) out += " " + k + "=" + v;
@@ -340,6 +349,7 @@ class ServerTest : public ::testing::Test {
       if (then == "fill") {
         res.after_delay = [this](Response& r) {
           ++continued_;
+          NoteThread(&handler_threads_);
           r.body = "late then";
         };
       } else if (then == "boom") {
@@ -363,7 +373,12 @@ class ServerTest : public ::testing::Test {
   int port_ = 0;
   std::atomic<int> handled_{0};
   std::atomic<int> errors_filled_{0};
-  std::atomic<int> continued_{0};  // Response::after_delay continuations that ran
+  std::atomic<int> continued_{0};   // Response::after_delay continuations that ran
+  bool run_on_io_threads_ = false;  // ServerOptions::run_on_io_threads for StartServer
+  std::mutex threads_mu_;
+  // Where handlers and continuations ran, and where the server's own errors were filled (on an
+  // I/O thread).
+  std::set<std::thread::id> handler_threads_, error_threads_;
   std::promise<void> release_;
   std::shared_future<void> released_ = release_.get_future().share();
 };
@@ -1057,6 +1072,46 @@ TEST_F(ServerTest, StopWithDelayedAnswersPendingClosesThemAndRunsNothing) {
   }
   EXPECT_EQ(continued_, 0) << "no continuation runs once the server is stopped";
   EXPECT_EQ(server_->GetStats().open_connections, 0);
+}
+
+// ServerOptions::run_on_io_threads (lsr-sim): handlers and continuations run on the I/O thread
+// that read the request, never on the worker pool, so a pool of one with a queue of one refuses
+// nothing however many requests arrive at once.
+TEST_F(ServerTest, HandlersOnIoThreadsNeverUseTheWorkerPool) {
+  Limits l = ShortLimits();
+  l.io_threads = 1;
+  l.worker_threads = 1;
+  l.max_queued_requests = 1;
+  run_on_io_threads_ = true;
+  StartServer(l);
+  {
+    Client bad(port_);  // the server's own 400, filled on the I/O thread
+    ASSERT_TRUE(bad.Send("GET /x HTTP/1.1\r\nBad Header\r\n\r\n"));
+    auto r = bad.Read();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+  }
+  constexpr int kClients = 50;
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(clients.back()->Send(Get(i % 2 ? "/late?ms=200" : "/late?ms=200&then=fill")));
+  }
+  for (int i = 0; i < kClients; ++i) {
+    auto r = clients[i]->Read(milliseconds(10000));
+    ASSERT_TRUE(r) << i;
+    EXPECT_EQ(r->status, 200) << i << ": no 503 from a full worker queue";
+    EXPECT_EQ(r->body, i % 2 ? "late now" : "late then") << i;
+  }
+  EXPECT_EQ(continued_, kClients / 2);
+  ASSERT_TRUE(clients[0]->Send(Get("/boom")));
+  auto r = clients[0]->Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  ExpectStillServing();
+  std::lock_guard<std::mutex> lock(threads_mu_);
+  ASSERT_EQ(error_threads_.size(), 1u);
+  EXPECT_EQ(handler_threads_, error_threads_) << "handlers ran on the one I/O thread";
 }
 
 }  // namespace

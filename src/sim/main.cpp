@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   app.footer(kControlHelp);
   std::string listen = "127.0.0.1:8090";
   std::string state_file;
-  int threads = 64;
+  int threads = 4;
   std::string seed_name;
   app.add_option("--listen", listen, "host:port to serve on (port 0 = any free port)")
       ->capture_default_str();

@@ -18,7 +18,9 @@ struct SimOptions {
   base::Clock* clock = nullptr;    // nullptr = base::SystemClock(); must outlive the Simulator
   // (On the real clock a delay fault holds no thread while it waits; an injected clock has the
   // delay slept on it, on the request's thread, so a ManualClock moves at once.)
-  int threads = 64;  // threads that run requests, 1..256 (0 = 64)
+  // Threads that run requests, 1..256. 0: 4 on the real clock, where requests run on the
+  // threads that read them and never block; 64 with an injected clock (delays are slept on).
+  int threads = 0;
 };
 
 struct AccountInfo {

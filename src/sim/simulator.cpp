@@ -37,7 +37,7 @@ class Simulator::Impl {
 
   base::Result<int> Start() {
     if (started_) return port_;
-    const int threads = options_.threads > 0 ? options_.threads : 64;
+    const int threads = options_.threads > 0 ? options_.threads : deferred_delays_ ? 4 : 64;
     if (threads > 256) return base::Invalid("threads", "threads must be 1..256");
     if (!options_.state_file.empty())
       if (auto st = engine_.Load(options_.state_file); !st.ok()) return st.error();
@@ -45,6 +45,13 @@ class Simulator::Impl {
     o.host = options_.host;
     o.port = options_.port;
     o.limits = EmulatorLimits(threads);
+    // On the real clock nothing a request does blocks (a delay is the server's timer): each
+    // runs on the I/O thread that read it, `threads` of them, without hand-overs between
+    // threads. An injected clock has delays slept on, so those need the worker pool.
+    if (deferred_delays_) {
+      o.run_on_io_threads = true;
+      o.limits.io_threads = threads;
+    }
     o.handler = [this](const http::Request& req, http::Response& res) { Serve(req, res); };
     server_ = std::make_unique<http::Server>(std::move(o));
     auto port = server_->Start();
