@@ -10,6 +10,7 @@
 #include "alerts/send.h"
 #include "base/secrets.h"
 #include "base/text.h"
+#include "base/thread_name.h"
 #include "base/url.h"
 #include "exporter/connections.h"
 
@@ -440,7 +441,10 @@ void Alerts::Start() {
   base::MutexLock lock(mu_);
   if (thread_.joinable()) return;
   stop_ = false;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    base::NameThisThread("alerts");
+    Run();
+  });
 }
 
 void Alerts::Stop() {

@@ -1,5 +1,7 @@
 #include "base/executor.h"
 
+#include "base/thread_name.h"
+
 namespace base {
 
 // Signalled with the lock held: SyncWait's loop lives on its caller's stack, and once the
@@ -49,9 +51,10 @@ void Loop::Stop() {
   cv_.SignalAll();
 }
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, const std::string& name) {
   for (int i = 0; i < std::max(1, threads); ++i)
-    threads_.emplace_back([this] {
+    threads_.emplace_back([this, name] {
+      NameThisThread(name);
       while (loop_.RunOne()) {
       }
     });

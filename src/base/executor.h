@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <deque>
 #include <queue>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -53,7 +54,8 @@ class Loop : public Executor {
 // finish before destroying the pool: anything still queued then is never resumed.
 class ThreadPool : public Executor {
  public:
-  explicit ThreadPool(int threads);
+  // `name`: what its threads are called (base::NameThisThread).
+  ThreadPool(int threads, const std::string& name);
   ~ThreadPool() override;
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;

@@ -15,6 +15,7 @@
 #include "base/secrets.h"
 #include "base/task.h"
 #include "base/text.h"
+#include "base/thread_name.h"
 #include "exporter/account_cache.h"
 #include "exporter/item_lookup.h"
 #include "exporter/order_export.h"
@@ -71,18 +72,26 @@ class Engine::Impl {
     if (running_) return;
     running_ = true;
     dispatching_ = true;
-    pool_ = std::make_unique<base::ThreadPool>(std::clamp(options_.threads, 1, 64));
+    pool_ = std::make_unique<base::ThreadPool>(std::clamp(options_.threads, 1, 64), "export-turns");
     auto watch = store_.WatchQueue();
     if (!watch.ok())
       spdlog::warn("not told of new exports ({}); looking every {} ms",
                    base::EscapeForLog(watch.error().message),
                    std::chrono::duration_cast<std::chrono::milliseconds>(options_.poll).count());
     else if (*watch)
-      watcher_ = std::thread(
-          [this, w = std::shared_ptr<store::QueueWatch>(std::move(*watch))] { WatchLoop(*w); });
+      watcher_ = std::thread([this, w = std::shared_ptr<store::QueueWatch>(std::move(*watch))] {
+        base::NameThisThread("queue-watch");
+        WatchLoop(*w);
+      });
     poll_ = watcher_.joinable() ? std::max(options_.poll, options_.watched_poll) : options_.poll;
-    dispatcher_ = std::thread([this] { DispatchLoop(); });
-    keepalive_ = std::thread([this] { KeepAliveLoop(); });
+    dispatcher_ = std::thread([this] {
+      base::NameThisThread("dispatcher");
+      DispatchLoop();
+    });
+    keepalive_ = std::thread([this] {
+      base::NameThisThread("keep-alive");
+      KeepAliveLoop();
+    });
   }
 
   void Stop() {

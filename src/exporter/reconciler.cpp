@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/text.h"
+#include "base/thread_name.h"
 #include "base/time_zone.h"
 
 namespace exporter {
@@ -145,7 +146,10 @@ base::Status ParseDailyAt(const std::string& text, const std::string& field, int
 DailyReconcile::DailyReconcile(store::Store& store, Reconciler& reconciler, base::Clock& clock,
                                DailyReconcileOptions options)
     : store_(store), reconciler_(reconciler), clock_(clock), options_(std::move(options)) {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    base::NameThisThread("reconcile");
+    Loop();
+  });
 }
 
 DailyReconcile::~DailyReconcile() {

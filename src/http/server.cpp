@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/mutex.h"
+#include "base/thread_name.h"
 #include "http/connection.h"
 #include "http/worker_pool.h"
 
@@ -135,6 +136,7 @@ base::Result<int> Server::Impl::Start() {
   }
   for (int i = 0; i < limits.io_threads; ++i) {
     io_threads.emplace_back([this] {
+      base::NameThisThread("http-io");
       for (;;) {
         try {
           ioc.run();

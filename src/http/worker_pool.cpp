@@ -1,10 +1,16 @@
 #include "http/worker_pool.h"
 
+#include "base/thread_name.h"
+
 namespace http::detail {
 
 WorkerPool::WorkerPool(int threads, int max_queued) : max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (int i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      base::NameThisThread("http-worker");
+      Run();
+    });
 }
 
 WorkerPool::~WorkerPool() { Shutdown(); }

@@ -16,6 +16,7 @@
 
 #include "base/mutex.h"
 #include "base/string_reader.h"
+#include "base/thread_name.h"
 #include "lightspeed/transport.h"
 
 namespace lightspeed {
@@ -127,7 +128,10 @@ class CurlTransport : public Transport {
     // 4 × the handles added at the time, shrinks as they finish and closes what they used.
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 1024L);
     try {
-      loop_ = std::thread([this] { Loop(); });
+      loop_ = std::thread([this] {
+        base::NameThisThread("lightspeed-io");
+        Loop();
+      });
     } catch (...) {
       Close();
     }

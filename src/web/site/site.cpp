@@ -8,6 +8,7 @@
 
 #include "base/secrets.h"
 #include "base/text.h"
+#include "base/thread_name.h"
 
 namespace web::site {
 namespace {
@@ -277,6 +278,7 @@ void Site::SampleOnce() {
 void Site::Start() {
   if (!options_.connections || sampler_.joinable()) return;
   sampler_ = std::thread([this] {
+    base::NameThisThread("site-sampler");
     base::MutexLock lock(sampler_mu_);
     while (!stopping_) {
       lock.Unlock();
