@@ -5,11 +5,11 @@ JOBS ?= $(shell nproc)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 5
-CCACHE := $(shell command -v ccache 2>/dev/null)
 # With ccache, every build here (plain, sanitizers, fuzz, package) reuses objects compiled before,
 # also from another clone of the repository (CI builds a fresh clone each time): paths under the
-# clone are hashed relative to it.
-CCACHE_LAUNCHER := $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# clone are hashed relative to it. Looked for when a build is configured, after `deps` (which
+# installs it) has run: on a fresh machine it is not there yet when this file is read.
+CCACHE_LAUNCHER = $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 export CCACHE_MAXSIZE ?= 12G
@@ -24,7 +24,7 @@ deps:
 browser-deps:
 	@bash scripts/browser-deps.sh
 
-$(BUILD)/CMakeCache.txt:
+$(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CCACHE_LAUNCHER)
 
 build: deps $(BUILD)/CMakeCache.txt
