@@ -110,7 +110,7 @@ TEST(Task, ThousandsWaitAtOnceOnTwoThreadsAndResumeOnThem) {
   Mutex mu;
   CondVar cv;
   {
-    ThreadPool pool(2);
+    ThreadPool pool(2, "task-test");
     constexpr int kTasks = 5000;
     const std::thread::id test_thread = std::this_thread::get_id();
     auto waiter = [&]() -> Task<void> {
