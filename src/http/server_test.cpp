@@ -1022,7 +1022,9 @@ TEST_F(ServerTest, AThrowingContinuationGets500) {
 }
 
 // A continuation is a handler's work: when the delay is over it waits for a worker like any
-// request, and a full queue refuses it (503) rather than piling up.
+// request, and a full queue refuses it (503) rather than piling up. The delay leaves the two
+// blocked requests seconds to take the worker and the queue's one place, even on a loaded
+// machine (with 1.5 s, CI's once did not: the continuation then queued behind them).
 TEST_F(ServerTest, AContinuationFindingTheQueueFullGets503) {
   Limits l = ShortLimits();
   l.worker_threads = 1;
@@ -1034,14 +1036,14 @@ TEST_F(ServerTest, AContinuationFindingTheQueueFullGets503) {
     return pred(server_->GetStats());
   };
   Client late(port_), running(port_), queued(port_);
-  ASSERT_TRUE(late.Send(Get("/late?ms=1500&then=fill")));
+  ASSERT_TRUE(late.Send(Get("/late?ms=6000&then=fill")));
   for (int i = 0; i < 400 && handled_ < 1; ++i) std::this_thread::sleep_for(milliseconds(5));
   ASSERT_EQ(handled_, 1);
   ASSERT_TRUE(running.Send(Get("/block")));
   ASSERT_TRUE(wait_for([](const Server::Stats& s) { return s.busy_workers == 1; }));
   ASSERT_TRUE(queued.Send(Get("/block")));
   ASSERT_TRUE(wait_for([](const Server::Stats& s) { return s.queued_requests == 1; }));
-  auto r = late.Read(milliseconds(10000));
+  auto r = late.Read(milliseconds(20000));
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 503);
   EXPECT_EQ(continued_, 0);
