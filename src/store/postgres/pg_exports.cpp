@@ -23,12 +23,10 @@ Status PostgresStore::FencedUpdate(StoreId store, const std::string& number,
                                    const ExportAttempt* attempt, const std::string& sql,
                                    Args&&... args) {
   bool fenced = false;
+  // Committed even when fenced: the history keeps the attempt (a fenced UPDATE changed nothing).
   auto st = pool_->Run([&](pqxx::work& w) -> Status {
     if (attempt) InsertAttempt(w, store, number, *attempt);
-    auto r = w.exec_prepared0(Prepare(w, sql), std::forward<Args>(args)...);
-    fenced = r.affected_rows() == 0;
-    // Committed even when fenced, when it carries the attempt: the history keeps it.
-    if (fenced && !attempt) return rules::Fenced(number);
+    fenced = w.exec_prepared0(Prepare(w, sql), std::forward<Args>(args)...).affected_rows() == 0;
     return {};
   });
   if (st.ok() && fenced) return rules::Fenced(number);

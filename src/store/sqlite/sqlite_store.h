@@ -198,9 +198,8 @@ class SqliteStore : public Store {
                       const std::string& refund_id, const std::function<void(Stmt&)>& bind);
 
   // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
-  // lease was taken over, or the state moved on).
-  // One fenced UPDATE of the order (kConflict when it changed nothing), with `attempt` (nullptr:
-  // none) added to the order's history in the same transaction, whether or not it was fenced.
+  // lease was taken over, or the state moved on). `attempt` (nullptr: none) is added to the
+  // order's history in the same transaction, whether or not the UPDATE was fenced.
   Status FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
                       int64_t fence, const std::function<void(Stmt&)>& bind,
                       const ExportAttempt* attempt = nullptr);
