@@ -65,6 +65,9 @@ class Conn {
   base::Status Exec(const std::string& sql);
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
+  // Puts every commit made so far, by any connection, on disk (see db.cpp). For commits that
+  // someone outside the process will rely on: call after the commit, not inside it.
+  base::Status SyncWal();
 
  private:
   friend class Stmt;

@@ -34,6 +34,8 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
   put.Step();
   if (!put.status().ok()) return put.status().error();
   if (auto c = txn.Commit(); !c.ok()) return c.error();
+  // The mark must outlive a power cut: a create sent after it may land.
+  if (auto d = conn->SyncWal(); !d.ok()) return d.error();
   return existed;
 }
 

@@ -115,7 +115,7 @@ Result<std::optional<ExportClaim>> SqliteStore::ClaimIn(Conn& conn, StoreId stor
 
 Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
                                  int64_t fence, const std::function<void(Stmt&)>& bind,
-                                 const ExportAttempt* attempt) {
+                                 const ExportAttempt* attempt, bool durable) {
   auto conn = pool_->Take();
   std::optional<WriteTxn> txn;
   if (attempt) {
@@ -134,6 +134,7 @@ Status SqliteStore::FencedUpdate(const std::string& sql, StoreId store, const st
   if (txn)
     if (auto c = txn->Commit(); !c.ok()) return c;  // the attempt is kept even when fenced
   if (!changed) return rules::Fenced(number);
+  if (durable) return conn->SyncWal();
   return {};
 }
 
@@ -142,10 +143,12 @@ Status SqliteStore::MarkSending(StoreId store, const std::string& number, int64_
   return FencedUpdate(
       "UPDATE orders SET export_maybe_sent = 1, export_lease_until = ?, updated_at = ? "
       "WHERE store_id = ? AND number = ? AND export_fence = ? AND export_state = 'exporting'",
-      store, number, fence, [&](Stmt& s) {
+      store, number, fence,
+      [&](Stmt& s) {
         s.Bind(1, Until(lease)).Bind(2, NowSeconds()).Bind(3, store.value).Bind(4, number);
         s.Bind(5, fence);
-      });
+      },
+      nullptr, /*durable=*/true);
 }
 
 Status SqliteStore::CompleteExport(StoreId store, const std::string& number, int64_t fence,

@@ -229,6 +229,8 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
     return s.error();
   if (auto s = WriteHold(*conn, order_id, order); !s.ok()) return s.error();
   if (auto s = txn.Commit(); !s.ok()) return s.error();
+  // Answered as stored, the order must outlive a power cut: the web store will not send it again.
+  if (auto s = conn->SyncWal(); !s.ok()) return s.error();
   return outcome;
 }
 
@@ -516,7 +518,8 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   auto changed = LoadOrder(*conn, store, number);
   if (!changed.ok()) return changed.error();
   if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;
-  return txn.Commit();
+  if (auto st = txn.Commit(); !st.ok()) return st;
+  return conn->SyncWal();  // answered as stored, like an order (PutOrder)
 }
 
 Result<ExportRecord> SqliteStore::QueueExport(StoreId store, const std::string& number,

@@ -117,13 +117,14 @@ Result<RefundClaim> SqliteStore::ClaimRefund(StoreId store, const std::string& n
 
 Status SqliteStore::RefundUpdate(const std::string& sql, const std::string& number,
                                  const std::string& refund_id,
-                                 const std::function<void(Stmt&)>& bind) {
+                                 const std::function<void(Stmt&)>& bind, bool durable) {
   auto conn = pool_->Take();
   Stmt s(*conn, sql.c_str());
   bind(s);
   s.Step();
   if (!s.status().ok()) return s.status();
   if (conn->Changes() == 0) return rules::RefundFenced(number, refund_id);
+  if (durable) return conn->SyncWal();
   return {};
 }
 
@@ -138,7 +139,8 @@ Status SqliteStore::MarkRefundSending(StoreId store, const std::string& number,
                                       const std::string& refund_id, int64_t fence) {
   return RefundUpdate(
       "UPDATE refund_exports SET maybe_sent = 1" + kFencedRefund, number, refund_id,
-      [&](Stmt& s) { s.Bind(1, store.value).Bind(2, number).Bind(3, refund_id).Bind(4, fence); });
+      [&](Stmt& s) { s.Bind(1, store.value).Bind(2, number).Bind(3, refund_id).Bind(4, fence); },
+      /*durable=*/true);
 }
 
 Status SqliteStore::CompleteRefund(StoreId store, const std::string& number,

@@ -315,7 +315,10 @@ Status SqliteStore::SaveLightspeedTokens(StoreId store, const SealedTokens& t,
   s.Bind(8, store.value);
   s.Step();
   if (!s.status().ok()) return s.status();
-  return txn.Commit();
+  if (auto c = txn.Commit(); !c.ok()) return c;
+  // Lightspeed has already stopped the old refresh token: losing the new one to a power cut
+  // would disconnect the store.
+  return conn->SyncWal();
 }
 
 Result<bool> SqliteStore::LeaseTokenRefresh(StoreId store, const std::string& holder,

@@ -194,15 +194,17 @@ class SqliteStore : public Store {
   // send them stay the merchant's to refund by hand.
   Status QueueRefundExports(Conn& conn, int64_t order_id,
                             const std::vector<std::string>& refund_ids);
+  // `durable`: on disk before it returns (Conn::SyncWal), for a mark a Lightspeed write relies on.
   Status RefundUpdate(const std::string& sql, const std::string& number,
-                      const std::string& refund_id, const std::function<void(Stmt&)>& bind);
+                      const std::string& refund_id, const std::function<void(Stmt&)>& bind,
+                      bool durable = false);
 
   // Runs an UPDATE guarded by the order's fencing token; kConflict when no row matched (the
   // lease was taken over, or the state moved on). `attempt` (nullptr: none) is added to the
   // order's history in the same transaction, whether or not the UPDATE was fenced.
   Status FencedUpdate(const std::string& sql, StoreId store, const std::string& number,
                       int64_t fence, const std::function<void(Stmt&)>& bind,
-                      const ExportAttempt* attempt = nullptr);
+                      const ExportAttempt* attempt = nullptr, bool durable = false);
   static Status InsertAttempt(Conn& conn, StoreId store, const std::string& number,
                               const ExportAttempt& attempt);
 
