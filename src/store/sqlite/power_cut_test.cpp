@@ -250,15 +250,15 @@ TEST_F(PowerCut, R20TheSendingMarkOutlivesAPowerCut) {
 // writer search first.
 TEST_F(PowerCut, R20TheCreateGatesMarkOutlivesAPowerCut) {
   Checkpoint();
-  auto first = db_->BeginCreate("1001", "customer", "ann@example.com", "w1",
-                                std::chrono::seconds(-3600));
+  auto first =
+      db_->BeginCreate("1001", "customer", "ann@example.com", "w1", std::chrono::seconds(-3600));
   ASSERT_TRUE(first.ok()) << first.error().message;
   ASSERT_FALSE(*first);
 
   auto after = AfterThePowerCut();
   ASSERT_TRUE(after);
-  auto next = after->BeginCreate("1001", "customer", "ann@example.com", "w2",
-                                 std::chrono::seconds(60));
+  auto next =
+      after->BeginCreate("1001", "customer", "ann@example.com", "w2", std::chrono::seconds(60));
   ASSERT_TRUE(next.ok()) << next.error().message;
   EXPECT_TRUE(*next) << "w1's create may have reached Lightspeed: w2 must search first";
 }
@@ -277,8 +277,11 @@ TEST_F(PowerCut, R20TheRefundsSendingMarkOutlivesAPowerCut) {
       db_->CompleteExport(store_, "10004", sale->fence, "4711", {}, std::nullopt, nullptr).ok());
   const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
   ASSERT_TRUE(db_->AddRefund(store_, "10004",
-                             shop::Refund{"rf_1", "Stripe", base::Money::FromCents(2500),
-                                          base::TimePoint(later.time_since_epoch()), {}})
+                             shop::Refund{"rf_1",
+                                          "Stripe",
+                                          base::Money::FromCents(2500),
+                                          base::TimePoint(later.time_since_epoch()),
+                                          {}})
                   .ok());
   Checkpoint();
   auto claim = db_->ClaimRefund(store_, "10004", "rf_1", std::chrono::seconds(-3600));
