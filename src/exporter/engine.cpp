@@ -285,10 +285,12 @@ class Engine::Impl {
       held = held_;
       driving = driving_;
     }
+    std::vector<std::string> renew;
     for (auto& [lane, h] : held) {
       if (due_lanes.count(lane) || driving.count(lane)) h.last_work = now;
-      if (now >= h.renew_at) Renew(lane, &h, now);
+      if (now >= h.renew_at) renew.push_back(lane);
     }
+    Renew(renew, held, now);
     std::erase_if(held, [&](const auto& kv) { return now >= kv.second.valid_until; });
 
     Share share;
@@ -336,19 +338,26 @@ class Engine::Impl {
     return share;
   }
 
-  void Renew(const std::string& lane, Held* h, Steady::time_point now) {
-    auto renewed = store_.LeaseLane(lane, node_, options_.lane_lease);
+  // All of them in one commit: with thousands of lanes, one commit per lane was most of a node's
+  // writes between sales.
+  void Renew(const std::vector<std::string>& lanes, std::map<std::string, Held>& held,
+             Steady::time_point now) {
+    if (lanes.empty()) return;
+    auto renewed = store_.LeaseLanes(lanes, node_, options_.lane_lease);
     if (!renewed.ok()) {
-      spdlog::warn("lane {}: lease not renewed: {}", base::EscapeForLog(lane),
+      spdlog::warn("{} lane leases not renewed: {}", lanes.size(),
                    base::EscapeForLog(renewed.error().message));
       return;  // kept until valid_until; tried again next pass
     }
-    if (!renewed->has_value()) {
+    for (const std::string& lane : lanes) {
+      Held& h = held[lane];
+      if (renewed->count(lane)) {
+        Stamp(&h, now);
+        continue;
+      }
       spdlog::warn("lane {}: lease lost to another node", base::EscapeForLog(lane));
-      h->valid_until = now;
-      return;
+      h.valid_until = now;
     }
-    Stamp(h, now);
   }
 
   void Stamp(Held* h, Steady::time_point at) {

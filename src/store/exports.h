@@ -126,11 +126,16 @@ class ExportStore {
   // limiter. A lease runs while `until` is not past, on the database's clock; names are 1..200
   // bytes of UTF-8 (kInvalidInput naming `lane` or `node` otherwise). ---
 
-  // Takes the lane when it is free or its lease ran out (fence + 1; also when `node` itself let
-  // it lapse), renews it while `node` holds it (same fence), each time until now + `ttl`.
-  // nullopt while another node's lease runs.
-  virtual Result<std::optional<int64_t>> LeaseLane(const std::string& lane, const std::string& node,
-                                                   base::Duration ttl) = 0;
+  // Takes each lane when it is free or its lease ran out (fence + 1; also when `node` itself let
+  // it lapse), renews it while `node` holds it (same fence), each time until now + `ttl`; all in
+  // one transaction (a node renews its thousands of lanes with one commit). Answers the fence of
+  // every lane `node` now holds; a lane whose lease another node holds is left out.
+  virtual Result<std::map<std::string, int64_t>> LeaseLanes(const std::vector<std::string>& lanes,
+                                                            const std::string& node,
+                                                            base::Duration ttl) = 0;
+  // LeaseLanes for one lane: nullopt while another node's lease runs.
+  Result<std::optional<int64_t>> LeaseLane(const std::string& lane, const std::string& node,
+                                           base::Duration ttl);
   // Ends `node`'s lease at once; nothing when another node holds the lane (or none does). The
   // fence is kept, so the next holder's is higher.
   virtual Status ReleaseLane(const std::string& lane, const std::string& node) = 0;

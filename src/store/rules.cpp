@@ -388,4 +388,13 @@ Result<ExportClaim> ExportStore::ClaimExport(StoreId store, const std::string& n
   return claimed->front().second;
 }
 
+Result<std::optional<int64_t>> ExportStore::LeaseLane(const std::string& lane,
+                                                      const std::string& node, base::Duration ttl) {
+  auto leased = LeaseLanes({lane}, node, ttl);
+  if (!leased.ok()) return leased.error();
+  auto it = leased->find(lane);
+  if (it == leased->end()) return std::optional<int64_t>();
+  return std::optional<int64_t>(it->second);
+}
+
 }  // namespace store

@@ -890,6 +890,31 @@ TEST_P(StoreContract, LaneLeaseTakeRenewRefuseAndTakeOverWithAHigherFence) {
   EXPECT_EQ(db_->LeaseLane("1001", "", ttl).error().field, "node");
 }
 
+// Issue 12: a node renews all its lanes with one call (one commit), and each answer is the
+// lane's own: renewed, taken, taken over, or left to the node whose lease runs.
+TEST_P(StoreContract, ManyLanesLeasedAtOnceEachAsAloneWouldBe) {
+  const auto ttl = std::chrono::seconds(30);
+  const int64_t mine = **db_->LeaseLane("1001", "worker-1", ttl);
+  const int64_t theirs = **db_->LeaseLane("1002", "worker-2", ttl);
+  const int64_t lapsed = **db_->LeaseLane("1003", "worker-2", kExpired);
+  auto leased = db_->LeaseLanes({"1001", "1002", "1003", "store-9", "1001"}, "worker-1", ttl);
+  ASSERT_TRUE(leased.ok()) << leased.error().message;
+  EXPECT_EQ(leased->size(), 3u) << "1002 is worker-2's while its lease runs";
+  EXPECT_EQ(leased->at("1001"), mine) << "renewed under the same fence, named twice or not";
+  EXPECT_FALSE(leased->count("1002"));
+  EXPECT_GT(leased->at("1003"), lapsed) << "a lapsed lease is taken over with a higher fence";
+  EXPECT_TRUE(leased->count("store-9")) << "a free lane is taken";
+  auto lanes = db_->ListLanes();
+  ASSERT_TRUE(lanes.ok()) << lanes.error().message;
+  ASSERT_EQ(lanes->size(), 4u);
+  for (const LaneLease& l : *lanes)
+    EXPECT_EQ(l.node, l.lane == "1002" ? "worker-2" : "worker-1") << l.lane;
+  EXPECT_EQ(lanes->at(1).fence, theirs);
+  EXPECT_TRUE(db_->LeaseLanes({}, "worker-1", ttl)->empty());
+  EXPECT_EQ(db_->LeaseLanes({"1001", ""}, "worker-1", ttl).error().field, "lane");
+  EXPECT_EQ(db_->ListLanes()->at(0).fence, mine) << "a refused call changes nothing";
+}
+
 TEST_P(StoreContract, LaneReleaseOnlyByItsHolderAndTheFenceKeepsGrowing) {
   const auto ttl = std::chrono::seconds(30);
   const int64_t first = **db_->LeaseLane("1001", "worker-1", ttl);

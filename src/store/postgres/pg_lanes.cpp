@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 
+#include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store.h"
 #include "store/rules.h"
 
@@ -17,29 +18,38 @@ int64_t TtlSeconds(base::Duration ttl) {
 
 }  // namespace
 
-Result<std::optional<int64_t>> PostgresStore::LeaseLane(const std::string& lane,
-                                                        const std::string& node,
-                                                        base::Duration ttl) {
-  if (auto st = rules::CheckLaneNames(lane, node); !st.ok()) return st.error();
+Result<std::map<std::string, int64_t>> PostgresStore::LeaseLanes(
+    const std::vector<std::string>& lanes, const std::string& node, base::Duration ttl) {
+  for (const std::string& lane : lanes)
+    if (auto st = rules::CheckLaneNames(lane, node); !st.ok()) return st.error();
+  std::map<std::string, int64_t> held;
+  if (lanes.empty()) return held;
   const std::string now = kNowSql;
-  // One statement: the row lock of ON CONFLICT serializes two nodes racing for one lane. The
-  // holder whose lease still runs renews (same fence); anyone takes a lapsed lease (fence + 1).
+  // One statement for every lane: the row locks of ON CONFLICT serialize two nodes racing for a
+  // lane. The holder whose lease still runs renews (same fence); anyone takes a lapsed lease
+  // (fence + 1). DISTINCT: one row may not be upserted twice in one statement.
   const std::string sql =
-      "INSERT INTO export_lanes AS l (lane, node, fence, lease_until) VALUES ($2, $3, 1, " + now +
-      " + $4) ON CONFLICT (lane) DO UPDATE SET "
+      "INSERT INTO export_lanes AS l (lane, node, fence, lease_until) "
+      "SELECT DISTINCT x, $3::text, 1, " +
+      now +
+      " + $4::bigint FROM unnest($2::text[]) AS x "
+      "ON CONFLICT (lane) DO UPDATE SET "
       "fence = CASE WHEN l.node = EXCLUDED.node AND l.lease_until >= " +
       now +
       " THEN l.fence ELSE l.fence + 1 END, node = EXCLUDED.node, "
       "lease_until = EXCLUDED.lease_until "
       "WHERE l.node = EXCLUDED.node OR l.lease_until < " +
-      now + " RETURNING fence";
+      now + " RETURNING lane, fence";
   const std::optional<int64_t> clock = ClockSeconds();
   const int64_t seconds = TtlSeconds(ttl);
-  return pool_->Get<std::optional<int64_t>>([&](pqxx::work& w) -> Result<std::optional<int64_t>> {
-    const pqxx::result r = w.exec_prepared(Prepare(w, sql), clock, lane, node, seconds);
-    if (r.empty()) return std::optional<int64_t>();
-    return std::optional<int64_t>(r[0][0].as<int64_t>());
-  });
+  return pool_->Get<std::map<std::string, int64_t>>(
+      [&](pqxx::work& w) -> Result<std::map<std::string, int64_t>> {
+        const pqxx::result r =
+            w.exec_prepared(Prepare(w, sql), clock, TextArray(lanes), node, seconds);
+        std::map<std::string, int64_t> out;
+        for (const auto& row : r) out[row[0].as<std::string>()] = row[1].as<int64_t>();
+        return out;
+      });
 }
 
 Status PostgresStore::ReleaseLane(const std::string& lane, const std::string& node) {

@@ -4,28 +4,34 @@
 
 namespace store::sqlite {
 
-Result<std::optional<int64_t>> SqliteStore::LeaseLane(const std::string& lane,
-                                                      const std::string& node, base::Duration ttl) {
-  if (auto st = rules::CheckLaneNames(lane, node); !st.ok()) return st.error();
+Result<std::map<std::string, int64_t>> SqliteStore::LeaseLanes(
+    const std::vector<std::string>& lanes, const std::string& node, base::Duration ttl) {
+  for (const std::string& lane : lanes)
+    if (auto st = rules::CheckLaneNames(lane, node); !st.ok()) return st.error();
+  std::map<std::string, int64_t> held;
+  if (lanes.empty()) return held;
   auto conn = pool_->Take();
   WriteTxn txn(*conn);
   if (!txn.begun().ok()) return txn.begun().error();
-  // In the upsert's SET and WHERE, bare columns are the stored row's: the holder whose lease
-  // still runs renews (same fence); anyone takes a lapsed lease (fence + 1).
-  Stmt s(*conn,
-         "INSERT INTO export_lanes (lane, node, fence, lease_until) VALUES (?1, ?2, 1, ?3) "
-         "ON CONFLICT (lane) DO UPDATE SET "
-         "fence = CASE WHEN node = excluded.node AND lease_until >= ?4 THEN fence "
-         "ELSE fence + 1 END, node = excluded.node, lease_until = excluded.lease_until "
-         "WHERE node = excluded.node OR lease_until < ?4 RETURNING fence");
-  s.Bind(1, lane).Bind(2, node).Bind(3, Until(ttl)).Bind(4, NowSeconds());
-  const bool got = s.Step();
-  if (!s.status().ok()) return s.status().error();
-  if (!got) return std::optional<int64_t>();
-  const int64_t fence = s.Int(0);
-  s.Step();  // finish the statement before committing
+  const int64_t until = Until(ttl), now = NowSeconds();
+  for (const std::string& lane : lanes) {
+    // In the upsert's SET and WHERE, bare columns are the stored row's: the holder whose lease
+    // still runs renews (same fence); anyone takes a lapsed lease (fence + 1).
+    Stmt s(*conn,
+           "INSERT INTO export_lanes (lane, node, fence, lease_until) VALUES (?1, ?2, 1, ?3) "
+           "ON CONFLICT (lane) DO UPDATE SET "
+           "fence = CASE WHEN node = excluded.node AND lease_until >= ?4 THEN fence "
+           "ELSE fence + 1 END, node = excluded.node, lease_until = excluded.lease_until "
+           "WHERE node = excluded.node OR lease_until < ?4 RETURNING fence");
+    s.Bind(1, lane).Bind(2, node).Bind(3, until).Bind(4, now);
+    if (s.Step()) {
+      held[lane] = s.Int(0);
+      s.Step();  // finish the statement before the next
+    }
+    if (!s.status().ok()) return s.status().error();
+  }
   if (auto c = txn.Commit(); !c.ok()) return c.error();
-  return std::optional<int64_t>(fence);
+  return held;
 }
 
 Status SqliteStore::ReleaseLane(const std::string& lane, const std::string& node) {

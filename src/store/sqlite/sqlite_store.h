@@ -108,8 +108,9 @@ class SqliteStore : public Store {
                    const std::string& holder, base::Duration reopen_after) override;
 
   // sqlite_lanes.cpp
-  Result<std::optional<int64_t>> LeaseLane(const std::string& lane, const std::string& node,
-                                           base::Duration ttl) override;
+  Result<std::map<std::string, int64_t>> LeaseLanes(const std::vector<std::string>& lanes,
+                                                    const std::string& node,
+                                                    base::Duration ttl) override;
   Status ReleaseLane(const std::string& lane, const std::string& node) override;
   Result<std::vector<LaneLease>> ListLanes() override;
   Status Heartbeat(const std::string& node, base::Duration ttl) override;
