@@ -73,6 +73,9 @@ class ExportStore {
                                                        int limit) = 0;
   // How many orders stand in each export state.
   virtual Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) = 0;
+  // The same for every store with orders, in one query (/metrics: one query a scrape, not one per
+  // store).
+  virtual Result<std::map<StoreId, std::map<shop::ExportState, int64_t>>> CountExportsByStore() = 0;
 
   // --- The state machine. Every transition names the fencing token the claim returned; a
   // worker whose lease was taken over changes nothing (kConflict). Leases are durations measured

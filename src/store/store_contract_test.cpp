@@ -737,6 +737,32 @@ TEST_P(StoreContract, ATurnClaimsItsOrdersTogetherLeavingOutTheOnesNotDue) {
   EXPECT_TRUE(db_->ClaimExports(store_, {}, "w1", lease)->empty());
 }
 
+// /metrics counts every store's exports with one query; each store's counts are its own.
+TEST_P(StoreContract, ExportCountsOfEveryStoreAtOnceMatchEachStoresOwn) {
+  auto other = db_->CreateStore("wheels", "Wheel House", "USD");
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  auto empty = db_->CreateStore("empty", "No Orders Yet", "USD");
+  ASSERT_TRUE(empty.ok()) << empty.error().message;
+  for (const char* n : {"1", "2", "3"}) ASSERT_TRUE(db_->PutOrder(store_, Order(n, 100)).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "1", Allow()).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "2", Allow()).ok());
+  ASSERT_TRUE(db_->ClaimExport(store_, "2", "w1", std::chrono::seconds(60)).ok());
+  ASSERT_TRUE(db_->PutOrder(other->id, Order("1", 100)).ok());
+
+  auto all = db_->CountExportsByStore();
+  ASSERT_TRUE(all.ok()) << all.error().message;
+  EXPECT_EQ(all->size(), 2u) << "a store without orders has no counts";
+  for (StoreId s : {store_, other->id}) {
+    auto own = db_->CountExports(s);
+    ASSERT_TRUE(own.ok());
+    EXPECT_EQ(all->at(s), *own) << s.value;
+  }
+  EXPECT_EQ(all->at(store_).at(shop::ExportState::kNotExported), 1);
+  EXPECT_EQ(all->at(store_).at(shop::ExportState::kQueued), 1);
+  EXPECT_EQ(all->at(store_).at(shop::ExportState::kExporting), 1);
+  EXPECT_EQ(all->at(other->id).at(shop::ExportState::kNotExported), 1);
+}
+
 TEST_P(StoreContract, AnExpiredLeaseCanBeTakenOver) {
   ASSERT_TRUE(db_->PutOrder(store_, Order("10023", 100)).ok());
   ASSERT_TRUE(db_->QueueExport(store_, "10023", Allow()).ok());

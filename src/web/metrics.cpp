@@ -30,20 +30,20 @@ std::string RenderMetrics(store::Store& store, const exporter::Engine* engine) {
       "# HELP spoke_export_queue_depth Orders queued or exporting.\n"
       "# TYPE spoke_export_queue_depth gauge\n";
   auto stores = store.ListStores();
-  if (!stores.ok()) return out;
+  auto all = store.CountExportsByStore();
+  if (!stores.ok() || !all.ok()) return out;
   for (const store::StoreInfo& info : *stores) {
-    auto counts = store.CountExports(info.id);
-    if (!counts.ok()) continue;
+    auto& counts = (*all)[info.id];  // a store without orders: zeros
     for (auto state : {shop::ExportState::kNotExported, shop::ExportState::kQueued,
                        shop::ExportState::kExporting, shop::ExportState::kExported,
                        shop::ExportState::kNeedsAttention}) {
       out += "spoke_exports{store=\"" + Label(info.slug) + "\",state=\"" + shop::Name(state) +
-             "\"} " + std::to_string((*counts)[state]) + "\n";
+             "\"} " + std::to_string(counts[state]) + "\n";
     }
-    queue += "spoke_export_queue_depth{store=\"" + Label(info.slug) + "\"} " +
-             std::to_string((*counts)[shop::ExportState::kQueued] +
-                            (*counts)[shop::ExportState::kExporting]) +
-             "\n";
+    queue +=
+        "spoke_export_queue_depth{store=\"" + Label(info.slug) + "\"} " +
+        std::to_string(counts[shop::ExportState::kQueued] + counts[shop::ExportState::kExporting]) +
+        "\n";
   }
   return out + queue + exporter::telemetry::Render() +
          (engine ? NodeMetrics(*engine) : std::string());

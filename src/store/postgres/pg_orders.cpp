@@ -501,4 +501,19 @@ Result<std::map<shop::ExportState, int64_t>> PostgresStore::CountExports(StoreId
   });
 }
 
+Result<std::map<StoreId, std::map<shop::ExportState, int64_t>>>
+PostgresStore::CountExportsByStore() {
+  using Counts = std::map<StoreId, std::map<shop::ExportState, int64_t>>;
+  return pool_->Get<Counts>([&](pqxx::work& w) -> Result<Counts> {
+    Counts out;
+    for (const auto& row : w.exec("SELECT store_id, export_state, COUNT(*) FROM orders GROUP BY "
+                                  "store_id, export_state")) {
+      shop::ExportState state;
+      if (shop::Parse(row[1].as<std::string>(), &state))
+        out[StoreId{row[0].as<int64_t>()}][state] = row[2].as<int64_t>();
+    }
+    return out;
+  });
+}
+
 }  // namespace store::postgres

@@ -72,6 +72,7 @@ class PostgresStore : public Store {
                                                std::optional<shop::ExportState> state,
                                                int limit) override;
   Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
+  Result<std::map<StoreId, std::map<shop::ExportState, int64_t>>> CountExportsByStore() override;
 
   // pg_exports.cpp: the state machine and the links.
   Result<std::unique_ptr<QueueWatch>> WatchQueue() override;  // pg_watch.cpp

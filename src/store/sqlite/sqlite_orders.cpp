@@ -589,4 +589,17 @@ Result<std::map<shop::ExportState, int64_t>> SqliteStore::CountExports(StoreId s
   return out;
 }
 
+Result<std::map<StoreId, std::map<shop::ExportState, int64_t>>> SqliteStore::CountExportsByStore() {
+  auto conn = pool_->Take();
+  Stmt s(*conn,
+         "SELECT store_id, export_state, COUNT(*) FROM orders GROUP BY store_id, export_state");
+  std::map<StoreId, std::map<shop::ExportState, int64_t>> out;
+  while (s.Step()) {
+    shop::ExportState state;
+    if (shop::Parse(s.Text(1), &state)) out[StoreId{s.Int(0)}][state] = s.Int(2);
+  }
+  if (!s.status().ok()) return s.status().error();
+  return out;
+}
+
 }  // namespace store::sqlite

@@ -72,6 +72,7 @@ class SqliteStore : public Store {
                                                std::optional<shop::ExportState> state,
                                                int limit) override;
   Result<std::map<shop::ExportState, int64_t>> CountExports(StoreId store) override;
+  Result<std::map<StoreId, std::map<shop::ExportState, int64_t>>> CountExportsByStore() override;
 
   // SQLite has no way to tell another process: engines poll.
   Result<std::unique_ptr<QueueWatch>> WatchQueue() override { return {nullptr}; }
