@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <set>
 
 namespace store::sqlite {
 
@@ -150,13 +151,35 @@ base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy
 // commit, under the write lock (it halved multi_node --bench). Syncing the log after a commit
 // makes that commit, and every one before it, durable; the lock is free meanwhile. A checkpoint
 // that resets the log has synced the database first, so nothing between is lost.
+// Once a sync of a file has failed, the kernel may have dropped pages that a later sync then
+// reports as written (and WAL recovery stops at the first bad frame, dropping newer ones after
+// it): every later sync of that file fails too, so nothing more is sent to Lightspeed on its
+// word, until spoke is restarted and SQLite recovers the log from what is on disk.
+namespace {
+base::Mutex failed_mu;
+std::set<std::string>* failed_logs GUARDED_BY(failed_mu) = new std::set<std::string>();
+}  // namespace
+
 base::Status Conn::SyncWal() {
+  const char* name = sqlite3_db_filename(db_, "main");
+  const std::string file = name ? name : "";
+  const auto failed = [&] {
+    return base::Unavailable("a sync of the database " + file +
+                             " to disk failed; check the disk and restart spoke");
+  };
+  {
+    base::MutexLock lock(failed_mu);
+    if (failed_logs->count(file)) return failed();
+  }
   sqlite3_file* wal = nullptr;
   if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK)
     return DbError(db_, "find the write-ahead log");
   if (!wal || !wal->pMethods) return {};  // no log on disk (an in-memory database)
-  if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK)
-    return base::Unavailable("cannot sync the database's write-ahead log to disk");
+  if (wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL) != SQLITE_OK) {
+    base::MutexLock lock(failed_mu);
+    failed_logs->insert(file);
+    return failed();
+  }
   return {};
 }
 

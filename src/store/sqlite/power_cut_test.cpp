@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -46,7 +47,11 @@ int Write(sqlite3_file* f, const void* b, int n, sqlite3_int64 o) {
 int Truncate(sqlite3_file* f, sqlite3_int64 size) {
   return Real(f)->pMethods->xTruncate(Real(f), size);
 }
+// The disk refuses the next sync (EIO, as a failing disk does).
+std::atomic<bool> fail_next_sync{false};
+
 int Sync(sqlite3_file* f, int flags) {
+  if (fail_next_sync.exchange(false)) return SQLITE_IOERR_FSYNC;
   const int rc = Real(f)->pMethods->xSync(Real(f), flags);
   if (rc != SQLITE_OK) return rc;
   const std::string path = reinterpret_cast<CutFile*>(f)->path;
@@ -293,6 +298,35 @@ TEST_F(PowerCut, R20TheRefundsSendingMarkOutlivesAPowerCut) {
   auto again = after->ClaimRefund(store_, "10004", "rf_1", std::chrono::seconds(60));
   ASSERT_TRUE(again.ok()) << again.error().message;
   EXPECT_TRUE(again->maybe_sent) << "the next attempt must search Lightspeed before sending";
+}
+
+// After a failed sync the kernel may report the next one as done although the failed pages were
+// dropped: no mark is trusted, and nothing sent to Lightspeed on its word, until a restart.
+TEST_F(PowerCut, R20AfterAFailedSyncNoMarkIsReportedSaved) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10005")).ok());
+  ASSERT_TRUE(db_->QueueExport(store_, "10005", Allow()).ok());
+  auto claim = db_->ClaimExport(store_, "10005", "w1", std::chrono::seconds(60));
+  ASSERT_TRUE(claim.ok()) << claim.error().message;
+  fail_next_sync = true;
+  auto refused = db_->MarkSending(store_, "10005", claim->fence, std::chrono::seconds(60));
+  ASSERT_FALSE(refused.ok()) << "the mark is not known to be on disk: the sale must not go";
+  EXPECT_NE(refused.error().message.find("restart spoke"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE(db_->MarkSending(store_, "10005", claim->fence, std::chrono::seconds(60)).ok())
+      << "a later sync that reports success proves nothing";
+  EXPECT_FALSE(db_->PutOrder(store_, Order("10005")).ok()) << "nor for an order answered again";
+}
+
+// A cancellation lost to a power cut would make the order exportable again (R5).
+TEST_F(PowerCut, R5ACancellationOutlivesAPowerCut) {
+  ASSERT_TRUE(db_->PutOrder(store_, Order("10006")).ok());
+  Checkpoint();
+  ASSERT_TRUE(db_->SetOrderStatus(store_, "10006", shop::OrderStatus::kCancelled).ok());
+  auto after = AfterThePowerCut();
+  ASSERT_TRUE(after);
+  auto order = after->GetOrder(store_, "10006");
+  ASSERT_TRUE(order.ok()) << order.error().message;
+  EXPECT_EQ(order->order.status, shop::OrderStatus::kCancelled);
 }
 
 // The web store does not send an order again once spoke answered that it stored it.

@@ -197,7 +197,13 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
     return existing.error();
   int64_t order_id = 0;
   auto decided = rules::DecidePut(existing.ok() ? &*existing : nullptr, order);
-  if (!decided.ok() || *decided == PutOutcome::kUnchanged) return decided;
+  if (!decided.ok()) return decided;
+  // The same order again (a web store retrying): answered as stored only once it is on disk,
+  // whichever delivery wrote it.
+  if (*decided == PutOutcome::kUnchanged) {
+    if (auto st = conn->SyncWal(); !st.ok()) return st.error();
+    return decided;
+  }
   const PutOutcome outcome = *decided;
   if (outcome == PutOutcome::kReplaced) {
     Stmt update(*conn,
@@ -452,7 +458,8 @@ Status SqliteStore::SetOrderStatus(StoreId store, const std::string& number,
   s.Step();
   if (!s.status().ok()) return s.status();
   if (conn->Changes() == 0) return rules::OrderNotFound(number);
-  return {};
+  // A cancellation lost to a power cut would make the order exportable again.
+  return conn->SyncWal();
 }
 
 Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
@@ -485,7 +492,8 @@ Status SqliteStore::CapturePayment(StoreId store, const std::string& number,
   auto changed = LoadOrder(*conn, store, number);
   if (!changed.ok()) return changed.error();
   if (auto st = WriteHold(*conn, order_id, changed->order); !st.ok()) return st;
-  return txn.Commit();
+  if (auto st = txn.Commit(); !st.ok()) return st;
+  return conn->SyncWal();  // answered as captured, like an order (PutOrder)
 }
 
 Status SqliteStore::AddRefund(StoreId store, const std::string& number,
@@ -510,8 +518,10 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   insert.Bind(7, rules::RefundLinesToText(refund.lines));
   insert.Step();
   if (!insert.status().ok()) {
-    if (insert.status().error().code == base::ErrorCode::kConflict)
+    if (insert.status().error().code == base::ErrorCode::kConflict) {
+      if (auto st = conn->SyncWal(); !st.ok()) return st;  // the first delivery's, on disk
       return rules::DuplicateRefund(number, refund.id);
+    }
     return insert.status();
   }
   if (auto st = QueueRefundExports(*conn, order_id, {refund.id}); !st.ok()) return st;
