@@ -201,6 +201,7 @@ Result<PutOutcome> SqliteStore::PutOrder(StoreId store, const shop::Order& order
   // The same order again (a web store retrying): answered as stored only once it is on disk,
   // whichever delivery wrote it.
   if (*decided == PutOutcome::kUnchanged) {
+    if (auto c = txn.Commit(); !c.ok()) return c.error();  // wrote nothing: frees the writer
     if (auto st = conn->SyncWal(); !st.ok()) return st.error();
     return decided;
   }
@@ -519,7 +520,10 @@ Status SqliteStore::AddRefund(StoreId store, const std::string& number,
   insert.Step();
   if (!insert.status().ok()) {
     if (insert.status().error().code == base::ErrorCode::kConflict) {
-      if (auto st = conn->SyncWal(); !st.ok()) return st;  // the first delivery's, on disk
+      // The first delivery's refund, on disk before this one is told so; this transaction wrote
+      // nothing, and its commit frees the writer during the sync.
+      if (auto c = txn.Commit(); !c.ok()) return c;
+      if (auto st = conn->SyncWal(); !st.ok()) return st;
       return rules::DuplicateRefund(number, refund.id);
     }
     return insert.status();
