@@ -74,7 +74,13 @@ class SimTest : public ::testing::Test {
   Answer Call(const std::string& method, const std::string& path, const std::string& body = "",
               httplib::Headers headers = {}, const std::string& type = "application/json") {
     httplib::Result r(nullptr, httplib::Error::Unknown);
-    if (method == "GET") r = http_->Get(path.c_str(), headers);
+    if (method == "GET") {
+      r = http_->Get(path.c_str(), headers);
+      // The sim closes a keep-alive connection after 5 s idle; a request sent just as it closes
+      // fails in transport. Like any HTTP client, retry an idempotent request once on a new
+      // connection (RFC 9112, 9.3.1). Writes are never retried: their tests watch for that error.
+      if (!r) r = http_->Get(path.c_str(), headers);
+    }
     if (method == "POST") r = http_->Post(path.c_str(), headers, body, type.c_str());
     if (method == "PUT") r = http_->Put(path.c_str(), headers, body, type.c_str());
     if (method == "DELETE") r = http_->Delete(path.c_str(), headers, body, type.c_str());
