@@ -111,12 +111,13 @@ class OrderExport {
   base::Task<base::Status> LoadTax(Attempt& a, lightspeed::Client& client);
   // Creates a Lightspeed record through the create gate. `search` finds an existing one ("" when
   // none), run holding the gate when `always_search` or when a create of `key` was tried before;
-  // `create` makes it; `link` remembers its id. Answers the id.
+  // `create` makes it. With `remember`, the id becomes the key's link of `kind`, stored in the
+  // commit that opens the gate, and `remember` notes it for this attempt. Answers the id.
   base::Task<base::Result<std::string>> GatedCreate(
       Attempt& a, std::string kind, std::string key, bool always_search,
       std::function<base::Task<base::Result<std::string>>()> search,
       std::function<base::Task<base::Result<std::string>>()> create,
-      std::function<base::Status(const std::string&)> link);
+      std::function<void(const std::string&)> remember);
   // R19: each serial number once, settled under the create gate: linked in place when received
   // into stock, created when missing; answers the plain words for the timeline.
   base::Task<base::Result<std::string>> RecordSerials(Attempt& a, lightspeed::Client& client,

@@ -31,7 +31,7 @@ base::Task<base::Result<std::string>> OrderExport::GatedCreate(
     Attempt& a, std::string kind, std::string key, bool always_search,
     std::function<base::Task<base::Result<std::string>>()> search,
     std::function<base::Task<base::Result<std::string>>()> create,
-    std::function<base::Status(const std::string&)> link) {
+    std::function<void(const std::string&)> remember) {
   const std::string& account = a.settings.account_id;
   auto tried = store_.BeginCreate(account, kind, key, a.gate_holder, policy_.lease);
   if (!tried.ok()) {
@@ -52,27 +52,24 @@ base::Task<base::Result<std::string>> OrderExport::GatedCreate(
   std::optional<base::Result<std::string>> result;
   if (always_search || *tried) {
     auto found = co_await search();
-    if (!found.ok()) {
-      result = found.error();
-    } else if (!found->empty()) {
-      auto st = link(*found);
-      result = st.ok() ? base::Result<std::string>(*found) : st.error();
-    }
+    if (!found.ok() || !found->empty()) result = std::move(found);
   }
   if (!result) {
     CrashPoint(("before_create_" + kind).c_str());
-    auto made = co_await create();
-    if (!made.ok()) {
-      result = made.error();
-    } else {
-      CrashPoint(("after_create_" + kind).c_str());
-      // If the link is lost, the record still exists: the gate's mark makes the next writer
-      // search.
-      auto st = link(*made);
-      result = st.ok() ? base::Result<std::string>(*made) : st.error();
-    }
+    result = co_await create();
+    if (result->ok()) CrashPoint(("after_create_" + kind).c_str());
   }
   keep.reset();
+  if (result->ok() && remember) {
+    // The link and the gate's opening in one commit. If it is lost, the record still exists: the
+    // gate's mark makes the next writer search.
+    auto st = store_.EndCreateLinked(a.store, account, kind, key, a.gate_holder, **result);
+    if (st.ok()) {
+      remember(**result);
+      co_return std::move(*result);
+    }
+    result = st.error();  // then the gate is let go below, without the link
+  }
   // After an uncertain create the gate stays shut while that create may still land, so the next
   // writer's search finds it.
   const base::Duration reopen_after =
@@ -94,18 +91,18 @@ base::Task<base::Status> OrderExport::ResolveCustomer(Attempt& a, lightspeed::Cl
       cache_.NoteCustomerTax(a.settings.account_id, c.id, c.tax_category_id);
     co_return LowestLive(*found);
   };
-  const auto link = [&](const std::string& id) -> base::Status {
-    if (auto s = store_.PutLink(a.store, a.settings.account_id, "customer", need.email, id);
-        !s.ok())
-      return s;
-    a.links.customer_by_email[need.email] = id;
-    return {};
-  };
+  const auto remember = [&](const std::string& id) { a.links.customer_by_email[need.email] = id; };
   // The lane's batch may have searched this e-mail already (R27); a hit became a link.
   if (!prefetch.emails_searched.count(need.email)) {
     auto found = co_await search();
     if (!found.ok()) co_return found.error();
-    if (!found->empty()) co_return link(*found);
+    if (!found->empty()) {
+      if (auto s = store_.PutLink(a.store, a.settings.account_id, "customer", need.email, *found);
+          !s.ok())
+        co_return s;
+      remember(*found);
+      co_return base::Status{};
+    }
   }
   auto made = co_await GatedCreate(
       a, "customer", need.email, /*always_search=*/false, search,
@@ -115,7 +112,7 @@ base::Task<base::Status> OrderExport::ResolveCustomer(Attempt& a, lightspeed::Cl
         cache_.NoteCustomerTax(a.settings.account_id, c->id, c->tax_category_id);
         co_return c->id;
       },
-      link);
+      remember);
   if (!made.ok()) co_return made.error();
   co_return base::Status{};
 }
@@ -151,12 +148,7 @@ base::Task<base::Status> OrderExport::ResolveItems(Attempt& a, lightspeed::Clien
       archived_match = archived;
       co_return archived;
     };
-    const auto link = [&](const std::string& id) -> base::Status {
-      if (auto s = store_.PutLink(a.store, a.settings.account_id, "item", need.sku, id); !s.ok())
-        return s;
-      a.links.item_by_sku[need.sku] = id;
-      return {};
-    };
+    const auto remember = [&](const std::string& id) { a.links.item_by_sku[need.sku] = id; };
     // The lane's batch may have searched this item by the same codes and found it nowhere
     // (R27): then, as for customers, the gate searches only if a create of it was ever tried.
     const auto hint = prefetch.items_missing.find(need.sku);
@@ -175,7 +167,7 @@ base::Task<base::Status> OrderExport::ResolveItems(Attempt& a, lightspeed::Clien
           refused = i.error().message;
           co_return *again;
         },
-        link);
+        remember);
     if (!made.ok()) co_return made.error();
     if (!refused.empty())
       a.notes += "; item " + need.sku + ": Lightspeed refused a new item (" + refused +
@@ -193,16 +185,14 @@ base::Task<base::Status> OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed
   const std::string& account = a.settings.account_id;
   for (const std::string& name : a.plan.payment_types) {
     const std::string key = NormalizeKey(name);
-    const auto link = [&](const std::string& id) -> base::Status {
-      if (auto s = store_.PutLink(a.store, account, "payment_type", key, id); !s.ok()) return s;
-      a.links.payment_type_by_name[key] = id;
-      return {};
-    };
+    const auto remember = [&](const std::string& id) { a.links.payment_type_by_name[key] = id; };
     auto cached = co_await cache_.FindPaymentType(account, client, name, /*fresh=*/false,
                                                   prefetch.turn_started);
     if (!cached.ok()) co_return cached.error();
     if (*cached) {
-      if (auto s = link(**cached); !s.ok()) co_return s;
+      if (auto s = store_.PutLink(a.store, account, "payment_type", key, **cached); !s.ok())
+        co_return s;
+      remember(**cached);
       continue;
     }
     auto made = co_await GatedCreate(
@@ -218,7 +208,7 @@ base::Task<base::Status> OrderExport::ResolvePaymentTypes(Attempt& a, lightspeed
           cache_.AddPaymentType(account, name, t->id);
           co_return t->id;
         },
-        link);
+        remember);
     if (!made.ok()) co_return made.error();
   }
   co_return base::Status{};
@@ -325,7 +315,7 @@ base::Task<base::Result<std::string>> OrderExport::RecordSerials(Attempt& a,
           outcome = " recorded";
           co_return std::string("created");
         },
-        [](const std::string&) { return base::Status(); });
+        /*remember=*/nullptr);  // a serial is searched every time, never linked
     if (!made.ok()) {
       // A refused access token is not a refused serial number: the next attempt resumes it.
       if (made.error().Retryable() || made.error().code == base::ErrorCode::kUnauthenticated)

@@ -115,6 +115,13 @@ class LightspeedStore {
   virtual Status EndCreate(const std::string& account, const std::string& kind,
                            const std::string& key, const std::string& holder,
                            base::Duration reopen_after) = 0;
+  // After a create that succeeded, or a search under the gate that found the record: keeps
+  // `lightspeed_id` as the key's link for `store` (as PutLink) and opens the gate now, in one
+  // commit. If that commit is lost, the record still exists and the gate's mark makes the next
+  // writer search.
+  virtual Status EndCreateLinked(StoreId store, const std::string& account,
+                                 const std::string& kind, const std::string& key,
+                                 const std::string& holder, const std::string& lightspeed_id) = 0;
 };
 
 }  // namespace store

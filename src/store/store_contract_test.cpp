@@ -876,6 +876,31 @@ TEST_P(StoreContract, CreateGateOfACrashedHolderOpensAtItsLeaseEndAndAsksForASea
       << "a stale holder's end does not open someone else's gate";
 }
 
+TEST_P(StoreContract, CreateGateEndsWithItsLinkInOneWrite) {
+  const auto later = std::chrono::seconds(60);
+  ASSERT_TRUE(db_->BeginCreate("1001", "customer", "ann@example.com", "w1", later).ok());
+  ASSERT_TRUE(db_->EndCreateLinked(store_, "1001", "customer", "ann@example.com", "w1", "42").ok());
+  auto links = db_->GetLinksFor(store_, "1001", "customer", {"ann@example.com"});
+  ASSERT_TRUE(links.ok()) << links.error().message;
+  EXPECT_EQ(*links, (std::map<std::string, std::string>{{"ann@example.com", "42"}}));
+  auto next = db_->BeginCreate("1001", "customer", "ann@example.com", "w2", later);
+  ASSERT_TRUE(next.ok()) << "the gate is open at once: " << next.error().message;
+  EXPECT_TRUE(*next) << "and still asks the next writer to search";
+
+  // A holder whose lease ran out and was taken over still keeps what it found, but cannot open
+  // the new holder's gate.
+  ASSERT_TRUE(db_->EndCreateLinked(store_, "1001", "customer", "ann@example.com", "w1", "41").ok());
+  const auto link = [&] {
+    auto l = db_->GetLinksFor(store_, "1001", "customer", {"ann@example.com"});
+    return l.ok() && l->count("ann@example.com") ? l->at("ann@example.com") : std::string();
+  };
+  EXPECT_EQ(link(), "41");
+  EXPECT_FALSE(db_->BeginCreate("1001", "customer", "ann@example.com", "w3", later).ok())
+      << "w2 holds it still";
+  Reopen();
+  EXPECT_EQ(link(), "41") << "the link survives a restart";
+}
+
 // Issue 13: one node drives a lane at a time; a dead node's lane is taken over with a higher
 // fence, so its holder can tell it lost the lane.
 TEST_P(StoreContract, LaneLeaseTakeRenewRefuseAndTakeOverWithAHigherFence) {

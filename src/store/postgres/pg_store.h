@@ -109,6 +109,9 @@ class PostgresStore : public Store {
                            base::Duration lease) override;
   Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
                    const std::string& holder, base::Duration reopen_after) override;
+  Status EndCreateLinked(StoreId store, const std::string& account, const std::string& kind,
+                         const std::string& key, const std::string& holder,
+                         const std::string& lightspeed_id) override;
 
   // pg_lanes.cpp: lanes across nodes and the nodes' heartbeats.
   Result<std::map<std::string, int64_t>> LeaseLanes(const std::vector<std::string>& lanes,

@@ -39,13 +39,25 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
   return existed;
 }
 
+namespace {
+
+// Opens the gate at `until` (whole seconds: open once lease_until < now) if `holder` still holds it.
+Status Release(Conn& conn, const std::string& account, const std::string& kind,
+               const std::string& key, const std::string& holder, int64_t until) {
+  Stmt s(conn,
+         "UPDATE lightspeed_creates SET lease_until = ? WHERE account_id = ? AND kind = ? AND "
+         "key = ? AND holder = ?");
+  s.Bind(1, until - 1).Bind(2, account).Bind(3, kind).Bind(4, key).Bind(5, holder);
+  s.Step();
+  return s.status();
+}
+
+}  // namespace
+
 Status SqliteStore::EndCreate(const std::string& account, const std::string& kind,
                               const std::string& key, const std::string& holder,
                               base::Duration reopen_after) {
   auto conn = pool_->Take();
-  Stmt s(*conn,
-         "UPDATE lightspeed_creates SET lease_until = ? WHERE account_id = ? AND kind = ? AND "
-         "key = ? AND holder = ?");
   // Whole seconds, rounded up: the gate must not open before `reopen_after` has passed (and
   // opens at once for zero).
   const int64_t until = reopen_after <= base::Duration::zero()
@@ -53,10 +65,18 @@ Status SqliteStore::EndCreate(const std::string& account, const std::string& kin
                             : std::chrono::ceil<std::chrono::seconds>(
                                   (clock_->Now() + reopen_after).time_since_epoch())
                                   .count();
-  s.Bind(1, static_cast<int64_t>(until - 1)).Bind(2, account).Bind(3, kind).Bind(4, key);
-  s.Bind(5, holder);
-  s.Step();
-  return s.status();
+  return Release(*conn, account, kind, key, holder, until);
+}
+
+Status SqliteStore::EndCreateLinked(StoreId store, const std::string& account,
+                                    const std::string& kind, const std::string& key,
+                                    const std::string& holder, const std::string& lightspeed_id) {
+  auto conn = pool_->Take();
+  WriteTxn txn(*conn);
+  if (!txn.begun().ok()) return txn.begun().error();
+  if (auto st = PutLinkOn(*conn, store, account, kind, key, lightspeed_id); !st.ok()) return st;
+  if (auto st = Release(*conn, account, kind, key, holder, NowSeconds()); !st.ok()) return st;
+  return txn.Commit();
 }
 
 }  // namespace store::sqlite

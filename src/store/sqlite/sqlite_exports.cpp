@@ -270,7 +270,13 @@ Result<std::map<std::string, std::string>> SqliteStore::GetLinksFor(
 Status SqliteStore::PutLink(StoreId store, const std::string& account, const std::string& kind,
                             const std::string& key, const std::string& lightspeed_id) {
   auto conn = pool_->Take();
-  Stmt s(*conn,
+  return PutLinkOn(*conn, store, account, kind, key, lightspeed_id);
+}
+
+Status SqliteStore::PutLinkOn(Conn& conn, StoreId store, const std::string& account,
+                              const std::string& kind, const std::string& key,
+                              const std::string& lightspeed_id) {
+  Stmt s(conn,
          "INSERT INTO lightspeed_links (store_id, account_id, kind, key, lightspeed_id, "
          "created_at) VALUES (?,?,?,?,?,?) ON CONFLICT (store_id, account_id, kind, key) "
          "DO UPDATE SET lightspeed_id = excluded.lightspeed_id");

@@ -107,6 +107,9 @@ class SqliteStore : public Store {
                            base::Duration lease) override;
   Status EndCreate(const std::string& account, const std::string& kind, const std::string& key,
                    const std::string& holder, base::Duration reopen_after) override;
+  Status EndCreateLinked(StoreId store, const std::string& account, const std::string& kind,
+                         const std::string& key, const std::string& holder,
+                         const std::string& lightspeed_id) override;
 
   // sqlite_lanes.cpp
   Result<std::map<std::string, int64_t>> LeaseLanes(const std::vector<std::string>& lanes,
@@ -184,6 +187,9 @@ class SqliteStore : public Store {
   Result<std::vector<std::string>> ListDue(const char* column, StoreId store, int limit);
   int64_t NowSeconds() const;
   int64_t Until(base::Duration d) const;  // now + d, in the stored seconds
+  // PutLink's write, on the caller's connection (and inside its transaction, if any).
+  Status PutLinkOn(Conn& conn, StoreId store, const std::string& account, const std::string& kind,
+                   const std::string& key, const std::string& lightspeed_id);
   // One order with its lines, payments, refunds and export attempts.
   Result<OrderRecord> LoadOrder(Conn& conn, StoreId store, const std::string& number);
   Status LoadChildren(Conn& conn, StoreId store, int64_t order_id, shop::Order* order);
