@@ -119,9 +119,9 @@ class LightspeedStore {
   // `lightspeed_id` as the key's link for `store` (as PutLink) and opens the gate now, in one
   // commit. If that commit is lost, the record still exists and the gate's mark makes the next
   // writer search.
-  virtual Status EndCreateLinked(StoreId store, const std::string& account,
-                                 const std::string& kind, const std::string& key,
-                                 const std::string& holder, const std::string& lightspeed_id) = 0;
+  virtual Status EndCreateLinked(StoreId store, const std::string& account, const std::string& kind,
+                                 const std::string& key, const std::string& holder,
+                                 const std::string& lightspeed_id) = 0;
 };
 
 }  // namespace store

@@ -60,19 +60,17 @@ Status PostgresStore::EndCreate(const std::string& account, const std::string& k
 
 Status PostgresStore::EndCreateLinked(StoreId store, const std::string& account,
                                       const std::string& kind, const std::string& key,
-                                      const std::string& holder,
-                                      const std::string& lightspeed_id) {
+                                      const std::string& holder, const std::string& lightspeed_id) {
   // One statement: the link is kept whoever holds the gate now; the gate opens if still ours.
   return pool_->Run([&](pqxx::work& w) -> Status {
     w.exec_prepared0(
-        Prepare(w,
-                "WITH released AS (UPDATE lightspeed_creates SET lease_until = " + kNow +
-                    " - 1 WHERE account_id = $3 AND kind = $4 AND key = $5 AND holder = $6) "
-                    "INSERT INTO lightspeed_links (store_id, account_id, kind, key, "
-                    "lightspeed_id, created_at) VALUES ($2, $3, $4, $5, $7, " +
-                    kNow +
-                    ") ON CONFLICT (store_id, account_id, kind, key) "
-                    "DO UPDATE SET lightspeed_id = excluded.lightspeed_id"),
+        Prepare(w, "WITH released AS (UPDATE lightspeed_creates SET lease_until = " + kNow +
+                       " - 1 WHERE account_id = $3 AND kind = $4 AND key = $5 AND holder = $6) "
+                       "INSERT INTO lightspeed_links (store_id, account_id, kind, key, "
+                       "lightspeed_id, created_at) VALUES ($2, $3, $4, $5, $7, " +
+                       kNow +
+                       ") ON CONFLICT (store_id, account_id, kind, key) "
+                       "DO UPDATE SET lightspeed_id = excluded.lightspeed_id"),
         ClockSeconds(), store.value, account, kind, key, holder, lightspeed_id);
     return {};
   });

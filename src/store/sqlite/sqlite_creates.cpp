@@ -41,7 +41,8 @@ Result<bool> SqliteStore::BeginCreate(const std::string& account, const std::str
 
 namespace {
 
-// Opens the gate at `until` (whole seconds: open once lease_until < now) if `holder` still holds it.
+// Opens the gate at `until` (whole seconds: open once lease_until < now) if `holder` still holds
+// it.
 Status Release(Conn& conn, const std::string& account, const std::string& kind,
                const std::string& key, const std::string& holder, int64_t until) {
   Stmt s(conn,
