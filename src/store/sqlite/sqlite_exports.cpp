@@ -7,14 +7,6 @@
 #include "store/sqlite/sqlite_store.h"
 
 namespace store::sqlite {
-namespace {
-
-// What makes an order ready to work on (?1: now, in seconds).
-const std::string kDue =
-    "((export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?1) OR "
-    "(export_state = 'exporting' AND COALESCE(export_lease_until, 0) < ?1))";
-
-}  // namespace
 
 Result<std::vector<DueStore>> SqliteStore::ListDueStores() {
   auto conn = pool_->Take();
@@ -60,9 +52,17 @@ Result<std::vector<std::string>> SqliteStore::ListDueEmails(StoreId store, int l
 Result<std::vector<std::string>> SqliteStore::ListDue(const char* column, StoreId store,
                                                       int limit) {
   auto conn = pool_->Take();
-  const std::string sql = std::string("SELECT ") + column +
-                          " FROM orders WHERE store_id = ?2 AND " + kDue +
-                          " ORDER BY COALESCE(queued_at, 0), id LIMIT ?3";
+  // The queued orders and the lapsed claims, each from an index of its own: one query over
+  // both states made the planner walk every order the store ever had (30 ms a call with 100,000
+  // exported orders and 5 queued, against 1 ms).
+  const std::string c = column;
+  const std::string sql =
+      "SELECT " + c + " FROM (SELECT " + c +
+      ", queued_at, id FROM orders INDEXED BY orders_queued_by_store WHERE store_id = ?2 AND "
+      "export_state = 'queued' AND COALESCE(export_not_before, 0) <= ?1 UNION ALL SELECT " +
+      c +
+      ", queued_at, id FROM orders WHERE store_id = ?2 AND export_state = 'exporting' AND "
+      "COALESCE(export_lease_until, 0) < ?1) ORDER BY COALESCE(queued_at, 0), id LIMIT ?3";
   Stmt s(*conn, sql.c_str());
   s.Bind(1, NowSeconds()).Bind(2, store.value).Bind(3, static_cast<int64_t>(limit));
   std::vector<std::string> out;
