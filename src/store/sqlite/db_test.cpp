@@ -20,9 +20,8 @@ using Clock = std::chrono::steady_clock;
 class SqliteConn : public testing::Test {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() / ("spoke-db-test-" + std::to_string(::getpid()) + "-" +
-                                     testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("spoke-db-test-" + std::to_string(::getpid()) + "-" +
+                                        testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
@@ -100,7 +99,8 @@ TEST_F(SqliteConn, TheLogIsCheckpointedEveryFourThousandPages) {
   ASSERT_TRUE(a);
   ASSERT_TRUE(a->Exec("CREATE TABLE t (v BLOB)").ok());
   // 5,000 commits of one 3 KiB row each: at least a page per commit, 5,000 pages in all.
-  for (int i = 0; i < 5000; ++i) ASSERT_TRUE(a->Exec("INSERT INTO t VALUES (zeroblob(3000))").ok());
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_TRUE(a->Exec("INSERT INTO t VALUES (zeroblob(3000))").ok());
   Stmt s(a->get(), "PRAGMA wal_checkpoint(PASSIVE)");  // busy, pages in the log, checkpointed
   ASSERT_TRUE(s.Step());
   EXPECT_LT(s.Int(1), 4000) << "the log was not started again after a checkpoint";
