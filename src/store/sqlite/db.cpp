@@ -207,9 +207,7 @@ int Conn::OnCommit(void* arg, sqlite3* db, const char* name, int frames) {
     base::MutexLock lock(w.mu);
     ++w.commits;
   }
-  // One waiter: the lock goes to one writer anyway. Waking them all made them race for it and
-  // cost 4 % more CPU per sale (multi_node --bench); the others still try again within 1 ms.
-  w.cv.Signal();
+  w.cv.SignalAll();
   constexpr int kCheckpointPages = 4000;
   if (frames >= kCheckpointPages) (void)sqlite3_wal_checkpoint(db, name);
   return SQLITE_OK;
