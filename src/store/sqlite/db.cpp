@@ -3,11 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <iterator>
-#include <map>
 #include <mutex>
 #include <set>
 
@@ -122,32 +119,6 @@ base::Status CreatePrivately(const std::string& path) {
 
 }  // namespace
 
-struct WriteSignal {
-  base::Mutex mu;
-  base::CondVar cv;
-  uint64_t commits GUARDED_BY(mu) = 0;
-};
-
-namespace {
-
-// One WriteSignal per database file, shared by this process's connections to it.
-std::shared_ptr<WriteSignal> SignalFor(const std::string& file) {
-  static base::Mutex mu;
-  static auto* signals = new std::map<std::string, std::weak_ptr<WriteSignal>>();
-  base::MutexLock lock(mu);
-  for (auto it = signals->begin(); it != signals->end();)
-    it = it->second.expired() ? signals->erase(it) : std::next(it);
-  std::weak_ptr<WriteSignal>& slot = (*signals)[file];
-  std::shared_ptr<WriteSignal> signal = slot.lock();
-  if (!signal) {
-    signal = std::make_shared<WriteSignal>();
-    slot = signal;
-  }
-  return signal;
-}
-
-}  // namespace
-
 base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy_timeout_ms) {
   if (auto created = CreatePrivately(path); !created.ok()) return created.error();
   // SQLite's memory statistics take a global mutex on every allocation of every connection;
@@ -163,54 +134,16 @@ base::Result<std::unique_ptr<Conn>> Conn::Open(const std::string& path, int busy
     return e;
   }
   std::unique_ptr<Conn> conn(new Conn(db));
-  conn->busy_timeout_ms_ = busy_timeout_ms;
-  const char* file = sqlite3_db_filename(db, "main");
-  conn->writes_ = SignalFor(file ? file : path);
-  sqlite3_busy_handler(db, &Conn::OnBusy, conn.get());
-  // The WAL file is cut back to 64 MiB after a checkpoint (see OnCommit for when they run).
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON",
-                             "PRAGMA synchronous=NORMAL", "PRAGMA journal_size_limit=67108864"}) {
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  // Checkpoints every 4,000 pages (16 MiB of WAL), not SQLite's 1,000: an order's row is
+  // written several times per export, and a later checkpoint copies it to the database once
+  // (1.20 → 1.05 ms of CPU per sale in multi_node --bench). The WAL file is cut back to 64 MiB.
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL",
+        "PRAGMA wal_autocheckpoint=4000", "PRAGMA journal_size_limit=67108864"}) {
     if (auto s = conn->Exec(pragma); !s.ok()) return s.error();
   }
-  // Replaces SQLite's own autocheckpoint hook, so OnCommit checkpoints.
-  sqlite3_wal_hook(db, &Conn::OnCommit, conn.get());
   return conn;
-}
-
-// SQLite's busy timeout sleeps 1, 2, 5, 10, 15… ms between tries for the write lock, however soon
-// the holder lets go of it; with several connections writing, an export thread slept about once
-// per sale (holding a coroutine thread), though a commit holds the lock for well under 1 ms.
-// Instead a connection that finds the lock taken waits for this process's next commit to the
-// same file (OnCommit signals it) and tries again then; another process's commit is not
-// signalled, so no wait is longer than a few ms. Gives up after the busy timeout, as before.
-int Conn::OnBusy(void* arg, int count) {
-  auto* conn = static_cast<Conn*>(arg);
-  const auto now = std::chrono::steady_clock::now();
-  if (count == 0) conn->busy_since_ = now;
-  if (now - conn->busy_since_ >= std::chrono::milliseconds(conn->busy_timeout_ms_)) return 0;
-  WriteSignal& w = *conn->writes_;
-  const auto poll = std::chrono::milliseconds(std::min(1 + count / 16, 10));
-  base::MutexLock lock(w.mu);
-  const uint64_t seen = w.commits;
-  const auto until = now + poll;
-  while (w.commits == seen && std::chrono::steady_clock::now() < until) w.cv.WaitUntil(w.mu, until);
-  return 1;
-}
-
-// Called by SQLite after each commit to the log, the write lock already released. Checkpoints
-// every 4,000 pages (16 MiB of WAL), not SQLite's 1,000: an order's row is written several times
-// per export, and a later checkpoint copies it to the database once (1.20 → 1.05 ms of CPU per
-// sale in multi_node --bench). A passive checkpoint, as SQLite's own hook runs.
-int Conn::OnCommit(void* arg, sqlite3* db, const char* name, int frames) {
-  WriteSignal& w = *static_cast<Conn*>(arg)->writes_;
-  {
-    base::MutexLock lock(w.mu);
-    ++w.commits;
-  }
-  w.cv.SignalAll();
-  constexpr int kCheckpointPages = 4000;
-  if (frames >= kCheckpointPages) (void)sqlite3_wal_checkpoint(db, name);
-  return SQLITE_OK;
 }
 
 // With synchronous=NORMAL a WAL commit survives a crash of spoke but not a power cut or a crash

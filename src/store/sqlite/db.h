@@ -4,7 +4,6 @@
 
 #include <sqlite3.h>
 
-#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,7 +16,6 @@
 namespace store::sqlite {
 
 class Conn;
-struct WriteSignal;  // db.cpp: this process's commits to one database file, for its waiters
 
 class Stmt {
  public:
@@ -74,16 +72,11 @@ class Conn {
  private:
   friend class Stmt;
   explicit Conn(sqlite3* db) : db_(db) {}
-  static int OnBusy(void* conn, int count);
-  static int OnCommit(void* conn, sqlite3* db, const char* name, int frames);
   // A connection is used by one thread at a time (a pool lease), so its cache needs no lock.
   sqlite3_stmt* TakeCached(const std::string& sql);
   void ReturnCached(std::string sql, sqlite3_stmt* stmt);
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> cached_;
-  std::shared_ptr<WriteSignal> writes_;
-  int busy_timeout_ms_ = 0;
-  std::chrono::steady_clock::time_point busy_since_;
 };
 
 // A fixed pool; Lease() blocks until a connection is free.
