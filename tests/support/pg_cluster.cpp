@@ -405,8 +405,15 @@ base::Result<std::unique_ptr<PgCluster>> PgCluster::Start(const PgClusterOptions
   fs::path parent = fs::temp_directory_path(no_tmpdir);
   if (no_tmpdir) parent = "/tmp";
   if (geteuid() == 0) {
-    const passwd* pw = getpwnam("postgres");
-    if (pw == nullptr) pw = getpwnam("nobody");
+    // getpwnam_r, not getpwnam: clusters may start on several threads at once (its static
+    // result is shared; TSan reported the race).
+    passwd entry{};
+    passwd* pw = nullptr;
+    std::vector<char> buf(16384);
+    for (const char* name : {"postgres", "nobody"}) {
+      if (getpwnam_r(name, &entry, buf.data(), buf.size(), &pw) == 0 && pw != nullptr) break;
+      pw = nullptr;
+    }
     if (pw == nullptr) {
       return base::Unavailable("running as root, and neither user postgres nor nobody exists",
                                "pg_user");
