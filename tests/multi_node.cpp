@@ -108,7 +108,10 @@ double CpuSeconds(pid_t pid) {
 }
 
 // The benchmark's row of bench/README.md's table (bench/run.sh collects `ROW` lines).
-void PrintRow(double run_s, int exported, double cpu_s, int limited,
+// `cpu_s`: the nodes' CPU seconds during the run; `sim_cpu_s`: this process's, lsr-sim's and the
+// driver's (which queues the orders, then polls lsr-sim's counters and, at the end, the stores'
+// export counts). Per sale they show what bounds the machine: both run on the same cores.
+void PrintRow(double run_s, int exported, double cpu_s, double sim_cpu_s, int limited,
               const std::string& failure = "") {
   const int nodes = 1 + args.workers;
   std::string measurement = "Sales/s, ";
@@ -120,7 +123,7 @@ void PrintRow(double run_s, int exported, double cpu_s, int limited,
       Grouped(args.accounts) + " stores × " + Grouped(args.orders / args.accounts) +
       (args.orders / args.accounts == 1 ? " order, " : " orders, ") + std::to_string(args.threads) +
       " workers per node" + (args.delay_ms > 0 ? ", rate limits off" : "");
-  char result[160], against[160];
+  char result[160], against[256];
   if (!failure.empty()) {
     std::printf("ROW | %s | %s | failed: %s | — |\n", measurement.c_str(), setup.c_str(),
                 failure.c_str());
@@ -137,8 +140,12 @@ void PrintRow(double run_s, int exported, double cpu_s, int limited,
     std::snprintf(result, sizeof result, "%s sales/s",
                   Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str());
   }
-  std::snprintf(against, sizeof against, "%s sales in %.1f s, nodes used %.2f cores, %d × 429",
-                Grouped(exported).c_str(), run_s, cpu_s / std::max(run_s, 0.001), limited);
+  const double per_sale_ms = 1000.0 / std::max(exported, 1);
+  std::snprintf(against, sizeof against,
+                "%s sales in %.1f s, nodes used %.2f cores (%.2f ms a sale), lsr-sim with the "
+                "driver %.2f ms a sale, %d × 429",
+                Grouped(exported).c_str(), run_s, cpu_s / std::max(run_s, 0.001),
+                cpu_s * per_sale_ms, sim_cpu_s * per_sale_ms, limited);
   std::printf("ROW | %s | %s | %s | %s |\n", measurement.c_str(), setup.c_str(), result, against);
 }
 
@@ -256,7 +263,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
     serve.Ended();  // so Describe() tells how it ended, if it did
     const std::string why =
         "spoke serve " + serve.Describe() + ": " + LastLine(svc_.dir() / "serve-1.log");
-    if (args.bench) PrintRow(0, 0, 0, 0, why);
+    if (args.bench) PrintRow(0, 0, 0, 0, 0, why);
     FAIL() << why;
   }
 
@@ -277,6 +284,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
   const auto started = Clock::now();
   double cpu_before_run = CpuSeconds(serve.pid());
   for (const ChildProcess& w : workers) cpu_before_run += CpuSeconds(w.pid());
+  const double sim_cpu_before_run = CpuSeconds(::getpid());
   std::printf("%d orders taken in %.1f s\n", args.orders,
               std::chrono::duration<double>(started - intake).count());
   for (Shop& s : shops_) {
@@ -311,6 +319,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
   // The nodes' CPU time (user + system) during the run, read before they stop.
   double cpu_s = CpuSeconds(serve.pid()) - cpu_before_run;
   for (size_t w = kill_one ? 1 : 0; w < workers.size(); ++w) cpu_s += CpuSeconds(workers[w].pid());
+  const double sim_cpu_s = CpuSeconds(::getpid()) - sim_cpu_before_run;
   if (kill_one) {
     EXPECT_TRUE(killed) << "the run ended before a worker could be killed halfway";
   }
@@ -349,7 +358,7 @@ TEST_F(MultiNode, R20R22ThreeNodesOnePostgresAWorkerKilledHalfwayEveryOrderOnce)
     std::printf("BENCH %s nodes=%d accounts=%d orders=%d delay_ms=%d run_s=%.2f sales_per_s=%.1f\n",
                 args.postgres ? "postgresql" : "sqlite", 1 + args.workers, args.accounts,
                 args.orders, args.delay_ms, run_s, exported / std::max(run_s, 0.001));
-    PrintRow(run_s, exported, cpu_s, limited);
+    PrintRow(run_s, exported, cpu_s, sim_cpu_s, limited);
     return;
   }
   EXPECT_LE(run_s, args.max_ratio * slowest_bound) << "the accounts did not drain side by side";
