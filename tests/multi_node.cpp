@@ -140,12 +140,14 @@ void PrintRow(double run_s, int exported, double cpu_s, double sim_cpu_s, int li
     std::snprintf(result, sizeof result, "%s sales/s",
                   Grouped(std::llround(exported / std::max(run_s, 0.001))).c_str());
   }
-  const double per_sale_ms = 1000.0 / std::max(exported, 1);
-  std::snprintf(against, sizeof against,
-                "%s sales in %.1f s, nodes used %.2f cores (%.2f ms a sale), lsr-sim with the "
-                "driver %.2f ms a sale, %d × 429",
-                Grouped(exported).c_str(), run_s, cpu_s / std::max(run_s, 0.001),
-                cpu_s * per_sale_ms, sim_cpu_s * per_sale_ms, limited);
+  char per_sale[96] = "";  // none without a sale to divide by
+  if (exported > 0)
+    std::snprintf(per_sale, sizeof per_sale,
+                  " (%.2f ms a sale), lsr-sim with the driver %.2f ms a sale",
+                  cpu_s * 1000 / exported, sim_cpu_s * 1000 / exported);
+  std::snprintf(against, sizeof against, "%s sales in %.1f s, nodes used %.2f cores%s, %d × 429",
+                Grouped(exported).c_str(), run_s, cpu_s / std::max(run_s, 0.001), per_sale,
+                limited);
   std::printf("ROW | %s | %s | %s | %s |\n", measurement.c_str(), setup.c_str(), result, against);
 }
 
